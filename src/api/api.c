@@ -1,0 +1,142 @@
+/* api.c — the route table and the helpers every resource shares (see api.h). */
+#include "api/api.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "domain/unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const route_t api_routes[] = {
+    {"GET", "/healthz", api_healthz, ROUTE_PUBLIC},
+    {"GET", "/readyz", api_readyz, ROUTE_PUBLIC},
+    {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC},
+    {"DELETE", "/api/v1/session", api_session_delete, ROUTE_AUTH},
+    {"GET", "/api/v1/me", api_me, ROUTE_AUTH},
+    {"PUT", "/api/v1/me/password", api_me_password, ROUTE_AUTH},
+    {"GET", "/api/v1/units", api_units_list, ROUTE_STAFF},
+    {"POST", "/api/v1/units", api_units_create, ROUTE_STAFF},
+    {"GET", "/api/v1/units/{id}", api_units_get, ROUTE_STAFF},
+    {"PATCH", "/api/v1/units/{id}", api_units_update, ROUTE_STAFF},
+    {"GET", "/api/v1/staff", api_staff_list, ROUTE_STAFF},
+    {"POST", "/api/v1/staff", api_staff_create, ROUTE_STAFF},
+    {"GET", "/api/v1/staff/{id}", api_staff_get, ROUTE_STAFF},
+    {"PATCH", "/api/v1/staff/{id}", api_staff_update, ROUTE_STAFF},
+    {"PUT", "/api/v1/staff/{id}/password", api_staff_password, ROUTE_STAFF},
+    {"POST", "/api/v1/citizens", api_citizens_register, ROUTE_PUBLIC},
+    {"GET", "/api/v1/tokens", api_tokens_list, ROUTE_STAFF},
+    {"POST", "/api/v1/tokens", api_tokens_create, ROUTE_STAFF},
+    {"DELETE", "/api/v1/tokens/{id}", api_tokens_delete, ROUTE_STAFF},
+};
+const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
+
+int api_reply_derr(req_t *r, int rc, const derr_t *e)
+{
+    if (e && e->status) {
+        static const struct { int status; const char *slug; } slugs[] = {
+            {400, "invalid-field"}, {403, "forbidden"}, {404, "not-found"}, {409, "conflict"},
+            {412, "version-mismatch"}, {422, "rule-violated"}};
+        const char *slug = "invalid";
+        for (size_t i = 0; i < sizeof slugs / sizeof slugs[0]; i++)
+            if (slugs[i].status == e->status) slug = slugs[i].slug;
+        return reply_problem(r, e->status, slug, e->msg, e->field[0] ? e->field : NULL, e->arg[0], e->arg[1],
+                             e->arg[2]);
+    }
+    if (rc == -EEXIST) return reply_problem(r, 409, "conflict", MSG_ALREADY_EXISTS, NULL, "?", NULL, NULL);
+    if (rc == -ESTALE) return reply_problem(r, 412, "version-mismatch", MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
+    return reply_errno(r, rc);
+}
+
+int api_if_match(req_t *r, long long *version)
+{
+    const char *h = req_header(r, "If-Match");
+    if (!h) return reply_problem(r, 428, "precondition-required", MSG_PRECONDITION_REQUIRED, "If-Match", NULL, NULL, NULL), -1;
+    if (!strncmp(h, "W/", 2)) h += 2;
+    char tmp[32];
+    size_t n = strlen(h);
+    if (n >= sizeof tmp) n = sizeof tmp - 1;
+    memcpy(tmp, h, n);
+    tmp[n] = '\0';
+    char *s = tmp;
+    if (*s == '"' && n >= 2 && s[n - 1] == '"') { s[n - 1] = '\0'; s++; }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 1)
+        return reply_problem(r, 400, "invalid-header", MSG_PARAM_INVALID, "If-Match", "If-Match", NULL, NULL), -1;
+    *version = v;
+    return 0;
+}
+
+void api_etag(req_t *r, long long version)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "\"%lld\"", version);
+    reply_header(r, "ETag", tag);
+}
+
+void api_list_begin(jw_t *w)
+{
+    jw_obj_begin(w);
+    jw_key(w, "items");
+    jw_arr_begin(w);
+}
+
+void api_list_end(jw_t *w, const char *next_cursor)
+{
+    jw_arr_end(w);
+    jw_kstr(w, "next_cursor", next_cursor);
+    jw_obj_end(w);
+}
+
+int api_reply_writer(req_t *r, int status, jw_t *w, buf_t *b)
+{
+    int rc = jw_finish(w);
+    if (rc < 0) {
+        buf_free(b);
+        log_error("api: cannot serialise the response for %s (%d)", r->path, rc);
+        return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+    }
+    return reply_json(r, status, b);
+}
+
+struct scope_ctx {
+    const char *id;
+    unit_t     *u;
+};
+
+static int scope_fn(db_t *db, void *arg)
+{
+    struct scope_ctx *c = arg;
+    return unit_get(db, c->id, c->u);
+}
+
+int api_scope_path(req_t *r, const char *under_id, unsigned role_mask, char *path, size_t cap)
+{
+    const principal_t *who = &r->who;
+    if (!under_id || !*under_id) {
+        for (int i = 0; i < who->ngrants; i++)
+            if (!role_mask || (role_mask & (1u << who->grants[i].role))) {
+                str_copy(path, cap, who->grants[i].unit_path);
+                return 0;
+            }
+        return reply_problem(r, 403, "forbidden", MSG_FORBIDDEN, NULL, NULL, NULL, NULL), -1;
+    }
+    if (!id_valid(under_id))
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "under", "under", NULL, NULL), -1;
+    unit_t *u = xmalloc(sizeof *u);
+    struct scope_ctx c = {under_id, u};
+    int rc = store_read(r->app->store, scope_fn, &c);
+    bool ok = false;
+    if (rc == 0)
+        for (int i = 0; i < who->ngrants; i++)
+            if ((!role_mask || (role_mask & (1u << who->grants[i].role))) &&
+                !strncmp(who->grants[i].unit_path, u->path, strlen(who->grants[i].unit_path)))
+                ok = true;
+    if (ok) str_copy(path, cap, u->path);
+    free(u);
+    if (rc < 0 && rc != -ENOENT) return reply_errno(r, rc), -1;
+    if (!ok) return reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "under", under_id, NULL, NULL), -1;
+    return 0;
+}

@@ -1,0 +1,46 @@
+/* api.h — helpers shared by the resource files of api/ (one file per resource).
+ *
+ * Handlers follow one shape: check the JSON shape (req_json + req_fields), call one domain function inside
+ * store_read/store_write, and answer with a JSON body or a problem. They never write SQL. */
+#ifndef MOTCUA_API_H
+#define MOTCUA_API_H
+#include "core/json.h"
+#include "domain/domain.h"
+#include "http/http.h"
+
+/* Answer a domain refusal: e->status when set, else the errno mapping. */
+int api_reply_derr(req_t *r, int rc, const derr_t *e);
+/* The version in If-Match ("3", W/"3" or "\"3\""). Returns 0, or -1 after replying 428/400. */
+int api_if_match(req_t *r, long long *version);
+/* ETag for a record version. */
+void api_etag(req_t *r, long long version);
+/* Start {"items":[ ... and finish ... ],"next_cursor":...} for lists. */
+void api_list_begin(jw_t *w);
+void api_list_end(jw_t *w, const char *next_cursor);
+/* Reply with the writer's buffer: 500 if the writer failed. */
+int api_reply_writer(req_t *r, int status, jw_t *w, buf_t *b);
+/* The path of the unit named by query parameter `under`, or the caller's first grant; checks the caller holds one
+ * of the roles in role_mask (bit per role_t; 0 = any) covering it. Returns 0, or -1 after replying. */
+int api_scope_path(req_t *r, const char *under_id, unsigned role_mask, char *path, size_t cap);
+
+/* Handlers, one group per file. */
+int api_healthz(req_t *r);
+int api_readyz(req_t *r);
+int api_session_create(req_t *r);
+int api_session_delete(req_t *r);
+int api_me(req_t *r);
+int api_me_password(req_t *r);
+int api_units_list(req_t *r);
+int api_units_get(req_t *r);
+int api_units_create(req_t *r);
+int api_units_update(req_t *r);
+int api_staff_list(req_t *r);
+int api_staff_get(req_t *r);
+int api_staff_create(req_t *r);
+int api_staff_update(req_t *r);
+int api_staff_password(req_t *r);
+int api_citizens_register(req_t *r);
+int api_tokens_create(req_t *r);
+int api_tokens_list(req_t *r);
+int api_tokens_delete(req_t *r);
+#endif

@@ -1,0 +1,266 @@
+/* api_session.c — sign-in and sign-out, "who am I", one's own password, and citizen registration.
+ *
+ * The session token travels only in an HttpOnly, SameSite=Strict cookie; the body carries the CSRF token that
+ * every state-changing request must echo in X-CSRF-Token. GET /api/v1/me returns it again so a reloaded page can
+ * continue. Failed sign-ins answer the same for an unknown user, a wrong password and a disabled account. */
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "domain/account.h"
+#include "domain/unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SESSION_COOKIE "motcua_session"
+
+struct me_ctx {
+    const principal_t *who;
+    account_t         *a;
+    unit_t            *units;      /* one per grant */
+    unit_t            *home;
+    int                has_home;
+};
+
+static int me_fn(db_t *db, void *arg)
+{
+    struct me_ctx *c = arg;
+    int rc = account_get(db, c->who->account_id, c->a);
+    if (rc < 0) return rc;
+    for (int i = 0; i < c->a->ngrants; i++)
+        if ((rc = unit_get(db, c->a->grants[i].unit_id, &c->units[i])) < 0) return rc;
+    if (c->a->unit_id[0]) {
+        if ((rc = unit_get(db, c->a->unit_id, c->home)) < 0) return rc;
+        c->has_home = 1;
+    }
+    return 0;
+}
+
+static void unit_brief(jw_t *w, const unit_t *u)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", u->id);
+    jw_kstr(w, "kind", u->kind);
+    jw_kstr(w, "name", u->name);
+    jw_kstr(w, "slug", u->slug[0] ? u->slug : NULL);
+    jw_obj_end(w);
+}
+
+/* The body of /me and of a successful sign-in. */
+static int reply_me(req_t *r, const principal_t *who, int status, long long expires_at)
+{
+    struct me_ctx c = {who, xmalloc(sizeof(account_t)), xcalloc(AUTH_MAX_GRANTS, sizeof(unit_t)),
+                       xmalloc(sizeof(unit_t)), 0};
+    int rc = store_read(r->app->store, me_fn, &c);
+    if (rc < 0) {
+        free(c.a); free(c.units); free(c.home);
+        return reply_errno(r, rc);
+    }
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    jw_obj_begin(&w);
+    if (!who->via_token) jw_kstr(&w, "csrf", who->csrf);
+    if (expires_at) jw_kint(&w, "expires_at", expires_at);
+    jw_kstr(&w, "id", c.a->id);
+    jw_kstr(&w, "kind", c.a->kind);
+    jw_kstr(&w, "username", c.a->username);
+    jw_kstr(&w, "full_name", c.a->full_name);
+    jw_kstr(&w, "email", c.a->email[0] ? c.a->email : NULL);
+    jw_key(&w, "unit");
+    if (c.has_home) unit_brief(&w, c.home);
+    else jw_null(&w);
+    jw_key(&w, "roles");
+    jw_arr_begin(&w);
+    for (int i = 0; i < c.a->ngrants; i++) {
+        jw_obj_begin(&w);
+        jw_kstr(&w, "role", role_name(c.a->grants[i].role));
+        jw_key(&w, "unit");
+        unit_brief(&w, &c.units[i]);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_kbool(&w, "via_token", who->via_token);
+    jw_obj_end(&w);
+    free(c.a); free(c.units); free(c.home);
+    return api_reply_writer(r, status, &w, &b);
+}
+
+int api_session_create(req_t *r)
+{
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    const char *username = NULL, *password = NULL;
+    const field_t f[] = {
+        {"username", FT_STRING, true, 1, 64, &username, NULL},
+        {"password", FT_STRING, true, 1, AUTH_PASSWORD_MAX, &password, NULL},
+    };
+    if (req_fields(r, body, f, 2) < 0) { json_decref(body); return 0; }
+    signin_result_t *res = xmalloc(sizeof *res);
+    int rc = auth_sign_in(r->app->store, username, password, res);
+    json_decref(body);
+    if (rc < 0) { free(res); return reply_errno(r, rc); }
+    if (res->status == -EACCES) {
+        free(res);
+        return reply_problem(r, 401, "bad-credentials", MSG_BAD_CREDENTIALS, NULL, NULL, NULL, NULL);
+    }
+    if (res->status == -EAGAIN || res->status == -EBUSY) {
+        char secs[24];
+        snprintf(secs, sizeof secs, "%lld", (res->retry_after_ms + 999) / 1000);
+        reply_header(r, "Retry-After", secs);
+        bool locked = res->status == -EBUSY;
+        free(res);
+        return reply_problem(r, 429, locked ? "account-locked" : "slow-down",
+                             locked ? MSG_ACCOUNT_LOCKED : MSG_SLOW_DOWN, NULL, secs, NULL, NULL);
+    }
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", SESSION_COOKIE,
+             res->token, auth_policy.session_ttl_ms / 1000, r->app->secure_cookies ? "; Secure" : "");
+    reply_header(r, "Set-Cookie", cookie);
+    r->authed = true;
+    r->who = res->who;
+    long long expires = clock_now_ms() + auth_policy.session_ttl_ms;
+    rc = reply_me(r, &res->who, 200, expires);
+    free(res);
+    return rc;
+}
+
+int api_session_delete(req_t *r)
+{
+    if (r->who.via_token)
+        return reply_problem(r, 400, "not-a-session", MSG_PARAM_INVALID, "Authorization", "Authorization", NULL, NULL);
+    int rc = auth_sign_out(r->app->store, &r->who);
+    if (rc < 0 && rc != -ENOENT) return reply_errno(r, rc);
+    char cookie[160];
+    snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", SESSION_COOKIE,
+             r->app->secure_cookies ? "; Secure" : "");
+    reply_header(r, "Set-Cookie", cookie);
+    return reply_status(r, 204);
+}
+
+int api_me(req_t *r)
+{
+    return reply_me(r, &r->who, 200, 0);
+}
+
+/* ---- own password ---- */
+
+struct pw_ctx {
+    const principal_t *who;
+    const char        *hash;
+    char               current[160];
+    derr_t             err;
+};
+
+static int current_hash_fn(db_t *db, void *arg)
+{
+    struct pw_ctx *c = arg;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT COALESCE(password_hash, '') FROM accounts WHERE id = $1", "t",
+                      c->who->account_id);
+    if (rc == DB_ROW) str_copy(c->current, sizeof c->current, db_col_text(s, 0));
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
+}
+
+static int set_pw_fn(db_t *db, void *arg)
+{
+    struct pw_ctx *c = arg;
+    return account_set_password(db, c->who, c->who->account_id, c->hash,
+                                c->who->via_token ? NULL : c->who->session_hash, &c->err);
+}
+
+static int weak_password(req_t *r, const char *field)
+{
+    char lo[8], hi[8];
+    snprintf(lo, sizeof lo, "%d", AUTH_PASSWORD_MIN);
+    snprintf(hi, sizeof hi, "%d", AUTH_PASSWORD_MAX);
+    return reply_problem(r, 400, "weak-password", MSG_WEAK_PASSWORD, field, lo, hi, NULL);
+}
+
+int api_me_password(req_t *r)
+{
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    const char *cur = NULL, *next = NULL;
+    const field_t f[] = {
+        {"current_password", FT_STRING, true, 1, AUTH_PASSWORD_MAX, &cur, NULL},
+        {"new_password", FT_STRING, true, 1, AUTH_PASSWORD_MAX, &next, NULL},
+    };
+    int rc = 0;
+    if (req_fields(r, body, f, 2) < 0) goto out;
+    if (auth_password_check(next) < 0) { weak_password(r, "new_password"); goto out; }
+    struct pw_ctx c = {.who = &r->who};
+    rc = store_read(r->app->store, current_hash_fn, &c);
+    if (rc < 0) { reply_errno(r, rc); goto out; }
+    if (!auth_password_verify(c.current, cur)) {
+        reply_problem(r, 403, "bad-credentials", MSG_BAD_CREDENTIALS, "current_password", NULL, NULL, NULL);
+        goto out;
+    }
+    char hash[160];
+    if ((rc = auth_password_hash(next, hash, sizeof hash)) < 0) { reply_errno(r, rc); goto out; }
+    c.hash = hash;
+    rc = store_write(r->app->store, set_pw_fn, &c);
+    if (rc < 0) api_reply_derr(r, rc, &c.err);
+    else reply_status(r, 204);
+out:
+    json_decref(body);
+    return 0;
+}
+
+/* ---- citizens ---- */
+
+struct citizen_ctx {
+    account_input_t in;
+    account_t       a;
+    derr_t          err;
+};
+
+static int citizen_fn(db_t *db, void *arg)
+{
+    struct citizen_ctx *c = arg;
+    return account_create(db, NULL, &c->in, &c->a, &c->err);
+}
+
+int api_citizens_register(req_t *r)
+{
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct citizen_ctx *c = xcalloc(1, sizeof *c);
+    const char *password = NULL;
+    const field_t f[] = {
+        {"phone", FT_STRING, true, 8, 15, &c->in.phone, NULL},
+        {"full_name", FT_STRING, true, 2, 200, &c->in.full_name, NULL},
+        {"password", FT_STRING, true, 1, AUTH_PASSWORD_MAX, &password, NULL},
+        {"email", FT_STRING, false, 0, 254, &c->in.email, NULL},
+        {"national_id", FT_STRING, false, 12, 12, &c->in.national_id, NULL},
+    };
+    char hash[160];
+    int rc;
+    if (req_fields(r, body, f, sizeof f / sizeof f[0]) < 0) goto out;
+    if (auth_password_check(password) < 0) { weak_password(r, "password"); goto out; }
+    /* The phone number is the citizen's sign-in name; validate it before the slow hash. */
+    c->in.kind = "citizen";
+    c->in.username = c->in.phone;
+    c->in.disabled = -1;
+    if (!account_username_valid(c->in.phone) || strspn(c->in.phone, "0123456789") != strlen(c->in.phone)) {
+        reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "phone", "phone", "8-15 digits", NULL);
+        goto out;
+    }
+    if ((rc = auth_password_hash(password, hash, sizeof hash)) < 0) { reply_errno(r, rc); goto out; }
+    c->in.password_hash = hash;
+    rc = store_write(r->app->store, citizen_fn, c);
+    if (rc < 0) { api_reply_derr(r, rc, &c->err); goto out; }
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    account_json(&w, &c->a);
+    api_reply_writer(r, 201, &w, &b);
+out:
+    free(c);
+    json_decref(body);
+    return 0;
+}

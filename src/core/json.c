@@ -1,0 +1,174 @@
+/* json.c — streaming JSON writer (see json.h). */
+#include "core/json.h"
+#include "core/utf8.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void jw_init(jw_t *w, buf_t *b)
+{
+    memset(w, 0, sizeof *w);
+    w->b = b;
+}
+
+static void put(jw_t *w, const char *s, size_t n)
+{
+    if (w->err) return;
+    int rc = buf_append(w->b, s, n);
+    if (rc < 0) w->err = rc;
+}
+
+/* Emit the separator a new value needs at the current position. */
+static void value_prefix(jw_t *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->need_comma[w->depth]) put(w, ",", 1);
+    w->need_comma[w->depth] = true;
+}
+
+static void open_(jw_t *w, char c)
+{
+    value_prefix(w);
+    if (w->depth >= JW_MAX_DEPTH) {
+        if (!w->err) w->err = -EINVAL;
+        return;
+    }
+    put(w, &c, 1);
+    w->depth++;
+    w->need_comma[w->depth] = false;
+}
+
+static void close_(jw_t *w, char c)
+{
+    if (w->depth <= 0) {
+        if (!w->err) w->err = -EINVAL;
+        return;
+    }
+    w->depth--;
+    put(w, &c, 1);
+}
+
+void jw_obj_begin(jw_t *w) { open_(w, '{'); }
+void jw_obj_end(jw_t *w) { close_(w, '}'); }
+void jw_arr_begin(jw_t *w) { open_(w, '['); }
+void jw_arr_end(jw_t *w) { close_(w, ']'); }
+
+int json_escape(buf_t *b, const char *s, size_t n)
+{
+    if (!utf8_valid(s, n)) return -EILSEQ;
+    static const char hex[] = "0123456789abcdef";
+    char tmp[256];
+    size_t t = 0;
+    int rc = 0;
+    tmp[t++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[8];
+        size_t el = 0;
+        if (c == '"' || c == '\\') { esc[0] = '\\'; esc[1] = (char)c; el = 2; }
+        else if (c == '\n') { memcpy(esc, "\\n", 2); el = 2; }
+        else if (c == '\r') { memcpy(esc, "\\r", 2); el = 2; }
+        else if (c == '\t') { memcpy(esc, "\\t", 2); el = 2; }
+        else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            el = 6;
+        } else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+                   ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
+            memcpy(esc, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+            el = 6;
+            i += 2;
+        } else {
+            esc[0] = (char)c;
+            el = 1;
+        }
+        if (t + el > sizeof tmp) {
+            if ((rc = buf_append(b, tmp, t)) < 0) return rc;
+            t = 0;
+        }
+        memcpy(tmp + t, esc, el);
+        t += el;
+    }
+    if (t + 1 > sizeof tmp) {
+        if ((rc = buf_append(b, tmp, t)) < 0) return rc;
+        t = 0;
+    }
+    tmp[t++] = '"';
+    return buf_append(b, tmp, t);
+}
+
+void jw_key(jw_t *w, const char *key)
+{
+    value_prefix(w);
+    if (w->err) return;
+    int rc = json_escape(w->b, key, strlen(key));
+    if (rc < 0) { w->err = rc; return; }
+    put(w, ":", 1);
+    w->after_key = true;
+}
+
+void jw_strn(jw_t *w, const char *s, size_t n)
+{
+    value_prefix(w);
+    if (w->err) return;
+    int rc = json_escape(w->b, s, n);
+    if (rc < 0) w->err = rc;
+}
+
+void jw_str(jw_t *w, const char *s)
+{
+    if (!s) { jw_null(w); return; }
+    jw_strn(w, s, strlen(s));
+}
+
+void jw_int(jw_t *w, long long v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v);
+    value_prefix(w);
+    put(w, tmp, (size_t)n);
+}
+
+void jw_double(jw_t *w, double v)
+{
+    char tmp[40];
+    int n;
+    if (!isfinite(v)) n = snprintf(tmp, sizeof tmp, "null");
+    else n = snprintf(tmp, sizeof tmp, "%.17g", v);
+    value_prefix(w);
+    put(w, tmp, (size_t)n);
+}
+
+void jw_bool(jw_t *w, bool v)
+{
+    value_prefix(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jw_null(jw_t *w)
+{
+    value_prefix(w);
+    put(w, "null", 4);
+}
+
+void jw_raw(jw_t *w, const char *json, size_t n)
+{
+    value_prefix(w);
+    put(w, json, n);
+}
+
+int jw_finish(const jw_t *w)
+{
+    if (w->err) return w->err;
+    return w->depth == 0 ? 0 : -EINVAL;
+}
+
+void jw_kstr(jw_t *w, const char *key, const char *s) { jw_key(w, key); jw_str(w, s); }
+void jw_kint(jw_t *w, const char *key, long long v) { jw_key(w, key); jw_int(w, v); }
+void jw_kbool(jw_t *w, const char *key, bool v) { jw_key(w, key); jw_bool(w, v); }

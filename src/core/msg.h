@@ -1,0 +1,85 @@
+/* msg.h — the message catalog: every user-facing text, in Vietnamese and English.
+ *
+ * One X-macro list gives each message an id, a Vietnamese text and an English text, so a message cannot exist in
+ * one language only. Texts may hold {0} {1} {2} placeholders, filled by msg_format() with caller-supplied strings
+ * (never a printf format, so user data cannot act as a format). Vietnamese is the default language. */
+#ifndef MOTCUA_MSG_H
+#define MOTCUA_MSG_H
+#include <stddef.h>
+
+#include "core/buf.h"
+
+typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
+
+#define MSG_LIST(X)                                                                                              \
+    X(MSG_OK, "Thành công.", "Success.")                                                                         \
+    X(MSG_NOT_FOUND, "Không tìm thấy tài nguyên được yêu cầu.", "The requested resource was not found.")        \
+    X(MSG_METHOD_NOT_ALLOWED, "Phương thức {0} không được hỗ trợ cho địa chỉ này.",                            \
+      "Method {0} is not allowed for this resource.")                                                            \
+    X(MSG_BODY_TOO_LARGE, "Nội dung yêu cầu vượt quá giới hạn {0} byte.",                                       \
+      "The request body exceeds the limit of {0} bytes.")                                                        \
+    X(MSG_UNSUPPORTED_MEDIA, "Nội dung yêu cầu phải có kiểu application/json.",                                  \
+      "The request body must be application/json.")                                                              \
+    X(MSG_MALFORMED_JSON, "Nội dung JSON không hợp lệ (vị trí {0}): {1}.",                                       \
+      "Malformed JSON (at offset {0}): {1}.")                                                                    \
+    X(MSG_INVALID_UTF8, "Nội dung có ký tự không phải UTF-8 hợp lệ.", "The body contains invalid UTF-8.")      \
+    X(MSG_BODY_NOT_OBJECT, "Nội dung yêu cầu phải là một đối tượng JSON.",                                      \
+      "The request body must be a JSON object.")                                                                 \
+    X(MSG_BODY_REQUIRED, "Yêu cầu này cần có nội dung JSON.", "This request needs a JSON body.")                \
+    X(MSG_UNKNOWN_FIELD, "Trường \"{0}\" không được chấp nhận.", "Field \"{0}\" is not allowed.")               \
+    X(MSG_MISSING_FIELD, "Thiếu trường bắt buộc \"{0}\".", "Required field \"{0}\" is missing.")               \
+    X(MSG_WRONG_TYPE, "Trường \"{0}\" phải có kiểu {1}.", "Field \"{0}\" must be of type {1}.")                \
+    X(MSG_FIELD_LENGTH, "Trường \"{0}\" phải dài từ {1} đến {2} ký tự.",                                        \
+      "Field \"{0}\" must be {1} to {2} characters long.")                                                      \
+    X(MSG_FIELD_RANGE, "Trường \"{0}\" phải nằm trong khoảng từ {1} đến {2}.",                                  \
+      "Field \"{0}\" must be between {1} and {2}.")                                                             \
+    X(MSG_FIELD_INVALID, "Giá trị của trường \"{0}\" không hợp lệ: {1}.",                                       \
+      "Field \"{0}\" has an invalid value: {1}.")                                                               \
+    X(MSG_PARAM_INVALID, "Tham số \"{0}\" không hợp lệ.", "Parameter \"{0}\" is invalid.")                      \
+    X(MSG_UNAUTHENTICATED, "Bạn cần đăng nhập để thực hiện thao tác này.",                                      \
+      "You must sign in to do this.")                                                                            \
+    X(MSG_SESSION_EXPIRED, "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.",                               \
+      "Your session has expired; please sign in again.")                                                        \
+    X(MSG_CSRF_MISSING, "Thiếu mã chống giả mạo yêu cầu (X-CSRF-Token).",                                      \
+      "The anti-forgery token (X-CSRF-Token) is missing.")                                                       \
+    X(MSG_CSRF_MISMATCH, "Mã chống giả mạo yêu cầu không đúng.", "The anti-forgery token is wrong.")           \
+    X(MSG_FORBIDDEN, "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")         \
+    X(MSG_BAD_CREDENTIALS, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")          \
+    X(MSG_ACCOUNT_LOCKED, "Tài khoản tạm thời bị khoá do đăng nhập sai nhiều lần; thử lại sau {0} giây.",        \
+      "The account is locked after repeated failed sign-ins; try again in {0} seconds.")                         \
+    X(MSG_SLOW_DOWN, "Đăng nhập sai nhiều lần; vui lòng chờ {0} giây rồi thử lại.",                              \
+      "Too many failed sign-ins; wait {0} seconds and try again.")                                               \
+    X(MSG_ALREADY_EXISTS, "{0} đã tồn tại.", "{0} already exists.")                                             \
+    X(MSG_VERSION_MISMATCH, "Dữ liệu đã bị người khác thay đổi (phiên bản hiện tại {0}); hãy tải lại.",          \
+      "The record was changed by someone else (current version {0}); reload it.")                               \
+    X(MSG_PRECONDITION_REQUIRED, "Cần gửi tiêu đề If-Match với phiên bản của bản ghi.",                          \
+      "Send an If-Match header with the record's version.")                                                     \
+    X(MSG_INTERNAL, "Lỗi hệ thống; sự cố đã được ghi nhận.", "Internal error; it has been logged.")            \
+    X(MSG_UNAVAILABLE, "Hệ thống lưu trữ tạm thời không sẵn sàng; vui lòng thử lại.",                            \
+      "The store is temporarily unavailable; please try again.")                                                \
+    X(MSG_WEAK_PASSWORD, "Mật khẩu phải dài từ {0} đến {1} ký tự.", "The password must be {0} to {1} characters long.") \
+    X(MSG_UNIT_UNKNOWN, "Đơn vị \"{0}\" không tồn tại hoặc nằm ngoài phạm vi của bạn.",                           \
+      "Unit \"{0}\" does not exist or is outside your scope.")                                                    \
+    X(MSG_ROLE_UNKNOWN, "Vai trò \"{0}\" không tồn tại.", "Role \"{0}\" does not exist.")                        \
+    X(MSG_ROLE_PLACEMENT, "Vai trò \"{0}\" không thể gán tại đơn vị loại \"{1}\".",                               \
+      "Role \"{0}\" cannot be held at a unit of kind \"{1}\".")                                                  \
+    X(MSG_UNIT_PARENT, "Đơn vị loại \"{0}\" không thể trực thuộc đơn vị loại \"{1}\".",                          \
+      "A unit of kind \"{0}\" cannot belong to a unit of kind \"{1}\".")                                        \
+    X(MSG_LAST_ADMIN, "Không thể vô hiệu hoá quản trị viên cuối cùng.", "The last administrator cannot be disabled.") \
+    X(MSG_SIGNED_OUT, "Đã đăng xuất.", "Signed out.")                                                          \
+    X(MSG_HEALTH_OK, "Hệ thống hoạt động bình thường.", "The service is running.")                           \
+    X(MSG_NOT_READY, "Hệ thống chưa sẵn sàng: không truy cập được kho dữ liệu.",                                 \
+      "Not ready: the store cannot be reached.")                                                                \
+    X(MSG_SHUTTING_DOWN, "Hệ thống đang dừng.", "The service is shutting down.")
+
+#define MSG_ENUM(id, vi, en) id,
+typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;
+#undef MSG_ENUM
+
+const char *msg_text(msg_id_t id, lang_t lang);
+const char *msg_name(msg_id_t id);   /* "MSG_NOT_FOUND" */
+/* Append the text of `id` in `lang` to out, replacing {k} with args[k] (k < nargs); 0 or -E2BIG. */
+int msg_format(buf_t *out, msg_id_t id, lang_t lang, const char *const *args, size_t nargs);
+/* LANG_EN when an Accept-Language value prefers English over Vietnamese, else LANG_VI. */
+lang_t msg_lang_from_header(const char *accept_language);
+#endif

@@ -1,0 +1,76 @@
+/* db.h — the one storage interface: a store of connections, transactions as callbacks, prepared statements.
+ *
+ * Domain code sees only this header; SQL text is written once for both engines (PostgreSQL-style $1 $2 ...
+ * placeholders, which the SQLite driver binds by name). Two rules a caller must know:
+ *   - store_write() runs the callback inside a write transaction. On SQLite all writes go through ONE writer
+ *     thread that commits several callers' callbacks together (group commit), each inside its own savepoint, so a
+ *     failing callback rolls back only itself. The callback therefore runs on another thread: it must not touch
+ *     thread-local state, block on anything the caller holds, or call store_write()/store_read() itself.
+ *   - db_prepare() returns a statement cached on the connection for the life of the connection (prepared once);
+ *     the same SQL may not be stepped twice at once on one connection (no nesting of one statement).
+ * Every function returns 0 / DB_ROW / DB_DONE or a negative errno:
+ *   -EEXIST unique violation, -ECONFLICT (== -EAGAIN) serialization failure or deadlock, worth a retry,
+ *   -EIO store unreachable or I/O failure, -EINVAL bad SQL or bind, -ENOENT nothing found (by callers' choice). */
+#ifndef MOTCUA_DB_H
+#define MOTCUA_DB_H
+#include <errno.h>
+#include <stddef.h>
+
+typedef struct store store_t;
+typedef struct db db_t;
+typedef struct db_stmt db_stmt_t;
+
+#define DB_DONE 0
+#define DB_ROW 1
+#define ECONFLICT EAGAIN
+#define DB_NTS ((size_t)-1)     /* length argument meaning "NUL-terminated" */
+
+typedef struct store_opts {
+    const char *url;            /* a file path (SQLite) or postgres://... / postgresql://... */
+    int         create;         /* SQLite: create the file if missing */
+    int         readonly;       /* open for reading only (verify) */
+    int         pool_size;      /* PostgreSQL: connections per process; 0 = default */
+} store_opts_t;
+
+typedef int (*db_fn)(db_t *db, void *arg);
+
+int  store_open(store_t **out, const store_opts_t *opts);   /* 0, -EIO (cannot open / connect), -EINVAL (url) */
+void store_close(store_t *st);
+const char *store_engine(const store_t *st);                 /* "sqlite" or "postgres" */
+
+/* Run fn in a write transaction: commits when fn returns >= 0, rolls back otherwise; returns fn's result, or a
+ * negative error from the commit. Retries internally on -ECONFLICT a few times before giving up. */
+int store_write(store_t *st, db_fn fn, void *arg);
+/* Run fn on this thread's read connection inside one read snapshot. */
+int store_read(store_t *st, db_fn fn, void *arg);
+/* Run fn on a connection outside any transaction (migrations, maintenance). Single-threaded use only. */
+int store_exclusive(store_t *st, db_fn fn, void *arg);
+/* 0 when the store answers a trivial query now. */
+int store_ping(store_t *st);
+/* Copy a consistent snapshot of the whole store to `dest` (SQLite: online backup API into a file). */
+int store_backup(store_t *st, const char *dest);
+
+db_stmt_t *db_prepare(db_t *db, const char *sql);            /* NULL on error: see db_errmsg() */
+int  db_bind_text(db_stmt_t *st, int idx, const char *s, size_t len);   /* idx from 1; s NULL binds NULL */
+int  db_bind_int(db_stmt_t *st, int idx, long long v);
+int  db_bind_null(db_stmt_t *st, int idx);
+int  db_step(db_stmt_t *st);                                 /* DB_ROW, DB_DONE or < 0 */
+void db_reset(db_stmt_t *st);                                /* ready to bind and step again */
+int  db_col_count(db_stmt_t *st);
+const char *db_col_text(db_stmt_t *st, int col);             /* NULL for SQL NULL; valid until next step/reset */
+size_t db_col_len(db_stmt_t *st, int col);
+long long db_col_int(db_stmt_t *st, int col);
+int  db_col_is_null(db_stmt_t *st, int col);
+long long db_changes(db_t *db);                              /* rows changed by the last statement */
+
+int  db_exec(db_t *db, const char *sql);                     /* several statements, no parameters, no rows */
+const char *db_errmsg(db_t *db);
+const char *db_engine(const db_t *db);
+
+/* Bind by a type string and run to completion: 't' text (const char *), 'i' long long, 'n' NULL (no argument).
+ * Returns the number of rows changed (>= 0) or a negative error. For INSERT/UPDATE/DELETE. */
+long long db_run(db_t *db, const char *sql, const char *types, ...);
+/* Bind, step once; DB_ROW leaves the statement positioned on the first row for db_col_*; the caller resets it.
+ * Returns DB_ROW, DB_DONE or < 0 and sets *out. */
+int db_query(db_t *db, db_stmt_t **out, const char *sql, const char *types, ...);
+#endif

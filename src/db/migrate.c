@@ -1,0 +1,132 @@
+/* migrate.c — the schema, version by version (see migrate.h).
+ *
+ * Conventions every table follows: ids are 26-character text ids (core/rand.h); instants are BIGINT milliseconds
+ * since the epoch, UTC; booleans are INTEGER 0/1; JSON is TEXT; records that users edit carry `version` for
+ * optimistic concurrency (If-Match / 412). name_fold columns hold the Vietnamese-folded name for search. */
+#include "db/migrate.h"
+#include "core/clock.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct migration {
+    int         version;
+    const char *name;
+    const char *sql;
+};
+
+static const struct migration migrations[] = {
+    {1, "foundation",
+     /* This database's identity as a node of the replication graph, and small settings. */
+     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+     /* Units: national root, provinces, communes/wards, departments. path is the chain of ids from the root,
+      * "/<root>/<province>/<commune>/", so "is U inside my scope" is one prefix test. */
+     "CREATE TABLE units (\n"
+     "  id TEXT PRIMARY KEY, parent_id TEXT REFERENCES units(id), kind TEXT NOT NULL,\n"
+     "  name TEXT NOT NULL, name_fold TEXT NOT NULL, slug TEXT UNIQUE, admin_code TEXT, edi_code TEXT UNIQUE,\n"
+     "  abbr TEXT, path TEXT NOT NULL, province_id TEXT, merged_from TEXT NOT NULL DEFAULT '[]',\n"
+     "  active INTEGER NOT NULL DEFAULT 1, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,\n"
+     "  version INTEGER NOT NULL DEFAULT 1,\n"
+     "  CHECK (kind IN ('national','province','commune','ward','department')));\n"
+     "CREATE INDEX units_parent ON units(parent_id);\n"
+     "CREATE INDEX units_path ON units(path);\n"
+     /* Accounts: staff, citizens and systems share sign-in; staff have roles, citizens none. */
+     "CREATE TABLE accounts (\n"
+     "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, username TEXT NOT NULL UNIQUE, full_name TEXT NOT NULL,\n"
+     "  name_fold TEXT NOT NULL, email TEXT, phone TEXT, national_id TEXT, unit_id TEXT REFERENCES units(id),\n"
+     "  password_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0,\n"
+     "  last_failed_at BIGINT NOT NULL DEFAULT 0, locked_until BIGINT NOT NULL DEFAULT 0,\n"
+     "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1,\n"
+     "  CHECK (kind IN ('staff','citizen','system')));\n"
+     "CREATE INDEX accounts_unit ON accounts(unit_id);\n"
+     "CREATE TABLE roles (\n"
+     "  account_id TEXT NOT NULL REFERENCES accounts(id), role TEXT NOT NULL, unit_id TEXT NOT NULL REFERENCES units(id),\n"
+     "  PRIMARY KEY (account_id, role, unit_id));\n"
+     "CREATE INDEX roles_unit ON roles(unit_id);\n"
+     /* Sessions and API tokens store only the SHA-256 of the secret. */
+     "CREATE TABLE sessions (\n"
+     "  token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id), csrf TEXT NOT NULL,\n"
+     "  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, last_seen BIGINT NOT NULL);\n"
+     "CREATE INDEX sessions_account ON sessions(account_id);\n"
+     "CREATE TABLE api_tokens (\n"
+     "  id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id), name TEXT NOT NULL,\n"
+     "  token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
+     "  revoked_at BIGINT, last_used_at BIGINT);\n"
+     "CREATE INDEX api_tokens_account ON api_tokens(account_id);\n"
+     /* The ledger: one hash chain per origin node; ledger_head holds each chain's last (seq, hash) and is the row
+      * every writer locks (UPDATE ... RETURNING) to take the next sequence number. */
+     "CREATE TABLE events (\n"
+     "  node TEXT NOT NULL, seq BIGINT NOT NULL, at BIGINT NOT NULL, unit_id TEXT, actor TEXT, type TEXT NOT NULL,\n"
+     "  entity TEXT, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,\n"
+     "  PRIMARY KEY (node, seq));\n"
+     "CREATE INDEX events_entity ON events(entity);\n"
+     "CREATE INDEX events_unit ON events(unit_id, at);\n"
+     "CREATE TABLE ledger_head (\n"
+     "  node TEXT PRIMARY KEY, is_self INTEGER NOT NULL DEFAULT 0, seq BIGINT NOT NULL, hash TEXT NOT NULL);\n"},
+};
+
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+int migrate_latest(void) { return migrations[N_MIGRATIONS - 1].version; }
+
+static int ensure_table(db_t *db, void *arg)
+{
+    (void)arg;
+    return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                       "applied_at BIGINT NOT NULL)");
+}
+
+static int read_version(db_t *db, void *arg)
+{
+    int *v = arg;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "");
+    if (rc == DB_ROW) *v = (int)db_col_int(s, 0);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int apply_one(db_t *db, void *arg)
+{
+    const struct migration *m = arg;
+    int cur = 0;
+    int rc = read_version(db, &cur);
+    if (rc < 0) return rc;
+    if (cur >= m->version) return 0;            /* another process got there first */
+    rc = db_exec(db, m->sql);
+    if (rc < 0) {
+        log_error("migration %d (%s) failed: %s", m->version, m->name, db_errmsg(db));
+        return rc;
+    }
+    long long n = db_run(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", "iti",
+                         (long long)m->version, m->name, clock_now_ms());
+    return n < 0 ? (int)n : 1;
+}
+
+int migrate_version(store_t *st)
+{
+    int rc = store_write(st, ensure_table, NULL);
+    if (rc < 0) return rc;
+    int v = 0;
+    rc = store_write(st, read_version, &v);
+    return rc < 0 ? rc : v;
+}
+
+int migrate_up(store_t *st)
+{
+    int v = migrate_version(st);
+    if (v < 0) return v;
+    if (v > migrate_latest()) {
+        log_error("the database schema (version %d) is newer than this motcua (version %d)", v, migrate_latest());
+        return -EPROTO;
+    }
+    int applied = 0;
+    for (size_t i = 0; i < N_MIGRATIONS; i++) {
+        if (migrations[i].version <= v) continue;
+        int rc = store_write(st, apply_one, (void *)&migrations[i]);
+        if (rc < 0) return rc;
+        applied += rc;
+    }
+    return applied;
+}

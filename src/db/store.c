@@ -1,0 +1,133 @@
+/* store.c — the public face of db.h: picks the driver from the URL and dispatches to it.
+ *
+ * Also holds what every driver shares: the thread-local "my connection for this store" cache (keyed by a per-open
+ * generation number, so a thread never reuses a connection of a store that was closed and reopened) and the
+ * typed bind helpers db_run()/db_query(). */
+#include "db/db_driver.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+
+static atomic_ulong generation_counter = 1;
+
+unsigned long store_next_generation(void)
+{
+    return atomic_fetch_add(&generation_counter, 1);
+}
+
+#define TLS_SLOTS 4
+static _Thread_local struct {
+    unsigned long gen;
+    db_t         *db;
+} tls_conn[TLS_SLOTS];
+
+db_t *store_tls_get(const store_t *st)
+{
+    for (int i = 0; i < TLS_SLOTS; i++)
+        if (tls_conn[i].gen == st->generation) return tls_conn[i].db;
+    return NULL;
+}
+
+void store_tls_set(const store_t *st, db_t *db)
+{
+    int slot = 0;
+    for (int i = 0; i < TLS_SLOTS; i++) {
+        if (tls_conn[i].gen == st->generation || tls_conn[i].gen == 0) { slot = i; break; }
+        if (tls_conn[i].gen < tls_conn[slot].gen) slot = i;   /* evict the oldest store's entry */
+    }
+    tls_conn[slot].gen = db ? st->generation : 0;
+    tls_conn[slot].db = db;
+}
+
+static int is_pg_url(const char *url)
+{
+    return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+int store_open(store_t **out, const store_opts_t *opts)
+{
+    *out = NULL;
+    if (!opts || !opts->url || !*opts->url) return -EINVAL;
+    const db_driver_t *drv = is_pg_url(opts->url) ? &db_pg_driver : &db_sqlite_driver;
+    int rc = drv->open(out, opts);
+    if (rc < 0) return rc;
+    (*out)->drv = drv;
+    return 0;
+}
+
+void store_close(store_t *st)
+{
+    if (st) st->drv->close(st);
+}
+
+const char *store_engine(const store_t *st) { return st->drv->name; }
+int store_write(store_t *st, db_fn fn, void *arg) { return st->drv->write(st, fn, arg); }
+int store_read(store_t *st, db_fn fn, void *arg) { return st->drv->read(st, fn, arg); }
+int store_exclusive(store_t *st, db_fn fn, void *arg) { return st->drv->exclusive(st, fn, arg); }
+int store_ping(store_t *st) { return st->drv->ping(st); }
+int store_backup(store_t *st, const char *dest) { return st->drv->backup(st, dest); }
+
+db_stmt_t *db_prepare(db_t *db, const char *sql) { return db->drv->prepare(db, sql); }
+int db_bind_text(db_stmt_t *s, int i, const char *v, size_t n)
+{
+    if (!v) return s->db->drv->bind_null(s, i);
+    return s->db->drv->bind_text(s, i, v, n == DB_NTS ? strlen(v) : n);
+}
+int db_bind_int(db_stmt_t *s, int i, long long v) { return s->db->drv->bind_int(s, i, v); }
+int db_bind_null(db_stmt_t *s, int i) { return s->db->drv->bind_null(s, i); }
+int db_step(db_stmt_t *s) { return s->db->drv->step(s); }
+void db_reset(db_stmt_t *s) { s->db->drv->reset(s); }
+int db_col_count(db_stmt_t *s) { return s->db->drv->col_count(s); }
+const char *db_col_text(db_stmt_t *s, int c) { return s->db->drv->col_text(s, c); }
+size_t db_col_len(db_stmt_t *s, int c) { return s->db->drv->col_len(s, c); }
+long long db_col_int(db_stmt_t *s, int c) { return s->db->drv->col_int(s, c); }
+int db_col_is_null(db_stmt_t *s, int c) { return s->db->drv->col_is_null(s, c); }
+long long db_changes(db_t *db) { return db->drv->changes(db); }
+int db_exec(db_t *db, const char *sql) { return db->drv->exec(db, sql); }
+const char *db_errmsg(db_t *db) { return db->drv->errmsg(db); }
+const char *db_engine(const db_t *db) { return db->drv->name; }
+
+static int bind_va(db_stmt_t *s, const char *types, va_list ap)
+{
+    int idx = 1, rc = 0;
+    for (const char *t = types; *t && rc == 0; t++, idx++) {
+        switch (*t) {
+        case 't': rc = db_bind_text(s, idx, va_arg(ap, const char *), DB_NTS); break;
+        case 'i': rc = db_bind_int(s, idx, va_arg(ap, long long)); break;
+        case 'n': rc = db_bind_null(s, idx); break;
+        default: rc = -EINVAL;
+        }
+    }
+    return rc;
+}
+
+long long db_run(db_t *db, const char *sql, const char *types, ...)
+{
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return -EINVAL;
+    va_list ap;
+    va_start(ap, types);
+    int rc = bind_va(s, types, ap);
+    va_end(ap);
+    if (rc == 0) {
+        while ((rc = db_step(s)) == DB_ROW) {}
+    }
+    db_reset(s);
+    if (rc < 0) return rc;
+    return db_changes(db);
+}
+
+int db_query(db_t *db, db_stmt_t **out, const char *sql, const char *types, ...)
+{
+    db_stmt_t *s = db_prepare(db, sql);
+    *out = s;
+    if (!s) return -EINVAL;
+    va_list ap;
+    va_start(ap, types);
+    int rc = bind_va(s, types, ap);
+    va_end(ap);
+    if (rc == 0) rc = db_step(s);
+    if (rc < 0) db_reset(s);
+    return rc;
+}

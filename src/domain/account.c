@@ -1,0 +1,410 @@
+/* account.c — staff, citizen and system accounts (see account.h). */
+#include "domain/account.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "domain/ledger.h"
+#include "domain/unit.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACCOUNT_COLS                                                                                              \
+    "a.id, a.kind, a.username, a.full_name, COALESCE(a.email, ''), COALESCE(a.phone, ''), "                       \
+    "COALESCE(a.national_id, ''), COALESCE(a.unit_id, ''), COALESCE(u.path, ''), a.disabled, a.created_at, "      \
+    "a.updated_at, a.version"
+
+static int load_grants(db_t *db, account_t *a)
+{
+    db_stmt_t *s = db_prepare(db, "SELECT r.role, r.unit_id, u.path FROM roles r JOIN units u ON u.id = r.unit_id "
+                                  "WHERE r.account_id = $1 ORDER BY u.path, r.role");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, a->id, DB_NTS);
+    int rc;
+    a->ngrants = 0;
+    while ((rc = db_step(s)) == DB_ROW && a->ngrants < AUTH_MAX_GRANTS) {
+        grant_t *g = &a->grants[a->ngrants];
+        if (role_parse(db_col_text(s, 0), &g->role) < 0) continue;
+        str_copy(g->unit_id, sizeof g->unit_id, db_col_text(s, 1));
+        str_copy(g->unit_path, sizeof g->unit_path, db_col_text(s, 2));
+        a->ngrants++;
+    }
+    db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+static void row_to_account(db_stmt_t *s, account_t *a)
+{
+    memset(a, 0, sizeof *a);
+    str_copy(a->id, sizeof a->id, db_col_text(s, 0));
+    str_copy(a->kind, sizeof a->kind, db_col_text(s, 1));
+    str_copy(a->username, sizeof a->username, db_col_text(s, 2));
+    str_copy(a->full_name, sizeof a->full_name, db_col_text(s, 3));
+    str_copy(a->email, sizeof a->email, db_col_text(s, 4));
+    str_copy(a->phone, sizeof a->phone, db_col_text(s, 5));
+    str_copy(a->national_id, sizeof a->national_id, db_col_text(s, 6));
+    str_copy(a->unit_id, sizeof a->unit_id, db_col_text(s, 7));
+    str_copy(a->unit_path, sizeof a->unit_path, db_col_text(s, 8));
+    a->disabled = db_col_int(s, 9) != 0;
+    a->created_at = db_col_int(s, 10);
+    a->updated_at = db_col_int(s, 11);
+    a->version = db_col_int(s, 12);
+}
+
+static int get_one(db_t *db, const char *sql, const char *key, account_t *out)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, sql, "t", key);
+    if (rc == DB_ROW) row_to_account(s, out);
+    if (s) db_reset(s);
+    if (rc != DB_ROW) return rc < 0 ? rc : -ENOENT;
+    return load_grants(db, out);
+}
+
+int account_get(db_t *db, const char *id, account_t *out)
+{
+    return get_one(db, "SELECT " ACCOUNT_COLS " FROM accounts a LEFT JOIN units u ON u.id = a.unit_id WHERE a.id = $1",
+                   id, out);
+}
+
+int account_get_by_username(db_t *db, const char *username, account_t *out)
+{
+    return get_one(db,
+                   "SELECT " ACCOUNT_COLS " FROM accounts a LEFT JOIN units u ON u.id = a.unit_id WHERE a.username = $1",
+                   username, out);
+}
+
+int account_list(db_t *db, const account_query_t *q, account_cb cb, void *arg)
+{
+    char *like = domain_like_pattern(q->q);
+    char under[AUTH_PATH_MAX + 2];
+    snprintf(under, sizeof under, "%s%%", q->under_path);
+    db_stmt_t *s = db_prepare(db, "SELECT " ACCOUNT_COLS " FROM accounts a JOIN units u ON u.id = a.unit_id "
+                                  "WHERE u.path LIKE $1 "
+                                  "AND (CAST($2 AS TEXT) = '' OR a.name_fold LIKE $2 ESCAPE '\\' "
+                                  "     OR a.username LIKE $2 ESCAPE '\\') "
+                                  "AND (CAST($3 AS TEXT) = '' OR EXISTS (SELECT 1 FROM roles r "
+                                  "     WHERE r.account_id = a.id AND r.role = $3)) "
+                                  "AND a.username > $4 ORDER BY a.username LIMIT $5");
+    if (!s) { free(like); return -EIO; }
+    db_bind_text(s, 1, under, DB_NTS);
+    db_bind_text(s, 2, like ? like : "", DB_NTS);
+    db_bind_text(s, 3, q->role ? q->role : "", DB_NTS);
+    db_bind_text(s, 4, q->after_username ? q->after_username : "", DB_NTS);
+    db_bind_int(s, 5, q->limit);
+    account_t *a = xmalloc(sizeof *a);
+    int rc, n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        row_to_account(s, a);
+        if ((rc = load_grants(db, a)) < 0) break;
+        n++;
+        if (cb(a, arg) < 0) break;
+    }
+    free(a);
+    db_reset(s);
+    free(like);
+    return rc < 0 ? rc : n;
+}
+
+bool account_visible_to(const principal_t *who, const account_t *a)
+{
+    if (!strcmp(who->account_id, a->id)) return true;
+    if (!a->unit_path[0]) return false;
+    return auth_role_covers(who, ROLE_ADMIN, a->unit_path) || auth_role_covers(who, ROLE_LEADER, a->unit_path);
+}
+
+bool account_manageable_by(const principal_t *who, const account_t *a)
+{
+    return a->unit_path[0] && auth_role_covers(who, ROLE_ADMIN, a->unit_path);
+}
+
+bool account_username_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' ||
+              s[i] == '-'))
+            return false;
+    return isalnum((unsigned char)s[0]);
+}
+
+static bool email_valid(const char *s)
+{
+    size_t n = strlen(s);
+    const char *at = strchr(s, '@');
+    if (n < 3 || n > 254 || !at || at == s || !at[1] || strchr(at + 1, '@') || !strchr(at + 1, '.')) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || s[i] == '<' || s[i] == '>' || s[i] == '"') return false;
+    return true;
+}
+
+static bool digits_valid(const char *s, size_t lo, size_t hi, bool plus)
+{
+    size_t n = strlen(s);
+    if (n < lo || n > hi) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]) && !(plus && i == 0 && s[i] == '+')) return false;
+    return true;
+}
+
+static int check_fields(const account_input_t *in, bool create, derr_t *err)
+{
+    if (create) {
+        if (!in->kind || (strcmp(in->kind, "staff") && strcmp(in->kind, "citizen") && strcmp(in->kind, "system")))
+            return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "kind", "kind", "staff | citizen | system", NULL);
+        if (!in->username || !account_username_valid(in->username))
+            return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "username", "username", "a-z 0-9 . _ - (3-64)", NULL);
+        if (!in->full_name) return derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "full_name", "full_name", NULL, NULL);
+    }
+    if (in->full_name) {
+        size_t n = strlen(in->full_name);
+        if (!utf8_valid(in->full_name, n) || utf8_length(in->full_name, n) < 2 || utf8_length(in->full_name, n) > 200)
+            return derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "full_name", "full_name", "2", "200");
+    }
+    if (in->email && *in->email && !email_valid(in->email))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "email", "email", "name@example.vn", NULL);
+    if (in->phone && *in->phone && !digits_valid(in->phone, 8, 15, true))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "phone", "phone", "8-15 digits", NULL);
+    if (in->national_id && *in->national_id && !digits_valid(in->national_id, 12, 12, false))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "national_id", "national_id", "12 digits", NULL);
+    return 0;
+}
+
+/* Check a unit reference: it exists, and the actor administers it. */
+static int check_unit_ref(db_t *db, const principal_t *actor, const char *field, const char *unit_id, unit_t *u,
+                          derr_t *err)
+{
+    int rc = id_valid(unit_id) ? unit_get(db, unit_id, u) : -ENOENT;
+    if (rc == -ENOENT || (rc == 0 && actor && !auth_role_covers(actor, ROLE_ADMIN, u->path)))
+        return derr_set(err, -ENOENT, 422, MSG_UNIT_UNKNOWN, field, unit_id, NULL, NULL);
+    return rc;
+}
+
+static int check_roles(db_t *db, const principal_t *actor, const account_input_t *in, derr_t *err)
+{
+    unit_t *u = xmalloc(sizeof *u);
+    int rc = 0;
+    for (int i = 0; i < in->nroles && rc == 0; i++) {
+        rc = check_unit_ref(db, actor, "roles", in->roles[i].unit_id, u, err);
+        if (rc == 0 && !role_fits_unit_kind(in->roles[i].role, u->kind))
+            rc = derr_set(err, -EINVAL, 422, MSG_ROLE_PLACEMENT, "roles", role_name(in->roles[i].role), u->kind, NULL);
+    }
+    free(u);
+    return rc;
+}
+
+static int write_roles(db_t *db, const char *account_id, const account_input_t *in)
+{
+    long long n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", account_id);
+    for (int i = 0; i < in->nroles && n >= 0; i++) {
+        n = db_run(db, "INSERT INTO roles (account_id, role, unit_id) VALUES ($1, $2, $3)", "ttt", account_id,
+                   role_name(in->roles[i].role), in->roles[i].unit_id);
+        if (n == -EEXIST) n = 0;   /* the same grant listed twice */
+    }
+    return n < 0 ? (int)n : 0;
+}
+
+void account_json(jw_t *w, const account_t *a)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", a->id);
+    jw_kstr(w, "kind", a->kind);
+    jw_kstr(w, "username", a->username);
+    jw_kstr(w, "full_name", a->full_name);
+    jw_kstr(w, "email", a->email[0] ? a->email : NULL);
+    jw_kstr(w, "phone", a->phone[0] ? a->phone : NULL);
+    jw_kstr(w, "unit_id", a->unit_id[0] ? a->unit_id : NULL);
+    jw_kbool(w, "disabled", a->disabled);
+    jw_key(w, "roles");
+    jw_arr_begin(w);
+    for (int i = 0; i < a->ngrants; i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "role", role_name(a->grants[i].role));
+        jw_kstr(w, "unit_id", a->grants[i].unit_id);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_kint(w, "created_at", a->created_at);
+    jw_kint(w, "updated_at", a->updated_at);
+    jw_kint(w, "version", a->version);
+    jw_obj_end(w);
+}
+
+static int append_event(db_t *db, const principal_t *actor, const char *type, const account_t *a)
+{
+    buf_t p;
+    buf_init(&p, 0);
+    jw_t w;
+    jw_init(&w, &p);
+    account_json(&w, a);
+    int rc = jw_finish(&w);
+    char entity[ID_LEN + 12];
+    snprintf(entity, sizeof entity, "account:%s", a->id);
+    ledger_event_t ev = {.unit_id = a->unit_id[0] ? a->unit_id : NULL, .actor = actor ? actor->account_id : NULL,
+                         .type = type, .entity = entity, .payload = p.data, .payload_len = p.len};
+    if (rc == 0) rc = ledger_append(db, &ev, NULL);
+    buf_free(&p);
+    return rc;
+}
+
+static const char *nz(const char *s) { return s && *s ? s : NULL; }
+
+int account_create(db_t *db, const principal_t *actor, const account_input_t *in, account_t *out, derr_t *err)
+{
+    int rc = check_fields(in, true, err);
+    if (rc < 0) return rc;
+    bool staff = !strcmp(in->kind, "staff") || !strcmp(in->kind, "system");
+    unit_t *u = xmalloc(sizeof *u);
+    if (staff) {
+        if (!in->unit_id) rc = derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "unit_id", "unit_id", NULL, NULL);
+        else rc = check_unit_ref(db, actor, "unit_id", in->unit_id, u, err);
+        if (rc == 0) rc = check_roles(db, actor, in, err);
+    } else if (in->nroles > 0) {
+        rc = derr_set(err, -EINVAL, 422, MSG_ROLE_PLACEMENT, "roles", "citizen", "-", NULL);
+    }
+    free(u);
+    if (rc < 0) return rc;
+    if (!in->password_hash && strcmp(in->kind, "system") != 0)
+        return derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "password", "password", NULL, NULL);
+    char id[ID_LEN + 1];
+    id_new(id);
+    long long now = clock_now_ms();
+    char *fold = utf8_fold(in->full_name, strlen(in->full_name));
+    long long n = db_run(db,
+                         "INSERT INTO accounts (id, kind, username, full_name, name_fold, email, phone, national_id, "
+                         "unit_id, password_hash, disabled, created_at, updated_at, version) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11, 1)",
+                         "tttttttttti", id, in->kind, in->username, in->full_name, fold, nz(in->email), nz(in->phone),
+                         nz(in->national_id), staff ? in->unit_id : NULL, in->password_hash, now);
+    free(fold);
+    if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "username", in->username, NULL, NULL);
+    if (n < 0) return (int)n;
+    if (staff && (rc = write_roles(db, id, in)) < 0) return rc;
+    if ((rc = account_get(db, id, out)) < 0) return rc;
+    return append_event(db, actor, !strcmp(in->kind, "citizen") ? "citizen.registered" : "account.created", out);
+}
+
+/* Whether the account holds admin at a national root unit, and whether another enabled account does too. */
+static int is_last_root_admin(db_t *db, const char *id, bool *last)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s,
+                      "SELECT COUNT(*) FROM roles r JOIN units u ON u.id = r.unit_id JOIN accounts a ON a.id = r.account_id "
+                      "WHERE r.role = 'admin' AND u.kind = 'national' AND a.disabled = 0 AND a.id <> $1",
+                      "t", id);
+    long long others = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    *last = others == 0;
+    return 0;
+}
+
+static bool holds_root_admin(const account_t *a)
+{
+    for (int i = 0; i < a->ngrants; i++)
+        if (a->grants[i].role == ROLE_ADMIN && strchr(a->grants[i].unit_path + 1, '/') &&
+            strlen(a->grants[i].unit_path) == ID_LEN + 2)
+            return true;
+    return false;
+}
+
+static int end_access(db_t *db, const char *id, const char *keep_session, long long now)
+{
+    long long n = db_run(db, "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2", "tt", id,
+                         keep_session ? keep_session : "");
+    if (n >= 0 && !keep_session)
+        n = db_run(db, "UPDATE api_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL", "ti", id,
+                   now);
+    return n < 0 ? (int)n : 0;
+}
+
+int account_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
+                   const account_input_t *in, account_t *out, derr_t *err)
+{
+    int rc = check_fields(in, false, err);
+    if (rc < 0) return rc;
+    rc = id_valid(id) ? account_get(db, id, out) : -ENOENT;
+    if (rc == -ENOENT || (rc == 0 && actor && !account_visible_to(actor, out)))
+        return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (actor && !account_manageable_by(actor, out)) return derr_set(err, -EACCES, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    if (out->version != expected_version) {
+        char v[24];
+        snprintf(v, sizeof v, "%lld", out->version);
+        return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, v, NULL, NULL);
+    }
+    unit_t *u = xmalloc(sizeof *u);
+    if (in->unit_id) rc = check_unit_ref(db, actor, "unit_id", in->unit_id, u, err);
+    free(u);
+    if (rc == 0 && in->nroles >= 0) rc = check_roles(db, actor, in, err);
+    if (rc < 0) return rc;
+    /* Never lock everyone out: the last enabled national administrator keeps its role and stays enabled. */
+    bool removes_admin = in->disabled == 1;
+    if (in->nroles >= 0) {
+        bool keeps = false;
+        for (int i = 0; i < in->nroles; i++)
+            for (int k = 0; k < out->ngrants; k++)
+                if (in->roles[i].role == ROLE_ADMIN && out->grants[k].role == ROLE_ADMIN &&
+                    !strcmp(in->roles[i].unit_id, out->grants[k].unit_id) && strlen(out->grants[k].unit_path) == ID_LEN + 2)
+                    keeps = true;
+        removes_admin |= !keeps;
+    }
+    if (removes_admin && holds_root_admin(out) && !out->disabled) {
+        bool last = false;
+        if ((rc = is_last_root_admin(db, id, &last)) < 0) return rc;
+        if (last) return derr_set(err, -EINVAL, 422, MSG_LAST_ADMIN, "disabled", NULL, NULL, NULL);
+    }
+    long long now = clock_now_ms();
+    char *fold = in->full_name ? utf8_fold(in->full_name, strlen(in->full_name)) : NULL;
+    long long n = db_run(db,
+                         "UPDATE accounts SET full_name = COALESCE(CAST($3 AS TEXT), full_name), "
+                         "name_fold = COALESCE(CAST($4 AS TEXT), name_fold), "
+                         "email = CASE WHEN CAST($5 AS TEXT) IS NULL THEN email WHEN $5 = '' THEN NULL ELSE $5 END, "
+                         "phone = CASE WHEN CAST($6 AS TEXT) IS NULL THEN phone WHEN $6 = '' THEN NULL ELSE $6 END, "
+                         "unit_id = COALESCE(CAST($7 AS TEXT), unit_id), "
+                         "disabled = CASE WHEN $8 < 0 THEN disabled ELSE $8 END, "
+                         "updated_at = $9, version = version + 1 WHERE id = $1 AND version = $2",
+                         "tittttiii", id, expected_version, in->full_name, fold, in->email, in->phone, in->unit_id,
+                         (long long)in->disabled, now);
+    free(fold);
+    if (n < 0) return (int)n;
+    if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
+    if (in->nroles >= 0 && (rc = write_roles(db, id, in)) < 0) return rc;
+    if (in->disabled == 1 && (rc = end_access(db, id, NULL, now)) < 0) return rc;
+    if ((rc = account_get(db, id, out)) < 0) return rc;
+    return append_event(db, actor, "account.updated", out);
+}
+
+int account_set_password(db_t *db, const principal_t *actor, const char *id, const char *password_hash,
+                         const char *keep_session_hash, derr_t *err)
+{
+    account_t *a = xmalloc(sizeof *a);
+    int rc = id_valid(id) ? account_get(db, id, a) : -ENOENT;
+    if (rc == -ENOENT || (rc == 0 && actor && !account_visible_to(actor, a))) {
+        free(a);
+        return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    }
+    if (rc == 0 && actor && strcmp(actor->account_id, id) != 0 && !account_manageable_by(actor, a))
+        rc = derr_set(err, -EACCES, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    long long now = clock_now_ms();
+    if (rc == 0) {
+        long long n = db_run(db, "UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = 0, "
+                                 "updated_at = $3, version = version + 1 WHERE id = $1",
+                             "tti", id, password_hash, now);
+        if (n < 0) rc = (int)n;
+    }
+    if (rc == 0) rc = end_access(db, id, keep_session_hash, now);
+    if (rc == 0) {
+        char payload[64], entity[ID_LEN + 12];
+        snprintf(payload, sizeof payload, "{\"id\":\"%s\"}", id);
+        snprintf(entity, sizeof entity, "account:%s", id);
+        ledger_event_t ev = {.unit_id = a->unit_id[0] ? a->unit_id : NULL, .actor = actor ? actor->account_id : NULL,
+                             .type = "account.password_changed", .entity = entity, .payload = payload};
+        rc = ledger_append(db, &ev, NULL);
+    }
+    free(a);
+    return rc;
+}

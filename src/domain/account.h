@@ -1,0 +1,77 @@
+/* account.h — staff, citizen and system accounts, and the roles staff hold at units.
+ *
+ * Passwords arrive here already hashed (auth_password_hash runs outside the write transaction: Argon2 is slow by
+ * design and must not hold the single writer). Every change appends a ledger event whose payload never contains
+ * a password hash. Visibility: an account is visible to a principal holding admin or leader at (or above) the
+ * account's home unit; anything else is "not found". */
+#ifndef MOTCUA_ACCOUNT_H
+#define MOTCUA_ACCOUNT_H
+#include <stdbool.h>
+
+#include "core/json.h"
+#include "core/rand.h"
+#include "db/db.h"
+#include "domain/auth.h"
+#include "domain/domain.h"
+
+typedef struct role_grant_input {
+    role_t      role;
+    const char *unit_id;
+} role_grant_input_t;
+
+typedef struct account_input {
+    const char *kind;              /* create: "staff" | "citizen" | "system" */
+    const char *username;          /* create only */
+    const char *full_name;
+    const char *email;
+    const char *phone;
+    const char *national_id;
+    const char *unit_id;           /* staff home unit */
+    const char *password_hash;     /* create / set password */
+    int         disabled;          /* -1 unchanged */
+    int         nroles;            /* -1 unchanged */
+    role_grant_input_t roles[AUTH_MAX_GRANTS];
+} account_input_t;
+
+typedef struct account {
+    char      id[ID_LEN + 1];
+    char      kind[8];
+    char      username[72];
+    char      full_name[808];
+    char      email[256];
+    char      phone[24];
+    char      national_id[16];
+    char      unit_id[ID_LEN + 1];
+    char      unit_path[AUTH_PATH_MAX];
+    bool      disabled;
+    long long created_at, updated_at, version;
+    int       ngrants;
+    grant_t   grants[AUTH_MAX_GRANTS];
+} account_t;
+
+typedef struct account_query {
+    const char *under_path;        /* required: accounts whose home unit is in this subtree */
+    const char *q;                 /* search in name and username */
+    const char *role;              /* optional role filter */
+    const char *after_username;    /* cursor */
+    long long   limit;
+} account_query_t;
+
+typedef int (*account_cb)(const account_t *a, void *arg);
+
+bool account_username_valid(const char *s);
+int account_get(db_t *db, const char *id, account_t *out);                  /* -ENOENT */
+int account_get_by_username(db_t *db, const char *username, account_t *out);
+int account_list(db_t *db, const account_query_t *q, account_cb cb, void *arg);
+/* Whether who may see/manage this account (admin or leader covering its home unit; oneself). */
+bool account_visible_to(const principal_t *who, const account_t *a);
+bool account_manageable_by(const principal_t *who, const account_t *a);
+/* actor NULL = the system (CLI, demo). */
+int account_create(db_t *db, const principal_t *actor, const account_input_t *in, account_t *out, derr_t *err);
+int account_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
+                   const account_input_t *in, account_t *out, derr_t *err);
+/* Sets a new password hash, ends the account's sessions except keep_session_hash (may be NULL). */
+int account_set_password(db_t *db, const principal_t *actor, const char *id, const char *password_hash,
+                         const char *keep_session_hash, derr_t *err);
+void account_json(jw_t *w, const account_t *a);
+#endif

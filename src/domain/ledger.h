@@ -1,0 +1,48 @@
+/* ledger.h — the append-only, hash-chained event log: the audit trail of every state change.
+ *
+ * Each origin node has one chain. An event's hash is SHA-256 over the previous event's hash (64 hex digits) and
+ * the event's canonical form, a JSON object with keys in a fixed order:
+ *   {"v":1,"node":..,"seq":..,"at":..,"unit":..,"actor":..,"type":..,"entity":..,"payload":<payload>}
+ * The payload is stored exactly as written and hashed as those bytes. ledger_append() must run inside the same
+ * write transaction as the change it records: it takes the next sequence number by updating the chain head row
+ * (UPDATE ... RETURNING), which serialises appenders on every engine, so sequences are gap-free. */
+#ifndef MOTCUA_LEDGER_H
+#define MOTCUA_LEDGER_H
+#include <stdio.h>
+
+#include "core/buf.h"
+#include "db/db.h"
+
+#define LEDGER_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+typedef struct ledger_event {
+    const char *unit_id;     /* the unit the change belongs to, or NULL */
+    const char *actor;       /* account id, or NULL for the system */
+    const char *type;        /* "unit.created", "staff.updated", ... */
+    const char *entity;      /* "unit:<id>", "account:<id>", ... */
+    const char *payload;     /* JSON text (from the json writer) */
+    size_t      payload_len;
+} ledger_event_t;
+
+/* Create this database's node identity and its empty chain, once. */
+int ledger_init_node(db_t *db, const char *node_name);
+/* This database's node id into out (ID_LEN + 1 bytes). */
+int ledger_self_node(db_t *db, char *out, size_t cap);
+/* Append one event in the current write transaction; *seq_out (may be NULL) gets its sequence number. */
+int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out);
+/* The canonical bytes that are hashed, for one stored event. */
+int ledger_canonical(buf_t *out, const char *node, long long seq, long long at, const char *unit, const char *actor,
+                     const char *type, const char *entity, const char *payload, size_t payload_len);
+
+typedef struct ledger_report {
+    long long events;        /* events checked */
+    long long chains;        /* nodes seen */
+    int       broken;        /* 1 when a problem was found */
+    char      node[64];      /* where: the first broken event */
+    long long seq;
+    char      reason[160];
+} ledger_report_t;
+
+/* Recompute every chain; fills rep. Returns 0 (even when broken: see rep->broken) or < 0 on store errors. */
+int ledger_verify(store_t *st, ledger_report_t *rep);
+#endif

@@ -1,0 +1,333 @@
+/* unit.c — administrative units (see unit.h). */
+#include "domain/unit.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "domain/ledger.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNIT_COLS                                                                                                 \
+    "id, COALESCE(parent_id, ''), kind, name, COALESCE(slug, ''), COALESCE(admin_code, ''), "                     \
+    "COALESCE(edi_code, ''), COALESCE(abbr, ''), path, COALESCE(province_id, ''), merged_from, active, "          \
+    "created_at, updated_at, version"
+
+static void row_to_unit(db_stmt_t *s, unit_t *u)
+{
+    memset(u, 0, sizeof *u);
+    str_copy(u->id, sizeof u->id, db_col_text(s, 0));
+    str_copy(u->parent_id, sizeof u->parent_id, db_col_text(s, 1));
+    str_copy(u->kind, sizeof u->kind, db_col_text(s, 2));
+    str_copy(u->name, sizeof u->name, db_col_text(s, 3));
+    str_copy(u->slug, sizeof u->slug, db_col_text(s, 4));
+    str_copy(u->admin_code, sizeof u->admin_code, db_col_text(s, 5));
+    str_copy(u->edi_code, sizeof u->edi_code, db_col_text(s, 6));
+    str_copy(u->abbr, sizeof u->abbr, db_col_text(s, 7));
+    str_copy(u->path, sizeof u->path, db_col_text(s, 8));
+    str_copy(u->province_id, sizeof u->province_id, db_col_text(s, 9));
+    str_copy(u->merged_from, sizeof u->merged_from, db_col_text(s, 10));
+    u->active = db_col_int(s, 11) != 0;
+    u->created_at = db_col_int(s, 12);
+    u->updated_at = db_col_int(s, 13);
+    u->version = db_col_int(s, 14);
+}
+
+static int get_one(db_t *db, const char *sql, const char *key, unit_t *out)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, sql, "t", key);
+    if (rc == DB_ROW) row_to_unit(s, out);
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
+}
+
+int unit_get(db_t *db, const char *id, unit_t *out)
+{
+    return get_one(db, "SELECT " UNIT_COLS " FROM units WHERE id = $1", id, out);
+}
+
+int unit_get_by_slug(db_t *db, const char *slug, unit_t *out)
+{
+    return get_one(db, "SELECT " UNIT_COLS " FROM units WHERE slug = $1", slug, out);
+}
+
+int unit_list(db_t *db, const unit_query_t *q, unit_cb cb, void *arg)
+{
+    char *like = domain_like_pattern(q->q);
+    char under[AUTH_PATH_MAX + 2];
+    snprintf(under, sizeof under, "%s%%", q->under_path);
+    db_stmt_t *s = db_prepare(db, "SELECT " UNIT_COLS " FROM units WHERE path LIKE $1 "
+                                  "AND (CAST($2 AS TEXT) = '' OR kind = $2) "
+                                  "AND (CAST($3 AS TEXT) = '' OR parent_id = $3) "
+                                  "AND (CAST($4 AS TEXT) = '' OR name_fold LIKE $4 ESCAPE '\\' OR slug LIKE $4 ESCAPE '\\') "
+                                  "AND path > $5 ORDER BY path LIMIT $6");
+    if (!s) { free(like); return -EIO; }
+    db_bind_text(s, 1, under, DB_NTS);
+    db_bind_text(s, 2, q->kind ? q->kind : "", DB_NTS);
+    db_bind_text(s, 3, q->parent_id ? q->parent_id : "", DB_NTS);
+    db_bind_text(s, 4, like ? like : "", DB_NTS);
+    db_bind_text(s, 5, q->after_path ? q->after_path : "", DB_NTS);
+    db_bind_int(s, 6, q->limit);
+    int rc, n = 0;
+    unit_t *u = xmalloc(sizeof *u);
+    while ((rc = db_step(s)) == DB_ROW) {
+        row_to_unit(s, u);
+        n++;
+        if (cb(u, arg) < 0) break;
+    }
+    free(u);
+    db_reset(s);
+    free(like);
+    return rc < 0 ? rc : n;
+}
+
+bool unit_slug_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 40) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+            return false;
+    return s[0] != '-' && s[n - 1] != '-';
+}
+
+/* Decision 20/2020/QĐ-TTg: A1A2A3.B1B2.C1C2.D1D2D3 — groups of 3, 2, 2 and 3 characters, digits or capitals;
+ * the last group starts with the letter of the level-1 body (H for provinces, G for central bodies, ...). */
+bool unit_edi_code_valid(const char *s)
+{
+    static const int groups[] = {3, 2, 2, 3};
+    const char *p = s;
+    for (int g = 0; g < 4; g++) {
+        for (int i = 0; i < groups[g]; i++, p++)
+            if (!(isdigit((unsigned char)*p) || isupper((unsigned char)*p))) return false;
+        if (g < 3 && *p++ != '.') return false;
+    }
+    return *p == '\0' && isupper((unsigned char)s[10]);
+}
+
+static bool abbr_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 40 || !utf8_valid(s, n)) return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!(isupper(*p) || isdigit(*p) || *p == '-' || *p >= 0x80)) return false;
+    return true;
+}
+
+static bool admin_code_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 5) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return false;
+    return true;
+}
+
+/* merged_from: a JSON array (at most 50) of {"name": "...", "code": "..."} objects. */
+static bool merged_from_valid(const char *s)
+{
+    if (strlen(s) >= sizeof(((unit_t *)0)->merged_from)) return false;
+    json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+    bool ok = j && json_is_array(j) && json_array_size(j) <= 50;
+    size_t i;
+    json_t *e;
+    if (ok) json_array_foreach(j, i, e) {
+        const char *k;
+        json_t *v;
+        if (!json_is_object(e) || !json_is_string(json_object_get(e, "name"))) { ok = false; break; }
+        json_object_foreach(e, k, v) {
+            if ((strcmp(k, "name") && strcmp(k, "code")) || !json_is_string(v) || json_string_length(v) > 200) ok = false;
+        }
+    }
+    json_decref(j);
+    return ok;
+}
+
+static bool parent_kind_ok(const char *kind, const char *parent_kind)
+{
+    if (!strcmp(kind, "national")) return parent_kind == NULL;
+    if (!parent_kind) return false;
+    if (!strcmp(kind, "province")) return !strcmp(parent_kind, "national");
+    if (!strcmp(kind, "commune") || !strcmp(kind, "ward")) return !strcmp(parent_kind, "province");
+    if (!strcmp(kind, "department"))
+        return !strcmp(parent_kind, "province") || !strcmp(parent_kind, "commune") || !strcmp(parent_kind, "ward");
+    return false;
+}
+
+static int check_input(const unit_input_t *in, bool create, derr_t *err)
+{
+    if (create) {
+        static const char *const kinds[] = {"national", "province", "commune", "ward", "department"};
+        bool ok = false;
+        for (size_t i = 0; i < 5; i++) ok |= in->kind && !strcmp(in->kind, kinds[i]);
+        if (!ok) return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "kind", "kind",
+                                 "national | province | commune | ward | department", NULL);
+        if (!in->name) return derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "name", "name", NULL, NULL);
+    }
+    if (in->name) {
+        size_t n = strlen(in->name);
+        if (!utf8_valid(in->name, n) || utf8_length(in->name, n) < 2 || utf8_length(in->name, n) > 200)
+            return derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "name", "name", "2", "200");
+    }
+    if (in->slug && *in->slug && !unit_slug_valid(in->slug))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "slug", "slug", "a-z 0-9 - . (2-40)", NULL);
+    if (in->edi_code && *in->edi_code && !unit_edi_code_valid(in->edi_code))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "edi_code", "edi_code", "000.00.00.H00", NULL);
+    if (in->abbr && *in->abbr && !abbr_valid(in->abbr))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "abbr", "abbr", "UBND, VP, TTPVHCC ...", NULL);
+    if (in->admin_code && *in->admin_code && !admin_code_valid(in->admin_code))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "admin_code", "admin_code", "2-5 digits", NULL);
+    if (in->merged_from && !merged_from_valid(in->merged_from))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "merged_from", "merged_from",
+                        "[{\"name\": ..., \"code\": ...}]", NULL);
+    return 0;
+}
+
+void unit_json(jw_t *w, const unit_t *u)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", u->id);
+    jw_kstr(w, "parent_id", u->parent_id[0] ? u->parent_id : NULL);
+    jw_kstr(w, "kind", u->kind);
+    jw_kstr(w, "name", u->name);
+    jw_kstr(w, "slug", u->slug[0] ? u->slug : NULL);
+    jw_kstr(w, "admin_code", u->admin_code[0] ? u->admin_code : NULL);
+    jw_kstr(w, "edi_code", u->edi_code[0] ? u->edi_code : NULL);
+    jw_kstr(w, "abbr", u->abbr[0] ? u->abbr : NULL);
+    jw_kstr(w, "province_id", u->province_id[0] ? u->province_id : NULL);
+    jw_key(w, "merged_from");
+    jw_raw(w, u->merged_from[0] ? u->merged_from : "[]", u->merged_from[0] ? strlen(u->merged_from) : 2);
+    jw_kbool(w, "active", u->active);
+    jw_kint(w, "created_at", u->created_at);
+    jw_kint(w, "updated_at", u->updated_at);
+    jw_kint(w, "version", u->version);
+    jw_obj_end(w);
+}
+
+static int append_event(db_t *db, const principal_t *actor, const char *type, const unit_t *u)
+{
+    buf_t p;
+    buf_init(&p, 0);
+    jw_t w;
+    jw_init(&w, &p);
+    unit_json(&w, u);
+    int rc = jw_finish(&w);
+    char entity[ID_LEN + 8];
+    snprintf(entity, sizeof entity, "unit:%s", u->id);
+    ledger_event_t ev = {.unit_id = u->id, .actor = actor ? actor->account_id : NULL, .type = type,
+                         .entity = entity, .payload = p.data, .payload_len = p.len};
+    if (rc == 0) rc = ledger_append(db, &ev, NULL);
+    buf_free(&p);
+    return rc;
+}
+
+static const char *nz(const char *s) { return s && *s ? s : NULL; }
+
+int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit_t *out, derr_t *err)
+{
+    int rc = check_input(in, true, err);
+    if (rc < 0) return rc;
+    unit_t *parent = NULL;
+    if (in->parent_id && *in->parent_id) {
+        parent = xmalloc(sizeof *parent);
+        rc = unit_get(db, in->parent_id, parent);
+        if (rc < 0 || (actor && !auth_sees_path(actor, parent->path))) {
+            free(parent);
+            if (rc < 0 && rc != -ENOENT) return rc;
+            return derr_set(err, -ENOENT, 422, MSG_UNIT_UNKNOWN, "parent_id", in->parent_id, NULL, NULL);
+        }
+    }
+    if (!parent_kind_ok(in->kind, parent ? parent->kind : NULL)) {
+        derr_set(err, -EINVAL, 422, MSG_UNIT_PARENT, "parent_id", in->kind, parent ? parent->kind : "-", NULL);
+        free(parent);
+        return -EINVAL;
+    }
+    if (actor && (!parent || !auth_role_covers(actor, ROLE_ADMIN, parent->path))) {
+        free(parent);
+        return derr_set(err, -EACCES, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    }
+    unit_t *u = out;
+    memset(u, 0, sizeof *u);
+    id_new(u->id);
+    str_copy(u->kind, sizeof u->kind, in->kind);
+    const char *ppath = parent ? parent->path : "/";
+    size_t plen = strlen(ppath);
+    if (plen + ID_LEN + 2 > sizeof u->path) {
+        free(parent);
+        return derr_set(err, -EINVAL, 422, MSG_UNIT_PARENT, "parent_id", in->kind, "?", NULL);
+    }
+    memcpy(u->path, ppath, plen);
+    memcpy(u->path + plen, u->id, ID_LEN);
+    memcpy(u->path + plen + ID_LEN, "/", 2);
+    if (parent) str_copy(u->parent_id, sizeof u->parent_id, parent->id);
+    if (!strcmp(in->kind, "province")) str_copy(u->province_id, sizeof u->province_id, u->id);
+    else if (parent) str_copy(u->province_id, sizeof u->province_id, parent->province_id);
+    free(parent);
+    str_copy(u->name, sizeof u->name, in->name);
+    if (in->slug) str_copy(u->slug, sizeof u->slug, in->slug);
+    if (in->admin_code) str_copy(u->admin_code, sizeof u->admin_code, in->admin_code);
+    if (in->edi_code) str_copy(u->edi_code, sizeof u->edi_code, in->edi_code);
+    if (in->abbr) str_copy(u->abbr, sizeof u->abbr, in->abbr);
+    str_copy(u->merged_from, sizeof u->merged_from, in->merged_from ? in->merged_from : "[]");
+    u->active = in->active != 0;
+    u->created_at = u->updated_at = clock_now_ms();
+    u->version = 1;
+    char *fold = utf8_fold(u->name, strlen(u->name));
+    long long n = db_run(db,
+                         "INSERT INTO units (id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, "
+                         "path, province_id, merged_from, active, created_at, updated_at, version) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1)",
+                         "ttttttttttttii", u->id, nz(u->parent_id), u->kind, u->name, fold, nz(u->slug),
+                         nz(u->admin_code), nz(u->edi_code), nz(u->abbr), u->path, nz(u->province_id), u->merged_from,
+                         (long long)u->active, u->created_at);
+    free(fold);
+    if (n == -EEXIST)
+        return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, in->edi_code ? "slug|edi_code" : "slug",
+                        in->slug ? in->slug : in->edi_code, NULL, NULL);
+    if (n < 0) return (int)n;
+    return append_event(db, actor, "unit.created", u);
+}
+
+int unit_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
+                const unit_input_t *in, unit_t *out, derr_t *err)
+{
+    int rc = check_input(in, false, err);
+    if (rc < 0) return rc;
+    rc = unit_get(db, id, out);
+    if (rc == -ENOENT || (rc == 0 && actor && !auth_sees_path(actor, out->path)))
+        return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (actor && !auth_role_covers(actor, ROLE_ADMIN, out->path))
+        return derr_set(err, -EACCES, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    if (out->version != expected_version) {
+        char v[24];
+        snprintf(v, sizeof v, "%lld", out->version);
+        return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, v, NULL, NULL);
+    }
+    char *fold = in->name ? utf8_fold(in->name, strlen(in->name)) : NULL;
+    long long now = clock_now_ms();
+    long long n = db_run(db,
+                         "UPDATE units SET name = COALESCE(CAST($3 AS TEXT), name), "
+                         "name_fold = COALESCE(CAST($4 AS TEXT), name_fold), "
+                         "slug = CASE WHEN CAST($5 AS TEXT) IS NULL THEN slug WHEN $5 = '' THEN NULL ELSE $5 END, "
+                         "admin_code = CASE WHEN CAST($6 AS TEXT) IS NULL THEN admin_code WHEN $6 = '' THEN NULL ELSE $6 END, "
+                         "edi_code = CASE WHEN CAST($7 AS TEXT) IS NULL THEN edi_code WHEN $7 = '' THEN NULL ELSE $7 END, "
+                         "abbr = CASE WHEN CAST($8 AS TEXT) IS NULL THEN abbr WHEN $8 = '' THEN NULL ELSE $8 END, "
+                         "merged_from = COALESCE(CAST($9 AS TEXT), merged_from), "
+                         "active = CASE WHEN $10 < 0 THEN active ELSE $10 END, "
+                         "updated_at = $11, version = version + 1 WHERE id = $1 AND version = $2",
+                         "titttttttii", id, expected_version, in->name, fold, in->slug, in->admin_code,
+                         in->edi_code, in->abbr, in->merged_from, (long long)in->active, now);
+    free(fold);
+    if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "slug|edi_code", "slug / edi_code", NULL, NULL);
+    if (n < 0) return (int)n;
+    if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
+    rc = unit_get(db, id, out);
+    if (rc < 0) return rc;
+    return append_event(db, actor, "unit.updated", out);
+}

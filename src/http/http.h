@@ -1,0 +1,120 @@
+/* http.h — the HTTP layer on libmicrohttpd: server, router, request/response helpers, problem+json.
+ *
+ * One req_t lives for one request, on one MHD worker thread; handlers run synchronously on that thread and reply
+ * through the reply_* functions exactly once. Everything a request reads is bounded: the body by app.body_max
+ * (413 beyond), headers by MHD's connection memory limit, path parameters by HTTP_MAX_PARAMS. Every response gets
+ * the security headers (CSP, nosniff, frame-ancestors) and one access-log line. Handlers never see SQL: they call
+ * domain/ functions with the app's store. */
+#ifndef MOTCUA_HTTP_H
+#define MOTCUA_HTTP_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/msg.h"
+#include "db/db.h"
+#include "domain/auth.h"
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 8
+
+typedef struct app {
+    store_t    *store;
+    const char *web_dir;          /* static files root (realpath), or NULL */
+    size_t      body_max;         /* request body cap in bytes */
+    bool        secure_cookies;   /* add Secure to the session cookie (behind TLS) */
+    int         threads;
+} app_t;
+
+typedef struct req req_t;
+typedef int (*handler_fn)(req_t *r);
+
+enum {
+    ROUTE_PUBLIC = 0,             /* no sign-in */
+    ROUTE_AUTH = 1,               /* a signed-in principal is required (session cookie or bearer token) */
+    ROUTE_STAFF = 2 | 1,          /* ... and it must be a staff/system account */
+};
+
+typedef struct route {
+    const char *method;           /* "GET", "POST", ... */
+    const char *pattern;          /* "/api/v1/units/{id}" */
+    handler_fn  fn;
+    int         flags;
+} route_t;
+
+struct req {
+    struct MHD_Connection *conn;
+    app_t      *app;
+    const char *method;
+    const char *path;
+    lang_t      lang;
+    buf_t       body;
+    bool        body_too_large;
+    int         nparams;
+    char        params[HTTP_MAX_PARAMS][128];
+    principal_t who;              /* valid when authed */
+    bool        authed;
+    /* response */
+    int         status;
+    bool        replied;
+    buf_t       out;
+    const char *content_type;
+    int         nheaders;
+    char       *hdr_name[HTTP_MAX_HEADERS];
+    char       *hdr_value[HTTP_MAX_HEADERS];
+    int         file_fd;          /* static file to send, or -1 */
+    long long   file_size;
+    long long   t0_us;
+    size_t      bytes_out;
+};
+
+/* ---- server ---- */
+/* Serve until SIGTERM/SIGINT, then stop accepting, finish in-flight requests and return 0 (or < 0 at start-up).
+ * listen is "HOST:PORT" ("127.0.0.1:8080", "[::1]:8080", port 0 = any free port, printed). */
+int http_serve(app_t *app, const char *listen);
+/* The route table (api/api.c). */
+extern const route_t api_routes[];
+extern const size_t api_routes_count;
+
+/* ---- request ---- */
+const char *req_header(req_t *r, const char *name);
+const char *req_cookie(req_t *r, const char *name);
+const char *req_query(req_t *r, const char *name);
+const char *req_param(req_t *r, int i);            /* path parameter i (0-based) */
+/* Parse the body as a JSON object. On failure a 4xx problem has been sent and < 0 is returned. */
+int req_json(req_t *r, json_t **out);
+
+/* Field specification for validating a JSON object body. Unknown fields, wrong types, out-of-range values and
+ * missing required fields are rejected with a 400 problem naming the field. */
+typedef enum { FT_STRING, FT_INT, FT_BOOL, FT_ARRAY, FT_OBJECT } field_type_t;
+typedef struct field {
+    const char  *name;
+    field_type_t type;
+    bool         required;
+    long long    min, max;        /* string: length in characters; int: value; array: element count */
+    void        *out;             /* const char ** | long long * | bool * | json_t ** */
+    bool        *present;         /* optional: set to true when the field was given */
+} field_t;
+int req_fields(req_t *r, json_t *obj, const field_t *fields, size_t n);
+/* Query parameters for lists: limit (1..200, default 50), cursor (opaque), q (search text, <= 100 chars). */
+typedef struct page {
+    long long   limit;
+    const char *cursor;
+    const char *q;
+} page_t;
+int req_page(req_t *r, page_t *p);
+
+/* ---- response ---- */
+void reply_header(req_t *r, const char *name, const char *value);
+int  reply_json(req_t *r, int status, buf_t *body);          /* takes body's memory */
+int  reply_status(req_t *r, int status);                      /* empty body */
+/* RFC 9457 problem+json with the message in both languages; args fill {0} {1} {2}; field may be NULL. */
+int  reply_problem(req_t *r, int status, const char *slug, msg_id_t msg, const char *field, const char *a0,
+                   const char *a1, const char *a2);
+/* Map a negative errno from domain/db code to a problem: -ENOENT 404, -EEXIST 409, -ESTALE 412, -EIO 503, ... */
+int  reply_errno(req_t *r, int err);
+
+/* ---- static files ---- */
+int static_serve(req_t *r);                                   /* GET/HEAD of anything outside /api */
+#endif

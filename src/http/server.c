@@ -1,0 +1,377 @@
+/* server.c — libmicrohttpd daemon, routing, the authentication gate, and graceful shutdown.
+ *
+ * Threading: MHD runs an epoll thread pool (app.threads workers); each request is handled start to finish on one
+ * worker. The main thread only waits for SIGTERM/SIGINT (blocked in every thread, taken with sigwait), then
+ * quiesces the daemon (no new connections), waits for in-flight requests to finish (bounded), and stops it.
+ * Bodies are accumulated into a capped buffer; past the cap the request is answered 413 and the rest discarded. */
+#include "http/http.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define SESSION_COOKIE "motcua_session"
+
+static app_t *the_app;
+static atomic_int in_flight;
+atomic_int http_stopping;
+
+static const char *const security_headers[][2] = {
+    {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+    {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+};
+
+/* ---- routing ---- */
+
+static bool match(const char *pattern, const char *path, req_t *r)
+{
+    const char *p = pattern, *s = path;
+    int np = 0;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            const char *se = s;
+            while (*se && *se != '/') se++;
+            size_t len = (size_t)(se - s);
+            if (!pe || len == 0 || len >= sizeof r->params[0] || np >= HTTP_MAX_PARAMS) return false;
+            memcpy(r->params[np], s, len);
+            r->params[np][len] = '\0';
+            np++;
+            p = pe + 1;
+            s = se;
+            continue;
+        }
+        if (*p != *s) return false;
+        p++;
+        s++;
+    }
+    if (*p || *s) return false;
+    r->nparams = np;
+    return true;
+}
+
+static bool consttime_eq(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = la != lb;
+    for (size_t i = 0; i < la && i < lb; i++) d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+static bool is_safe_method(const char *m)
+{
+    return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");
+}
+
+/* Load the caller for a route that needs one. Returns 0, or -1 after replying 401/403. */
+static int authenticate(req_t *r, int flags)
+{
+    const char *authz = req_header(r, "Authorization");
+    int rc;
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+        rc = auth_token_load(r->app->store, authz + 7, &r->who);
+    } else {
+        const char *tok = req_cookie(r, SESSION_COOKIE);
+        if (!tok) {
+            reply_header(r, "WWW-Authenticate", "Bearer realm=\"motcua\"");
+            return reply_problem(r, 401, "unauthenticated", MSG_UNAUTHENTICATED, NULL, NULL, NULL, NULL), -1;
+        }
+        rc = auth_session_load(r->app->store, tok, &r->who);
+    }
+    if (rc == -ETIMEDOUT) {
+        reply_header(r, "WWW-Authenticate", "Bearer realm=\"motcua\"");
+        return reply_problem(r, 401, "session-expired", MSG_SESSION_EXPIRED, NULL, NULL, NULL, NULL), -1;
+    }
+    if (rc == -ENOENT) {
+        reply_header(r, "WWW-Authenticate", "Bearer realm=\"motcua\"");
+        return reply_problem(r, 401, "unauthenticated", MSG_UNAUTHENTICATED, NULL, NULL, NULL, NULL), -1;
+    }
+    if (rc < 0) return reply_errno(r, rc), -1;
+    if (!r->who.via_token && !is_safe_method(r->method)) {
+        const char *csrf = req_header(r, "X-CSRF-Token");
+        if (!csrf) return reply_problem(r, 403, "csrf-missing", MSG_CSRF_MISSING, NULL, NULL, NULL, NULL), -1;
+        if (!consttime_eq(csrf, r->who.csrf))
+            return reply_problem(r, 403, "csrf-mismatch", MSG_CSRF_MISMATCH, NULL, NULL, NULL, NULL), -1;
+    }
+    if ((flags & ROUTE_STAFF) == ROUTE_STAFF && strcmp(r->who.kind, "citizen") == 0)
+        return reply_problem(r, 403, "forbidden", MSG_FORBIDDEN, NULL, NULL, NULL, NULL), -1;
+    r->authed = true;
+    return 0;
+}
+
+static void dispatch(req_t *r)
+{
+    if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0) {
+        if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
+            static_serve(r);
+            return;
+        }
+        reply_header(r, "Allow", "GET, HEAD");
+        reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
+        return;
+    }
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    char allow[96] = "";
+    for (size_t i = 0; i < api_routes_count; i++) {
+        const route_t *rt = &api_routes[i];
+        if (!match(rt->pattern, r->path, r)) continue;
+        if (strcmp(rt->method, method) != 0) {
+            size_t n = strlen(allow);
+            if (n + strlen(rt->method) + 3 < sizeof allow)
+                snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method);
+            continue;
+        }
+        if ((rt->flags & ROUTE_AUTH) && authenticate(r, rt->flags) < 0) return;
+        rt->fn(r);
+        if (!r->replied) {
+            log_error("http: handler for %s %s did not reply", r->method, rt->pattern);
+            reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+        }
+        return;
+    }
+    if (allow[0]) {
+        reply_header(r, "Allow", allow);
+        reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
+        return;
+    }
+    reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+}
+
+/* ---- MHD glue ---- */
+
+static enum MHD_Result send_reply(req_t *r)
+{
+    struct MHD_Response *resp;
+    if (r->file_fd >= 0) {
+        resp = MHD_create_response_from_fd((uint64_t)r->file_size, r->file_fd);
+        r->file_fd = -1;                      /* MHD owns it now */
+        r->bytes_out = (size_t)r->file_size;
+    } else {
+        size_t len = r->out.len;
+        char *data = buf_steal(&r->out);
+        resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+        r->bytes_out = len;
+    }
+    if (!resp) return MHD_NO;
+    if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
+    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
+        MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    bool has_cache = false;
+    for (int i = 0; i < r->nheaders; i++) {
+        MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+        if (!strcasecmp(r->hdr_name[i], "Cache-Control")) has_cache = true;
+    }
+    if (!has_cache) MHD_add_response_header(resp, "Cache-Control", "no-store");
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static req_t *req_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    req_t *r = xcalloc(1, sizeof *r);
+    r->conn = conn;
+    r->app = the_app;
+    r->method = method;
+    r->path = url;
+    r->file_fd = -1;
+    r->t0_us = clock_mono_us();
+    buf_init(&r->body, the_app->body_max);
+    buf_init(&r->out, 0);
+    r->lang = msg_lang_from_header(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    req_t *r = *con_cls;
+    if (!r) {
+        r = req_new(conn, url, method);
+        *con_cls = r;
+        atomic_fetch_add(&in_flight, 1);
+        const char *cl = req_header(r, "Content-Length");
+        if (cl) {
+            char *end;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (*end == '\0' && n > r->app->body_max) {
+                char lim[24];
+                snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+                reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
+                reply_header(r, "Connection", "close");
+                return send_reply(r);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->body_too_large && buf_append(&r->body, upload_data, *upload_size) < 0) r->body_too_large = true;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->replied) return MHD_YES;              /* 413 already queued */
+    if (r->body_too_large) {
+        char lim[24];
+        snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+        reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
+    } else if (atomic_load(&http_stopping) && strcmp(r->path, "/healthz") != 0) {
+        reply_header(r, "Connection", "close");
+        reply_problem(r, 503, "shutting-down", MSG_SHUTTING_DOWN, NULL, NULL, NULL, NULL);
+    } else {
+        dispatch(r);
+    }
+    return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    req_t *r = *con_cls;
+    if (!r) return;
+    char ip[INET6_ADDRSTRLEN] = "-";
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip, sizeof ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip, sizeof ip);
+    }
+    /* Path only (never the query string, which could carry a secret); user name, never a token. */
+    log_info("access %s \"%s %.200s\" %d %zu %lldus user=%s%s", ip, r->method, r->path, r->status, r->bytes_out,
+             clock_mono_us() - r->t0_us, r->authed ? r->who.username : "-",
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    if (r->file_fd >= 0) close(r->file_fd);
+    for (int i = 0; i < r->nheaders; i++) {
+        free(r->hdr_name[i]);
+        free(r->hdr_value[i]);
+    }
+    buf_free(&r->body);
+    buf_free(&r->out);
+    free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    log_warn("mhd: %s", line);
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[128];
+    const char *port;
+    if (listen[0] == '[') {
+        const char *e = strchr(listen, ']');
+        if (!e || e[1] != ':' || (size_t)(e - listen - 1) >= sizeof host) return -EINVAL;
+        memcpy(host, listen + 1, (size_t)(e - listen - 1));
+        host[e - listen - 1] = '\0';
+        port = e + 2;
+    } else {
+        const char *c = strrchr(listen, ':');
+        if (!c || (size_t)(c - listen) >= sizeof host || c == listen) return -EINVAL;
+        memcpy(host, listen, (size_t)(c - listen));
+        host[c - listen] = '\0';
+        port = c + 1;
+    }
+    char *end;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || p < 0 || p > 65535) return -EINVAL;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *ai = NULL;
+    if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) return -EINVAL;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+int http_serve(app_t *app, const char *listen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (parse_listen(listen, &ss, &sslen) < 0) {
+        log_error("invalid listen address '%s' (expected HOST:PORT)", listen);
+        return -EINVAL;
+    }
+    the_app = app;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);      /* inherited by MHD's threads: only sigwait below sees them */
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        log_error("cannot listen on %s (address in use or not permitted)", listen);
+        return -EADDRINUSE;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = di ? di->port : 0;
+    char shown[160];
+    if (ss.ss_family == AF_INET6) {
+        char h[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, h, sizeof h);
+        snprintf(shown, sizeof shown, "http://[%s]:%u", h, port);
+    } else {
+        char h[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, h, sizeof h);
+        snprintf(shown, sizeof shown, "http://%s:%u", h, port);
+    }
+    log_info("motcua %s listening on %s (%d threads, store %s)", MOTCUA_VERSION, shown, app->threads,
+             store_engine(app->store));
+    printf("listening on %s\n", shown);
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {}
+    log_info("received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    atomic_store(&http_stopping, 1);
+    MHD_socket lsock = MHD_quiesce_daemon(d);
+    if (lsock != MHD_INVALID_SOCKET) close(lsock);
+    long long deadline = clock_mono_us() + 10LL * 1000 * 1000;
+    while (atomic_load(&in_flight) > 0 && clock_mono_us() < deadline) usleep(10 * 1000);
+    if (atomic_load(&in_flight) > 0) log_warn("stopping with %d requests still in flight", atomic_load(&in_flight));
+    MHD_stop_daemon(d);
+    log_info("stopped");
+    return 0;
+}

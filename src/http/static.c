@@ -1,0 +1,92 @@
+/* static.c — files of the web UI from app.web_dir, safely.
+ *
+ * Traversal is refused twice: any path with a "..", a backslash, a NUL or a hidden segment is 404 before touching
+ * the disk, and the opened file's real path must still lie under the web root (so a symlink cannot lead out).
+ * HTML is served "no-cache" (always revalidated); other assets are cacheable for an hour. Every file has an ETag
+ * from its size and mtime, so revalidation costs a 304. */
+#include "http/http.h"
+#include "core/mem.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *content_type(const char *path)
+{
+    static const char *const map[][2] = {
+        {".html", "text/html; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".json", "application/json; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".pdf", "application/pdf"},
+    };
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (dot && (!slash || dot > slash))
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+            if (!strcmp(dot, map[i][0])) return map[i][1];
+    return "application/octet-stream";
+}
+
+static bool path_is_safe(const char *p)
+{
+    if (p[0] != '/' || strlen(p) > 512) return false;
+    if (strchr(p, '\\')) return false;
+    for (const char *s = p; *s; s++) {
+        if (s[0] == '/' && s[1] == '.') return false;     /* "..", ".hidden", "/./" */
+        if ((unsigned char)*s < 0x20) return false;
+    }
+    return true;
+}
+
+static int not_found(req_t *r)
+{
+    return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+}
+
+int static_serve(req_t *r)
+{
+    const char *root = r->app->web_dir;
+    if (!root || !path_is_safe(r->path)) return not_found(r);
+    char rel[600], full[PATH_MAX];
+    snprintf(rel, sizeof rel, "%s", strcmp(r->path, "/") == 0 ? "/index.html" : r->path);
+    if (snprintf(full, sizeof full, "%s%s", root, rel) >= (int)sizeof full) return not_found(r);
+    int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return not_found(r);
+    struct stat st;
+    char real[PATH_MAX];
+    size_t rl = strlen(root);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !realpath(full, real) || strncmp(real, root, rl) != 0 ||
+        real[rl] != '/') {
+        close(fd);
+        return not_found(r);
+    }
+    char etag[64];
+    snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
+             (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL + (unsigned long long)st.st_mtim.tv_nsec);
+    const char *ct = content_type(rel);
+    reply_header(r, "ETag", etag);
+    reply_header(r, "Cache-Control", strncmp(ct, "text/html", 9) == 0 ? "no-cache" : "public, max-age=3600");
+    const char *inm = req_header(r, "If-None-Match");
+    if (inm && strcmp(inm, etag) == 0) {
+        close(fd);
+        return reply_status(r, 304);
+    }
+    r->status = 200;
+    r->replied = true;
+    r->content_type = ct;
+    r->file_fd = fd;
+    r->file_size = st.st_size;
+    return 0;
+}

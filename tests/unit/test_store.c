@@ -1,0 +1,990 @@
+/* test_store.c — the db.h storage interface, run against both engines.
+ *
+ * Every case is written once and registered twice: <case>_sqlite on a fresh database file under /tmp, and <case>_pg
+ * against the PostgreSQL server named by MOTCUA_TEST_PG_URL (skipped, saying so, when it is unset). Tests that stop
+ * or restart a server also need MOTCUA_TEST_PG_DIR (set by the runner next to the URL, meaning "tests/pg-cluster is
+ * usable here"); they start a private cluster of their own, so the shared one never goes down under the tests
+ * running beside them. Each Criterion test runs in its own process; on PostgreSQL every case uses its own table
+ * names so cases can run in parallel against one database. Transaction callbacks may run on another thread (the
+ * SQLite writer), so they never call cr_assert: they record the first failed check (check_fail) and the test
+ * thread asserts afterwards. */
+#include <criterion/criterion.h>
+
+#include "db/db.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- checks from any thread ---- */
+
+static pthread_mutex_t fail_mu = PTHREAD_MUTEX_INITIALIZER;
+static char fail_msg[512];
+
+static void check_fail(int line, const char *expr)
+{
+    pthread_mutex_lock(&fail_mu);
+    if (!fail_msg[0]) snprintf(fail_msg, sizeof fail_msg, "test_store.c:%d: check failed: %s", line, expr);
+    pthread_mutex_unlock(&fail_mu);
+}
+
+/* In a callback: note a failed condition and go on. */
+#define CHECK(cond) do { if (!(cond)) check_fail(__LINE__, #cond); } while (0)
+/* In a callback: note a failed condition and leave the callback with an error. */
+#define REQUIRE(cond) do { if (!(cond)) { check_fail(__LINE__, #cond); return -EPROTO; } } while (0)
+/* On the test thread: no callback has failed a check so far. */
+#define ASSERT_CHECKS() cr_assert(fail_msg[0] == '\0', "%s", fail_msg)
+
+/* ---- per-test environment ---- */
+
+typedef struct env {
+    store_t    *st;
+    const char *engine;            /* "sqlite" or "postgres" */
+    char        url[512];
+    char        dir[256];          /* SQLite: the temp directory holding the database */
+    char        cluster[256];      /* a private PostgreSQL cluster to remove at the end, or "" */
+} env_t;
+
+static env_t E;
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* Run argv (no shell) and capture up to cap-1 bytes of its stdout, trailing newline removed. Exit status or -1. */
+static int run_capture(char *const argv[], char *out, size_t cap)
+{
+    int fds[2];
+    if (pipe(fds) < 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t n = 0;
+    char tmp[256];
+    ssize_t r;
+    while ((r = read(fds[0], tmp, sizeof tmp)) > 0) {
+        for (ssize_t i = 0; i < r; i++)
+            if (out && n + 1 < cap) out[n++] = tmp[i];
+    }
+    close(fds[0]);
+    if (out) {
+        while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r')) n--;
+        out[n] = '\0';
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *cluster_script(void)
+{
+    const char *s = getenv("MOTCUA_TEST_PG_SCRIPT");
+    if (!s || !*s) s = "tests/pg-cluster";
+    cr_assert(access(s, X_OK) == 0, "MOTCUA_TEST_PG_DIR is set but %s is not executable (run from the repo root)", s);
+    return s;
+}
+
+/* tests/pg-cluster CMD DIR [NAME]: exit status, stdout in out. */
+static int cluster_cmd(const char *cmd, const char *dir, const char *name, char *out, size_t cap)
+{
+    char *argv[] = {(char *)cluster_script(), (char *)cmd, (char *)dir, (char *)name, NULL};
+    return run_capture(argv, out, cap);
+}
+
+static void env_fini(void)
+{
+    if (E.st) store_close(E.st);
+    E.st = NULL;
+    if (E.dir[0]) remove_tree(E.dir);
+    if (E.cluster[0]) cluster_cmd("stop", E.cluster, NULL, NULL, 0);
+}
+
+static void open_sqlite(void)
+{
+    memset(&E, 0, sizeof E);
+    snprintf(E.dir, sizeof E.dir, "/tmp/motcua-test-store-XXXXXX");
+    cr_assert(mkdtemp(E.dir) != NULL, "mkdtemp failed");
+    snprintf(E.url, sizeof E.url, "%s/store.db", E.dir);
+    store_opts_t o = {.url = E.url, .create = 1};
+    int rc = store_open(&E.st, &o);
+    cr_assert_eq(rc, 0, "store_open(sqlite) = %d", rc);
+    E.engine = "sqlite";
+}
+
+static void open_pg_url(const char *url)
+{
+    snprintf(E.url, sizeof E.url, "%s", url);
+    store_opts_t o = {.url = E.url};
+    int rc = store_open(&E.st, &o);
+    cr_assert_eq(rc, 0, "store_open(postgres) = %d", rc);
+    E.engine = "postgres";
+}
+
+static void open_pg(void)
+{
+    memset(&E, 0, sizeof E);
+    const char *url = getenv("MOTCUA_TEST_PG_URL");
+    if (!url || !*url) cr_skip_test("MOTCUA_TEST_PG_URL not set");
+    open_pg_url(url);
+}
+
+/* A private cluster for tests that stop or restart the server. */
+static void open_pg_private(const char *tag)
+{
+    memset(&E, 0, sizeof E);
+    if (!getenv("MOTCUA_TEST_PG_URL") || !*getenv("MOTCUA_TEST_PG_URL"))
+        cr_skip_test("MOTCUA_TEST_PG_URL not set");
+    if (!getenv("MOTCUA_TEST_PG_DIR") || !*getenv("MOTCUA_TEST_PG_DIR"))
+        cr_skip_test("MOTCUA_TEST_PG_DIR not set (needed to stop and restart a server)");
+    snprintf(E.cluster, sizeof E.cluster, "/tmp/motcua-pgt-%ld-%s", (long)getpid(), tag);
+    char url[512];
+    int rc = cluster_cmd("start", E.cluster, NULL, url, sizeof url);
+    cr_assert_eq(rc, 0, "tests/pg-cluster start %s failed (%d)", E.cluster, rc);
+    cr_assert(strncmp(url, "postgres://", 11) == 0, "unexpected URL from pg-cluster: %s", url);
+    open_pg_url(url);
+}
+
+static int is_pg(void) { return strcmp(E.engine, "postgres") == 0; }
+
+/* Each case: static void case_NAME(void), registered as NAME_sqlite and NAME_pg. */
+#define STORE_CASE(name)                                                                  \
+    static void case_##name(void);                                                        \
+    Test(store, name##_sqlite, .fini = env_fini) { open_sqlite(); case_##name(); }        \
+    Test(store, name##_pg, .fini = env_fini) { open_pg(); case_##name(); }                \
+    static void case_##name(void)
+
+/* ---- small callbacks ---- */
+
+static int exec_fn(db_t *db, void *arg) { return db_exec(db, arg); }
+
+static void exec_ok(const char *sql)
+{
+    int rc = store_exclusive(E.st, exec_fn, (void *)sql);
+    cr_assert_eq(rc, 0, "exec failed (%d): %s", rc, sql);
+}
+
+/* A fresh table on either engine (PostgreSQL tables may survive an earlier run). */
+static void make_table(const char *name, const char *columns)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s; CREATE TABLE %s (%s)", name, name, columns);
+    exec_ok(sql);
+}
+
+typedef struct scalar_q {
+    const char *sql;
+    const char *types;
+    const char *a;
+    long long   v;
+    int         rc;
+} scalar_q_t;
+
+static int scalar_fn(db_t *db, void *arg)
+{
+    scalar_q_t *q = arg;
+    db_stmt_t *s;
+    int rc = q->types[0] ? db_query(db, &s, q->sql, q->types, q->a) : db_query(db, &s, q->sql, "");
+    q->rc = rc;
+    if (rc == DB_ROW) q->v = db_col_int(s, 0);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* The integer in row 1, column 1 of sql (with one optional text parameter), read in a snapshot. */
+static long long scalar(const char *sql, const char *text_arg)
+{
+    scalar_q_t q = {sql, text_arg ? "t" : "", text_arg, -1, 0};
+    int rc = store_read(E.st, scalar_fn, &q);
+    cr_assert_eq(rc, 0, "read failed (%d): %s", rc, sql);
+    cr_assert_eq(q.rc, DB_ROW, "no row from %s", sql);
+    return q.v;
+}
+
+typedef struct run_q {
+    const char *sql;
+    long long   changed;
+} run_q_t;
+
+static int run_fn(db_t *db, void *arg)
+{
+    run_q_t *q = arg;
+    q->changed = db_run(db, q->sql, "");
+    return q->changed < 0 ? (int)q->changed : 0;
+}
+
+static long long write_sql(const char *sql)
+{
+    run_q_t q = {sql, 0};
+    int rc = store_write(E.st, run_fn, &q);
+    cr_assert_eq(rc, 0, "write failed (%d): %s", rc, sql);
+    return q.changed;
+}
+
+/* ---- open / close / ping ---- */
+
+STORE_CASE(open_close_ping)
+{
+    cr_assert_str_eq(store_engine(E.st), E.engine);
+    cr_assert_eq(store_ping(E.st), 0);
+    /* A second store on the same database at the same time, then closed first. */
+    store_t *two = NULL;
+    store_opts_t o = {.url = E.url};
+    cr_assert_eq(store_open(&two, &o), 0);
+    cr_assert_eq(store_ping(two), 0);
+    store_close(two);
+    cr_assert_eq(store_ping(E.st), 0);
+    /* Empty URL. */
+    store_opts_t bad = {.url = ""};
+    store_t *none = (store_t *)&bad;
+    cr_assert_eq(store_open(&none, &bad), -EINVAL);
+    cr_assert_null(none);
+}
+
+static int db_engine_fn(db_t *db, void *arg)
+{
+    *(const char **)arg = db_engine(db);
+    return 0;
+}
+
+STORE_CASE(db_engine_matches)
+{
+    const char *name = NULL;
+    cr_assert_eq(store_read(E.st, db_engine_fn, &name), 0);
+    cr_assert_str_eq(name, E.engine);
+}
+
+Test(store, open_missing_file_sqlite, .fini = env_fini)
+{
+    memset(&E, 0, sizeof E);
+    store_t *st = NULL;
+    store_opts_t o = {.url = "/nonexistent-motcua-dir/none.db", .create = 1};
+    int rc = store_open(&st, &o);
+    cr_assert(rc < 0, "opening a file in a missing directory succeeded");
+    cr_assert_null(st);
+}
+
+/* Run store_open with stderr going to a file; returns the open's result and what was logged. */
+static int open_capturing_log(const char *url, char *log, size_t cap)
+{
+    char path[] = "/tmp/motcua-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    store_t *st = NULL;
+    store_opts_t o = {.url = url};
+    int rc = store_open(&st, &o);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    if (st) store_close(st);
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, log, cap - 1);
+    log[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+    return rc;
+}
+
+Test(store, open_unreachable_pg_is_eio_without_password_in_log, .fini = env_fini)
+{
+    memset(&E, 0, sizeof E);
+    /* No server needed: port 1 on loopback refuses connections. */
+    char log[8192];
+    int rc = open_capturing_log("postgres://motcua:Secr3tPassw0rd@127.0.0.1:1/motcua_none", log, sizeof log);
+    cr_assert_eq(rc, -EIO, "store_open = %d", rc);
+    cr_assert(strstr(log, "cannot connect") != NULL, "no reason logged: %s", log);
+    cr_assert(strstr(log, "Secr3tPassw0rd") == NULL, "the password was logged: %s", log);
+}
+
+Test(store, open_malformed_pg_url_is_einval_without_password_in_log, .fini = env_fini)
+{
+    memset(&E, 0, sizeof E);
+    char log[8192];
+    int rc = open_capturing_log("postgresql://motcua:Hidden%ZZword@127.0.0.1:1/db", log, sizeof log);
+    cr_assert_eq(rc, -EINVAL, "store_open = %d", rc);
+    cr_assert(strstr(log, "Hidden") == NULL && strstr(log, "ZZword") == NULL, "the password was logged: %s", log);
+}
+
+/* ---- DDL ---- */
+
+STORE_CASE(exec_ddl_several_statements)
+{
+    exec_ok("DROP TABLE IF EXISTS ts_ddl; "
+            "CREATE TABLE ts_ddl (k INTEGER PRIMARY KEY, v TEXT NOT NULL); "
+            "CREATE INDEX ts_ddl_v ON ts_ddl(v); "
+            "INSERT INTO ts_ddl (k, v) VALUES (1, 'one'); "
+            "INSERT INTO ts_ddl (k, v) VALUES (2, 'two')");
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_ddl", NULL), 2);
+    cr_assert_eq(scalar("SELECT k FROM ts_ddl WHERE v = $1", "two"), 2);
+}
+
+/* ---- statements and columns ---- */
+
+static const char VI_TEXT[] = "Ủy ban nhân dân xã Đông Hòa — bộ phận một cửa: tiếp nhận hồ sơ ✓";
+
+static int insert_values_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    const char *ins = "INSERT INTO ts_cols (k, t, n) VALUES ($1, $2, $3)";
+    db_stmt_t *s = db_prepare(db, ins);
+    REQUIRE(s != NULL);
+    CHECK(db_bind_int(s, 1, 1) == 0);
+    CHECK(db_bind_text(s, 2, VI_TEXT, DB_NTS) == 0);
+    CHECK(db_bind_int(s, 3, 1LL << 40) == 0);
+    REQUIRE(db_step(s) == DB_DONE);
+    db_reset(s);
+    CHECK(db_changes(db) == 1);
+    /* NULLs: through db_bind_null and through a NULL text; an explicit length takes a prefix. */
+    s = db_prepare(db, ins);
+    REQUIRE(s != NULL);
+    CHECK(db_bind_int(s, 1, 2) == 0);
+    CHECK(db_bind_text(s, 2, NULL, 0) == 0);
+    CHECK(db_bind_null(s, 3) == 0);
+    REQUIRE(db_step(s) == DB_DONE);
+    db_reset(s);
+    s = db_prepare(db, ins);
+    REQUIRE(s != NULL);
+    CHECK(db_bind_int(s, 1, 3) == 0);
+    CHECK(db_bind_text(s, 2, "abcdef", 3) == 0);
+    CHECK(db_bind_int(s, 3, -9223372036854775807LL - 1) == 0);
+    REQUIRE(db_step(s) == DB_DONE);
+    db_reset(s);
+    /* A parameter index the statement does not have. */
+    s = db_prepare(db, ins);
+    REQUIRE(s != NULL);
+    CHECK(db_bind_int(s, 4, 1) < 0);
+    CHECK(db_bind_int(s, 0, 1) < 0);
+    db_reset(s);
+    return 0;
+}
+
+static int read_values_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    db_stmt_t *s = db_prepare(db, "SELECT k, t, n FROM ts_cols ORDER BY k");
+    REQUIRE(s != NULL);
+    CHECK(db_col_count(s) == 3);
+    REQUIRE(db_step(s) == DB_ROW);
+    CHECK(db_col_count(s) == 3);
+    CHECK(db_col_int(s, 0) == 1);
+    REQUIRE(db_col_text(s, 1) != NULL);
+    CHECK(strcmp(db_col_text(s, 1), VI_TEXT) == 0);
+    CHECK(db_col_len(s, 1) == strlen(VI_TEXT));
+    CHECK(!db_col_is_null(s, 1));
+    CHECK(db_col_int(s, 2) == 1LL << 40);
+    REQUIRE(db_step(s) == DB_ROW);
+    CHECK(db_col_int(s, 0) == 2);
+    CHECK(db_col_is_null(s, 1));
+    CHECK(db_col_text(s, 1) == NULL);
+    CHECK(db_col_is_null(s, 2));
+    CHECK(db_col_text(s, 2) == NULL);
+    REQUIRE(db_step(s) == DB_ROW);
+    CHECK(db_col_int(s, 0) == 3);
+    CHECK(db_col_text(s, 1) && strcmp(db_col_text(s, 1), "abc") == 0);
+    CHECK(db_col_len(s, 1) == 3);
+    CHECK(db_col_int(s, 2) == -9223372036854775807LL - 1);
+    CHECK(db_step(s) == DB_DONE);
+    db_reset(s);
+    /* The same statement again after reset, with a parameter this time. */
+    db_stmt_t *q = NULL;
+    REQUIRE(db_query(db, &q, "SELECT t FROM ts_cols WHERE t = $1", "t", VI_TEXT) == DB_ROW);
+    CHECK(db_col_len(q, 0) == strlen(VI_TEXT));
+    CHECK(db_step(q) == DB_DONE);
+    db_reset(q);
+    return 0;
+}
+
+STORE_CASE(prepare_bind_step_columns)
+{
+    make_table("ts_cols", "k INTEGER PRIMARY KEY, t TEXT, n BIGINT");
+    cr_assert_eq(store_write(E.st, insert_values_fn, NULL), 0);
+    ASSERT_CHECKS();
+    cr_assert_eq(store_read(E.st, read_values_fn, NULL), 0);
+    ASSERT_CHECKS();
+    /* The same reads inside a write transaction. */
+    cr_assert_eq(store_write(E.st, read_values_fn, NULL), 0);
+    ASSERT_CHECKS();
+}
+
+/* ---- db_run and db_query ---- */
+
+static int changes_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    for (long long k = 1; k <= 5; k++)
+        REQUIRE(db_run(db, "INSERT INTO ts_run (k, v) VALUES ($1, $2)", "it", k, "x") == 1);
+    CHECK(db_run(db, "UPDATE ts_run SET v = $1 WHERE k > $2", "ti", "y", 2LL) == 3);
+    CHECK(db_changes(db) == 3);
+    CHECK(db_run(db, "DELETE FROM ts_run WHERE k > $1", "i", 100LL) == 0);
+    CHECK(db_run(db, "UPDATE ts_run SET v = $1 WHERE k = $2", "ni", 1LL) < 0);   /* NOT NULL column */
+    return 0;
+}
+
+static int changes_after_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    CHECK(db_run(db, "DELETE FROM ts_run WHERE v = $1", "t", "y") == 3);
+    CHECK(db_run(db, "DELETE FROM ts_run", "") == 2);
+    CHECK(db_run(db, "UPDATE ts_run SET v = $1 WHERE k = $2", "zi", "a", 1LL) == -EINVAL);   /* bad type letter */
+    return 0;
+}
+
+STORE_CASE(db_run_change_counts)
+{
+    make_table("ts_run", "k INTEGER PRIMARY KEY, v TEXT NOT NULL");
+    /* The NOT NULL violation inside changes_fn makes the whole transaction fail on PostgreSQL (aborted) and only that
+     * statement fail on SQLite; so run the counting part and the violation in separate transactions. */
+    int rc = store_write(E.st, changes_fn, NULL);
+    ASSERT_CHECKS();
+    if (is_pg()) {
+        cr_assert(rc < 0, "PostgreSQL committed a transaction whose statement failed");
+        cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_run", NULL), 0);
+        write_sql("INSERT INTO ts_run (k, v) VALUES (1, 'x'), (2, 'x'), (3, 'y'), (4, 'y'), (5, 'y')");
+    } else {
+        cr_assert_eq(rc, 0);
+    }
+    cr_assert_eq(store_write(E.st, changes_after_fn, NULL), 0);
+    ASSERT_CHECKS();
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_run", NULL), 0);
+}
+
+static int query_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    db_stmt_t *s = NULL;
+    REQUIRE(db_query(db, &s, "SELECT v, k FROM ts_q WHERE k = $1", "i", 2LL) == DB_ROW);
+    CHECK(db_col_text(s, 0) && strcmp(db_col_text(s, 0), "two") == 0);
+    CHECK(db_col_int(s, 1) == 2);
+    CHECK(db_step(s) == DB_DONE);
+    db_reset(s);
+    CHECK(db_query(db, &s, "SELECT v, k FROM ts_q WHERE k = $1", "i", 99LL) == DB_DONE);
+    db_reset(s);
+    /* Several rows: the first from db_query, the rest by stepping. */
+    REQUIRE(db_query(db, &s, "SELECT k FROM ts_q WHERE k >= $1 ORDER BY k", "i", 1LL) == DB_ROW);
+    long long sum = db_col_int(s, 0);
+    while (db_step(s) == DB_ROW) sum += db_col_int(s, 0);
+    db_reset(s);
+    CHECK(sum == 6);
+    /* A NULL parameter matches nothing with =, and IS NULL finds the NULL row. */
+    CHECK(db_query(db, &s, "SELECT k FROM ts_q WHERE v = $1", "n") == DB_DONE);
+    db_reset(s);
+    return 0;
+}
+
+STORE_CASE(db_query_rows)
+{
+    make_table("ts_q", "k INTEGER PRIMARY KEY, v TEXT");
+    write_sql("INSERT INTO ts_q (k, v) VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+    cr_assert_eq(store_read(E.st, query_fn, NULL), 0);
+    ASSERT_CHECKS();
+}
+
+/* ---- transactions ---- */
+
+static int unique_fn(db_t *db, void *arg)
+{
+    int *seen = arg;
+    REQUIRE(db_run(db, "INSERT INTO ts_uniq (k, v) VALUES ($1, $2)", "ti", "b", 2LL) == 1);
+    long long rc = db_run(db, "INSERT INTO ts_uniq (k, v) VALUES ($1, $2)", "ti", "a", 3LL);
+    *seen = (int)rc;
+    return (int)rc;
+}
+
+STORE_CASE(unique_violation_is_eexist_and_rolls_back)
+{
+    make_table("ts_uniq", "k TEXT PRIMARY KEY, v INTEGER NOT NULL");
+    write_sql("INSERT INTO ts_uniq (k, v) VALUES ('a', 1)");
+    int seen = 0;
+    int rc = store_write(E.st, unique_fn, &seen);
+    ASSERT_CHECKS();
+    cr_assert_eq(seen, -EEXIST, "the duplicate insert returned %d", seen);
+    cr_assert_eq(rc, -EEXIST, "store_write returned %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_uniq", NULL), 1, "the first insert was not rolled back");
+    cr_assert_eq(scalar("SELECT v FROM ts_uniq WHERE k = $1", "a"), 1);
+    /* The store is usable afterwards. */
+    write_sql("INSERT INTO ts_uniq (k, v) VALUES ('c', 4)");
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_uniq", NULL), 2);
+}
+
+static int insert_then_fail_fn(db_t *db, void *arg)
+{
+    REQUIRE(db_run(db, "INSERT INTO ts_rb (k) VALUES ($1)", "i", 1LL) == 1);
+    REQUIRE(db_run(db, "UPDATE ts_rb SET k = k + 10", "") == 2);
+    return *(int *)arg;
+}
+
+STORE_CASE(callback_error_rolls_back_and_positive_commits)
+{
+    make_table("ts_rb", "k INTEGER PRIMARY KEY");
+    write_sql("INSERT INTO ts_rb (k) VALUES (5)");
+    int want = -ENOENT;
+    cr_assert_eq(store_write(E.st, insert_then_fail_fn, &want), -ENOENT);
+    ASSERT_CHECKS();
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_rb", NULL), 1);
+    cr_assert_eq(scalar("SELECT k FROM ts_rb", NULL), 5);
+    want = 7;   /* a positive result commits and comes back unchanged */
+    cr_assert_eq(store_write(E.st, insert_then_fail_fn, &want), 7);
+    ASSERT_CHECKS();
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_rb", NULL), 2);
+    cr_assert_eq(scalar("SELECT SUM(k) FROM ts_rb", NULL), 11 + 15);
+}
+
+/* A read snapshot: a write committed by another thread during the read is invisible to it, visible after it. */
+typedef struct snap {
+    long long first, second;
+    int       writer_rc;
+} snap_t;
+
+static int bump_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    long long n = db_run(db, "UPDATE ts_snap SET v = v + 1 WHERE k = 1", "");
+    return n == 1 ? 0 : (n < 0 ? (int)n : -EPROTO);
+}
+
+static void *writer_thread(void *arg)
+{
+    snap_t *sn = arg;
+    sn->writer_rc = store_write(E.st, bump_fn, NULL);
+    return NULL;
+}
+
+static int snapshot_fn(db_t *db, void *arg)
+{
+    snap_t *sn = arg;
+    db_stmt_t *s;
+    REQUIRE(db_query(db, &s, "SELECT v FROM ts_snap WHERE k = 1", "") == DB_ROW);
+    sn->first = db_col_int(s, 0);
+    db_reset(s);
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, writer_thread, sn) == 0);
+    pthread_join(t, NULL);
+    REQUIRE(db_query(db, &s, "SELECT v FROM ts_snap WHERE k = 1", "") == DB_ROW);
+    sn->second = db_col_int(s, 0);
+    db_reset(s);
+    return 0;
+}
+
+STORE_CASE(read_snapshot_sees_committed_data_only)
+{
+    make_table("ts_snap", "k INTEGER PRIMARY KEY, v INTEGER NOT NULL");
+    write_sql("INSERT INTO ts_snap (k, v) VALUES (1, 10)");
+    cr_assert_eq(scalar("SELECT v FROM ts_snap WHERE k = 1", NULL), 10, "a committed write is not visible");
+    snap_t sn = {0, 0, -1};
+    cr_assert_eq(store_read(E.st, snapshot_fn, &sn), 0);
+    ASSERT_CHECKS();
+    cr_assert_eq(sn.writer_rc, 0, "the concurrent write failed: %d", sn.writer_rc);
+    cr_assert_eq(sn.first, 10);
+    cr_assert_eq(sn.second, 10, "the snapshot saw a write committed after it began");
+    cr_assert_eq(scalar("SELECT v FROM ts_snap WHERE k = 1", NULL), 11);
+}
+
+/* ---- concurrency ---- */
+
+#define WRITERS 8
+#define INCREMENTS 200
+
+typedef struct counter_run {
+    store_t        *st;
+    int             increments;
+    int             failures;
+    int             last_rc;
+    unsigned char  *seen;          /* seen[v] = how many increments returned v */
+    pthread_mutex_t *mu;
+} counter_run_t;
+
+static int increment_fn(db_t *db, void *arg)
+{
+    long long *value = arg;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "UPDATE ts_counter SET n = n + 1 WHERE id = 1 RETURNING n", "");
+    if (rc == DB_ROW) *value = db_col_int(s, 0);
+    if (s) db_reset(s);
+    if (rc == DB_DONE) return -ENOENT;
+    return rc < 0 ? rc : 0;
+}
+
+static void *counter_thread(void *arg)
+{
+    counter_run_t *r = arg;
+    for (int i = 0; i < r->increments; i++) {
+        long long v = -1;
+        int rc = store_write(r->st, increment_fn, &v);
+        pthread_mutex_lock(r->mu);
+        if (rc != 0 || v < 1 || v > WRITERS * INCREMENTS) {
+            r->failures++;
+            r->last_rc = rc;
+        } else {
+            r->seen[v]++;
+        }
+        pthread_mutex_unlock(r->mu);
+    }
+    return NULL;
+}
+
+/* n threads each increment the counter `each` times through st; every increment must return a distinct value. */
+static void run_counter(store_t *st, int n, int each)
+{
+    unsigned char seen[WRITERS * INCREMENTS + 1] = {0};
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    counter_run_t runs[WRITERS];
+    pthread_t th[WRITERS];
+    cr_assert(n <= WRITERS && n * each <= WRITERS * INCREMENTS);
+    for (int i = 0; i < n; i++) {
+        runs[i] = (counter_run_t){st, each, 0, 0, seen, &mu};
+        cr_assert_eq(pthread_create(&th[i], NULL, counter_thread, &runs[i]), 0);
+    }
+    int failures = 0, last_rc = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        failures += runs[i].failures;
+        if (runs[i].failures) last_rc = runs[i].last_rc;
+    }
+    cr_assert_eq(failures, 0, "%d increments failed (last rc %d)", failures, last_rc);
+    for (int v = 1; v <= n * each; v++) cr_assert_eq(seen[v], 1, "value %d returned %d times", v, seen[v]);
+    cr_assert_eq(scalar("SELECT n FROM ts_counter WHERE id = 1", NULL), n * each);
+}
+
+STORE_CASE(concurrent_writers_lose_no_update)
+{
+    make_table("ts_counter", "id INTEGER PRIMARY KEY, n INTEGER NOT NULL");
+    write_sql("INSERT INTO ts_counter (id, n) VALUES (1, 0)");
+    run_counter(E.st, WRITERS, INCREMENTS);
+    cr_assert_eq(scalar("SELECT n FROM ts_counter WHERE id = 1", NULL), 1600);
+}
+
+STORE_CASE(small_pool_serves_more_threads)
+{
+    make_table("ts_counter", "id INTEGER PRIMARY KEY, n INTEGER NOT NULL");
+    write_sql("INSERT INTO ts_counter (id, n) VALUES (1, 0)");
+    store_t *small = NULL;
+    store_opts_t o = {.url = E.url, .pool_size = 2};
+    cr_assert_eq(store_open(&small, &o), 0);
+    run_counter(small, WRITERS, 50);
+    store_close(small);
+}
+
+/* ---- statement cache ---- */
+
+static const char REUSE_SQL[] = "INSERT INTO ts_reuse (k) VALUES ($1)";
+
+typedef struct reuse {
+    db_stmt_t *first;
+    long long  k;
+    int        same;
+} reuse_t;
+
+static int reuse_fn(db_t *db, void *arg)
+{
+    reuse_t *r = arg;
+    db_stmt_t *s = db_prepare(db, REUSE_SQL);
+    REQUIRE(s != NULL);
+    if (!r->first) r->first = s;
+    if (s == r->first) r->same++;
+    db_reset(s);
+    REQUIRE(db_run(db, REUSE_SQL, "i", r->k) == 1);
+    return 0;
+}
+
+typedef struct content_check {
+    char      *buf;
+    long long  a, b;
+} content_check_t;
+
+static int content_fn(db_t *db, void *arg)
+{
+    content_check_t *cc = arg;
+    db_stmt_t *s;
+    /* The same address holding different SQL must not find the old statement. */
+    snprintf(cc->buf, 64, "SELECT 40 + 1");
+    REQUIRE(db_query(db, &s, cc->buf, "") == DB_ROW);
+    cc->a = db_col_int(s, 0);
+    db_reset(s);
+    snprintf(cc->buf, 64, "SELECT 40 + 2");
+    REQUIRE(db_query(db, &s, cc->buf, "") == DB_ROW);
+    cc->b = db_col_int(s, 0);
+    db_reset(s);
+    return 0;
+}
+
+STORE_CASE(statements_reused_across_calls)
+{
+    make_table("ts_reuse", "k INTEGER PRIMARY KEY");
+    reuse_t r = {0};
+    for (r.k = 1; r.k <= 500; r.k++) cr_assert_eq(store_write(E.st, reuse_fn, &r), 0, "write %lld failed", r.k);
+    ASSERT_CHECKS();
+    cr_assert_eq(r.same, 500, "db_prepare returned another statement %d times", 500 - r.same);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_reuse", NULL), 500);
+    if (is_pg()) {
+        /* Prepared once on the server, not once per call: this thread's one connection served every write (and
+         * serves this read). */
+        cr_assert_eq(scalar("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement = $1", REUSE_SQL), 1);
+    }
+    content_check_t cc = {malloc(64), 0, 0};
+    cr_assert_eq(store_read(E.st, content_fn, &cc), 0);
+    free(cc.buf);
+    ASSERT_CHECKS();
+    cr_assert_eq(cc.a, 41);
+    cr_assert_eq(cc.b, 42, "a statement cached for other SQL at the same address was reused");
+}
+
+/* ---- errors ---- */
+
+typedef struct bad_sql {
+    int  prepare_null;
+    int  exec_rc;
+    char prepare_msg[256];
+    char exec_msg[256];
+    int  good_rc;
+} bad_sql_t;
+
+static int bad_sql_fn(db_t *db, void *arg)
+{
+    bad_sql_t *b = arg;
+    b->prepare_null = db_prepare(db, "SELEC nothing FROM nowhere") == NULL;
+    snprintf(b->prepare_msg, sizeof b->prepare_msg, "%s", db_errmsg(db) ? db_errmsg(db) : "");
+    b->exec_rc = db_exec(db, "CREATE TABLEX ts_bad (k INTEGER)");
+    snprintf(b->exec_msg, sizeof b->exec_msg, "%s", db_errmsg(db) ? db_errmsg(db) : "");
+    b->good_rc = db_exec(db, "CREATE TABLE ts_bad_ok (k INTEGER)");
+    return 0;
+}
+
+static int missing_table_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    long long n = db_run(db, "INSERT INTO ts_missing_table (k) VALUES ($1)", "i", 1LL);
+    return n < 0 ? (int)n : -EPROTO;
+}
+
+STORE_CASE(errmsg_set_on_bad_sql)
+{
+    exec_ok("DROP TABLE IF EXISTS ts_bad_ok");
+    bad_sql_t b = {0};
+    cr_assert_eq(store_exclusive(E.st, bad_sql_fn, &b), 0);
+    cr_assert(b.prepare_null, "db_prepare accepted bad SQL");
+    cr_assert(b.prepare_msg[0] != '\0', "no error message after a bad prepare");
+    cr_assert(b.exec_rc < 0, "db_exec accepted bad SQL");
+    cr_assert(b.exec_msg[0] != '\0', "no error message after a bad exec");
+    cr_assert_eq(b.good_rc, 0, "the connection is unusable after errors");
+    /* Inside a write transaction: the error comes back and the store stays usable. */
+    int rc = store_write(E.st, missing_table_fn, NULL);
+    cr_assert(rc < 0 && rc != -EPROTO, "insert into a missing table gave %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_bad_ok", NULL), 0);
+}
+
+/* ---- read-only stores ---- */
+
+STORE_CASE(readonly_store_refuses_writes)
+{
+    make_table("ts_ro", "k INTEGER PRIMARY KEY");
+    write_sql("INSERT INTO ts_ro (k) VALUES (1)");
+    store_t *ro = NULL;
+    store_opts_t o = {.url = E.url, .readonly = 1};
+    cr_assert_eq(store_open(&ro, &o), 0);
+    run_q_t q = {"INSERT INTO ts_ro (k) VALUES (2)", 0};
+    cr_assert_eq(store_write(ro, run_fn, &q), -EROFS);
+    scalar_q_t sq = {"SELECT COUNT(*) FROM ts_ro", "", NULL, -1, 0};
+    cr_assert_eq(store_read(ro, scalar_fn, &sq), 0);
+    cr_assert_eq(sq.v, 1);
+    store_close(ro);
+}
+
+/* ---- backup ---- */
+
+STORE_CASE(backup_writes_a_restorable_copy)
+{
+    make_table("ts_backup", "k INTEGER PRIMARY KEY, v TEXT");
+    write_sql("INSERT INTO ts_backup (k, v) VALUES (1, 'một'), (2, 'hai'), (3, 'ba')");
+    char dest[512];
+    snprintf(dest, sizeof dest, "/tmp/motcua-test-backup-%ld.%s", (long)getpid(), is_pg() ? "dump" : "db");
+    unlink(dest);
+    cr_assert_eq(store_backup(E.st, dest), 0);
+    struct stat sb;
+    cr_assert(stat(dest, &sb) == 0 && sb.st_size > 0, "no backup file");
+    cr_assert(store_backup(E.st, "/nonexistent-motcua-dir/backup") < 0, "backup into a missing directory succeeded");
+    if (!is_pg()) {
+        store_t *copy = NULL;
+        store_opts_t o = {.url = dest};
+        cr_assert_eq(store_open(&copy, &o), 0);
+        scalar_q_t sq = {"SELECT COUNT(*) FROM ts_backup", "", NULL, -1, 0};
+        cr_assert_eq(store_read(copy, scalar_fn, &sq), 0);
+        cr_assert_eq(sq.v, 3);
+        store_close(copy);
+    } else {
+        char magic[6] = {0};
+        int fd = open(dest, O_RDONLY);
+        cr_assert(fd >= 0);
+        cr_assert_eq(read(fd, magic, 5), 5);
+        close(fd);
+        cr_assert_str_eq(magic, "PGDMP", "not a pg_dump custom-format archive");
+    }
+    unlink(dest);
+}
+
+/* ---- PostgreSQL only ---- */
+
+static int swallow_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    REQUIRE(db_run(db, "INSERT INTO ts_swallow (k) VALUES ($1)", "i", 2LL) == 1);
+    CHECK(db_run(db, "INSERT INTO ts_swallow (k) VALUES ($1)", "i", 1LL) == -EEXIST);
+    /* The server aborted the transaction: later statements report the first error. */
+    CHECK(db_run(db, "INSERT INTO ts_swallow (k) VALUES ($1)", "i", 3LL) == -EEXIST);
+    return 0;   /* ignores the error */
+}
+
+Test(store, swallowed_error_rolls_back_pg, .fini = env_fini)
+{
+    open_pg();
+    make_table("ts_swallow", "k INTEGER PRIMARY KEY");
+    write_sql("INSERT INTO ts_swallow (k) VALUES (1)");
+    cr_assert_eq(store_write(E.st, swallow_fn, NULL), -EEXIST);
+    ASSERT_CHECKS();
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_swallow", NULL), 1);
+}
+
+static int deadlock_fn(db_t *db, void *arg)
+{
+    /* Lock row a then row b, or b then a: two such transactions deadlock and one is retried. */
+    int order = *(int *)arg;
+    long long first = order ? 1 : 2, second = order ? 2 : 1;
+    int rc = db_exec(db, "SET LOCAL deadlock_timeout = '50ms'");   /* quick detection; superuser in tests */
+    if (rc < 0) return rc;
+    long long n = db_run(db, "UPDATE ts_dead SET n = n + 1 WHERE id = $1", "i", first);
+    if (n < 0) return (int)n;
+    struct timespec ts = {0, 20 * 1000000L};
+    nanosleep(&ts, NULL);
+    n = db_run(db, "UPDATE ts_dead SET n = n + 1 WHERE id = $1", "i", second);
+    return n < 0 ? (int)n : 0;
+}
+
+static void *deadlock_thread(void *arg)
+{
+    int *order = arg;
+    int rc = 0;
+    for (int i = 0; i < 10 && rc == 0; i++) rc = store_write(E.st, deadlock_fn, order);
+    order[1] = rc;
+    return NULL;
+}
+
+Test(store, deadlocks_are_retried_pg, .fini = env_fini)
+{
+    open_pg();
+    make_table("ts_dead", "id INTEGER PRIMARY KEY, n INTEGER NOT NULL");
+    write_sql("INSERT INTO ts_dead (id, n) VALUES (1, 0), (2, 0)");
+    int a[2] = {0, 0}, b[2] = {1, 0};
+    pthread_t ta, tb;
+    cr_assert_eq(pthread_create(&ta, NULL, deadlock_thread, a), 0);
+    cr_assert_eq(pthread_create(&tb, NULL, deadlock_thread, b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    cr_assert_eq(a[1], 0, "thread a: %d", a[1]);
+    cr_assert_eq(b[1], 0, "thread b: %d", b[1]);
+    cr_assert_eq(scalar("SELECT SUM(n) FROM ts_dead", NULL), 40);
+}
+
+static int counted_insert_fn(db_t *db, void *arg)
+{
+    long long *k = arg;
+    long long n = db_run(db, "INSERT INTO ts_restart (k) VALUES ($1)", "i", *k);
+    return n < 0 ? (int)n : 0;
+}
+
+Test(store, server_restart_reconnects_pg, .fini = env_fini)
+{
+    open_pg_private("restart");
+    make_table("ts_restart", "k INTEGER PRIMARY KEY");
+    long long k = 1;
+    cr_assert_eq(store_write(E.st, counted_insert_fn, &k), 0);
+    cr_assert_eq(cluster_cmd("restart", E.cluster, NULL, NULL, 0), 0, "pg-cluster restart failed");
+    /* The old connection is dead; the write reconnects, prepares its statement again and succeeds. */
+    k = 2;
+    int rc = store_write(E.st, counted_insert_fn, &k);
+    cr_assert_eq(rc, 0, "the first write after a restart failed: %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_restart", NULL), 2);
+    /* Reads and ping too, after another restart. */
+    cr_assert_eq(cluster_cmd("restart", E.cluster, NULL, NULL, 0), 0);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_restart", NULL), 2);
+    cr_assert_eq(cluster_cmd("restart", E.cluster, NULL, NULL, 0), 0);
+    cr_assert_eq(store_ping(E.st), 0);
+    k = 3;
+    cr_assert_eq(store_write(E.st, counted_insert_fn, &k), 0);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_restart", NULL), 3);
+}
+
+Test(store, server_down_is_eio_then_recovers_pg, .fini = env_fini)
+{
+    open_pg_private("down");
+    make_table("ts_down", "k INTEGER PRIMARY KEY");
+    cr_assert_eq(store_ping(E.st), 0);
+    cr_assert_eq(cluster_cmd("halt", E.cluster, NULL, NULL, 0), 0, "pg-cluster halt failed");
+    run_q_t q = {"INSERT INTO ts_down (k) VALUES (1)", 0};
+    cr_assert_eq(store_write(E.st, run_fn, &q), -EIO);
+    cr_assert_eq(store_write(E.st, run_fn, &q), -EIO);
+    scalar_q_t sq = {"SELECT COUNT(*) FROM ts_down", "", NULL, -1, 0};
+    cr_assert_eq(store_read(E.st, scalar_fn, &sq), -EIO);
+    cr_assert_eq(store_ping(E.st), -EIO);
+    cr_assert_eq(store_exclusive(E.st, exec_fn, (void *)"SELECT 1"), -EIO);
+    store_t *other = NULL;
+    store_opts_t o = {.url = E.url};
+    cr_assert_eq(store_open(&other, &o), -EIO);
+    cr_assert_null(other);
+    /* A thread that never had a connection gets -EIO too. */
+    snap_t sn = {0, 0, 0};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, writer_thread, &sn), 0);
+    pthread_join(t, NULL);
+    cr_assert_eq(sn.writer_rc, -EIO);
+    /* The server comes back: the same store works again. */
+    cr_assert_eq(cluster_cmd("resume", E.cluster, NULL, NULL, 0), 0, "pg-cluster resume failed");
+    cr_assert_eq(store_write(E.st, run_fn, &q), 0);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_down", NULL), 1);
+    cr_assert_eq(store_ping(E.st), 0);
+}
+
+Test(store, backup_restores_into_new_database_pg, .fini = env_fini)
+{
+    open_pg_private("backup");
+    make_table("ts_backup", "k INTEGER PRIMARY KEY, v TEXT");
+    write_sql("INSERT INTO ts_backup (k, v) VALUES (1, 'một'), (2, 'hai')");
+    char dest[512];
+    snprintf(dest, sizeof dest, "%s/backup.dump", E.cluster);
+    cr_assert_eq(store_backup(E.st, dest), 0);
+    char url2[512];
+    cr_assert_eq(cluster_cmd("newdb", E.cluster, "motcua_restored", url2, sizeof url2), 0);
+    char dbarg[600];
+    snprintf(dbarg, sizeof dbarg, "--dbname=%s", url2);
+    char *argv[] = {"/usr/lib/postgresql/15/bin/pg_restore", "--no-owner", dbarg, dest, NULL};
+    cr_assert_eq(run_capture(argv, NULL, 0), 0, "pg_restore failed");
+    store_close(E.st);
+    E.st = NULL;
+    open_pg_url(url2);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_backup WHERE v = $1", "một"), 1);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_backup", NULL), 2);
+}
