@@ -46,29 +46,36 @@ deps:
 	@scripts/install-deps
 
 build/motcua: $(OBJ_REL)
-	$(CC) $(CFLAGS_REL) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_REL) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
 build/san/motcua: $(OBJ_SAN)
-	$(CC) $(CFLAGS_SAN) $(LDFLAGS_SAN) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_SAN) $(LDFLAGS_SAN) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
 build/san/test_unit: $(LIB_SAN) $(TOBJ_SAN)
-	$(CC) $(CFLAGS_SAN) $(LDFLAGS_SAN) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_SAN) $(LDFLAGS_SAN) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm
 
 build/rel/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_REL) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_REL) -c -o $@ $<
 
 build/san/tests/%.o: tests/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) $(TEST_CFLAGS) -Itests/unit -c -o $@ $<
+	@echo "  CC test $<"
+	@$(CC) $(CFLAGS_SAN) $(TEST_CFLAGS) -Itests/unit -c -o $@ $<
 
 build/san/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) -c -o $@ $<
+	@echo "  CC san  $<"
+	@$(CC) $(CFLAGS_SAN) -c -o $@ $<
 
 build/bench/%: bench/%.c $(LIB_REL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_REL) $(LDFLAGS_REL) -o $@ $< $(LIB_REL) $(PKG_LIBS) -lpthread -lm
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_REL) $(LDFLAGS_REL) -o $@ $< $(LIB_REL) $(PKG_LIBS) -lpthread -lm
 
 san: build/san/motcua build/san/test_unit
 

@@ -41,7 +41,6 @@ extern char **environ;
 #define PG_NAME_CAP 32
 #define PG_TARGET_CAP 256
 #define PG_PTR_SLOTS 256             /* direct-mapped address cache in front of the content hash table */
-#define PG_PARAMS_MAX 65535          /* the protocol's limit */
 
 typedef struct pg_stmt {
     db_stmt_t       head;
@@ -485,6 +484,17 @@ static void conn_free(pg_conn_t *c)
     free(c);
 }
 
+/* Per-session settings, after every connect and reconnect: a read-only store's sessions refuse writes even outside
+ * store_read (store_exclusive, used by verify). 0 or a negative errno. */
+static int conn_session_setup(pg_store_t *ps, pg_conn_t *c)
+{
+    if (!ps->readonly) return 0;
+    PGresult *r = PQexec(c->pc, "SET default_transaction_read_only = on");
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : conn_fail(c, r);
+    PQclear(r);
+    return rc;
+}
+
 /* A new connection, or NULL and -EIO after logging why. */
 static pg_conn_t *conn_new(pg_store_t *ps, int *rc)
 {
@@ -503,6 +513,12 @@ static pg_conn_t *conn_new(pg_store_t *ps, int *rc)
     c->head.store = &ps->head;
     c->pc = pc;
     *rc = 0;
+    if (conn_session_setup(ps, c) < 0) {
+        log_error("postgres: cannot set up a session on %s: %s", ps->target, c->err);
+        conn_free(c);
+        *rc = -EIO;
+        return NULL;
+    }
     return c;
 }
 
@@ -519,6 +535,11 @@ static int conn_reconnect(pg_store_t *ps, pg_conn_t *c)
     if (PQstatus(c->pc) != CONNECTION_OK) {
         trim_copy(c->err, sizeof c->err, PQerrorMessage(c->pc));
         if (!c->down) log_error("postgres: cannot reconnect to %s: %s", ps->target, c->err);
+        c->down = 1;
+        return -EIO;
+    }
+    if (conn_session_setup(ps, c) < 0) {
+        log_error("postgres: cannot set up a session on %s: %s", ps->target, c->err);
         c->down = 1;
         return -EIO;
     }
@@ -727,7 +748,6 @@ static int pg_read(store_t *st, db_fn fn, void *arg)
 static int pg_exclusive(store_t *st, db_fn fn, void *arg)
 {
     pg_store_t *ps = (pg_store_t *)st;
-    if (ps->readonly) return -EROFS;
     pg_conn_t *c;
     int rc = conn_acquire(ps, &c);
     if (rc < 0) return rc;

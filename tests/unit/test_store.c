@@ -123,10 +123,19 @@ static void env_fini(void)
     if (E.cluster[0]) cluster_cmd("stop", E.cluster, NULL, NULL, 0);
 }
 
+/* A mkstemp/mkdtemp template: prefix followed by the six placeholder characters. */
+static void temp_template(char *out, size_t cap, const char *prefix)
+{
+    int n = snprintf(out, cap, "%s", prefix);
+    cr_assert(n > 0 && (size_t)n + 7 <= cap);
+    memset(out + n, 'X', 6);
+    out[n + 6] = '\0';
+}
+
 static void open_sqlite(void)
 {
     memset(&E, 0, sizeof E);
-    snprintf(E.dir, sizeof E.dir, "/tmp/motcua-test-store-XXXXXX");
+    temp_template(E.dir, sizeof E.dir, "/tmp/motcua-test-store-");
     cr_assert(mkdtemp(E.dir) != NULL, "mkdtemp failed");
     snprintf(E.url, sizeof E.url, "%s/store.db", E.dir);
     store_opts_t o = {.url = E.url, .create = 1};
@@ -259,7 +268,7 @@ STORE_CASE(open_close_ping)
     cr_assert_eq(store_ping(E.st), 0);
     /* Empty URL. */
     store_opts_t bad = {.url = ""};
-    store_t *none = (store_t *)&bad;
+    store_t *none = (store_t *)&bad;   /* any non-NULL value: a failed open must set it to NULL */
     cr_assert_eq(store_open(&none, &bad), -EINVAL);
     cr_assert_null(none);
 }
@@ -290,7 +299,8 @@ Test(store, open_missing_file_sqlite, .fini = env_fini)
 /* Run store_open with stderr going to a file; returns the open's result and what was logged. */
 static int open_capturing_log(const char *url, char *log, size_t cap)
 {
-    char path[] = "/tmp/motcua-test-log-XXXXXX";
+    char path[64];
+    temp_template(path, sizeof path, "/tmp/motcua-test-log-");
     int fd = mkstemp(path);
     cr_assert(fd >= 0);
     fflush(stderr);
@@ -809,6 +819,7 @@ STORE_CASE(readonly_store_refuses_writes)
     cr_assert_eq(store_open(&ro, &o), 0);
     run_q_t q = {"INSERT INTO ts_ro (k) VALUES (2)", 0};
     cr_assert_eq(store_write(ro, run_fn, &q), -EROFS);
+    cr_assert_eq(store_exclusive(ro, exec_fn, (void *)"INSERT INTO ts_ro (k) VALUES (3)"), -EROFS);
     scalar_q_t sq = {"SELECT COUNT(*) FROM ts_ro", "", NULL, -1, 0};
     cr_assert_eq(store_read(ro, scalar_fn, &sq), 0);
     cr_assert_eq(sq.v, 1);
