@@ -11,6 +11,7 @@ typedef struct db_driver db_driver_t;
 struct db {
     const db_driver_t *drv;
     store_t           *store;
+    int                err;          /* set by a driver's prepare when it fails for a reason other than bad SQL */
 };
 
 struct db_stmt {

@@ -70,9 +70,22 @@ static const struct migration migrations[] = {
 
 int migrate_latest(void) { return migrations[N_MIGRATIONS - 1].version; }
 
+/* Several motcua processes may start at once on one PostgreSQL database: serialise their migrations with a
+ * transaction-scoped advisory lock (released at commit). SQLite's single writer already serialises them. */
+static int lock_migrations(db_t *db)
+{
+    if (strcmp(db_engine(db), "postgres") != 0) return 0;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT pg_advisory_xact_lock(7370281)", "");
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
 static int ensure_table(db_t *db, void *arg)
 {
     (void)arg;
+    int rc = lock_migrations(db);
+    if (rc < 0) return rc;
     return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                        "applied_at BIGINT NOT NULL)");
 }
@@ -91,7 +104,8 @@ static int apply_one(db_t *db, void *arg)
 {
     const struct migration *m = arg;
     int cur = 0;
-    int rc = read_version(db, &cur);
+    int rc = lock_migrations(db);
+    if (rc == 0) rc = read_version(db, &cur);
     if (rc < 0) return rc;
     if (cur >= m->version) return 0;            /* another process got there first */
     rc = db_exec(db, m->sql);

@@ -279,7 +279,13 @@ static db_stmt_t *pg_prepare(db_t *db, const char *sql)
         st->vals[i] = NULL;
         st->caps[i] = 0;
     }
-    if (!st->prepared && stmt_server_prepare(c, st) < 0) return NULL;
+    if (!st->prepared) {
+        int rc = stmt_server_prepare(c, st);
+        if (rc < 0) {
+            db->err = rc;   /* -EIO when the server is gone, the first error of an aborted transaction, ... */
+            return NULL;
+        }
+    }
     return &st->head;
 }
 

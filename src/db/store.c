@@ -31,12 +31,23 @@ db_t *store_tls_get(const store_t *st)
 
 void store_tls_set(const store_t *st, db_t *db)
 {
-    int slot = 0;
-    for (int i = 0; i < TLS_SLOTS; i++) {
-        if (tls_conn[i].gen == st->generation || tls_conn[i].gen == 0) { slot = i; break; }
-        if (tls_conn[i].gen < tls_conn[slot].gen) slot = i;   /* evict the oldest store's entry */
+    /* The store's own slot first, wherever it is: never leave a second, stale entry for it. */
+    for (int i = 0; i < TLS_SLOTS; i++)
+        if (tls_conn[i].gen == st->generation) {
+            tls_conn[i].gen = db ? st->generation : 0;
+            tls_conn[i].db = db;
+            return;
+        }
+    if (!db) return;
+    int slot = -1;
+    for (int i = 0; i < TLS_SLOTS && slot < 0; i++)
+        if (tls_conn[i].gen == 0) slot = i;
+    if (slot < 0) {
+        slot = 0;   /* evict the oldest store's entry */
+        for (int i = 1; i < TLS_SLOTS; i++)
+            if (tls_conn[i].gen < tls_conn[slot].gen) slot = i;
     }
-    tls_conn[slot].gen = db ? st->generation : 0;
+    tls_conn[slot].gen = st->generation;
     tls_conn[slot].db = db;
 }
 
@@ -68,7 +79,11 @@ int store_exclusive(store_t *st, db_fn fn, void *arg) { return st->drv->exclusiv
 int store_ping(store_t *st) { return st->drv->ping(st); }
 int store_backup(store_t *st, const char *dest) { return st->drv->backup(st, dest); }
 
-db_stmt_t *db_prepare(db_t *db, const char *sql) { return db->drv->prepare(db, sql); }
+db_stmt_t *db_prepare(db_t *db, const char *sql)
+{
+    db->err = 0;
+    return db->drv->prepare(db, sql);
+}
 int db_bind_text(db_stmt_t *s, int i, const char *v, size_t n)
 {
     if (!v) return s->db->drv->bind_null(s, i);
@@ -102,10 +117,16 @@ static int bind_va(db_stmt_t *s, const char *types, va_list ap)
     return rc;
 }
 
+/* Why a prepare failed: the driver's own code (-EIO when the server is gone) or -EINVAL for bad SQL. */
+static int prepare_error(db_t *db)
+{
+    return db->err ? db->err : -EINVAL;
+}
+
 long long db_run(db_t *db, const char *sql, const char *types, ...)
 {
     db_stmt_t *s = db_prepare(db, sql);
-    if (!s) return -EINVAL;
+    if (!s) return prepare_error(db);
     va_list ap;
     va_start(ap, types);
     int rc = bind_va(s, types, ap);
@@ -122,7 +143,7 @@ int db_query(db_t *db, db_stmt_t **out, const char *sql, const char *types, ...)
 {
     db_stmt_t *s = db_prepare(db, sql);
     *out = s;
-    if (!s) return -EINVAL;
+    if (!s) return prepare_error(db);
     va_list ap;
     va_start(ap, types);
     int rc = bind_va(s, types, ap);

@@ -200,9 +200,10 @@ static int write_roles(db_t *db, const char *account_id, const account_input_t *
 {
     long long n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", account_id);
     for (int i = 0; i < in->nroles && n >= 0; i++) {
-        n = db_run(db, "INSERT INTO roles (account_id, role, unit_id) VALUES ($1, $2, $3)", "ttt", account_id,
-                   role_name(in->roles[i].role), in->roles[i].unit_id);
-        if (n == -EEXIST) n = 0;   /* the same grant listed twice */
+        /* The same grant listed twice is one grant. ON CONFLICT, not a caught -EEXIST: on PostgreSQL a failed
+         * statement aborts the whole transaction. */
+        n = db_run(db, "INSERT INTO roles (account_id, role, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                   "ttt", account_id, role_name(in->roles[i].role), in->roles[i].unit_id);
     }
     return n < 0 ? (int)n : 0;
 }
