@@ -28,6 +28,16 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/tokens", api_tokens_list, ROUTE_STAFF},
     {"POST", "/api/v1/tokens", api_tokens_create, ROUTE_STAFF},
     {"DELETE", "/api/v1/tokens/{id}", api_tokens_delete, ROUTE_STAFF},
+    {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
+    {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
+    {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},
+    {"GET", "/api/v1/calendar/due", api_calendar_due, ROUTE_PUBLIC},
+    {"GET", "/api/v1/calendar/workdays", api_calendar_workdays, ROUTE_PUBLIC},
+    {"GET", "/api/v1/calendar/entries", api_calendar_entries_list, ROUTE_STAFF},
+    {"PUT", "/api/v1/calendar/entries/{date}", api_calendar_entries_put, ROUTE_STAFF},
+    {"DELETE", "/api/v1/calendar/entries/{date}", api_calendar_entries_delete, ROUTE_STAFF},
+    {"GET", "/api/v1/units/{id}/working-time", api_working_time_get, ROUTE_STAFF},
+    {"PUT", "/api/v1/units/{id}/working-time", api_working_time_put, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

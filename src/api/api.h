@@ -43,4 +43,14 @@ int api_citizens_register(req_t *r);
 int api_tokens_create(req_t *r);
 int api_tokens_list(req_t *r);
 int api_tokens_delete(req_t *r);
+int api_calendar_lunar(req_t *r);
+int api_calendar_solar(req_t *r);
+int api_calendar_holidays(req_t *r);
+int api_calendar_due(req_t *r);
+int api_calendar_workdays(req_t *r);
+int api_calendar_entries_list(req_t *r);
+int api_calendar_entries_put(req_t *r);
+int api_calendar_entries_delete(req_t *r);
+int api_working_time_get(req_t *r);
+int api_working_time_put(req_t *r);
 #endif

@@ -16,47 +16,27 @@
 #define SESSION_COOKIE "motcua_session"
 
 struct me_ctx {
-    const principal_t *who;
-    account_t         *a;
-    unit_t            *units;      /* one per grant */
-    unit_t            *home;
-    int                has_home;
+    const char        *id;
+    account_profile_t  p;
 };
 
 static int me_fn(db_t *db, void *arg)
 {
     struct me_ctx *c = arg;
-    int rc = account_get(db, c->who->account_id, c->a);
-    if (rc < 0) return rc;
-    for (int i = 0; i < c->a->ngrants; i++)
-        if ((rc = unit_get(db, c->a->grants[i].unit_id, &c->units[i])) < 0) return rc;
-    if (c->a->unit_id[0]) {
-        if ((rc = unit_get(db, c->a->unit_id, c->home)) < 0) return rc;
-        c->has_home = 1;
-    }
-    return 0;
-}
-
-static void unit_brief(jw_t *w, const unit_t *u)
-{
-    jw_obj_begin(w);
-    jw_kstr(w, "id", u->id);
-    jw_kstr(w, "kind", u->kind);
-    jw_kstr(w, "name", u->name);
-    jw_kstr(w, "slug", u->slug[0] ? u->slug : NULL);
-    jw_obj_end(w);
+    return account_profile(db, c->id, &c->p);
 }
 
 /* The body of /me and of a successful sign-in. */
 static int reply_me(req_t *r, const principal_t *who, int status, long long expires_at)
 {
-    struct me_ctx c = {who, xmalloc(sizeof(account_t)), xcalloc(AUTH_MAX_GRANTS, sizeof(unit_t)),
-                       xmalloc(sizeof(unit_t)), 0};
-    int rc = store_read(r->app->store, me_fn, &c);
+    struct me_ctx *c = xmalloc(sizeof *c);
+    c->id = who->account_id;
+    int rc = store_read(r->app->store, me_fn, c);
     if (rc < 0) {
-        free(c.a); free(c.units); free(c.home);
+        free(c);
         return reply_errno(r, rc);
     }
+    const account_t *a = &c->p.a;
     buf_t b;
     buf_init(&b, 0);
     jw_t w;
@@ -64,27 +44,27 @@ static int reply_me(req_t *r, const principal_t *who, int status, long long expi
     jw_obj_begin(&w);
     if (!who->via_token) jw_kstr(&w, "csrf", who->csrf);
     if (expires_at) jw_kint(&w, "expires_at", expires_at);
-    jw_kstr(&w, "id", c.a->id);
-    jw_kstr(&w, "kind", c.a->kind);
-    jw_kstr(&w, "username", c.a->username);
-    jw_kstr(&w, "full_name", c.a->full_name);
-    jw_kstr(&w, "email", c.a->email[0] ? c.a->email : NULL);
+    jw_kstr(&w, "id", a->id);
+    jw_kstr(&w, "kind", a->kind);
+    jw_kstr(&w, "username", a->username);
+    jw_kstr(&w, "full_name", a->full_name);
+    jw_kstr(&w, "email", a->email[0] ? a->email : NULL);
     jw_key(&w, "unit");
-    if (c.has_home) unit_brief(&w, c.home);
+    if (c->p.has_home) unit_brief_json(&w, &c->p.home);
     else jw_null(&w);
     jw_key(&w, "roles");
     jw_arr_begin(&w);
-    for (int i = 0; i < c.a->ngrants; i++) {
+    for (int i = 0; i < a->ngrants; i++) {
         jw_obj_begin(&w);
-        jw_kstr(&w, "role", role_name(c.a->grants[i].role));
+        jw_kstr(&w, "role", role_name(a->grants[i].role));
         jw_key(&w, "unit");
-        unit_brief(&w, &c.units[i]);
+        unit_brief_json(&w, &c->p.grant_units[i]);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
     jw_kbool(&w, "via_token", who->via_token);
     jw_obj_end(&w);
-    free(c.a); free(c.units); free(c.home);
+    free(c);
     return api_reply_writer(r, status, &w, &b);
 }
 

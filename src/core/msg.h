@@ -70,7 +70,16 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     X(MSG_HEALTH_OK, "Hệ thống hoạt động bình thường.", "The service is running.")                           \
     X(MSG_NOT_READY, "Hệ thống chưa sẵn sàng: không truy cập được kho dữ liệu.",                                 \
       "Not ready: the store cannot be reached.")                                                                \
-    X(MSG_SHUTTING_DOWN, "Hệ thống đang dừng.", "The service is shutting down.")
+    X(MSG_SHUTTING_DOWN, "Hệ thống đang dừng.", "The service is shutting down.")                             \
+    X(MSG_CAL_RANGE, "Tham số \"{0}\" nằm ngoài phạm vi hỗ trợ 1900-01-01..2199-12-31.",                          \
+      "Parameter \"{0}\" is outside the supported range 1900-01-01..2199-12-31.")                                \
+    X(MSG_CAL_LUNAR_MISSING, "Ngày âm lịch {0} không tồn tại (không có tháng nhuận hoặc ngày này).",              \
+      "The lunar date {0} does not exist (no such leap month or day).")                                          \
+    X(MSG_CAL_SCOPE, "Phạm vi lịch phải là cấp quốc gia hoặc một tỉnh/thành phố, không phải đơn vị loại \"{0}\".", \
+      "A calendar scope must be national or a province, not a unit of kind \"{0}\".")                           \
+    X(MSG_CAL_KIND_SCOPE, "Loại ngày \"{0}\" chỉ dùng cho lịch quốc gia; lịch tỉnh dùng extra_day_off hoặc working_day.", \
+      "Kind \"{0}\" is for the national calendar only; a province uses extra_day_off or working_day.")         \
+    X(MSG_CAL_WORKING_TIME, "Giờ làm việc không hợp lệ: cần {0}.", "Invalid working time: {0} is required.")
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;

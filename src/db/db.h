@@ -41,7 +41,9 @@ const char *store_engine(const store_t *st);                 /* "sqlite" or "pos
 /* Run fn in a write transaction: commits when fn returns >= 0, rolls back otherwise; returns fn's result, or a
  * negative error from the commit. Retries internally on -ECONFLICT a few times before giving up. */
 int store_write(store_t *st, db_fn fn, void *arg);
-/* Run fn on this thread's read connection inside one read snapshot. */
+/* Run fn on this thread's read connection inside one read snapshot. A store_read() made from inside another
+ * store_read() callback on the same thread joins the open snapshot (the HTTP layer runs a whole GET request in
+ * one snapshot this way). Never call store_write() from inside a read callback. */
 int store_read(store_t *st, db_fn fn, void *arg);
 /* Run fn on a connection outside any transaction (migrations, maintenance). Single-threaded use only. */
 int store_exclusive(store_t *st, db_fn fn, void *arg);

@@ -64,6 +64,21 @@ static const struct migration migrations[] = {
      "CREATE INDEX events_unit ON events(unit_id, at);\n"
      "CREATE TABLE ledger_head (\n"
      "  node TEXT PRIMARY KEY, is_self INTEGER NOT NULL DEFAULT 0, seq BIGINT NOT NULL, hash TEXT NOT NULL);\n"},
+    {2, "calendar",
+     /* Holiday decisions as data (domain/holiday_store.c). scope_unit_id is '' for national entries (not NULL, so
+      * the unique key holds on both engines), else a province's id; date is 'YYYY-MM-DD'. working_time: a unit's
+      * sessions and cutoff in minutes after local midnight; units without a row inherit an ancestor's or the
+      * default 07:30-11:30, 13:30-17:30, cutoff 15:00. */
+     "CREATE TABLE holiday_entries (\n"
+     "  id TEXT PRIMARY KEY, scope_unit_id TEXT NOT NULL DEFAULT '', date TEXT NOT NULL, kind TEXT NOT NULL,\n"
+     "  name_vi TEXT NOT NULL, name_en TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',\n"
+     "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1,\n"
+     "  UNIQUE (scope_unit_id, date), CHECK (kind IN ('day_off','working_day','extra_day_off')));\n"
+     "CREATE INDEX holiday_entries_date ON holiday_entries(date);\n"
+     "CREATE TABLE working_time (\n"
+     "  unit_id TEXT PRIMARY KEY REFERENCES units(id), morning_start INTEGER NOT NULL, morning_end INTEGER NOT NULL,\n"
+     "  afternoon_start INTEGER NOT NULL, afternoon_end INTEGER NOT NULL, cutoff INTEGER NOT NULL,\n"
+     "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1);\n"},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

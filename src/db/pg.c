@@ -64,6 +64,7 @@ typedef struct pg_conn {
     pthread_t       owner;           /* the thread this connection belongs to, when has_owner */
     int             has_owner;
     int             busy;            /* a transaction or callback runs on it now */
+    int             reading;         /* ... and it is a read snapshot (store_read), which nested reads join */
     int             down;            /* the last attempt to use or reconnect it failed (logs transitions only) */
     unsigned long   last_use;        /* store tick when last released: picks the idle connection to take over */
     pg_stmt_t     **table;           /* content hash table of statements, power-of-two size */
@@ -740,13 +741,31 @@ static int pg_write(store_t *st, db_fn fn, void *arg)
     return rc;
 }
 
+/* The connection this thread is running a read snapshot on, or NULL. */
+static pg_conn_t *open_read(pg_store_t *ps)
+{
+    pg_conn_t *c = (pg_conn_t *)store_tls_get(&ps->head);
+    if (!c) return NULL;
+    pthread_mutex_lock(&ps->mu);
+    int mine = c->busy && c->reading && c->has_owner && pthread_equal(c->owner, pthread_self());
+    pthread_mutex_unlock(&ps->mu);
+    return mine ? c : NULL;
+}
+
 static int pg_read(store_t *st, db_fn fn, void *arg)
 {
     pg_store_t *ps = (pg_store_t *)st;
-    pg_conn_t *c;
+    pg_conn_t *c = open_read(ps);
+    if (c) return fn(&c->head, arg);          /* nested: join the open snapshot */
     int rc = conn_acquire(ps, &c);
     if (rc < 0) return rc;
+    pthread_mutex_lock(&ps->mu);
+    c->reading = 1;
+    pthread_mutex_unlock(&ps->mu);
     rc = txn_run(ps, c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn, arg);
+    pthread_mutex_lock(&ps->mu);
+    c->reading = 0;
+    pthread_mutex_unlock(&ps->mu);
     conn_release(ps, c);
     return rc;
 }

@@ -37,6 +37,7 @@ typedef struct sq_conn {
     size_t      cache_cap;
     size_t      cache_n;
     int         last_rc;
+    int         read_depth;    /* > 0 while a read snapshot is open on this (thread's) connection */
     char        err[512];
     struct sq_conn *next;      /* registry of reader connections */
 } sq_conn_t;
@@ -303,22 +304,32 @@ static long long sq_changes(db_t *db) { return sqlite3_changes64(((sq_conn_t *)d
 static int sq_exec(db_t *db, const char *sql) { return conn_exec((sq_conn_t *)db, sql); }
 static const char *sq_errmsg(db_t *db) { return ((sq_conn_t *)db)->err; }
 
+/* Run a cached statement that returns no rows (BEGIN, COMMIT, SAVEPOINT ...): parsed once per connection. */
+static int run_cached(sq_conn_t *c, const char *sql)
+{
+    db_stmt_t *st = sq_prepare(&c->head, sql);
+    if (!st) return -EINVAL;
+    int rc = sq_step(st);
+    sq_reset(st);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---- the writer thread ---- */
 
 static int run_in_savepoint(sq_conn_t *w, job_t *j)
 {
     static const char sp[] = "SAVEPOINT job", rel[] = "RELEASE job", rb[] = "ROLLBACK TO job";
-    int rc = conn_exec(w, sp);
+    int rc = run_cached(w, sp);
     if (rc < 0) return rc;
     rc = j->fn(&w->head, j->arg);
     if (rc < 0) {
         if (!sqlite3_get_autocommit(w->h)) {
-            conn_exec(w, rb);
-            conn_exec(w, rel);
+            run_cached(w, rb);
+            run_cached(w, rel);
         }
         return rc;
     }
-    int r2 = conn_exec(w, rel);
+    int r2 = run_cached(w, rel);
     return r2 < 0 ? r2 : rc;
 }
 
@@ -329,7 +340,7 @@ static void run_batch(sq_store_t *st, job_t *batch)
         batch->rc = batch->fn(&w->head, batch->arg);
         return;
     }
-    int rc = conn_exec(w, "BEGIN IMMEDIATE");
+    int rc = run_cached(w, "BEGIN IMMEDIATE");
     if (rc < 0) {
         log_error("sqlite: BEGIN failed: %s", w->err);
         for (job_t *j = batch; j; j = j->next) j->rc = rc;
@@ -347,7 +358,7 @@ static void run_batch(sq_store_t *st, job_t *batch)
         }
     }
     if (aborted) return;
-    rc = conn_exec(w, "COMMIT");
+    rc = run_cached(w, "COMMIT");
     if (rc < 0) {
         log_error("sqlite: COMMIT failed: %s", w->err);
         if (!sqlite3_get_autocommit(w->h)) conn_exec(w, "ROLLBACK");
@@ -432,10 +443,13 @@ static int sq_read(store_t *s, db_fn fn, void *arg)
 {
     sq_conn_t *c = reader((sq_store_t *)s);
     if (!c) return -EIO;
-    int rc = conn_exec(c, "BEGIN");
+    if (c->read_depth > 0) return fn(&c->head, arg);      /* nested: join the open snapshot */
+    int rc = run_cached(c, "BEGIN");
     if (rc < 0) return rc;
+    c->read_depth++;
     rc = fn(&c->head, arg);
-    conn_exec(c, rc < 0 ? "ROLLBACK" : "COMMIT");
+    c->read_depth--;
+    if (run_cached(c, "COMMIT") < 0) conn_exec(c, "ROLLBACK");
     return rc;
 }
 
@@ -487,8 +501,18 @@ static int sq_backup(store_t *s, const char *dest)
 
 /* ---- store ---- */
 
+/* Process-wide SQLite settings, once, before any connection: memory statistics off (they take a global mutex
+ * on every allocation, measurable on the read path). */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+static void sqlite_global_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 static int sq_open(store_t **out, const store_opts_t *opts)
 {
+    pthread_once(&sqlite_once, sqlite_global_init);
     sq_store_t *st = xcalloc(1, sizeof *st);
     st->head.drv = &db_sqlite_driver;
     st->head.generation = store_next_generation();

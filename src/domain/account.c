@@ -409,3 +409,54 @@ int account_set_password(db_t *db, const principal_t *actor, const char *id, con
     free(a);
     return rc;
 }
+
+/* ---- profile ---- */
+
+static void row_to_brief(db_stmt_t *s, int col, unit_brief_t *u)
+{
+    str_copy(u->id, sizeof u->id, db_col_text(s, col));
+    str_copy(u->kind, sizeof u->kind, db_col_text(s, col + 1));
+    str_copy(u->name, sizeof u->name, db_col_text(s, col + 2));
+    str_copy(u->slug, sizeof u->slug, db_col_text(s, col + 3));
+}
+
+int account_profile(db_t *db, const char *id, account_profile_t *p)
+{
+    memset(p, 0, sizeof *p);
+    db_stmt_t *s;
+    int rc = db_query(db, &s,
+                      "SELECT " ACCOUNT_COLS ", COALESCE(u.id, ''), COALESCE(u.kind, ''), COALESCE(u.name, ''), "
+                      "COALESCE(u.slug, '') FROM accounts a LEFT JOIN units u ON u.id = a.unit_id WHERE a.id = $1",
+                      "t", id);
+    if (rc == DB_ROW) {
+        row_to_account(s, &p->a);
+        p->has_home = p->a.unit_id[0] != '\0';
+        if (p->has_home) row_to_brief(s, 13, &p->home);
+    }
+    if (s) db_reset(s);
+    if (rc != DB_ROW) return rc < 0 ? rc : -ENOENT;
+    s = db_prepare(db, "SELECT r.role, r.unit_id, u.path, u.id, u.kind, u.name, COALESCE(u.slug, '') "
+                       "FROM roles r JOIN units u ON u.id = r.unit_id WHERE r.account_id = $1 ORDER BY u.path, r.role");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, id, DB_NTS);
+    while ((rc = db_step(s)) == DB_ROW && p->a.ngrants < AUTH_MAX_GRANTS) {
+        grant_t *g = &p->a.grants[p->a.ngrants];
+        if (role_parse(db_col_text(s, 0), &g->role) < 0) continue;
+        str_copy(g->unit_id, sizeof g->unit_id, db_col_text(s, 1));
+        str_copy(g->unit_path, sizeof g->unit_path, db_col_text(s, 2));
+        row_to_brief(s, 3, &p->grant_units[p->a.ngrants]);
+        p->a.ngrants++;
+    }
+    db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+void unit_brief_json(jw_t *w, const unit_brief_t *u)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", u->id);
+    jw_kstr(w, "kind", u->kind);
+    jw_kstr(w, "name", u->name);
+    jw_kstr(w, "slug", u->slug[0] ? u->slug : NULL);
+    jw_obj_end(w);
+}

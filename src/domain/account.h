@@ -49,6 +49,22 @@ typedef struct account {
     grant_t   grants[AUTH_MAX_GRANTS];
 } account_t;
 
+/* The short form of a unit shown beside an account. */
+typedef struct unit_brief {
+    char id[ID_LEN + 1];
+    char kind[16];
+    char name[808];
+    char slug[48];
+} unit_brief_t;
+
+/* An account with its home unit and the units of its grants (for "who am I"): two queries. */
+typedef struct account_profile {
+    account_t    a;
+    bool         has_home;
+    unit_brief_t home;
+    unit_brief_t grant_units[AUTH_MAX_GRANTS];
+} account_profile_t;
+
 typedef struct account_query {
     const char *under_path;        /* required: accounts whose home unit is in this subtree */
     const char *q;                 /* search in name and username */
@@ -74,4 +90,6 @@ int account_update(db_t *db, const principal_t *actor, const char *id, long long
 int account_set_password(db_t *db, const principal_t *actor, const char *id, const char *password_hash,
                          const char *keep_session_hash, derr_t *err);
 void account_json(jw_t *w, const account_t *a);
+int account_profile(db_t *db, const char *id, account_profile_t *p);     /* -ENOENT */
+void unit_brief_json(jw_t *w, const unit_brief_t *u);
 #endif

@@ -97,6 +97,8 @@ static const char *dummy_hash(void)
 
 /* ---- principals ---- */
 
+static int load_grants(db_t *db, const char *account_id, principal_t *who);
+
 int auth_load_principal(db_t *db, const char *account_id, principal_t *who)
 {
     memset(who, 0, sizeof *who);
@@ -114,19 +116,7 @@ int auth_load_principal(db_t *db, const char *account_id, principal_t *who)
     str_copy(who->unit_id, sizeof who->unit_id, db_col_text(s, 3));
     db_reset(s);
     if (disabled) return -ENOENT;
-    s = db_prepare(db, "SELECT r.role, r.unit_id, u.path FROM roles r JOIN units u ON u.id = r.unit_id "
-                       "WHERE r.account_id = $1 ORDER BY u.path, r.role");
-    if (!s) return -EIO;
-    db_bind_text(s, 1, account_id, DB_NTS);
-    while ((rc = db_step(s)) == DB_ROW && who->ngrants < AUTH_MAX_GRANTS) {
-        grant_t *g = &who->grants[who->ngrants];
-        if (role_parse(db_col_text(s, 0), &g->role) < 0) continue;
-        str_copy(g->unit_id, sizeof g->unit_id, db_col_text(s, 1));
-        if (str_copy(g->unit_path, sizeof g->unit_path, db_col_text(s, 2)) < 0) continue;
-        who->ngrants++;
-    }
-    db_reset(s);
-    return rc < 0 ? rc : 0;
+    return load_grants(db, account_id, who);
 }
 
 bool auth_has_role(const principal_t *who, role_t r)
@@ -288,38 +278,71 @@ struct session_ctx {
     const char  *hash;
     principal_t *who;
     long long    now;
-    int          touch;
 };
 
+/* Grants of an account, with their units' paths, into who. */
+static int load_grants(db_t *db, const char *account_id, principal_t *who)
+{
+    db_stmt_t *s = db_prepare(db, "SELECT r.role, r.unit_id, u.path FROM roles r JOIN units u ON u.id = r.unit_id "
+                                  "WHERE r.account_id = $1 ORDER BY u.path, r.role");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, account_id, DB_NTS);
+    int rc;
+    who->ngrants = 0;
+    while ((rc = db_step(s)) == DB_ROW && who->ngrants < AUTH_MAX_GRANTS) {
+        grant_t *g = &who->grants[who->ngrants];
+        if (role_parse(db_col_text(s, 0), &g->role) < 0) continue;
+        str_copy(g->unit_id, sizeof g->unit_id, db_col_text(s, 1));
+        if (str_copy(g->unit_path, sizeof g->unit_path, db_col_text(s, 2)) < 0) continue;
+        who->ngrants++;
+    }
+    db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* One query for the session and its account (this runs on every authenticated request), one for the grants. */
 static int session_fn(db_t *db, void *arg)
 {
     struct session_ctx *c = arg;
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT account_id, csrf, expires_at, last_seen FROM sessions WHERE token_hash = $1",
+    int rc = db_query(db, &s,
+                      "SELECT s.account_id, s.csrf, s.expires_at, s.last_seen, a.kind, a.username, "
+                      "COALESCE(a.unit_id, ''), a.disabled FROM sessions s JOIN accounts a ON a.id = s.account_id "
+                      "WHERE s.token_hash = $1",
                       "t", c->hash);
     if (rc != DB_ROW) {
         if (s) db_reset(s);
         return rc < 0 ? rc : -ENOENT;
     }
-    char account[ID_LEN + 1], csrf[RAND_TOKEN_LEN + 1];
-    str_copy(account, sizeof account, db_col_text(s, 0));
-    str_copy(csrf, sizeof csrf, db_col_text(s, 1));
+    principal_t *who = c->who;
+    memset(who, 0, sizeof *who);
+    str_copy(who->account_id, sizeof who->account_id, db_col_text(s, 0));
+    str_copy(who->csrf, sizeof who->csrf, db_col_text(s, 1));
     long long expires = db_col_int(s, 2), last_seen = db_col_int(s, 3);
+    str_copy(who->kind, sizeof who->kind, db_col_text(s, 4));
+    str_copy(who->username, sizeof who->username, db_col_text(s, 5));
+    str_copy(who->unit_id, sizeof who->unit_id, db_col_text(s, 6));
+    int disabled = (int)db_col_int(s, 7);
     db_reset(s);
+    if (disabled) return -ENOENT;
     if (c->now >= expires || c->now - last_seen >= auth_policy.session_idle_ms) return -ETIMEDOUT;
-    c->touch = c->now - last_seen > 60000;
-    rc = auth_load_principal(db, account, c->who);
-    if (rc < 0) return rc;
-    memcpy(c->who->csrf, csrf, sizeof csrf);
-    str_copy(c->who->session_hash, sizeof c->who->session_hash, c->hash);
-    return 0;
+    who->touch_due = c->now - last_seen > 60000;
+    str_copy(who->session_hash, sizeof who->session_hash, c->hash);
+    return load_grants(db, who->account_id, who);
 }
 
 static int touch_fn(db_t *db, void *arg)
 {
-    struct session_ctx *c = arg;
-    long long n = db_run(db, "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1", "ti", c->hash, c->now);
+    const principal_t *who = arg;
+    long long n = db_run(db, "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1", "ti", who->session_hash,
+                         clock_now_ms());
     return n < 0 ? (int)n : 0;
+}
+
+int auth_session_touch(store_t *st, const principal_t *who)
+{
+    if (!who->session_hash[0]) return 0;
+    return store_write(st, touch_fn, (void *)who);
 }
 
 int auth_session_load(store_t *st, const char *token, principal_t *who)
@@ -327,10 +350,8 @@ int auth_session_load(store_t *st, const char *token, principal_t *who)
     if (!token || strlen(token) != RAND_TOKEN_LEN) return -ENOENT;
     char hash[65];
     session_hash(token, hash);
-    struct session_ctx c = {hash, who, clock_now_ms(), 0};
-    int rc = store_read(st, session_fn, &c);
-    if (rc == 0 && c.touch) store_write(st, touch_fn, &c);   /* best effort: a lost touch only shortens idle time */
-    return rc;
+    struct session_ctx c = {hash, who, clock_now_ms()};
+    return store_read(st, session_fn, &c);
 }
 
 static int sign_out_fn(db_t *db, void *arg)
@@ -375,6 +396,6 @@ int auth_token_load(store_t *st, const char *token, principal_t *who)
     if (!token || strncmp(token, "mct_", 4) != 0 || strlen(token) != 4 + RAND_TOKEN_LEN) return -ENOENT;
     char hash[65];
     sha256_hex(token, strlen(token), hash);
-    struct session_ctx c = {hash, who, clock_now_ms(), 0};
+    struct session_ctx c = {hash, who, clock_now_ms()};
     return store_read(st, token_fn, &c);
 }

@@ -115,6 +115,34 @@ static int authenticate(req_t *r, int flags)
     return 0;
 }
 
+struct route_run {
+    req_t         *r;
+    const route_t *rt;
+};
+
+static int route_fn(db_t *db, void *arg)
+{
+    (void)db;
+    struct route_run *x = arg;
+    if ((x->rt->flags & ROUTE_AUTH) && authenticate(x->r, x->rt->flags) < 0) return 0;
+    x->rt->fn(x->r);
+    return 0;
+}
+
+/* Authenticate (when the route needs it) and run the handler. A GET runs wholly inside one read snapshot: the
+ * handler's own reads join it, so a request costs one transaction, not two. Writes never run inside one. */
+static void run_route(req_t *r, const route_t *rt)
+{
+    struct route_run x = {r, rt};
+    if ((rt->flags & ROUTE_AUTH) && is_safe_method(r->method)) {
+        int rc = store_read(r->app->store, route_fn, &x);
+        if (rc < 0 && !r->replied) reply_errno(r, rc);
+    } else {
+        route_fn(NULL, &x);
+    }
+    if (r->authed && r->who.touch_due) auth_session_touch(r->app->store, &r->who);   /* best effort */
+}
+
 static void dispatch(req_t *r)
 {
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0) {
@@ -137,8 +165,7 @@ static void dispatch(req_t *r)
                 snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method);
             continue;
         }
-        if ((rt->flags & ROUTE_AUTH) && authenticate(r, rt->flags) < 0) return;
-        rt->fn(r);
+        run_route(r, rt);
         if (!r->replied) {
             log_error("http: handler for %s %s did not reply", r->method, rt->pattern);
             reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
@@ -331,6 +358,7 @@ int http_serve(app_t *app, const char *listen)
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
@@ -339,7 +367,6 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s (address in use or not permitted)", listen);
