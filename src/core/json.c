@@ -41,11 +41,13 @@ static void open_(jw_t *w, char c)
     put(w, &c, 1);
     w->depth++;
     w->need_comma[w->depth] = false;
+    w->open_kind[w->depth] = c;
 }
 
 static void close_(jw_t *w, char c)
 {
-    if (w->depth <= 0) {
+    /* Closing with nothing open, the wrong bracket, or right after a key with no value is a caller bug. */
+    if (w->depth <= 0 || w->after_key || w->open_kind[w->depth] != (c == '}' ? '{' : '[')) {
         if (!w->err) w->err = -EINVAL;
         return;
     }
@@ -105,6 +107,10 @@ int json_escape(buf_t *b, const char *s, size_t n)
 
 void jw_key(jw_t *w, const char *key)
 {
+    if (w->depth <= 0 || w->open_kind[w->depth] != '{' || w->after_key) {   /* keys only directly inside objects */
+        if (!w->err) w->err = -EINVAL;
+        return;
+    }
     value_prefix(w);
     if (w->err) return;
     int rc = json_escape(w->b, key, strlen(key));
@@ -166,7 +172,7 @@ void jw_raw(jw_t *w, const char *json, size_t n)
 int jw_finish(const jw_t *w)
 {
     if (w->err) return w->err;
-    return w->depth == 0 ? 0 : -EINVAL;
+    return w->depth == 0 && !w->after_key ? 0 : -EINVAL;
 }
 
 void jw_kstr(jw_t *w, const char *key, const char *s) { jw_key(w, key); jw_str(w, s); }

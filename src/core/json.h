@@ -19,6 +19,7 @@ typedef struct jw {
     int           depth;
     int           err;
     bool          need_comma[JW_MAX_DEPTH + 1];
+    char          open_kind[JW_MAX_DEPTH + 1];   /* '{' or '[' per level, to catch mismatched closes */
     bool          after_key;
 } jw_t;
 

@@ -2,6 +2,7 @@
 #include "core/msg.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,17 +47,21 @@ int msg_format(buf_t *out, msg_id_t id, lang_t lang, const char *const *args, si
     return rc;
 }
 
-/* Accept-Language: "en-US,en;q=0.9,vi;q=0.8". Pick whichever of vi / en has the higher q (ties: first listed). */
+/* Accept-Language: "en-US,en;q=0.9,vi;q=0.8". Pick whichever of vi / en has the higher q; q=0 means "not
+ * acceptable"; on equal q the one listed first wins; neither listed: Vietnamese. */
 lang_t msg_lang_from_header(const char *h)
 {
     if (!h) return LANG_VI;
     double q_vi = -1, q_en = -1;
+    int pos_vi = -1, pos_en = -1, pos = 0;
     const char *p = h;
     while (*p) {
         while (*p == ' ' || *p == ',') p++;
+        if (!*p) break;
         const char *tag = p;
         while (*p && *p != ',' && *p != ';') p++;
         size_t tl = (size_t)(p - tag);
+        while (tl && tag[tl - 1] == ' ') tl--;
         double q = 1.0;
         if (*p == ';') {
             const char *qs = strstr(p, "q=");
@@ -64,12 +69,16 @@ lang_t msg_lang_from_header(const char *h)
             if (qs && (!comma || qs < comma)) q = strtod(qs + 2, NULL);
             while (*p && *p != ',') p++;
         }
-        if (tl >= 2 && tolower((unsigned char)tag[0]) == 'v' && tolower((unsigned char)tag[1]) == 'i' &&
-            (tl == 2 || tag[2] == '-') && q > q_vi)
-            q_vi = q;
-        if (tl >= 2 && tolower((unsigned char)tag[0]) == 'e' && tolower((unsigned char)tag[1]) == 'n' &&
-            (tl == 2 || tag[2] == '-') && q > q_en)
-            q_en = q;
+        bool is_vi = tl >= 2 && tolower((unsigned char)tag[0]) == 'v' && tolower((unsigned char)tag[1]) == 'i' &&
+                     (tl == 2 || tag[2] == '-');
+        bool is_en = tl >= 2 && tolower((unsigned char)tag[0]) == 'e' && tolower((unsigned char)tag[1]) == 'n' &&
+                     (tl == 2 || tag[2] == '-');
+        if (q > 0 && is_vi && q > q_vi) { q_vi = q; if (pos_vi < 0) pos_vi = pos; }
+        if (q > 0 && is_en && q > q_en) { q_en = q; if (pos_en < 0) pos_en = pos; }
+        pos++;
     }
-    return q_en > q_vi ? LANG_EN : LANG_VI;
+    if (q_en < 0) return LANG_VI;
+    if (q_vi < 0) return LANG_EN;
+    if (q_en != q_vi) return q_en > q_vi ? LANG_EN : LANG_VI;
+    return pos_en < pos_vi ? LANG_EN : LANG_VI;
 }

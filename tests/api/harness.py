@@ -537,3 +537,8 @@ _unique = itertools.count(1)
 
 def unique(prefix):
     return "%s%d%d" % (prefix, os.getpid() % 1000, next(_unique))
+
+
+def unique_phone():
+    """A 10-digit phone number not used before in this run."""
+    return "09%04d%04d" % (os.getpid() % 10000, next(_unique) % 10000)

@@ -1,0 +1,94 @@
+"""Citizen accounts: POST /api/v1/citizens (public registration; the phone number is the sign-in name), duplicate
+and malformed phone numbers, and what a signed-in citizen may not do (staff endpoints answer 403)."""
+import unittest
+
+from harness import ApiTestCase, Client, unique_phone
+
+
+class CitizenTests(ApiTestCase):
+
+    def register(self, **extra):
+        body = {"phone": unique_phone(), "full_name": "Nguyễn Thị Dân", "password": "dan-pass-1"}
+        body.update(extra)
+        return Client(self.server).req("POST", "/api/v1/citizens", json=body), body
+
+    def test_register(self):
+        before = self.counts()
+        r, body = self.register(email="dan@example.vn", national_id="012345678901")
+        self.assert_status(r, 201)
+        self.assertEqual(r.body["username"], body["phone"])
+        self.assertEqual(r.body["phone"], body["phone"])
+        self.assertEqual(r.body["kind"], "citizen")
+        self.assertEqual(r.body["roles"], [])
+        self.assertIsNone(r.body["unit_id"])
+        self.assertIsNone(r.headers.get("Set-Cookie"), "registration does not sign in")
+        text = r.raw.decode()
+        self.assertNotIn("$argon2", text)
+        self.assertNotIn("dan-pass-1", text)
+        self.assert_delta(before, events=1, accounts=1)
+
+    def test_duplicate_phone_is_409(self):
+        r, body = self.register()
+        self.assert_status(r, 201)
+        before = self.counts()
+        r2, _ = self.register(phone=body["phone"], full_name="Người Khác")
+        self.assert_problem(r2, 409, "MSG_ALREADY_EXISTS")
+        self.assert_unchanged(before)
+
+    def test_bad_phone_is_400(self):
+        before = self.counts()
+        for phone, code in (("09abc12345", "MSG_FIELD_INVALID"), ("+84912345678", "MSG_FIELD_INVALID"),
+                            ("0912 345 678", "MSG_FIELD_INVALID"), ("1234567", "MSG_FIELD_LENGTH"),
+                            ("0" * 16, "MSG_FIELD_LENGTH"), ("٠١٢٣٤٥٦٧٨٩", "MSG_FIELD_INVALID")):
+            with self.subTest(phone=phone):
+                r, _ = self.register(phone=phone)
+                self.assert_problem(r, 400, code, "phone")
+        self.assert_unchanged(before)
+
+    def test_other_field_rules(self):
+        before = self.counts()
+        cases = [({"password": "abc"}, "MSG_WEAK_PASSWORD", "password"),
+                 ({"national_id": "12345"}, "MSG_FIELD_LENGTH", "national_id"),
+                 ({"national_id": "01234567890x"}, "MSG_FIELD_INVALID", "national_id"),
+                 ({"email": "not-an-email"}, "MSG_FIELD_INVALID", "email"),
+                 ({"full_name": "A"}, "MSG_FIELD_LENGTH", "full_name"),
+                 ({"roles": [{"role": "admin"}]}, "MSG_UNKNOWN_FIELD", "roles"),
+                 ({"kind": "staff"}, "MSG_UNKNOWN_FIELD", "kind")]
+        for extra, code, field in cases:
+            with self.subTest(extra=extra):
+                r, _ = self.register(**extra)
+                self.assert_problem(r, 400, code, field)
+        self.assert_unchanged(before)
+
+    def test_citizen_signs_in_but_cannot_use_staff_endpoints(self):
+        r, body = self.register()
+        self.assert_status(r, 201)
+        c = Client(self.server)
+        me = c.login(body["phone"], "dan-pass-1").body
+        self.assertEqual(me["kind"], "citizen")
+        self.assertEqual(me["roles"], [])
+        self.assert_status(c.req("GET", "/api/v1/me"), 200)
+        before = self.counts()
+        for method, path, json in (("GET", "/api/v1/units", None), ("GET", "/api/v1/staff", None),
+                                   ("GET", "/api/v1/tokens", None), ("POST", "/api/v1/tokens", {"name": "x"}),
+                                   ("GET", "/api/v1/staff/" + me["id"], None),
+                                   ("POST", "/api/v1/units", {"name": "x"})):
+            with self.subTest(method=method, path=path):
+                kw = {"json": json} if json is not None else {}
+                self.assert_problem(c.req(method, path, **kw), 403, "MSG_FORBIDDEN")
+        self.assert_unchanged(before)
+        # A citizen may change its own password.
+        r = c.req("PUT", "/api/v1/me/password", json={"current_password": "dan-pass-1", "new_password": "dan-pass-2"})
+        self.assert_status(r, 204)
+        c.login(body["phone"], "dan-pass-2")
+
+    def test_staff_endpoints_do_not_show_citizens(self):
+        r, _ = self.register()
+        admin = self.client("admin")
+        self.assert_problem(admin.req("GET", "/api/v1/staff/" + r.body["id"]), 404)
+        listed = admin.req("GET", "/api/v1/staff?limit=200")
+        self.assertNotIn(r.body["id"], [a["id"] for a in listed.body["items"]])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,127 @@
+"""CSRF protection: every state-changing endpoint called with a valid session cookie but without X-CSRF-Token is
+403 MSG_CSRF_MISSING, with a wrong token (or another session's token) 403 MSG_CSRF_MISMATCH, and nothing changes
+in the store. Safe methods need no token; requests authenticated with an API bearer token need none either."""
+import unittest
+
+from harness import ApiTestCase, Client, staff_by_username, unit_by_slug, unique, unique_phone
+
+
+class CsrfTests(ApiTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        admin = Client(cls.server)
+        admin.login("admin")
+        cls.cujut = unit_by_slug(admin, "cujut")
+        cls.dept = unit_by_slug(admin, "cujut.pkt")
+        cls.desk = staff_by_username(admin, "cujut.desk")
+        r = admin.req("POST", "/api/v1/tokens", json={"name": "csrf-fixture"})
+        assert r.status == 201, r
+        cls.token_id = r.body["info"]["id"]
+
+    def writes(self):
+        """(method, path, headers, valid body) for every state-changing endpoint behind authentication. Every
+        body is valid, so the only reason for a refusal is the CSRF check."""
+        return [
+            ("POST", "/api/v1/units", {}, {"parent_id": self.cujut["id"], "kind": "department",
+                                           "name": "Phòng Thử", "slug": unique("csrf-")}),
+            ("PATCH", "/api/v1/units/" + self.dept["id"], {"If-Match": '"%d"' % self.dept["version"]},
+             {"name": "Phòng Kinh tế (sửa)"}),
+            ("POST", "/api/v1/staff", {}, {"username": unique("csrf."), "full_name": "Nguyễn Thử",
+                                           "password": "demo1234", "unit_id": self.cujut["id"]}),
+            ("PATCH", "/api/v1/staff/" + self.desk["id"], {"If-Match": '"%d"' % self.desk["version"]},
+             {"full_name": "Lê Đổi Tên"}),
+            ("PUT", "/api/v1/staff/%s/password" % self.desk["id"], {}, {"password": "newpass1"}),
+            ("PUT", "/api/v1/me/password", {}, {"current_password": "demo", "new_password": "newpass1"}),
+            ("POST", "/api/v1/tokens", {}, {"name": "csrf-probe"}),
+            ("DELETE", "/api/v1/tokens/" + self.token_id, {}, None),
+            ("DELETE", "/api/v1/session", {}, None),
+        ]
+
+    def _check(self, header_value, code):
+        admin = self.client("admin")
+        before = self.counts()
+        for method, path, headers, body in self.writes():
+            with self.subTest(method=method, path=path):
+                h = dict(headers)
+                h["X-CSRF-Token"] = header_value
+                kw = {"json": body} if body is not None else {}
+                r = admin.req(method, path, headers=h, csrf=False, **kw)
+                self.assert_problem(r, 403, code)
+                self.assertIsNone(r.headers.get("Set-Cookie"))
+        self.assert_unchanged(before)
+        # The session is still usable with its token afterwards.
+        self.assert_status(admin.req("GET", "/api/v1/me"), 200)
+
+    def test_missing_token_is_403_and_changes_nothing(self):
+        self._check(None, "MSG_CSRF_MISSING")
+
+    def test_wrong_token_is_403_and_changes_nothing(self):
+        self._check("not-the-token", "MSG_CSRF_MISMATCH")
+
+    def test_empty_token_is_403(self):
+        self._check("", "MSG_CSRF_MISMATCH")
+
+    def test_token_of_another_session_is_refused(self):
+        other = self.client("admin")
+        self._check(other.csrf, "MSG_CSRF_MISMATCH")
+
+    def test_token_prefix_is_refused(self):
+        admin = self.client("admin")
+        before = self.counts()
+        r = admin.req("POST", "/api/v1/tokens", json={"name": "x"}, headers={"X-CSRF-Token": admin.csrf[:-1]},
+                      csrf=False)
+        self.assert_problem(r, 403, "MSG_CSRF_MISMATCH")
+        r = admin.req("POST", "/api/v1/tokens", json={"name": "x"}, headers={"X-CSRF-Token": admin.csrf + "A"},
+                      csrf=False)
+        self.assert_problem(r, 403, "MSG_CSRF_MISMATCH")
+        self.assert_unchanged(before)
+
+    def test_safe_methods_need_no_token(self):
+        admin = self.client("admin")
+        for path in ("/api/v1/me", "/api/v1/units", "/api/v1/staff", "/api/v1/tokens",
+                     "/api/v1/units/" + self.cujut["id"]):
+            with self.subTest(path=path):
+                self.assert_status(admin.req("GET", path, csrf=False), 200)
+                self.assert_status(admin.req("HEAD", path, csrf=False), 200)
+
+    def test_right_token_is_accepted(self):
+        admin = self.client("admin")
+        before = self.counts()
+        r = admin.req("POST", "/api/v1/tokens", json={"name": "with-csrf"})
+        self.assert_status(r, 201)
+        self.assert_delta(before, events=1, api_tokens=1)
+
+    def test_bearer_token_needs_no_csrf(self):
+        admin = self.client("admin")
+        r = admin.req("POST", "/api/v1/tokens", json={"name": "bearer-no-csrf"})
+        self.assert_status(r, 201)
+        bot = Client(self.server)
+        bot.bearer = r.body["token"]
+        unit = unit_by_slug(admin, "cujut.vp")
+        before = self.counts()
+        r = bot.req("PATCH", "/api/v1/units/" + unit["id"], json={"abbr": "VPB"},
+                    headers={"If-Match": '"%d"' % unit["version"]})
+        self.assert_status(r, 200)
+        self.assertEqual(r.body["abbr"], "VPB")
+        self.assert_delta(before, events=1)
+        # A bearer token wins over a cookie: the same request with the admin's cookie and no CSRF still works.
+        bot.cookies = dict(admin.cookies)
+        r = bot.req("PATCH", "/api/v1/units/" + unit["id"], json={"abbr": "VPC"},
+                    headers={"If-Match": '"%d"' % (unit["version"] + 1)})
+        self.assert_status(r, 200)
+
+    def test_public_writes_need_no_session_and_no_token(self):
+        # Sign-in and citizen registration are public: no cookie, no CSRF token.
+        c = Client(self.server)
+        before = self.counts()
+        phone = unique_phone()
+        r = c.req("POST", "/api/v1/citizens", json={"phone": phone, "full_name": "Trần Công Dân",
+                                                    "password": "demo1234"})
+        self.assert_status(r, 201)
+        self.assert_delta(before, events=1, accounts=1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# test_cli_calendar.sh — `motcua calendar lunar|solar|holidays|due|workdays`, run as a user would.
+#
+# Each case runs the binary ($MOTCUA_BIN, default build/san/motcua: the ASan+UBSan build) and checks the exit status
+# and the exact stdout; a refused input must exit 2 with a message in both languages on stderr ("error:" and
+# "lỗi:") and nothing on stdout. Any sanitizer report fails the case. Expected values come from the published
+# decisions and the worked examples of docs/legal-clock.md. Ends with one line "N passed, N failed"; exit 1 on any
+# failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+BIN=${MOTCUA_BIN:-build/san/motcua}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+pass=0
+fail=0
+OUT=$(mktemp)
+ERR=$(mktemp)
+trap 'rm -f "$OUT" "$ERR"' EXIT
+
+note_fail() {
+  fail=$((fail + 1))
+  echo "FAIL: $1"
+  echo "  stdout: $(head -c 600 "$OUT")"
+  echo "  stderr: $(head -c 600 "$ERR")"
+}
+
+sanitizer_clean() {
+  ! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"
+}
+
+# ok EXPECTED_STDOUT ARGS... — exit 0, stdout exactly EXPECTED_STDOUT.
+ok() {
+  local want=$1; shift
+  "$BIN" calendar "$@" >"$OUT" 2>"$ERR"
+  local rc=$?
+  if [ "$rc" -eq 0 ] && [ "$(cat "$OUT")" == "$want" ] && sanitizer_clean; then
+    pass=$((pass + 1))
+  else
+    note_fail "calendar $* (exit $rc, want stdout '$want')"
+  fi
+}
+
+# bad ARGS... — exit 2, empty stdout, an English and a Vietnamese message.
+bad() {
+  "$BIN" calendar "$@" >"$OUT" 2>"$ERR"
+  local rc=$?
+  if [ "$rc" -eq 2 ] && [ ! -s "$OUT" ] && grep -q '^error: ' "$ERR" && grep -q '^lỗi: ' "$ERR" && sanitizer_clean; then
+    pass=$((pass + 1))
+  else
+    note_fail "calendar $* (exit $rc, want 2 with a bilingual message)"
+  fi
+}
+
+# ---- lunar ----
+ok 2023-02L-01 lunar 2023-03-22          # leap 2nd month of Quý Mão
+ok 2026-01-01 lunar 2026-02-17           # Tết Bính Ngọ
+ok 1968-01-01 lunar 1968-01-29           # Vietnamese Tết differs from the Chinese one (30/1)
+ok 1985-01-01 lunar 1985-01-21
+ok 2007-01-01 lunar 2007-02-17
+ok 2025-06L-01 lunar 2025-07-25
+ok 1900-01-01 lunar 1900-01-31
+bad lunar 2026-02-30
+bad lunar 2026-13-01
+bad lunar 26-02-17
+bad lunar 2026-2-17
+bad lunar 1899-12-31
+bad lunar 2200-01-01
+bad lunar ''
+bad lunar 2026-02-17x
+bad lunar
+bad lunar 2026-02-17 2026-02-18
+
+# ---- solar ----
+ok 2025-07-25 solar 2025-06-01 --leap
+ok 2025-07-25 solar 2025-06L-01
+ok 2025-06-25 solar 2025-06-01
+ok 2026-04-26 solar 2026-03-10            # Hùng Kings 2026 (a Sunday)
+ok 2023-03-22 solar 2023-02L-01
+bad solar 2024-02L-01                     # 2024 has no leap month
+bad solar 2026-01-31                      # no lunar month has 31 days
+bad solar 2026-00-10
+bad solar 2026/03/10
+bad solar 2300-01-01
+bad solar
+bad solar 2026-03-10 2026-03-11
+
+# ---- holidays ----
+ok "$(printf '%s\n' \
+  $'2026-01-01\tTết Dương lịch' \
+  $'2026-01-02\tNghỉ hoán đổi (làm bù 10/01)' \
+  $'2026-02-16\tTết Nguyên đán' \
+  $'2026-02-17\tTết Nguyên đán' \
+  $'2026-02-18\tTết Nguyên đán' \
+  $'2026-02-19\tTết Nguyên đán' \
+  $'2026-02-20\tTết Nguyên đán' \
+  $'2026-04-27\tNghỉ bù Giỗ Tổ Hùng Vương' \
+  $'2026-04-30\tNgày Chiến thắng' \
+  $'2026-05-01\tNgày Quốc tế lao động' \
+  $'2026-08-31\tNghỉ hoán đổi (làm bù 22/8)' \
+  $'2026-09-01\tQuốc khánh (ngày liền kề)' \
+  $'2026-09-02\tQuốc khánh')" holidays 2026
+ok "$(printf '%s\n' \
+  $'2025-01-01\tTết Dương lịch' \
+  $'2025-01-27\tTết Nguyên đán' \
+  $'2025-01-28\tTết Nguyên đán' \
+  $'2025-01-29\tTết Nguyên đán' \
+  $'2025-01-30\tTết Nguyên đán' \
+  $'2025-01-31\tTết Nguyên đán' \
+  $'2025-04-07\tGiỗ Tổ Hùng Vương' \
+  $'2025-04-30\tNgày Chiến thắng' \
+  $'2025-05-01\tNgày Quốc tế lao động' \
+  $'2025-05-02\tNghỉ hoán đổi (làm bù 26/4)' \
+  $'2025-09-01\tQuốc khánh (ngày liền kề)' \
+  $'2025-09-02\tQuốc khánh')" holidays 2025
+"$BIN" calendar holidays 2027 >"$OUT" 2>"$ERR"
+if [ $? -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 11 ] && grep -q $'^2027-04-16\tGiỗ Tổ Hùng Vương$' "$OUT" && sanitizer_clean; then
+  pass=$((pass + 1))
+else
+  note_fail "calendar holidays 2027 (rule-generated: 11 weekdays off, Hùng Kings on 16/4)"
+fi
+bad holidays 1899
+bad holidays 2200
+bad holidays 20x6
+bad holidays -2026
+bad holidays ''
+bad holidays
+bad holidays 2026 2027
+
+# ---- due ----
+ok 2026-02-23T14:59 due --from 2026-02-13T14:59 --days 1   # before 15:00 on the Friday before Tết
+ok 2026-02-23T17:30 due --from 2026-02-13T15:01 --days 1   # after 15:00: from Monday 23/2
+ok 2026-02-24T14:59 due --from 2026-02-13T14:59 --days 2
+ok 2026-03-02T17:30 due --from 2026-03-02T07:30 --days 1   # boundary: 17:30, not 07:30 next day
+ok 2026-03-02T11:30 due --from 2026-03-02T07:30 --hours 4  # 11:30, not 13:30
+ok 2026-03-03T09:30 due --from 2026-03-02T17:45 --hours 2
+ok 2026-08-22T17:30 due --from 2026-08-21T16:00 --days 1   # make-up Saturday 22/8/2026 is worked
+ok 2026-09-03T10:00 due --from 2026-08-28T10:00 --days 1
+ok 2026-03-03T17:30 due --from 2026-03-02T15:01 --same-day
+ok 2026-03-02T17:30 due --from 2026-03-02T15:00 --same-day
+ok 2026-01-06T17:30 due --from 2025-12-31T16:00 --days 2
+ok 2026-03-02T10:00 due --from 2026-03-02T08:00 --days 0.25
+bad due --from 2026-03-02T08:00
+bad due --from 2026-03-02T08:00 --days 0
+bad due --from 2026-03-02T08:00 --days -1
+bad due --from 2026-03-02T08:00 --days abc
+bad due --from 2026-03-02T08:00 --hours nan
+bad due --from 2026-03-02T08:00 --days 1 --same-day
+bad due --from 2026-03-02 --days 1
+bad due --from 2026-02-30T08:00 --days 1
+bad due --from 2026-03-02T24:00 --days 1
+bad due --from 2200-01-01T08:00 --days 1
+bad due --from 2199-12-31T08:00 --days 100                 # the due would fall after 2199
+bad due --days 1
+bad due --from 2026-03-02T08:00 --days 1 --bogus
+
+# ---- workdays ----
+ok 250 workdays 2026-01-01 2026-12-31                      # 261 weekdays - 13 days off + 2 make-up Saturdays
+ok 0 workdays 2026-02-14 2026-02-22                        # Tết Bính Ngọ with its weekends
+ok 2 workdays 2026-04-29 2026-05-04
+ok 1 workdays 2026-08-22 2026-08-22
+ok 0 workdays 2026-08-23 2026-08-23
+ok 1 workdays 2026-03-02 2026-03-02
+bad workdays 2026-01-31 2026-01-01
+bad workdays 2026-01-01
+bad workdays 2026-01-01 2026-02-30
+bad workdays 1899-12-31 2026-01-01
+bad workdays 2026-01-01 2026-01-31 2026-02-01
+
+# ---- the command itself ----
+bad
+bad lunation 2026-01-01
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
