@@ -453,6 +453,43 @@ static int cmd_verify(int argc, char **argv)
     return 0;
 }
 
+static int cmd_backup(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"to", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *db = default_db(), *to = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'o': to = optarg; break;
+        case 'h':
+            puts("usage: motcua backup [--db PATH|URL] --to FILE\n"
+                 "Copy a consistent snapshot of a live database: SQLite through its online backup API (FILE is a\n"
+                 "database file), PostgreSQL through pg_dump in custom format (restore with pg_restore).\n"
+                 "The server may keep running. FILE must not exist.");
+            return 0;
+        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!to || !*to) return usage_error("%s is required", "--to FILE");
+    if (access(to, F_OK) == 0) {
+        fprintf(stderr, "%s: %s already exists; choose a new file\n", prog_cmd, to);
+        return 1;
+    }
+    store_t *st;
+    if (open_store(&st, db, 0, 0)) return 1;
+    int rc = store_backup(st, to);
+    store_close(st);
+    if (rc < 0) {
+        fprintf(stderr, "%s: backup failed: %s\n", prog_cmd, strerror(-rc));
+        return 1;
+    }
+    printf("backup of %s written to %s\n", strncmp(db, "postgres", 8) == 0 ? "the PostgreSQL database" : db, to);
+    return 0;
+}
+
 static const char main_help[] =
     "usage: motcua COMMAND [options]   (motcua COMMAND --help for each)\n"
     "  serve      serve the web UI and the JSON API\n"
@@ -460,6 +497,7 @@ static const char main_help[] =
     "  demo       load the demo units and staff\n"
     "  user       add, passwd, disable a staff account\n"
     "  verify     check the hash chains of the ledger\n"
+    "  backup     copy a consistent snapshot of a live database\n"
     "  calendar   the legal clock: lunar dates, holidays, deadlines\n"
     "  version    print the version\n";
 
@@ -487,6 +525,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "user")) return cmd_user(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
+    if (!strcmp(cmd, "backup")) return cmd_backup(argc - 1, argv + 1);
     if (!strcmp(cmd, "calendar")) return cli_calendar(argc - 1, argv + 1);
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
