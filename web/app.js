@@ -5,7 +5,7 @@
  * through textContent (never innerHTML), so data from the server cannot become markup. */
 "use strict";
 (function () {
-  const state = { lang: localStorage.getItem("motcua.lang") || "vi", csrf: null, me: null, cursor: null };
+  const state = { lang: localStorage.getItem("motcua.lang") || "vi", csrf: null, me: null, cursor: null, units: [] };
   const $ = (id) => document.getElementById(id);
   const t = (key) => (window.MOTCUA_I18N[state.lang] || {})[key] || key;
 
@@ -13,7 +13,7 @@
     document.documentElement.lang = state.lang;
     document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
     document.querySelectorAll("[data-tp]").forEach((el) => { el.placeholder = t(el.dataset.tp); });
-    if (state.me) renderMe();
+    if (state.me) { renderMe(); renderUnits(); }
   }
 
   async function api(method, path, body) {
@@ -52,16 +52,10 @@
     }
   }
 
-  async function loadUnits(reset) {
-    if (reset) { state.cursor = null; $("units-table").tBodies[0].replaceChildren(); }
-    const q = $("units-q").value.trim();
-    const params = new URLSearchParams({ limit: "50" });
-    if (q) params.set("q", q);
-    if (state.cursor) params.set("cursor", state.cursor);
-    const res = await api("GET", "/api/v1/units?" + params.toString());
+  function renderUnits() {
     const tbody = $("units-table").tBodies[0];
-    if (!res.ok) return;
-    for (const u of res.data.items) {
+    tbody.replaceChildren();
+    for (const u of state.units) {
       const tr = document.createElement("tr");
       for (const v of [u.name, t("kind." + u.kind), u.edi_code || "", u.abbr || ""]) {
         const td = document.createElement("td");
@@ -70,12 +64,24 @@
       }
       tbody.appendChild(tr);
     }
-    if (!tbody.rows.length) {
+    if (!state.units.length) {
       const tr = document.createElement("tr"), td = document.createElement("td");
       td.colSpan = 4; td.textContent = t("units.none"); tr.appendChild(td); tbody.appendChild(tr);
     }
-    state.cursor = res.data.next_cursor;
     $("units-more").hidden = !state.cursor;
+  }
+
+  async function loadUnits(reset) {
+    if (reset) { state.cursor = null; state.units = []; }
+    const q = $("units-q").value.trim();
+    const params = new URLSearchParams({ limit: "50" });
+    if (q) params.set("q", q);
+    if (state.cursor) params.set("cursor", state.cursor);
+    const res = await api("GET", "/api/v1/units?" + params.toString());
+    if (!res.ok) return;
+    state.units = state.units.concat(res.data.items);
+    state.cursor = res.data.next_cursor;
+    renderUnits();
   }
 
   async function enter(me) {

@@ -1,0 +1,189 @@
+"""HTTP basics: 404 and 405 (with Allow) as problems, security headers on every kind of response, /healthz and
+/readyz, the static web UI (text/html, no-cache, ETag and 304 revalidation, HEAD), path traversal attempts (always
+404, never a file's contents) and the language of problem details (Accept-Language)."""
+import socket
+import unittest
+
+from harness import WEB_DIR, REPO, ApiTestCase, Client
+
+HAVE_INDEX = (WEB_DIR / "index.html").is_file()
+
+
+def raw_request(port, request_bytes, timeout=10):
+    """Send bytes exactly as given (no client-side path normalisation); return the whole response."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(request_bytes)
+        except (BrokenPipeError, ConnectionResetError):
+            pass               # the server may refuse an oversized request before reading all of it
+        chunks = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                break
+            if not b:
+                break
+            chunks.append(b)
+    return b"".join(chunks)
+
+
+class HttpBasicsTests(ApiTestCase):
+
+    def test_unknown_paths_are_404_problems(self):
+        c = self.client("admin")
+        for path in ("/api/v1/nope", "/api/v2/units", "/api/v1/units/x/y", "/api/v1/unitsx", "/nope.html",
+                     "/api/", "/api/v1/me/"):
+            with self.subTest(path=path):
+                r = c.req("GET", path)
+                self.assert_problem(r, 404, "MSG_NOT_FOUND")
+                self.assert_security_headers(r)
+
+    def test_wrong_method_is_405_with_allow(self):
+        c = Client(self.server)
+        cases = [("DELETE", "/api/v1/units", {"GET", "POST"}), ("PUT", "/healthz", {"GET"}),
+                 ("POST", "/api/v1/me", {"GET"}), ("GET", "/api/v1/me/password", {"PUT"}),
+                 ("DELETE", "/api/v1/units/01M000000000000000000000ZZ", {"GET", "PATCH"}),
+                 ("POST", "/", {"GET", "HEAD"}), ("GET", "/api/v1/session", {"POST", "DELETE"})]
+        for method, path, allow in cases:
+            with self.subTest(method=method, path=path):
+                r = c.req(method, path)
+                self.assert_problem(r, 405, "MSG_METHOD_NOT_ALLOWED")
+                got = {m.strip() for m in (r.headers.get("Allow") or "").split(",") if m.strip()}
+                self.assertEqual(got - {"HEAD"}, allow - {"HEAD"}, r.headers.get("Allow"))
+                self.assert_security_headers(r)
+
+    def test_security_headers_everywhere(self):
+        anon = Client(self.server)
+        admin = self.client("admin")
+        responses = {
+            "healthz": anon.req("GET", "/healthz"),
+            "readyz": anon.req("GET", "/readyz"),
+            "401": anon.req("GET", "/api/v1/me"),
+            "404": anon.req("GET", "/api/v1/nothing"),
+            "405": anon.req("PUT", "/healthz"),
+            "415": admin.req("POST", "/api/v1/tokens", raw_body=b"x", content_type="text/plain"),
+            "sign-in": Client(self.server).login("cujut.desk"),
+            "list": admin.req("GET", "/api/v1/units"),
+        }
+        t = admin.req("POST", "/api/v1/tokens", json={"name": "hdr"})
+        responses["201"] = t
+        responses["204"] = admin.req("DELETE", "/api/v1/tokens/" + t.body["info"]["id"])
+        if HAVE_INDEX:
+            responses["static"] = anon.req("GET", "/")
+            responses["304"] = anon.req("GET", "/", headers={"If-None-Match": responses["static"].headers["ETag"]})
+        for what, r in responses.items():
+            with self.subTest(what):
+                self.assertLess(r.status, 500, r)
+                self.assert_security_headers(r)
+                self.assertEqual(r.headers.get("X-Frame-Options"), "DENY")
+        # API answers are never cached.
+        for what in ("sign-in", "list", "401"):
+            self.assertEqual(responses[what].headers.get("Cache-Control"), "no-store", what)
+
+    def test_health_and_readiness(self):
+        r = Client(self.server).req("GET", "/healthz")
+        self.assert_status(r, 200)
+        self.assertEqual(r.body["status"], "ok")
+        self.assertIn("version", r.body)
+        r = Client(self.server).req("GET", "/readyz")
+        self.assert_status(r, 200)
+        self.assertEqual(r.body["status"], "ready")
+        self.assertEqual(r.body["store"], "postgres" if self.db.is_pg else "sqlite")
+        r = Client(self.server).req("GET", "/healthz?probe=1")
+        self.assert_status(r, 200)
+
+    @unittest.skipUnless(HAVE_INDEX, "web/index.html does not exist in this tree")
+    def test_static_index(self):
+        want = (WEB_DIR / "index.html").read_bytes()
+        for path in ("/", "/index.html"):
+            with self.subTest(path=path):
+                r = Client(self.server).req("GET", path)
+                self.assert_status(r, 200)
+                self.assertTrue(r.headers["Content-Type"].startswith("text/html"), r.headers["Content-Type"])
+                self.assertEqual(r.headers.get("Cache-Control"), "no-cache")
+                etag = r.headers.get("ETag")
+                self.assertRegex(etag or "", r'^"[^"]+"$')
+                self.assertEqual(r.raw, want)
+                r2 = Client(self.server).req("GET", path, headers={"If-None-Match": etag})
+                self.assertEqual(r2.status, 304, r2)
+                self.assertEqual(r2.raw, b"")
+                self.assertEqual(r2.headers.get("ETag"), etag)
+                r3 = Client(self.server).req("GET", path, headers={"If-None-Match": '"other"'})
+                self.assert_status(r3, 200)
+                self.assertEqual(r3.raw, want)
+
+    @unittest.skipUnless(HAVE_INDEX, "web/index.html does not exist in this tree")
+    def test_static_head_and_assets(self):
+        r = Client(self.server).req("HEAD", "/")
+        self.assert_status(r, 200)
+        self.assertEqual(r.raw, b"")
+        self.assertEqual(int(r.headers["Content-Length"]), (WEB_DIR / "index.html").stat().st_size)
+        for name, ctype in (("app.js", "text/javascript"), ("app.css", "text/css")):
+            if not (WEB_DIR / name).is_file():
+                continue
+            with self.subTest(asset=name):
+                r = Client(self.server).req("GET", "/" + name)
+                self.assert_status(r, 200)
+                self.assertTrue(r.headers["Content-Type"].startswith(ctype))
+                self.assertIn("max-age", r.headers.get("Cache-Control", ""))
+                self.assertEqual(r.raw, (WEB_DIR / name).read_bytes())
+
+    def test_path_traversal_is_404_and_never_leaks(self):
+        makefile = (REPO / "Makefile").read_bytes()
+        secrets = [makefile[:60], b"root:x:0:0", b"[core]", b"repositoryformatversion"]
+        paths = [b"/../Makefile", b"/%2e%2e/Makefile", b"/..%2fMakefile", b"/.git/config", b"//etc/passwd",
+                 b"/%2e%2e%2fMakefile", b"/..%5cMakefile", b"/.%2e/Makefile", b"/web/../../Makefile",
+                 b"/./index.html/../../Makefile", b"/%2F..%2F..%2FMakefile", b"/..\\Makefile",
+                 b"/../../../../etc/passwd", b"/.env", b"/app.js/", b"/%2e%2e%2f%2e%2e%2fetc/passwd"]
+        for p in paths:
+            with self.subTest(path=p):
+                resp = raw_request(self.server.port, b"GET " + p + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                status_line = resp.split(b"\r\n", 1)[0]
+                self.assertRegex(status_line, rb"^HTTP/1\.[01] (400|404) ", resp[:300])
+                for s in secrets:
+                    self.assertNotIn(s, resp)
+
+    def test_nul_in_path_is_not_truncated(self):
+        # "/index.html%00.js" names no file; serving index.html for it (C-string truncation at the decoded NUL)
+        # is the classic NUL-byte bug even when nothing outside web/ leaks.
+        for p in (b"/%00", b"/index.html%00.js", b"/app.js%00.html"):
+            with self.subTest(path=p):
+                resp = raw_request(self.server.port, b"GET " + p + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                self.assertRegex(resp.split(b"\r\n", 1)[0], rb"^HTTP/1\.[01] (400|404) ", resp[:300])
+
+    def test_problem_language_follows_accept_language(self):
+        vi = Client(self.server).req("GET", "/api/v1/me")
+        en = Client(self.server, lang="en").req("GET", "/api/v1/me")
+        en_us = Client(self.server, lang="en-US,en;q=0.9,vi;q=0.5").req("GET", "/api/v1/me")
+        vi_pref = Client(self.server, lang="vi-VN,vi;q=0.9,en;q=0.8").req("GET", "/api/v1/me")
+        for r in (vi, en, en_us, vi_pref):
+            self.assert_problem(r, 401, "MSG_UNAUTHENTICATED")
+        self.assertNotEqual(vi.body["messages"]["vi"], vi.body["messages"]["en"])
+        self.assertEqual(vi.body["detail"], vi.body["messages"]["vi"])
+        self.assertEqual(en.body["detail"], en.body["messages"]["en"])
+        self.assertEqual(en_us.body["detail"], en_us.body["messages"]["en"])
+        self.assertEqual(vi_pref.body["detail"], vi_pref.body["messages"]["vi"])
+        self.assertEqual(vi.body["messages"], en.body["messages"])
+
+    def test_oversized_headers_and_url_do_not_crash(self):
+        resp = raw_request(self.server.port, b"GET /" + b"a" * 40000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        if resp:
+            self.assertRegex(resp.split(b"\r\n", 1)[0], rb"^HTTP/1\.[01] 4\d\d ")
+        resp = raw_request(self.server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000 +
+                           b"\r\nConnection: close\r\n\r\n")
+        if resp:
+            self.assertRegex(resp.split(b"\r\n", 1)[0], rb"^HTTP/1\.[01] 4\d\d ")
+        self.assert_status(Client(self.server).req("GET", "/healthz"), 200)
+
+    def test_garbage_request_lines_do_not_crash(self):
+        for junk in (b"\x00\x01\x02\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+                     b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
+            with self.subTest(junk=junk):
+                raw_request(self.server.port, junk, timeout=3)
+        self.assert_status(Client(self.server).req("GET", "/healthz"), 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
