@@ -13,7 +13,8 @@
 struct migration {
     int         version;
     const char *name;
-    const char *sql;
+    const char *sql;    /* both engines (NULL: none) */
+    const char *pg_sql; /* PostgreSQL only, run after sql (NULL: none): indexes that only PostgreSQL needs */
 };
 
 static const struct migration migrations[] = {
@@ -63,7 +64,7 @@ static const struct migration migrations[] = {
      "CREATE INDEX events_entity ON events(entity);\n"
      "CREATE INDEX events_unit ON events(unit_id, at);\n"
      "CREATE TABLE ledger_head (\n"
-     "  node TEXT PRIMARY KEY, is_self INTEGER NOT NULL DEFAULT 0, seq BIGINT NOT NULL, hash TEXT NOT NULL);\n"},
+     "  node TEXT PRIMARY KEY, is_self INTEGER NOT NULL DEFAULT 0, seq BIGINT NOT NULL, hash TEXT NOT NULL);\n", NULL},
     {2, "calendar",
      /* Holiday decisions as data (domain/holiday_store.c). scope_unit_id is '' for national entries (not NULL, so
       * the unique key holds on both engines), else a province's id; date is 'YYYY-MM-DD'. working_time: a unit's
@@ -78,7 +79,15 @@ static const struct migration migrations[] = {
      "CREATE TABLE working_time (\n"
      "  unit_id TEXT PRIMARY KEY REFERENCES units(id), morning_start INTEGER NOT NULL, morning_end INTEGER NOT NULL,\n"
      "  afternoon_start INTEGER NOT NULL, afternoon_end INTEGER NOT NULL, cutoff INTEGER NOT NULL,\n"
-     "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1);\n"},
+     "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1);\n", NULL},
+    {3, "pg-prefix-indexes", NULL,
+     /* "Inside unit U" is `path LIKE '<U's path>%'`. PostgreSQL turns a LIKE prefix into an index range only with
+      * a C-collated or text_pattern_ops index; databases are usually created with a linguistic collation (even
+      * C.UTF-8 does not count as C), so units_path alone leaves the unit and staff lists on a sequential scan.
+      * units_path stays: it serves ORDER BY path and the `path > cursor` pagination. SQLite needs nothing here:
+      * its LIKE is case-insensitive and would need a NOCASE index, which slows the unfiltered listing down, and a
+      * commune node holds only a few hundred units. */
+     "CREATE INDEX units_path_prefix ON units (path text_pattern_ops);\n"},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
@@ -123,7 +132,8 @@ static int apply_one(db_t *db, void *arg)
     if (rc == 0) rc = read_version(db, &cur);
     if (rc < 0) return rc;
     if (cur >= m->version) return 0;            /* another process got there first */
-    rc = db_exec(db, m->sql);
+    if (m->sql) rc = db_exec(db, m->sql);
+    if (rc >= 0 && m->pg_sql && strcmp(db_engine(db), "postgres") == 0) rc = db_exec(db, m->pg_sql);
     if (rc < 0) {
         log_error("migration %d (%s) failed: %s", m->version, m->name, db_errmsg(db));
         return rc;

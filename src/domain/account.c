@@ -196,14 +196,24 @@ static int check_roles(db_t *db, const principal_t *actor, const account_input_t
     return rc;
 }
 
-static int write_roles(db_t *db, const char *account_id, const account_input_t *in)
+/* Replace the grants the actor administers with in->roles; grants outside the actor's scope (say, a national
+ * role held by a commune officer) are not the actor's to remove and stay. actor NULL (CLI, demo): all grants. */
+static int write_roles(db_t *db, const principal_t *actor, const account_t *current, const account_input_t *in)
 {
-    long long n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", account_id);
+    long long n = 0;
+    if (!actor) {
+        n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", current->id);
+    } else {
+        for (int i = 0; i < current->ngrants && n >= 0; i++)
+            if (auth_role_covers(actor, ROLE_ADMIN, current->grants[i].unit_path))
+                n = db_run(db, "DELETE FROM roles WHERE account_id = $1 AND role = $2 AND unit_id = $3", "ttt",
+                           current->id, role_name(current->grants[i].role), current->grants[i].unit_id);
+    }
     for (int i = 0; i < in->nroles && n >= 0; i++) {
         /* The same grant listed twice is one grant. ON CONFLICT, not a caught -EEXIST: on PostgreSQL a failed
          * statement aborts the whole transaction. */
         n = db_run(db, "INSERT INTO roles (account_id, role, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                   "ttt", account_id, role_name(in->roles[i].role), in->roles[i].unit_id);
+                   "ttt", current->id, role_name(in->roles[i].role), in->roles[i].unit_id);
     }
     return n < 0 ? (int)n : 0;
 }
@@ -283,7 +293,11 @@ int account_create(db_t *db, const principal_t *actor, const account_input_t *in
     free(fold);
     if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "username", in->username, NULL, NULL);
     if (n < 0) return (int)n;
-    if (staff && (rc = write_roles(db, id, in)) < 0) return rc;
+    if (staff) {
+        memset(out, 0, sizeof *out);          /* a new account: no grants to replace yet */
+        memcpy(out->id, id, sizeof out->id);
+        if ((rc = write_roles(db, NULL, out, in)) < 0) return rc;
+    }
     if ((rc = account_get(db, id, out)) < 0) return rc;
     return append_event(db, actor, !strcmp(in->kind, "citizen") ? "citizen.registered" : "account.created", out);
 }
@@ -368,12 +382,12 @@ int account_update(db_t *db, const principal_t *actor, const char *id, long long
                          "unit_id = COALESCE(CAST($7 AS TEXT), unit_id), "
                          "disabled = CASE WHEN $8 < 0 THEN disabled ELSE $8 END, "
                          "updated_at = $9, version = version + 1 WHERE id = $1 AND version = $2",
-                         "tittttiii", id, expected_version, in->full_name, fold, in->email, in->phone, in->unit_id,
+                         "titttttii", id, expected_version, in->full_name, fold, in->email, in->phone, in->unit_id,
                          (long long)in->disabled, now);
     free(fold);
     if (n < 0) return (int)n;
     if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
-    if (in->nroles >= 0 && (rc = write_roles(db, id, in)) < 0) return rc;
+    if (in->nroles >= 0 && (rc = write_roles(db, actor, out, in)) < 0) return rc;   /* out: the grants before */
     if (in->disabled == 1 && (rc = end_access(db, id, NULL, now)) < 0) return rc;
     if ((rc = account_get(db, id, out)) < 0) return rc;
     return append_event(db, actor, "account.updated", out);

@@ -190,9 +190,12 @@ static int record_failure(db_t *db, void *arg)
 {
     struct fail_ctx *f = arg;
     long long n = db_run(db,
-                         "UPDATE accounts SET failed_logins = failed_logins + 1, last_failed_at = $2, "
-                         "locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END "
-                         "WHERE id = $1",
+                         /* Reaching the lock threshold locks the account and restarts the count, so that once
+                          * the lock has passed the next attempt is not also held back by the spacing rule. */
+                         "UPDATE accounts SET "
+                         "locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END, "
+                         "failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END, "
+                         "last_failed_at = $2 WHERE id = $1",
                          "tiii", f->id, f->now, (long long)auth_policy.lock_after, f->now + auth_policy.lock_ms);
     return n < 0 ? (int)n : 0;
 }

@@ -250,6 +250,7 @@ static int demo_fn(db_t *db, void *arg)
         if (n < 0) rc = (int)n;
         else c->res->demo_loaded = 1;
     }
+    if (rc == 0) c->res->admin_exists = 1;   /* "admin" holds the national admin role now */
     free(root);
     free(prov);
     free(com);

@@ -155,7 +155,7 @@ int req_json(req_t *r, json_t **out)
     if (!utf8_valid(r->body.data, r->body.len))
         return reply_problem(r, 400, "invalid-utf8", MSG_INVALID_UTF8, NULL, NULL, NULL, NULL), -1;
     json_error_t e;
-    json_t *j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &e);
+    json_t *j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (!j) {
         char pos[24];
         snprintf(pos, sizeof pos, "%d", e.position);

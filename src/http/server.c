@@ -10,6 +10,7 @@
 #include "core/mem.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <signal.h>
@@ -298,6 +299,28 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&in_flight, 1);
 }
 
+/* Percent-decoding of the URL path, in place, as MHD's default does, except that %00 stays encoded: a decoded
+ * NUL would cut the C string short and "/index.html%00.js" would become "/index.html". Returns the new length. */
+static size_t unescape_path(void *cls, struct MHD_Connection *conn, char *uri)
+{
+    (void)cls;
+    (void)conn;
+    static const char hexd[] = "0123456789abcdef";
+    char *r = uri, *w = uri;
+    while (*r) {
+        const char *h1, *h2;
+        if (r[0] == '%' && r[1] && r[2] && (h1 = strchr(hexd, tolower((unsigned char)r[1]))) &&
+            (h2 = strchr(hexd, tolower((unsigned char)r[2]))) && !(r[1] == '0' && r[2] == '0')) {
+            *w++ = (char)((h1 - hexd) << 4 | (h2 - hexd));
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - uri);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -367,6 +390,7 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
         MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s (address in use or not permitted)", listen);

@@ -515,6 +515,12 @@ Test(account, role_replacement_keeps_grants_outside_the_actors_scope)
     cr_assert(rc < 0 || kept == 1,
               "account_update by the admin of commune A returned %d and deleted the official grant at the province "
               "(outside the actor's scope)", rc);
+    if (rc == 0) {
+        /* Inside the actor's scope the replacement did happen. */
+        cr_assert_eq(tu_int("SELECT COUNT(*) FROM roles WHERE account_id = $1 AND role = 'leader'", leader.id), 0);
+        cr_assert_eq(tu_int("SELECT COUNT(*) FROM roles WHERE account_id = $1 AND role = 'specialist'", leader.id), 1);
+        cr_assert_eq(a.ngrants, 2, "the returned account shows both grants");
+    }
 }
 
 Test(account, disabling_ends_sessions_and_tokens)

@@ -104,9 +104,10 @@ static int self_fn(db_t *db, void *arg)
     return ledger_self_node(db, (char *)arg, ID_LEN + 1);
 }
 
-Test(ledger, self_node_without_init, .init = NULL, .fini = tu_close)
+static void open_unmigrated(void) { tu_open_store(0); }
+
+Test(ledger_bare, self_node_without_init, .init = open_unmigrated, .fini = tu_close)
 {
-    tu_open_store(0);
     cr_assert_geq(migrate_up(tu_env.st), 1);
     char node[ID_LEN + 1];
     cr_assert_eq(store_read(tu_env.st, self_fn, node), -ENOENT);

@@ -40,6 +40,7 @@ static int init_node_fn(db_t *db, void *arg)
 
 void tu_open_store(int migrate)
 {
+    tu_close();     /* a second open in one test (suite and test .init both set) must not leak the first */
     memset(&tu_env, 0, sizeof tu_env);
     snprintf(tu_env.dir, sizeof tu_env.dir, "/tmp/motcua-ut-XXXXXX");
     cr_assert_not_null(mkdtemp(tu_env.dir), "mkdtemp failed");

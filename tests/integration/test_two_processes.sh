@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# test_two_processes.sh — two `motcua serve` processes on one database behind haproxy (round-robin), hammered with
+# concurrent writes, racing PATCHes and reads; on PostgreSQL and on one SQLite file.
+#
+# Asserts (per engine): every 201 created exactly one unit and one event; events.seq is exactly 1..N; `motcua
+# verify` says OK; of PATCHes racing with the same If-Match exactly one gets 200 and the rest 412; both processes
+# served requests (their access-log lines); every process exits 0 on SIGTERM with no sanitizer report.
+# The load and the database checks are tests/integration/hammer.py. Binary: $MOTCUA_BIN (default build/san/motcua).
+# PostgreSQL: a database in the cluster of $MOTCUA_TEST_PG_DIR when set, else a cluster of this test's own.
+# Prints one final line "N passed, N failed"; exit 1 on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tests/integration/lib.sh
+WORK=$(mktemp -d /tmp/motcua-2p.XXXXXX)
+trap it_cleanup EXIT
+
+CLIENTS=${IT_CLIENTS:-8}
+PER_CLIENT=${IT_PER_CLIENT:-50}
+
+# two_processes ENGINE DBURL [SQLITE_PATH]
+two_processes() {
+  local engine=$1 db=$2 sqlite=${3:-}
+  echo "== $engine"
+  if ! "$MOTCUA_BIN" demo --db "$db" >"$WORK/$engine-demo.log" 2>&1; then
+    fail "$engine: motcua demo"; cat "$WORK/$engine-demo.log"; return
+  fi
+  local pa pb porta portb hp hpid
+  start_serve "$engine-a" "$db" || { fail "$engine: start process a"; return; }
+  pa=$SERVE_PID; porta=$SERVE_PORT
+  start_serve "$engine-b" "$db" || { fail "$engine: start process b"; return; }
+  pb=$SERVE_PID; portb=$SERVE_PORT
+  hp=$(free_port)
+  start_haproxy "$engine-haproxy" "$hp" "$porta" "$portb" || { fail "$engine: start haproxy"; return; }
+  hpid=$HAPROXY_PID
+
+  local dbarg=(--pg-url "$db")
+  [ -n "$sqlite" ] && dbarg=(--sqlite "$sqlite")
+  timeout 900 python3 tests/integration/hammer.py --url "http://127.0.0.1:$hp" "${dbarg[@]}" \
+    --label "tp$engine" --clients "$CLIENTS" --per-client "$PER_CLIENT" >"$WORK/$engine-hammer.txt" 2>&1
+  sed -i "s/^\(PASS\|FAIL\) /\1 $engine: /" "$WORK/$engine-hammer.txt"
+  count_lines "$WORK/$engine-hammer.txt"
+
+  # Both processes served API requests (health checks from haproxy do not count).
+  local na nb
+  na=$(grep -c 'info access .*"[A-Z]* /api/v1/' "$WORK/$engine-a.err" || true)
+  nb=$(grep -c 'info access .*"[A-Z]* /api/v1/' "$WORK/$engine-b.err" || true)
+  echo "info $engine: process a served $na API requests, process b $nb"
+  check "$engine: both processes served API requests (a $na, b $nb)" [ "$na" -gt 50 ] && [ "$nb" -gt 50 ]
+  # A database error surfaces as 5xx; name it precisely when it happens.
+  local e5
+  e5=$(grep -h -E 'info access .*" 5[0-9][0-9] ' "$WORK/$engine-a.err" "$WORK/$engine-b.err" | wc -l)
+  if [ "$e5" -eq 0 ]; then ok "$engine: no 5xx in the access logs"; else
+    fail "$engine: $e5 responses with 5xx; first ones and the errors logged:"
+    grep -h -E 'info access .*" 5[0-9][0-9] |error|warn' "$WORK/$engine-a.err" "$WORK/$engine-b.err" | head -n 12
+  fi
+
+  stop_haproxy "$hpid"
+  stop_serve "$engine-a" "$pa"
+  stop_serve "$engine-b" "$pb"
+  local out
+  out=$("$MOTCUA_BIN" verify --db "$db" 2>&1)
+  if [ $? -eq 0 ] && grep -q '^ledger OK: ' <<<"$out"; then ok "$engine: motcua verify: $out"; else
+    fail "$engine: motcua verify: $out"
+  fi
+}
+
+if pg_available && pg_setup; then
+  if url=$(pg_new_database "motcua_2p_$$"); then
+    two_processes postgres "$url"
+  else
+    fail "postgres: could not get a database from tests/pg-cluster"
+  fi
+else
+  fail "postgres: not usable (server binaries missing, see scripts/install-deps, or tests/pg-cluster start failed)"
+fi
+two_processes sqlite "$WORK/two.db" "$WORK/two.db"
+
+it_summary
