@@ -120,7 +120,7 @@ static const char serve_help[] =
     "Serve the web UI and the JSON API until SIGTERM/SIGINT.\n"
     "  --db PATH|URL          SQLite file or postgres:// URL (default $MOTCUA_DB or " DEFAULT_DB ")\n"
     "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080; port 0 picks a free port)\n"
-    "  --threads N            HTTP worker threads (default: number of cores)\n"
+    "  --threads N            HTTP worker threads (default: cores with SQLite, 4 x cores with PostgreSQL, max 16)\n"
     "  --web DIR              static files of the web UI (default ./web when present)\n"
     "  --body-max BYTES       request body limit (default 1048576)\n"
     "  --secure-cookies       mark the session cookie Secure (behind a TLS proxy)\n"
@@ -142,7 +142,7 @@ static int cmd_serve(int argc, char **argv)
         {"login-lock-after", required_argument, 0, 'L'}, {"login-lock-seconds", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
-    long threads = sysconf(_SC_NPROCESSORS_ONLN), body_max = 1 << 20, v;
+    long threads = 0, body_max = 1 << 20, v;
     bool secure = false;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -164,6 +164,13 @@ static int cmd_serve(int argc, char **argv)
         }
     }
     if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+    if (threads == 0) {
+        /* SQLite work is CPU-bound: one worker per core. PostgreSQL requests mostly wait on round trips to the
+         * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (cores < 1) cores = 1;
+        threads = strncmp(db, "postgres", 8) == 0 ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
+    }
     char webreal[PATH_MAX];
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
     if (web && !realpath(web, webreal)) {
