@@ -8,6 +8,7 @@
  * Statements: prepared on the server once per connection under generated names, cached by the SQL string's address
  * and checked by content; parameters travel as text. After a reconnect the server has forgotten them, so every
  * cached statement is marked unprepared and is prepared again on next use (the objects themselves stay valid).
+ * Writes: group commit through one writer thread per store (see "group commit" below).
  * Errors: SQLSTATEs map onto db.h's negative errnos. Once a statement fails inside a transaction, PostgreSQL has
  * aborted the transaction: later statements report the same first error and the transaction is rolled back even
  * when the callback ignores the error. Nothing here aborts on a server error; a dead server is -EIO. */
@@ -89,7 +90,27 @@ typedef struct pg_store {
     int             pending;                 /* connections being opened outside the lock */
     int             cap;
     unsigned long   tick;
+    /* group commit: write callbacks queue here and one writer thread runs them, a batch per transaction */
+    pthread_mutex_t wq_mu;
+    pthread_cond_t  wq_jobs;
+    pthread_cond_t  wq_done;
+    struct pg_job  *wq_head, *wq_tail;
+    int             wq_stopping;
+    int             writer_running;
+    pthread_t       writer;
 } pg_store_t;
+
+typedef struct pg_job {
+    db_fn          fn;
+    void          *arg;
+    int            rc;
+    int            final;        /* rc is the answer (no further retry) */
+    int            conflicts;    /* serialization failures / deadlocks so far */
+    int            done;
+    struct pg_job *next;
+} pg_job_t;
+
+#define PG_GROUP_MAX 64
 
 /* ---- errors ---- */
 
@@ -729,16 +750,163 @@ static int txn_run(pg_store_t *ps, pg_conn_t *c, const char *begin, db_fn fn, vo
     }
 }
 
+/* ---- group commit ----
+ * Every motcua process has one writer thread per store. store_write() queues the callback and waits; the writer
+ * takes up to PG_GROUP_MAX queued callbacks, runs them in ONE read-committed transaction, each inside its own
+ * SAVEPOINT (a failing callback is rolled back alone and the transaction goes on), and commits once. Because the
+ * ledger's chain head is a row every write locks until commit, per-request transactions would serialise on that
+ * lock for a whole commit (fsync) each; a batch takes the lock once. Callbacks hit by a serialization failure or
+ * a deadlock are run again in a later batch (up to PG_CONFLICT_RETRIES times); a connection lost before COMMIT
+ * re-runs the batch once after reconnecting; lost during COMMIT, the outcome is unknown and the answer is -EIO. */
+
+static int exec_simple(pg_conn_t *c, const char *sql)
+{
+    PGresult *r = PQexec(c->pc, sql);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : conn_fail(c, r);
+    PQclear(r);
+    return rc;
+}
+
+/* One transaction over the jobs not yet final. Returns 0, or -EIO when the connection broke before COMMIT (the
+ * caller reconnects and runs the batch again; nothing was committed). */
+static int batch_once(pg_conn_t *c, pg_job_t *batch)
+{
+    c->txn_err = 0;
+    if (exec_simple(c, "BEGIN ISOLATION LEVEL READ COMMITTED") < 0) {
+        int rc = conn_broken(c) ? -EIO : c->txn_err ? c->txn_err : -EIO;
+        c->txn_err = 0;
+        if (conn_broken(c)) return -EIO;
+        for (pg_job_t *j = batch; j; j = j->next)
+            if (!j->final) { j->rc = rc; j->final = 1; }
+        return 0;
+    }
+    int live = 0;
+    for (pg_job_t *j = batch; j; j = j->next) {
+        if (j->final) continue;
+        c->txn_err = 0;
+        if (exec_simple(c, "SAVEPOINT motcua_job") < 0) goto broken;
+        int rc = j->fn(&c->head, j->arg);
+        if (c->txn_err) {
+            /* A statement failed: its savepoint is aborted. A conflict or a lost connection decides the outcome
+             * whatever the callback made of it; an error it swallowed still means nothing of it is kept. */
+            if (rc >= 0) log_warn("postgres: a transaction callback ignored an error (%s); rolled back", c->err);
+            if (rc >= 0 || c->txn_err == -ECONFLICT || c->txn_err == -EIO) rc = c->txn_err;
+        }
+        if (conn_broken(c)) goto broken;
+        c->txn_err = 0;
+        if (rc < 0 && exec_simple(c, "ROLLBACK TO SAVEPOINT motcua_job") < 0) goto broken;
+        if (exec_simple(c, "RELEASE SAVEPOINT motcua_job") < 0) goto broken;
+        j->rc = rc;
+        if (rc >= 0) live++;
+    }
+    c->txn_err = 0;
+    PGresult *r = PQexec(c->pc, live ? "COMMIT" : "ROLLBACK");
+    int commit_rc = 0;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) commit_rc = conn_fail(c, r);
+    else if (live && strcmp(PQcmdStatus(r), "COMMIT") != 0) commit_rc = -EIO;
+    PQclear(r);
+    c->txn_err = 0;
+    if (commit_rc < 0 && conn_broken(c)) {
+        log_error("postgres: connection lost during COMMIT; the outcome of %d write(s) is unknown", live);
+        commit_rc = -EIO;
+    }
+    for (pg_job_t *j = batch; j; j = j->next) {
+        if (j->final) continue;
+        if (commit_rc < 0 && j->rc >= 0) j->rc = commit_rc == -ECONFLICT ? -ECONFLICT : commit_rc;
+        if (j->rc == -ECONFLICT && j->conflicts < PG_CONFLICT_RETRIES && !(commit_rc < 0 && conn_broken(c))) {
+            j->conflicts++;       /* run again in the next round */
+            continue;
+        }
+        j->final = 1;
+    }
+    return 0;
+broken:
+    c->txn_err = 0;
+    return -EIO;
+}
+
+static void run_batch(pg_store_t *ps, pg_job_t *batch)
+{
+    pg_conn_t *c;
+    int rc = conn_acquire(ps, &c);
+    if (rc < 0) {
+        for (pg_job_t *j = batch; j; j = j->next) j->rc = rc;
+        return;
+    }
+    int reconnected = 0;
+    for (int round = 0; round <= PG_CONFLICT_RETRIES + 1; round++) {
+        int pending = 0;
+        for (pg_job_t *j = batch; j; j = j->next) pending += !j->final;
+        if (!pending) break;
+        if (round > 0) backoff(round);
+        if ((rc = conn_ready(ps, c)) < 0) break;
+        if (batch_once(c, batch) == -EIO) {
+            /* Broken before COMMIT: nothing was committed. Reconnect and run the whole batch once more. */
+            if (reconnected || conn_reconnect(ps, c) < 0) { rc = -EIO; break; }
+            reconnected = 1;
+            for (pg_job_t *j = batch; j; j = j->next) if (!j->final) j->conflicts = 0;
+        }
+    }
+    for (pg_job_t *j = batch; j; j = j->next)
+        if (!j->final) { j->rc = rc < 0 ? rc : -EIO; j->final = 1; }
+    conn_release(ps, c);
+}
+
+static void *writer_main(void *arg)
+{
+    pg_store_t *ps = arg;
+    pthread_mutex_lock(&ps->wq_mu);
+    for (;;) {
+        while (!ps->wq_head && !ps->wq_stopping) pthread_cond_wait(&ps->wq_jobs, &ps->wq_mu);
+        if (!ps->wq_head) break;
+        pg_job_t *batch = ps->wq_head, *last = batch;
+        int n = 1;
+        while (last->next && n < PG_GROUP_MAX) { last = last->next; n++; }
+        ps->wq_head = last->next;
+        if (!ps->wq_head) ps->wq_tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&ps->wq_mu);
+
+        run_batch(ps, batch);
+
+        pthread_mutex_lock(&ps->wq_mu);
+        for (pg_job_t *j = batch; j;) {
+            pg_job_t *nx = j->next;    /* read before done: the waiter may return and free the job at once */
+            j->done = 1;
+            j = nx;
+        }
+        pthread_cond_broadcast(&ps->wq_done);
+    }
+    pthread_mutex_unlock(&ps->wq_mu);
+    return NULL;
+}
+
 static int pg_write(store_t *st, db_fn fn, void *arg)
 {
     pg_store_t *ps = (pg_store_t *)st;
     if (ps->readonly) return -EROFS;
-    pg_conn_t *c;
-    int rc = conn_acquire(ps, &c);
-    if (rc < 0) return rc;
-    rc = txn_run(ps, c, "BEGIN ISOLATION LEVEL READ COMMITTED", fn, arg);
-    conn_release(ps, c);
-    return rc;
+    pg_job_t j = {.fn = fn, .arg = arg};
+    pthread_mutex_lock(&ps->wq_mu);
+    if (ps->writer_running && pthread_equal(ps->writer, pthread_self())) {
+        pthread_mutex_unlock(&ps->wq_mu);
+        log_error("postgres: store_write called from inside a write callback");
+        return -EINVAL;
+    }
+    if (ps->wq_stopping) {
+        pthread_mutex_unlock(&ps->wq_mu);
+        return -ESHUTDOWN;
+    }
+    if (!ps->writer_running) {
+        if (pthread_create(&ps->writer, NULL, writer_main, ps) != 0) abort();
+        ps->writer_running = 1;
+    }
+    if (ps->wq_tail) ps->wq_tail->next = &j;
+    else ps->wq_head = &j;
+    ps->wq_tail = &j;
+    pthread_cond_signal(&ps->wq_jobs);
+    while (!j.done) pthread_cond_wait(&ps->wq_done, &ps->wq_mu);
+    pthread_mutex_unlock(&ps->wq_mu);
+    return j.rc;
 }
 
 /* The connection this thread is running a read snapshot on, or NULL. */
@@ -963,6 +1131,15 @@ static int describe_target(const char *url, char *out, size_t cap)
 static void pg_close(store_t *st)
 {
     pg_store_t *ps = (pg_store_t *)st;
+    pthread_mutex_lock(&ps->wq_mu);
+    ps->wq_stopping = 1;
+    pthread_cond_broadcast(&ps->wq_jobs);
+    int running = ps->writer_running;
+    pthread_mutex_unlock(&ps->wq_mu);
+    if (running) pthread_join(ps->writer, NULL);
+    pthread_cond_destroy(&ps->wq_jobs);
+    pthread_cond_destroy(&ps->wq_done);
+    pthread_mutex_destroy(&ps->wq_mu);
     for (int i = 0; i < ps->nconns; i++) conn_free(ps->conns[i]);
     free(ps->conns);
     pthread_cond_destroy(&ps->freed);
@@ -989,6 +1166,9 @@ static int pg_open(store_t **out, const store_opts_t *opts)
     ps->cap = opts->pool_size <= 0 ? PG_POOL_DEFAULT : opts->pool_size > PG_POOL_MAX ? PG_POOL_MAX : opts->pool_size;
     ps->conns = xcalloc((size_t)ps->cap, sizeof *ps->conns);
     pthread_mutex_init(&ps->mu, NULL);
+    pthread_mutex_init(&ps->wq_mu, NULL);
+    pthread_cond_init(&ps->wq_jobs, NULL);
+    pthread_cond_init(&ps->wq_done, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
