@@ -2,6 +2,17 @@
 "use strict";
 window.MOTCUA_I18N = {
   vi: {
+    "nav.home": "Tổng quan", "nav.calendar": "Lịch nghỉ, ngày làm việc",
+    "cal.title": "Ngày nghỉ lễ và ngày làm việc", "cal.year": "Năm", "cal.scope": "Phạm vi", "cal.national": "Toàn quốc",
+    "cal.show": "Xem", "cal.effective": "Các ngày nghỉ và ngày làm bù trong năm", "cal.date": "Ngày", "cal.kind": "Loại",
+    "cal.name": "Tên", "cal.source": "Căn cứ", "cal.stored": "Quyết định đã nhập (ghi đè lịch có sẵn)",
+    "cal.edit": "Thêm hoặc sửa một ngày", "cal.name_vi": "Tên (tiếng Việt)", "cal.name_en": "Tên (tiếng Anh)",
+    "cal.save": "Lưu", "cal.saved": "Đã lưu.", "cal.deleted": "Đã xoá.", "cal.delete": "Xoá", "cal.editrow": "Sửa",
+    "cal.none": "Không có ngày nào.",
+    "kindday.day_off": "Ngày nghỉ", "kindday.extra_day_off": "Ngày nghỉ thêm", "kindday.working_day": "Ngày làm bù",
+    "due.title": "Tính hạn giải quyết", "due.from": "Thời điểm tiếp nhận", "due.rule": "Cách tính",
+    "due.days": "Ngày làm việc", "due.hours": "Giờ làm việc", "due.same_day": "Trong ngày", "due.amount": "Số lượng",
+    "due.compute": "Tính", "due.result": "Hạn giải quyết:",
     "app.name": "Một cửa", "lang.switch": "English", "signout": "Đăng xuất",
     "signin.title": "Đăng nhập", "signin.username": "Tên đăng nhập", "signin.password": "Mật khẩu",
     "signin.submit": "Đăng nhập", "signin.failed": "Không đăng nhập được.",
@@ -16,6 +27,17 @@ window.MOTCUA_I18N = {
     "footer": "motcua — phần mềm một cửa mã nguồn mở", "error.network": "Không kết nối được máy chủ."
   },
   en: {
+    "nav.home": "Overview", "nav.calendar": "Holidays and working days",
+    "cal.title": "Public holidays and working days", "cal.year": "Year", "cal.scope": "Scope", "cal.national": "National",
+    "cal.show": "Show", "cal.effective": "Days off and make-up working days of the year", "cal.date": "Date",
+    "cal.kind": "Kind", "cal.name": "Name", "cal.source": "Source", "cal.stored": "Entered decisions (override the shipped calendar)",
+    "cal.edit": "Add or change a day", "cal.name_vi": "Name (Vietnamese)", "cal.name_en": "Name (English)",
+    "cal.save": "Save", "cal.saved": "Saved.", "cal.deleted": "Deleted.", "cal.delete": "Delete", "cal.editrow": "Edit",
+    "cal.none": "No days.",
+    "kindday.day_off": "Day off", "kindday.extra_day_off": "Extra day off", "kindday.working_day": "Make-up working day",
+    "due.title": "Resolution deadline", "due.from": "Received at", "due.rule": "Counted in",
+    "due.days": "Working days", "due.hours": "Working hours", "due.same_day": "Same day", "due.amount": "Amount",
+    "due.compute": "Compute", "due.result": "Due:",
     "app.name": "One-stop", "lang.switch": "Tiếng Việt", "signout": "Sign out",
     "signin.title": "Sign in", "signin.username": "Username", "signin.password": "Password",
     "signin.submit": "Sign in", "signin.failed": "Could not sign in.",

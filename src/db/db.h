@@ -2,10 +2,12 @@
  *
  * Domain code sees only this header; SQL text is written once for both engines (PostgreSQL-style $1 $2 ...
  * placeholders, which the SQLite driver binds by name). Two rules a caller must know:
- *   - store_write() runs the callback inside a write transaction. On SQLite all writes go through ONE writer
- *     thread that commits several callers' callbacks together (group commit), each inside its own savepoint, so a
- *     failing callback rolls back only itself. The callback therefore runs on another thread: it must not touch
- *     thread-local state, block on anything the caller holds, or call store_write()/store_read() itself.
+ *   - store_write() runs the callback inside a write transaction. On both engines all writes of a store go
+ *     through ONE writer thread that commits several callers' callbacks together (group commit), each inside its
+ *     own savepoint, so a failing callback rolls back only itself. The callback therefore runs on another thread:
+ *     it must not touch thread-local state, block on anything the caller holds, or call store_write() itself;
+ *     and it may be run more than once (PostgreSQL re-runs it after a serialization failure or a reconnect), so
+ *     it must only change its context, never something outside the transaction.
  *   - db_prepare() returns a statement cached on the connection for the life of the connection (prepared once);
  *     the same SQL may not be stepped twice at once on one connection (no nesting of one statement).
  * Every function returns 0 / DB_ROW / DB_DONE or a negative errno:

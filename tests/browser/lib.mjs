@@ -1,0 +1,91 @@
+// lib.mjs — what the browser tests share: a motcua server of their own on a fresh demo database, Debian's
+// chromium through playwright-core, a page that records console errors and failed responses, and the counting.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+export const bin = process.env.MOTCUA_BIN || "build/san/motcua";
+
+export function counter() {
+  const c = { passed: 0, failed: 0 };
+  c.check = (name, ok, detail = "") => {
+    if (ok) { c.passed++; console.log(`ok   ${name}`); }
+    else { c.failed++; console.log(`FAIL ${name} ${detail}`); }
+  };
+  return c;
+}
+
+export async function startServer() {
+  const dir = mkdtempSync(path.join(tmpdir(), "motcua-web-"));
+  const db = path.join(dir, "web.db");
+  execFileSync(bin, ["demo", "--db", db], { stdio: "ignore" });
+  const proc = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", "--web", "web"],
+                     { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr.on("data", (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start: " + stderr)), 15000);
+    let out = "";
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
+  });
+  return { proc, url, dir, stderr: () => stderr };
+}
+
+// Stop the server and check it went cleanly; remove its files unless screenshots are kept there.
+export async function stopServer(server, c) {
+  server.proc.kill("SIGTERM");
+  const code = await new Promise((r) => server.proc.on("exit", (x) => r(x)));
+  c.check("the server stops cleanly on SIGTERM", code === 0, `exit ${code}`);
+  c.check("no sanitizer report", !/AddressSanitizer|runtime error:/.test(server.stderr()));
+  if (!process.env.MOTCUA_SCREENSHOT_DIR) rmSync(server.dir, { recursive: true, force: true });
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+// A page whose console errors and failed responses are collected in page.problems. The UI expects 401 from
+// /api/v1/me before signing in and from a wrong password; any other failure is a problem.
+export async function newPage(browser, server) {
+  const page = await browser.newPage();
+  page.problems = [];
+  const expected401 = new Set(["/api/v1/me", "/api/v1/session"]);
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    if (/status of 40[0-9]/.test(m.text())) return;   // the browser's note on a response, judged below
+    page.problems.push(m.text());
+  });
+  page.on("pageerror", (e) => page.problems.push(String(e)));
+  page.on("response", (r) => {
+    const p = new URL(r.url()).pathname;
+    if (r.status() >= 400 && !(r.status() === 401 && expected401.has(p)) && !page.allowed?.(r)) {
+      page.problems.push(`${r.status()} ${p}`);
+    }
+  });
+  page.base = server.url;
+  return page;
+}
+
+export async function signIn(page, username, password = "demo") {
+  await page.goto(page.base + "/");
+  await page.waitForSelector("#signin-view:not([hidden])", { timeout: 10000 });
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await page.click("#signin-submit");
+  await page.waitForSelector("#home-view:not([hidden])", { timeout: 10000 });
+}
+
+export function screenshotPath(server, name) {
+  return path.join(process.env.MOTCUA_SCREENSHOT_DIR || server.dir, name);
+}
