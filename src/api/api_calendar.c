@@ -35,7 +35,7 @@ static int out_of_range(req_t *r, const char *name)
 /* A required date parameter. Returns 0, or -1 after replying. */
 static int q_date(req_t *r, const char *name, int *y, int *m, int *d)
 {
-    int rc = holiday_date_parse(req_query(r, name), y, m, d);
+    int rc = lunar_solar_parse(req_query(r, name), y, m, d);
     if (rc == -ERANGE) return out_of_range(r, name), -1;
     if (rc < 0) return bad_param(r, name), -1;
     return 0;
@@ -136,28 +136,11 @@ int api_calendar_lunar(req_t *r)
 }
 
 /* "YYYY-MM-DD" or "YYYY-MML-DD" → lunar fields, unchecked against the calendar. */
-static int parse_lunar(const char *s, lunar_date_t *ld)
-{
-    size_t n = s ? strnlen(s, 12) : 0;
-    int leap = n == 11;
-    if ((n != 10 && n != 11) || s[4] != '-' || (leap && s[7] != 'L') || s[7 + leap] != '-') return -EINVAL;
-    int v[3] = {0, 0, 0};
-    const int start[3] = {0, 5, 8 + leap}, len[3] = {4, 2, 2};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < len[k]; i++) {
-            char c = s[start[k] + i];
-            if (c < '0' || c > '9') return -EINVAL;
-            v[k] = v[k] * 10 + (c - '0');
-        }
-    *ld = (lunar_date_t){v[0], v[1], v[2], leap};
-    return 0;
-}
-
 int api_calendar_solar(req_t *r)
 {
     const char *date = req_query(r, "date"), *leap = req_query(r, "leap");
     lunar_date_t ld;
-    if (parse_lunar(date, &ld) < 0) return bad_param(r, "date");
+    if (lunar_parse(date, &ld) < 0) return bad_param(r, "date");
     if (leap) {
         if (!strcmp(leap, "true")) ld.leap = 1;
         else if (strcmp(leap, "false") || ld.leap) return bad_param(r, "leap");

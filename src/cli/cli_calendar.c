@@ -33,41 +33,6 @@ static int cli_is_help(const char *s)
     return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
 }
 
-static int cli_digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* "YYYY-MM-DD" → a valid date in 1900..2199. */
-static int cli_parse_date(const char *s, int *y, int *m, int *d)
-{
-    if (strnlen(s, 11) != 10 || s[4] != '-' || s[7] != '-')
-        return -EINVAL;
-    if (cli_digits(s, 4, y) || cli_digits(s + 5, 2, m) || cli_digits(s + 8, 2, d))
-        return -EINVAL;
-    return lunar_solar_valid(*y, *m, *d);
-}
-
-/* "YYYY-MM-DD" or "YYYY-MML-DD" (leap month) → lunar date fields, not yet checked against the calendar. */
-static int cli_parse_lunar(const char *s, lunar_date_t *ld)
-{
-    size_t n = strnlen(s, 12);
-    int leap = (n == 11);
-    if ((n != 10 && n != 11) || s[4] != '-' || (leap && s[7] != 'L') || s[7 + leap] != '-')
-        return -EINVAL;
-    if (cli_digits(s, 4, &ld->year) || cli_digits(s + 5, 2, &ld->month) || cli_digits(s + 8 + leap, 2, &ld->day))
-        return -EINVAL;
-    ld->leap = leap;
-    return 0;
-}
-
 static int cli_parse_year(const char *s, int *year)
 {
     char *end;
@@ -131,7 +96,7 @@ static int cli_lunar(int argc, char **argv)
         return cli_fail("usage: motcua calendar lunar YYYY-MM-DD", "cách dùng: motcua calendar lunar YYYY-MM-DD",
                         NULL);
     int y, m, d;
-    int rc = cli_parse_date(argv[1], &y, &m, &d);
+    int rc = lunar_solar_parse(argv[1], &y, &m, &d);
     if (rc < 0)
         return cli_bad_date(argv[1], rc);
     lunar_date_t ld;
@@ -163,7 +128,7 @@ static int cli_solar(int argc, char **argv)
         return cli_fail("usage: motcua calendar solar YYYY-MM-DD [--leap]",
                         "cách dùng: motcua calendar solar YYYY-MM-DD [--leap]", NULL);
     lunar_date_t ld;
-    if (cli_parse_lunar(date, &ld) < 0)
+    if (lunar_parse(date, &ld) < 0)
         return cli_fail("not a lunar date (expected YYYY-MM-DD or YYYY-MML-DD)",
                         "ngày âm lịch không hợp lệ (định dạng YYYY-MM-DD hoặc YYYY-MML-DD)", date);
     ld.leap = ld.leap || leap_flag;
@@ -309,11 +274,11 @@ static int cli_workdays(int argc, char **argv)
                         NULL);
     int y, m, d;
     long first, last;
-    int rc = cli_parse_date(argv[1], &y, &m, &d);
+    int rc = lunar_solar_parse(argv[1], &y, &m, &d);
     if (rc < 0)
         return cli_bad_date(argv[1], rc);
     calendar_day_from_ymd(y, m, d, &first);
-    if ((rc = cli_parse_date(argv[2], &y, &m, &d)) < 0)
+    if ((rc = lunar_solar_parse(argv[2], &y, &m, &d)) < 0)
         return cli_bad_date(argv[2], rc);
     calendar_day_from_ymd(y, m, d, &last);
     if (first > last)

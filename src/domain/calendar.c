@@ -201,29 +201,23 @@ int calendar_instant_from_parts(int year, int month, int day, int hour, int minu
     return 0;
 }
 
-/* Reads exactly `n` decimal digits. */
-static int cal_digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int calendar_instant_parse(const char *text, long *out)
 {
     if (!text || !out || strnlen(text, 17) != 16)
         return -EINVAL;
-    if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') || text[13] != ':')
+    if ((text[10] != 'T' && text[10] != ' ') || text[13] != ':')
         return -EINVAL;
-    int y, mo, d, h, mi;
-    if (cal_digits(text, 4, &y) || cal_digits(text + 5, 2, &mo) || cal_digits(text + 8, 2, &d)
-        || cal_digits(text + 11, 2, &h) || cal_digits(text + 14, 2, &mi))
-        return -EINVAL;
+    for (int i = 11; i < 16; i++)
+        if (i != 13 && (text[i] < '0' || text[i] > '9'))
+            return -EINVAL;
+    char date[11];
+    memcpy(date, text, 10);
+    date[10] = '\0';
+    int y, mo, d;
+    int rc = lunar_solar_parse(date, &y, &mo, &d);
+    if (rc < 0)
+        return rc;
+    int h = (text[11] - '0') * 10 + (text[12] - '0'), mi = (text[14] - '0') * 10 + (text[15] - '0');
     return calendar_instant_from_parts(y, mo, d, h, mi, out);
 }
 

@@ -41,25 +41,6 @@ int holiday_kind_parse(const char *s, holiday_kind_t *out)
     return -EINVAL;
 }
 
-int holiday_date_parse(const char *s, int *year, int *month, int *day)
-{
-    if (!s || strnlen(s, 11) != 10 || s[4] != '-' || s[7] != '-') return -EINVAL;
-    int v[3] = {0, 0, 0};
-    static const int start[3] = {0, 5, 8}, len[3] = {4, 2, 2};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < len[k]; i++) {
-            char c = s[start[k] + i];
-            if (c < '0' || c > '9') return -EINVAL;
-            v[k] = v[k] * 10 + (c - '0');
-        }
-    int rc = lunar_solar_valid(v[0], v[1], v[2]);
-    if (rc < 0) return rc;
-    *year = v[0];
-    *month = v[1];
-    *day = v[2];
-    return 0;
-}
-
 static void row_to_record(db_stmt_t *s, holiday_record_t *r)
 {
     memset(r, 0, sizeof *r);
@@ -111,7 +92,7 @@ static int load_scope(db_t *db, const char *scope, holiday_set_t *set, long **da
     while ((rc = db_step(s)) == DB_ROW) {
         holiday_entry_t e = {0};
         const char *date = db_col_text(s, 0);
-        int bad = holiday_date_parse(date, &e.year, &e.month, &e.day) < 0 ||
+        int bad = lunar_solar_parse(date, &e.year, &e.month, &e.day) < 0 ||
                   holiday_kind_parse(db_col_text(s, 1), &e.kind) < 0;
         const char *en = db_col_text(s, 3), *src = db_col_text(s, 4);
         e.name_vi = db_col_text(s, 2);
@@ -232,7 +213,7 @@ static int check_text(const char *field, const char *s, bool required, derr_t *e
 static int check_date(const char *field, const char *date, derr_t *err)
 {
     int y, m, d;
-    int rc = holiday_date_parse(date, &y, &m, &d);
+    int rc = lunar_solar_parse(date, &y, &m, &d);
     if (rc == -ERANGE) return derr_set(err, -EINVAL, 400, MSG_CAL_RANGE, field, field, NULL, NULL);
     if (rc < 0) return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, field, field, "YYYY-MM-DD", NULL);
     return 0;

@@ -61,8 +61,6 @@ typedef struct working_time {
     long long         updated_at;
 } working_time_t;
 
-/* Strict "YYYY-MM-DD": 0, -EINVAL (shape or not a date), -ERANGE (outside 1900..2199). */
-int holiday_date_parse(const char *s, int *year, int *month, int *day);
 const char *holiday_kind_name(holiday_kind_t kind);           /* "day_off", ... */
 int holiday_kind_parse(const char *s, holiday_kind_t *out);   /* 0 or -EINVAL */
 

@@ -15,6 +15,8 @@
  * last start equals the first start of the next span. */
 #include "domain/lunar.h"
 
+#include <string.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -283,5 +285,49 @@ int lunar_month_length(int lunar_year, int month, int leap, int *days)
     if (rc < 0)
         return rc;
     *days = (int)(sp.start[i + 1] - sp.start[i]);
+    return 0;
+}
+
+/* ---- text forms ---- */
+
+/* Exactly n decimal digits at s. */
+static int read_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int lunar_solar_parse(const char *s, int *year, int *month, int *day)
+{
+    int y, m, d;
+    if (!s || strnlen(s, 11) != 10 || s[4] != '-' || s[7] != '-')
+        return -EINVAL;
+    if (read_digits(s, 4, &y) || read_digits(s + 5, 2, &m) || read_digits(s + 8, 2, &d))
+        return -EINVAL;
+    int rc = lunar_solar_valid(y, m, d);
+    if (rc < 0)
+        return rc;
+    *year = y;
+    *month = m;
+    *day = d;
+    return 0;
+}
+
+int lunar_parse(const char *s, lunar_date_t *out)
+{
+    size_t n = s ? strnlen(s, 12) : 0;
+    int leap = n == 11;
+    if ((n != 10 && n != 11) || s[4] != '-' || (leap && s[7] != 'L') || s[7 + leap] != '-')
+        return -EINVAL;
+    lunar_date_t ld = {0, 0, 0, leap};
+    if (read_digits(s, 4, &ld.year) || read_digits(s + 5, 2, &ld.month) || read_digits(s + 8 + leap, 2, &ld.day))
+        return -EINVAL;
+    *out = ld;
     return 0;
 }

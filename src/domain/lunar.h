@@ -31,6 +31,12 @@ void lunar_ymd_from_jdn(long jdn, int *year, int *month, int *day);
  * -ERANGE if it is a date outside the range. */
 int lunar_solar_valid(int year, int month, int day);
 
+/* Text forms, shared by the CLI, the API and the store. "YYYY-MM-DD": a valid solar date in 1900..2199 (0,
+ * -EINVAL malformed or impossible, -ERANGE out of range). "YYYY-MM-DD" or "YYYY-MML-DD" (leap month): the fields
+ * of a lunar date, not yet checked against the calendar (lunar_to_solar does that). */
+int lunar_solar_parse(const char *s, int *year, int *month, int *day);
+int lunar_parse(const char *s, lunar_date_t *out);
+
 /* Day of the week of a Gregorian date: 0 = Monday .. 6 = Sunday. */
 int lunar_weekday(long jdn);
 

@@ -246,3 +246,40 @@ Test(lunar, year_structure_1900_2199)
                   total);
     }
 }
+
+/* The shared text forms: "YYYY-MM-DD" (solar, validated) and "YYYY-MM[L]-DD" (lunar fields). */
+Test(lunar_text, solar_parse_accepts_real_dates_and_refuses_the_rest)
+{
+    int y = 0, m = 0, d = 0;
+    cr_assert_eq(lunar_solar_parse("2026-02-16", &y, &m, &d), 0);
+    cr_assert(y == 2026 && m == 2 && d == 16);
+    cr_assert_eq(lunar_solar_parse("2024-02-29", &y, &m, &d), 0, "a leap day");
+    cr_assert_eq(lunar_solar_parse("2026-02-29", &y, &m, &d), -EINVAL, "not a leap year");
+    cr_assert_eq(lunar_solar_parse("2026-02-30", &y, &m, &d), -EINVAL);
+    cr_assert_eq(lunar_solar_parse("2026-13-01", &y, &m, &d), -EINVAL);
+    cr_assert_eq(lunar_solar_parse("1899-12-31", &y, &m, &d), -ERANGE);
+    cr_assert_eq(lunar_solar_parse("2200-01-01", &y, &m, &d), -ERANGE);
+    cr_assert_eq(lunar_solar_parse("2026-2-16", &y, &m, &d), -EINVAL, "two-digit month required");
+    cr_assert_eq(lunar_solar_parse("2026-02-16 ", &y, &m, &d), -EINVAL, "nothing after the date");
+    cr_assert_eq(lunar_solar_parse("2026/02/16", &y, &m, &d), -EINVAL);
+    cr_assert_eq(lunar_solar_parse("2O26-02-16", &y, &m, &d), -EINVAL, "a letter O");
+    cr_assert_eq(lunar_solar_parse(NULL, &y, &m, &d), -EINVAL);
+    cr_assert(y == 2024 && m == 2 && d == 29, "a refused input leaves the outputs alone");
+}
+
+Test(lunar_text, lunar_parse_reads_leap_months)
+{
+    lunar_date_t ld;
+    cr_assert_eq(lunar_parse("2023-02L-15", &ld), 0);
+    cr_assert(ld.year == 2023 && ld.month == 2 && ld.day == 15 && ld.leap == 1);
+    cr_assert_eq(lunar_parse("2026-01-01", &ld), 0);
+    cr_assert(ld.year == 2026 && ld.month == 1 && ld.day == 1 && ld.leap == 0);
+    cr_assert_eq(lunar_parse("2023-02X-15", &ld), -EINVAL);
+    cr_assert_eq(lunar_parse("2023-02-L15", &ld), -EINVAL);
+    cr_assert_eq(lunar_parse("2023-2-15", &ld), -EINVAL);
+    cr_assert_eq(lunar_parse("", &ld), -EINVAL);
+    int y, m, d;
+    cr_assert_eq(lunar_parse("2023-02L-01", &ld), 0);
+    cr_assert_eq(lunar_to_solar(&ld, &y, &m, &d), 0);
+    cr_assert(y == 2023 && m == 3 && d == 22, "2023-02L-01 is 22 March 2023 (the CLI and API example)");
+}
