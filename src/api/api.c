@@ -100,6 +100,36 @@ void api_list_end(jw_t *w, const char *next_cursor)
     jw_obj_end(w);
 }
 
+void api_page_begin(api_page_t *pg, long long limit)
+{
+    memset(pg, 0, sizeof *pg);
+    buf_init(&pg->b, 0);
+    jw_init(&pg->w, &pg->b);
+    pg->limit = limit;
+    api_list_begin(&pg->w);
+}
+
+bool api_page_take(api_page_t *pg, const char *key)
+{
+    if (pg->n == pg->limit) {
+        pg->more = true;
+        return false;
+    }
+    str_copy(pg->cursor, sizeof pg->cursor, key);
+    pg->n++;
+    return true;
+}
+
+int api_page_reply(req_t *r, api_page_t *pg, int rc)
+{
+    if (rc < 0) {
+        buf_free(&pg->b);
+        return reply_errno(r, rc);
+    }
+    api_list_end(&pg->w, pg->more ? pg->cursor : NULL);
+    return api_reply_writer(r, 200, &pg->w, &pg->b);
+}
+
 int api_reply_writer(req_t *r, int status, jw_t *w, buf_t *b)
 {
     int rc = jw_finish(w);

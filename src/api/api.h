@@ -17,6 +17,21 @@ void api_etag(req_t *r, long long version);
 /* Start {"items":[ ... and finish ... ],"next_cursor":...} for lists. */
 void api_list_begin(jw_t *w);
 void api_list_end(jw_t *w, const char *next_cursor);
+/* One page of a list answer. The query fetches limit + 1 rows: the extra row is not written, it only says that
+ * there is more, and next_cursor is then the key of the last row written. */
+typedef struct api_page {
+    buf_t     b;
+    jw_t      w;
+    long long limit;
+    long long n;
+    bool      more;
+    char      cursor[AUTH_PATH_MAX];
+} api_page_t;
+void api_page_begin(api_page_t *pg, long long limit);        /* writes {"items":[ */
+/* Whether a fetched row belongs on the page (then write it into pg->w); false on the extra row. */
+bool api_page_take(api_page_t *pg, const char *key);
+/* Finish and reply 200, or reply the error when rc < 0. */
+int  api_page_reply(req_t *r, api_page_t *pg, int rc);
 /* Reply with the writer's buffer: 500 if the writer failed. */
 int api_reply_writer(req_t *r, int status, jw_t *w, buf_t *b);
 /* The path of the unit named by query parameter `under`, or the caller's first grant; checks the caller holds one

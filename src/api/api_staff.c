@@ -14,19 +14,14 @@
 
 struct list_ctx {
     account_query_t q;
-    jw_t           *w;
-    long long       n;
-    char            last[72];
-    bool            more;
+    api_page_t      pg;
 };
 
 static int list_cb(const account_t *a, void *arg)
 {
     struct list_ctx *c = arg;
-    if (c->n == c->q.limit - 1) { c->more = true; return -1; }
-    account_json(c->w, a);
-    str_copy(c->last, sizeof c->last, a->username);
-    c->n++;
+    if (!api_page_take(&c->pg, a->username)) return -1;
+    account_json(&c->pg.w, a);
     return 0;
 }
 
@@ -47,18 +42,13 @@ int api_staff_list(req_t *r)
         return reply_problem(r, 400, "invalid-parameter", MSG_ROLE_UNKNOWN, "role", role, NULL, NULL);
     char under[AUTH_PATH_MAX];
     if (api_scope_path(r, req_query(r, "under"), MANAGE_MASK, under, sizeof under) < 0) return 0;
-    buf_t b;
-    buf_init(&b, 0);
-    jw_t w;
-    jw_init(&w, &b);
-    struct list_ctx c = {.q = {.under_path = under, .q = p.q, .role = role, .after_username = p.cursor,
-                               .limit = p.limit + 1},
-                         .w = &w};
-    api_list_begin(&w);
-    int rc = store_read(r->app->store, list_fn, &c);
-    if (rc < 0) { buf_free(&b); return reply_errno(r, rc); }
-    api_list_end(&w, c.more ? c.last : NULL);
-    return api_reply_writer(r, 200, &w, &b);
+    struct list_ctx *c = xcalloc(1, sizeof *c);
+    c->q = (account_query_t){.under_path = under, .q = p.q, .role = role, .after_username = p.cursor,
+                             .limit = p.limit + 1};
+    api_page_begin(&c->pg, p.limit);
+    api_page_reply(r, &c->pg, store_read(r->app->store, list_fn, c));
+    free(c);
+    return 0;
 }
 
 struct get_ctx {

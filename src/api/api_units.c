@@ -12,19 +12,14 @@
 
 struct list_ctx {
     unit_query_t q;
-    jw_t        *w;
-    long long    n;
-    char         last_path[AUTH_PATH_MAX];
-    bool         more;
+    api_page_t   pg;
 };
 
 static int list_cb(const unit_t *u, void *arg)
 {
     struct list_ctx *c = arg;
-    if (c->n == c->q.limit - 1) { c->more = true; return -1; }   /* the extra row only says "there is more" */
-    unit_json(c->w, u);
-    str_copy(c->last_path, sizeof c->last_path, u->path);
-    c->n++;
+    if (!api_page_take(&c->pg, u->path)) return -1;
+    unit_json(&c->pg.w, u);
     return 0;
 }
 
@@ -45,18 +40,13 @@ int api_units_list(req_t *r)
     if (p.cursor && p.cursor[0] != '/') return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
     char under[AUTH_PATH_MAX];
     if (api_scope_path(r, req_query(r, "under"), 0, under, sizeof under) < 0) return 0;
-    buf_t b;
-    buf_init(&b, 0);
-    jw_t w;
-    jw_init(&w, &b);
-    struct list_ctx c = {.q = {.under_path = under, .kind = kind, .parent_id = parent, .q = p.q,
-                               .after_path = p.cursor, .limit = p.limit + 1},
-                         .w = &w};
-    api_list_begin(&w);
-    int rc = store_read(r->app->store, list_fn, &c);
-    if (rc < 0) { buf_free(&b); return reply_errno(r, rc); }
-    api_list_end(&w, c.more ? c.last_path : NULL);
-    return api_reply_writer(r, 200, &w, &b);
+    struct list_ctx *c = xcalloc(1, sizeof *c);
+    c->q = (unit_query_t){.under_path = under, .kind = kind, .parent_id = parent, .q = p.q,
+                          .after_path = p.cursor, .limit = p.limit + 1};
+    api_page_begin(&c->pg, p.limit);
+    api_page_reply(r, &c->pg, store_read(r->app->store, list_fn, c));
+    free(c);
+    return 0;
 }
 
 struct get_ctx {

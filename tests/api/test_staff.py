@@ -38,6 +38,39 @@ class StaffAdminTests(ApiTestCase):
         r = (client or self.admin).req("POST", "/api/v1/staff", json=body)
         return r, body
 
+    # ---- list ----
+
+    def test_list_pages_through_everyone_once(self):
+        """Staff pages of 3 chain by next_cursor to exactly the accounts of one big page, in username order."""
+        whole = self.admin.req("GET", "/api/v1/staff?limit=200")
+        self.assert_status(whole, 200)
+        self.assertIsNone(whole.body["next_cursor"])
+        expected = [a["username"] for a in whole.body["items"]]
+        self.assertGreaterEqual(len(expected), 25, "the demo has 25 staff accounts")
+        self.assertEqual(expected, sorted(expected))
+        seen, cursor, pages = [], None, 0
+        while True:
+            q = "/api/v1/staff?limit=3" + ("&cursor=" + cursor if cursor else "")
+            r = self.admin.req("GET", q)
+            self.assert_status(r, 200)
+            self.assertLessEqual(len(r.body["items"]), 3)
+            seen += [a["username"] for a in r.body["items"]]
+            pages += 1
+            cursor = r.body["next_cursor"]
+            if not cursor:
+                break
+            self.assertEqual(cursor, seen[-1], "the cursor is the last username of the page")
+            self.assertLess(pages, 100)
+        self.assertEqual(seen, expected)
+        only = self.admin.req("GET", "/api/v1/staff?role=leader&q=cujut&limit=200")
+        self.assert_status(only, 200)
+        names = [a["username"] for a in only.body["items"]]
+        self.assertIn("cujut.leader", names)
+        self.assertNotIn("cujut.desk", names, "the role filter keeps leaders only")
+        self.assertNotIn("locbinh.leader", names, "the search keeps Cư Jút only")
+        for a in only.body["items"]:
+            self.assertIn("leader", [g["role"] for g in a["roles"]])
+
     # ---- create ----
 
     def test_create_staff_with_roles(self):
