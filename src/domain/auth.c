@@ -337,14 +337,16 @@ static int session_fn(db_t *db, void *arg)
 static int touch_fn(db_t *db, void *arg)
 {
     const principal_t *who = arg;
-    long long n = db_run(db, "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1", "ti", who->session_hash,
-                         clock_now_ms());
+    long long n = who->via_token
+        ? db_run(db, "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1", "ti", who->token_id, clock_now_ms())
+        : db_run(db, "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1", "ti", who->session_hash,
+                 clock_now_ms());
     return n < 0 ? (int)n : 0;
 }
 
 int auth_session_touch(store_t *st, const principal_t *who)
 {
-    if (!who->session_hash[0]) return 0;
+    if (who->via_token ? !who->token_id[0] : !who->session_hash[0]) return 0;
     return store_write(st, touch_fn, (void *)who);
 }
 
@@ -375,22 +377,28 @@ static int token_fn(db_t *db, void *arg)
 {
     struct session_ctx *c = arg;
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT account_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1", "t",
-                      c->hash);
+    int rc = db_query(db, &s,
+                      "SELECT account_id, expires_at, revoked_at, id, COALESCE(last_used_at, 0) FROM api_tokens "
+                      "WHERE token_hash = $1",
+                      "t", c->hash);
     if (rc != DB_ROW) {
         if (s) db_reset(s);
         return rc < 0 ? rc : -ENOENT;
     }
-    char account[ID_LEN + 1];
+    char account[ID_LEN + 1], id[ID_LEN + 1];
     str_copy(account, sizeof account, db_col_text(s, 0));
     long long expires = db_col_int(s, 1);
     int revoked = !db_col_is_null(s, 2);
+    str_copy(id, sizeof id, db_col_text(s, 3));
+    long long last_used = db_col_int(s, 4);
     db_reset(s);
     if (revoked) return -ENOENT;
     if (c->now >= expires) return -ETIMEDOUT;
     rc = auth_load_principal(db, account, c->who);
     if (rc < 0) return rc;
     c->who->via_token = true;
+    memcpy(c->who->token_id, id, sizeof id);
+    c->who->touch_due = c->now - last_used > 60000;
     return 0;
 }
 

@@ -41,7 +41,8 @@ typedef struct principal {
     int     ngrants;
     grant_t grants[AUTH_MAX_GRANTS];
     bool    via_token;               /* API token: no CSRF needed */
-    bool    touch_due;               /* the session's last_seen is over a minute old: call auth_session_touch */
+    bool    touch_due;               /* last use recorded over a minute ago: call auth_session_touch */
+    char    token_id[ID_LEN + 1];    /* the API token used, when via_token */
     char    csrf[RAND_TOKEN_LEN + 1];
     char    session_hash[65];
 } principal_t;
@@ -79,7 +80,8 @@ int  auth_sign_in(store_t *st, const char *username, const char *password, signi
 /* Load the caller from a session cookie value: 0, -ENOENT (unknown), -ETIMEDOUT (expired). Read-only, so it
  * may run inside an open read snapshot; when who->touch_due, call auth_session_touch() afterwards, outside it. */
 int  auth_session_load(store_t *st, const char *token, principal_t *who);
-/* Record activity on the session (keeps the idle limit from expiring it). Best effort. */
+/* Record activity: the session's last_seen (keeps the idle limit from expiring it) or the API token's
+ * last_used_at. Best effort. */
 int  auth_session_touch(store_t *st, const principal_t *who);
 int  auth_sign_out(store_t *st, const principal_t *who);
 /* Load the caller from an API token: 0, -ENOENT (unknown/revoked/disabled), -ETIMEDOUT (expired). */

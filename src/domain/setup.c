@@ -258,10 +258,23 @@ static int demo_fn(db_t *db, void *arg)
     return rc;
 }
 
+static int demo_loaded_fn(db_t *db, void *arg)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT value FROM meta WHERE key = 'demo_loaded'", "");
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    *(int *)arg = rc == DB_ROW;
+    return 0;
+}
+
 int setup_demo(store_t *st, setup_result_t *res, derr_t *err)
 {
     int rc = setup_init(st, "demo", NULL, NULL, res, err);
     if (rc < 0) return rc;
+    int loaded = 0;
+    if ((rc = store_read(st, demo_loaded_fn, &loaded)) < 0) return rc;
+    if (loaded) return 0;              /* nothing to do: skip the password hashing too */
     struct demo_ctx *c = xcalloc(1, sizeof *c);
     c->res = res;
     c->err = err;

@@ -58,6 +58,18 @@ class TokenTests(ApiTestCase):
         r = Client(self.server).req("GET", "/api/v1/me", headers={"Authorization": "bearer " + bot.bearer})
         self.assert_status(r, 200)
 
+    def test_use_is_recorded(self):
+        """last_used_at is null until the token is used, then the time of (about) its first use."""
+        admin = self.client("admin")
+        r = self.new_token(admin, "last used")
+        self.assertIsNone(r.body["info"]["last_used_at"])
+        me = self.bearer(r.body["token"]).req("GET", "/api/v1/me")
+        self.assert_status(me, 200)
+        lst = admin.req("GET", "/api/v1/tokens")
+        t = next(t for t in lst.body["items"] if t["id"] == r.body["info"]["id"])
+        self.assertIsNotNone(t["last_used_at"], "the use was recorded")
+        self.assertGreaterEqual(t["last_used_at"], r.body["info"]["created_at"])
+
     def test_revoke(self):
         admin = self.client("admin")
         r = self.new_token(admin, "to-revoke")
