@@ -124,6 +124,7 @@ static const char serve_help[] =
     "  --web DIR              static files of the web UI (default ./web when present)\n"
     "  --body-max BYTES       request body limit (default 1048576)\n"
     "  --secure-cookies       mark the session cookie Secure (behind a TLS proxy)\n"
+    "  --trust-proxy          behind haproxy/nginx: log the client from X-Forwarded-For; per-IP limits are the proxy's\n"
     "  --session-ttl SECONDS  session lifetime (default 28800)\n"
     "  --session-idle SECONDS inactivity limit of a session (default 7200)\n"
     "  --login-slow-after N   failed sign-ins before attempts are spaced out (default 3)\n"
@@ -137,13 +138,14 @@ static int cmd_serve(int argc, char **argv)
         {"db", required_argument, 0, 'd'},          {"listen", required_argument, 0, 'l'},
         {"threads", required_argument, 0, 't'},     {"web", required_argument, 0, 'w'},
         {"body-max", required_argument, 0, 'b'},    {"secure-cookies", no_argument, 0, 's'},
+        {"trust-proxy", no_argument, 0, 'P'},
         {"session-ttl", required_argument, 0, 'T'}, {"session-idle", required_argument, 0, 'I'},
         {"login-slow-after", required_argument, 0, 'A'}, {"login-slow-ms", required_argument, 0, 'M'},
         {"login-lock-after", required_argument, 0, 'L'}, {"login-lock-seconds", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
     long threads = 0, body_max = 1 << 20, v;
-    bool secure = false;
+    bool secure = false, trust_proxy = false;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -151,6 +153,7 @@ static int cmd_serve(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 'w': web = optarg; break;
         case 's': secure = true; break;
+        case 'P': trust_proxy = true; break;
         case 't': if (parse_long(optarg, 1, 256, &threads) < 0) return usage_error("--threads must be 1..256, not '%s'", optarg); break;
         case 'b': if (parse_long(optarg, 1024, 64L << 20, &body_max) < 0) return usage_error("--body-max must be 1024..67108864, not '%s'", optarg); break;
         case 'T': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error("--session-ttl must be 1..2592000 seconds, not '%s'", optarg); auth_policy.session_ttl_ms = v * 1000; break;
@@ -189,7 +192,7 @@ static int cmd_serve(int argc, char **argv)
     }
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     app_t app = {.store = st, .web_dir = web ? webreal : NULL, .body_max = (size_t)body_max,
-                 .secure_cookies = secure, .threads = (int)threads};
+                 .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads};
     rc = http_serve(&app, listen);
     store_close(st);
     return rc < 0 ? 1 : 0;

@@ -24,6 +24,7 @@ typedef struct app {
     const char *web_dir;          /* static files root (realpath), or NULL */
     size_t      body_max;         /* request body cap in bytes */
     bool        secure_cookies;   /* add Secure to the session cookie (behind TLS) */
+    bool        trust_proxy;      /* behind a proxy: log the client from X-Forwarded-For, no per-IP cap here */
     int         threads;
 } app_t;
 

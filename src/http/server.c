@@ -283,6 +283,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip, sizeof ip);
     }
+    /* Behind a trusted proxy the peer is the proxy: the client is the last address it appended to
+     * X-Forwarded-For. Only an address's characters are accepted, so the header cannot forge log lines. */
+    const char *xff = r->app->trust_proxy ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
+    if (xff) {
+        const char *last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        while (*last == ' ') last++;
+        size_t n = strspn(last, "0123456789abcdefABCDEF.:");
+        if (n > 0 && n < sizeof ip && last[n] == '\0') {
+            memcpy(ip, last, n);
+            ip[n] = '\0';
+        }
+    }
     /* Path only (never the query string, which could carry a secret); user name, never a token. */
     log_info("access %s \"%s %.200s\" %d %zu %lldus user=%s%s", ip, r->method, r->path, r->status, r->bytes_out,
              clock_mono_us() - r->t0_us, r->authed ? r->who.username : "-",
@@ -385,7 +398,7 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(app->trust_proxy ? 0 : 256),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
