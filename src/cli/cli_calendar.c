@@ -2,12 +2,17 @@
  *
  * Every argument is parsed strictly (whole string, bounded length, range-checked); anything else ends with
  * exit status 2 and a bilingual message on stderr. Results go to stdout, one per line. The holiday set and the
- * calendar are built per invocation from the statutory rules and the shipped decisions. */
+ * calendar are built per invocation from the statutory rules and the shipped decisions, or, with --db, from what
+ * the store holds (stored national decisions, and with --province that province's own days off). */
 #include "cli/cli_calendar.h"
 
+#include "core/rand.h"
+#include "db/db.h"
 #include "domain/calendar.h"
 #include "domain/holiday.h"
+#include "domain/holiday_store.h"
 #include "domain/lunar.h"
+#include "domain/unit.h"
 
 #include <errno.h>
 #include <math.h>
@@ -61,9 +66,52 @@ static int cli_parse_positive(const char *s, double *out)
     return 0;
 }
 
+/* --db and --province, taken out of the arguments before a subcommand parses them. */
+static const char *opt_db;
+static const char *opt_province;
+
+struct load_ctx {
+    const char     *province;       /* slug or id, or NULL */
+    holiday_set_t **set;
+    int             unknown;        /* the province does not exist */
+};
+
+static int load_fn(db_t *db, void *arg)
+{
+    struct load_ctx *c = arg;
+    char prov[ID_LEN + 1] = "";
+    if (c->province) {
+        unit_t *u = malloc(sizeof *u);
+        if (!u) abort();
+        int rc = id_valid(c->province) ? unit_get(db, c->province, u) : unit_get_by_slug(db, c->province, u);
+        if (rc == 0 && u->province_id[0]) memcpy(prov, u->province_id, sizeof prov);
+        free(u);
+        if (rc == -ENOENT || (rc == 0 && !prov[0])) { c->unknown = 1; return -ENOENT; }
+        if (rc < 0) return rc;
+    }
+    return holiday_store_load(db, prov[0] ? prov : NULL, c->set);
+}
+
 static int cli_default_calendar(holiday_set_t **set, calendar_t **cal)
 {
-    int rc = holiday_set_new(set, HOLIDAY_DEFAULT);
+    int rc;
+    if (opt_db) {
+        store_t *st;
+        store_opts_t o = {.url = opt_db, .readonly = 1};
+        if (store_open(&st, &o) < 0) {
+            cli_fail("cannot open the database", "không mở được cơ sở dữ liệu", opt_db);
+            return -EIO;
+        }
+        struct load_ctx c = {opt_province, set, 0};
+        rc = store_read(st, load_fn, &c);
+        store_close(st);
+        if (c.unknown) {
+            cli_fail("no such province (or unit) in the database", "không có tỉnh (đơn vị) này", opt_province);
+            return -ENOENT;
+        }
+    } else {
+        rc = holiday_set_new(set, HOLIDAY_DEFAULT);
+    }
     if (rc < 0)
         return rc;
     rc = calendar_open(cal, *set, NULL);
@@ -306,12 +354,35 @@ static void cli_usage(FILE *to)
           "  due --from YYYY-MM-DDTHH:MM (--days N | --hours N | --same-day)\n"
           "                                        due instant of a dossier\n"
           "  workdays FROM TO                      working days in a closed date range\n"
+          "Options for holidays, due and workdays: --db PATH|URL uses the decisions stored in a motcua database\n"
+          "(as edited by administrators); --province SLUG|ID adds that province's own days off (needs --db).\n"
           "Each command takes --help.\n",
           to);
 }
 
 int cli_calendar(int argc, char **argv)
 {
+    /* Take the store options out wherever they stand; the subcommands see the rest unchanged. */
+    char *rest[64];
+    int n = 0;
+    opt_db = opt_province = NULL;
+    for (int i = 0; i < argc; i++) {
+        if ((strcmp(argv[i], "--db") == 0 || strcmp(argv[i], "--province") == 0)) {
+            if (i + 1 >= argc || strnlen(argv[i + 1], 512) >= 512)
+                return cli_fail("option needs a value", "tuỳ chọn cần giá trị", argv[i]);
+            if (argv[i][2] == 'd') opt_db = argv[++i];
+            else opt_province = argv[++i];
+            continue;
+        }
+        if (n == 63)
+            return cli_fail("too many arguments", "quá nhiều tham số", NULL);
+        rest[n++] = argv[i];
+    }
+    rest[n] = NULL;
+    if (opt_province && !opt_db)
+        return cli_fail("--province needs --db", "--province cần --db", opt_province);
+    argc = n;
+    argv = rest;
     if (argc < 2) {
         cli_usage(stderr);
         return cli_fail("missing command", "thiếu lệnh", NULL);

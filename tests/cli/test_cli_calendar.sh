@@ -167,6 +167,27 @@ bad workdays 2026-01-01 2026-02-30
 bad workdays 1899-12-31 2026-01-01
 bad workdays 2026-01-01 2026-01-31 2026-02-01
 
+# ---- --db and --province: the decisions stored in a motcua database ----
+DBDIR=$(mktemp -d /tmp/motcua-clidb.XXXXXX)
+"$BIN" demo --db "$DBDIR/c.db" >/dev/null 2>&1
+LAMDONG=$(sqlite3 "$DBDIR/c.db" "SELECT id FROM units WHERE slug = 'lamdong'")
+# A province's own day off (the API and the web UI write these; a direct insert is enough to test reading).
+sqlite3 "$DBDIR/c.db" "INSERT INTO holiday_entries (id, scope_unit_id, date, kind, name_vi, name_en, source,
+  created_at, updated_at, version) VALUES ('01TESTENTRY000000000000000', '$LAMDONG', '2026-03-24', 'extra_day_off',
+  'Ngày giải phóng tỉnh', 'Province liberation day', 'test', 0, 0, 1)"
+ok 5 workdays 2026-03-23 2026-03-27 --db "$DBDIR/c.db"
+ok 4 workdays 2026-03-23 2026-03-27 --db "$DBDIR/c.db" --province lamdong
+ok 4 workdays --province "$LAMDONG" --db "$DBDIR/c.db" 2026-03-23 2026-03-27
+ok 5 workdays 2026-03-23 2026-03-27 --db "$DBDIR/c.db" --province langson       # another province
+ok 4 workdays 2026-03-23 2026-03-27 --db "$DBDIR/c.db" --province cujut         # a commune of Lâm Đồng
+ok 2026-03-25T17:30 due --from 2026-03-23T17:00 --days 1 --db "$DBDIR/c.db" --province lamdong   # 24/3 off there
+ok 2026-03-24T17:30 due --from 2026-03-23T17:00 --days 1 --db "$DBDIR/c.db"   # after hours: 24/3 07:30 + 8 h
+bad workdays 2026-03-23 2026-03-27 --province lamdong                           # --province needs --db
+bad workdays 2026-03-23 2026-03-27 --db "$DBDIR/c.db" --province nowhere
+bad workdays 2026-03-23 2026-03-27 --db "$DBDIR/missing.db"
+bad workdays 2026-03-23 2026-03-27 --db
+rm -rf "$DBDIR"
+
 # ---- the command itself ----
 bad
 bad lunation 2026-01-01
