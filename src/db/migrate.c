@@ -88,6 +88,14 @@ static const struct migration migrations[] = {
       * its LIKE is case-insensitive and would need a NOCASE index, which slows the unfiltered listing down, and a
       * commune node holds only a few hundred units. */
      "CREATE INDEX units_path_prefix ON units (path text_pattern_ops);\n"},
+    {4, "events-province",
+     /* The province of each event, the key a hub serving several provinces partitions the growing tables by
+      * (docs/deploy.md). Filled at append time from the event's unit; NULL for national and account-level events.
+      * Existing events get it from their unit. Not part of the hashed canonical form: it is derived. */
+     "ALTER TABLE events ADD COLUMN province_id TEXT;\n"
+     "UPDATE events SET province_id = (SELECT u.province_id FROM units u WHERE u.id = events.unit_id);\n"
+     "CREATE INDEX events_province ON events(province_id, at);\n",
+     NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

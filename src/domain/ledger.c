@@ -93,8 +93,9 @@ int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out)
 
     char *payload = xstrndup(ev->payload, plen);
     long long n = db_run(db,
-                         "INSERT INTO events (node, seq, at, unit_id, actor, type, entity, payload, prev_hash, hash) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                         "INSERT INTO events (node, seq, at, unit_id, actor, type, entity, payload, prev_hash, hash, "
+                         "province_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                         "(SELECT u.province_id FROM units u WHERE u.id = $4))",
                          "tiittttttt", node, seq, at, ev->unit_id, ev->actor, ev->type, ev->entity, payload, prev,
                          hash);
     free(payload);

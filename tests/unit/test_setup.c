@@ -255,3 +255,24 @@ Test(setup, demo_usernames_are_unique_and_valid)
     }
     cr_assert_str_eq(setup_demo_usernames[0], "admin");
 }
+
+/* Every event carries the province of its unit (the partition key of a hub, migration 4); national events none. */
+Test(setup, events_carry_the_province_of_their_unit, .timeout = 120)
+{
+    setup_result_t r;
+    derr_t e;
+    cr_assert_eq(setup_demo(tu_env.st, &r, &e), 0);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events e JOIN units u ON u.id = e.unit_id "
+                        "WHERE u.province_id IS NOT NULL AND (e.province_id IS NULL OR e.province_id <> u.province_id)",
+                        NULL),
+                 0, "an event of a unit inside a province lacks that province");
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events e JOIN units u ON u.id = e.unit_id "
+                        "WHERE u.slug = 'cujut' AND e.province_id = (SELECT id FROM units WHERE slug = 'lamdong')",
+                        NULL),
+                 1, "Cư Jút's creation is filed under Lâm Đồng");
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events WHERE province_id IS NULL AND unit_id IN "
+                        "(SELECT id FROM units WHERE kind = 'national')",
+                        NULL),
+                 tu_int("SELECT COUNT(*) FROM events WHERE province_id IS NULL", NULL),
+                 "only national events have no province");
+}
