@@ -28,11 +28,19 @@
 
 static const char *prog_cmd = "motcua";
 
-static int usage_error(const char *fmt, const char *arg)
+/* A usage error in both languages, from the catalog, then a pointer to --help; exit status 2. */
+static int usage_error(msg_id_t id, const char *a0, const char *a1, const char *a2)
 {
-    fprintf(stderr, "%s: ", prog_cmd);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see '%s --help')\n", prog_cmd);
+    const char *args[3] = {a0, a1, a2};
+    buf_t en, vi;
+    buf_init(&en, 4096);
+    buf_init(&vi, 4096);
+    msg_format(&en, id, LANG_EN, args, 3);
+    msg_format(&vi, id, LANG_VI, args, 3);
+    fprintf(stderr, "%s: error: %s (see '%s --help')\n%s: lỗi: %s (xem '%s --help')\n", prog_cmd, en.data, prog_cmd,
+            prog_cmd, vi.data, prog_cmd);
+    buf_free(&en);
+    buf_free(&vi);
     return 2;
 }
 
@@ -154,19 +162,19 @@ static int cmd_serve(int argc, char **argv)
         case 'w': web = optarg; break;
         case 's': secure = true; break;
         case 'P': trust_proxy = true; break;
-        case 't': if (parse_long(optarg, 1, 256, &threads) < 0) return usage_error("--threads must be 1..256, not '%s'", optarg); break;
-        case 'b': if (parse_long(optarg, 1024, 64L << 20, &body_max) < 0) return usage_error("--body-max must be 1024..67108864, not '%s'", optarg); break;
-        case 'T': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error("--session-ttl must be 1..2592000 seconds, not '%s'", optarg); auth_policy.session_ttl_ms = v * 1000; break;
-        case 'I': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error("--session-idle must be 1..2592000 seconds, not '%s'", optarg); auth_policy.session_idle_ms = v * 1000; break;
-        case 'A': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error("--login-slow-after must be 1..1000, not '%s'", optarg); auth_policy.slow_after = (int)v; break;
-        case 'M': if (parse_long(optarg, 1, 60000, &v) < 0) return usage_error("--login-slow-ms must be 1..60000, not '%s'", optarg); auth_policy.slow_base_ms = v; break;
-        case 'L': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error("--login-lock-after must be 1..1000, not '%s'", optarg); auth_policy.lock_after = (int)v; break;
-        case 'S': if (parse_long(optarg, 1, 86400, &v) < 0) return usage_error("--login-lock-seconds must be 1..86400, not '%s'", optarg); auth_policy.lock_ms = v * 1000; break;
+        case 't': if (parse_long(optarg, 1, 256, &threads) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--threads", optarg, "1..256"); break;
+        case 'b': if (parse_long(optarg, 1024, 64L << 20, &body_max) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--body-max", optarg, "1024..67108864"); break;
+        case 'T': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--session-ttl", optarg, "1..2592000 seconds"); auth_policy.session_ttl_ms = v * 1000; break;
+        case 'I': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--session-idle", optarg, "1..2592000 seconds"); auth_policy.session_idle_ms = v * 1000; break;
+        case 'A': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-slow-after", optarg, "1..1000"); auth_policy.slow_after = (int)v; break;
+        case 'M': if (parse_long(optarg, 1, 60000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-slow-ms", optarg, "1..60000"); auth_policy.slow_base_ms = v; break;
+        case 'L': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-lock-after", optarg, "1..1000"); auth_policy.lock_after = (int)v; break;
+        case 'S': if (parse_long(optarg, 1, 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-lock-seconds", optarg, "1..86400"); auth_policy.lock_ms = v * 1000; break;
         case 'h': fputs(serve_help, stdout); return 0;
-        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
         }
     }
-    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
     if (threads == 0) {
         /* SQLite work is CPU-bound: one worker per core. PostgreSQL requests mostly wait on round trips to the
          * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */
@@ -222,11 +230,11 @@ static int cmd_init(int argc, char **argv)
         case 'P': from_stdin = 1; break;
         case 'n': node = optarg; break;
         case 'h': fputs(init_help, stdout); return 0;
-        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
         }
     }
-    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!account_username_valid(user)) return usage_error("invalid --admin-username '%s' (a-z 0-9 . _ -, 3-64)", user);
+    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
+    if (!account_username_valid(user)) return usage_error(MSG_CLI_BAD_VALUE, "--admin-username", user, "a-z 0-9 . _ -, 3-64");
     store_t *st;
     if (open_store(&st, db, 1, 0)) return 1;
     setup_result_t res;
@@ -268,10 +276,10 @@ static int cmd_demo(int argc, char **argv)
         switch (c) {
         case 'd': db = optarg; break;
         case 'h': fputs(demo_help, stdout); return 0;
-        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
         }
     }
-    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
     store_t *st;
     if (open_store(&st, db, 1, 0)) return 1;
     setup_result_t res;
@@ -360,7 +368,7 @@ static int cmd_user(int argc, char **argv)
     c->action = argv[1];
     if (strcmp(c->action, "add") && strcmp(c->action, "passwd") && strcmp(c->action, "disable")) {
         free(c);
-        return usage_error("unknown user action '%s' (add, passwd, disable)", argv[1]);
+        return usage_error(MSG_CLI_BAD_VALUE, "action", argv[1], "add, passwd, disable");
     }
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},        {"username", required_argument, 0, 'u'},
@@ -382,7 +390,7 @@ static int cmd_user(int argc, char **argv)
         case 'f': c->in.full_name = optarg; break;
         case 'U': c->unit_ref = optarg; break;
         case 'r':
-            if (c->nroles >= AUTH_MAX_GRANTS) { ret = usage_error("too many --role options (at most %s)", "16"); goto out; }
+            if (c->nroles >= AUTH_MAX_GRANTS) { ret = usage_error(MSG_CLI_BAD_VALUE, "--role", optarg, "16 roles at most"); goto out; }
             c->role_refs[c->nroles++] = optarg;
             break;
         case 'k': c->in.kind = optarg; break;
@@ -391,23 +399,23 @@ static int cmd_user(int argc, char **argv)
         case 'w': pw = optarg; break;
         case 'W': from_stdin = 1; break;
         case 'h': fputs(user_help, stdout); goto out;
-        default: ret = usage_error("unknown or incomplete option '%s'", argv[optind - 1]); goto out;
+        default: ret = usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL); goto out;
         }
     }
-    if (optind < argc) { ret = usage_error("unexpected argument '%s'", argv[optind]); goto out; }
-    if (!c->username) { ret = usage_error("%s is required", "--username"); goto out; }
+    if (optind < argc) { ret = usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL); goto out; }
+    if (!c->username) { ret = usage_error(MSG_CLI_REQUIRED, "--username", NULL, NULL); goto out; }
     if (!strcmp(c->action, "add") && (!c->in.full_name || !c->unit_ref)) {
-        ret = usage_error("%s are required", "--full-name and --unit");
+        ret = usage_error(MSG_CLI_REQUIRED, "--full-name, --unit", NULL, NULL);
         goto out;
     }
     char pwbuf[AUTH_PASSWORD_MAX * 4 + 2], hash[160];
     bool need_pw = !strcmp(c->action, "passwd") || (!strcmp(c->action, "add") && strcmp(c->in.kind, "system"));
     if (need_pw) {
         if (!pw) {
-            if (read_password("Password: ", pwbuf, sizeof pwbuf, from_stdin) < 0) { ret = usage_error("%s", "no password given"); goto out; }
+            if (read_password("Password: ", pwbuf, sizeof pwbuf, from_stdin) < 0) { ret = usage_error(MSG_CLI_REQUIRED, "password", NULL, NULL); goto out; }
             pw = pwbuf;
         }
-        if (auth_password_check(pw) < 0) { ret = usage_error("the password must be 4 to 128 characters%s", ""); goto out; }
+        if (auth_password_check(pw) < 0) { ret = usage_error(MSG_WEAK_PASSWORD, "4", "128", NULL); goto out; }
         if (auth_password_hash(pw, hash, sizeof hash) < 0) { ret = 1; goto out; }
         c->hash = c->in.password_hash = hash;
     }
@@ -441,10 +449,10 @@ static int cmd_verify(int argc, char **argv)
             puts("usage: motcua verify [--db PATH|URL]\n"
                  "Recompute every event hash chain. Prints the count; exit 1 naming the first broken event.");
             return 0;
-        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
         }
     }
-    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
     store_t *st;
     if (open_store(&st, db, 0, 1)) return 1;
     ledger_report_t rep;
@@ -479,11 +487,11 @@ static int cmd_backup(int argc, char **argv)
                  "database file), PostgreSQL through pg_dump in custom format (restore with pg_restore).\n"
                  "The server may keep running. FILE must not exist.");
             return 0;
-        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
         }
     }
-    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!to || !*to) return usage_error("%s is required", "--to FILE");
+    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
+    if (!to || !*to) return usage_error(MSG_CLI_REQUIRED, "--to FILE", NULL, NULL);
     if (access(to, F_OK) == 0) {
         fprintf(stderr, "%s: %s already exists; choose a new file\n", prog_cmd, to);
         return 1;

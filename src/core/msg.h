@@ -79,7 +79,12 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
       "A calendar scope must be national or a province, not a unit of kind \"{0}\".")                           \
     X(MSG_CAL_KIND_SCOPE, "Loại ngày \"{0}\" chỉ dùng cho lịch quốc gia; lịch tỉnh dùng extra_day_off hoặc working_day.", \
       "Kind \"{0}\" is for the national calendar only; a province uses extra_day_off or working_day.")         \
-    X(MSG_CAL_WORKING_TIME, "Giờ làm việc không hợp lệ: cần {0}.", "Invalid working time: {0} is required.")
+    X(MSG_CAL_WORKING_TIME, "Giờ làm việc không hợp lệ: cần {0}.", "Invalid working time: {0} is required.") \
+    X(MSG_CLI_UNKNOWN_OPTION, "Tuỳ chọn không hợp lệ hoặc thiếu giá trị: {0}", "Unknown option or missing value: {0}") \
+    X(MSG_CLI_UNEXPECTED, "Tham số thừa: {0}", "Unexpected argument: {0}")                                       \
+    X(MSG_CLI_BAD_VALUE, "Giá trị không hợp lệ cho {0}: \"{1}\" (cho phép: {2})",                               \
+      "Invalid value for {0}: \"{1}\" (allowed: {2})")                                                         \
+    X(MSG_CLI_REQUIRED, "Thiếu {0}", "{0} is required")
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;
