@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "db/db.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -52,21 +53,6 @@ typedef struct env {
 } env_t;
 
 static env_t E;
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 /* Run argv (no shell) and capture up to cap-1 bytes of its stdout, trailing newline removed. Exit status or -1. */
 static int run_capture(char *const argv[], char *out, size_t cap)
@@ -119,7 +105,7 @@ static void env_fini(void)
 {
     if (E.st) store_close(E.st);
     E.st = NULL;
-    if (E.dir[0]) remove_tree(E.dir);
+    if (E.dir[0]) tu_remove_dir(E.dir);
     if (E.cluster[0]) cluster_cmd("stop", E.cluster, NULL, NULL, 0);
 }
 
