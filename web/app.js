@@ -99,6 +99,8 @@
     }
     $("cal-admin").hidden = !isAdmin();
     if (isAdmin()) await loadEntries();
+    /* Both lists are drawn: count it, so that a test (or an assistive tool) can tell when a reload is complete. */
+    document.body.dataset.calendarLoads = String((Number(document.body.dataset.calendarLoads) || 0) + 1);
   }
 
   async function loadEntries() {

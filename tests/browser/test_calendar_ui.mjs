@@ -9,15 +9,12 @@ import { counter, startServer, stopServer, launch, newPage, signIn, screenshotPa
 
 const c = counter();
 
-// Do something that reloads the calendar and wait until both lists have been fetched again and drawn.
+// Do something that reloads the calendar and wait until the page says both lists are drawn again (it counts its
+// completed calendar loads in body[data-calendar-loads]).
 async function reloaded(page, action) {
-  const lists = Promise.all([
-    page.waitForResponse((r) => r.url().includes("/api/v1/calendar/holidays")),
-    page.waitForResponse((r) => r.url().includes("/api/v1/calendar/entries")),
-  ]);
+  const before = Number(await page.evaluate(() => document.body.dataset.calendarLoads || "0"));
   await action();
-  await lists;
-  await page.waitForTimeout(50);   // the lists are drawn right after their answers arrive
+  await page.waitForFunction((n) => Number(document.body.dataset.calendarLoads || "0") > n, before);
 }
 const server = await startServer();
 const browser = await launch();
@@ -44,10 +41,10 @@ try {
   await page.selectOption("#cal-f-kind", "extra_day_off");
   await page.fill("#cal-f-name-vi", "Ngày giải phóng tỉnh");
   await page.fill("#cal-f-source", "Quyết định của UBND tỉnh");
-  await page.click("#cal-form button[type=submit]");
-  await page.waitForSelector("#cal-ok:not([hidden])");
-  await page.waitForFunction(() => document.querySelector("#cal-days tbody").textContent.includes("2026-03-24"));
+  await reloaded(page, () => page.click("#cal-form button[type=submit]"));   /* the save reloads both lists */
+  c.check("the save is confirmed", await page.isVisible("#cal-ok"));
   c.check("a province's own day off appears in its calendar",
+          (await page.textContent("#cal-days tbody")).includes("2026-03-24") &&
           (await page.textContent("#cal-entries tbody")).includes("Ngày giải phóng tỉnh"));
   await page.screenshot({ path: screenshotPath(server, "web-calendar.png"), fullPage: true });
 
