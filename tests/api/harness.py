@@ -539,6 +539,14 @@ class ApiTestCase(unittest.TestCase):
         self.assertEqual(after, want, "unexpected row count changes")
         return after
 
+    @classmethod
+    def sign_in_admin_with_units(cls, *slugs):
+        """Sign in as admin (cls.admin) and look up the demo units by slug (cls.<slug with . as _>)."""
+        cls.admin = Client(cls.server)
+        cls.admin.login("admin")
+        for slug in slugs:
+            setattr(cls, slug.replace(".", "_"), unit_by_slug(cls.admin, slug))
+
     def assert_security_headers(self, resp):
         csp = resp.headers.get("Content-Security-Policy") or ""
         self.assertIn("frame-ancestors 'none'", csp, "CSP missing on %r" % (resp,))
@@ -546,36 +554,27 @@ class ApiTestCase(unittest.TestCase):
 
 
 def find_unit(admin, q, name=None):
-    """The id of the unit found by ?q= whose name is `name` (or the only hit)."""
-    r = admin.req("GET", "/api/v1/units?" + urllib.parse.urlencode({"q": q, "limit": 200}))
+    """The unit found by ?q= whose name is `name` (or the only hit)."""
+    return find_one(admin, "units", q, lambda u: name is None or u["name"] == name, "unit %r (%r)" % (q, name))
+
+
+def find_one(admin, resource, q, match, what):
+    """The single item of GET /api/v1/<resource>?q=<q> for which match(item) holds (AssertionError otherwise)."""
+    r = admin.req("GET", "/api/v1/%s?" % resource + urllib.parse.urlencode({"q": q, "limit": 200}))
     if r.status != 200:
-        raise AssertionError("unit search %r: %r" % (q, r))
-    items = r.body["items"]
-    if name is not None:
-        items = [u for u in items if u["name"] == name]
-    if len(items) != 1:
-        raise AssertionError("unit search %r (%r) found %d units" % (q, name, len(items)))
-    return items[0]
+        raise AssertionError("%s search %r: %r" % (resource, q, r))
+    hits = [i for i in r.body["items"] if match(i)]
+    if len(hits) != 1:
+        raise AssertionError("no single %s (found %d)" % (what, len(hits)))
+    return hits[0]
 
 
 def unit_by_slug(admin, slug):
-    r = admin.req("GET", "/api/v1/units?" + urllib.parse.urlencode({"q": slug, "limit": 200}))
-    if r.status != 200:
-        raise AssertionError("unit search %r: %r" % (slug, r))
-    hits = [u for u in r.body["items"] if u["slug"] == slug]
-    if len(hits) != 1:
-        raise AssertionError("no single unit with slug %r" % slug)
-    return hits[0]
+    return find_one(admin, "units", slug, lambda u: u["slug"] == slug, "unit with slug %r" % slug)
 
 
 def staff_by_username(admin, username):
-    r = admin.req("GET", "/api/v1/staff?" + urllib.parse.urlencode({"q": username, "limit": 200}))
-    if r.status != 200:
-        raise AssertionError("staff search %r: %r" % (username, r))
-    hits = [a for a in r.body["items"] if a["username"] == username]
-    if len(hits) != 1:
-        raise AssertionError("no single account %r" % username)
-    return hits[0]
+    return find_one(admin, "staff", username, lambda a: a["username"] == username, "account %r" % username)
 
 
 _unique = itertools.count(1)

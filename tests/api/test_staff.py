@@ -4,7 +4,7 @@ validation, role placement, units outside the admin's scope, disabling an accoun
 working), the last national administrator, and password changes by an admin and by oneself."""
 import unittest
 
-from harness import ApiTestCase, Client, staff_by_username, unit_by_slug, unique
+from harness import ApiTestCase, Client, staff_by_username, unique
 
 SECRET_MARKERS = ("$argon2", "password_hash", "\"password\"")
 
@@ -14,14 +14,8 @@ class StaffAdminTests(ApiTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        admin = Client(cls.server)
-        admin.login("admin")
-        cls.admin = admin
-        cls.cujut = unit_by_slug(admin, "cujut")
-        cls.cujut_ttpvhcc = unit_by_slug(admin, "cujut.ttpvhcc")
-        cls.lamdong = unit_by_slug(admin, "lamdong")
-        cls.locbinh = unit_by_slug(admin, "locbinh")
-        cls.root = admin.req("GET", "/api/v1/units?kind=national").body["items"][0]
+        cls.sign_in_admin_with_units("cujut", "cujut.ttpvhcc", "lamdong", "locbinh")
+        cls.root = cls.admin.req("GET", "/api/v1/units?kind=national").body["items"][0]
 
     def assert_no_secret(self, resp):
         text = resp.raw.decode("utf-8", "replace") + str(resp.headers)

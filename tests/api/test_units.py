@@ -4,7 +4,7 @@ validation naming the field, optimistic concurrency with If-Match (428 / 412 / 2
 write, and `motcua verify` agreeing with the events table afterwards."""
 import unittest
 
-from harness import ApiTestCase, Client, unit_by_slug, unique
+from harness import ApiTestCase, unit_by_slug, unique
 
 
 class UnitAdminTests(ApiTestCase):
@@ -12,13 +12,8 @@ class UnitAdminTests(ApiTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        admin = Client(cls.server)
-        admin.login("admin")
-        cls.admin = admin
-        cls.cujut = unit_by_slug(admin, "cujut")
-        cls.locbinh = unit_by_slug(admin, "locbinh")
-        cls.lamdong = unit_by_slug(admin, "lamdong")
-        cls.pkt = unit_by_slug(admin, "cujut.pkt")
+        cls.sign_in_admin_with_units("cujut", "locbinh", "lamdong", "cujut.pkt")
+        cls.pkt = cls.cujut_pkt
 
     def new_dept(self, parent=None, **extra):
         body = {"parent_id": (parent or self.cujut)["id"], "kind": "department", "name": "Phòng Tư pháp",
