@@ -48,7 +48,7 @@ FUZZ_BIN    := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 .SECONDARY:
 OBJ_FUZZ    := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
 
-.PHONY: all run check bench deps clean san unit fuzz fuzz-build
+.PHONY: all run check bench deps clean san unit fuzz fuzz-build coverage
 all: build/motcua
 
 deps:
@@ -96,6 +96,35 @@ build/bench/%: bench/%.c $(LIB_REL)
 	@$(CC) $(CFLAGS_REL) $(LDFLAGS_REL) -o $@ $< $(LIB_REL) $(PKG_LIBS) -lpthread -lm
 
 san: build/san/motcua build/san/test_unit
+
+# Coverage: a gcov build (-O0 --coverage, no sanitizer) run through every suite of `make check`, then one line for
+# lines and one for branches of src/ (gcovr). The .gcda counters are reset before each run.
+CFLAGS_COV := -std=c11 -O0 -g --coverage $(WARN) $(DEFS) $(INC) -fPIE $(PKG_CFLAGS)
+OBJ_COV  := $(patsubst %.c,build/cov/%.o,$(SRC))
+LIB_COV  := $(patsubst %.c,build/cov/%.o,$(LIB_SRC))
+TOBJ_COV := $(patsubst %.c,build/cov/%.o,$(TEST_SRC))
+
+build/cov/motcua: $(OBJ_COV)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_COV) -pie -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+build/cov/test_unit: $(LIB_COV) $(TOBJ_COV)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_COV) -pie -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm
+
+build/cov/tests/%.o: tests/%.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC cov  $<"
+	@$(CC) $(CFLAGS_COV) $(TEST_CFLAGS) -Itests/unit -c -o $@ $<
+
+build/cov/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC cov  $<"
+	@$(CC) $(CFLAGS_COV) -c -o $@ $<
+
+coverage: deps
+	@$(MAKE) --no-print-directory -j2 build/motcua build/cov/motcua build/cov/test_unit
+	@scripts/coverage
 
 run: deps build/motcua
 	@scripts/run
