@@ -113,8 +113,12 @@ int  reply_status(req_t *r, int status);                      /* empty body */
 /* RFC 9457 problem+json with the message in both languages; args fill {0} {1} {2}; field may be NULL. */
 int  reply_problem(req_t *r, int status, const char *slug, msg_id_t msg, const char *field, const char *a0,
                    const char *a1, const char *a2);
-/* Map a negative errno from domain/db code to a problem: -ENOENT 404, -EEXIST 409, -ESTALE 412, -EIO 503, ... */
+/* Map a negative errno from domain/db code to a problem: -ENOENT 404, -EACCES/-EPERM 403, -EEXIST 409, -ESTALE 412,
+ * -EAGAIN (busy) / -EROFS (read-only standby) / -EIO 503 with Retry-After, anything else 500. The only mapping. */
 int  reply_errno(req_t *r, int err);
+/* Forget everything a handler has replied so far (status, body, headers, file): for a store driver that re-runs a
+ * handler (e.g. after a reconnect), so the second run does not add its headers to the first run's. */
+void reply_reset(req_t *r);
 
 /* ---- static files ---- */
 int static_serve(req_t *r);                                   /* GET/HEAD of anything outside /api */

@@ -296,9 +296,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             ip[n] = '\0';
         }
     }
-    /* Path only (never the query string, which could carry a secret); user name, never a token. */
-    log_info("access %s \"%s %.200s\" %d %zu %lldus user=%s%s", ip, r->method, r->path, r->status, r->bytes_out,
-             clock_mono_us() - r->t0_us, r->authed ? r->who.username : "-",
+    /* Path only (never the query string, which could carry a secret); user name, never a token. Every value the
+     * client chose is escaped (log_esc), so a decoded "%0A" or a quote cannot start or close a field or a line. */
+    char epath[LOG_ESC_CAP], emethod[64], eua[LOG_ESC_CAP], euser[LOG_ESC_CAP];
+    log_info("access %s \"%s %s\" %d %zu %lldus user=%s ua=\"%s\"%s", ip, log_esc(emethod, sizeof emethod, r->method),
+             log_esc(epath, sizeof epath, r->path), r->status, r->bytes_out, clock_mono_us() - r->t0_us,
+             log_esc(euser, sizeof euser, r->authed ? r->who.username : "-"),
+             log_esc(eua, sizeof eua, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent")),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     if (r->file_fd >= 0) close(r->file_fd);
     for (int i = 0; i < r->nheaders; i++) {
@@ -341,7 +345,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-    log_warn("mhd: %s", line);
+    char esc[LOG_ESC_CAP];
+    log_warn("mhd: %s", log_esc(esc, sizeof esc, line));      /* MHD quotes parts of the request */
 }
 
 /* "HOST:PORT" or "[V6]:PORT" into a socket address. */

@@ -1,7 +1,9 @@
 """HTTP basics: 404 and 405 (with Allow) as problems, security headers on every kind of response, /healthz and
 /readyz, the static web UI (text/html, no-cache, ETag and 304 revalidation, HEAD), path traversal attempts (always
 404, never a file's contents) and the language of problem details (Accept-Language)."""
+import re
 import socket
+import time
 import unittest
 
 from harness import WEB_DIR, REPO, ApiTestCase, Client
@@ -183,6 +185,42 @@ class HttpBasicsTests(ApiTestCase):
             with self.subTest(junk=junk):
                 raw_request(self.server.port, junk, timeout=3)
         self.assert_status(Client(self.server).req("GET", "/healthz"), 200)
+
+
+
+class LogForgeryTests(ApiTestCase):
+    """Issue 8 item 6: a request value cannot start a new log line or close a quoted field of the access line."""
+
+    LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d (debug|info|warn|error) ")
+
+    def wait_for_log(self, needle, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.server.stderr_text()
+            if needle in text:
+                return text
+            time.sleep(0.05)
+        self.fail("%r never reached the log:\n%s" % (needle, self.server.stderr_text()[-3000:]))
+
+    def test_decoded_newline_quote_and_controls_cannot_forge_a_line(self):
+        path = b"/api/v1/x%0A127.0.0.1%20-%20admin%20%22GET%20/forged%22%0D%1B%5C%7Fend"
+        ua = b"evil\x1b[31m\x7f \"quoted\" \\ \x01 /forged-ua"
+        resp = raw_request(self.server.port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nUser-Agent: " + ua +
+                           b"\r\nConnection: close\r\n\r\n")
+        self.assertRegex(resp.split(b"\r\n", 1)[0], rb"^HTTP/1\.[01] 404 ")
+        text = self.wait_for_log("forged-ua")
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            self.assertRegex(line, self.LINE, "a log line that does not start with a timestamp: %r" % line)
+        access = [ln for ln in text.splitlines() if "/forged" in ln]
+        self.assertEqual(len(access), 1, access)
+        line = access[0]
+        self.assertIn("/api/v1/x\\x0a127.0.0.1 - admin \\x22GET /forged\\x22\\x0d\\x1b\\x5c\\x7fend", line)
+        self.assertIn('ua="evil\\x1b[31m\\x7f \\x22quoted\\x22 \\x5c \\x01 /forged-ua"', line)
+        self.assertFalse(any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in line), repr(line))
+        # The quoted request field holds exactly two quotes: the value cannot close it early.
+        self.assertEqual(line.count('"'), 4, line)
 
 
 if __name__ == "__main__":
