@@ -26,6 +26,9 @@ typedef struct app {
     bool        secure_cookies;   /* add Secure to the session cookie (behind TLS) */
     bool        trust_proxy;      /* behind a proxy: log the client from X-Forwarded-For, no per-IP cap here */
     int         threads;
+    int         header_timeout_s; /* a request's headers must be complete this long after the connection opened or
+                                   * the previous answer was sent (0 = 10 s) */
+    int         body_timeout_s;   /* ... and its body this long after its headers (0 = 30 s) */
 } app_t;
 
 typedef struct req req_t;

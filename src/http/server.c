@@ -13,12 +13,14 @@
 #include <ctype.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define SESSION_COOKIE "motcua_session"
@@ -181,6 +183,83 @@ static void dispatch(req_t *r)
     reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
 }
 
+/* ---- request deadlines (slow clients) ----
+ *
+ * MHD's connection timeout only limits idleness: a client that sends one header byte every few seconds keeps its
+ * connection for ever, and a thousand of them hold every connection. So each connection carries a deadline: its
+ * request's headers must be complete header_timeout after the connection opened (or after the previous answer on
+ * a kept-alive connection), its body body_timeout after the headers. A watchdog thread shuts down (shutdown(2),
+ * never close: MHD still owns the descriptor) every connection past its deadline; MHD then sees the end of the
+ * stream and closes it as usual. A slot is linked when MHD reports the connection started and unlinked, under the
+ * same lock the watchdog holds, when MHD reports it closed, which MHD does before closing the descriptor. */
+
+struct conn_slot {
+    struct conn_slot *prev, *next;
+    int               fd;
+    atomic_llong      deadline_us;     /* 0 = none (a handler is running or the answer is being sent) */
+};
+
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_slot slots = {&slots, &slots, -1, 0};
+static long long header_timeout_us, body_timeout_us;
+static atomic_int watchdog_stop;
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_slot *s = xcalloc(1, sizeof *s);
+        s->fd = ci ? ci->connect_fd : -1;
+        atomic_store(&s->deadline_us, clock_mono_us() + header_timeout_us);
+        pthread_mutex_lock(&slots_lock);
+        s->next = slots.next;
+        s->prev = &slots;
+        slots.next->prev = s;
+        slots.next = s;
+        pthread_mutex_unlock(&slots_lock);
+        *socket_context = s;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        struct conn_slot *s = *socket_context;
+        pthread_mutex_lock(&slots_lock);
+        s->prev->next = s->next;
+        s->next->prev = s->prev;
+        pthread_mutex_unlock(&slots_lock);
+        free(s);
+        *socket_context = NULL;
+    }
+}
+
+/* Set the deadline of the connection a request arrived on (0 = none). */
+static void conn_deadline(struct MHD_Connection *conn, long long deadline_us)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && ci->socket_context) atomic_store(&((struct conn_slot *)ci->socket_context)->deadline_us, deadline_us);
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&watchdog_stop)) {
+        usleep(250 * 1000);
+        long long now = clock_mono_us();
+        int cut = 0;
+        pthread_mutex_lock(&slots_lock);
+        for (struct conn_slot *s = slots.next; s != &slots; s = s->next) {
+            long long d = atomic_load(&s->deadline_us);
+            if (d && now > d && s->fd >= 0) {
+                shutdown(s->fd, SHUT_RDWR);
+                atomic_store(&s->deadline_us, 0);
+                cut++;
+            }
+        }
+        pthread_mutex_unlock(&slots_lock);
+        if (cut) log_info("http: closed %d connection(s) whose request headers or body were not in on time", cut);
+    }
+    return NULL;
+}
+
 /* ---- MHD glue ---- */
 
 static enum MHD_Result send_reply(req_t *r)
@@ -236,6 +315,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r = req_new(conn, url, method);
         *con_cls = r;
         atomic_fetch_add(&in_flight, 1);
+        conn_deadline(conn, clock_mono_us() + body_timeout_us);          /* headers are in: now the body's */
         const char *cl = req_header(r, "Content-Length");
         if (cl) {
             char *end;
@@ -256,6 +336,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (r->replied) return MHD_YES;              /* 413 already queued */
+    conn_deadline(conn, 0);                      /* the request is in; the handler's time is not the client's */
     if (r->body_too_large) {
         char lim[24];
         snprintf(lim, sizeof lim, "%zu", r->app->body_max);
@@ -313,6 +394,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     buf_free(&r->out);
     free(r);
     *con_cls = NULL;
+    conn_deadline(conn, clock_mono_us() + header_timeout_us);          /* a kept-alive connection's next request */
     atomic_fetch_sub(&in_flight, 1);
 }
 
@@ -395,6 +477,15 @@ int http_serve(app_t *app, const char *listen)
     pthread_sigmask(SIG_BLOCK, &set, NULL);      /* inherited by MHD's threads: only sigwait below sees them */
     signal(SIGPIPE, SIG_IGN);
 
+    header_timeout_us = (app->header_timeout_s > 0 ? app->header_timeout_s : 10) * 1000000LL;
+    body_timeout_us = (app->body_timeout_s > 0 ? app->body_timeout_s : 30) * 1000000LL;
+    pthread_t wd;
+    atomic_store(&watchdog_stop, 0);
+    if (pthread_create(&wd, NULL, watchdog, NULL) != 0) {
+        log_error("cannot start the request-deadline watchdog");
+        return -EAGAIN;
+    }
+
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -408,10 +499,13 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
         MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s (address in use or not permitted)", listen);
+        atomic_store(&watchdog_stop, 1);
+        pthread_join(wd, NULL);
         return -EADDRINUSE;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -441,6 +535,8 @@ int http_serve(app_t *app, const char *listen)
     while (atomic_load(&in_flight) > 0 && clock_mono_us() < deadline) usleep(10 * 1000);
     if (atomic_load(&in_flight) > 0) log_warn("stopping with %d requests still in flight", atomic_load(&in_flight));
     MHD_stop_daemon(d);
+    atomic_store(&watchdog_stop, 1);
+    pthread_join(wd, NULL);
     log_info("stopped");
     return 0;
 }
