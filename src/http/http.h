@@ -18,6 +18,9 @@
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS 8
+/* After a refusal decided from the headers alone (404, 405, 401, 403, 413), at most this much of the body is read
+ * and discarded so the client reads the answer instead of a reset; past it the connection is closed. */
+#define HTTP_DRAIN_MAX ((size_t)8 << 20)
 
 typedef struct app {
     store_t    *store;
@@ -59,6 +62,9 @@ struct req {
     char        params[HTTP_MAX_PARAMS][128];
     principal_t who;              /* valid when authed */
     bool        authed;
+    const route_t *route;         /* the API route, found when the headers came in (NULL: static file or refused) */
+    bool        queued;           /* the answer is queued with MHD (nothing more to do) */
+    size_t      drained;          /* body bytes read and discarded after an early refusal */
     /* response */
     int         status;
     bool        replied;

@@ -127,7 +127,7 @@ static int route_fn(db_t *db, void *arg)
 {
     (void)db;
     struct route_run *x = arg;
-    if ((x->rt->flags & ROUTE_AUTH) && authenticate(x->r, x->rt->flags) < 0) return 0;
+    if ((x->rt->flags & ROUTE_AUTH) && !x->r->authed && authenticate(x->r, x->rt->flags) < 0) return 0;
     x->rt->fn(x->r);
     return 0;
 }
@@ -146,16 +146,15 @@ static void run_route(req_t *r, const route_t *rt)
     if (r->authed && r->who.touch_due) auth_session_touch(r->app->store, &r->who);   /* best effort */
 }
 
-static void dispatch(req_t *r)
+/* Route a request from its method and path alone: sets r->route and returns true, or returns false after replying
+ * 404 or 405 (with Allow). Static files (outside /api) are r->route NULL and true for GET/HEAD. */
+static bool route_request(req_t *r)
 {
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0) {
-        if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
-            static_serve(r);
-            return;
-        }
+        if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) return true;
         reply_header(r, "Allow", "GET, HEAD");
         reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
-        return;
+        return false;
     }
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     char allow[96] = "";
@@ -168,19 +167,53 @@ static void dispatch(req_t *r)
                 snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method);
             continue;
         }
-        run_route(r, rt);
-        if (!r->replied) {
-            log_error("http: handler for %s %s did not reply", r->method, rt->pattern);
-            reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
-        }
-        return;
+        r->route = rt;
+        return true;
     }
     if (allow[0]) {
         reply_header(r, "Allow", allow);
         reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
-        return;
+        return false;
     }
     reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    return false;
+}
+
+/* What can be decided when the headers are in, before a byte of the body is read: an unknown route (404), a wrong
+ * method (405), a write without valid credentials or CSRF token (401/403; a state-changing route authenticates
+ * here, once) and a declared body over the cap (413). Returns true when r now holds the refusal. */
+static bool refuse_early(req_t *r)
+{
+    const char *cl = req_header(r, "Content-Length");
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (*end == '\0' && n > r->app->body_max) {
+            char lim[24];
+            snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+            reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
+            reply_header(r, "Connection", "close");
+            return true;
+        }
+    }
+    if (!route_request(r)) return true;
+    if (atomic_load(&http_stopping)) return false;     /* answered 503 once the request is in */
+    const route_t *rt = r->route;
+    if (rt && (rt->flags & ROUTE_AUTH) && !is_safe_method(r->method) && authenticate(r, rt->flags) < 0) return true;
+    return false;
+}
+
+static void dispatch(req_t *r)
+{
+    if (!r->route) {
+        static_serve(r);
+        return;
+    }
+    run_route(r, r->route);
+    if (!r->replied) {
+        log_error("http: handler for %s %s did not reply", r->method, r->route->pattern);
+        reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+    }
 }
 
 /* ---- request deadlines (slow clients) ----
@@ -285,6 +318,7 @@ static enum MHD_Result send_reply(req_t *r)
         if (!strcasecmp(r->hdr_name[i], "Cache-Control")) has_cache = true;
     }
     if (!has_cache) MHD_add_response_header(resp, "Cache-Control", "no-store");
+    r->queued = true;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -316,27 +350,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = r;
         atomic_fetch_add(&in_flight, 1);
         conn_deadline(conn, clock_mono_us() + body_timeout_us);          /* headers are in: now the body's */
-        const char *cl = req_header(r, "Content-Length");
-        if (cl) {
-            char *end;
-            unsigned long long n = strtoull(cl, &end, 10);
-            if (*end == '\0' && n > r->app->body_max) {
-                char lim[24];
-                snprintf(lim, sizeof lim, "%zu", r->app->body_max);
-                reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
-                reply_header(r, "Connection", "close");
+        if (refuse_early(r)) {
+            /* A client that waits for "100 Continue" gets the refusal instead and sends no body; one whose body is
+             * declared past the drain bound gets it now and a closed connection. Any other body is read and
+             * discarded (up to the bound) so the client reads the answer rather than a reset. */
+            const char *expect = req_header(r, "Expect");
+            const char *cl = req_header(r, "Content-Length");
+            char *end = NULL;
+            unsigned long long n = cl ? strtoull(cl, &end, 10) : 0;
+            if ((expect && strcasecmp(expect, "100-continue") == 0) || (cl && (*end || n > HTTP_DRAIN_MAX)))
                 return send_reply(r);
-            }
         }
         return MHD_YES;
     }
-    if (*upload_size) {
-        if (!r->body_too_large && buf_append(&r->body, upload_data, *upload_size) < 0) r->body_too_large = true;
+    if (r->queued) {                             /* answered already: MHD closes the connection after it */
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->replied) return MHD_YES;              /* 413 already queued */
+    if (*upload_size) {
+        if (r->replied || r->body_too_large) {   /* refused: discard, within the bound */
+            r->drained += *upload_size;
+            *upload_size = 0;
+            return r->drained > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
+        }
+        if (buf_append(&r->body, upload_data, *upload_size) < 0) {
+            r->body_too_large = true;
+            r->drained = r->body.len + *upload_size;
+            buf_free(&r->body);
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
     conn_deadline(conn, 0);                      /* the request is in; the handler's time is not the client's */
+    if (r->replied) return send_reply(r);        /* the early refusal, its body drained */
     if (r->body_too_large) {
         char lim[24];
         snprintf(lim, sizeof lim, "%zu", r->app->body_max);

@@ -188,6 +188,60 @@ class HttpBasicsTests(ApiTestCase):
 
 
 
+class EarlyRefusalTests(ApiTestCase):
+    """Issue 8 item 8: a refusal that the headers decide (unknown route, wrong method, no credentials, no CSRF token,
+    a declared body over the cap) comes before the body is read, and the client can read it (the server drains the
+    body instead of resetting the connection)."""
+
+    BIG = b"x" * (600 * 1024)            # under --body-max (1 MiB): only the route or the caller refuses it
+
+    def refusals(self):
+        signed_in = self.client("admin")
+        signed_in.csrf = None              # a session without its CSRF token
+        return [("POST", "/api/v1/nope", Client(self.server), 404, "MSG_NOT_FOUND"),
+                ("POST", "/no-such-page.html", Client(self.server), 405, "MSG_METHOD_NOT_ALLOWED"),
+                ("POST", "/api/v1/me", Client(self.server), 405, "MSG_METHOD_NOT_ALLOWED"),
+                ("POST", "/api/v1/units", Client(self.server), 401, "MSG_UNAUTHENTICATED"),
+                ("PUT", "/api/v1/calendar/entries/2030-01-01", Client(self.server), 401, "MSG_UNAUTHENTICATED"),
+                ("POST", "/api/v1/units", signed_in, 403, "MSG_CSRF_MISSING")]
+
+    def test_refusals_with_a_large_body_are_readable_problems(self):
+        cases = self.refusals()
+        before = self.counts()
+        for method, path, c, status, code in cases:
+            with self.subTest(method=method, path=path):
+                self.assert_problem(c.req(method, path, raw_body=self.BIG), status, code)
+        self.assert_unchanged(before)
+
+    def test_oversized_body_413_is_readable(self):
+        c = Client(self.server)
+        r = c.req("POST", "/api/v1/session", raw_body=b"{" + b" " * (1 << 20) + b"}")
+        self.assert_problem(r, 413, "MSG_BODY_TOO_LARGE")
+        r = c.req("POST", "/api/v1/citizens", chunks=[b" " * 65536] * 20)      # chunked: no length declared
+        self.assert_problem(r, 413, "MSG_BODY_TOO_LARGE")
+        self.assert_status(c.req("GET", "/healthz"), 200)
+
+    def test_refusal_comes_before_the_body(self):
+        # A client that asks "Expect: 100-continue" and waits: the refusal must come without the body ever being
+        # sent (a server that routes after reading the body answers "100 Continue" and waits for it).
+        cookie = "motcua_session=%s" % self.client("admin").session_cookie
+        for method, path, extra, status in (("POST", "/api/v1/nope", "", 404), ("DELETE", "/api/v1/me", "", 405),
+                                            ("POST", "/api/v1/units", "", 401),
+                                            ("POST", "/api/v1/units", "Cookie: %s\r\n" % cookie, 403)):
+            with self.subTest(method=method, path=path, status=status):
+                head = ("%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n"
+                        "Expect: 100-continue\r\n%s\r\n" % (method, path, extra)).encode()
+                with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as s:
+                    s.sendall(head)
+                    got = b""
+                    while b"\r\n\r\n" not in got:
+                        b = s.recv(65536)
+                        if not b:
+                            break
+                        got += b
+                self.assertRegex(got.split(b"\r\n", 1)[0], rb"^HTTP/1\.1 %d " % status, got[:300])
+
+
 class LogForgeryTests(ApiTestCase):
     """Issue 8 item 6: a request value cannot start a new log line or close a quoted field of the access line."""
 
