@@ -1,12 +1,13 @@
 """HTTP basics: 404 and 405 (with Allow) as problems, security headers on every kind of response, /healthz and
 /readyz, the static web UI (text/html, no-cache, ETag and 304 revalidation, HEAD), path traversal attempts (always
 404, never a file's contents) and the language of problem details (Accept-Language)."""
+import os
 import re
 import socket
 import time
 import unittest
 
-from harness import WEB_DIR, REPO, ApiTestCase, Client
+from harness import WEB_DIR, REPO, ApiTestCase, Client, tmp_root
 
 HAVE_INDEX = (WEB_DIR / "index.html").is_file()
 
@@ -240,6 +241,44 @@ class EarlyRefusalTests(ApiTestCase):
                             break
                         got += b
                 self.assertRegex(got.split(b"\r\n", 1)[0], rb"^HTTP/1\.1 %d " % status, got[:300])
+
+
+def _symlinked_web_root():
+    """A web root under the run's scratch directory holding a normal file, a symlinked directory (to /etc and to a
+    directory beside the root) and a symlinked file (to /etc/passwd and to a file beside the root)."""
+    base = tmp_root() / "symlinked-web"
+    web = base / "web"
+    outside = base / "outside"
+    web.mkdir(parents=True, exist_ok=True)
+    outside.mkdir(exist_ok=True)
+    (web / "index.html").write_text("<!doctype html><title>t</title>")
+    (web / "ok.txt").write_text("inside the root")
+    (outside / "secret.txt").write_text("SECRET outside the web root")
+    for name, target in (("etc", "/etc"), ("passwd.txt", "/etc/passwd"), ("out", "../outside"),
+                         ("secret.txt", "../outside/secret.txt")):
+        if not (web / name).is_symlink():
+            os.symlink(target, web / name)
+    return web
+
+
+class WebRootSymlinkTests(ApiTestCase):
+    """Issue 8 item 8: a symlink in the web root, to a directory or a file, cannot lead out of it (404)."""
+
+    SERVER_ARGS = ("--web", str(_symlinked_web_root()))
+
+    def test_symlinks_out_of_the_root_are_404(self):
+        c = Client(self.server)
+        for path in ("/etc/passwd", "/etc/hostname", "/passwd.txt", "/out/secret.txt", "/secret.txt"):
+            with self.subTest(path=path):
+                r = c.req("GET", path)
+                self.assert_problem(r, 404, "MSG_NOT_FOUND")
+                self.assertNotIn(b"root:", r.raw)
+                self.assertNotIn(b"SECRET", r.raw)
+
+    def test_a_normal_file_is_served(self):
+        r = Client(self.server).req("GET", "/ok.txt")
+        self.assert_status(r, 200)
+        self.assertEqual(r.raw, b"inside the root")
 
 
 class LogForgeryTests(ApiTestCase):
