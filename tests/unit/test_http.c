@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static req_t R;
 static json_t *held;       /* the body validated last: req_fields hands out pointers into it */
@@ -235,6 +236,27 @@ Test(http_log, escape_controls_quotes_and_backslash)
                      "/a\\x0a127.0.0.1 - admin \\x22GET /x\\x22\\x5c\\x0d\\x1b\\x7f");
     cr_assert_str_eq(log_esc(out, sizeof out, NULL), "-");
     cr_assert_str_eq(log_esc(out, sizeof out, "Vi\xe1\xbb\x87t"), "Vi\xe1\xbb\x87t");   /* UTF-8 kept */
+}
+
+Test(http_log, one_call_is_one_line)
+{
+    char path[] = "/tmp/motcua-ut-httplog-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    log_set_level(LOG_INFO);
+    log_info("a\nb\rc %s", "x\n2026-01-01T00:00:00+07:00 info forged");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char got[512] = "";
+    ssize_t n = pread(fd, got, sizeof got - 1, 0);
+    close(fd);
+    unlink(path);
+    cr_assert_gt(n, 0);
+    got[n] = '\0';
+    cr_assert_eq(strchr(got, '\n'), got + n - 1, "more than one line: %s", got);
+    cr_assert(strstr(got, "a\\x0ab\\x0dc x\\x0a2026-01-01T00:00:00+07:00 info forged\n") != NULL, "%s", got);
 }
 
 Test(http_log, escape_is_bounded)
