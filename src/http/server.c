@@ -3,7 +3,10 @@
  * Threading: MHD runs an epoll thread pool (app.threads workers); each request is handled start to finish on one
  * worker. The main thread only waits for SIGTERM/SIGINT (blocked in every thread, taken with sigwait), then
  * quiesces the daemon (no new connections), waits for in-flight requests to finish (bounded), and stops it.
- * Bodies are accumulated into a capped buffer; past the cap the request is answered 413 and the rest discarded. */
+ * What the headers decide (route, method, credentials, CSRF token, declared length) is refused before any body is
+ * read; a refused or oversized body is read and discarded up to HTTP_DRAIN_MAX so the client can read the answer.
+ * Other bodies are accumulated into a capped buffer (413 past it). Every request has a total deadline for its
+ * headers and its body (see "request deadlines"), so slow clients cannot hold the connections. */
 #include "http/http.h"
 #include "core/clock.h"
 #include "core/log.h"
