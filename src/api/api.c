@@ -53,9 +53,7 @@ int api_reply_derr(req_t *r, int rc, const derr_t *e)
         return reply_problem(r, e->status, slug, e->msg, e->field[0] ? e->field : NULL, e->arg[0], e->arg[1],
                              e->arg[2]);
     }
-    if (rc == -EEXIST) return reply_problem(r, 409, "conflict", MSG_ALREADY_EXISTS, NULL, "?", NULL, NULL);
-    if (rc == -ESTALE) return reply_problem(r, 412, "version-mismatch", MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
-    return reply_errno(r, rc);
+    return reply_errno(r, rc);                 /* the one mapping: -EAGAIN/-EROFS 503, -EEXIST 409, -ESTALE 412 */
 }
 
 int api_if_match(req_t *r, long long *version)
@@ -135,7 +133,8 @@ int api_reply_writer(req_t *r, int status, jw_t *w, buf_t *b)
     int rc = jw_finish(w);
     if (rc < 0) {
         buf_free(b);
-        log_error("api: cannot serialise the response for %s (%d)", r->path, rc);
+        char epath[LOG_ESC_CAP];
+        log_error("api: cannot serialise the response for %s (%d)", log_esc(epath, sizeof epath, r->path), rc);
         return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
     }
     return reply_json(r, status, b);

@@ -73,7 +73,7 @@ static int unit_ctx_fn(db_t *db, void *arg)
 }
 
 /* Query parameter `name` naming a province (or the national root): its province id into prov ("" = national).
- * Absent: national. Returns 0, or -1 after replying. */
+ * Absent: national. Any other id, existing or not, is the same 404. Returns 0, or -1 after replying. */
 static int q_province(req_t *r, const char *name, char prov[ID_LEN + 1])
 {
     prov[0] = '\0';
@@ -83,11 +83,9 @@ static int q_province(req_t *r, const char *name, char prov[ID_LEN + 1])
     struct unit_ctx *c = xcalloc(1, sizeof *c);
     c->id = id;
     int rc = store_read(r->app->store, unit_ctx_fn, c);
-    if (rc == 0 && strcmp(c->u.kind, "province") && strcmp(c->u.kind, "national")) {
-        reply_problem(r, 400, "invalid-parameter", MSG_CAL_SCOPE, name, c->u.kind, NULL, NULL);
-        free(c);
-        return -1;
-    }
+    /* A unit that exists but is no province is answered exactly as an unknown id: this endpoint is public, and
+     * telling the two apart would let anyone probe which unit ids exist and what kind they are. */
+    if (rc == 0 && strcmp(c->u.kind, "province") && strcmp(c->u.kind, "national")) rc = -ENOENT;
     if (rc == 0 && !strcmp(c->u.kind, "province")) str_copy(prov, ID_LEN + 1, c->u.id);
     free(c);
     if (rc == -ENOENT) return reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, name, id, NULL, NULL), -1;

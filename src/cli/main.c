@@ -131,6 +131,8 @@ static const char serve_help[] =
     "  --threads N            HTTP worker threads (default: cores with SQLite, 4 x cores with PostgreSQL, max 16)\n"
     "  --web DIR              static files of the web UI (default ./web when present)\n"
     "  --body-max BYTES       request body limit (default 1048576)\n"
+    "  --header-timeout S     whole-request-header deadline from the connection or the previous answer (default 10)\n"
+    "  --body-timeout S       whole-request-body deadline from the end of the headers (default 30)\n"
     "  --secure-cookies       mark the session cookie Secure (behind a TLS proxy)\n"
     "  --trust-proxy          behind haproxy/nginx: log the client from X-Forwarded-For; per-IP limits are the proxy's\n"
     "  --session-ttl SECONDS  session lifetime (default 28800)\n"
@@ -147,12 +149,13 @@ static int cmd_serve(int argc, char **argv)
         {"threads", required_argument, 0, 't'},     {"web", required_argument, 0, 'w'},
         {"body-max", required_argument, 0, 'b'},    {"secure-cookies", no_argument, 0, 's'},
         {"trust-proxy", no_argument, 0, 'P'},
+        {"header-timeout", required_argument, 0, 'H'}, {"body-timeout", required_argument, 0, 'B'},
         {"session-ttl", required_argument, 0, 'T'}, {"session-idle", required_argument, 0, 'I'},
         {"login-slow-after", required_argument, 0, 'A'}, {"login-slow-ms", required_argument, 0, 'M'},
         {"login-lock-after", required_argument, 0, 'L'}, {"login-lock-seconds", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
-    long threads = 0, body_max = 1 << 20, v;
+    long threads = 0, body_max = 1 << 20, header_timeout = 10, body_timeout = 30, v;
     bool secure = false, trust_proxy = false;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -164,6 +167,8 @@ static int cmd_serve(int argc, char **argv)
         case 'P': trust_proxy = true; break;
         case 't': if (parse_long(optarg, 1, 256, &threads) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--threads", optarg, "1..256"); break;
         case 'b': if (parse_long(optarg, 1024, 64L << 20, &body_max) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--body-max", optarg, "1024..67108864"); break;
+        case 'H': if (parse_long(optarg, 1, 3600, &header_timeout) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--header-timeout", optarg, "1..3600 seconds"); break;
+        case 'B': if (parse_long(optarg, 1, 3600, &body_timeout) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--body-timeout", optarg, "1..3600 seconds"); break;
         case 'T': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--session-ttl", optarg, "1..2592000 seconds"); auth_policy.session_ttl_ms = v * 1000; break;
         case 'I': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--session-idle", optarg, "1..2592000 seconds"); auth_policy.session_idle_ms = v * 1000; break;
         case 'A': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-slow-after", optarg, "1..1000"); auth_policy.slow_after = (int)v; break;
@@ -200,7 +205,8 @@ static int cmd_serve(int argc, char **argv)
     }
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     app_t app = {.store = st, .web_dir = web ? webreal : NULL, .body_max = (size_t)body_max,
-                 .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads};
+                 .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads,
+                 .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout};
     rc = http_serve(&app, listen);
     store_close(st);
     return rc < 0 ? 1 : 0;

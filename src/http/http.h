@@ -18,6 +18,9 @@
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS 8
+/* After a refusal decided from the headers alone (404, 405, 401, 403, 413), at most this much of the body is read
+ * and discarded so the client reads the answer instead of a reset; past it the connection is closed. */
+#define HTTP_DRAIN_MAX ((size_t)8 << 20)
 
 typedef struct app {
     store_t    *store;
@@ -26,6 +29,9 @@ typedef struct app {
     bool        secure_cookies;   /* add Secure to the session cookie (behind TLS) */
     bool        trust_proxy;      /* behind a proxy: log the client from X-Forwarded-For, no per-IP cap here */
     int         threads;
+    int         header_timeout_s; /* a request's headers must be complete this long after the connection opened or
+                                   * the previous answer was sent (0 = 10 s) */
+    int         body_timeout_s;   /* ... and its body this long after its headers (0 = 30 s) */
 } app_t;
 
 typedef struct req req_t;
@@ -56,6 +62,9 @@ struct req {
     char        params[HTTP_MAX_PARAMS][128];
     principal_t who;              /* valid when authed */
     bool        authed;
+    const route_t *route;         /* the API route, found when the headers came in (NULL: static file or refused) */
+    bool        queued;           /* the answer is queued with MHD (nothing more to do) */
+    size_t      drained;          /* body bytes read and discarded after an early refusal */
     /* response */
     int         status;
     bool        replied;
@@ -113,8 +122,12 @@ int  reply_status(req_t *r, int status);                      /* empty body */
 /* RFC 9457 problem+json with the message in both languages; args fill {0} {1} {2}; field may be NULL. */
 int  reply_problem(req_t *r, int status, const char *slug, msg_id_t msg, const char *field, const char *a0,
                    const char *a1, const char *a2);
-/* Map a negative errno from domain/db code to a problem: -ENOENT 404, -EEXIST 409, -ESTALE 412, -EIO 503, ... */
+/* Map a negative errno from domain/db code to a problem: -ENOENT 404, -EACCES/-EPERM 403, -EEXIST 409, -ESTALE 412,
+ * -EAGAIN (busy) / -EROFS (read-only standby) / -EIO 503 with Retry-After, anything else 500. The only mapping. */
 int  reply_errno(req_t *r, int err);
+/* Forget everything a handler has replied so far (status, body, headers, file): for a store driver that re-runs a
+ * handler (e.g. after a reconnect), so the second run does not add its headers to the first run's. */
+void reply_reset(req_t *r);
 
 /* ---- static files ---- */
 int static_serve(req_t *r);                                   /* GET/HEAD of anything outside /api */

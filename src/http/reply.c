@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char *req_header(req_t *r, const char *name)
 {
@@ -34,12 +35,30 @@ const char *req_param(req_t *r, int i)
 void reply_header(req_t *r, const char *name, const char *value)
 {
     if (r->nheaders >= HTTP_MAX_HEADERS) {
-        log_error("http: too many response headers for %s", r->path);
+        char epath[LOG_ESC_CAP];
+        log_error("http: too many response headers for %s", log_esc(epath, sizeof epath, r->path));
         return;
     }
     r->hdr_name[r->nheaders] = xstrdup(name);
     r->hdr_value[r->nheaders] = xstrdup(value);
     r->nheaders++;
+}
+
+void reply_reset(req_t *r)
+{
+    for (int i = 0; i < r->nheaders; i++) {
+        free(r->hdr_name[i]);
+        free(r->hdr_value[i]);
+        r->hdr_name[i] = r->hdr_value[i] = NULL;
+    }
+    r->nheaders = 0;
+    buf_reset(&r->out);
+    if (r->file_fd >= 0) close(r->file_fd);
+    r->file_fd = -1;
+    r->file_size = 0;
+    r->content_type = NULL;
+    r->status = 0;
+    r->replied = false;
 }
 
 int reply_json(req_t *r, int status, buf_t *body)
@@ -127,18 +146,34 @@ int reply_problem(req_t *r, int status, const char *slug, msg_id_t msg, const ch
     return 0;
 }
 
+/* The one errno-to-reply mapping: every handler path (api_reply_derr, the list helper, the server's own store
+ * errors) ends here, so an errno means the same status everywhere. A busy store (-EAGAIN: lock or conflict retries
+ * used up) and a read-only standby (-EROFS) are 503 with Retry-After, never 500. */
 int reply_errno(req_t *r, int err)
 {
     switch (err) {
     case -ENOENT: return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     case -EACCES:
     case -EPERM: return reply_problem(r, 403, "forbidden", MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    case -EEXIST: return reply_problem(r, 409, "conflict", MSG_ALREADY_EXISTS, NULL, "?", NULL, NULL);
+    case -ESTALE: return reply_problem(r, 412, "version-mismatch", MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
+    case -EAGAIN:
+        reply_header(r, "Retry-After", "1");
+        return reply_problem(r, 503, "busy", MSG_UNAVAILABLE, NULL, NULL, NULL, NULL);
+    case -EROFS:
+        reply_header(r, "Retry-After", "30");
+        return reply_problem(r, 503, "read-only", MSG_UNAVAILABLE, NULL, NULL, NULL, NULL);
     case -EIO:
     case -ESHUTDOWN:
-    case -ECONNREFUSED: return reply_problem(r, 503, "unavailable", MSG_UNAVAILABLE, NULL, NULL, NULL, NULL);
-    default:
-        log_error("http: unexpected error %d on %s %s", err, r->method, r->path);
+    case -ECONNREFUSED:
+        reply_header(r, "Retry-After", "5");
+        return reply_problem(r, 503, "unavailable", MSG_UNAVAILABLE, NULL, NULL, NULL, NULL);
+    default: {
+        char epath[LOG_ESC_CAP], emethod[64];
+        log_error("http: unexpected error %d on %s %s", err, log_esc(emethod, sizeof emethod, r->method),
+                  log_esc(epath, sizeof epath, r->path));
         return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+    }
     }
 }
 

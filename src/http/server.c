@@ -3,7 +3,10 @@
  * Threading: MHD runs an epoll thread pool (app.threads workers); each request is handled start to finish on one
  * worker. The main thread only waits for SIGTERM/SIGINT (blocked in every thread, taken with sigwait), then
  * quiesces the daemon (no new connections), waits for in-flight requests to finish (bounded), and stops it.
- * Bodies are accumulated into a capped buffer; past the cap the request is answered 413 and the rest discarded. */
+ * What the headers decide (route, method, credentials, CSRF token, declared length) is refused before any body is
+ * read; a refused or oversized body is read and discarded up to HTTP_DRAIN_MAX so the client can read the answer.
+ * Other bodies are accumulated into a capped buffer (413 past it). Every request has a total deadline for its
+ * headers and its body (see "request deadlines"), so slow clients cannot hold the connections. */
 #include "http/http.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -13,12 +16,14 @@
 #include <ctype.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define SESSION_COOKIE "motcua_session"
@@ -125,7 +130,7 @@ static int route_fn(db_t *db, void *arg)
 {
     (void)db;
     struct route_run *x = arg;
-    if ((x->rt->flags & ROUTE_AUTH) && authenticate(x->r, x->rt->flags) < 0) return 0;
+    if ((x->rt->flags & ROUTE_AUTH) && !x->r->authed && authenticate(x->r, x->rt->flags) < 0) return 0;
     x->rt->fn(x->r);
     return 0;
 }
@@ -144,16 +149,15 @@ static void run_route(req_t *r, const route_t *rt)
     if (r->authed && r->who.touch_due) auth_session_touch(r->app->store, &r->who);   /* best effort */
 }
 
-static void dispatch(req_t *r)
+/* Route a request from its method and path alone: sets r->route and returns true, or returns false after replying
+ * 404 or 405 (with Allow). Static files (outside /api) are r->route NULL and true for GET/HEAD. */
+static bool route_request(req_t *r)
 {
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0) {
-        if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
-            static_serve(r);
-            return;
-        }
+        if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) return true;
         reply_header(r, "Allow", "GET, HEAD");
         reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
-        return;
+        return false;
     }
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     char allow[96] = "";
@@ -166,19 +170,130 @@ static void dispatch(req_t *r)
                 snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method);
             continue;
         }
-        run_route(r, rt);
-        if (!r->replied) {
-            log_error("http: handler for %s %s did not reply", r->method, rt->pattern);
-            reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
-        }
-        return;
+        r->route = rt;
+        return true;
     }
     if (allow[0]) {
         reply_header(r, "Allow", allow);
         reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
-        return;
+        return false;
     }
     reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    return false;
+}
+
+/* What can be decided when the headers are in, before a byte of the body is read: an unknown route (404), a wrong
+ * method (405), a write without valid credentials or CSRF token (401/403; a state-changing route authenticates
+ * here, once) and a declared body over the cap (413). Returns true when r now holds the refusal. */
+static bool refuse_early(req_t *r)
+{
+    const char *cl = req_header(r, "Content-Length");
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (*end == '\0' && n > r->app->body_max) {
+            char lim[24];
+            snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+            reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
+            reply_header(r, "Connection", "close");
+            return true;
+        }
+    }
+    if (!route_request(r)) return true;
+    if (atomic_load(&http_stopping)) return false;     /* answered 503 once the request is in */
+    const route_t *rt = r->route;
+    if (rt && (rt->flags & ROUTE_AUTH) && !is_safe_method(r->method) && authenticate(r, rt->flags) < 0) return true;
+    return false;
+}
+
+static void dispatch(req_t *r)
+{
+    if (!r->route) {
+        static_serve(r);
+        return;
+    }
+    run_route(r, r->route);
+    if (!r->replied) {
+        log_error("http: handler for %s %s did not reply", r->method, r->route->pattern);
+        reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+    }
+}
+
+/* ---- request deadlines (slow clients) ----
+ *
+ * MHD's connection timeout only limits idleness: a client that sends one header byte every few seconds keeps its
+ * connection for ever, and a thousand of them hold every connection. So each connection carries a deadline: its
+ * request's headers must be complete header_timeout after the connection opened (or after the previous answer on
+ * a kept-alive connection), its body body_timeout after the headers. A watchdog thread shuts down (shutdown(2),
+ * never close: MHD still owns the descriptor) every connection past its deadline; MHD then sees the end of the
+ * stream and closes it as usual. A slot is linked when MHD reports the connection started and unlinked, under the
+ * same lock the watchdog holds, when MHD reports it closed, which MHD does before closing the descriptor. */
+
+struct conn_slot {
+    struct conn_slot *prev, *next;
+    int               fd;
+    atomic_llong      deadline_us;     /* 0 = none (a handler is running or the answer is being sent) */
+};
+
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_slot slots = {&slots, &slots, -1, 0};
+static long long header_timeout_us, body_timeout_us;
+static atomic_int watchdog_stop;
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_slot *s = xcalloc(1, sizeof *s);
+        s->fd = ci ? ci->connect_fd : -1;
+        atomic_store(&s->deadline_us, clock_mono_us() + header_timeout_us);
+        pthread_mutex_lock(&slots_lock);
+        s->next = slots.next;
+        s->prev = &slots;
+        slots.next->prev = s;
+        slots.next = s;
+        pthread_mutex_unlock(&slots_lock);
+        *socket_context = s;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        struct conn_slot *s = *socket_context;
+        pthread_mutex_lock(&slots_lock);
+        s->prev->next = s->next;
+        s->next->prev = s->prev;
+        pthread_mutex_unlock(&slots_lock);
+        free(s);
+        *socket_context = NULL;
+    }
+}
+
+/* Set the deadline of the connection a request arrived on (0 = none). */
+static void conn_deadline(struct MHD_Connection *conn, long long deadline_us)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && ci->socket_context) atomic_store(&((struct conn_slot *)ci->socket_context)->deadline_us, deadline_us);
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&watchdog_stop)) {
+        usleep(250 * 1000);
+        long long now = clock_mono_us();
+        int cut = 0;
+        pthread_mutex_lock(&slots_lock);
+        for (struct conn_slot *s = slots.next; s != &slots; s = s->next) {
+            long long d = atomic_load(&s->deadline_us);
+            if (d && now > d && s->fd >= 0) {
+                shutdown(s->fd, SHUT_RDWR);
+                atomic_store(&s->deadline_us, 0);
+                cut++;
+            }
+        }
+        pthread_mutex_unlock(&slots_lock);
+        if (cut) log_info("http: closed %d connection(s) whose request headers or body were not in on time", cut);
+    }
+    return NULL;
 }
 
 /* ---- MHD glue ---- */
@@ -206,6 +321,7 @@ static enum MHD_Result send_reply(req_t *r)
         if (!strcasecmp(r->hdr_name[i], "Cache-Control")) has_cache = true;
     }
     if (!has_cache) MHD_add_response_header(resp, "Cache-Control", "no-store");
+    r->queued = true;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -236,26 +352,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r = req_new(conn, url, method);
         *con_cls = r;
         atomic_fetch_add(&in_flight, 1);
-        const char *cl = req_header(r, "Content-Length");
-        if (cl) {
-            char *end;
-            unsigned long long n = strtoull(cl, &end, 10);
-            if (*end == '\0' && n > r->app->body_max) {
-                char lim[24];
-                snprintf(lim, sizeof lim, "%zu", r->app->body_max);
-                reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
-                reply_header(r, "Connection", "close");
+        conn_deadline(conn, clock_mono_us() + body_timeout_us);          /* headers are in: now the body's */
+        if (refuse_early(r)) {
+            /* A client that waits for "100 Continue" gets the refusal instead and sends no body; one whose body is
+             * declared past the drain bound gets it now and a closed connection. Any other body is read and
+             * discarded (up to the bound) so the client reads the answer rather than a reset. */
+            const char *expect = req_header(r, "Expect");
+            const char *cl = req_header(r, "Content-Length");
+            char *end = NULL;
+            unsigned long long n = cl ? strtoull(cl, &end, 10) : 0;
+            if ((expect && strcasecmp(expect, "100-continue") == 0) || (cl && (*end || n > HTTP_DRAIN_MAX)))
                 return send_reply(r);
-            }
         }
         return MHD_YES;
     }
-    if (*upload_size) {
-        if (!r->body_too_large && buf_append(&r->body, upload_data, *upload_size) < 0) r->body_too_large = true;
+    if (r->queued) {                             /* answered already: MHD closes the connection after it */
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->replied) return MHD_YES;              /* 413 already queued */
+    if (*upload_size) {
+        if (r->replied || r->body_too_large) {   /* refused: discard, within the bound */
+            r->drained += *upload_size;
+            *upload_size = 0;
+            return r->drained > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
+        }
+        if (buf_append(&r->body, upload_data, *upload_size) < 0) {
+            r->body_too_large = true;
+            r->drained = r->body.len + *upload_size;
+            buf_free(&r->body);
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    conn_deadline(conn, 0);                      /* the request is in; the handler's time is not the client's */
+    if (r->replied) return send_reply(r);        /* the early refusal, its body drained */
     if (r->body_too_large) {
         char lim[24];
         snprintf(lim, sizeof lim, "%zu", r->app->body_max);
@@ -296,9 +426,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             ip[n] = '\0';
         }
     }
-    /* Path only (never the query string, which could carry a secret); user name, never a token. */
-    log_info("access %s \"%s %.200s\" %d %zu %lldus user=%s%s", ip, r->method, r->path, r->status, r->bytes_out,
-             clock_mono_us() - r->t0_us, r->authed ? r->who.username : "-",
+    /* Path only (never the query string, which could carry a secret); user name, never a token. Every value the
+     * client chose is escaped (log_esc), so a decoded "%0A" or a quote cannot start or close a field or a line. */
+    char epath[LOG_ESC_CAP], emethod[64], eua[LOG_ESC_CAP], euser[LOG_ESC_CAP];
+    log_info("access %s \"%s %s\" %d %zu %lldus user=%s ua=\"%s\"%s", ip, log_esc(emethod, sizeof emethod, r->method),
+             log_esc(epath, sizeof epath, r->path), r->status, r->bytes_out, clock_mono_us() - r->t0_us,
+             log_esc(euser, sizeof euser, r->authed ? r->who.username : "-"),
+             log_esc(eua, sizeof eua, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent")),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     if (r->file_fd >= 0) close(r->file_fd);
     for (int i = 0; i < r->nheaders; i++) {
@@ -309,6 +443,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     buf_free(&r->out);
     free(r);
     *con_cls = NULL;
+    conn_deadline(conn, clock_mono_us() + header_timeout_us);          /* a kept-alive connection's next request */
     atomic_fetch_sub(&in_flight, 1);
 }
 
@@ -341,7 +476,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-    log_warn("mhd: %s", line);
+    char esc[LOG_ESC_CAP];
+    log_warn("mhd: %s", log_esc(esc, sizeof esc, line));      /* MHD quotes parts of the request */
 }
 
 /* "HOST:PORT" or "[V6]:PORT" into a socket address. */
@@ -390,6 +526,15 @@ int http_serve(app_t *app, const char *listen)
     pthread_sigmask(SIG_BLOCK, &set, NULL);      /* inherited by MHD's threads: only sigwait below sees them */
     signal(SIGPIPE, SIG_IGN);
 
+    header_timeout_us = (app->header_timeout_s > 0 ? app->header_timeout_s : 10) * 1000000LL;
+    body_timeout_us = (app->body_timeout_s > 0 ? app->body_timeout_s : 30) * 1000000LL;
+    pthread_t wd;
+    atomic_store(&watchdog_stop, 0);
+    if (pthread_create(&wd, NULL, watchdog, NULL) != 0) {
+        log_error("cannot start the request-deadline watchdog");
+        return -EAGAIN;
+    }
+
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -403,10 +548,13 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
         MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s (address in use or not permitted)", listen);
+        atomic_store(&watchdog_stop, 1);
+        pthread_join(wd, NULL);
         return -EADDRINUSE;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -436,6 +584,8 @@ int http_serve(app_t *app, const char *listen)
     while (atomic_load(&in_flight) > 0 && clock_mono_us() < deadline) usleep(10 * 1000);
     if (atomic_load(&in_flight) > 0) log_warn("stopping with %d requests still in flight", atomic_load(&in_flight));
     MHD_stop_daemon(d);
+    atomic_store(&watchdog_stop, 1);
+    pthread_join(wd, NULL);
     log_info("stopped");
     return 0;
 }

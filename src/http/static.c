@@ -1,12 +1,15 @@
 /* static.c — files of the web UI from app.web_dir, safely.
  *
  * Traversal is refused twice: any path with a "..", a backslash, a NUL or a hidden segment is 404 before touching
- * the disk, and the opened file's real path must still lie under the web root (so a symlink cannot lead out).
+ * the disk, the last component is opened without following a symlink, and the opened file's real path (every
+ * directory symlink on the way resolved, as the kernel names the open file) must lie under the web root's real
+ * path, so no symlinked file or directory can lead out of it.
  * HTML is served "no-cache" (always revalidated); other assets are cacheable for an hour. Every file has an ETag
  * from its size and mtime, so revalidation costs a 304. */
 #include "http/http.h"
 #include "core/mem.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -50,6 +53,23 @@ static bool path_is_safe(const char *p)
     return true;
 }
 
+/* The real path of the file fd has open (every directory symlink on the way resolved): the kernel's own name for
+ * it, so a link swapped after the open cannot fool the check; realpath of the name where /proc is not mounted. */
+static int opened_path(int fd, const char *name, char *out, size_t cap)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, out, cap - 1);
+    if (n > 0 && (size_t)n < cap - 1) {
+        out[n] = '\0';
+        return 0;
+    }
+    char tmp[PATH_MAX];
+    if (cap < sizeof tmp || !realpath(name, tmp)) return -ENOENT;
+    memcpy(out, tmp, strlen(tmp) + 1);
+    return 0;
+}
+
 static int not_found(req_t *r)
 {
     return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
@@ -67,8 +87,8 @@ int static_serve(req_t *r)
     struct stat st;
     char real[PATH_MAX];
     size_t rl = strlen(root);
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !realpath(full, real) || strncmp(real, root, rl) != 0 ||
-        real[rl] != '/') {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || opened_path(fd, full, real, sizeof real) < 0 ||
+        strncmp(real, root, rl) != 0 || real[rl] != '/') {
         close(fd);
         return not_found(r);
     }

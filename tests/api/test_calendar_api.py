@@ -76,6 +76,20 @@ class CalendarPublicTests(ApiTestCase):
         self.assert_problem(self.get("/holidays", year="2026", province="01ZZZZZZZZZZZZZZZZZZZZZZZZ"), 404,
                             "MSG_UNIT_UNKNOWN", "province")
 
+    def test_province_that_is_not_one_is_answered_as_unknown(self):
+        # Issue 8 item 8: a public endpoint must not tell an existing commune/department id from an unknown one.
+        admin = self.client("admin")
+        commune = unit_by_slug(admin, "cujut")["id"]
+        unknown = "01ZZZZZZZZZZZZZZZZZZZZZZZZ"
+        for path, params in (("/holidays", {"year": "2026"}),
+                             ("/workdays", {"from": "2026-01-01", "to": "2026-01-31"})):
+            with self.subTest(path=path):
+                a = self.get(path, province=commune, **params)
+                b = self.get(path, province=unknown, **params)
+                self.assert_problem(a, 404, "MSG_UNIT_UNKNOWN", "province")
+                self.assert_problem(b, 404, "MSG_UNIT_UNKNOWN", "province")
+                self.assertEqual(a.raw.replace(commune.encode(), b"ID"), b.raw.replace(unknown.encode(), b"ID"))
+
     def test_due(self):
         cases = [
             ("2026-02-13T14:59", "days", "1", "2026-02-23T14:59"),

@@ -1,9 +1,10 @@
 """CSRF protection: every state-changing endpoint called with a valid session cookie but without X-CSRF-Token is
 403 MSG_CSRF_MISSING, with a wrong token (or another session's token) 403 MSG_CSRF_MISMATCH, and nothing changes
 in the store. Safe methods need no token; requests authenticated with an API bearer token need none either."""
+import re
 import unittest
 
-from harness import ApiTestCase, Client, staff_by_username, unit_by_slug, unique, unique_phone
+from harness import REPO, ApiTestCase, Client, staff_by_username, unit_by_slug, unique, unique_phone
 
 
 class CsrfTests(ApiTestCase):
@@ -36,8 +37,29 @@ class CsrfTests(ApiTestCase):
             ("PUT", "/api/v1/me/password", {}, {"current_password": "demo", "new_password": "newpass1"}),
             ("POST", "/api/v1/tokens", {}, {"name": "csrf-probe"}),
             ("DELETE", "/api/v1/tokens/" + self.token_id, {}, None),
+            ("PUT", "/api/v1/calendar/entries/2030-01-02", {}, {"kind": "extra_day_off", "name_vi": "Ngày thử",
+                                                                "name_en": "Test day", "source": "CSRF"}),
+            ("DELETE", "/api/v1/calendar/entries/2030-01-02", {}, None),
+            ("PUT", "/api/v1/units/%s/working-time" % self.cujut["id"], {},
+             {"morning_start": "07:30", "morning_end": "11:30", "afternoon_start": "13:30",
+              "afternoon_end": "17:00", "cutoff": "16:00"}),
             ("DELETE", "/api/v1/session", {}, None),
         ]
+
+    def test_every_state_changing_route_is_covered(self):
+        # The list above must name every authenticated route of the route table that is not a safe method, so a
+        # new write route fails this test until it is added (and so checked for CSRF).
+        table = (REPO / "src" / "api" / "api.c").read_text()
+        routes = re.findall(r'\{"([A-Z]+)",\s*"(/[^"]*)",\s*\w+,\s*(ROUTE_\w+)\}', table)
+        self.assertGreater(len(routes), 20, "route table not found in src/api/api.c")
+        wanted = {(m, p) for m, p, flags in routes if m not in ("GET", "HEAD", "OPTIONS") and flags != "ROUTE_PUBLIC"}
+        covered = set()
+        for method, path, _, _ in self.writes():
+            for m, pattern in wanted:
+                rx = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(pattern)) + "$"
+                if m == method and re.match(rx, path.split("?", 1)[0]):
+                    covered.add((m, pattern))
+        self.assertEqual(wanted - covered, set(), "state-changing routes the CSRF test does not cover")
 
     def _check(self, header_value, code):
         admin = self.client("admin")

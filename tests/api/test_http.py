@@ -1,10 +1,13 @@
 """HTTP basics: 404 and 405 (with Allow) as problems, security headers on every kind of response, /healthz and
 /readyz, the static web UI (text/html, no-cache, ETag and 304 revalidation, HEAD), path traversal attempts (always
 404, never a file's contents) and the language of problem details (Accept-Language)."""
+import os
+import re
 import socket
+import time
 import unittest
 
-from harness import WEB_DIR, REPO, ApiTestCase, Client
+from harness import WEB_DIR, REPO, ApiTestCase, Client, tmp_root
 
 HAVE_INDEX = (WEB_DIR / "index.html").is_file()
 
@@ -183,6 +186,134 @@ class HttpBasicsTests(ApiTestCase):
             with self.subTest(junk=junk):
                 raw_request(self.server.port, junk, timeout=3)
         self.assert_status(Client(self.server).req("GET", "/healthz"), 200)
+
+
+
+class EarlyRefusalTests(ApiTestCase):
+    """Issue 8 item 8: a refusal that the headers decide (unknown route, wrong method, no credentials, no CSRF token,
+    a declared body over the cap) comes before the body is read, and the client can read it (the server drains the
+    body instead of resetting the connection)."""
+
+    BIG = b"x" * (600 * 1024)            # under --body-max (1 MiB): only the route or the caller refuses it
+
+    def refusals(self):
+        signed_in = self.client("admin")
+        signed_in.csrf = None              # a session without its CSRF token
+        return [("POST", "/api/v1/nope", Client(self.server), 404, "MSG_NOT_FOUND"),
+                ("POST", "/no-such-page.html", Client(self.server), 405, "MSG_METHOD_NOT_ALLOWED"),
+                ("POST", "/api/v1/me", Client(self.server), 405, "MSG_METHOD_NOT_ALLOWED"),
+                ("POST", "/api/v1/units", Client(self.server), 401, "MSG_UNAUTHENTICATED"),
+                ("PUT", "/api/v1/calendar/entries/2030-01-01", Client(self.server), 401, "MSG_UNAUTHENTICATED"),
+                ("POST", "/api/v1/units", signed_in, 403, "MSG_CSRF_MISSING")]
+
+    def test_refusals_with_a_large_body_are_readable_problems(self):
+        cases = self.refusals()
+        before = self.counts()
+        for method, path, c, status, code in cases:
+            with self.subTest(method=method, path=path):
+                self.assert_problem(c.req(method, path, raw_body=self.BIG), status, code)
+        self.assert_unchanged(before)
+
+    def test_oversized_body_413_is_readable(self):
+        c = Client(self.server)
+        r = c.req("POST", "/api/v1/session", raw_body=b"{" + b" " * (1 << 20) + b"}")
+        self.assert_problem(r, 413, "MSG_BODY_TOO_LARGE")
+        r = c.req("POST", "/api/v1/citizens", chunks=[b" " * 65536] * 20)      # chunked: no length declared
+        self.assert_problem(r, 413, "MSG_BODY_TOO_LARGE")
+        self.assert_status(c.req("GET", "/healthz"), 200)
+
+    def test_refusal_comes_before_the_body(self):
+        # A client that asks "Expect: 100-continue" and waits: the refusal must come without the body ever being
+        # sent (a server that routes after reading the body answers "100 Continue" and waits for it).
+        cookie = "motcua_session=%s" % self.client("admin").session_cookie
+        for method, path, extra, status in (("POST", "/api/v1/nope", "", 404), ("DELETE", "/api/v1/me", "", 405),
+                                            ("POST", "/api/v1/units", "", 401),
+                                            ("POST", "/api/v1/units", "Cookie: %s\r\n" % cookie, 403)):
+            with self.subTest(method=method, path=path, status=status):
+                head = ("%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n"
+                        "Expect: 100-continue\r\n%s\r\n" % (method, path, extra)).encode()
+                with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as s:
+                    s.sendall(head)
+                    got = b""
+                    while b"\r\n\r\n" not in got:
+                        b = s.recv(65536)
+                        if not b:
+                            break
+                        got += b
+                self.assertRegex(got.split(b"\r\n", 1)[0], rb"^HTTP/1\.1 %d " % status, got[:300])
+
+
+def _symlinked_web_root():
+    """A web root under the run's scratch directory holding a normal file, a symlinked directory (to /etc and to a
+    directory beside the root) and a symlinked file (to /etc/passwd and to a file beside the root)."""
+    base = tmp_root() / "symlinked-web"
+    web = base / "web"
+    outside = base / "outside"
+    web.mkdir(parents=True, exist_ok=True)
+    outside.mkdir(exist_ok=True)
+    (web / "index.html").write_text("<!doctype html><title>t</title>")
+    (web / "ok.txt").write_text("inside the root")
+    (outside / "secret.txt").write_text("SECRET outside the web root")
+    for name, target in (("etc", "/etc"), ("passwd.txt", "/etc/passwd"), ("out", "../outside"),
+                         ("secret.txt", "../outside/secret.txt")):
+        if not (web / name).is_symlink():
+            os.symlink(target, web / name)
+    return web
+
+
+class WebRootSymlinkTests(ApiTestCase):
+    """Issue 8 item 8: a symlink in the web root, to a directory or a file, cannot lead out of it (404)."""
+
+    SERVER_ARGS = ("--web", str(_symlinked_web_root()))
+
+    def test_symlinks_out_of_the_root_are_404(self):
+        c = Client(self.server)
+        for path in ("/etc/passwd", "/etc/hostname", "/passwd.txt", "/out/secret.txt", "/secret.txt"):
+            with self.subTest(path=path):
+                r = c.req("GET", path)
+                self.assert_problem(r, 404, "MSG_NOT_FOUND")
+                self.assertNotIn(b"root:", r.raw)
+                self.assertNotIn(b"SECRET", r.raw)
+
+    def test_a_normal_file_is_served(self):
+        r = Client(self.server).req("GET", "/ok.txt")
+        self.assert_status(r, 200)
+        self.assertEqual(r.raw, b"inside the root")
+
+
+class LogForgeryTests(ApiTestCase):
+    """Issue 8 item 6: a request value cannot start a new log line or close a quoted field of the access line."""
+
+    LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d (debug|info|warn|error) ")
+
+    def wait_for_log(self, needle, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.server.stderr_text()
+            if needle in text:
+                return text
+            time.sleep(0.05)
+        self.fail("%r never reached the log:\n%s" % (needle, self.server.stderr_text()[-3000:]))
+
+    def test_decoded_newline_quote_and_controls_cannot_forge_a_line(self):
+        path = b"/api/v1/x%0A127.0.0.1%20-%20admin%20%22GET%20/forged%22%0D%1B%5C%7Fend"
+        ua = b"evil\x1b[31m\x7f \"quoted\" \\ \x01 /forged-ua"
+        resp = raw_request(self.server.port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nUser-Agent: " + ua +
+                           b"\r\nConnection: close\r\n\r\n")
+        self.assertRegex(resp.split(b"\r\n", 1)[0], rb"^HTTP/1\.[01] 404 ")
+        text = self.wait_for_log("forged-ua")
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            self.assertRegex(line, self.LINE, "a log line that does not start with a timestamp: %r" % line)
+        access = [ln for ln in text.splitlines() if "/forged" in ln]
+        self.assertEqual(len(access), 1, access)
+        line = access[0]
+        self.assertIn("/api/v1/x\\x0a127.0.0.1 - admin \\x22GET /forged\\x22\\x0d\\x1b\\x5c\\x7fend", line)
+        self.assertIn('ua="evil\\x1b[31m\\x7f \\x22quoted\\x22 \\x5c \\x01 /forged-ua"', line)
+        self.assertFalse(any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in line), repr(line))
+        # The quoted request field holds exactly two quotes: the value cannot close it early.
+        self.assertEqual(line.count('"'), 4, line)
 
 
 if __name__ == "__main__":

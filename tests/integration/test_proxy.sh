@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_proxy.sh — the access log behind a proxy: without --trust-proxy the X-Forwarded-For header is ignored (a
 # client cannot choose the address that is logged); with it, the last address the proxy appended is logged, and a
-# header that is not a plain address (an attempt to forge a log line) is ignored. SQLite only; no database server.
+# header that is not a plain address (an attempt to forge a log line) is ignored; the user agent and the decoded
+# path are escaped. SQLite only; no database server.
 # Binary: $MOTCUA_BIN (default build/san/motcua). Prints one final line "N passed, N failed"; exit 1 on failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,5 +36,12 @@ sleep 0.3
 line=$(grep -F '"GET /api/v1/me"' "$WORK/proxied.err" | tail -n 1)
 check "a forged header is not logged (the peer is)" grep -q 'access 127.0.0.1 "GET /api/v1/me" 401' <<<"$line"
 check "no forged fragment reaches the log" bash -c "! grep -q 'user=admin' '$WORK/proxied.err'"
+# The user agent is logged, quoted and escaped: a quote in it cannot close its field, a decoded %0A in the path
+# cannot start a line.
+curl -s -m 10 -o /dev/null -A 'ua" 200 0 1us user=admin' "http://127.0.0.1:$SERVE_PORT/x%0Aforged-line"
+sleep 0.3
+check "a quote in the user agent is escaped" grep -q -F 'ua="ua\x22 200 0 1us user=admin"' "$WORK/proxied.err"
+check "a decoded newline in the path is escaped" grep -q -F '"GET /x\x0aforged-line"' "$WORK/proxied.err"
+check "no line starts with the forged text" bash -c "! grep -q '^forged-line' '$WORK/proxied.err'"
 stop_serve proxied "$SERVE_PID"
 it_summary

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/msg.h"
 #include "http/http.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static req_t R;
 static json_t *held;       /* the body validated last: req_fields hands out pointers into it */
@@ -182,14 +184,18 @@ Test(http_reply, unknown_status_title)
 
 Test(http_reply, errno_mapping)
 {
-    static const struct { int err, status; const char *type; } map[] = {
-        {-ENOENT, 404, "urn:motcua:problem:not-found"},
-        {-EACCES, 403, "urn:motcua:problem:forbidden"},
-        {-EPERM, 403, "urn:motcua:problem:forbidden"},
-        {-EIO, 503, "urn:motcua:problem:unavailable"},
-        {-ESHUTDOWN, 503, "urn:motcua:problem:unavailable"},
-        {-ECONNREFUSED, 503, "urn:motcua:problem:unavailable"},
-        {-EBADMSG, 500, "urn:motcua:problem:internal"},
+    static const struct { int err, status; const char *type; bool retry_after; } map[] = {
+        {-ENOENT, 404, "urn:motcua:problem:not-found", false},
+        {-EACCES, 403, "urn:motcua:problem:forbidden", false},
+        {-EPERM, 403, "urn:motcua:problem:forbidden", false},
+        {-EEXIST, 409, "urn:motcua:problem:conflict", false},
+        {-ESTALE, 412, "urn:motcua:problem:version-mismatch", false},
+        {-EAGAIN, 503, "urn:motcua:problem:busy", true},
+        {-EROFS, 503, "urn:motcua:problem:read-only", true},
+        {-EIO, 503, "urn:motcua:problem:unavailable", true},
+        {-ESHUTDOWN, 503, "urn:motcua:problem:unavailable", true},
+        {-ECONNREFUSED, 503, "urn:motcua:problem:unavailable", true},
+        {-EBADMSG, 500, "urn:motcua:problem:internal", false},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         req_teardown();
@@ -199,7 +205,73 @@ Test(http_reply, errno_mapping)
         json_t *j = body_json();
         cr_assert_str_eq(jstr(j, "type"), map[i].type, "errno %d", map[i].err);
         json_decref(j);
+        bool has = false;
+        for (int h = 0; h < R.nheaders; h++)
+            if (!strcmp(R.hdr_name[h], "Retry-After")) has = true;
+        cr_assert_eq(has, map[i].retry_after, "Retry-After on errno %d", map[i].err);
     }
+}
+
+Test(http_reply, reset_forgets_the_first_run)
+{
+    reply_header(&R, "ETag", "\"1\"");
+    reply_errno(&R, -ENOENT);
+    reply_reset(&R);
+    cr_assert_eq(R.nheaders, 0);
+    cr_assert_eq(R.replied, false);
+    cr_assert_eq(R.out.len, 0);
+    reply_header(&R, "ETag", "\"2\"");
+    reply_status(&R, 204);
+    cr_assert_eq(R.nheaders, 1);
+    cr_assert_str_eq(R.hdr_value[0], "\"2\"");
+    cr_assert_eq(R.status, 204);
+}
+
+/* ---- log escaping (core/log.h), the rule every request value in a log line follows ---- */
+
+Test(http_log, escape_controls_quotes_and_backslash)
+{
+    char out[LOG_ESC_CAP];
+    cr_assert_str_eq(log_esc(out, sizeof out, "/a\n127.0.0.1 - admin \"GET /x\"\\\r\x1b\x7f"),
+                     "/a\\x0a127.0.0.1 - admin \\x22GET /x\\x22\\x5c\\x0d\\x1b\\x7f");
+    cr_assert_str_eq(log_esc(out, sizeof out, NULL), "-");
+    cr_assert_str_eq(log_esc(out, sizeof out, "Vi\xe1\xbb\x87t"), "Vi\xe1\xbb\x87t");   /* UTF-8 kept */
+}
+
+Test(http_log, one_call_is_one_line)
+{
+    char path[] = "/tmp/motcua-ut-httplog-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    log_set_level(LOG_INFO);
+    log_info("a\nb\rc %s", "x\n2026-01-01T00:00:00+07:00 info forged");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char got[512] = "";
+    ssize_t n = pread(fd, got, sizeof got - 1, 0);
+    close(fd);
+    unlink(path);
+    cr_assert_gt(n, 0);
+    got[n] = '\0';
+    cr_assert_eq(strchr(got, '\n'), got + n - 1, "more than one line: %s", got);
+    cr_assert(strstr(got, "a\\x0ab\\x0dc x\\x0a2026-01-01T00:00:00+07:00 info forged\n") != NULL, "%s", got);
+}
+
+Test(http_log, escape_is_bounded)
+{
+    char in[3 * LOG_ESC_MAX], out[LOG_ESC_CAP];
+    memset(in, '\n', sizeof in - 1);
+    in[sizeof in - 1] = '\0';
+    log_esc(out, sizeof out, in);
+    cr_assert_lt(strlen(out), sizeof out);
+    cr_assert_null(strchr(out, '\n'));
+    cr_assert(strstr(out, "...") != NULL);
+    char small[8];
+    log_esc(small, sizeof small, "\n\n\n\n");
+    cr_assert_lt(strlen(small), sizeof small);
+    cr_assert_null(strchr(small, '\n'));
 }
 
 /* ---- req_fields ---- */
