@@ -439,15 +439,26 @@ out:
 
 static int cmd_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"expect-head", required_argument, 0, 'e'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *db = default_db();
+    ledger_expect_t expect;
+    int have_expect = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
+        case 'e':
+            if (ledger_parse_expect(optarg, &expect) < 0)
+                return usage_error(MSG_CLI_BAD_VALUE, "--expect-head", optarg, "SEQ:HASH (64 hex digits)");
+            have_expect = 1;
+            break;
         case 'h':
-            puts("usage: motcua verify [--db PATH|URL]\n"
-                 "Recompute every event hash chain. Prints the count; exit 1 naming the first broken event.");
+            puts("usage: motcua verify [--db PATH|URL] [--expect-head SEQ:HASH]\n"
+                 "Recompute every event hash chain against its recorded head. Prints the count and this\n"
+                 "database's head (node, seq, hash): write it down as an anchor. Exit 1 naming the first broken event.\n"
+                 "  --expect-head SEQ:HASH  a head written down earlier: fail unless the own chain still holds\n"
+                 "                          event SEQ with that hash (catches truncation and a rehashed rewrite)");
             return 0;
         default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
         }
@@ -456,7 +467,7 @@ static int cmd_verify(int argc, char **argv)
     store_t *st;
     if (open_store(&st, db, 0, 1)) return 1;
     ledger_report_t rep;
-    int rc = ledger_verify(st, &rep);
+    int rc = ledger_verify_expect(st, have_expect ? &expect : NULL, &rep);
     store_close(st);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot read the ledger: %s\n", prog_cmd, strerror(-rc));
@@ -465,9 +476,13 @@ static int cmd_verify(int argc, char **argv)
     if (rep.broken) {
         printf("ledger BROKEN: node %s event %lld: %s (%lld events verified before it)\n", rep.node, rep.seq,
                rep.reason, rep.events);
+        printf("sổ cái HỎNG: nút %s sự kiện %lld: chuỗi băm không khớp hoặc bị cắt/ghi lại "
+               "(đã kiểm %lld sự kiện trước đó)\n", rep.node, rep.seq, rep.events);
         return 1;
     }
     printf("ledger OK: %lld events in %lld chain(s)\n", rep.events, rep.chains);
+    if (have_expect) printf("expected head %lld found with its hash\n", expect.seq);
+    if (rep.head_node[0]) printf("head: node %s seq %lld hash %s\n", rep.head_node, rep.head_seq, rep.head_hash);
     return 0;
 }
 
