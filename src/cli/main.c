@@ -94,6 +94,10 @@ static void print_derr(int rc, const derr_t *e)
                 vi.data);
         buf_free(&vi);
         buf_free(&en);
+    } else if (rc == -EPROTO) {
+        fprintf(stderr, "%s: the database schema is newer than this motcua (version %d): run a newer motcua\n"
+                        "%s: lược đồ cơ sở dữ liệu mới hơn bản motcua này (phiên bản %d): hãy dùng bản motcua mới hơn\n",
+                prog_cmd, migrate_latest(), prog_cmd, migrate_latest());
     } else {
         fprintf(stderr, "%s: failed: %s\n", prog_cmd, strerror(-rc));
     }
@@ -191,7 +195,7 @@ static int cmd_serve(int argc, char **argv)
     store_t *st;
     if (open_store(&st, db, 0, 0)) return 1;
     setup_result_t res;
-    derr_t err;
+    derr_t err = {0};
     int rc = setup_init(st, NULL, NULL, NULL, &res, &err);
     if (rc < 0) {
         print_derr(rc, &err);

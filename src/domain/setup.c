@@ -82,6 +82,7 @@ int setup_init(store_t *st, const char *node_name, const char *admin_username, c
                setup_result_t *res, derr_t *err)
 {
     memset(res, 0, sizeof *res);
+    memset(err, 0, sizeof *err);    /* callers print it on any failure, also one that never filled it */
     int rc = migrate_up(st);
     if (rc < 0) return rc;
     res->migrations_applied = rc;
