@@ -37,6 +37,16 @@ usage() {
 # ---- help and version ----
 expect 0 "help" --help
 for c in serve init demo user verify backup calendar; do expect 0 "$c --help" "$c" --help; done
+# --help is generated from each command's option table: every option is listed with its help line
+helps() { local c=$1; shift; "$BIN" $c --help >"$OUT" 2>"$ERR"; for o in "$@"; do grep -q -- "^  --$o\b.* [a-z]" "$OUT" || { note_fail "$c --help lists --$o"; return; }; done; pass=$((pass + 1)); }
+helps serve db listen threads web body-max secure-cookies trust-proxy session-ttl session-idle login-slow-after login-slow-ms login-lock-after login-lock-seconds
+helps init db admin-username admin-password admin-password-stdin node-name
+helps demo db
+helps verify db expect-head
+helps backup db to
+"$BIN" user add --help >"$OUT" 2>"$ERR"; grep -q -- '^  --role ROLE' "$OUT" && pass=$((pass + 1)) || note_fail "user add --help lists --role"
+roles=(); for i in $(seq 17); do roles+=(--role desk); done
+usage --role user add --db "$DIR/none.db" --username a.b --full-name A --unit x "${roles[@]}"
 expect 0 "version" version
 grep -q '^motcua ' "$OUT" && pass=$((pass + 1)) || note_fail "version prints 'motcua <version>'"
 expect 2 "no command" 
