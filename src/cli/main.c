@@ -64,14 +64,14 @@ static const char *default_db(void)
 
 static int open_store(store_t **st, const char *db, int create, int readonly)
 {
-    if (create && strncmp(db, "postgres", 8) != 0) {
+    if (create && !store_url_is_pg(db)) {
         /* Make the parent directory of a new SQLite file (var/ on first run). */
         char dir[PATH_MAX];
         str_copy(dir, sizeof dir, db);
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) { *slash = '\0'; mkdir(dir, 0750); }
     }
-    if (!create && strncmp(db, "postgres", 8) != 0 && access(db, F_OK) != 0) {
+    if (!create && !store_url_is_pg(db) && access(db, F_OK) != 0) {
         fprintf(stderr, "%s: database %s does not exist (create it with 'motcua init --db %s')\n", prog_cmd, db, db);
         return 1;
     }
@@ -251,7 +251,7 @@ static int cmd_serve(int argc, char **argv)
          * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         if (cores < 1) cores = 1;
-        threads = strncmp(db, "postgres", 8) == 0 ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
+        threads = store_url_is_pg(db) ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
     }
     char webreal[PATH_MAX];
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
@@ -555,7 +555,7 @@ static int cmd_backup(int argc, char **argv)
         fprintf(stderr, "%s: backup failed: %s\n", prog_cmd, strerror(-rc));
         return 1;
     }
-    printf("backup of %s written to %s\n", strncmp(db, "postgres", 8) == 0 ? "the PostgreSQL database" : db, to);
+    printf("backup of %s written to %s\n", store_url_is_pg(db) ? "the PostgreSQL database" : db, to);
     return 0;
 }
 
