@@ -427,17 +427,24 @@ Test(ledger, verify_two_chains)
     cr_assert_str_eq(rep.node, "0000000000REMOTEN0DE00000Z");
 }
 
+/* On an intact ledger, run sql; verify must then fail at node's event seq for reason. */
+static void tamper_expect(const char *sql, const char *node, long long seq, const char *reason)
+{
+    cr_assert_eq(verify().broken, 0);
+    cr_assert_eq(tu_exec(sql), 0);
+    ledger_report_t rep = verify();
+    assert_broken_at(&rep, seq, reason);
+    cr_assert_str_eq(rep.node, node);
+}
+
 /* The head check of a chain that is not the last one in node order. */
 Test(ledger, verify_detects_deleted_last_event_of_first_chain)
 {
     five_events();
     foreign_chain("ZZZZZZZZZZZZZZZZZZZZZZZZZZ", 2);     /* sorts after the self node */
     foreign_chain("00000000000000000000000000", 3);     /* sorts before it */
-    cr_assert_eq(verify().broken, 0);
-    cr_assert_eq(tu_exec("DELETE FROM events WHERE node = '00000000000000000000000000' AND seq = 3"), 0);
-    ledger_report_t rep = verify();
-    assert_broken_at(&rep, 3, "head");
-    cr_assert_str_eq(rep.node, "00000000000000000000000000");
+    tamper_expect("DELETE FROM events WHERE node = '00000000000000000000000000' AND seq = 3",
+                  "00000000000000000000000000", 3, "head");
 }
 
 /* ---- a known head, stored lengths, anchors ---- */
@@ -447,19 +454,16 @@ Test(ledger, verify_rejects_chain_without_head_row)
 {
     five_events();
     foreign_chain("0000000000FABRICATED0000000", 3);
-    cr_assert_eq(verify().broken, 0);
-    cr_assert_eq(tu_exec("DELETE FROM ledger_head WHERE node = '0000000000FABRICATED0000000'"), 0);
-    ledger_report_t rep = verify();
-    assert_broken_at(&rep, 1, "no ledger_head row");
-    cr_assert_str_eq(rep.node, "0000000000FABRICATED0000000");
+    tamper_expect("DELETE FROM ledger_head WHERE node = '0000000000FABRICATED0000000'",
+                  "0000000000FABRICATED0000000", 1, "no ledger_head row");
 }
 
 Test(ledger, verify_rejects_own_chain_without_head_row)
 {
     five_events();
-    cr_assert_eq(tu_exec("DELETE FROM ledger_head"), 0);
-    ledger_report_t rep = verify();
-    assert_broken_at(&rep, 1, "no ledger_head row");
+    char node[ID_LEN + 1];
+    self_node(node);
+    tamper_expect("DELETE FROM ledger_head", node, 1, "no ledger_head row");
 }
 
 /* A NUL byte with hidden bytes after it: the C string still hashes right, the stored bytes do not. */
@@ -520,27 +524,33 @@ Test(ledger, verify_reports_head_and_accepts_expected_head)
     assert_broken_at(&rep, 3, "rewritten");
 }
 
-/* Truncation with the head row moved back: the chain is internally consistent, only the anchor catches it. */
+/* Cut the own chain back to its first `keep` events, moving the head row back with it: consistent in itself. */
+static void cut_back(int keep)
+{
+    cr_assert_eq(tu_execf("DELETE FROM events WHERE seq > %d; "
+                          "UPDATE ledger_head SET seq = %d, hash = (SELECT hash FROM events WHERE seq = %d)",
+                          keep, keep, keep), 0);
+    cr_assert_eq(verify().broken, 0);
+}
+
+/* Truncation: only the anchor written down earlier catches it. */
 Test(ledger, verify_expected_head_catches_truncation)
 {
     five_events();
     char h5[SHA256_HEX_LEN + 1];
     cr_assert_eq(tu_text("SELECT hash FROM events WHERE seq = 5", NULL, h5, sizeof h5), 0);
-    cr_assert_eq(tu_exec("DELETE FROM events WHERE seq > 3; "
-                         "UPDATE ledger_head SET seq = 3, hash = (SELECT hash FROM events WHERE seq = 3)"), 0);
-    cr_assert_eq(verify().broken, 0);
+    cut_back(3);
     ledger_report_t rep = verify_expect(5, h5);
     assert_broken_at(&rep, 5, "truncated");
 }
 
-/* A rewrite of event 3 with every later event rehashed (through ledger_append itself). */
+/* A rewrite from event 3 on with every later event rehashed (through ledger_append itself). */
 Test(ledger, verify_expected_head_catches_rehashed_rewrite)
 {
     five_events();
     char h4[SHA256_HEX_LEN + 1];
     cr_assert_eq(tu_text("SELECT hash FROM events WHERE seq = 4", NULL, h4, sizeof h4), 0);
-    cr_assert_eq(tu_exec("DELETE FROM events WHERE seq >= 3; "
-                         "UPDATE ledger_head SET seq = 2, hash = (SELECT hash FROM events WHERE seq = 2)"), 0);
+    cut_back(2);
     for (int i = 30; i < 33; i++) append_n(i);
     cr_assert_eq(verify().broken, 0);
     ledger_report_t rep = verify_expect(4, h4);
