@@ -2,7 +2,8 @@
  *
  * Exit codes: 0 success, 1 the command failed (store unreachable, ledger broken, ...), 2 usage error (unknown
  * option, bad value) with a message naming it. Passwords are never taken from the environment and never echoed;
- * --password-stdin reads one line. */
+ * --password-stdin reads one line. Every subcommand's options are one table (cli_opt_t) parsed by cli_parse(), which
+ * also prints --help from it. */
 #include "cli/cli_calendar.h"
 #include "core/log.h"
 #include "core/mem.h"

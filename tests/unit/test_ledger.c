@@ -2,7 +2,9 @@
  * byte against a hand-written string), hashes recomputed independently with SHA-256, gap-free sequences (also
  * under concurrent writers), rollback, and ledger_verify() catching every kind of tampering: an altered payload,
  * hash, prev_hash or field, a deleted first / middle / last event, a renumbered (gap) event, an altered head, a
- * chain emptied entirely, and a second node's chain. */
+ * chain emptied entirely, and a second node's chain; a chain with no ledger_head row (fabricated), text with a NUL
+ * and hidden bytes after it, truncation and a rehashed rewrite caught only by an expected head (--expect-head),
+ * a ledger longer than one keyset page, and append refusing a payload with a NUL. */
 #include <criterion/criterion.h>
 
 #include "testutil.h"
