@@ -2,7 +2,8 @@
  *
  * Exit codes: 0 success, 1 the command failed (store unreachable, ledger broken, ...), 2 usage error (unknown
  * option, bad value) with a message naming it. Passwords are never taken from the environment and never echoed;
- * --password-stdin reads one line. */
+ * --password-stdin reads one line. Every subcommand's options are one table (cli_opt_t) parsed by cli_parse(), which
+ * also prints --help from it. */
 #include "cli/cli_calendar.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -15,7 +16,9 @@
 #include "domain/unit.h"
 #include "http/http.h"
 
+#include <assert.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,14 +65,14 @@ static const char *default_db(void)
 
 static int open_store(store_t **st, const char *db, int create, int readonly)
 {
-    if (create && strncmp(db, "postgres", 8) != 0) {
+    if (create && !store_url_is_pg(db)) {
         /* Make the parent directory of a new SQLite file (var/ on first run). */
         char dir[PATH_MAX];
         str_copy(dir, sizeof dir, db);
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) { *slash = '\0'; mkdir(dir, 0750); }
     }
-    if (!create && strncmp(db, "postgres", 8) != 0 && access(db, F_OK) != 0) {
+    if (!create && !store_url_is_pg(db) && access(db, F_OK) != 0) {
         fprintf(stderr, "%s: database %s does not exist (create it with 'motcua init --db %s')\n", prog_cmd, db, db);
         return 1;
     }
@@ -94,6 +97,10 @@ static void print_derr(int rc, const derr_t *e)
                 vi.data);
         buf_free(&vi);
         buf_free(&en);
+    } else if (rc == -EPROTO) {
+        fprintf(stderr, "%s: the database schema is newer than this motcua (version %d): run a newer motcua\n"
+                        "%s: lược đồ cơ sở dữ liệu mới hơn bản motcua này (phiên bản %d): hãy dùng bản motcua mới hơn\n",
+                prog_cmd, migrate_latest(), prog_cmd, migrate_latest());
     } else {
         fprintf(stderr, "%s: failed: %s\n", prog_cmd, strerror(-rc));
     }
@@ -121,71 +128,135 @@ static int read_password(const char *prompt, char *out, size_t cap, int force_st
     return 0;
 }
 
-/* ---- serve ---- */
+/* ---- one option parser for every subcommand ----
+ * Each subcommand describes its options in a table, one row per option with the help text beside it: the name,
+ * what it takes (a flag, a string, a number in [min, max], or a repeatable string), where the value goes, and the
+ * help line. --help is generated from the table; a usage error (unknown option, bad value, stray argument) prints
+ * the bilingual message and makes the command exit 2. */
 
-static const char serve_help[] =
-    "usage: motcua serve [options]\n"
-    "Serve the web UI and the JSON API until SIGTERM/SIGINT.\n"
-    "  --db PATH|URL          SQLite file or postgres:// URL (default $MOTCUA_DB or " DEFAULT_DB ")\n"
-    "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080; port 0 picks a free port)\n"
-    "  --threads N            HTTP worker threads (default: cores with SQLite, 4 x cores with PostgreSQL, max 16)\n"
-    "  --web DIR              static files of the web UI (default ./web when present)\n"
-    "  --body-max BYTES       request body limit (default 1048576)\n"
-    "  --header-timeout S     whole-request-header deadline from the connection or the previous answer (default 10)\n"
-    "  --body-timeout S       whole-request-body deadline from the end of the headers (default 30)\n"
-    "  --secure-cookies       mark the session cookie Secure (behind a TLS proxy)\n"
-    "  --trust-proxy          behind haproxy/nginx: log the client from X-Forwarded-For; per-IP limits are the proxy's\n"
-    "  --session-ttl SECONDS  session lifetime (default 28800)\n"
-    "  --session-idle SECONDS inactivity limit of a session (default 7200)\n"
-    "  --login-slow-after N   failed sign-ins before attempts are spaced out (default 3)\n"
-    "  --login-slow-ms MS     first spacing, doubling per failure up to 30 s (default 1000)\n"
-    "  --login-lock-after N   failed sign-ins before the account locks (default 10)\n"
-    "  --login-lock-seconds S lock duration (default 900)\n";
+typedef enum { OPT_FLAG, OPT_STR, OPT_LONG, OPT_LIST } opt_kind_t;
 
-static int cmd_serve(int argc, char **argv)
+typedef struct cli_list {
+    const char **items;
+    int          n, cap;
+} cli_list_t;
+
+typedef struct cli_opt {
+    const char *name;           /* without the leading "--" */
+    opt_kind_t  kind;
+    const char *meta;           /* the value's placeholder in --help; NULL for a flag */
+    void       *target;         /* bool * / const char ** / long * / cli_list_t * */
+    long        min, max;       /* OPT_LONG: the accepted range */
+    const char *range;          /* the accepted values, named in the usage error */
+    const char *help;
+} cli_opt_t;
+
+#define CLI_MAX_OPTS 24
+
+/* usage is printed first (its own lines), then one aligned line per option. */
+static void cli_help(const char *usage, const cli_opt_t *opts, int n)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},          {"listen", required_argument, 0, 'l'},
-        {"threads", required_argument, 0, 't'},     {"web", required_argument, 0, 'w'},
-        {"body-max", required_argument, 0, 'b'},    {"secure-cookies", no_argument, 0, 's'},
-        {"trust-proxy", no_argument, 0, 'P'},
-        {"header-timeout", required_argument, 0, 'H'}, {"body-timeout", required_argument, 0, 'B'},
-        {"session-ttl", required_argument, 0, 'T'}, {"session-idle", required_argument, 0, 'I'},
-        {"login-slow-after", required_argument, 0, 'A'}, {"login-slow-ms", required_argument, 0, 'M'},
-        {"login-lock-after", required_argument, 0, 'L'}, {"login-lock-seconds", required_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
-    const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
-    long threads = 0, body_max = 1 << 20, header_timeout = 10, body_timeout = 30, v;
-    bool secure = false, trust_proxy = false;
+    fputs(usage, stdout);
+    for (int i = 0; i < n; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].meta ? " " : "", opts[i].meta ? opts[i].meta : "");
+        printf("  %-28s %s\n", left, opts[i].help);
+    }
+}
+
+/* 0: parsed, every argument was an option; 1: --help printed; 2: usage error printed. */
+static int cli_parse(const char *usage, const cli_opt_t *opts, int n, int argc, char **argv)
+{
+    assert(n <= CLI_MAX_OPTS);
+    struct option lo[CLI_MAX_OPTS + 2];
+    for (int i = 0; i < n; i++)
+        lo[i] = (struct option){opts[i].name, opts[i].kind == OPT_FLAG ? no_argument : required_argument, NULL, i};
+    lo[n] = (struct option){"help", no_argument, NULL, n};
+    lo[n + 1] = (struct option){0, 0, 0, 0};
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'w': web = optarg; break;
-        case 's': secure = true; break;
-        case 'P': trust_proxy = true; break;
-        case 't': if (parse_long(optarg, 1, 256, &threads) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--threads", optarg, "1..256"); break;
-        case 'b': if (parse_long(optarg, 1024, 64L << 20, &body_max) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--body-max", optarg, "1024..67108864"); break;
-        case 'H': if (parse_long(optarg, 1, 3600, &header_timeout) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--header-timeout", optarg, "1..3600 seconds"); break;
-        case 'B': if (parse_long(optarg, 1, 3600, &body_timeout) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--body-timeout", optarg, "1..3600 seconds"); break;
-        case 'T': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--session-ttl", optarg, "1..2592000 seconds"); auth_policy.session_ttl_ms = v * 1000; break;
-        case 'I': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--session-idle", optarg, "1..2592000 seconds"); auth_policy.session_idle_ms = v * 1000; break;
-        case 'A': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-slow-after", optarg, "1..1000"); auth_policy.slow_after = (int)v; break;
-        case 'M': if (parse_long(optarg, 1, 60000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-slow-ms", optarg, "1..60000"); auth_policy.slow_base_ms = v; break;
-        case 'L': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-lock-after", optarg, "1..1000"); auth_policy.lock_after = (int)v; break;
-        case 'S': if (parse_long(optarg, 1, 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-lock-seconds", optarg, "1..86400"); auth_policy.lock_ms = v * 1000; break;
-        case 'h': fputs(serve_help, stdout); return 0;
-        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == n) { cli_help(usage, opts, n); return 1; }
+        if (c < 0 || c > n) return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
+        const cli_opt_t *o = &opts[c];
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s", o->name);
+        switch (o->kind) {
+        case OPT_FLAG: *(bool *)o->target = true; break;
+        case OPT_STR: *(const char **)o->target = optarg; break;
+        case OPT_LONG:
+            if (parse_long(optarg, o->min, o->max, (long *)o->target) < 0)
+                return usage_error(MSG_CLI_BAD_VALUE, flag, optarg, o->range);
+            break;
+        case OPT_LIST: {
+            cli_list_t *l = o->target;
+            if (l->n >= l->cap) return usage_error(MSG_CLI_BAD_VALUE, flag, optarg, o->range);
+            l->items[l->n++] = optarg;
+            break;
+        }
         }
     }
     if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
+    return 0;
+}
+
+#define NOPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define DB_OPT(t) {"db", OPT_STR, "PATH|URL", (t), 0, 0, NULL, \
+                   "SQLite file or postgres:// URL (default $MOTCUA_DB or " DEFAULT_DB ")"}
+
+/* ---- serve ---- */
+
+static const char serve_usage[] =
+    "usage: motcua serve [options]\n"
+    "Serve the web UI and the JSON API until SIGTERM/SIGINT.\n";
+
+static int cmd_serve(int argc, char **argv)
+{
+    const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
+    long threads = 0, body_max = 1 << 20, ttl = 0, idle = 0, slow_after = 0, slow_ms = 0, lock_after = 0,
+         lock_s = 0, header_timeout = 10, body_timeout = 30;
+    bool secure = false, trust_proxy = false;
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
+         "address to listen on (default 127.0.0.1:8080; port 0 picks a free port)"},
+        {"threads", OPT_LONG, "N", &threads, 1, 256, "1..256",
+         "HTTP worker threads (default: cores with SQLite, 4 x cores with PostgreSQL, max 16)"},
+        {"web", OPT_STR, "DIR", &web, 0, 0, NULL, "static files of the web UI (default ./web when present)"},
+        {"body-max", OPT_LONG, "BYTES", &body_max, 1024, 64L << 20, "1024..67108864",
+         "request body limit (default 1048576)"},
+        {"header-timeout", OPT_LONG, "S", &header_timeout, 1, 3600, "1..3600 seconds",
+         "whole-request-header deadline from the connection or the previous answer (default 10)"},
+        {"body-timeout", OPT_LONG, "S", &body_timeout, 1, 3600, "1..3600 seconds",
+         "whole-request-body deadline from the end of the headers (default 30)"},
+        {"secure-cookies", OPT_FLAG, NULL, &secure, 0, 0, NULL, "mark the session cookie Secure (behind a TLS proxy)"},
+        {"trust-proxy", OPT_FLAG, NULL, &trust_proxy, 0, 0, NULL,
+         "behind haproxy/nginx: log the client from X-Forwarded-For; per-IP limits are the proxy's"},
+        {"session-ttl", OPT_LONG, "SECONDS", &ttl, 1, 30L * 86400, "1..2592000 seconds",
+         "session lifetime (default 28800)"},
+        {"session-idle", OPT_LONG, "SECONDS", &idle, 1, 30L * 86400, "1..2592000 seconds",
+         "inactivity limit of a session (default 7200)"},
+        {"login-slow-after", OPT_LONG, "N", &slow_after, 1, 1000, "1..1000",
+         "failed sign-ins before attempts are spaced out (default 3)"},
+        {"login-slow-ms", OPT_LONG, "MS", &slow_ms, 1, 60000, "1..60000",
+         "first spacing, doubling per failure up to 30 s (default 1000)"},
+        {"login-lock-after", OPT_LONG, "N", &lock_after, 1, 1000, "1..1000",
+         "failed sign-ins before the account locks (default 10)"},
+        {"login-lock-seconds", OPT_LONG, "S", &lock_s, 1, 86400, "1..86400", "lock duration (default 900)"},
+    };
+    int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
+    if (pr) return pr == 1 ? 0 : pr;
+    if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
+    if (idle) auth_policy.session_idle_ms = idle * 1000;
+    if (slow_after) auth_policy.slow_after = (int)slow_after;
+    if (slow_ms) auth_policy.slow_base_ms = slow_ms;
+    if (lock_after) auth_policy.lock_after = (int)lock_after;
+    if (lock_s) auth_policy.lock_ms = lock_s * 1000;
     if (threads == 0) {
         /* SQLite work is CPU-bound: one worker per core. PostgreSQL requests mostly wait on round trips to the
          * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         if (cores < 1) cores = 1;
-        threads = strncmp(db, "postgres", 8) == 0 ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
+        threads = store_url_is_pg(db) ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
     }
     char webreal[PATH_MAX];
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
@@ -196,7 +267,7 @@ static int cmd_serve(int argc, char **argv)
     store_t *st;
     if (open_store(&st, db, 0, 0)) return 1;
     setup_result_t res;
-    derr_t err;
+    derr_t err = {0};
     int rc = setup_init(st, NULL, NULL, NULL, &res, &err);
     if (rc < 0) {
         print_derr(rc, &err);
@@ -214,7 +285,7 @@ static int cmd_serve(int argc, char **argv)
 
 /* ---- init / demo ---- */
 
-static const char init_help[] =
+static const char init_usage[] =
     "usage: motcua init [--db PATH|URL] [--admin-username NAME] [--admin-password P | --admin-password-stdin]\n"
     "                   [--node-name NAME]\n"
     "Create the database or apply newer migrations. On a database with no administrator, create the first one:\n"
@@ -222,24 +293,17 @@ static const char init_help[] =
 
 static int cmd_init(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},       {"admin-username", required_argument, 0, 'u'},
-        {"admin-password", required_argument, 0, 'p'}, {"admin-password-stdin", no_argument, 0, 'P'},
-        {"node-name", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *db = default_db(), *user = "admin", *pw = NULL, *node = "motcua";
-    int from_stdin = 0, c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'u': user = optarg; break;
-        case 'p': pw = optarg; break;
-        case 'P': from_stdin = 1; break;
-        case 'n': node = optarg; break;
-        case 'h': fputs(init_help, stdout); return 0;
-        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
-        }
-    }
-    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
+    bool from_stdin = false;
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        {"admin-username", OPT_STR, "NAME", &user, 0, 0, NULL, "the first administrator's username (default admin)"},
+        {"admin-password", OPT_STR, "P", &pw, 0, 0, NULL, "the first administrator's password"},
+        {"admin-password-stdin", OPT_FLAG, NULL, &from_stdin, 0, 0, NULL, "read that password from standard input"},
+        {"node-name", OPT_STR, "NAME", &node, 0, 0, NULL, "this node's name in the ledger (default motcua)"},
+    };
+    int pr = cli_parse(init_usage, opts, NOPTS(opts), argc, argv);
+    if (pr) return pr == 1 ? 0 : pr;
     if (!account_username_valid(user)) return usage_error(MSG_CLI_BAD_VALUE, "--admin-username", user, "a-z 0-9 . _ -, 3-64");
     store_t *st;
     if (open_store(&st, db, 1, 0)) return 1;
@@ -269,23 +333,16 @@ static int cmd_init(int argc, char **argv)
     return 0;
 }
 
-static const char demo_help[] =
+static const char demo_usage[] =
     "usage: motcua demo [--db PATH|URL]\n"
     "Create the database if needed and load the demo units and staff (every password: demo). Idempotent.\n";
 
 static int cmd_demo(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *db = default_db();
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'h': fputs(demo_help, stdout); return 0;
-        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
-        }
-    }
-    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
+    const cli_opt_t opts[] = {DB_OPT(&db)};
+    int pr = cli_parse(demo_usage, opts, NOPTS(opts), argc, argv);
+    if (pr) return pr == 1 ? 0 : pr;
     store_t *st;
     if (open_store(&st, db, 1, 0)) return 1;
     setup_result_t res;
@@ -303,7 +360,7 @@ static int cmd_demo(int argc, char **argv)
 
 /* ---- user ---- */
 
-static const char user_help[] =
+static const char user_usage[] =
     "usage: motcua user add --username NAME --full-name NAME --unit SLUG|ID [--role ROLE[@SLUG|ID]]...\n"
     "                       [--kind staff|system] [--email E] [--phone P] [--password P | --password-stdin] [--db ..]\n"
     "       motcua user passwd --username NAME [--password P | --password-stdin] [--db ..]\n"
@@ -367,7 +424,8 @@ static int user_fn(db_t *db, void *arg)
 static int cmd_user(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(user_help, argc < 2 ? stderr : stdout);
+        if (argc < 2) fputs(user_usage, stderr);
+        else cli_help(user_usage, NULL, 0);
         return argc < 2 ? 2 : 0;
     }
     struct user_ctx *c = xcalloc(1, sizeof *c);
@@ -376,39 +434,30 @@ static int cmd_user(int argc, char **argv)
         free(c);
         return usage_error(MSG_CLI_BAD_VALUE, "action", argv[1], "add, passwd, disable");
     }
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},        {"username", required_argument, 0, 'u'},
-        {"full-name", required_argument, 0, 'f'}, {"unit", required_argument, 0, 'U'},
-        {"role", required_argument, 0, 'r'},      {"kind", required_argument, 0, 'k'},
-        {"email", required_argument, 0, 'e'},     {"phone", required_argument, 0, 'p'},
-        {"password", required_argument, 0, 'w'},  {"password-stdin", no_argument, 0, 'W'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     const char *db = default_db(), *pw = NULL;
-    int from_stdin = 0, ch, ret = 0;
+    bool from_stdin = false;
+    int ret = 0;
     c->in.kind = "staff";
     c->in.disabled = -1;
+    cli_list_t roles = {c->role_refs, 0, AUTH_MAX_GRANTS};
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        {"username", OPT_STR, "NAME", &c->username, 0, 0, NULL, "the account's username"},
+        {"full-name", OPT_STR, "NAME", &c->in.full_name, 0, 0, NULL, "add: the full name"},
+        {"unit", OPT_STR, "SLUG|ID", &c->unit_ref, 0, 0, NULL, "add: the unit the account belongs to"},
+        {"role", OPT_LIST, "ROLE[@SLUG|ID]", &roles, 0, 0, "16 roles at most", "add: a role, repeatable"},
+        {"kind", OPT_STR, "staff|system", &c->in.kind, 0, 0, NULL, "add: the account kind (default staff)"},
+        {"email", OPT_STR, "E", &c->in.email, 0, 0, NULL, "add: e-mail address"},
+        {"phone", OPT_STR, "P", &c->in.phone, 0, 0, NULL, "add: phone number"},
+        {"password", OPT_STR, "P", &pw, 0, 0, NULL, "add, passwd: the password"},
+        {"password-stdin", OPT_FLAG, NULL, &from_stdin, 0, 0, NULL, "add, passwd: read the password from standard input"},
+    };
     argc--;
     argv++;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'd': db = optarg; break;
-        case 'u': c->username = c->in.username = optarg; break;
-        case 'f': c->in.full_name = optarg; break;
-        case 'U': c->unit_ref = optarg; break;
-        case 'r':
-            if (c->nroles >= AUTH_MAX_GRANTS) { ret = usage_error(MSG_CLI_BAD_VALUE, "--role", optarg, "16 roles at most"); goto out; }
-            c->role_refs[c->nroles++] = optarg;
-            break;
-        case 'k': c->in.kind = optarg; break;
-        case 'e': c->in.email = optarg; break;
-        case 'p': c->in.phone = optarg; break;
-        case 'w': pw = optarg; break;
-        case 'W': from_stdin = 1; break;
-        case 'h': fputs(user_help, stdout); goto out;
-        default: ret = usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL); goto out;
-        }
-    }
-    if (optind < argc) { ret = usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL); goto out; }
+    int pr = cli_parse(user_usage, opts, NOPTS(opts), argc, argv);
+    if (pr) { ret = pr == 1 ? 0 : pr; goto out; }
+    c->in.username = c->username;
+    c->nroles = roles.n;
     if (!c->username) { ret = usage_error(MSG_CLI_REQUIRED, "--username", NULL, NULL); goto out; }
     if (!strcmp(c->action, "add") && (!c->in.full_name || !c->unit_ref)) {
         ret = usage_error(MSG_CLI_REQUIRED, "--full-name, --unit", NULL, NULL);
@@ -443,26 +492,29 @@ out:
 
 /* ---- verify / version ---- */
 
+static const char verify_usage[] =
+    "usage: motcua verify [--db PATH|URL] [--expect-head SEQ:HASH]\n"
+    "Recompute every event hash chain against its recorded head. Prints the count and this database's head\n"
+    "(node, seq, hash): write it down as an anchor. Exit 1 naming the first broken event.\n";
+
 static int cmd_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *db = default_db();
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'h':
-            puts("usage: motcua verify [--db PATH|URL]\n"
-                 "Recompute every event hash chain. Prints the count; exit 1 naming the first broken event.");
-            return 0;
-        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
-        }
-    }
-    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
+    const char *db = default_db(), *expect_text = NULL;
+    ledger_expect_t expect;
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        {"expect-head", OPT_STR, "SEQ:HASH", &expect_text, 0, 0, NULL,
+         "a head written down earlier: fail unless the own chain still holds event SEQ with that hash"},
+    };
+    int pr = cli_parse(verify_usage, opts, NOPTS(opts), argc, argv);
+    if (pr) return pr == 1 ? 0 : pr;
+    int have_expect = expect_text != NULL;
+    if (have_expect && ledger_parse_expect(expect_text, &expect) < 0)
+        return usage_error(MSG_CLI_BAD_VALUE, "--expect-head", expect_text, "SEQ:HASH (64 hex digits)");
     store_t *st;
     if (open_store(&st, db, 0, 1)) return 1;
     ledger_report_t rep;
-    int rc = ledger_verify(st, &rep);
+    int rc = ledger_verify_expect(st, have_expect ? &expect : NULL, &rep);
     store_close(st);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot read the ledger: %s\n", prog_cmd, strerror(-rc));
@@ -471,32 +523,31 @@ static int cmd_verify(int argc, char **argv)
     if (rep.broken) {
         printf("ledger BROKEN: node %s event %lld: %s (%lld events verified before it)\n", rep.node, rep.seq,
                rep.reason, rep.events);
+        printf("sổ cái HỎNG: nút %s sự kiện %lld: chuỗi băm không khớp hoặc bị cắt/ghi lại "
+               "(đã kiểm %lld sự kiện trước đó)\n", rep.node, rep.seq, rep.events);
         return 1;
     }
     printf("ledger OK: %lld events in %lld chain(s)\n", rep.events, rep.chains);
+    if (have_expect) printf("expected head %lld found with its hash\n", expect.seq);
+    if (rep.head_node[0]) printf("head: node %s seq %lld hash %s\n", rep.head_node, rep.head_seq, rep.head_hash);
     return 0;
 }
 
+static const char backup_usage[] =
+    "usage: motcua backup [--db PATH|URL] --to FILE\n"
+    "Copy a consistent snapshot of a live database: SQLite through its online backup API (FILE is a\n"
+    "database file), PostgreSQL through pg_dump in custom format (restore with pg_restore).\n"
+    "The server may keep running. FILE must not exist.\n";
+
 static int cmd_backup(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"to", required_argument, 0, 'o'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *db = default_db(), *to = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'o': to = optarg; break;
-        case 'h':
-            puts("usage: motcua backup [--db PATH|URL] --to FILE\n"
-                 "Copy a consistent snapshot of a live database: SQLite through its online backup API (FILE is a\n"
-                 "database file), PostgreSQL through pg_dump in custom format (restore with pg_restore).\n"
-                 "The server may keep running. FILE must not exist.");
-            return 0;
-        default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
-        }
-    }
-    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        {"to", OPT_STR, "FILE", &to, 0, 0, NULL, "the new file to write the snapshot to"},
+    };
+    int pr = cli_parse(backup_usage, opts, NOPTS(opts), argc, argv);
+    if (pr) return pr == 1 ? 0 : pr;
     if (!to || !*to) return usage_error(MSG_CLI_REQUIRED, "--to FILE", NULL, NULL);
     if (access(to, F_OK) == 0) {
         fprintf(stderr, "%s: %s already exists; choose a new file\n", prog_cmd, to);
@@ -510,7 +561,7 @@ static int cmd_backup(int argc, char **argv)
         fprintf(stderr, "%s: backup failed: %s\n", prog_cmd, strerror(-rc));
         return 1;
     }
-    printf("backup of %s written to %s\n", strncmp(db, "postgres", 8) == 0 ? "the PostgreSQL database" : db, to);
+    printf("backup of %s written to %s\n", store_url_is_pg(db) ? "the PostgreSQL database" : db, to);
     return 0;
 }
 

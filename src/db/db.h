@@ -39,6 +39,7 @@ typedef int (*db_fn)(db_t *db, void *arg);
 int  store_open(store_t **out, const store_opts_t *opts);   /* 0, -EIO (cannot open / connect), -EINVAL (url) */
 void store_close(store_t *st);
 const char *store_engine(const store_t *st);                 /* "sqlite" or "postgres" */
+int  store_url_is_pg(const char *url);                       /* 1 for postgres:// or postgresql://, else 0 */
 
 /* Run fn in a write transaction: commits when fn returns >= 0, rolls back otherwise; returns fn's result, or a
  * negative error from the commit. Retries internally on -ECONFLICT a few times before giving up. */

@@ -51,7 +51,7 @@ void store_tls_set(const store_t *st, db_t *db)
     tls_conn[slot].db = db;
 }
 
-static int is_pg_url(const char *url)
+int store_url_is_pg(const char *url)
 {
     return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
 }
@@ -60,7 +60,7 @@ int store_open(store_t **out, const store_opts_t *opts)
 {
     *out = NULL;
     if (!opts || !opts->url || !*opts->url) return -EINVAL;
-    const db_driver_t *drv = is_pg_url(opts->url) ? &db_pg_driver : &db_sqlite_driver;
+    const db_driver_t *drv = store_url_is_pg(opts->url) ? &db_pg_driver : &db_sqlite_driver;
     int rc = drv->open(out, opts);
     if (rc < 0) return rc;
     (*out)->drv = drv;

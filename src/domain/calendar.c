@@ -9,6 +9,7 @@
  * lookup in workday[]. Invariant: ord_before is non-decreasing, ord_before[CAL_DAYS] == nworkdays, and
  * workday[ord_before[d]] == d for every working day d. */
 #include "domain/calendar.h"
+#include "core/mem.h"
 
 #include "domain/lunar.h"
 
@@ -76,13 +77,6 @@ void calendar_close(calendar_t *cal)
     free(cal);
 }
 
-static void *cal_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p)
-        abort();
-    return p;
-}
 
 int calendar_open(calendar_t **out, const holiday_set_t *days, const calendar_config_t *cfg)
 {
@@ -97,15 +91,15 @@ int calendar_open(calendar_t **out, const holiday_set_t *days, const calendar_co
     if (rc < 0)
         return rc;
 
-    calendar_t *cal = cal_alloc(1, sizeof *cal);
+    calendar_t *cal = xcalloc(1, sizeof *cal);
     cal->cfg = c;
     cal->morning_len = c.morning_end - c.morning_start;
     cal->day_len = cal->morning_len + (c.afternoon_end - c.afternoon_start);
     cal->close = c.afternoon_end > c.afternoon_start ? c.afternoon_end : c.morning_end;
-    cal->working = cal_alloc((size_t)CAL_DAYS, 1);
-    cal->ord_before = cal_alloc((size_t)CAL_DAYS + 1, sizeof(int32_t));
-    uint8_t *off = cal_alloc((size_t)CAL_DAYS, 1);
-    uint8_t *forced = cal_alloc((size_t)CAL_DAYS, 1);
+    cal->working = xcalloc((size_t)CAL_DAYS, 1);
+    cal->ord_before = xcalloc((size_t)CAL_DAYS + 1, sizeof(int32_t));
+    uint8_t *off = xcalloc((size_t)CAL_DAYS, 1);
+    uint8_t *forced = xcalloc((size_t)CAL_DAYS, 1);
 
     for (int year = LUNAR_MIN_YEAR; days && year <= LUNAR_MAX_YEAR; year++) {
         holiday_entry_t *e;
@@ -138,7 +132,7 @@ int calendar_open(calendar_t **out, const holiday_set_t *days, const calendar_co
     }
     cal->ord_before[CAL_DAYS] = (int32_t)k;
     cal->nworkdays = k;
-    cal->workday = cal_alloc((size_t)(k ? k : 1), sizeof(int32_t));
+    cal->workday = xcalloc((size_t)(k ? k : 1), sizeof(int32_t));
     for (long d = 0; d < CAL_DAYS; d++)
         if (cal->working[d])
             cal->workday[cal->ord_before[d]] = (int32_t)d;

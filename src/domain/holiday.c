@@ -5,6 +5,7 @@
  * strings; decided[y] is 1 exactly when the set holds a HOLIDAY_DAY_OFF entry of year y. Rule generation is
  * deterministic: the same set and year always resolve to the same sorted list. */
 #include "domain/holiday.h"
+#include "core/mem.h"
 
 #include "domain/lunar.h"
 
@@ -103,12 +104,7 @@ static int holiday_strdup(const char *s, char **out)
     size_t n = strnlen(s, HOLIDAY_NAME_MAX + 1);
     if (n > HOLIDAY_NAME_MAX)
         return -EINVAL;
-    char *p = malloc(n + 1);
-    if (!p)
-        abort();
-    memcpy(p, s, n);
-    p[n] = '\0';
-    *out = p;
+    *out = xstrndup(s, n);
     return 0;
 }
 
@@ -116,9 +112,7 @@ int holiday_set_new(holiday_set_t **out, unsigned flags)
 {
     if (!out || (flags & ~HOLIDAY_DEFAULT))
         return -EINVAL;
-    holiday_set_t *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    holiday_set_t *s = xcalloc(1, sizeof *s);
     s->flags = flags;
     if (flags & HOLIDAY_BUILTIN) {
         size_t n;
@@ -180,10 +174,7 @@ int holiday_set_add(holiday_set_t *set, const holiday_entry_t *e)
     copy.source = src;
     if (set->count == set->cap) {
         size_t cap = set->cap ? set->cap * 2 : 64;
-        holiday_entry_t *p = realloc(set->items, cap * sizeof *p);
-        if (!p)
-            abort();
-        set->items = p;
+        set->items = xrealloc(set->items, cap * sizeof *set->items);
         set->cap = cap;
     }
     set->items[set->count++] = copy;
@@ -361,9 +352,7 @@ int holiday_set_year(const holiday_set_t *set, int year, holiday_entry_t **entri
     for (size_t i = 0; i < set->count; i++)
         if (set->items[i].year == year)
             n++;
-    holiday_entry_t *out = malloc((n ? n : 1) * sizeof *out);
-    if (!out)
-        abort();
+    holiday_entry_t *out = xmalloc((n ? n : 1) * sizeof *out);
     size_t k = 0;
     for (size_t i = 0; i < rules.n; i++) {
         int y, m, d;

@@ -14,6 +14,7 @@
 #include "core/utf8.h"
 #include "domain/ledger.h"
 #include "domain/lunar.h"
+#include "domain/setup.h"
 #include "domain/unit.h"
 
 #include <pthread.h>
@@ -147,19 +148,6 @@ int holiday_store_load(db_t *db, const char *province_id, holiday_set_t **out)
 
 /* ---- scope and validation ---- */
 
-static int find_root(db_t *db, char *id, char *path, size_t cap)
-{
-    db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT id, path FROM units WHERE kind = 'national' ORDER BY path LIMIT 1", "");
-    if (rc == DB_ROW) {
-        str_copy(id, ID_LEN + 1, db_col_text(s, 0));
-        str_copy(path, cap, db_col_text(s, 1));
-    }
-    if (s) db_reset(s);
-    if (rc < 0) return rc;
-    return rc == DB_ROW ? 0 : -ENOENT;
-}
-
 /* Resolves a scope parameter to the stored key (scope_out: "" national or a province id) and its unit path; checks
  * that actor sees it, and when need_admin, that actor is an admin over it. */
 static int scope_resolve(db_t *db, const principal_t *actor, const char *scope, bool need_admin, char *scope_out,
@@ -169,7 +157,7 @@ static int scope_resolve(db_t *db, const principal_t *actor, const char *scope, 
     path[0] = '\0';
     if (!scope || !*scope) {
         char id[ID_LEN + 1];
-        int rc = find_root(db, id, path, cap);
+        int rc = setup_find_root(db, id, path, cap);
         if (rc < 0 && rc != -ENOENT) return rc;
     } else {
         if (!id_valid(scope)) return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "scope", "scope", NULL, NULL);

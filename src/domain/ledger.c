@@ -6,6 +6,8 @@
 #include "core/rand.h"
 #include "core/sha256.h"
 
+#include <assert.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,10 @@ static void chain_hash(const char *prev, const char *canon, size_t n, char out[S
 int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out)
 {
     if (!ev->type || !ev->payload) return -EINVAL;
+    /* Every column that enters the hash is a C string except the payload, which has a length: it must not hide
+     * bytes behind a NUL (verification compares stored lengths and would call such an event tampered). */
+    size_t plen = ev->payload_len ? ev->payload_len : strlen(ev->payload);
+    if (memchr(ev->payload, 0, plen)) return -EINVAL;
     db_stmt_t *s;
     int rc = db_query(db, &s, "UPDATE ledger_head SET seq = seq + 1 WHERE is_self = 1 RETURNING node, seq, hash", "");
     if (rc != DB_ROW) {
@@ -74,12 +80,13 @@ int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out)
     char node[ID_LEN + 1], prev[SHA256_HEX_LEN + 1];
     str_copy(node, sizeof node, db_col_text(s, 0));
     long long seq = db_col_int(s, 1);
-    int bad = str_copy(prev, sizeof prev, db_col_text(s, 2)) < 0 || strlen(prev) != SHA256_HEX_LEN;
+    int bad = str_copy(prev, sizeof prev, db_col_text(s, 2)) < 0 || strlen(prev) != SHA256_HEX_LEN ||
+              db_col_len(s, 2) != SHA256_HEX_LEN || strlen(node) != db_col_len(s, 0);
+    assert(seq >= 1);   /* the head row was just moved on by one: seq = previous + 1 */
     db_reset(s);
     if (bad) return -EIO;
 
     long long at = clock_now_ms();
-    size_t plen = ev->payload_len ? ev->payload_len : strlen(ev->payload);
     buf_t canon;
     buf_init(&canon, 0);
     rc = ledger_canonical(&canon, node, seq, at, ev->unit_id, ev->actor, ev->type, ev->entity, ev->payload, plen);
@@ -106,10 +113,17 @@ int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out)
     return 0;
 }
 
-/* ---- verification ---- */
+/* ---- verification ----
+ * Every chain is walked from its ledger_head row (a chain without one is fabricated and fails), in keyset pages
+ * of VERIFY_PAGE events (WHERE seq > last ORDER BY seq LIMIT n), so memory stays flat however long the ledger is
+ * and no engine has to hold a whole-ledger result. Text columns are taken by their stored length: a value whose
+ * length differs from its C string length carries a NUL and hidden bytes after it, and fails. */
+
+#define VERIFY_PAGE 1000
 
 struct verify_ctx {
-    ledger_report_t *rep;
+    ledger_report_t       *rep;
+    const ledger_expect_t *expect;      /* NULL: no anchor */
 };
 
 static void report(ledger_report_t *rep, const char *node, long long seq, const char *reason)
@@ -121,84 +135,185 @@ static void report(ledger_report_t *rep, const char *node, long long seq, const 
     str_copy(rep->reason, sizeof rep->reason, reason);
 }
 
-static int check_head(db_t *db, ledger_report_t *rep, const char *node, long long last_seq, const char *last_hash)
+/* 1 when text column col is NULL or exactly its stored length (no embedded NUL), else 0. */
+static int col_clean(db_stmt_t *s, int col)
+{
+    const char *t = db_col_text(s, col);
+    return !t || strlen(t) == db_col_len(s, col);
+}
+
+/* Events of a node that has no ledger_head row: a chain nobody vouches for. */
+static int check_orphans(db_t *db, ledger_report_t *rep)
 {
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT seq, hash FROM ledger_head WHERE node = $1", "t", node);
-    if (rc == DB_ROW) {
-        if (db_col_int(s, 0) != last_seq)
-            report(rep, node, last_seq + 1, "chain head sequence differs from the last event (events missing)");
-        else if (strcmp(db_col_text(s, 1), last_hash) != 0)
-            report(rep, node, last_seq, "chain head hash differs from the last event's hash");
+    int rc = db_query(db, &s, "SELECT e.node, MIN(e.seq) FROM events e WHERE NOT EXISTS "
+                              "(SELECT 1 FROM ledger_head h WHERE h.node = e.node) GROUP BY e.node ORDER BY e.node "
+                              "LIMIT 1", "");
+    if (rc == DB_ROW)
+        report(rep, db_col_text(s, 0), db_col_int(s, 1),
+               "events of a chain that has no ledger_head row (an unknown, possibly fabricated chain)");
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+struct chain {
+    char      node[64];
+    long long head_seq;
+    char      head_hash[SHA256_HEX_LEN + 1];
+    int       is_self;
+    long long expect;                      /* next sequence number wanted */
+    char      last_hash[SHA256_HEX_LEN + 1];
+};
+
+/* Check one page of events of chain c (seq > c->expect - 1); *n gets the number of rows read. */
+static int verify_page(db_t *db, ledger_report_t *rep, const ledger_expect_t *ex, struct chain *c, buf_t *canon,
+                       int *n, int *found)
+{
+    db_stmt_t *s;
+    *n = 0;
+    int rc = db_query(db, &s,
+                      "SELECT seq, at, unit_id, actor, type, entity, payload, prev_hash, hash FROM events "
+                      "WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT 1000",
+                      "ti", c->node, c->expect - 1);
+    for (; rc == DB_ROW && !rep->broken; rc = db_step(s)) {
+        (*n)++;
+        long long seq = db_col_int(s, 0);
+        if (seq != c->expect) { report(rep, c->node, c->expect, "sequence gap: an event is missing"); break; }
+        int clean = 1;
+        for (int col = 2; col <= 8; col++) clean &= col_clean(s, col);
+        if (!clean) {
+            report(rep, c->node, seq, "a text column holds a NUL byte with hidden bytes after it");
+            break;
+        }
+        const char *prev = db_col_text(s, 7), *hash = db_col_text(s, 8);
+        if (!prev || strcmp(prev, c->last_hash) != 0) {
+            report(rep, c->node, seq, "prev_hash does not match the previous event's hash");
+            break;
+        }
+        buf_reset(canon);
+        const char *payload = db_col_text(s, 6);
+        if (ledger_canonical(canon, c->node, seq, db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3),
+                             db_col_text(s, 4), db_col_text(s, 5), payload ? payload : "",
+                             payload ? db_col_len(s, 6) : 0) < 0) {
+            report(rep, c->node, seq, "the event cannot be put in canonical form (invalid text)");
+            break;
+        }
+        char h[SHA256_HEX_LEN + 1];
+        chain_hash(c->last_hash, canon->data, canon->len, h);
+        if (!hash || strcmp(h, hash) != 0) {
+            report(rep, c->node, seq, "hash mismatch: the event's content was altered");
+            break;
+        }
+        if (ex && c->is_self && seq == ex->seq) {
+            if (strcmp(h, ex->hash) != 0) {
+                report(rep, c->node, seq, "the event differs from the expected head: the chain was rewritten");
+                break;
+            }
+            *found = 1;
+        }
+        memcpy(c->last_hash, h, sizeof c->last_hash);
+        rep->events++;
+        c->expect++;
     }
     if (s) db_reset(s);
     return rc < 0 ? rc : 0;
 }
 
-static int verify_fn(db_t *db, void *arg)
+static int verify_chain(db_t *db, ledger_report_t *rep, const ledger_expect_t *ex, struct chain *c)
 {
-    ledger_report_t *rep = ((struct verify_ctx *)arg)->rep;
-    /* A head with no events at all (or events deleted from the start) is caught by the head check. */
-    db_stmt_t *s = db_prepare(db, "SELECT node, seq, at, unit_id, actor, type, entity, payload, prev_hash, hash "
-                                  "FROM events ORDER BY node, seq");
-    if (!s) return -EIO;
-    char node[64] = "", last_hash[SHA256_HEX_LEN + 1] = LEDGER_GENESIS;
-    long long expect = 1;
     buf_t canon;
     buf_init(&canon, 0);
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW && !rep->broken) {
-        const char *n = db_col_text(s, 0);
-        long long seq = db_col_int(s, 1);
-        if (strcmp(n, node) != 0) {
-            if (node[0] && (rc = check_head(db, rep, node, expect - 1, last_hash)) < 0) break;
-            if (rep->broken) break;
-            str_copy(node, sizeof node, n);
-            memcpy(last_hash, LEDGER_GENESIS, sizeof last_hash);
-            expect = 1;
-            rep->chains++;
-        }
-        if (seq != expect) { report(rep, node, expect, "sequence gap: an event is missing"); break; }
-        const char *prev = db_col_text(s, 8), *hash = db_col_text(s, 9);
-        if (!prev || strcmp(prev, last_hash) != 0) {
-            report(rep, node, seq, "prev_hash does not match the previous event's hash");
-            break;
-        }
-        buf_reset(&canon);
-        const char *payload = db_col_text(s, 7);
-        if (ledger_canonical(&canon, node, seq, db_col_int(s, 2), db_col_text(s, 3), db_col_text(s, 4),
-                             db_col_text(s, 5), db_col_text(s, 6), payload ? payload : "",
-                             payload ? db_col_len(s, 7) : 0) < 0) {
-            report(rep, node, seq, "the event cannot be put in canonical form (invalid text)");
-            break;
-        }
-        char h[SHA256_HEX_LEN + 1];
-        chain_hash(last_hash, canon.data, canon.len, h);
-        if (!hash || strcmp(h, hash) != 0) {
-            report(rep, node, seq, "hash mismatch: the event's content was altered");
-            break;
-        }
-        memcpy(last_hash, h, sizeof last_hash);
-        rep->events++;
-        expect++;
-    }
-    db_reset(s);
+    c->expect = 1;
+    memcpy(c->last_hash, LEDGER_GENESIS, sizeof c->last_hash);
+    int rc = 0, n, found = 0;
+    do {
+        rc = verify_page(db, rep, ex, c, &canon, &n, &found);
+    } while (rc == 0 && !rep->broken && n == VERIFY_PAGE);
     buf_free(&canon);
+    if (rc < 0 || rep->broken) return rc;
+    long long last = c->expect - 1;
+    assert(last >= 0);
+    if (last > 0) rep->chains++;
+    if (c->head_seq > 0 && last == 0) report(rep, c->node, 1, "chain head has events but none are stored");
+    else if (c->head_seq != last)
+        report(rep, c->node, last + 1, "chain head sequence differs from the last event (events missing)");
+    else if (strcmp(c->head_hash, c->last_hash) != 0)
+        report(rep, c->node, last, "chain head hash differs from the last event's hash");
+    if (c->is_self) {
+        str_copy(rep->head_node, sizeof rep->head_node, c->node);
+        rep->head_seq = last;
+        memcpy(rep->head_hash, c->last_hash, sizeof rep->head_hash);
+        if (ex && !rep->broken && !found)
+            report(rep, c->node, ex->seq,
+                   "the chain does not contain the expected head event: it was truncated or rewritten");
+    }
+    return 0;
+}
+
+/* The next head row after node `after` (keyset over ledger_head), into c; DB_ROW, DB_DONE or < 0. */
+static int next_head(db_t *db, const char *after, struct chain *c, ledger_report_t *rep)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT node, seq, hash, is_self FROM ledger_head WHERE node > $1 ORDER BY node "
+                              "LIMIT 1", "t", after);
+    if (rc == DB_ROW) {
+        const char *node = db_col_text(s, 0), *hash = db_col_text(s, 2);
+        if (!col_clean(s, 0) || !col_clean(s, 2) || !hash ||
+            str_copy(c->node, sizeof c->node, node) < 0 || str_copy(c->head_hash, sizeof c->head_hash, hash) < 0)
+            report(rep, node, db_col_int(s, 1), "the chain head row is malformed");
+        c->head_seq = db_col_int(s, 1);
+        c->is_self = (int)db_col_int(s, 3);
+    }
+    if (s) db_reset(s);
+    return rc;
+}
+
+static int verify_fn(db_t *db, void *arg)
+{
+    struct verify_ctx *x = arg;
+    ledger_report_t *rep = x->rep;
+    int rc = check_orphans(db, rep);
+    if (rc < 0 || rep->broken) return rc;
+    struct chain c;
+    memset(&c, 0, sizeof c);
+    char after[64] = "";
+    int self_seen = 0;
+    while ((rc = next_head(db, after, &c, rep)) == DB_ROW && !rep->broken) {
+        self_seen |= c.is_self;
+        if ((rc = verify_chain(db, rep, x->expect, &c)) < 0 || rep->broken) break;
+        str_copy(after, sizeof after, c.node);
+    }
     if (rc < 0) return rc;
-    if (!rep->broken && node[0]) rc = check_head(db, rep, node, expect - 1, last_hash);
-    if (rc < 0 || rep->broken) return rc < 0 ? rc : 0;
-    /* Chains whose head moved but which have no events left at all. */
-    db_stmt_t *h;
-    rc = db_query(db, &h, "SELECT node, seq FROM ledger_head WHERE seq > 0 AND NOT EXISTS "
-                          "(SELECT 1 FROM events e WHERE e.node = ledger_head.node)", "");
-    if (rc == DB_ROW) report(rep, db_col_text(h, 0), 1, "chain head has events but none are stored");
-    if (h) db_reset(h);
-    return rc < 0 ? rc : 0;
+    if (x->expect && !self_seen && !rep->broken)
+        report(rep, "?", x->expect->seq, "this database has no chain of its own to hold the expected head");
+    return 0;
+}
+
+int ledger_verify_expect(store_t *st, const ledger_expect_t *expect, ledger_report_t *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    struct verify_ctx ctx = {rep, expect};
+    return store_read(st, verify_fn, &ctx);
 }
 
 int ledger_verify(store_t *st, ledger_report_t *rep)
 {
-    memset(rep, 0, sizeof *rep);
-    struct verify_ctx ctx = {rep};
-    return store_read(st, verify_fn, &ctx);
+    return ledger_verify_expect(st, NULL, rep);
+}
+
+int ledger_parse_expect(const char *text, ledger_expect_t *out)
+{
+    const char *colon = text ? strchr(text, ':') : NULL;
+    if (!colon || colon == text || strlen(colon + 1) != SHA256_HEX_LEN) return -EINVAL;
+    long long seq = 0;
+    for (const char *p = text; p < colon; p++) {
+        if (*p < '0' || *p > '9' || seq > (LLONG_MAX - 9) / 10) return -EINVAL;
+        seq = seq * 10 + (*p - '0');
+    }
+    if (seq < 1) return -EINVAL;
+    for (const char *p = colon + 1; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return -EINVAL;
+    out->seq = seq;
+    memcpy(out->hash, colon + 1, SHA256_HEX_LEN + 1);
+    return 0;
 }

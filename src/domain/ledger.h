@@ -41,8 +41,23 @@ typedef struct ledger_report {
     char      node[64];      /* where: the first broken event */
     long long seq;
     char      reason[160];
+    /* This database's own chain head as verified (empty node when it has none): write it down as an anchor. */
+    char      head_node[64];
+    long long head_seq;
+    char      head_hash[65];
 } ledger_report_t;
 
-/* Recompute every chain; fills rep. Returns 0 (even when broken: see rep->broken) or < 0 on store errors. */
+/* An anchor: an event of this database's own chain written down earlier (SEQ:HASH). */
+typedef struct ledger_expect {
+    long long seq;
+    char      hash[65];
+} ledger_expect_t;
+
+/* Recompute every chain; fills rep. Returns 0 (even when broken: see rep->broken) or < 0 on store errors.
+ * Every chain must have a ledger_head row matching its last event; text columns must hold no NUL byte. */
 int ledger_verify(store_t *st, ledger_report_t *rep);
+/* ledger_verify(), and the own chain must contain event expect->seq with hash expect->hash (NULL: no anchor). */
+int ledger_verify_expect(store_t *st, const ledger_expect_t *expect, ledger_report_t *rep);
+/* Parse "SEQ:HASH" (SEQ >= 1, HASH 64 lower-case hex digits): 0 or -EINVAL. */
+int ledger_parse_expect(const char *text, ledger_expect_t *out);
 #endif

@@ -28,16 +28,25 @@ struct init_ctx {
     derr_t         *err;
 };
 
-static int find_root(db_t *db, unit_t *root)
+int setup_find_root(db_t *db, char *id, char *path, size_t cap)
 {
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT id FROM units WHERE kind = 'national' ORDER BY path LIMIT 1", "");
-    char id[ID_LEN + 1] = "";
-    if (rc == DB_ROW) str_copy(id, sizeof id, db_col_text(s, 0));
+    int rc = db_query(db, &s, "SELECT id, path FROM units WHERE kind = 'national' ORDER BY path LIMIT 1", "");
+    if (rc == DB_ROW) {
+        rc = str_copy(id, ID_LEN + 1, db_col_text(s, 0));
+        if (rc == 0 && path) rc = str_copy(path, cap, db_col_text(s, 1));
+        if (rc == 0) rc = DB_ROW;
+    }
     if (s) db_reset(s);
     if (rc < 0) return rc;
-    if (rc == DB_DONE) return -ENOENT;
-    return unit_get(db, id, root);
+    return rc == DB_ROW ? 0 : -ENOENT;
+}
+
+static int find_root(db_t *db, unit_t *root)
+{
+    char id[ID_LEN + 1];
+    int rc = setup_find_root(db, id, NULL, 0);
+    return rc < 0 ? rc : unit_get(db, id, root);
 }
 
 static int init_fn(db_t *db, void *arg)
@@ -82,6 +91,7 @@ int setup_init(store_t *st, const char *node_name, const char *admin_username, c
                setup_result_t *res, derr_t *err)
 {
     memset(res, 0, sizeof *res);
+    memset(err, 0, sizeof *err);    /* callers print it on any failure, also one that never filled it */
     int rc = migrate_up(st);
     if (rc < 0) return rc;
     res->migrations_applied = rc;

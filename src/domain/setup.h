@@ -23,6 +23,10 @@ int setup_init(store_t *st, const char *node_name, const char *admin_username, c
 /* setup_init (with admin/demo) and the demo units and staff; every demo password is "demo". */
 int setup_demo(store_t *st, setup_result_t *res, derr_t *err);
 
+/* The national root unit's id (ID_LEN + 1 bytes) and, when path is not NULL, its path (cap bytes): the one lookup
+ * of the root, for setup and the holiday store. 0, -ENOENT (no root yet) or < 0. */
+int setup_find_root(db_t *db, char *id, char *path, size_t cap);
+
 /* The demo sign-ins, for printing: NULL-terminated list of usernames. */
 extern const char *const setup_demo_usernames[];
 #endif

@@ -101,6 +101,34 @@ class LedgerTests(unittest.TestCase):
         self.run_sql(copy, "DELETE FROM events WHERE seq = ?", (last,))
         self.assertRegex(self.verify_broken(copy), r"\bevent %d\b" % last)
 
+    def head_of(self, db):
+        cp = run_cli("verify", "--db", db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        m = re.search(r"^head: node \w+ seq (\d+) hash ([0-9a-f]{64})$", cp.stdout, re.M)
+        self.assertIsNotNone(m, cp.stdout)
+        return "%s:%s" % (m.group(1), m.group(2))
+
+    def test_chain_without_head_row_is_refused(self):
+        copy = self.tampered_copy("nohead")
+        self.run_sql(copy, "DELETE FROM ledger_head")
+        self.assertIn("no ledger_head row", self.verify_broken(copy))
+
+    def test_expected_head_catches_truncation(self):
+        copy = self.tampered_copy("trunc")
+        head = self.head_of(copy)
+        ok = run_cli("verify", "--db", copy.url, "--expect-head", head)
+        self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+        last = int(head.split(":")[0])
+        self.run_sql(copy, "DELETE FROM events WHERE seq > ?", (last - 2,))
+        self.run_sql(copy, "UPDATE ledger_head SET seq = ?, hash = (SELECT hash FROM events WHERE seq = ?) "
+                           "WHERE is_self = 1", (last - 2, last - 2))
+        self.head_of(copy)      # consistent in itself
+        cp = run_cli("verify", "--db", copy.url, "--expect-head", head)
+        out = cp.stdout + cp.stderr
+        self.assertEqual(cp.returncode, 1, out)
+        self.assertIn("truncated", out)
+        self.assertIn("sổ cái HỎNG", out)
+
 
 if __name__ == "__main__":
     unittest.main()

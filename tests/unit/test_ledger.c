@@ -2,13 +2,16 @@
  * byte against a hand-written string), hashes recomputed independently with SHA-256, gap-free sequences (also
  * under concurrent writers), rollback, and ledger_verify() catching every kind of tampering: an altered payload,
  * hash, prev_hash or field, a deleted first / middle / last event, a renumbered (gap) event, an altered head, a
- * chain emptied entirely, and a second node's chain. */
+ * chain emptied entirely, and a second node's chain; a chain with no ledger_head row (fabricated), text with a NUL
+ * and hidden bytes after it, truncation and a rehashed rewrite caught only by an expected head (--expect-head),
+ * a ledger longer than one keyset page, and append refusing a payload with a NUL. */
 #include <criterion/criterion.h>
 
 #include "testutil.h"
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/mem.h"
 #include "db/migrate.h"
 #include "core/rand.h"
 #include "core/sha256.h"
@@ -426,15 +429,157 @@ Test(ledger, verify_two_chains)
     cr_assert_str_eq(rep.node, "0000000000REMOTEN0DE00000Z");
 }
 
+/* On an intact ledger, run sql; verify must then fail at node's event seq for reason. */
+static void tamper_expect(const char *sql, const char *node, long long seq, const char *reason)
+{
+    cr_assert_eq(verify().broken, 0);
+    cr_assert_eq(tu_exec(sql), 0);
+    ledger_report_t rep = verify();
+    assert_broken_at(&rep, seq, reason);
+    cr_assert_str_eq(rep.node, node);
+}
+
 /* The head check of a chain that is not the last one in node order. */
 Test(ledger, verify_detects_deleted_last_event_of_first_chain)
 {
     five_events();
     foreign_chain("ZZZZZZZZZZZZZZZZZZZZZZZZZZ", 2);     /* sorts after the self node */
     foreign_chain("00000000000000000000000000", 3);     /* sorts before it */
-    cr_assert_eq(verify().broken, 0);
-    cr_assert_eq(tu_exec("DELETE FROM events WHERE node = '00000000000000000000000000' AND seq = 3"), 0);
+    tamper_expect("DELETE FROM events WHERE node = '00000000000000000000000000' AND seq = 3",
+                  "00000000000000000000000000", 3, "head");
+}
+
+/* ---- a known head, stored lengths, anchors ---- */
+
+/* A correctly hashed chain that no ledger_head row vouches for is fabricated. */
+Test(ledger, verify_rejects_chain_without_head_row)
+{
+    five_events();
+    foreign_chain("0000000000FABRICATED0000000", 3);
+    tamper_expect("DELETE FROM ledger_head WHERE node = '0000000000FABRICATED0000000'",
+                  "0000000000FABRICATED0000000", 1, "no ledger_head row");
+}
+
+Test(ledger, verify_rejects_own_chain_without_head_row)
+{
+    five_events();
+    char node[ID_LEN + 1];
+    self_node(node);
+    tamper_expect("DELETE FROM ledger_head", node, 1, "no ledger_head row");
+}
+
+/* A NUL byte with hidden bytes after it: the C string still hashes right, the stored bytes do not. */
+Test(ledger, verify_rejects_text_with_embedded_nul)
+{
+    static const char *sql[] = {
+        "UPDATE events SET payload = CAST(payload || X'00' || 'hidden' AS TEXT) WHERE seq = 3",
+        "UPDATE events SET type = CAST(X'746573742E6576656E74006869' AS TEXT) WHERE seq = 3",
+        "UPDATE events SET entity = CAST(X'746573743A310078' AS TEXT) WHERE seq = 3",
+        "UPDATE events SET hash = CAST(hash || X'0078' AS TEXT) WHERE seq = 3",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        cr_assert_eq(tu_exec("DELETE FROM events; UPDATE ledger_head SET seq = 0, hash = '" LEDGER_GENESIS "'"), 0);
+        five_events();
+        cr_assert_eq(verify().broken, 0);
+        cr_assert_eq(tu_exec(sql[i]), 0);
+        ledger_report_t rep = verify();
+        cr_assert_eq(rep.broken, 1, "not detected: %s", sql[i]);
+        cr_assert_eq(rep.seq, 3, "%s: %s", sql[i], rep.reason);
+        cr_assert_not_null(strstr(rep.reason, "NUL"), "%s: %s", sql[i], rep.reason);
+    }
+}
+
+Test(ledger, append_rejects_payload_with_nul)
+{
+    static const char payload[] = "{\"i\":1}\0hidden";
+    struct append_ctx c = {.ev = {.type = "test.event", .entity = "test:1", .payload = payload,
+                                  .payload_len = sizeof payload - 1}};
+    cr_assert_eq(store_write(tu_env.st, append_fn, &c), -EINVAL);
+    char n[32];
+    cr_assert_eq(tu_text("SELECT COUNT(*) FROM events", NULL, n, sizeof n), 0);
+    cr_assert_str_eq(n, "0");
+}
+
+static ledger_report_t verify_expect(long long seq, const char *hash)
+{
+    ledger_expect_t ex = {.seq = seq};
+    cr_assert_eq(str_copy(ex.hash, sizeof ex.hash, hash), 0);
+    ledger_report_t rep;
+    cr_assert_eq(ledger_verify_expect(tu_env.st, &ex, &rep), 0);
+    return rep;
+}
+
+Test(ledger, verify_reports_head_and_accepts_expected_head)
+{
+    five_events();
     ledger_report_t rep = verify();
-    assert_broken_at(&rep, 3, "head");
-    cr_assert_str_eq(rep.node, "00000000000000000000000000");
+    char node[ID_LEN + 1], h3[SHA256_HEX_LEN + 1], h5[SHA256_HEX_LEN + 1];
+    self_node(node);
+    cr_assert_eq(tu_text("SELECT hash FROM events WHERE seq = 3", NULL, h3, sizeof h3), 0);
+    cr_assert_eq(tu_text("SELECT hash FROM events WHERE seq = 5", NULL, h5, sizeof h5), 0);
+    cr_assert_str_eq(rep.head_node, node);
+    cr_assert_eq(rep.head_seq, 5);
+    cr_assert_str_eq(rep.head_hash, h5);
+    cr_assert_eq(verify_expect(3, h3).broken, 0);
+    cr_assert_eq(verify_expect(5, h5).broken, 0);
+    rep = verify_expect(3, h5);
+    assert_broken_at(&rep, 3, "rewritten");
+}
+
+/* Cut the own chain back to its first `keep` events, moving the head row back with it: consistent in itself. */
+static void cut_back(int keep)
+{
+    cr_assert_eq(tu_execf("DELETE FROM events WHERE seq > %d; "
+                          "UPDATE ledger_head SET seq = %d, hash = (SELECT hash FROM events WHERE seq = %d)",
+                          keep, keep, keep), 0);
+    cr_assert_eq(verify().broken, 0);
+}
+
+/* Truncation: only the anchor written down earlier catches it. */
+Test(ledger, verify_expected_head_catches_truncation)
+{
+    five_events();
+    char h5[SHA256_HEX_LEN + 1];
+    cr_assert_eq(tu_text("SELECT hash FROM events WHERE seq = 5", NULL, h5, sizeof h5), 0);
+    cut_back(3);
+    ledger_report_t rep = verify_expect(5, h5);
+    assert_broken_at(&rep, 5, "truncated");
+}
+
+/* A rewrite from event 3 on with every later event rehashed (through ledger_append itself). */
+Test(ledger, verify_expected_head_catches_rehashed_rewrite)
+{
+    five_events();
+    char h4[SHA256_HEX_LEN + 1];
+    cr_assert_eq(tu_text("SELECT hash FROM events WHERE seq = 4", NULL, h4, sizeof h4), 0);
+    cut_back(2);
+    for (int i = 30; i < 33; i++) append_n(i);
+    cr_assert_eq(verify().broken, 0);
+    ledger_report_t rep = verify_expect(4, h4);
+    assert_broken_at(&rep, 4, "rewritten");
+}
+
+/* More events than one verification page: the keyset pages join without a gap. */
+Test(ledger, verify_across_pages)
+{
+    for (int i = 1; i <= 2100; i++) append_n(i);
+    ledger_report_t rep = verify();
+    cr_assert_eq(rep.broken, 0, "%s", rep.reason);
+    cr_assert_eq(rep.events, 2100);
+    cr_assert_eq(tu_exec("UPDATE events SET payload = '{\"i\":0}' WHERE seq = 1500"), 0);
+    rep = verify();
+    assert_broken_at(&rep, 1500, "altered");
+}
+
+Test(ledger, parse_expect)
+{
+    ledger_expect_t ex;
+    cr_assert_eq(ledger_parse_expect("12:" LEDGER_GENESIS, &ex), 0);
+    cr_assert_eq(ex.seq, 12);
+    cr_assert_str_eq(ex.hash, LEDGER_GENESIS);
+    static const char *bad[] = {"", "12", ":" LEDGER_GENESIS, "0:" LEDGER_GENESIS, "x1:" LEDGER_GENESIS,
+                                "1:abc", "1:" LEDGER_GENESIS "0", "-1:" LEDGER_GENESIS,
+                                "1:000000000000000000000000000000000000000000000000000000000000000G"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(ledger_parse_expect(bad[i], &ex), -EINVAL, "%s", bad[i]);
 }
