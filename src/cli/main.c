@@ -136,9 +136,10 @@ static const char serve_help[] =
     "  --session-ttl SECONDS  session lifetime (default 28800)\n"
     "  --session-idle SECONDS inactivity limit of a session (default 7200)\n"
     "  --login-slow-after N   failed sign-ins before attempts are spaced out (default 3)\n"
-    "  --login-slow-ms MS     first spacing, doubling per failure up to 30 s (default 1000)\n"
-    "  --login-lock-after N   failed sign-ins before the account locks (default 10)\n"
-    "  --login-lock-seconds S lock duration (default 900)\n";
+    "  --login-slow-ms MS     first spacing, doubling per further failure (default 1000)\n"
+    "  --login-account-max S  cap of one username's spacing, there is no lock (default 30)\n"
+    "  --login-addr-after N   failed sign-ins from one client address before its spacing (default 20)\n"
+    "  --register-after N     citizen registrations per client address before spacing (default 5)\n";
 
 static int cmd_serve(int argc, char **argv)
 {
@@ -149,7 +150,8 @@ static int cmd_serve(int argc, char **argv)
         {"trust-proxy", no_argument, 0, 'P'},
         {"session-ttl", required_argument, 0, 'T'}, {"session-idle", required_argument, 0, 'I'},
         {"login-slow-after", required_argument, 0, 'A'}, {"login-slow-ms", required_argument, 0, 'M'},
-        {"login-lock-after", required_argument, 0, 'L'}, {"login-lock-seconds", required_argument, 0, 'S'},
+        {"login-account-max", required_argument, 0, 'S'}, {"login-addr-after", required_argument, 0, 'L'},
+        {"register-after", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
     long threads = 0, body_max = 1 << 20, v;
@@ -168,8 +170,9 @@ static int cmd_serve(int argc, char **argv)
         case 'I': if (parse_long(optarg, 1, 30L * 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--session-idle", optarg, "1..2592000 seconds"); auth_policy.session_idle_ms = v * 1000; break;
         case 'A': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-slow-after", optarg, "1..1000"); auth_policy.slow_after = (int)v; break;
         case 'M': if (parse_long(optarg, 1, 60000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-slow-ms", optarg, "1..60000"); auth_policy.slow_base_ms = v; break;
-        case 'L': if (parse_long(optarg, 1, 1000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-lock-after", optarg, "1..1000"); auth_policy.lock_after = (int)v; break;
-        case 'S': if (parse_long(optarg, 1, 86400, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-lock-seconds", optarg, "1..86400"); auth_policy.lock_ms = v * 1000; break;
+        case 'L': if (parse_long(optarg, 1, 100000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-addr-after", optarg, "1..100000"); auth_policy.addr_after = (int)v; break;
+        case 'S': if (parse_long(optarg, 1, 3600, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--login-account-max", optarg, "1..3600"); auth_policy.account_max_ms = v * 1000; break;
+        case 'R': if (parse_long(optarg, 1, 100000, &v) < 0) return usage_error(MSG_CLI_BAD_VALUE, "--register-after", optarg, "1..100000"); auth_policy.register_after = (int)v; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
         }
