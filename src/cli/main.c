@@ -139,7 +139,7 @@ static const char serve_help[] =
     "  --login-slow-ms MS     first spacing, doubling per further failure (default 1000)\n"
     "  --login-account-max S  cap of one username's spacing, there is no lock (default 30)\n"
     "  --login-addr-after N   failed sign-ins from one client address before its spacing (default 20)\n"
-    "  --register-after N     citizen registrations per client address before spacing (default 5)\n";
+    "  --register-after N     citizen registrations per client address before spacing (default 20)\n";
 
 static int cmd_serve(int argc, char **argv)
 {

@@ -30,7 +30,7 @@ auth_policy_t auth_policy = {
     .addr_after = 20,
     .addr_max_ms = 15LL * 60 * 1000,
     .forget_ms = 3600LL * 1000,
-    .register_after = 5,
+    .register_after = 20,
     .argon_wait_ms = 1500,
 };
 
@@ -637,7 +637,10 @@ static int session_fn(db_t *db, void *arg)
     db_reset(s);
     if (disabled) return -ENOENT;
     if (c->now >= expires || c->now - last_seen >= auth_policy.session_idle_ms) return -ETIMEDOUT;
-    who->touch_due = c->now - last_seen > 60000;
+    /* last_seen is written at most once a minute, but well within the idle limit when that is shorter, so a
+     * session in use never idles out. */
+    long long touch_every = auth_policy.session_idle_ms / 4 < 60000 ? auth_policy.session_idle_ms / 4 : 60000;
+    who->touch_due = c->now - last_seen > touch_every;
     str_copy(who->session_hash, sizeof who->session_hash, c->hash);
     return load_grants(db, who->account_id, who);
 }

@@ -62,7 +62,7 @@ typedef struct auth_policy {
     int       addr_after;            /* failures from one client address before spacing (default 20) */
     long long addr_max_ms;           /* cap of an address's spacing (default 15 min) */
     long long forget_ms;             /* a key's count is forgotten this long after its last failure (default 1 h) */
-    int       register_after;        /* citizen registrations per address before spacing (default 5) */
+    int       register_after;        /* citizen registrations per address before spacing (default 20) */
     long long argon_wait_ms;         /* wait for a free Argon2 slot before 503 (default 1.5 s) */
 } auth_policy_t;
 
