@@ -185,6 +185,8 @@ static int cmd_serve(int argc, char **argv)
         if (cores < 1) cores = 1;
         threads = strncmp(db, "postgres", 8) == 0 ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
     }
+    /* signin (issue 8 item 3): Argon2 never takes every worker thread, so other requests keep a thread. */
+    auth_policy.argon_slots = threads > 1 ? (int)threads - 1 : 1;
     char webreal[PATH_MAX];
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
     if (web && !realpath(web, webreal)) {

@@ -31,7 +31,8 @@ auth_policy_t auth_policy = {
     .addr_max_ms = 15LL * 60 * 1000,
     .forget_ms = 3600LL * 1000,
     .register_after = 20,
-    .argon_wait_ms = 1500,
+    .argon_slots = 0,
+    .argon_wait_ms = 250,
 };
 
 static const char *const role_names[ROLE__COUNT] = {"desk", "specialist", "leader", "clerk", "official", "admin"};
@@ -98,6 +99,7 @@ static void argon_slots_init(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1) n = 1;
     if (n > 256) n = 256;
+    if (auth_policy.argon_slots > 0 && auth_policy.argon_slots < n) n = auth_policy.argon_slots;
     if (sem_init(&argon_slots, 0, (unsigned)n) < 0) abort();
 }
 
@@ -362,25 +364,17 @@ static long long spacing_ms(int failures, int after, long long cap_ms)
     return d > cap_ms ? cap_ms : d;
 }
 
-/* In the write transaction: refuse the attempt when any key asks it to wait, else count it as a failure under
- * every key before Argon2 runs (so parallel guesses are all counted); success gives the count back. */
-static int throttle_take_fn(db_t *db, void *arg)
+/* The failure counts of t's keys (0 for a key forgotten or never seen) and, in t->wait_ms, how long the attempt
+ * must still wait (0: it may go ahead). */
+static int throttle_check(db_t *db, struct throttle *t, int failures[THROTTLE_KEYS])
 {
-    struct throttle *t = arg;
-    int failures[THROTTLE_KEYS] = {0};
     t->wait_ms = 0;
-    static _Atomic long long last_sweep;  /* once a minute, whichever writer comes first */
-    if (t->now - last_sweep > 60000) {
-        long long n = db_run(db, "DELETE FROM signin_throttle WHERE last_failed_at < $1", "i",
-                             t->now - auth_policy.forget_ms);
-        if (n < 0) return (int)n;
-        last_sweep = t->now;
-    }
     for (int i = 0; i < t->nkeys; i++) {
         db_stmt_t *s;
         int rc = db_query(db, &s, "SELECT failures, last_failed_at FROM signin_throttle WHERE key = $1", "t",
                           t->key[i]);
         long long last = 0;
+        failures[i] = 0;
         if (rc == DB_ROW) {
             failures[i] = (int)db_col_int(s, 0);
             last = db_col_int(s, 1);
@@ -391,7 +385,31 @@ static int throttle_take_fn(db_t *db, void *arg)
         long long wait = last + spacing_ms(failures[i], t->after[i], t->cap_ms[i]) - t->now;
         if (failures[i] >= t->after[i] && wait > t->wait_ms) t->wait_ms = wait;
     }
-    if (t->wait_ms > 0) return 0;
+    return 0;
+}
+
+/* In a read snapshot: a flood of attempts that must wait is answered without taking the writer. */
+static int throttle_peek_fn(db_t *db, void *arg)
+{
+    int failures[THROTTLE_KEYS];
+    return throttle_check(db, arg, failures);
+}
+
+/* In the write transaction: refuse the attempt when any key asks it to wait, else count it as a failure under
+ * every key before Argon2 runs (so parallel guesses are all counted); success gives the count back. */
+static int throttle_take_fn(db_t *db, void *arg)
+{
+    struct throttle *t = arg;
+    int failures[THROTTLE_KEYS];
+    static _Atomic long long last_sweep;  /* once a minute, whichever writer comes first */
+    if (t->now - last_sweep > 60000) {
+        long long n = db_run(db, "DELETE FROM signin_throttle WHERE last_failed_at < $1", "i",
+                             t->now - auth_policy.forget_ms);
+        if (n < 0) return (int)n;
+        last_sweep = t->now;
+    }
+    int rc = throttle_check(db, t, failures);
+    if (rc < 0 || t->wait_ms > 0) return rc;
     for (int i = 0; i < t->nkeys; i++) {
         long long n = db_run(db,
                              "INSERT INTO signin_throttle (key, failures, last_failed_at) VALUES ($1, $2, $3) "
@@ -426,7 +444,8 @@ static int throttle_give_fn(db_t *db, void *arg) { return throttle_give_db(db, a
 
 static int throttle_take(store_t *st, struct throttle *t, signin_result_t *res)
 {
-    int rc = store_write(st, throttle_take_fn, t);
+    int rc = store_read(st, throttle_peek_fn, t);
+    if (rc == 0 && t->wait_ms == 0) rc = store_write(st, throttle_take_fn, t);
     if (rc < 0) return rc;
     if (t->wait_ms > 0) {
         res->status = -EAGAIN;

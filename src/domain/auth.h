@@ -63,7 +63,9 @@ typedef struct auth_policy {
     long long addr_max_ms;           /* cap of an address's spacing (default 15 min) */
     long long forget_ms;             /* a key's count is forgotten this long after its last failure (default 1 h) */
     int       register_after;        /* citizen registrations per address before spacing (default 20) */
-    long long argon_wait_ms;         /* wait for a free Argon2 slot before 503 (default 1.5 s) */
+    int       argon_slots;           /* Argon2 runs at once: 0 = cores; never more than cores (serve: threads - 1) */
+    long long argon_wait_ms;         /* wait for a free Argon2 slot before 503 (default 250 ms: a waiting
+                                      * handler holds its worker thread and that thread's other connections) */
 } auth_policy_t;
 
 extern auth_policy_t auth_policy;     /* set once at start-up, read-only afterwards */
@@ -74,7 +76,7 @@ int role_parse(const char *s, role_t *out);   /* 0 or -EINVAL */
 bool role_fits_unit_kind(role_t r, const char *kind);
 
 /* Argon2id (t=2, m=19 MiB, p=1): encoded string into out (>= 128 bytes). At most as many runs at once as there
- * are cores; a run waits up to auth_policy.argon_wait_ms for a slot, else -EBUSY. Its memory is mapped for the
+ * are cores (auth_policy.argon_slots); a run waits up to auth_policy.argon_wait_ms for a slot, else -EBUSY. Its memory is mapped for the
  * run and unmapped after it (no per-thread arena keeps 19 MiB). 0, -EBUSY, or -EIO (Argon2 failed: never store
  * out then). */
 int auth_password_hash(const char *password, char *out, size_t cap);
