@@ -16,6 +16,7 @@
 #include "domain/token.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,51 @@ Test(auth_password, hash_and_verify)
 /* ---- sign-in ---- */
 
 TestSuite(auth_signin, .init = auth_setup, .fini = tu_close);
+
+/* Argon2 runs are bounded: with one slot and no wait, of four hashes started together some answer -EBUSY with an
+ * empty buffer, and every one that succeeded is a real encoding. */
+struct busy_arg {
+    pthread_barrier_t *start;
+    char               out[160];
+    int                rc;
+};
+
+static void *busy_hash(void *p)
+{
+    struct busy_arg *a = p;
+    pthread_barrier_wait(a->start);
+    a->rc = auth_password_hash("busy-pass", a->out, sizeof a->out);
+    return NULL;
+}
+
+Test(auth_password, argon2_runs_are_bounded)
+{
+    auth_policy.argon_slots = 1;
+    auth_policy.argon_wait_ms = 1;
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, 4);
+    struct busy_arg a[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        a[i].start = &start;
+        pthread_create(&t[i], NULL, busy_hash, &a[i]);
+    }
+    int busy = 0, ok = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        if (a[i].rc == -EBUSY) {
+            busy++;
+            cr_assert_str_eq(a[i].out, "");
+        } else {
+            cr_assert_eq(a[i].rc, 0);
+            cr_assert(auth_password_verify(a[i].out, "busy-pass"));
+            ok++;
+        }
+    }
+    pthread_barrier_destroy(&start);
+    cr_assert_geq(ok, 1);
+    cr_assert_geq(busy, 1, "four simultaneous runs on one slot: some must be refused");
+}
 
 /* No truncation: two passwords sharing a long prefix are different passwords. */
 Test(auth_password, long_shared_prefix_is_told_apart)
