@@ -68,6 +68,20 @@ static int reply_me(req_t *r, const principal_t *who, int status, long long expi
     return api_reply_writer(r, status, &w, &b);
 }
 
+/* The answer to a refused sign-in (or current-password check): the same for known and unknown usernames.
+ * -EACCES 401 (403 when field is set: a signed-in caller's current password), -EAGAIN 429 and -EBUSY 503, both
+ * with Retry-After. */
+static int reply_signin_refused(req_t *r, int status, long long retry_after_ms, const char *field)
+{
+    if (status == -EACCES)
+        return reply_problem(r, field ? 403 : 401, "bad-credentials", MSG_BAD_CREDENTIALS, field, NULL, NULL, NULL);
+    char secs[24];
+    snprintf(secs, sizeof secs, "%lld", retry_after_ms > 0 ? (retry_after_ms + 999) / 1000 : 1);
+    reply_header(r, "Retry-After", secs);
+    if (status == -EBUSY) return reply_problem(r, 503, "busy", MSG_SERVER_BUSY, NULL, secs, NULL, NULL);
+    return reply_problem(r, 429, "slow-down", MSG_SLOW_DOWN, NULL, secs, NULL, NULL);
+}
+
 int api_session_create(req_t *r)
 {
     json_t *body;
@@ -79,21 +93,16 @@ int api_session_create(req_t *r)
     };
     if (req_fields(r, body, f, 2) < 0) { json_decref(body); return 0; }
     signin_result_t *res = xmalloc(sizeof *res);
-    int rc = auth_sign_in(r->app->store, username, password, res);
+    char addr[64];
+    req_client_addr(r, addr, sizeof addr);
+    int rc = auth_sign_in(r->app->store, username, password, addr, res);
     json_decref(body);
     if (rc < 0) { free(res); return reply_errno(r, rc); }
-    if (res->status == -EACCES) {
+    if (res->status < 0) {
+        int status = res->status;
+        long long retry = res->retry_after_ms;
         free(res);
-        return reply_problem(r, 401, "bad-credentials", MSG_BAD_CREDENTIALS, NULL, NULL, NULL, NULL);
-    }
-    if (res->status == -EAGAIN || res->status == -EBUSY) {
-        char secs[24];
-        snprintf(secs, sizeof secs, "%lld", (res->retry_after_ms + 999) / 1000);
-        reply_header(r, "Retry-After", secs);
-        bool locked = res->status == -EBUSY;
-        free(res);
-        return reply_problem(r, 429, locked ? "account-locked" : "slow-down",
-                             locked ? MSG_ACCOUNT_LOCKED : MSG_SLOW_DOWN, NULL, secs, NULL, NULL);
+        return reply_signin_refused(r, status, retry, NULL);
     }
     char cookie[256];
     snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", SESSION_COOKIE,
@@ -130,26 +139,21 @@ int api_me(req_t *r)
 struct pw_ctx {
     const principal_t *who;
     const char        *hash;
-    char               current[160];
     derr_t             err;
 };
-
-static int current_hash_fn(db_t *db, void *arg)
-{
-    struct pw_ctx *c = arg;
-    db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT COALESCE(password_hash, '') FROM accounts WHERE id = $1", "t",
-                      c->who->account_id);
-    if (rc == DB_ROW) str_copy(c->current, sizeof c->current, db_col_text(s, 0));
-    if (s) db_reset(s);
-    return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
-}
 
 static int set_pw_fn(db_t *db, void *arg)
 {
     struct pw_ctx *c = arg;
     return account_set_password(db, c->who, c->who->account_id, c->hash,
                                 c->who->via_token ? NULL : c->who->session_hash, &c->err);
+}
+
+/* auth_password_hash failed: -EBUSY (no Argon2 slot) 503 with Retry-After, anything else 500; nothing stored. */
+static int reply_password_hash_error(req_t *r, int rc)
+{
+    if (rc == -EBUSY) return reply_signin_refused(r, -EBUSY, 1000, NULL);
+    return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
 }
 
 static int weak_password(req_t *r, const char *field)
@@ -173,14 +177,21 @@ int api_me_password(req_t *r)
     if (req_fields(r, body, f, 2) < 0) goto out;
     if (auth_password_check(next) < 0) { weak_password(r, "new_password"); goto out; }
     struct pw_ctx c = {.who = &r->who};
-    rc = store_read(r->app->store, current_hash_fn, &c);
-    if (rc < 0) { reply_errno(r, rc); goto out; }
-    if (!auth_password_verify(c.current, cur)) {
-        reply_problem(r, 403, "bad-credentials", MSG_BAD_CREDENTIALS, "current_password", NULL, NULL, NULL);
-        goto out;
+    /* signin (issue 8 item 3): the current password is checked under the sign-in throttle, so a wrong one
+     * counts as a failed sign-in (429/503 with Retry-After as for POST /api/v1/session). */
+    {
+        char addr[64];
+        req_client_addr(r, addr, sizeof addr);
+        signin_result_t *vr = xmalloc(sizeof *vr);
+        rc = auth_verify_current_password(r->app->store, &r->who, cur, addr, vr);
+        int vstatus = vr->status;
+        long long vretry = vr->retry_after_ms;
+        free(vr);
+        if (rc < 0) { reply_errno(r, rc); goto out; }
+        if (vstatus < 0) { reply_signin_refused(r, vstatus, vretry, "current_password"); goto out; }
     }
     char hash[160];
-    if ((rc = auth_password_hash(next, hash, sizeof hash)) < 0) { reply_errno(r, rc); goto out; }
+    if ((rc = auth_password_hash(next, hash, sizeof hash)) < 0) { reply_password_hash_error(r, rc); goto out; }
     c.hash = hash;
     rc = store_write(r->app->store, set_pw_fn, &c);
     if (rc < 0) api_reply_derr(r, rc, &c.err);
@@ -229,7 +240,25 @@ int api_citizens_register(req_t *r)
         reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "phone", "phone", "8-15 digits", NULL);
         goto out;
     }
-    if ((rc = auth_password_hash(password, hash, sizeof hash)) < 0) { reply_errno(r, rc); goto out; }
+    {
+        /* Each registration costs an Argon2 run and a ledger event: a few per client address, then spaced out. */
+        char addr[64];
+        req_client_addr(r, addr, sizeof addr);
+        signin_result_t *tr = xmalloc(sizeof *tr);
+        rc = auth_register_throttle(r->app->store, addr, tr);
+        long long retry = tr->retry_after_ms;
+        int tstatus = tr->status;
+        free(tr);
+        if (rc < 0) { reply_errno(r, rc); goto out; }
+        if (tstatus < 0) {
+            char secs[24];
+            snprintf(secs, sizeof secs, "%lld", (retry + 999) / 1000);
+            reply_header(r, "Retry-After", secs);
+            reply_problem(r, 429, "rate-limited", MSG_RATE_LIMITED, NULL, secs, NULL, NULL);
+            goto out;
+        }
+    }
+    if ((rc = auth_password_hash(password, hash, sizeof hash)) < 0) { reply_password_hash_error(r, rc); goto out; }
     c->in.password_hash = hash;
     rc = store_write(r->app->store, citizen_fn, c);
     if (rc < 0) { api_reply_derr(r, rc, &c->err); goto out; }

@@ -212,8 +212,8 @@ static const char serve_usage[] =
 static int cmd_serve(int argc, char **argv)
 {
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
-    long threads = 0, body_max = 1 << 20, ttl = 0, idle = 0, slow_after = 0, slow_ms = 0, lock_after = 0,
-         lock_s = 0, header_timeout = 10, body_timeout = 30;
+    long threads = 0, body_max = 1 << 20, ttl = 0, idle = 0, slow_after = 0, slow_ms = 0, account_max = 0,
+         addr_after = 0, register_after = 0, header_timeout = 10, body_timeout = 30;
     bool secure = false, trust_proxy = false;
     const cli_opt_t opts[] = {
         DB_OPT(&db),
@@ -238,10 +238,13 @@ static int cmd_serve(int argc, char **argv)
         {"login-slow-after", OPT_LONG, "N", &slow_after, 1, 1000, "1..1000",
          "failed sign-ins before attempts are spaced out (default 3)"},
         {"login-slow-ms", OPT_LONG, "MS", &slow_ms, 1, 60000, "1..60000",
-         "first spacing, doubling per failure up to 30 s (default 1000)"},
-        {"login-lock-after", OPT_LONG, "N", &lock_after, 1, 1000, "1..1000",
-         "failed sign-ins before the account locks (default 10)"},
-        {"login-lock-seconds", OPT_LONG, "S", &lock_s, 1, 86400, "1..86400", "lock duration (default 900)"},
+         "first spacing, doubling per further failure (default 1000)"},
+        {"login-account-max", OPT_LONG, "S", &account_max, 1, 3600, "1..3600",
+         "cap of one username's spacing, there is no lock (default 30)"},
+        {"login-addr-after", OPT_LONG, "N", &addr_after, 1, 100000, "1..100000",
+         "failed sign-ins from one client address before its spacing (default 20)"},
+        {"register-after", OPT_LONG, "N", &register_after, 1, 100000, "1..100000",
+         "citizen registrations per client address before spacing (default 20)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
@@ -249,8 +252,9 @@ static int cmd_serve(int argc, char **argv)
     if (idle) auth_policy.session_idle_ms = idle * 1000;
     if (slow_after) auth_policy.slow_after = (int)slow_after;
     if (slow_ms) auth_policy.slow_base_ms = slow_ms;
-    if (lock_after) auth_policy.lock_after = (int)lock_after;
-    if (lock_s) auth_policy.lock_ms = lock_s * 1000;
+    if (account_max) auth_policy.account_max_ms = account_max * 1000;
+    if (addr_after) auth_policy.addr_after = (int)addr_after;
+    if (register_after) auth_policy.register_after = (int)register_after;
     if (threads == 0) {
         /* SQLite work is CPU-bound: one worker per core. PostgreSQL requests mostly wait on round trips to the
          * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */
@@ -258,6 +262,8 @@ static int cmd_serve(int argc, char **argv)
         if (cores < 1) cores = 1;
         threads = store_url_is_pg(db) ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
     }
+    /* Argon2 never takes every worker thread, so other requests keep a thread. */
+    auth_policy.argon_slots = threads > 1 ? (int)threads - 1 : 1;
     char webreal[PATH_MAX];
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
     if (web && !realpath(web, webreal)) {

@@ -45,8 +45,10 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     X(MSG_CSRF_MISMATCH, "Mã chống giả mạo yêu cầu không đúng.", "The anti-forgery token is wrong.")           \
     X(MSG_FORBIDDEN, "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")         \
     X(MSG_BAD_CREDENTIALS, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")          \
-    X(MSG_ACCOUNT_LOCKED, "Tài khoản tạm thời bị khoá do đăng nhập sai nhiều lần; thử lại sau {0} giây.",        \
-      "The account is locked after repeated failed sign-ins; try again in {0} seconds.")                         \
+    X(MSG_RATE_LIMITED, "Quá nhiều yêu cầu từ địa chỉ này; vui lòng chờ {0} giây rồi thử lại.",                  \
+      "Too many requests from this address; wait {0} seconds and try again.")                                    \
+    X(MSG_SERVER_BUSY, "Hệ thống đang bận; vui lòng thử lại sau {0} giây.",                                      \
+      "The server is busy; try again in {0} seconds.")                                                          \
     X(MSG_SLOW_DOWN, "Đăng nhập sai nhiều lần; vui lòng chờ {0} giây rồi thử lại.",                              \
       "Too many failed sign-ins; wait {0} seconds and try again.")                                               \
     X(MSG_ALREADY_EXISTS, "{0} đã tồn tại.", "{0} already exists.")                                             \

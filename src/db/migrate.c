@@ -96,6 +96,14 @@ static const struct migration migrations[] = {
      "UPDATE events SET province_id = (SELECT u.province_id FROM units u WHERE u.id = events.unit_id);\n"
      "CREATE INDEX events_province ON events(province_id, at);\n",
      NULL},
+    {5, "signin-throttle",
+     /* Failed sign-ins counted per key, whether or not an account has that name, so that the throttle answers the
+      * same for known and unknown usernames: "u:" + SHA-256 of the username, "a:" + the client address (the
+      * forwarded one with --trust-proxy). Rows whose last failure is older than the forget window are swept.
+      * The accounts.failed_logins/last_failed_at/locked_until columns are no longer read. */
+     "CREATE TABLE signin_throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failed_at BIGINT NOT NULL);\n"
+     "CREATE INDEX signin_throttle_last ON signin_throttle(last_failed_at);\n",
+     NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -1,5 +1,6 @@
 /* auth.c — passwords, sessions, API tokens, throttling and scopes (see auth.h). */
 #include "domain/auth.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -7,17 +8,31 @@
 #include "core/utf8.h"
 
 #include <argon2.h>
+#include <assert.h>
+#include <stdatomic.h>
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 auth_policy_t auth_policy = {
     .session_ttl_ms = 8LL * 3600 * 1000,
     .session_idle_ms = 2LL * 3600 * 1000,
     .slow_after = 3,
     .slow_base_ms = 1000,
-    .lock_after = 10,
-    .lock_ms = 15LL * 60 * 1000,
+    .account_max_ms = 30 * 1000,
+    .addr_after = 20,
+    .addr_max_ms = 15LL * 60 * 1000,
+    .forget_ms = 3600LL * 1000,
+    .register_after = 20,
+    .argon_slots = 0,
+    .argon_wait_ms = 250,
 };
 
 static const char *const role_names[ROLE__COUNT] = {"desk", "specialist", "leader", "clerk", "official", "admin"};
@@ -59,22 +74,181 @@ int auth_password_check(const char *pw)
     return chars >= AUTH_PASSWORD_MIN && chars <= AUTH_PASSWORD_MAX ? 0 : -EINVAL;
 }
 
-int auth_password_hash(const char *pw, char *out, size_t cap)
+/* Argon2's 19 MiB block is mapped for one run and unmapped after it: from malloc, glibc's per-thread arena of each
+ * worker would keep it resident for ever after that thread's first sign-in. */
+static int argon_alloc(uint8_t **memory, size_t n)
 {
-    unsigned char salt[16];
-    rand_bytes(salt, sizeof salt);
-    int rc = argon2id_hash_encoded(ARGON_T, ARGON_M, ARGON_P, pw, strlen(pw), salt, sizeof salt, 32, out, cap);
-    if (rc != ARGON2_OK) {
-        log_error("argon2: %s", argon2_error_message(rc));
-        return -EINVAL;
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return ARGON2_MEMORY_ALLOCATION_ERROR;
+    *memory = p;
+    return ARGON2_OK;
+}
+
+static void argon_free(uint8_t *memory, size_t n)
+{
+    if (memory) munmap(memory, n);
+}
+
+/* At most one Argon2 run per core at once; the others wait briefly for a slot, then give up (-EBUSY), so that a
+ * flood of sign-ins cannot take every worker thread and starve the other requests. */
+static sem_t argon_slots;
+static pthread_once_t argon_once = PTHREAD_ONCE_INIT;
+
+static void argon_slots_init(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    if (n > 256) n = 256;
+    if (auth_policy.argon_slots > 0 && auth_policy.argon_slots < n) n = auth_policy.argon_slots;
+    if (sem_init(&argon_slots, 0, (unsigned)n) < 0) abort();
+}
+
+static int argon_enter(void)
+{
+    pthread_once(&argon_once, argon_slots_init);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    long long ns = until.tv_nsec + (auth_policy.argon_wait_ms % 1000) * 1000000LL;
+    until.tv_sec += (time_t)(auth_policy.argon_wait_ms / 1000 + ns / 1000000000LL);
+    until.tv_nsec = (long)(ns % 1000000000LL);
+    while (sem_timedwait(&argon_slots, &until) < 0) {
+        if (errno == EINTR) continue;
+        return -EBUSY;
     }
     return 0;
 }
 
+static void argon_leave(void) { sem_post(&argon_slots); }
+
+/* Standard base64 without padding, as in Argon2's encoded strings. */
+static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void b64_encode(const uint8_t *p, size_t n, buf_t *out)
+{
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < n) v |= p[i + 2];
+        size_t chars = n - i >= 3 ? 4 : n - i + 1;
+        for (size_t k = 0; k < chars; k++) buf_putc(out, b64_chars[(v >> (18 - 6 * k)) & 63]);
+    }
+}
+
+/* Decodes s[0..len) into out (cap bytes): the byte count, or -1 on a bad character or overflow. */
+static long b64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *c = memchr(b64_chars, s[i], 64);
+        if (!c || !s[i]) return -1;
+        acc = (acc << 6) | (uint32_t)(c - b64_chars);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= cap) return -1;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return (long)n;
+}
+
+/* "<name>=<digits>" at *p, advancing past it: 0 or -1. */
+static int parse_param(const char **p, const char *name, uint32_t *out)
+{
+    size_t k = strlen(name);
+    if (strncmp(*p, name, k) != 0 || (*p)[k] != '=') return -1;
+    const char *q = *p + k + 1;
+    uint64_t v = 0;
+    if (*q < '0' || *q > '9') return -1;
+    while (*q >= '0' && *q <= '9') {
+        v = v * 10 + (uint64_t)(*q++ - '0');
+        if (v > UINT32_MAX) return -1;
+    }
+    *out = (uint32_t)v;
+    *p = q;
+    return 0;
+}
+
+#define ARGON_SALT_LEN 16
+#define ARGON_HASH_LEN 32
+#define ARGON_MAX_LEN 64
+
+static int hash_unlocked(const char *pw, char *out, size_t cap)
+{
+    uint8_t salt[ARGON_SALT_LEN], hash[ARGON_HASH_LEN];
+    rand_bytes(salt, sizeof salt);
+    argon2_context ctx = {
+        .out = hash, .outlen = sizeof hash, .pwd = (uint8_t *)(uintptr_t)pw, .pwdlen = (uint32_t)strlen(pw),
+        .salt = salt, .saltlen = sizeof salt, .t_cost = ARGON_T, .m_cost = ARGON_M, .lanes = ARGON_P,
+        .threads = ARGON_P, .version = ARGON2_VERSION_13, .allocate_cbk = argon_alloc, .free_cbk = argon_free,
+    };
+    int rc = argon2_ctx(&ctx, Argon2_id);
+    if (rc != ARGON2_OK) {
+        log_error("argon2: %s", argon2_error_message(rc));
+        return -EIO;
+    }
+    buf_t b;
+    buf_init(&b, 0);
+    buf_printf(&b, "$argon2id$v=%d$m=%d,t=%d,p=%d$", ARGON2_VERSION_13, ARGON_M, ARGON_T, ARGON_P);
+    b64_encode(salt, sizeof salt, &b);
+    buf_putc(&b, '$');
+    b64_encode(hash, sizeof hash, &b);
+    rc = b.len < cap ? 0 : -EIO;
+    if (rc == 0) memcpy(out, b.data, b.len + 1);
+    buf_free(&b);
+    return rc;
+}
+
+int auth_password_hash(const char *pw, char *out, size_t cap)
+{
+    if (cap) out[0] = '\0';
+    int rc = argon_enter();
+    if (rc < 0) return rc;
+    rc = hash_unlocked(pw, out, cap);
+    argon_leave();
+    if (rc < 0 && cap) out[0] = '\0';
+    return rc;
+}
+
+int auth_password_verify_rc(const char *encoded, const char *pw)
+{
+    if (!encoded || !*encoded) return 0;
+    /* $argon2id$v=19$m=M,t=T,p=P$SALT$HASH */
+    const char *p = encoded;
+    uint32_t v, m, t, par;
+    if (strncmp(p, "$argon2id$", 10) != 0) return -EINVAL;
+    p += 10;
+    if (parse_param(&p, "v", &v) < 0 || *p++ != '$') return -EINVAL;
+    if (parse_param(&p, "m", &m) < 0 || *p++ != ',') return -EINVAL;
+    if (parse_param(&p, "t", &t) < 0 || *p++ != ',') return -EINVAL;
+    if (parse_param(&p, "p", &par) < 0 || *p++ != '$') return -EINVAL;
+    const char *dollar = strchr(p, '$');
+    if (!dollar) return -EINVAL;
+    uint8_t salt[ARGON_MAX_LEN], want[ARGON_MAX_LEN], got[ARGON_MAX_LEN];
+    long saltlen = b64_decode(p, (size_t)(dollar - p), salt, sizeof salt);
+    long hashlen = b64_decode(dollar + 1, strlen(dollar + 1), want, sizeof want);
+    /* Bounded costs: a stored encoding cannot make one verification take gigabytes or minutes. */
+    if (saltlen < 8 || hashlen < 16 || m > 256 * 1024 || t < 1 || t > 16 || par < 1 || par > 16) return -EINVAL;
+    int rc = argon_enter();
+    if (rc < 0) return rc;
+    argon2_context ctx = {
+        .out = got, .outlen = (uint32_t)hashlen, .pwd = (uint8_t *)(uintptr_t)pw, .pwdlen = (uint32_t)strlen(pw),
+        .salt = salt, .saltlen = (uint32_t)saltlen, .t_cost = t, .m_cost = m, .lanes = par, .threads = par,
+        .version = v, .allocate_cbk = argon_alloc, .free_cbk = argon_free,
+    };
+    rc = argon2id_verify_ctx(&ctx, (const char *)want);
+    argon_leave();
+    if (rc == ARGON2_OK) return 1;
+    if (rc == ARGON2_VERIFY_MISMATCH) return 0;
+    log_error("argon2 verify: %s", argon2_error_message(rc));
+    return -EINVAL;
+}
+
 bool auth_password_verify(const char *encoded, const char *pw)
 {
-    if (!encoded || !*encoded) return false;
-    return argon2id_verify(encoded, pw, strlen(pw)) == ARGON2_OK;
+    return auth_password_verify_rc(encoded, pw) == 1;
 }
 
 /* A real hash of a random password, verified against when the username is unknown so that unknown and known
@@ -86,7 +260,7 @@ static void dummy_init(void)
 {
     char pw[RAND_TOKEN_LEN + 1];
     rand_token(pw);
-    if (auth_password_hash(pw, dummy, sizeof dummy) < 0) abort();
+    if (hash_unlocked(pw, dummy, sizeof dummy) < 0) abort();
 }
 
 static const char *dummy_hash(void)
@@ -147,6 +321,160 @@ bool auth_role_covers(const principal_t *who, role_t r, const char *path)
     return false;
 }
 
+/* ---- sign-in throttling ---- */
+
+#define THROTTLE_KEYS 2
+#define THROTTLE_KEY_MAX 80
+
+/* The keys one attempt is counted under: its username's (a hash, so that any name, known or not, has a key of
+ * one size and no name is stored) and its client address's. */
+struct throttle {
+    int       nkeys;
+    char      key[THROTTLE_KEYS][THROTTLE_KEY_MAX];
+    int       after[THROTTLE_KEYS];
+    long long cap_ms[THROTTLE_KEYS];
+    long long now;
+    long long wait_ms;                 /* out: > 0 when the attempt must wait */
+};
+
+static void throttle_add(struct throttle *t, const char *prefix, const char *value, int after, long long cap_ms)
+{
+    assert(t->nkeys < THROTTLE_KEYS);
+    char hex[65];
+    sha256_hex(value, strlen(value), hex);
+    snprintf(t->key[t->nkeys], THROTTLE_KEY_MAX, "%s%s", prefix, hex);
+    t->after[t->nkeys] = after;
+    t->cap_ms[t->nkeys] = cap_ms;
+    t->nkeys++;
+}
+
+static void throttle_init(struct throttle *t, const char *username, const char *client_addr)
+{
+    memset(t, 0, sizeof *t);
+    t->now = clock_now_ms();
+    if (username) throttle_add(t, "u:", username, auth_policy.slow_after, auth_policy.account_max_ms);
+    throttle_add(t, "a:", client_addr ? client_addr : "", auth_policy.addr_after, auth_policy.addr_max_ms);
+}
+
+static long long spacing_ms(int failures, int after, long long cap_ms)
+{
+    if (failures < after) return 0;
+    int shift = failures - after;
+    long long d = auth_policy.slow_base_ms << (shift > 20 ? 20 : shift);
+    return d > cap_ms ? cap_ms : d;
+}
+
+/* The failure counts of t's keys (0 for a key forgotten or never seen) and, in t->wait_ms, how long the attempt
+ * must still wait (0: it may go ahead). */
+static int throttle_check(db_t *db, struct throttle *t, int failures[THROTTLE_KEYS])
+{
+    t->wait_ms = 0;
+    for (int i = 0; i < t->nkeys; i++) {
+        db_stmt_t *s;
+        int rc = db_query(db, &s, "SELECT failures, last_failed_at FROM signin_throttle WHERE key = $1", "t",
+                          t->key[i]);
+        long long last = 0;
+        failures[i] = 0;
+        if (rc == DB_ROW) {
+            failures[i] = (int)db_col_int(s, 0);
+            last = db_col_int(s, 1);
+        }
+        if (s) db_reset(s);
+        if (rc < 0) return rc;
+        if (t->now - last >= auth_policy.forget_ms) failures[i] = 0;
+        long long wait = last + spacing_ms(failures[i], t->after[i], t->cap_ms[i]) - t->now;
+        if (failures[i] >= t->after[i] && wait > t->wait_ms) t->wait_ms = wait;
+    }
+    return 0;
+}
+
+/* In a read snapshot: a flood of attempts that must wait is answered without taking the writer. */
+static int throttle_peek_fn(db_t *db, void *arg)
+{
+    int failures[THROTTLE_KEYS];
+    return throttle_check(db, arg, failures);
+}
+
+/* In the write transaction: refuse the attempt when any key asks it to wait, else count it as a failure under
+ * every key before Argon2 runs (so parallel guesses are all counted); success gives the count back. */
+static int throttle_take_fn(db_t *db, void *arg)
+{
+    struct throttle *t = arg;
+    int failures[THROTTLE_KEYS];
+    static _Atomic long long last_sweep;  /* once a minute, whichever writer comes first */
+    if (t->now - last_sweep > 60000) {
+        long long n = db_run(db, "DELETE FROM signin_throttle WHERE last_failed_at < $1", "i",
+                             t->now - auth_policy.forget_ms);
+        if (n < 0) return (int)n;
+        last_sweep = t->now;
+    }
+    int rc = throttle_check(db, t, failures);
+    if (rc < 0 || t->wait_ms > 0) return rc;
+    for (int i = 0; i < t->nkeys; i++) {
+        long long n = db_run(db,
+                             "INSERT INTO signin_throttle (key, failures, last_failed_at) VALUES ($1, $2, $3) "
+                             "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, "
+                             "last_failed_at = excluded.last_failed_at",
+                             "tii", t->key[i], (long long)failures[i] + 1, t->now);
+        if (n < 0) return (int)n;
+    }
+    return 0;
+}
+
+/* Give back one counted attempt on every key; clear_first also forgets the first key (the username's, after its
+ * right password). */
+struct throttle_give {
+    const struct throttle *t;
+    bool                   clear_first;
+};
+
+static int throttle_give_db(db_t *db, const struct throttle_give *g)
+{
+    for (int i = 0; i < g->t->nkeys; i++) {
+        long long n = i == 0 && g->clear_first
+            ? db_run(db, "DELETE FROM signin_throttle WHERE key = $1", "t", g->t->key[i])
+            : db_run(db, "UPDATE signin_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0", "t",
+                     g->t->key[i]);
+        if (n < 0) return (int)n;
+    }
+    return 0;
+}
+
+static int throttle_give_fn(db_t *db, void *arg) { return throttle_give_db(db, arg); }
+
+static int throttle_take(store_t *st, struct throttle *t, signin_result_t *res)
+{
+    int rc = store_read(st, throttle_peek_fn, t);
+    if (rc == 0 && t->wait_ms == 0) rc = store_write(st, throttle_take_fn, t);
+    if (rc < 0) return rc;
+    if (t->wait_ms > 0) {
+        res->status = -EAGAIN;
+        res->retry_after_ms = t->wait_ms;
+    }
+    return 0;
+}
+
+/* Argon2 found no free slot: the attempt was not tried, so it is not a failure. */
+static int throttle_busy(store_t *st, struct throttle *t, signin_result_t *res)
+{
+    struct throttle_give g = {t, false};
+    int rc = store_write(st, throttle_give_fn, &g);
+    if (rc < 0) return rc;
+    res->status = -EBUSY;
+    res->retry_after_ms = 1000;
+    return 0;
+}
+
+int auth_register_throttle(store_t *st, const char *client_addr, signin_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    struct throttle t;
+    memset(&t, 0, sizeof t);
+    t.now = clock_now_ms();
+    throttle_add(&t, "r:", client_addr ? client_addr : "", auth_policy.register_after, auth_policy.addr_max_ms);
+    return throttle_take(st, &t, res);
+}
+
 /* ---- sign-in ---- */
 
 struct account_row {
@@ -155,49 +483,22 @@ struct account_row {
     char        id[ID_LEN + 1];
     char        hash[160];
     int         disabled;
-    int         failed;
-    long long   last_failed_at;
-    long long   locked_until;
 };
 
 static int load_account(db_t *db, void *arg)
 {
     struct account_row *a = arg;
     db_stmt_t *s;
-    int rc = db_query(db, &s,
-                      "SELECT id, COALESCE(password_hash, ''), disabled, failed_logins, last_failed_at, locked_until "
-                      "FROM accounts WHERE username = $1",
+    int rc = db_query(db, &s, "SELECT id, COALESCE(password_hash, ''), disabled FROM accounts WHERE username = $1",
                       "t", a->username);
     if (rc == DB_ROW) {
         a->found = 1;
         str_copy(a->id, sizeof a->id, db_col_text(s, 0));
         str_copy(a->hash, sizeof a->hash, db_col_text(s, 1));
         a->disabled = (int)db_col_int(s, 2);
-        a->failed = (int)db_col_int(s, 3);
-        a->last_failed_at = db_col_int(s, 4);
-        a->locked_until = db_col_int(s, 5);
     }
     if (s) db_reset(s);
     return rc < 0 ? rc : 0;
-}
-
-struct fail_ctx {
-    const char *id;
-    long long   now;
-};
-
-static int record_failure(db_t *db, void *arg)
-{
-    struct fail_ctx *f = arg;
-    long long n = db_run(db,
-                         /* Reaching the lock threshold locks the account and restarts the count, so that once
-                          * the lock has passed the next attempt is not also held back by the spacing rule. */
-                         "UPDATE accounts SET "
-                         "locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END, "
-                         "failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END, "
-                         "last_failed_at = $2 WHERE id = $1",
-                         "tiii", f->id, f->now, (long long)auth_policy.lock_after, f->now + auth_policy.lock_ms);
-    return n < 0 ? (int)n : 0;
 }
 
 static void session_hash(const char *token, char out[65])
@@ -206,73 +507,99 @@ static void session_hash(const char *token, char out[65])
 }
 
 struct open_session {
-    signin_result_t *res;
-    const char      *id;
-    long long        now;
+    signin_result_t        *res;
+    const char             *id;
+    long long               now;
+    const struct throttle  *t;
 };
 
 static int open_session(db_t *db, void *arg)
 {
     struct open_session *o = arg;
-    long long n = db_run(db, "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", "t", o->id);
-    if (n < 0) return (int)n;
+    struct throttle_give g = {o->t, true};
+    int rc = throttle_give_db(db, &g);
+    if (rc < 0) return rc;
     char hash[65], csrf[RAND_TOKEN_LEN + 1];
     rand_token(o->res->token);
     rand_token(csrf);
     session_hash(o->res->token, hash);
-    n = db_run(db,
-               "INSERT INTO sessions (token_hash, account_id, csrf, created_at, expires_at, last_seen) "
-               "VALUES ($1, $2, $3, $4, $5, $4)",
-               "tttii", hash, o->id, csrf, o->now, o->now + auth_policy.session_ttl_ms);
+    long long n = db_run(db,
+                         "INSERT INTO sessions (token_hash, account_id, csrf, created_at, expires_at, last_seen) "
+                         "VALUES ($1, $2, $3, $4, $5, $4)",
+                         "tttii", hash, o->id, csrf, o->now, o->now + auth_policy.session_ttl_ms);
     if (n < 0) return (int)n;
     /* Sweep this account's expired sessions while we hold the write lock anyway. */
     n = db_run(db, "DELETE FROM sessions WHERE account_id = $1 AND expires_at < $2", "ti", o->id, o->now);
     if (n < 0) return (int)n;
-    int rc = auth_load_principal(db, o->id, &o->res->who);
+    rc = auth_load_principal(db, o->id, &o->res->who);
     if (rc < 0) return rc;
     memcpy(o->res->who.csrf, csrf, sizeof csrf);
     memcpy(o->res->who.session_hash, hash, sizeof hash);
     return 0;
 }
 
-int auth_sign_in(store_t *st, const char *username, const char *password, signin_result_t *res)
+/* Known and unknown usernames take the same path: the same throttle keys and queries, one Argon2 run (against a
+ * dummy hash for an unknown name), one write; only the last write differs, after the answer's work is done. */
+int auth_sign_in(store_t *st, const char *username, const char *password, const char *client_addr,
+                 signin_result_t *res)
 {
     memset(res, 0, sizeof *res);
+    struct throttle t;
+    throttle_init(&t, username, client_addr);
+    int rc = throttle_take(st, &t, res);
+    if (rc < 0 || res->status) return rc;
     struct account_row a = {.username = username};
-    int rc = store_read(st, load_account, &a);
+    rc = store_read(st, load_account, &a);
     if (rc < 0) return rc;
-    long long now = clock_now_ms();
-    if (a.found && a.locked_until > now) {
-        res->status = -EBUSY;
-        res->retry_after_ms = a.locked_until - now;
-        return 0;
-    }
-    if (a.found && a.failed >= auth_policy.slow_after) {
-        int shift = a.failed - auth_policy.slow_after;
-        long long delay = auth_policy.slow_base_ms << (shift > 15 ? 15 : shift);
-        if (delay > 30000) delay = 30000;
-        if (now < a.last_failed_at + delay) {
-            res->status = -EAGAIN;
-            res->retry_after_ms = a.last_failed_at + delay - now;
-            return 0;
-        }
-    }
+    const char *dummy_h = dummy_hash();
     /* Argon2 runs outside any transaction: it is slow by design and must not hold the writer. */
-    bool ok = auth_password_verify(a.found && a.hash[0] ? a.hash : dummy_hash(), password);
-    if (!a.found || a.disabled || !ok) {
-        if (a.found && !a.disabled) {
-            struct fail_ctx f = {a.id, now};
-            rc = store_write(st, record_failure, &f);
-            if (rc < 0) return rc;
-        }
-        res->status = -EACCES;
+    int ok = auth_password_verify_rc(a.found && a.hash[0] ? a.hash : dummy_h, password);
+    if (ok == -EBUSY) return throttle_busy(st, &t, res);
+    if (!a.found || a.disabled || ok != 1) {
+        res->status = -EACCES;             /* already counted by throttle_take */
         return 0;
     }
-    struct open_session o = {res, a.id, now};
+    struct open_session o = {res, a.id, t.now, &t};
     rc = store_write(st, open_session, &o);
     if (rc < 0) return rc;
     res->status = 0;
     return 0;
+}
+
+struct current_hash {
+    const char *id;
+    char        hash[160];
+};
+
+static int current_hash_fn(db_t *db, void *arg)
+{
+    struct current_hash *c = arg;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT COALESCE(password_hash, '') FROM accounts WHERE id = $1", "t", c->id);
+    if (rc == DB_ROW) str_copy(c->hash, sizeof c->hash, db_col_text(s, 0));
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
+}
+
+int auth_verify_current_password(store_t *st, const principal_t *who, const char *password,
+                                 const char *client_addr, signin_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    struct throttle t;
+    throttle_init(&t, who->username, client_addr);
+    int rc = throttle_take(st, &t, res);
+    if (rc < 0 || res->status) return rc;
+    struct current_hash c = {.id = who->account_id};
+    rc = store_read(st, current_hash_fn, &c);
+    if (rc < 0) return rc;
+    int ok = auth_password_verify_rc(c.hash, password);
+    if (ok == -EBUSY) return throttle_busy(st, &t, res);
+    if (ok != 1) {
+        res->status = -EACCES;
+        return 0;
+    }
+    struct throttle_give g = {&t, true};
+    return store_write(st, throttle_give_fn, &g);
 }
 
 /* ---- sessions ---- */
@@ -329,7 +656,10 @@ static int session_fn(db_t *db, void *arg)
     db_reset(s);
     if (disabled) return -ENOENT;
     if (c->now >= expires || c->now - last_seen >= auth_policy.session_idle_ms) return -ETIMEDOUT;
-    who->touch_due = c->now - last_seen > 60000;
+    /* last_seen is written at most once a minute, but well within the idle limit when that is shorter, so a
+     * session in use never idles out. */
+    long long touch_every = auth_policy.session_idle_ms / 4 < 60000 ? auth_policy.session_idle_ms / 4 : 60000;
+    who->touch_due = c->now - last_seen > touch_every;
     str_copy(who->session_hash, sizeof who->session_hash, c->hash);
     return load_grants(db, who->account_id, who);
 }

@@ -47,13 +47,25 @@ typedef struct principal {
     char    session_hash[65];
 } principal_t;
 
+/* Sign-in throttling (docs/security.md section 3). Failures are counted per key in one table, read and updated in
+ * the same write transaction as the attempt: one key per username (whether the account exists or not, so known
+ * and unknown names answer alike) and one per client address. A key with n >= its threshold failures makes the
+ * next attempt wait slow_base_ms << (n - threshold) after its last failure, capped per key kind. There is no hard
+ * lock: the real owner of an account waits at most account_max_ms. A key is forgotten forget_ms after its last
+ * failure; a successful sign-in clears its username's key. */
 typedef struct auth_policy {
     long long session_ttl_ms;        /* absolute lifetime of a session (default 8 h) */
     long long session_idle_ms;       /* inactivity limit (default 2 h) */
-    int       slow_after;            /* failures before attempts are spaced out (default 3) */
-    long long slow_base_ms;          /* first spacing; doubles per failure, capped at 30 s (default 1 s) */
-    int       lock_after;            /* failures before the account locks (default 10) */
-    long long lock_ms;               /* lock duration (default 15 min) */
+    int       slow_after;            /* failures of one username before its attempts are spaced out (default 3) */
+    long long slow_base_ms;          /* first spacing; doubles per further failure (default 1 s) */
+    long long account_max_ms;        /* cap of a username's spacing (default 30 s) */
+    int       addr_after;            /* failures from one client address before spacing (default 20) */
+    long long addr_max_ms;           /* cap of an address's spacing (default 15 min) */
+    long long forget_ms;             /* a key's count is forgotten this long after its last failure (default 1 h) */
+    int       register_after;        /* citizen registrations per address before spacing (default 20) */
+    int       argon_slots;           /* Argon2 runs at once: 0 = cores; never more than cores (serve: threads - 1) */
+    long long argon_wait_ms;         /* wait for a free Argon2 slot before 503 (default 250 ms: a waiting
+                                      * handler holds its worker thread and that thread's other connections) */
 } auth_policy_t;
 
 extern auth_policy_t auth_policy;     /* set once at start-up, read-only afterwards */
@@ -63,20 +75,34 @@ int role_parse(const char *s, role_t *out);   /* 0 or -EINVAL */
 /* Whether role r may be held at a unit of this kind. */
 bool role_fits_unit_kind(role_t r, const char *kind);
 
-/* Argon2id (t=2, m=19 MiB, p=1): encoded string into out (>= 128 bytes). */
+/* Argon2id (t=2, m=19 MiB, p=1): encoded string into out (>= 128 bytes). At most as many runs at once as there
+ * are cores (auth_policy.argon_slots); a run waits up to auth_policy.argon_wait_ms for a slot, else -EBUSY. Its memory is mapped for the
+ * run and unmapped after it (no per-thread arena keeps 19 MiB). 0, -EBUSY, or -EIO (Argon2 failed: never store
+ * out then). */
 int auth_password_hash(const char *password, char *out, size_t cap);
+/* 1 match, 0 mismatch, -EBUSY no Argon2 slot, -EINVAL malformed encoding or any other Argon2 error. */
+int auth_password_verify_rc(const char *encoded, const char *password);
+/* True only on a match: any error is false. */
 bool auth_password_verify(const char *encoded, const char *password);
 int auth_password_check(const char *password);   /* length rules: 0 or -EINVAL */
 
-/* Outcome of a sign-in attempt. */
+/* Outcome of a sign-in attempt (or of a current-password check). */
 typedef struct signin_result {
-    int       status;                /* 0 ok, -EACCES bad credentials, -EAGAIN too soon, -EBUSY locked */
-    long long retry_after_ms;
+    int       status;                /* 0 ok, -EACCES bad credentials, -EAGAIN throttled, -EBUSY no Argon2 slot */
+    long long retry_after_ms;        /* with -EAGAIN and -EBUSY */
     char      token[RAND_TOKEN_LEN + 1];
     principal_t who;
 } signin_result_t;
 
-int  auth_sign_in(store_t *st, const char *username, const char *password, signin_result_t *res);
+/* client_addr: the request's client address (forwarded one with --trust-proxy), "" when unknown. */
+int  auth_sign_in(store_t *st, const char *username, const char *password, const char *client_addr,
+                  signin_result_t *res);
+/* The current password of who, checked under the same throttle as a sign-in (a wrong one counts as a failed
+ * sign-in of who's username and of client_addr). res->status as for auth_sign_in (no session is opened). */
+int  auth_verify_current_password(store_t *st, const principal_t *who, const char *password,
+                                  const char *client_addr, signin_result_t *res);
+/* One more citizen registration from client_addr: res->status 0 (go ahead) or -EAGAIN (retry_after_ms). */
+int  auth_register_throttle(store_t *st, const char *client_addr, signin_result_t *res);
 /* Load the caller from a session cookie value: 0, -ENOENT (unknown), -ETIMEDOUT (expired). Read-only, so it
  * may run inside an open read snapshot; when who->touch_due, call auth_session_touch() afterwards, outside it. */
 int  auth_session_load(store_t *st, const char *token, principal_t *who);

@@ -89,6 +89,8 @@ extern const size_t api_routes_count;
 
 /* ---- request ---- */
 const char *req_header(req_t *r, const char *name);
+/* The client address ("-" when unknown): the peer, or with app->trust_proxy the last X-Forwarded-For entry. */
+void req_client_addr(const req_t *r, char *out, size_t cap);
 const char *req_cookie(req_t *r, const char *name);
 const char *req_query(req_t *r, const char *name);
 const char *req_param(req_t *r, int i);            /* path parameter i (0-based) */

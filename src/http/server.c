@@ -404,28 +404,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls;
     req_t *r = *con_cls;
     if (!r) return;
-    char ip[INET6_ADDRSTRLEN] = "-";
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip, sizeof ip);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip, sizeof ip);
-    }
-    /* Behind a trusted proxy the peer is the proxy: the client is the last address it appended to
-     * X-Forwarded-For. Only an address's characters are accepted, so the header cannot forge log lines. */
-    const char *xff = r->app->trust_proxy ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
-    if (xff) {
-        const char *last = strrchr(xff, ',');
-        last = last ? last + 1 : xff;
-        while (*last == ' ') last++;
-        size_t n = strspn(last, "0123456789abcdefABCDEF.:");
-        if (n > 0 && n < sizeof ip && last[n] == '\0') {
-            memcpy(ip, last, n);
-            ip[n] = '\0';
-        }
-    }
+    char ip[INET6_ADDRSTRLEN];
+    req_client_addr(r, ip, sizeof ip);
     /* Path only (never the query string, which could carry a secret); user name, never a token. Every value the
      * client chose is escaped (log_esc), so a decoded "%0A" or a quote cannot start or close a field or a line. */
     char epath[LOG_ESC_CAP], emethod[64], eua[LOG_ESC_CAP], euser[LOG_ESC_CAP];

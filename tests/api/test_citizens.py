@@ -1,5 +1,5 @@
 """Citizen accounts: POST /api/v1/citizens (public registration; the phone number is the sign-in name), duplicate
-and malformed phone numbers, and what a signed-in citizen may not do (staff endpoints answer 403)."""
+and malformed phone numbers, the per-address registration limit, and what a signed-in citizen may not do (staff endpoints answer 403)."""
 import unittest
 
 from harness import ApiTestCase, Client, unique_phone
@@ -88,6 +88,27 @@ class CitizenTests(ApiTestCase):
         self.assert_problem(admin.req("GET", "/api/v1/staff/" + r.body["id"]), 404)
         listed = admin.req("GET", "/api/v1/staff?limit=200")
         self.assertNotIn(r.body["id"], [a["id"] for a in listed.body["items"]])
+
+
+class RegistrationLimitTests(ApiTestCase):
+    """POST /api/v1/citizens costs an Argon2 run and a ledger event without any sign-in, so it is limited per
+    client address (--register-after 2; with --trust-proxy the forwarded address): the third registration from
+    one address answers 429 MSG_RATE_LIMITED with Retry-After and creates nothing; another address goes on."""
+    SERVER_ARGS = ("--trust-proxy", "--register-after", "2")
+
+    def register(self, addr):
+        body = {"phone": unique_phone(), "full_name": "Trần Văn Dân", "password": "dan-pass-1"}
+        return Client(self.server).req("POST", "/api/v1/citizens", json=body, headers={"X-Forwarded-For": addr})
+
+    def test_registrations_are_limited_per_address(self):
+        for _ in range(2):
+            self.assert_status(self.register("203.0.113.40"), 201)
+        before = self.counts()
+        r = self.register("203.0.113.40")
+        self.assert_problem(r, 429, "MSG_RATE_LIMITED")
+        self.assertRegex(r.headers.get("Retry-After") or "", r"^[1-9][0-9]*$")
+        self.assert_unchanged(before)
+        self.assert_status(self.register("203.0.113.41"), 201)
 
 
 if __name__ == "__main__":

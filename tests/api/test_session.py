@@ -1,6 +1,6 @@
 """Sign-in and sign-out: POST/DELETE /api/v1/session and GET /api/v1/me — the session cookie's attributes, the body
 of a sign-in, identical refusals for a wrong password / unknown user / disabled account, sign-out ending the
-session, unauthenticated access, and session expiry (--session-ttl)."""
+session, unauthenticated access, session expiry (--session-ttl) and idle expiry (--session-idle)."""
 import time
 import unittest
 
@@ -156,6 +156,22 @@ class SessionExpiryTests(ApiTestCase):
         # Signing in again gives a working session.
         c.login("ialy.leader")
         self.assert_status(c.req("GET", "/api/v1/me"), 200)
+
+
+class SessionIdleTests(ApiTestCase):
+    """--session-idle 2: a session unused for 2 s answers 401 MSG_SESSION_EXPIRED; one used every half second
+    stays alive well past 2 s (its last use is recorded often enough)."""
+    SERVER_ARGS = ("--session-idle", "2")
+
+    def test_idle_session_expires_and_used_one_stays(self):
+        idle, busy = self.client("ialy.desk"), self.client("ialy.specialist")
+        self.assert_status(idle.req("GET", "/api/v1/me"), 200)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 4:
+            self.assert_status(busy.req("GET", "/api/v1/me"), 200)
+            time.sleep(0.4)
+        self.assert_problem(idle.req("GET", "/api/v1/me"), 401, "MSG_SESSION_EXPIRED")
+        self.assert_status(busy.req("GET", "/api/v1/me"), 200)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /* test_auth.c — domain/auth.h and domain/token.h: role names and placement, password rules and Argon2id hashes,
- * sign-in (success, wrong password, unknown and disabled accounts, slow-down, exponential spacing, the 30 s cap,
- * lock-out and its expiry), sessions (load, expiry by lifetime and by inactivity, touch, sign-out, sweep), API
+ * sign-in (success, wrong password, unknown and disabled accounts, slow-down, exponential spacing, the capped
+ * account wait with no lock, unknown names throttled alike, per-address spacing, the current-password check, the
+ * citizen registration limit), sessions (load, expiry by lifetime and by inactivity, touch, sign-out, sweep), API
  * tokens (create, load, list, revoke, expiry), principals loaded from the store, and the scope tests
  * auth_has_role / auth_sees_path / auth_role_covers on hand-built principals. Throttling uses a small auth_policy
  * set in each test; every test runs in its own process, so the policy never leaks. */
@@ -15,6 +16,7 @@
 #include "domain/token.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +56,17 @@ static void auth_setup(void)
 static signin_result_t sign_in(const char *user, const char *pw)
 {
     signin_result_t r;
-    int rc = auth_sign_in(tu_env.st, user, pw, &r);
+    int rc = auth_sign_in(tu_env.st, user, pw, "192.0.2.1", &r);
     cr_assert_eq(rc, 0, "auth_sign_in store error %d", rc);
     return r;
 }
 
+/* The throttle's failure count of a username (its key is "u:" + SHA-256 of the name), 0 without a row. */
 static long long failed_logins(const char *user)
 {
-    return tu_int("SELECT failed_logins FROM accounts WHERE username = $1", user);
+    char key[80] = "u:";
+    sha256_hex(user, strlen(user), key + 2);
+    return tu_int("SELECT COALESCE(MAX(failures), 0) FROM signin_throttle WHERE key = $1", key);
 }
 
 /* ---- roles ---- */
@@ -143,12 +148,93 @@ Test(auth_password, hash_and_verify)
     cr_assert_not(auth_password_verify("", "x"));
     cr_assert_not(auth_password_verify("$argon2id$garbage", "x"));
     char tiny[16];
-    cr_assert_eq(auth_password_hash("x", tiny, sizeof tiny), -EINVAL);
+    cr_assert_eq(auth_password_hash("x", tiny, sizeof tiny), -EIO);
+    cr_assert_str_eq(tiny, "", "a failed hash leaves no partial encoding to store");
 }
 
 /* ---- sign-in ---- */
 
 TestSuite(auth_signin, .init = auth_setup, .fini = tu_close);
+
+/* Argon2 runs are bounded: with one slot and no wait, of four hashes started together some answer -EBUSY with an
+ * empty buffer, and every one that succeeded is a real encoding. */
+struct busy_arg {
+    pthread_barrier_t *start;
+    char               out[160];
+    int                rc;
+};
+
+static void *busy_hash(void *p)
+{
+    struct busy_arg *a = p;
+    pthread_barrier_wait(a->start);
+    a->rc = auth_password_hash("busy-pass", a->out, sizeof a->out);
+    return NULL;
+}
+
+Test(auth_password, argon2_runs_are_bounded)
+{
+    auth_policy.argon_slots = 1;
+    auth_policy.argon_wait_ms = 1;
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, 4);
+    struct busy_arg a[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        a[i].start = &start;
+        pthread_create(&t[i], NULL, busy_hash, &a[i]);
+    }
+    int busy = 0, ok = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        if (a[i].rc == -EBUSY) {
+            busy++;
+            cr_assert_str_eq(a[i].out, "");
+        } else {
+            cr_assert_eq(a[i].rc, 0);
+            cr_assert(auth_password_verify(a[i].out, "busy-pass"));
+            ok++;
+        }
+    }
+    pthread_barrier_destroy(&start);
+    cr_assert_geq(ok, 1);
+    cr_assert_geq(busy, 1, "four simultaneous runs on one slot: some must be refused");
+}
+
+/* No truncation: two passwords sharing a long prefix are different passwords. */
+Test(auth_password, long_shared_prefix_is_told_apart)
+{
+    char a[160];
+    cr_assert_eq(auth_password_hash("abcdefgh-1", a, sizeof a), 0);
+    cr_assert(auth_password_verify(a, "abcdefgh-1"));
+    cr_assert_not(auth_password_verify(a, "abcdefgh-2"));
+    char longpw[AUTH_PASSWORD_MAX + 1];
+    memset(longpw, 'x', AUTH_PASSWORD_MAX);
+    longpw[AUTH_PASSWORD_MAX] = '\0';
+    cr_assert_eq(auth_password_hash(longpw, a, sizeof a), 0);
+    longpw[AUTH_PASSWORD_MAX - 1] = 'y';
+    cr_assert_not(auth_password_verify(a, longpw), "the last of 128 characters counts");
+}
+
+/* Any Argon2 error is a failure, never a success: malformed encodings, a wrong variant, absurd costs. */
+Test(auth_password, argon2_errors_are_never_success)
+{
+    char a[160];
+    cr_assert_eq(auth_password_hash("secret-1", a, sizeof a), 0);
+    cr_assert_eq(auth_password_verify_rc(a, "secret-1"), 1);
+    cr_assert_eq(auth_password_verify_rc(a, "secret-2"), 0);
+    char bad[200];
+    snprintf(bad, sizeof bad, "%s", a);
+    bad[strlen(bad) - 3] = '*';                                      /* not base64 */
+    cr_assert_lt(auth_password_verify_rc(bad, "secret-1"), 0);
+    cr_assert_not(auth_password_verify(bad, "secret-1"));
+    cr_assert_lt(auth_password_verify_rc("$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "x"), 0);
+    cr_assert_lt(auth_password_verify_rc("$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "x"),
+                 0);
+    cr_assert_lt(auth_password_verify_rc("$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "x"), 0,
+                 "an Argon2 error (memory too little) is an error");
+    cr_assert_not(auth_password_verify("$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "x"));
+}
 
 Test(auth_signin, success_opens_a_session)
 {
@@ -201,7 +287,6 @@ Test(auth_signin, slow_down_after_failures)
 {
     auth_policy.slow_after = 1;
     auth_policy.slow_base_ms = 1500;
-    auth_policy.lock_after = 100;
     cr_assert_eq(sign_in("alice", "nope").status, -EACCES);
     signin_result_t r = sign_in("alice", PW);
     cr_assert_eq(r.status, -EAGAIN, "a second attempt right away must wait, even with the right password");
@@ -220,7 +305,6 @@ Test(auth_signin, spacing_doubles_per_failure)
 {
     auth_policy.slow_after = 1;
     auth_policy.slow_base_ms = 1000;
-    auth_policy.lock_after = 100;
     cr_assert_eq(sign_in("alice", "nope").status, -EACCES);
     usleep(1100 * 1000);
     cr_assert_eq(sign_in("alice", "nope").status, -EACCES);
@@ -230,39 +314,87 @@ Test(auth_signin, spacing_doubles_per_failure)
               r.retry_after_ms);
 }
 
-Test(auth_signin, spacing_is_capped_at_30_seconds)
+/* No hard lock: however many failures a username has, its owner waits at most account_max_ms. */
+Test(auth_signin, account_spacing_is_capped_and_never_locks)
 {
     auth_policy.slow_after = 1;
     auth_policy.slow_base_ms = 1000;
-    auth_policy.lock_after = 100;
-    char sql[200];
-    snprintf(sql, sizeof sql, "UPDATE accounts SET failed_logins = 40, last_failed_at = %lld WHERE username = 'alice'",
-             clock_now_ms());
-    cr_assert_eq(tu_exec(sql), 0);
+    auth_policy.account_max_ms = 2000;
+    char key[80] = "u:";
+    sha256_hex("alice", 5, key + 2);
+    cr_assert_eq(tu_execf("INSERT INTO signin_throttle (key, failures, last_failed_at) VALUES ('%s', 500, %lld)", key,
+                          clock_now_ms()), 0);
     signin_result_t r = sign_in("alice", PW);
     cr_assert_eq(r.status, -EAGAIN);
-    cr_assert(r.retry_after_ms > 29000 && r.retry_after_ms <= 30000, "retry_after %lld", r.retry_after_ms);
+    cr_assert(r.retry_after_ms > 1000 && r.retry_after_ms <= 2000, "retry_after %lld", r.retry_after_ms);
+    usleep((useconds_t)(r.retry_after_ms + 50) * 1000);
+    cr_assert_eq(sign_in("alice", PW).status, 0, "after the capped wait the right password works");
 }
 
-Test(auth_signin, lock_after_repeated_failures)
+/* An unknown username is throttled exactly like a known one: same status, same wait. */
+Test(auth_signin, unknown_names_throttled_like_known_ones)
+{
+    auth_policy.slow_after = 2;
+    auth_policy.slow_base_ms = 5000;
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(sign_in("alice", "nope").status, -EACCES);
+        cr_assert_eq(sign_in("nobody.here", "nope").status, -EACCES);
+    }
+    signin_result_t k = sign_in("alice", "nope"), u = sign_in("nobody.here", "nope");
+    cr_assert_eq(k.status, -EAGAIN);
+    cr_assert_eq(u.status, -EAGAIN, "an unknown name must be throttled too (else 429 vs 401 tells names apart)");
+    cr_assert_eq((k.retry_after_ms + 999) / 1000, (u.retry_after_ms + 999) / 1000, "%lld vs %lld",
+                 k.retry_after_ms, u.retry_after_ms);
+    cr_assert_eq(failed_logins("nobody.here"), 2);
+}
+
+/* Failures from one client address space out that address's attempts on every name. */
+Test(auth_signin, client_address_is_throttled_across_names)
 {
     auth_policy.slow_after = 100;
-    auth_policy.lock_after = 3;
-    auth_policy.lock_ms = 2000;
-    for (int i = 0; i < 2; i++) cr_assert_eq(sign_in("alice", "nope").status, -EACCES);
-    cr_assert_eq(tu_int("SELECT locked_until FROM accounts WHERE username = 'alice'", NULL), 0,
-                 "not locked before lock_after failures");
-    cr_assert_eq(sign_in("alice", "nope").status, -EACCES);
+    auth_policy.addr_after = 3;
+    auth_policy.slow_base_ms = 5000;
+    const char *names[] = {"n1", "n2", "n3"};
+    for (int i = 0; i < 3; i++) cr_assert_eq(sign_in(names[i], "nope").status, -EACCES);
     signin_result_t r = sign_in("alice", PW);
-    cr_assert_eq(r.status, -EBUSY, "locked: even the right password is refused");
-    cr_assert(r.retry_after_ms > 0 && r.retry_after_ms <= 2000, "retry_after %lld", r.retry_after_ms);
-    cr_assert_eq(failed_logins("alice"), 0,
-                 "reaching the lock restarts the count, so the spacing rule does not outlast the lock");
-    usleep((useconds_t)(r.retry_after_ms + 50) * 1000);
-    r = sign_in("alice", PW);
-    cr_assert_eq(r.status, 0, "the lock expires");
-    cr_assert_eq(failed_logins("alice"), 0);
-    cr_assert_eq(tu_int("SELECT locked_until FROM accounts WHERE username = 'alice'", NULL), 0);
+    cr_assert_eq(r.status, -EAGAIN, "the address made 3 failures: its next attempt waits");
+    signin_result_t other;
+    cr_assert_eq(auth_sign_in(tu_env.st, "alice", PW, "198.51.100.9", &other), 0);
+    cr_assert_eq(other.status, 0, "another address is not held back");
+}
+
+/* The current-password check of a signed-in caller counts as a sign-in attempt of its username. */
+Test(auth_signin, wrong_current_password_counts_as_failed_sign_in)
+{
+    auth_policy.slow_after = 1;
+    auth_policy.slow_base_ms = 5000;
+    signin_result_t r = sign_in("alice", PW);
+    cr_assert_eq(r.status, 0);
+    signin_result_t v;
+    cr_assert_eq(auth_verify_current_password(tu_env.st, &r.who, PW, "192.0.2.7", &v), 0);
+    cr_assert_eq(v.status, 0);
+    cr_assert_eq(auth_verify_current_password(tu_env.st, &r.who, "nope", "192.0.2.7", &v), 0);
+    cr_assert_eq(v.status, -EACCES);
+    cr_assert_eq(failed_logins("alice"), 1);
+    cr_assert_eq(sign_in("alice", PW).status, -EAGAIN, "the failure spaces out the next sign-in");
+    cr_assert_eq(auth_verify_current_password(tu_env.st, &r.who, PW, "192.0.2.7", &v), 0);
+    cr_assert_eq(v.status, -EAGAIN);
+}
+
+Test(auth_signin, citizen_registrations_are_spaced_per_address)
+{
+    auth_policy.register_after = 2;
+    auth_policy.slow_base_ms = 5000;
+    signin_result_t r;
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(auth_register_throttle(tu_env.st, "192.0.2.5", &r), 0);
+        cr_assert_eq(r.status, 0);
+    }
+    cr_assert_eq(auth_register_throttle(tu_env.st, "192.0.2.5", &r), 0);
+    cr_assert_eq(r.status, -EAGAIN);
+    cr_assert(r.retry_after_ms > 0 && r.retry_after_ms <= 5000);
+    cr_assert_eq(auth_register_throttle(tu_env.st, "192.0.2.6", &r), 0);
+    cr_assert_eq(r.status, 0, "another address is not held back");
 }
 
 Test(auth_signin, sweeps_expired_sessions_of_the_account)

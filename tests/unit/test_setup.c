@@ -88,7 +88,7 @@ Test(setup, init_creates_the_first_admin_once)
     cr_assert_eq(a.grants[0].role, ROLE_ADMIN);
     cr_assert_str_eq(a.grants[0].unit_id, root.id);
     signin_result_t s;
-    cr_assert_eq(auth_sign_in(tu_env.st, "quantri", "mật khẩu tốt", &s), 0);
+    cr_assert_eq(auth_sign_in(tu_env.st, "quantri", "mật khẩu tốt", "192.0.2.1", &s), 0);
     cr_assert_eq(s.status, 0, "the administrator can sign in");
     cr_assert(auth_has_role(&s.who, ROLE_ADMIN));
     /* A second call with a password does not create or change anything. */
@@ -96,7 +96,7 @@ Test(setup, init_creates_the_first_admin_once)
     cr_assert_eq(r.admin_created, 0);
     cr_assert_eq(r.admin_exists, 1);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM accounts", NULL), 1);
-    cr_assert_eq(auth_sign_in(tu_env.st, "quantri", "mật khẩu tốt", &s), 0);
+    cr_assert_eq(auth_sign_in(tu_env.st, "quantri", "mật khẩu tốt", "192.0.2.1", &s), 0);
     cr_assert_eq(s.status, 0, "the password was not replaced");
 }
 
@@ -196,7 +196,7 @@ Test(setup, demo_loads_units_accounts_and_a_valid_ledger, .timeout = 120)
     cr_assert_eq(rep.events, 55);
     /* A demo sign-in works with the documented password. */
     signin_result_t s;
-    cr_assert_eq(auth_sign_in(tu_env.st, "cujut.desk", "demo", &s), 0);
+    cr_assert_eq(auth_sign_in(tu_env.st, "cujut.desk", "demo", "192.0.2.1", &s), 0);
     cr_assert_eq(s.status, 0);
     cr_assert(auth_has_role(&s.who, ROLE_DESK));
     /* setup.h: admin_exists means "an enabled national administrator exists now" — the demo just created one. */
@@ -238,7 +238,7 @@ Test(setup, demo_after_init_with_admin, .timeout = 120)
     cr_assert_eq(r.demo_loaded, 1);
     cr_assert_eq(r.accounts_created, count_demo_usernames() - 1, "admin already existed");
     signin_result_t s;
-    cr_assert_eq(auth_sign_in(tu_env.st, "admin", "riêng tư 123", &s), 0);
+    cr_assert_eq(auth_sign_in(tu_env.st, "admin", "riêng tư 123", "192.0.2.1", &s), 0);
     cr_assert_eq(s.status, 0, "the existing admin password is kept");
     char name[64];
     cr_assert_eq(tu_text("SELECT value FROM meta WHERE key = 'node_name'", NULL, name, sizeof name), 0);
