@@ -682,10 +682,13 @@ static void backoff(int attempt)
 }
 
 /* One attempt: BEGIN, fn, COMMIT or ROLLBACK. *sent_commit tells whether COMMIT went out (then a lost connection
- * leaves the outcome unknown and the attempt must not be repeated). */
-static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *sent_commit)
+ * leaves the outcome unknown and the attempt must not be repeated). *rerunnable tells whether fn may be run again
+ * after a lost connection: it never ran (BEGIN failed), or it returned the connection error itself, before it could
+ * have produced output (db.h: read callbacks). */
+static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *sent_commit, int *rerunnable)
 {
     *sent_commit = 0;
+    *rerunnable = 1;
     c->txn_err = 0;
     PGresult *r = PQexec(c->pc, begin);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -697,6 +700,7 @@ static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *s
     PQclear(r);
 
     int rc = fn(&c->head, arg);
+    *rerunnable = rc == -EIO;
     if (c->txn_err) {
         /* A statement failed, so the server has aborted the transaction. A conflict or a lost connection decides
          * what happens next whatever fn made of it; an error fn swallowed still means nothing was written. */
@@ -728,14 +732,20 @@ static int txn_run(pg_store_t *ps, pg_conn_t *c, const char *begin, db_fn fn, vo
     if (rc < 0) return rc;
     int reconnected = 0, conflicts = 0;
     for (;;) {
-        int sent_commit;
-        rc = txn_once(c, begin, fn, arg, &sent_commit);
+        int sent_commit, rerunnable;
+        rc = txn_once(c, begin, fn, arg, &sent_commit, &rerunnable);
         if (rc >= 0) return rc;
         if (rc == -EIO && conn_broken(c)) {
             if (sent_commit) {
                 log_error("postgres: connection to %s lost during COMMIT; the outcome is unknown", ps->target);
                 c->down = 0;
                 conn_reconnect(ps, c);
+                return -EIO;
+            }
+            if (!rerunnable) {
+                /* The callback finished with something other than the connection error: it may have acted on
+                 * what it read (written a reply), so it is not run twice. The next use reconnects. */
+                log_warn("postgres: connection to %s lost during a read; the callback is not run again", ps->target);
                 return -EIO;
             }
             if (reconnected || conn_reconnect(ps, c) < 0) return -EIO;
@@ -855,6 +865,7 @@ static void run_batch(pg_store_t *ps, pg_job_t *batch)
 static void *writer_main(void *arg)
 {
     pg_store_t *ps = arg;
+    store_mark_writer_thread();
     pthread_mutex_lock(&ps->wq_mu);
     for (;;) {
         while (!ps->wq_head && !ps->wq_stopping) pthread_cond_wait(&ps->wq_jobs, &ps->wq_mu);
@@ -887,11 +898,6 @@ static int pg_write(store_t *st, db_fn fn, void *arg)
     if (ps->readonly) return -EROFS;
     pg_job_t j = {.fn = fn, .arg = arg};
     pthread_mutex_lock(&ps->wq_mu);
-    if (ps->writer_running && pthread_equal(ps->writer, pthread_self())) {
-        pthread_mutex_unlock(&ps->wq_mu);
-        log_error("postgres: store_write called from inside a write callback");
-        return -EINVAL;
-    }
     if (ps->wq_stopping) {
         pthread_mutex_unlock(&ps->wq_mu);
         return -ESHUTDOWN;
