@@ -893,6 +893,32 @@ Test(store, savepoint_release_failure_fails_the_batch_sqlite, .fini = env_fini)
     cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 1);
 }
 
+static int release_pg_savepoint_fn(db_t *db, void *arg)
+{
+    REQUIRE(db_run(db, "INSERT INTO ts_sp (k) VALUES ($1)", "i", 1LL) == 1);
+    /* The PostgreSQL writer's per-job savepoint. */
+    REQUIRE(db_exec(db, "RELEASE SAVEPOINT motcua_job") == 0);
+    return *(int *)arg;
+}
+
+Test(store, savepoint_release_failure_fails_the_batch_pg, .fini = env_fini)
+{
+    open_pg();
+    make_table("ts_sp", "k INTEGER PRIMARY KEY");
+    int want = -ENOENT;
+    int rc = store_write(E.st, release_pg_savepoint_fn, &want);
+    ASSERT_CHECKS();
+    cr_assert(rc < 0, "store_write returned %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 0, "the failed job's insert was committed");
+    want = 0;
+    rc = store_write(E.st, release_pg_savepoint_fn, &want);
+    ASSERT_CHECKS();
+    cr_assert(rc < 0, "store_write returned %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 0, "a batch reported failed was committed");
+    write_sql("INSERT INTO ts_sp (k) VALUES (2)");
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 1);
+}
+
 typedef struct nested {
     int write_rc, exclusive_rc;
 } nested_t;
