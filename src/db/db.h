@@ -5,7 +5,8 @@
  *   - store_write() runs the callback inside a write transaction. On both engines all writes of a store go
  *     through ONE writer thread that commits several callers' callbacks together (group commit), each inside its
  *     own savepoint, so a failing callback rolls back only itself. The callback therefore runs on another thread:
- *     it must not touch thread-local state, block on anything the caller holds, or call store_write() itself;
+ *     it must not touch thread-local state, block on anything the caller holds, or call store_write() itself
+ *     (store_write() and store_exclusive() from inside a write callback return -EDEADLK on both engines);
  *     and it may be run more than once (PostgreSQL re-runs it after a serialization failure or a reconnect), so
  *     it must only change its context, never something outside the transaction.
  *   - db_prepare() returns a statement cached on the connection for the life of the connection (prepared once);
@@ -46,7 +47,11 @@ int  store_url_is_pg(const char *url);                       /* 1 for postgres:/
 int store_write(store_t *st, db_fn fn, void *arg);
 /* Run fn on this thread's read connection inside one read snapshot. A store_read() made from inside another
  * store_read() callback on the same thread joins the open snapshot (the HTTP layer runs a whole GET request in
- * one snapshot this way). Never call store_write() from inside a read callback. */
+ * one snapshot this way). Never call store_write() from inside a read callback. A read callback must be
+ * re-runnable until it returns: on PostgreSQL, when the connection is lost during the read and the callback itself
+ * returned -EIO, the driver reconnects and runs it once more; a callback that returned anything else (it may have
+ * produced output already) is never re-run, and store_read() then returns -EIO. So a callback that emits output
+ * (an HTTP reply) must either emit it only after its reads succeeded or return the connection error untouched. */
 int store_read(store_t *st, db_fn fn, void *arg);
 /* Run fn on a connection outside any transaction (migrations, maintenance). Single-threaded use only. */
 int store_exclusive(store_t *st, db_fn fn, void *arg);

@@ -58,4 +58,7 @@ extern const db_driver_t db_pg_driver;
 db_t *store_tls_get(const store_t *st);
 void  store_tls_set(const store_t *st, db_t *db);
 unsigned long store_next_generation(void);
+/* A driver's writer thread calls this once at its start: store_write()/store_exclusive() from any callback it runs
+ * then return -EDEADLK instead of waiting on the writer forever. */
+void store_mark_writer_thread(void);
 #endif

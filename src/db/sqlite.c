@@ -316,21 +316,25 @@ static int run_cached(sq_conn_t *c, const char *sql)
 
 /* ---- the writer thread ---- */
 
-static int run_in_savepoint(sq_conn_t *w, job_t *j)
+/* One job inside its own savepoint. *broken is set when the savepoint could not be rolled back to or released (the
+ * callback released it itself, say): then the job's writes can no longer be told apart from the others', so the
+ * caller must give up the whole batch. */
+static int run_in_savepoint(sq_conn_t *w, job_t *j, int *broken)
 {
     static const char sp[] = "SAVEPOINT job", rel[] = "RELEASE job", rb[] = "ROLLBACK TO job";
     int rc = run_cached(w, sp);
     if (rc < 0) return rc;
     rc = j->fn(&w->head, j->arg);
+    if (sqlite3_get_autocommit(w->h)) return rc;    /* the transaction is gone: run_batch sees it */
     if (rc < 0) {
-        if (!sqlite3_get_autocommit(w->h)) {
-            run_cached(w, rb);
-            run_cached(w, rel);
-        }
+        if (run_cached(w, rb) < 0 || run_cached(w, rel) < 0) *broken = 1;
         return rc;
     }
-    int r2 = run_cached(w, rel);
-    return r2 < 0 ? r2 : rc;
+    if (run_cached(w, rel) < 0) {
+        *broken = 1;
+        return -EIO;
+    }
+    return rc;
 }
 
 static void run_batch(sq_store_t *st, job_t *batch)
@@ -349,11 +353,15 @@ static void run_batch(sq_store_t *st, job_t *batch)
     int aborted = 0;
     for (job_t *j = batch; j; j = j->next) {
         if (aborted) { j->rc = -EIO; continue; }
-        j->rc = run_in_savepoint(w, j);
-        if (sqlite3_get_autocommit(w->h)) {
-            /* SQLite rolled the whole transaction back (I/O error, disk full): everyone in the group lost. */
-            log_error("sqlite: transaction aborted: %s", w->err);
+        int broken = 0;
+        j->rc = run_in_savepoint(w, j, &broken);
+        if (broken || sqlite3_get_autocommit(w->h)) {
+            /* SQLite rolled the whole transaction back (I/O error, disk full), or a savepoint could not be rolled
+             * back or released: everyone in the group lost. */
+            if (broken) log_error("sqlite: a job's savepoint could not be rolled back or released: %s", w->err);
+            else log_error("sqlite: transaction aborted: %s", w->err);
             aborted = 1;
+            if (!sqlite3_get_autocommit(w->h)) conn_exec(w, "ROLLBACK");
             for (job_t *k = batch; k; k = k->next) if (k->rc >= 0) k->rc = -EIO;
         }
     }
@@ -369,6 +377,7 @@ static void run_batch(sq_store_t *st, job_t *batch)
 static void *writer_main(void *p)
 {
     sq_store_t *st = p;
+    store_mark_writer_thread();
     pthread_mutex_lock(&st->mu);
     for (;;) {
         while (!st->q_head && !st->stopping) pthread_cond_wait(&st->cond_jobs, &st->mu);

@@ -51,6 +51,12 @@ void store_tls_set(const store_t *st, db_t *db)
     tls_conn[slot].db = db;
 }
 
+/* Set on a driver's writer thread: every callback it runs is a write callback, and a store_write() (or, on SQLite,
+ * a store_exclusive()) from there would queue behind the very job that waits for it. */
+static _Thread_local int tls_in_writer;
+
+void store_mark_writer_thread(void) { tls_in_writer = 1; }
+
 int store_url_is_pg(const char *url)
 {
     return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
@@ -73,9 +79,17 @@ void store_close(store_t *st)
 }
 
 const char *store_engine(const store_t *st) { return st->drv->name; }
-int store_write(store_t *st, db_fn fn, void *arg) { return st->drv->write(st, fn, arg); }
+int store_write(store_t *st, db_fn fn, void *arg)
+{
+    if (tls_in_writer) return -EDEADLK;
+    return st->drv->write(st, fn, arg);
+}
 int store_read(store_t *st, db_fn fn, void *arg) { return st->drv->read(st, fn, arg); }
-int store_exclusive(store_t *st, db_fn fn, void *arg) { return st->drv->exclusive(st, fn, arg); }
+int store_exclusive(store_t *st, db_fn fn, void *arg)
+{
+    if (tls_in_writer) return -EDEADLK;
+    return st->drv->exclusive(st, fn, arg);
+}
 int store_ping(store_t *st) { return st->drv->ping(st); }
 int store_backup(store_t *st, const char *dest) { return st->drv->backup(st, dest); }
 

@@ -16,11 +16,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- checks from any thread ---- */
@@ -855,6 +857,177 @@ STORE_CASE(backup_writes_a_restorable_copy)
     unlink(dest);
 }
 
+/* ---- group commit: savepoints, nesting ---- */
+
+/* Each case with a time limit: a regression here is a hang (a writer waiting on itself). */
+#define STORE_CASE_T(name, secs)                                                                           \
+    static void case_##name(void);                                                                         \
+    Test(store, name##_sqlite, .fini = env_fini, .timeout = secs) { open_sqlite(); case_##name(); }        \
+    Test(store, name##_pg, .fini = env_fini, .timeout = secs) { open_pg(); case_##name(); }                \
+    static void case_##name(void)
+
+static int release_own_savepoint_fn(db_t *db, void *arg)
+{
+    REQUIRE(db_run(db, "INSERT INTO ts_sp (k) VALUES ($1)", "i", 1LL) == 1);
+    /* The SQLite writer's per-job savepoint is named "job": releasing it here makes the writer's own ROLLBACK TO /
+     * RELEASE fail, and this job's insert would otherwise be committed with the batch. */
+    REQUIRE(db_exec(db, "RELEASE job") == 0);
+    return *(int *)arg;
+}
+
+Test(store, savepoint_release_failure_fails_the_batch_sqlite, .fini = env_fini)
+{
+    open_sqlite();
+    make_table("ts_sp", "k INTEGER PRIMARY KEY");
+    int want = -ENOENT;   /* the job fails, and ROLLBACK TO its savepoint fails too */
+    cr_assert_eq(store_write(E.st, release_own_savepoint_fn, &want), -ENOENT);
+    ASSERT_CHECKS();
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 0, "the failed job's insert was committed");
+    want = 0;             /* the job succeeds, but RELEASE of its savepoint fails */
+    int rc = store_write(E.st, release_own_savepoint_fn, &want);
+    ASSERT_CHECKS();
+    cr_assert_eq(rc, -EIO, "store_write returned %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 0, "a batch reported failed was committed");
+    /* The writer is usable afterwards. */
+    write_sql("INSERT INTO ts_sp (k) VALUES (2)");
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 1);
+}
+
+static int release_pg_savepoint_fn(db_t *db, void *arg)
+{
+    REQUIRE(db_run(db, "INSERT INTO ts_sp (k) VALUES ($1)", "i", 1LL) == 1);
+    /* The PostgreSQL writer's per-job savepoint. */
+    REQUIRE(db_exec(db, "RELEASE SAVEPOINT motcua_job") == 0);
+    return *(int *)arg;
+}
+
+Test(store, savepoint_release_failure_fails_the_batch_pg, .fini = env_fini)
+{
+    open_pg();
+    make_table("ts_sp", "k INTEGER PRIMARY KEY");
+    int want = -ENOENT;
+    int rc = store_write(E.st, release_pg_savepoint_fn, &want);
+    ASSERT_CHECKS();
+    cr_assert(rc < 0, "store_write returned %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 0, "the failed job's insert was committed");
+    want = 0;
+    rc = store_write(E.st, release_pg_savepoint_fn, &want);
+    ASSERT_CHECKS();
+    cr_assert(rc < 0, "store_write returned %d", rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 0, "a batch reported failed was committed");
+    write_sql("INSERT INTO ts_sp (k) VALUES (2)");
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_sp", NULL), 1);
+}
+
+typedef struct nested {
+    int write_rc, exclusive_rc;
+} nested_t;
+
+static int nested_write_fn(db_t *db, void *arg)
+{
+    nested_t *n = arg;
+    REQUIRE(db_run(db, "INSERT INTO ts_nest (k) VALUES ($1)", "i", 1LL) == 1);
+    run_q_t q = {"INSERT INTO ts_nest (k) VALUES (2)", 0};
+    n->write_rc = store_write(E.st, run_fn, &q);
+    n->exclusive_rc = store_exclusive(E.st, exec_fn, (void *)"SELECT 1");
+    return 0;
+}
+
+STORE_CASE_T(write_inside_write_is_edeadlk, 60)
+{
+    make_table("ts_nest", "k INTEGER PRIMARY KEY");
+    nested_t n = {1, 1};
+    cr_assert_eq(store_write(E.st, nested_write_fn, &n), 0);
+    ASSERT_CHECKS();
+    cr_assert_eq(n.write_rc, -EDEADLK, "store_write inside a write callback returned %d", n.write_rc);
+    cr_assert_eq(n.exclusive_rc, -EDEADLK, "store_exclusive inside a write callback returned %d", n.exclusive_rc);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_nest", NULL), 1);
+    cr_assert_eq(scalar("SELECT k FROM ts_nest", NULL), 1);
+    /* From the caller's own thread, writes still work. */
+    write_sql("INSERT INTO ts_nest (k) VALUES (3)");
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_nest", NULL), 2);
+}
+
+/* Several concurrent store_write() jobs, queued while the writer is busy so they go into one batch: the failing
+ * ones (a unique violation, so on PostgreSQL the server aborts the statement and only the savepoint saves the
+ * transaction) are rolled back, the others commit, seen in the database afterwards. */
+#define BATCH_JOBS 8
+static atomic_int batch_queued;
+
+static int batch_gate_fn(db_t *db, void *arg)
+{
+    (void)db;
+    (void)arg;
+    /* Hold the writer until every job thread is about to queue, then a little longer: they pile up behind us. */
+    for (int i = 0; i < 10000 && atomic_load(&batch_queued) < BATCH_JOBS; i++) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+typedef struct batch_job {
+    long long k;
+    int       rc;
+} batch_job_t;
+
+static int batch_job_fn(db_t *db, void *arg)
+{
+    batch_job_t *j = arg;
+    long long n = db_run(db, "INSERT INTO ts_batch (k, v) VALUES ($1, 'job')", "i", j->k);
+    if (n < 0) return (int)n;
+    /* Odd jobs then collide with the seeded row 0 and fail after having written. */
+    if (j->k % 2) {
+        n = db_run(db, "INSERT INTO ts_batch (k, v) VALUES (0, 'dup')", "");
+        return n < 0 ? (int)n : -EPROTO;
+    }
+    return 0;
+}
+
+static void *batch_job_thread(void *arg)
+{
+    atomic_fetch_add(&batch_queued, 1);
+    batch_job_t *j = arg;
+    j->rc = store_write(E.st, batch_job_fn, j);
+    return NULL;
+}
+
+static void *batch_gate_thread(void *arg)
+{
+    *(int *)arg = store_write(E.st, batch_gate_fn, NULL);
+    return NULL;
+}
+
+STORE_CASE_T(batch_with_failing_jobs_commits_the_others, 120)
+{
+    make_table("ts_batch", "k INTEGER PRIMARY KEY, v TEXT NOT NULL");
+    write_sql("INSERT INTO ts_batch (k, v) VALUES (0, 'seed')");
+    atomic_store(&batch_queued, 0);
+    int gate_rc = 1;
+    pthread_t gate, t[BATCH_JOBS];
+    batch_job_t jobs[BATCH_JOBS];
+    cr_assert_eq(pthread_create(&gate, NULL, batch_gate_thread, &gate_rc), 0);
+    struct timespec ts = {0, 50 * 1000000L};
+    nanosleep(&ts, NULL);   /* let the gate reach the writer first (not needed for the outcome, only for batching) */
+    for (int i = 0; i < BATCH_JOBS; i++) {
+        jobs[i] = (batch_job_t){i + 1, 1};
+        cr_assert_eq(pthread_create(&t[i], NULL, batch_job_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < BATCH_JOBS; i++) pthread_join(t[i], NULL);
+    pthread_join(gate, NULL);
+    cr_assert_eq(gate_rc, 0);
+    for (int i = 0; i < BATCH_JOBS; i++) {
+        if (jobs[i].k % 2) cr_assert_eq(jobs[i].rc, -EEXIST, "job %lld returned %d", jobs[i].k, jobs[i].rc);
+        else cr_assert_eq(jobs[i].rc, 0, "job %lld returned %d", jobs[i].k, jobs[i].rc);
+    }
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_batch", NULL), 1 + BATCH_JOBS / 2);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_batch WHERE k % 2 = 1", NULL), 0, "a failed job's row was kept");
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_batch WHERE v = 'dup'", NULL), 0);
+    cr_assert_eq(scalar("SELECT v = 'seed' FROM ts_batch WHERE k = 0", NULL), 1);
+}
+
 /* ---- PostgreSQL only ---- */
 
 static int swallow_fn(db_t *db, void *arg)
@@ -995,4 +1168,52 @@ Test(store, backup_restores_into_new_database_pg, .fini = env_fini)
     open_pg_url(url2);
     cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_backup WHERE v = $1", "một"), 1);
     cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_backup", NULL), 2);
+}
+
+/* A read callback that produced output must not run twice when the connection is lost under it (a GET handler
+ * would send its reply twice); one that hands the connection error back is run again after the reconnect. */
+typedef struct reread {
+    int returns_error;   /* 1: give the connection error back; 0: "reply" with it and return 0 */
+    int calls, outputs, first_rc;
+} reread_t;
+
+static int reread_fn(db_t *db, void *arg)
+{
+    reread_t *x = arg;
+    db_stmt_t *s = NULL;
+    int rc = db_query(db, &s, "SELECT COUNT(*) FROM ts_reread", "");
+    if (s) db_reset(s);
+    if (++x->calls == 1) {
+        REQUIRE(rc == DB_ROW);
+        cr_assert_eq(cluster_cmd("restart", E.cluster, NULL, NULL, 0), 0, "pg-cluster restart failed");
+        rc = db_query(db, &s, "SELECT COUNT(*) FROM ts_reread", "");
+        if (s) db_reset(s);
+        x->first_rc = rc;
+        if (rc < 0 && x->returns_error) return rc;
+    }
+    x->outputs++;        /* the "reply" */
+    return 0;
+}
+
+Test(store, read_callback_with_output_is_not_rerun_after_reconnect_pg, .fini = env_fini)
+{
+    open_pg_private("reread");
+    make_table("ts_reread", "k INTEGER PRIMARY KEY");
+    reread_t x = {0, 0, 0, 0};
+    int rc = store_read(E.st, reread_fn, &x);
+    ASSERT_CHECKS();
+    cr_assert_eq(x.first_rc, -EIO, "the query after the restart returned %d", x.first_rc);
+    cr_assert_eq(x.calls, 1, "the callback ran %d times", x.calls);
+    cr_assert_eq(x.outputs, 1);
+    cr_assert_eq(rc, -EIO, "store_read returned %d", rc);
+    /* The store reconnects on next use. */
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM ts_reread", NULL), 0);
+    /* Handing the connection error back: run again once on a new connection, and that run answers. */
+    reread_t y = {1, 0, 0, 0};
+    rc = store_read(E.st, reread_fn, &y);
+    ASSERT_CHECKS();
+    cr_assert_eq(y.first_rc, -EIO);
+    cr_assert_eq(y.calls, 2, "the callback ran %d times", y.calls);
+    cr_assert_eq(y.outputs, 1);
+    cr_assert_eq(rc, 0, "store_read returned %d", rc);
 }

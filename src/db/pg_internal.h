@@ -1,0 +1,122 @@
+/* pg_internal.h — what the files of the PostgreSQL driver share (private to src/db/pg*.c): limits, the store,
+ * connection, statement and job structs, and the functions one file calls in another. */
+#ifndef MOTCUA_PG_INTERNAL_H
+#define MOTCUA_PG_INTERNAL_H
+#include "db/db_driver.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stddef.h>
+
+#define PG_POOL_DEFAULT 16
+#define PG_POOL_MAX 1024
+#define PG_CONFLICT_RETRIES 5        /* a write is retried this many times after a serialization failure */
+#define PG_POOL_WAIT_SECONDS 30      /* how long a thread waits for a free connection before -EIO */
+#define PG_CONNECT_TIMEOUT "10"      /* seconds, unless the URL says otherwise */
+#define PG_ERR_CAP 512
+#define PG_NAME_CAP 32
+#define PG_TARGET_CAP 256
+#define PG_PTR_SLOTS 256             /* direct-mapped address cache in front of the content hash table */
+
+typedef struct pg_stmt {
+    db_stmt_t       head;
+    struct pg_stmt *next;            /* chain in the connection's content hash table */
+    char           *sql;             /* owned copy: the content key */
+    size_t          hash;
+    char            name[PG_NAME_CAP];
+    int             prepared;        /* exists in the current server session */
+    int             nparams;
+    int             ncols;
+    char          **vals;            /* nparams NUL-terminated texts, NULL for SQL NULL */
+    size_t         *caps;            /* allocated size of each vals[i] */
+    PGresult       *res;             /* result of the current execution, NULL before the first step */
+    int             row;             /* current row in res */
+    int             done;            /* stepped past the last row: DB_DONE until reset */
+} pg_stmt_t;
+
+typedef struct pg_conn {
+    db_t            head;
+    PGconn         *pc;
+    pthread_t       owner;           /* the thread this connection belongs to, when has_owner */
+    int             has_owner;
+    int             busy;            /* a transaction or callback runs on it now */
+    int             reading;         /* ... and it is a read snapshot (store_read), which nested reads join */
+    int             down;            /* the last attempt to use or reconnect it failed (logs transitions only) */
+    unsigned long   last_use;        /* store tick when last released: picks the idle connection to take over */
+    pg_stmt_t     **table;           /* content hash table of statements, power-of-two size */
+    size_t          table_cap;
+    size_t          nstmts;
+    struct { const char *ptr; pg_stmt_t *st; } slots[PG_PTR_SLOTS];
+    unsigned long   next_name;
+    long long       changes;
+    int             txn_err;         /* first error of the running transaction, 0 when none */
+    char            err[PG_ERR_CAP];
+} pg_conn_t;
+
+typedef struct pg_store {
+    store_t         head;
+    char           *url;
+    char            target[PG_TARGET_CAP];   /* user@host:port/db for logs; never the password */
+    int             readonly;
+    pthread_mutex_t mu;
+    pthread_cond_t  freed;                   /* a connection became idle or a slot became free */
+    pg_conn_t     **conns;
+    int             nconns;
+    int             pending;                 /* connections being opened outside the lock */
+    int             cap;
+    unsigned long   tick;
+    /* group commit: write callbacks queue here and one writer thread runs them, a batch per transaction */
+    pthread_mutex_t wq_mu;
+    pthread_cond_t  wq_jobs;
+    pthread_cond_t  wq_done;
+    struct pg_job  *wq_head, *wq_tail;
+    int             wq_stopping;
+    int             writer_running;
+    pthread_t       writer;
+} pg_store_t;
+
+typedef struct pg_job {
+    db_fn          fn;
+    void          *arg;
+    int            rc;
+    int            final;        /* rc is the answer (no further retry) */
+    int            conflicts;    /* serialization failures / deadlocks so far */
+    int            done;
+    struct pg_job *next;
+} pg_job_t;
+
+#define PG_GROUP_MAX 64
+
+/* pg.c: errors, connections, transactions */
+int conn_fail(pg_conn_t *c, const PGresult *res);
+int conn_broken(const pg_conn_t *c);
+int conn_reconnect(pg_store_t *ps, pg_conn_t *c);
+int conn_acquire(pg_store_t *ps, pg_conn_t **out);
+void conn_release(pg_store_t *ps, pg_conn_t *c);
+int conn_ready(pg_store_t *ps, pg_conn_t *c);
+void backoff(int attempt);
+
+/* pg_stmt.c: statements (the driver table's connection-level entries) */
+void stmt_clear_result(pg_stmt_t *st);
+void stmt_free(pg_stmt_t *st);
+db_stmt_t *pg_prepare(db_t *db, const char *sql);
+int pg_bind_text(db_stmt_t *s, int idx, const char *v, size_t len);
+int pg_bind_int(db_stmt_t *s, int idx, long long v);
+int pg_bind_null(db_stmt_t *s, int idx);
+int pg_step(db_stmt_t *s);
+void pg_reset(db_stmt_t *s);
+int pg_col_count(db_stmt_t *s);
+int pg_col_is_null(db_stmt_t *s, int col);
+const char *pg_col_text(db_stmt_t *s, int col);
+size_t pg_col_len(db_stmt_t *s, int col);
+long long pg_col_int(db_stmt_t *s, int col);
+long long pg_changes(db_t *db);
+int pg_exec(db_t *db, const char *sql);
+const char *pg_errmsg(db_t *db);
+
+/* pg_writer.c: group commit */
+int pg_write(store_t *st, db_fn fn, void *arg);
+
+/* pg_backup.c */
+int pg_backup(store_t *st, const char *dest);
+#endif
