@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SESSION_COOKIE "motcua_session"
+#define SESSION_COOKIE AUTH_SESSION_COOKIE
 
 struct me_ctx {
     const char        *id;
@@ -148,8 +148,9 @@ static int current_hash_fn(db_t *db, void *arg)
 static int set_pw_fn(db_t *db, void *arg)
 {
     struct pw_ctx *c = arg;
+    /* The caller's current password was verified before the hash (api_me_password). */
     return account_set_password(db, c->who, c->who->account_id, c->hash,
-                                c->who->via_token ? NULL : c->who->session_hash, &c->err);
+                                c->who->via_token ? NULL : c->who->session_hash, true, &c->err);
 }
 
 static int weak_password(req_t *r, const char *field)
@@ -237,7 +238,7 @@ int api_citizens_register(req_t *r)
     buf_init(&b, 0);
     jw_t w;
     jw_init(&w, &b);
-    account_json(&w, &c->a);
+    account_json(&w, NULL, &c->a);
     api_reply_writer(r, 201, &w, &b);
 out:
     free(c);
