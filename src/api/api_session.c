@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SESSION_COOKIE "motcua_session"
+#define SESSION_COOKIE AUTH_SESSION_COOKIE
 
 struct me_ctx {
     const char        *id;
@@ -145,8 +145,9 @@ struct pw_ctx {
 static int set_pw_fn(db_t *db, void *arg)
 {
     struct pw_ctx *c = arg;
+    /* The caller's current password was verified before the hash (api_me_password). */
     return account_set_password(db, c->who, c->who->account_id, c->hash,
-                                c->who->via_token ? NULL : c->who->session_hash, &c->err);
+                                c->who->via_token ? NULL : c->who->session_hash, true, &c->err);
 }
 
 /* auth_password_hash failed: -EBUSY (no Argon2 slot) 503 with Retry-After, anything else 500; nothing stored. */
@@ -266,7 +267,7 @@ int api_citizens_register(req_t *r)
     buf_init(&b, 0);
     jw_t w;
     jw_init(&w, &b);
-    account_json(&w, &c->a);
+    account_json(&w, NULL, &c->a);
     api_reply_writer(r, 201, &w, &b);
 out:
     free(c);

@@ -13,6 +13,7 @@
 #define MANAGE_MASK ((1u << ROLE_ADMIN) | (1u << ROLE_LEADER))
 
 struct list_ctx {
+    const principal_t *who;
     account_query_t q;
     api_page_t      pg;
 };
@@ -21,7 +22,7 @@ static int list_cb(const account_t *a, void *arg)
 {
     struct list_ctx *c = arg;
     if (!api_page_take(&c->pg, a->username)) return -1;
-    account_json(&c->pg.w, a);
+    account_json(&c->pg.w, c->who, a);
     return 0;
 }
 
@@ -43,6 +44,7 @@ int api_staff_list(req_t *r)
     char under[AUTH_PATH_MAX];
     if (api_scope_path(r, req_query(r, "under"), MANAGE_MASK, under, sizeof under) < 0) return 0;
     struct list_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
     c->q = (account_query_t){.under_path = under, .q = p.q, .role = role, .after_username = p.cursor,
                              .limit = p.limit + 1};
     api_page_begin(&c->pg, p.limit);
@@ -68,7 +70,7 @@ static int reply_account(req_t *r, int status, const account_t *a)
     buf_init(&b, 0);
     jw_t w;
     jw_init(&w, &b);
-    account_json(&w, a);
+    account_json(&w, &r->who, a);
     api_etag(r, a->version);
     return api_reply_writer(r, status, &w, &b);
 }
@@ -231,13 +233,17 @@ struct pw_ctx {
 static int pw_fn(db_t *db, void *arg)
 {
     struct pw_ctx *c = arg;
-    return account_set_password(db, c->who, c->id, c->hash, NULL, &c->err);
+    return account_set_password(db, c->who, c->id, c->hash, NULL, false, &c->err);
 }
 
 int api_staff_password(req_t *r)
 {
     const char *id = req_param(r, 0);
     if (!id_valid(id)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    /* The same refusals as account_set_password makes, before the slow hash. */
+    if (r->who.via_token) return reply_problem(r, 403, "forbidden", MSG_TOKEN_NO_PASSWORD, NULL, NULL, NULL, NULL);
+    if (!strcmp(id, r->who.account_id))
+        return reply_problem(r, 403, "own-password", MSG_OWN_PASSWORD, NULL, NULL, NULL, NULL);
     json_t *body;
     if (req_json(r, &body) < 0) return 0;
     const char *password = NULL;

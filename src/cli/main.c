@@ -422,7 +422,7 @@ static int user_fn(db_t *db, void *arg)
     }
     if ((rc = account_get_by_username(db, c->username, &c->a)) < 0)
         return derr_set(&c->err, rc, rc == -ENOENT ? 404 : 0, MSG_NOT_FOUND, "username", NULL, NULL, NULL);
-    if (!strcmp(c->action, "passwd")) return account_set_password(db, NULL, c->a.id, c->hash, NULL, &c->err);
+    if (!strcmp(c->action, "passwd")) return account_set_password(db, NULL, c->a.id, c->hash, NULL, true, &c->err);
     account_input_t in = {.disabled = 1, .nroles = -1};
     return account_update(db, NULL, c->a.id, c->a.version, &in, &c->a, &c->err);
 }

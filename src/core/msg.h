@@ -67,6 +67,11 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
       "Role \"{0}\" cannot be held at a unit of kind \"{1}\".")                                                  \
     X(MSG_UNIT_PARENT, "Đơn vị loại \"{0}\" không thể trực thuộc đơn vị loại \"{1}\".",                          \
       "A unit of kind \"{0}\" cannot belong to a unit of kind \"{1}\".")                                        \
+    X(MSG_TOO_MANY_ROLES, "Một tài khoản giữ tối đa {0} vai trò.", "An account holds at most {0} roles.")       \
+    X(MSG_OWN_PASSWORD, "Đổi mật khẩu của chính mình tại /api/v1/me/password, kèm mật khẩu hiện tại.",             \
+      "Change your own password at /api/v1/me/password, with your current password.")                          \
+    X(MSG_TOKEN_NO_PASSWORD, "Mã truy cập API không được dùng để đổi mật khẩu; hãy đăng nhập.",                   \
+      "An API token cannot change a password; sign in instead.")                                                \
     X(MSG_LAST_ADMIN, "Không thể vô hiệu hoá quản trị viên cuối cùng.", "The last administrator cannot be disabled.") \
     X(MSG_SIGNED_OUT, "Đã đăng xuất.", "Signed out.")                                                          \
     X(MSG_HEALTH_OK, "Hệ thống hoạt động bình thường.", "The service is running.")                           \

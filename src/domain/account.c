@@ -18,21 +18,7 @@
 
 static int load_grants(db_t *db, account_t *a)
 {
-    db_stmt_t *s = db_prepare(db, "SELECT r.role, r.unit_id, u.path FROM roles r JOIN units u ON u.id = r.unit_id "
-                                  "WHERE r.account_id = $1 ORDER BY u.path, r.role");
-    if (!s) return -EIO;
-    db_bind_text(s, 1, a->id, DB_NTS);
-    int rc;
-    a->ngrants = 0;
-    while ((rc = db_step(s)) == DB_ROW && a->ngrants < AUTH_MAX_GRANTS) {
-        grant_t *g = &a->grants[a->ngrants];
-        if (role_parse(db_col_text(s, 0), &g->role) < 0) continue;
-        str_copy(g->unit_id, sizeof g->unit_id, db_col_text(s, 1));
-        str_copy(g->unit_path, sizeof g->unit_path, db_col_text(s, 2));
-        a->ngrants++;
-    }
-    db_reset(s);
-    return rc < 0 ? rc : 0;
+    return auth_load_grants(db, a->id, a->grants, &a->ngrants);
 }
 
 static void row_to_account(db_stmt_t *s, account_t *a)
@@ -115,9 +101,31 @@ bool account_visible_to(const principal_t *who, const account_t *a)
     return auth_role_covers(who, ROLE_ADMIN, a->unit_path) || auth_role_covers(who, ROLE_LEADER, a->unit_path);
 }
 
+/* Admin strictly above this path: an admin grant at a proper ancestor of the unit. */
+static bool admin_strictly_above(const principal_t *who, const char *path)
+{
+    size_t n = strlen(path);
+    for (int i = 0; i < who->ngrants; i++) {
+        const grant_t *g = &who->grants[i];
+        size_t k = strlen(g->unit_path);
+        if (g->role == ROLE_ADMIN && k < n && strncmp(g->unit_path, path, k) == 0) return true;
+    }
+    return false;
+}
+
+/* The rule (docs/security.md, "Authority over accounts"): the actor is admin over the account's home unit and over
+ * every unit where the account holds a grant; an admin grant of the account needs an admin strictly above it, so
+ * that admins of one scope cannot take over one another (nor anyone above them). */
 bool account_manageable_by(const principal_t *who, const account_t *a)
 {
-    return a->unit_path[0] && auth_role_covers(who, ROLE_ADMIN, a->unit_path);
+    if (!a->unit_path[0] || !auth_role_covers(who, ROLE_ADMIN, a->unit_path)) return false;
+    for (int i = 0; i < a->ngrants; i++) {
+        const grant_t *g = &a->grants[i];
+        if (g->role == ROLE_ADMIN ? !admin_strictly_above(who, g->unit_path)
+                                  : !auth_role_covers(who, ROLE_ADMIN, g->unit_path))
+            return false;
+    }
+    return true;
 }
 
 bool account_username_valid(const char *s)
@@ -215,11 +223,37 @@ static int write_roles(db_t *db, const principal_t *actor, const account_t *curr
         n = db_run(db, "INSERT INTO roles (account_id, role, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                    "ttt", current->id, role_name(in->roles[i].role), in->roles[i].unit_id);
     }
-    return n < 0 ? (int)n : 0;
+    if (n < 0) return (int)n;
+    /* The grants kept outside the actor's scope count too: never more than AUTH_MAX_GRANTS in all. */
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT COUNT(*) FROM roles WHERE account_id = $1", "t", current->id);
+    long long total = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    return total > AUTH_MAX_GRANTS ? -E2BIG : 0;
 }
 
-void account_json(jw_t *w, const account_t *a)
+/* A grant the viewer may see: inside the subtree of one of the viewer's grants (or the viewer's own account). */
+static bool grant_in_scope(const principal_t *viewer, const account_t *a, const grant_t *g)
 {
+    if (!viewer || !strcmp(viewer->account_id, a->id)) return true;
+    for (int i = 0; i < viewer->ngrants; i++)
+        if (!strncmp(viewer->grants[i].unit_path, g->unit_path, strlen(viewer->grants[i].unit_path))) return true;
+    return false;
+}
+
+/* write_roles' -E2BIG (too many grants in all) as the caller's 422; other errors as they are. */
+static int roles_error(int rc, derr_t *err)
+{
+    if (rc != -E2BIG) return rc;
+    char max[8];
+    snprintf(max, sizeof max, "%d", AUTH_MAX_GRANTS);
+    return derr_set(err, -EINVAL, 422, MSG_TOO_MANY_ROLES, "roles", max, NULL, NULL);
+}
+
+void account_json(jw_t *w, const principal_t *viewer, const account_t *a)
+{
+    int hidden = 0;
     jw_obj_begin(w);
     jw_kstr(w, "id", a->id);
     jw_kstr(w, "kind", a->kind);
@@ -232,12 +266,14 @@ void account_json(jw_t *w, const account_t *a)
     jw_key(w, "roles");
     jw_arr_begin(w);
     for (int i = 0; i < a->ngrants; i++) {
+        if (!grant_in_scope(viewer, a, &a->grants[i])) { hidden++; continue; }
         jw_obj_begin(w);
         jw_kstr(w, "role", role_name(a->grants[i].role));
         jw_kstr(w, "unit_id", a->grants[i].unit_id);
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    jw_kint(w, "roles_outside_scope", hidden);
     jw_kint(w, "created_at", a->created_at);
     jw_kint(w, "updated_at", a->updated_at);
     jw_kint(w, "version", a->version);
@@ -250,7 +286,7 @@ static int append_event(db_t *db, const principal_t *actor, const char *type, co
     buf_init(&p, 0);
     jw_t w;
     jw_init(&w, &p);
-    account_json(&w, a);
+    account_json(&w, NULL, a);
     int rc = jw_finish(&w);
     char entity[ID_LEN + 12];
     snprintf(entity, sizeof entity, "account:%s", a->id);
@@ -296,7 +332,7 @@ int account_create(db_t *db, const principal_t *actor, const account_input_t *in
     if (staff) {
         memset(out, 0, sizeof *out);          /* a new account: no grants to replace yet */
         memcpy(out->id, id, sizeof out->id);
-        if ((rc = write_roles(db, NULL, out, in)) < 0) return rc;
+        if ((rc = write_roles(db, NULL, out, in)) < 0) return roles_error(rc, err);
     }
     if ((rc = account_get(db, id, out)) < 0) return rc;
     return append_event(db, actor, !strcmp(in->kind, "citizen") ? "citizen.registered" : "account.created", out);
@@ -330,7 +366,7 @@ static int end_access(db_t *db, const char *id, const char *keep_session, long l
 {
     long long n = db_run(db, "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2", "tt", id,
                          keep_session ? keep_session : "");
-    if (n >= 0 && !keep_session)
+    if (n >= 0)
         n = db_run(db, "UPDATE api_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL", "ti", id,
                    now);
     return n < 0 ? (int)n : 0;
@@ -387,15 +423,20 @@ int account_update(db_t *db, const principal_t *actor, const char *id, long long
     free(fold);
     if (n < 0) return (int)n;
     if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
-    if (in->nroles >= 0 && (rc = write_roles(db, actor, out, in)) < 0) return rc;   /* out: the grants before */
+    if (in->nroles >= 0 && (rc = write_roles(db, actor, out, in)) < 0) return roles_error(rc, err);   /* out: the grants before */
     if (in->disabled == 1 && (rc = end_access(db, id, NULL, now)) < 0) return rc;
     if ((rc = account_get(db, id, out)) < 0) return rc;
     return append_event(db, actor, "account.updated", out);
 }
 
 int account_set_password(db_t *db, const principal_t *actor, const char *id, const char *password_hash,
-                         const char *keep_session_hash, derr_t *err)
+                         const char *keep_session_hash, bool current_verified, derr_t *err)
 {
+    /* An API token never changes a password (a leaked token must not become a taken account). */
+    if (actor && actor->via_token) return derr_set(err, -EACCES, 403, MSG_TOKEN_NO_PASSWORD, NULL, NULL, NULL, NULL);
+    /* One's own password only with the current one (PUT /api/v1/me/password), by every route. */
+    if (actor && !strcmp(actor->account_id, id) && !current_verified)
+        return derr_set(err, -EACCES, 403, MSG_OWN_PASSWORD, NULL, NULL, NULL, NULL);
     account_t *a = xmalloc(sizeof *a);
     int rc = id_valid(id) ? account_get(db, id, a) : -ENOENT;
     if (rc == -ENOENT || (rc == 0 && actor && !account_visible_to(actor, a))) {

@@ -79,17 +79,22 @@ bool account_username_valid(const char *s);
 int account_get(db_t *db, const char *id, account_t *out);                  /* -ENOENT */
 int account_get_by_username(db_t *db, const char *username, account_t *out);
 int account_list(db_t *db, const account_query_t *q, account_cb cb, void *arg);
-/* Whether who may see/manage this account (admin or leader covering its home unit; oneself). */
+/* Whether who may see this account (admin or leader covering its home unit; oneself), and whether who may manage
+ * it: admin over its home unit and over every unit where it holds a grant, and strictly above its admin grants. */
 bool account_visible_to(const principal_t *who, const account_t *a);
 bool account_manageable_by(const principal_t *who, const account_t *a);
 /* actor NULL = the system (CLI, demo). */
 int account_create(db_t *db, const principal_t *actor, const account_input_t *in, account_t *out, derr_t *err);
 int account_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
                    const account_input_t *in, account_t *out, derr_t *err);
-/* Sets a new password hash, ends the account's sessions except keep_session_hash (may be NULL). */
+/* Sets a new password hash, ends the account's sessions except keep_session_hash (may be NULL) and revokes every
+ * API token of the account. An actor using an API token is refused (403); an actor changing its own password must
+ * have verified the current one (current_verified), else 403. actor NULL = the system (CLI). */
 int account_set_password(db_t *db, const principal_t *actor, const char *id, const char *password_hash,
-                         const char *keep_session_hash, derr_t *err);
-void account_json(jw_t *w, const account_t *a);
+                         const char *keep_session_hash, bool current_verified, derr_t *err);
+/* The account as JSON for viewer (NULL: everything): grants outside the viewer's subtree are left out and only
+ * counted in "roles_outside_scope". */
+void account_json(jw_t *w, const principal_t *viewer, const account_t *a);
 int account_profile(db_t *db, const char *id, account_profile_t *p);     /* -ENOENT */
 void unit_brief_json(jw_t *w, const unit_brief_t *u);
 #endif

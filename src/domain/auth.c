@@ -610,24 +610,33 @@ struct session_ctx {
     long long    now;
 };
 
-/* Grants of an account, with their units' paths, into who. */
-static int load_grants(db_t *db, const char *account_id, principal_t *who)
+int auth_load_grants(db_t *db, const char *account_id, grant_t grants[AUTH_MAX_GRANTS], int *ngrants)
 {
     db_stmt_t *s = db_prepare(db, "SELECT r.role, r.unit_id, u.path FROM roles r JOIN units u ON u.id = r.unit_id "
                                   "WHERE r.account_id = $1 ORDER BY u.path, r.role");
     if (!s) return -EIO;
     db_bind_text(s, 1, account_id, DB_NTS);
-    int rc;
-    who->ngrants = 0;
-    while ((rc = db_step(s)) == DB_ROW && who->ngrants < AUTH_MAX_GRANTS) {
-        grant_t *g = &who->grants[who->ngrants];
+    int rc, n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == AUTH_MAX_GRANTS) { rc = -EOVERFLOW; break; }
+        grant_t *g = &grants[n];
+        /* A role name this build does not know (a newer schema) is skipped: it grants nothing here. */
         if (role_parse(db_col_text(s, 0), &g->role) < 0) continue;
         str_copy(g->unit_id, sizeof g->unit_id, db_col_text(s, 1));
-        if (str_copy(g->unit_path, sizeof g->unit_path, db_col_text(s, 2)) < 0) continue;
-        who->ngrants++;
+        if (str_copy(g->unit_path, sizeof g->unit_path, db_col_text(s, 2)) < 0) { rc = -EOVERFLOW; break; }
+        n++;
     }
     db_reset(s);
+    *ngrants = n;
+    if (rc == -EOVERFLOW) log_error("auth: account %s holds more than %d grants; refusing to load it", account_id,
+                                    AUTH_MAX_GRANTS);
     return rc < 0 ? rc : 0;
+}
+
+/* Grants of an account, with their units' paths, into who. */
+static int load_grants(db_t *db, const char *account_id, principal_t *who)
+{
+    return auth_load_grants(db, account_id, who->grants, &who->ngrants);
 }
 
 /* One query for the session and its account (this runs on every authenticated request), one for the grants. */

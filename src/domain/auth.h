@@ -22,7 +22,11 @@ typedef enum {
     ROLE__COUNT
 } role_t;
 
+/* At most this many grants per account: refused with 400/422 when written, and an account holding more (only
+ * possible by editing the database by hand) fails to load rather than losing grants silently. */
 #define AUTH_MAX_GRANTS 16
+/* The name of the session cookie (the HTTP layer reads it, the session API sets it). */
+#define AUTH_SESSION_COOKIE "motcua_session"
 #define AUTH_PATH_MAX 192
 #define AUTH_PASSWORD_MIN 4
 #define AUTH_PASSWORD_MAX 128
@@ -114,6 +118,10 @@ int  auth_sign_out(store_t *st, const principal_t *who);
 int  auth_token_load(store_t *st, const char *token, principal_t *who);
 /* Load a principal by account id inside a transaction (roles with unit paths). */
 int  auth_load_principal(db_t *db, const char *account_id, principal_t *who);
+
+/* The grants of an account with their units' paths, ordered by path then role: 0, or -EOVERFLOW when the
+ * account holds more than AUTH_MAX_GRANTS (nothing is dropped silently). */
+int  auth_load_grants(db_t *db, const char *account_id, grant_t grants[AUTH_MAX_GRANTS], int *ngrants);
 
 bool auth_has_role(const principal_t *who, role_t r);
 /* True when who can see the unit with this path (descendant or ancestor of a grant). */

@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SESSION_COOKIE "motcua_session"
+#define SESSION_COOKIE AUTH_SESSION_COOKIE
 
 static app_t *the_app;
 static atomic_int in_flight;

@@ -223,17 +223,19 @@ class StaffAdminTests(ApiTestCase):
         self.assert_problem(user.req("GET", "/api/v1/me"), 401)
 
     def test_last_national_admin_cannot_be_disabled_or_demoted(self):
+        """The national admin cannot disable or demote itself: no admin manages its own admin grant (only an admin
+        strictly above it, or the CLI, where the last-administrator rule answers 422 — tests/cli)."""
         me = staff_by_username(self.admin, "admin")
         path = "/api/v1/staff/" + me["id"]
         etag = '"%d"' % me["version"]
         before = self.counts()
-        self.assert_problem(self.admin.req("PATCH", path, json={"disabled": True}, headers={"If-Match": etag}), 422,
-                            "MSG_LAST_ADMIN")
-        self.assert_problem(self.admin.req("PATCH", path, json={"roles": []}, headers={"If-Match": etag}), 422,
-                            "MSG_LAST_ADMIN")
+        self.assert_problem(self.admin.req("PATCH", path, json={"disabled": True}, headers={"If-Match": etag}), 403,
+                            "MSG_FORBIDDEN")
+        self.assert_problem(self.admin.req("PATCH", path, json={"roles": []}, headers={"If-Match": etag}), 403,
+                            "MSG_FORBIDDEN")
         self.assert_problem(self.admin.req("PATCH", path, json={"roles": [{"role": "admin",
                                                                            "unit_id": self.lamdong["id"]}]},
-                                           headers={"If-Match": etag}), 422, "MSG_LAST_ADMIN")
+                                           headers={"If-Match": etag}), 403, "MSG_FORBIDDEN")
         self.assert_unchanged(before)
         self.assert_status(self.admin.req("GET", "/api/v1/me"), 200)
 

@@ -708,7 +708,7 @@ Test(account, json_form)
     buf_init(&b, 0);
     jw_t w;
     jw_init(&w, &b);
-    account_json(&w, &a);
+    account_json(&w, NULL, &a);
     cr_assert_eq(jw_finish(&w), 0);
     json_error_t err;
     json_t *j = json_loads(b.data, 0, &err);

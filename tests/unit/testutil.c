@@ -176,7 +176,7 @@ static int write_fn(db_t *db, void *p)
     case OP_UNIT_UPDATE: return unit_update(db, c->actor, c->id, c->version, c->uin, c->uout, c->err);
     case OP_ACC_CREATE: return account_create(db, c->actor, c->ain, c->aout, c->err);
     case OP_ACC_UPDATE: return account_update(db, c->actor, c->id, c->version, c->ain, c->aout, c->err);
-    case OP_SET_PW: return account_set_password(db, c->actor, c->id, c->hash, c->keep, c->err);
+    case OP_SET_PW: return account_set_password(db, c->actor, c->id, c->hash, c->keep, true, c->err);
     case OP_TOKEN_CREATE: return token_create(db, c->actor, c->name, c->days, c->tout, c->secret, c->err);
     case OP_TOKEN_REVOKE: return token_revoke(db, c->actor, c->id, c->err);
     default: return -EINVAL;
