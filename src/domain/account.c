@@ -280,21 +280,12 @@ void account_json(jw_t *w, const principal_t *viewer, const account_t *a)
     jw_obj_end(w);
 }
 
+static void account_payload(jw_t *w, const void *a) { account_json(w, NULL, a); }
+
 static int append_event(db_t *db, const principal_t *actor, const char *type, const account_t *a)
 {
-    buf_t p;
-    buf_init(&p, 0);
-    jw_t w;
-    jw_init(&w, &p);
-    account_json(&w, NULL, a);
-    int rc = jw_finish(&w);
-    char entity[ID_LEN + 12];
-    snprintf(entity, sizeof entity, "account:%s", a->id);
-    ledger_event_t ev = {.unit_id = a->unit_id[0] ? a->unit_id : NULL, .actor = actor ? actor->account_id : NULL,
-                         .type = type, .entity = entity, .payload = p.data, .payload_len = p.len};
-    if (rc == 0) rc = ledger_append(db, &ev, NULL);
-    buf_free(&p);
-    return rc;
+    return ledger_append_json(db, a->unit_id, actor ? actor->account_id : NULL, type, "account", a->id,
+                              account_payload, a);
 }
 
 static const char *nz(const char *s) { return s && *s ? s : NULL; }

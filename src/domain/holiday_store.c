@@ -225,22 +225,12 @@ static int stale(derr_t *err, long long current)
     return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, v, NULL, NULL);
 }
 
+static void record_payload(jw_t *w, const void *r) { holiday_record_json(w, r); }
+
 static int append_record_event(db_t *db, const principal_t *actor, const char *type, const holiday_record_t *r)
 {
-    buf_t p;
-    buf_init(&p, 0);
-    jw_t w;
-    jw_init(&w, &p);
-    holiday_record_json(&w, r);
-    int rc = jw_finish(&w);
-    char entity[ID_LEN + 16];
-    snprintf(entity, sizeof entity, "holiday:%s", r->id);
-    ledger_event_t ev = {.unit_id = r->scope_unit_id[0] ? r->scope_unit_id : NULL,
-                         .actor = actor ? actor->account_id : NULL, .type = type, .entity = entity,
-                         .payload = p.data, .payload_len = p.len};
-    if (rc == 0) rc = ledger_append(db, &ev, NULL);
-    buf_free(&p);
-    return rc;
+    return ledger_append_json(db, r->scope_unit_id, actor ? actor->account_id : NULL, type, "holiday", r->id,
+                              record_payload, r);
 }
 
 /* ---- writes ---- */
@@ -453,6 +443,8 @@ void working_time_json(jw_t *w, const working_time_t *wt)
     jw_obj_end(w);
 }
 
+static void working_time_payload(jw_t *w, const void *wt) { working_time_json(w, wt); }
+
 int working_time_put(db_t *db, const principal_t *actor, const char *unit_id, const calendar_config_t *cfg,
                      long long expected_version, working_time_t *out, derr_t *err)
 {
@@ -500,20 +492,8 @@ int working_time_put(db_t *db, const principal_t *actor, const char *unit_id, co
     if (!found) return -EIO;
     str_copy(out->unit_id, sizeof out->unit_id, unit_id);
     out->cfg.weekdays = 0x1fu;
-    buf_t p;
-    buf_init(&p, 0);
-    jw_t w;
-    jw_init(&w, &p);
-    working_time_json(&w, out);
-    rc = jw_finish(&w);
-    char entity[ID_LEN + 16];
-    snprintf(entity, sizeof entity, "working_time:%s", unit_id);
-    ledger_event_t ev = {.unit_id = unit_id, .actor = actor ? actor->account_id : NULL,
-                         .type = "calendar.working_time_saved", .entity = entity, .payload = p.data,
-                         .payload_len = p.len};
-    if (rc == 0) rc = ledger_append(db, &ev, NULL);
-    buf_free(&p);
-    return rc;
+    return ledger_append_json(db, unit_id, actor ? actor->account_id : NULL, "calendar.working_time_saved",
+                              "working_time", unit_id, working_time_payload, out);
 }
 
 /* ---- the calendar cache ---- */

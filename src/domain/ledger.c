@@ -317,3 +317,23 @@ int ledger_parse_expect(const char *text, ledger_expect_t *out)
     memcpy(out->hash, colon + 1, SHA256_HEX_LEN + 1);
     return 0;
 }
+
+int ledger_append_json(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
+                       const char *entity_id, ledger_payload_fn fn, const void *arg)
+{
+    buf_t p;
+    buf_init(&p, 0);
+    jw_t w;
+    jw_init(&w, &p);
+    fn(&w, arg);
+    int rc = jw_finish(&w);
+    char entity[96];
+    int n = snprintf(entity, sizeof entity, "%s:%s", entity_kind, entity_id);
+    if (n < 0 || (size_t)n >= sizeof entity) rc = -ENAMETOOLONG;
+    ledger_event_t ev = {.unit_id = unit_id && *unit_id ? unit_id : NULL,
+                         .actor = actor_id && *actor_id ? actor_id : NULL, .type = type, .entity = entity,
+                         .payload = p.data, .payload_len = p.len};
+    if (rc == 0) rc = ledger_append(db, &ev, NULL);
+    buf_free(&p);
+    return rc;
+}

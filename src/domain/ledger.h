@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "core/buf.h"
+#include "core/json.h"
 #include "db/db.h"
 
 #define LEDGER_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -30,6 +31,12 @@ int ledger_init_node(db_t *db, const char *node_name);
 int ledger_self_node(db_t *db, char *out, size_t cap);
 /* Append one event in the current write transaction; *seq_out (may be NULL) gets its sequence number. */
 int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out);
+/* Writes an event's JSON payload for arg. */
+typedef void (*ledger_payload_fn)(jw_t *w, const void *arg);
+/* The one way to record a change: build the payload with fn(arg), name the entity "<entity_kind>:<entity_id>" and
+ * append the event in the current write transaction. unit_id and actor_id may be NULL or empty (none). */
+int ledger_append_json(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
+                       const char *entity_id, ledger_payload_fn fn, const void *arg);
 /* The canonical bytes that are hashed, for one stored event. */
 int ledger_canonical(buf_t *out, const char *node, long long seq, long long at, const char *unit, const char *actor,
                      const char *type, const char *entity, const char *payload, size_t payload_len);

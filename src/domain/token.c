@@ -23,21 +23,11 @@ void token_json(jw_t *w, const api_token_t *t)
     jw_obj_end(w);
 }
 
+static void token_payload(jw_t *w, const void *t) { token_json(w, t); }
+
 static int token_event(db_t *db, const principal_t *who, const char *type, const api_token_t *t)
 {
-    buf_t p;
-    buf_init(&p, 0);
-    jw_t w;
-    jw_init(&w, &p);
-    token_json(&w, t);
-    int rc = jw_finish(&w);
-    char entity[ID_LEN + 8];
-    snprintf(entity, sizeof entity, "token:%s", t->id);
-    ledger_event_t ev = {.unit_id = who->unit_id[0] ? who->unit_id : NULL, .actor = who->account_id, .type = type,
-                         .entity = entity, .payload = p.data, .payload_len = p.len};
-    if (rc == 0) rc = ledger_append(db, &ev, NULL);
-    buf_free(&p);
-    return rc;
+    return ledger_append_json(db, who->unit_id, who->account_id, type, "token", t->id, token_payload, t);
 }
 
 int token_create(db_t *db, const principal_t *who, const char *name, int days, api_token_t *out,

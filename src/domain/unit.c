@@ -209,21 +209,11 @@ void unit_json(jw_t *w, const unit_t *u)
     jw_obj_end(w);
 }
 
+static void unit_payload(jw_t *w, const void *u) { unit_json(w, u); }
+
 static int append_event(db_t *db, const principal_t *actor, const char *type, const unit_t *u)
 {
-    buf_t p;
-    buf_init(&p, 0);
-    jw_t w;
-    jw_init(&w, &p);
-    unit_json(&w, u);
-    int rc = jw_finish(&w);
-    char entity[ID_LEN + 8];
-    snprintf(entity, sizeof entity, "unit:%s", u->id);
-    ledger_event_t ev = {.unit_id = u->id, .actor = actor ? actor->account_id : NULL, .type = type,
-                         .entity = entity, .payload = p.data, .payload_len = p.len};
-    if (rc == 0) rc = ledger_append(db, &ev, NULL);
-    buf_free(&p);
-    return rc;
+    return ledger_append_json(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, unit_payload, u);
 }
 
 static const char *nz(const char *s) { return s && *s ? s : NULL; }
