@@ -134,11 +134,10 @@ def main():
         except Exception as e:  # noqa: BLE001 - reported as a failed check below
             errors.append(repr(e))
 
-    ts = [threading.Thread(target=sign, args=(c,)) for c in clients]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(TIMEOUT * 2)
+    # One after another: concurrent sign-ins of one username count as concurrent guesses until each has been
+    # checked (docs/security.md, section 3), so a burst of them is spaced out by design.
+    for c in clients:
+        sign(c)
     check("all %d sign-ins through the proxy succeed" % n_sessions, not errors, "; ".join(errors[:3]))
     if errors:
         return
