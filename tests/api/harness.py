@@ -455,7 +455,8 @@ class Client:
         self._store_cookies(resp.headers)
         parsed = parse_body(resp.headers, raw)
         # The contract: every answer matches docs/openapi.yaml (AssertionError naming method, path, status).
-        openapi_check.check_response(method, path, resp.status, resp.headers.get("Content-Type"), parsed, raw)
+        openapi_check.check_response(method, path, resp.status, resp.headers.get("Content-Type"), parsed, raw,
+                                     resp.headers)
         return Resp(resp.status, resp.headers, parsed, raw)
 
     def _store_cookies(self, headers):

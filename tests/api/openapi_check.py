@@ -84,8 +84,10 @@ def _find(st, path):
     return None
 
 
-def check_response(method, target, status, content_type, body, raw):
-    """Raise AssertionError when the response does not match the document (see the module comment)."""
+def check_response(method, target, status, content_type, body, raw, headers=None):
+    """Raise AssertionError when the response does not match the document (see the module comment). With
+    headers (a case-insensitive mapping), every header the response declares `required` must be present and
+    match its schema."""
     path = urllib.parse.urlsplit(target).path or "/"
     if not path.startswith(CHECKED_PREFIXES):
         return
@@ -108,6 +110,20 @@ def check_response(method, target, status, content_type, body, raw):
         if key not in responses:
             raise AssertionError("openapi: %s: status %s not documented for %s %s" % (where, status, method, tpl))
         resp, ptr = _deref(st, responses[key], optr + "/responses/" + _esc(key))
+    if headers is not None:
+        for name, h in (resp.get("headers") or {}).items():
+            h, _ = _deref(st, h, "")
+            value = headers.get(name)
+            if value is None:
+                if h.get("required"):
+                    raise AssertionError("openapi: %s: header %s is required and missing" % (where, name))
+                continue
+            hs = h.get("schema")
+            if hs is not None:
+                err = jsonschema.exceptions.best_match(
+                    jsonschema.Draft202012Validator(hs, registry=st.registry).iter_errors(value))
+                if err is not None:
+                    raise AssertionError("openapi: %s: header %s: %r: %s" % (where, name, value, err.message))
     content = resp.get("content") or {}
     if method.upper() == "HEAD":
         return

@@ -51,6 +51,16 @@ class ResponseCheckerTests(unittest.TestCase):
         openapi_check.check_response("DELETE", "/api/v1/me", 405, "application/problem+json", p, b"{}")
         openapi_check.check_response("GET", "/index.html", 200, "text/html", b"<html>", b"<html>")
 
+    def test_required_header(self):
+        p = {"type": "urn:motcua:problem:slow-down", "title": "Too Many Requests", "status": 429}
+        with self.assertRaisesRegex(AssertionError, r"Retry-After is required"):
+            openapi_check.check_response("POST", "/api/v1/session", 429, "application/problem+json", p, b"{}", {})
+        with self.assertRaisesRegex(AssertionError, r"Retry-After"):
+            openapi_check.check_response("POST", "/api/v1/session", 429, "application/problem+json", p, b"{}",
+                                         {"Retry-After": "soon"})
+        openapi_check.check_response("POST", "/api/v1/session", 429, "application/problem+json", p, b"{}",
+                                     {"Retry-After": "3"})
+
     def test_no_body_where_none_is_documented(self):
         with self.assertRaisesRegex(AssertionError, r"no body"):
             openapi_check.check_response("DELETE", "/api/v1/session", 204, "application/json", {}, b"{}")
