@@ -54,6 +54,12 @@ all: build/motcua
 deps:
 	@scripts/install-deps
 
+# The API contract served by GET /api/v1/openapi.json: docs/openapi.yaml as JSON, compiled into the binary.
+build/gen/openapi_json.h: docs/openapi.yaml scripts/openapi-embed.py
+	@echo "  GEN     $@"
+	@python3 scripts/openapi-embed.py docs/openapi.yaml build/openapi.json $@
+$(foreach d,rel san fuzz cov,build/$(d)/src/api/api_openapi.o): build/gen/openapi_json.h
+
 build/motcua: $(OBJ_REL)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_REL) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS) -lpthread -lm

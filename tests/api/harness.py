@@ -1,7 +1,8 @@
 """harness.py — the API suite's machinery: a real `motcua serve` per test class, an HTTP client with a cookie jar,
 problem+json assertions, and read-only "what changed" snapshots of the store.
 
-Only Python's standard library is used. The binary is $MOTCUA_BIN (default build/san/motcua, the ASan+UBSan build).
+Every response the client receives is validated against docs/openapi.yaml (openapi_check.py, which needs
+python3-yaml and python3-jsonschema); otherwise only Python's standard library is used. The binary is $MOTCUA_BIN (default build/san/motcua, the ASan+UBSan build).
 The store is a fresh SQLite file per server (copied from one demo database built once per run, since `motcua demo`
 hashes 32 passwords), or, when $MOTCUA_TEST_PG_URL is set, a fresh PostgreSQL database per server created with
 `tests/pg-cluster newdb "$MOTCUA_TEST_PG_DIR" NAME` and loaded with `motcua demo`.
@@ -24,6 +25,8 @@ import time
 import unittest
 import urllib.parse
 from pathlib import Path
+
+import openapi_check
 
 REPO = Path(__file__).resolve().parents[2]
 WEB_DIR = REPO / "web"
@@ -450,7 +453,11 @@ class Client:
         finally:
             conn.close()
         self._store_cookies(resp.headers)
-        return Resp(resp.status, resp.headers, parse_body(resp.headers, raw), raw)
+        parsed = parse_body(resp.headers, raw)
+        # The contract: every answer matches docs/openapi.yaml (AssertionError naming method, path, status).
+        openapi_check.check_response(method, path, resp.status, resp.headers.get("Content-Type"), parsed, raw,
+                                     resp.headers)
+        return Resp(resp.status, resp.headers, parsed, raw)
 
     def _store_cookies(self, headers):
         for sc in headers.get_all("Set-Cookie") or []:
