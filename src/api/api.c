@@ -180,3 +180,11 @@ int api_scope_path(req_t *r, const char *under_id, unsigned role_mask, char *pat
     if (!ok) return reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "under", under_id, NULL, NULL), -1;
     return 0;
 }
+
+int api_reply_weak_password(req_t *r, const char *field)
+{
+    char lo[8], hi[8];
+    snprintf(lo, sizeof lo, "%d", AUTH_PASSWORD_MIN);
+    snprintf(hi, sizeof hi, "%d", AUTH_PASSWORD_MAX);
+    return reply_problem(r, 400, "weak-password", MSG_WEAK_PASSWORD, field, lo, hi, NULL);
+}

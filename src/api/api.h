@@ -10,6 +10,8 @@
 
 /* Answer a domain refusal: e->status when set, else the errno mapping. */
 int api_reply_derr(req_t *r, int rc, const derr_t *e);
+/* 400 weak-password (MSG_WEAK_PASSWORD with the length bounds) naming field. */
+int api_reply_weak_password(req_t *r, const char *field);
 /* The version in If-Match ("3", W/"3" or "\"3\""). Returns 0, or -1 after replying 428/400. */
 int api_if_match(req_t *r, long long *version);
 /* ETag for a record version. */

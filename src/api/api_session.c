@@ -157,14 +157,6 @@ static int reply_password_hash_error(req_t *r, int rc)
     return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
 }
 
-static int weak_password(req_t *r, const char *field)
-{
-    char lo[8], hi[8];
-    snprintf(lo, sizeof lo, "%d", AUTH_PASSWORD_MIN);
-    snprintf(hi, sizeof hi, "%d", AUTH_PASSWORD_MAX);
-    return reply_problem(r, 400, "weak-password", MSG_WEAK_PASSWORD, field, lo, hi, NULL);
-}
-
 int api_me_password(req_t *r)
 {
     json_t *body;
@@ -176,7 +168,7 @@ int api_me_password(req_t *r)
     };
     int rc = 0;
     if (req_fields(r, body, f, 2) < 0) goto out;
-    if (auth_password_check(next) < 0) { weak_password(r, "new_password"); goto out; }
+    if (auth_password_check(next) < 0) { api_reply_weak_password(r, "new_password"); goto out; }
     struct pw_ctx c = {.who = &r->who};
     /* signin (issue 8 item 3): the current password is checked under the sign-in throttle, so a wrong one
      * counts as a failed sign-in (429/503 with Retry-After as for POST /api/v1/session). */
@@ -232,7 +224,7 @@ int api_citizens_register(req_t *r)
     char hash[160];
     int rc;
     if (req_fields(r, body, f, sizeof f / sizeof f[0]) < 0) goto out;
-    if (auth_password_check(password) < 0) { weak_password(r, "password"); goto out; }
+    if (auth_password_check(password) < 0) { api_reply_weak_password(r, "password"); goto out; }
     /* The phone number is the citizen's sign-in name; validate it before the slow hash. */
     c->in.kind = "citizen";
     c->in.username = c->in.phone;

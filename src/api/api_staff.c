@@ -138,14 +138,6 @@ static int parse_roles(req_t *r, json_t *arr, account_input_t *in)
     return 0;
 }
 
-static int weak_password(req_t *r)
-{
-    char lo[8], hi[8];
-    snprintf(lo, sizeof lo, "%d", AUTH_PASSWORD_MIN);
-    snprintf(hi, sizeof hi, "%d", AUTH_PASSWORD_MAX);
-    return reply_problem(r, 400, "weak-password", MSG_WEAK_PASSWORD, "password", lo, hi, NULL);
-}
-
 static int staff_write(req_t *r, bool create)
 {
     long long version = 0;
@@ -194,7 +186,7 @@ static int staff_write(req_t *r, bool create)
             goto out;
         }
         if (password) {
-            if (auth_password_check(password) < 0) { weak_password(r); goto out; }
+            if (auth_password_check(password) < 0) { api_reply_weak_password(r, "password"); goto out; }
             int rc = auth_password_hash(password, hash, sizeof hash);
             if (rc < 0) { reply_errno(r, rc); goto out; }
             c->in.password_hash = hash;
@@ -250,7 +242,7 @@ int api_staff_password(req_t *r)
     const field_t f[] = {{"password", FT_STRING, true, 1, AUTH_PASSWORD_MAX, &password, NULL}};
     char hash[160];
     if (req_fields(r, body, f, 1) < 0) goto out;
-    if (auth_password_check(password) < 0) { weak_password(r); goto out; }
+    if (auth_password_check(password) < 0) { api_reply_weak_password(r, "password"); goto out; }
     int rc = auth_password_hash(password, hash, sizeof hash);
     if (rc < 0) { reply_errno(r, rc); goto out; }
     struct pw_ctx c = {&r->who, id, hash, {0}};

@@ -288,8 +288,6 @@ static int append_event(db_t *db, const principal_t *actor, const char *type, co
                               account_payload, a);
 }
 
-static const char *nz(const char *s) { return s && *s ? s : NULL; }
-
 int account_create(db_t *db, const principal_t *actor, const account_input_t *in, account_t *out, derr_t *err)
 {
     int rc = check_fields(in, true, err);
@@ -315,8 +313,8 @@ int account_create(db_t *db, const principal_t *actor, const account_input_t *in
                          "INSERT INTO accounts (id, kind, username, full_name, name_fold, email, phone, national_id, "
                          "unit_id, password_hash, disabled, created_at, updated_at, version) "
                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11, 1)",
-                         "tttttttttti", id, in->kind, in->username, in->full_name, fold, nz(in->email), nz(in->phone),
-                         nz(in->national_id), staff ? in->unit_id : NULL, in->password_hash, now);
+                         "tttttttttti", id, in->kind, in->username, in->full_name, fold, domain_nz(in->email), domain_nz(in->phone),
+                         domain_nz(in->national_id), staff ? in->unit_id : NULL, in->password_hash, now);
     free(fold);
     if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "username", in->username, NULL, NULL);
     if (n < 0) return (int)n;

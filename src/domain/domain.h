@@ -21,4 +21,7 @@ int derr_set(derr_t *e, int rc, int status, msg_id_t msg, const char *field, con
 /* The Vietnamese-folded, lowercase form of a search text, as a LIKE pattern "%...%" with % and _ escaped by \.
  * Returns a malloc'd string, or NULL when q is NULL or empty. */
 char *domain_like_pattern(const char *q);
+
+/* s, or NULL when s is NULL or empty: optional text columns store NULL, never ''. */
+static inline const char *domain_nz(const char *s) { return s && *s ? s : NULL; }
 #endif

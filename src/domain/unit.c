@@ -216,8 +216,6 @@ static int append_event(db_t *db, const principal_t *actor, const char *type, co
     return ledger_append_json(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, unit_payload, u);
 }
 
-static const char *nz(const char *s) { return s && *s ? s : NULL; }
-
 int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit_t *out, derr_t *err)
 {
     int rc = check_input(in, true, err);
@@ -272,8 +270,8 @@ int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit
                          "INSERT INTO units (id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, "
                          "path, province_id, merged_from, active, created_at, updated_at, version) "
                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1)",
-                         "ttttttttttttii", u->id, nz(u->parent_id), u->kind, u->name, fold, nz(u->slug),
-                         nz(u->admin_code), nz(u->edi_code), nz(u->abbr), u->path, nz(u->province_id), u->merged_from,
+                         "ttttttttttttii", u->id, domain_nz(u->parent_id), u->kind, u->name, fold, domain_nz(u->slug),
+                         domain_nz(u->admin_code), domain_nz(u->edi_code), domain_nz(u->abbr), u->path, domain_nz(u->province_id), u->merged_from,
                          (long long)u->active, u->created_at);
     free(fold);
     if (n == -EEXIST)
