@@ -104,8 +104,9 @@ build/bench/%: bench/%.c $(LIB_REL)
 san: build/san/motcua build/san/test_unit
 
 # Coverage: a gcov build (-O0 --coverage, no sanitizer) run through every suite of `make check`, then one line for
-# lines and one for branches of src/ (gcovr). The .gcda counters are reset before each run.
-CFLAGS_COV := -std=c11 -O0 -g --coverage $(WARN) $(DEFS) $(INC) -fPIE $(PKG_CFLAGS)
+# lines and one for branches of src/ (gcovr). Counters are updated atomically (the server is threaded) and reset
+# before each run.
+CFLAGS_COV := -std=c11 -O0 -g --coverage -fprofile-update=atomic $(WARN) $(DEFS) $(INC) -fPIE $(PKG_CFLAGS)
 OBJ_COV  := $(patsubst %.c,build/cov/%.o,$(SRC))
 LIB_COV  := $(patsubst %.c,build/cov/%.o,$(LIB_SRC))
 TOBJ_COV := $(patsubst %.c,build/cov/%.o,$(TEST_SRC))
