@@ -11,6 +11,7 @@
 #include "db/migrate.h"
 #include "domain/account.h"
 #include "domain/auth.h"
+#include "domain/event.h"
 #include "domain/ledger.h"
 #include "domain/setup.h"
 #include "domain/unit.h"
@@ -539,6 +540,49 @@ static int cmd_verify(int argc, char **argv)
     return 0;
 }
 
+static const char rebuild_usage[] =
+    "usage: motcua rebuild [--db PATH|URL] [--check]   (also: motcua dossier rebuild)\n"
+    "Empty every projection (dossiers, their steps and counters, the procedure catalog, ...) and rebuild it from\n"
+    "the ledger's events through the same apply functions that built it, in one transaction. Prints the digest\n"
+    "of the projections before and after; with --check, exit 1 when they differ.\n";
+
+static void rebuild_progress(long long done, long long total, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "\r%lld / %lld events", done, total);
+    if (done == total) fputc('\n', stderr);
+}
+
+static int cmd_rebuild(int argc, char **argv)
+{
+    const char *db = default_db();
+    bool check = false;
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        {"check", OPT_FLAG, NULL, &check, 0, 0, NULL, "fail unless the rebuilt rows equal the rows before"},
+    };
+    int pr = cli_parse(rebuild_usage, opts, NOPTS(opts), argc, argv);
+    if (pr) return pr == 1 ? 0 : pr;
+    store_t *st;
+    if (open_store(&st, db, 0, 0)) return 1;
+    char before[65], after[65];
+    event_rebuild_report_t rep = {0};
+    int rc = event_digest(st, before);
+    if (rc == 0) rc = event_rebuild(st, &rep, isatty(2) ? rebuild_progress : NULL, NULL);
+    if (rc == 0) rc = event_digest(st, after);
+    store_close(st);
+    if (rc < 0) {
+        if (rep.failed_type[0])
+            fprintf(stderr, "%s: event %lld (%s, %s) could not be applied: %s; nothing was changed\n", prog_cmd,
+                    rep.failed_seq, rep.failed_type, rep.failed_entity, strerror(-rc));
+        else fprintf(stderr, "%s: rebuild failed: %s; nothing was changed\n", prog_cmd, strerror(-rc));
+        return 1;
+    }
+    printf("rebuilt from %lld events (%lld applied)\nbefore %s\nafter  %s\n%s\n", rep.events, rep.applied, before,
+           after, strcmp(before, after) ? "projections CHANGED" : "projections identical");
+    return check && strcmp(before, after) ? 1 : 0;
+}
+
 static const char backup_usage[] =
     "usage: motcua backup [--db PATH|URL] --to FILE\n"
     "Copy a consistent snapshot of a live database: SQLite through its online backup API (FILE is a\n"
@@ -579,6 +623,7 @@ static const char main_help[] =
     "  user       add, passwd, disable a staff account\n"
     "  verify     check the hash chains of the ledger\n"
     "  backup     copy a consistent snapshot of a live database\n"
+    "  rebuild    rebuild every projection from the ledger (also: dossier rebuild)\n"
     "  calendar   the legal clock: lunar dates, holidays, deadlines\n"
     "  version    print the version\n";
 
@@ -607,6 +652,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "user")) return cmd_user(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
     if (!strcmp(cmd, "backup")) return cmd_backup(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rebuild")) return cmd_rebuild(argc - 1, argv + 1);
+    if (!strcmp(cmd, "dossier") && argc > 2 && !strcmp(argv[2], "rebuild")) return cmd_rebuild(argc - 2, argv + 2);
     if (!strcmp(cmd, "calendar")) return cli_calendar(argc - 1, argv + 1);
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;

@@ -11,7 +11,7 @@
 
 typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
 
-#define MSG_LIST(X)                                                                                              \
+#define MSG_LIST_CORE(X)                                                                                            \
     X(MSG_OK, "Thành công.", "Success.")                                                                         \
     X(MSG_NOT_FOUND, "Không tìm thấy tài nguyên được yêu cầu.", "The requested resource was not found.")        \
     X(MSG_METHOD_NOT_ALLOWED, "Phương thức {0} không được hỗ trợ cho địa chỉ này.",                            \
@@ -92,6 +92,16 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     X(MSG_CLI_BAD_VALUE, "Giá trị không hợp lệ cho {0}: \"{1}\" (cho phép: {2})",                               \
       "Invalid value for {0}: \"{1}\" (allowed: {2})")                                                         \
     X(MSG_CLI_REQUIRED, "Thiếu {0}", "{0} is required")
+
+/* Each domain area keeps its messages in its own header (one list per area, so areas are added side by side). */
+#include "core/msg_procedure.h"
+#include "core/msg_dossier.h"
+#include "core/msg_forms.h"
+#include "core/msg_notify.h"
+#include "core/msg_papers.h"
+
+#define MSG_LIST(X) MSG_LIST_CORE(X) MSG_LIST_PROCEDURE(X) MSG_LIST_DOSSIER(X) MSG_LIST_FORMS(X) MSG_LIST_NOTIFY(X) \
+    MSG_LIST_PAPERS(X)
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;

@@ -66,6 +66,14 @@ static void chain_hash(const char *prev, const char *canon, size_t n, char out[S
 
 int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out)
 {
+    ledger_appended_t out;
+    int rc = ledger_append_to(db, ev, &out);
+    if (rc == 0 && seq_out) *seq_out = out.seq;
+    return rc;
+}
+
+int ledger_append_to(db_t *db, const ledger_event_t *ev, ledger_appended_t *out)
+{
     if (!ev->type || !ev->payload) return -EINVAL;
     /* Every column that enters the hash is a C string except the payload, which has a length: it must not hide
      * bytes behind a NUL (verification compares stored lengths and would call such an event tampered). */
@@ -109,7 +117,11 @@ int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out)
     if (n < 0) return (int)n;
     n = db_run(db, "UPDATE ledger_head SET hash = $1 WHERE node = $2", "tt", hash, node);
     if (n < 0) return (int)n;
-    if (seq_out) *seq_out = seq;
+    if (out) {
+        memcpy(out->node, node, sizeof out->node);
+        out->seq = seq;
+        out->at = at;
+    }
     return 0;
 }
 
@@ -321,6 +333,13 @@ int ledger_parse_expect(const char *text, ledger_expect_t *out)
 int ledger_append_json(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
                        const char *entity_id, ledger_payload_fn fn, const void *arg)
 {
+    return ledger_append_json_to(db, unit_id, actor_id, type, entity_kind, entity_id, fn, arg, NULL, NULL);
+}
+
+int ledger_append_json_to(db_t *db, const char *unit_id, const char *actor_id, const char *type,
+                          const char *entity_kind, const char *entity_id, ledger_payload_fn fn, const void *arg,
+                          buf_t *payload_out, ledger_appended_t *out)
+{
     buf_t p;
     buf_init(&p, 0);
     jw_t w;
@@ -333,7 +352,8 @@ int ledger_append_json(db_t *db, const char *unit_id, const char *actor_id, cons
     ledger_event_t ev = {.unit_id = unit_id && *unit_id ? unit_id : NULL,
                          .actor = actor_id && *actor_id ? actor_id : NULL, .type = type, .entity = entity,
                          .payload = p.data, .payload_len = p.len};
-    if (rc == 0) rc = ledger_append(db, &ev, NULL);
-    buf_free(&p);
+    if (rc == 0) rc = ledger_append_to(db, &ev, out);
+    if (rc == 0 && payload_out) *payload_out = p;
+    else buf_free(&p);
     return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/rand.h"
 #include "db/db.h"
 
 #define LEDGER_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -29,14 +30,28 @@ typedef struct ledger_event {
 int ledger_init_node(db_t *db, const char *node_name);
 /* This database's node id into out (ID_LEN + 1 bytes). */
 int ledger_self_node(db_t *db, char *out, size_t cap);
+/* Where an appended event landed: its chain (this node), sequence number and instant. */
+typedef struct ledger_appended {
+    char      node[ID_LEN + 1];
+    long long seq;
+    long long at;
+} ledger_appended_t;
+
 /* Append one event in the current write transaction; *seq_out (may be NULL) gets its sequence number. */
 int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out);
+/* ledger_append(), telling where the event landed (out may be NULL). */
+int ledger_append_to(db_t *db, const ledger_event_t *ev, ledger_appended_t *out);
 /* Writes an event's JSON payload for arg. */
 typedef void (*ledger_payload_fn)(jw_t *w, const void *arg);
 /* The one way to record a change: build the payload with fn(arg), name the entity "<entity_kind>:<entity_id>" and
  * append the event in the current write transaction. unit_id and actor_id may be NULL or empty (none). */
 int ledger_append_json(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
                        const char *entity_id, ledger_payload_fn fn, const void *arg);
+/* ledger_append_json() that also hands back the payload bytes (the caller frees *payload_out with buf_free) and
+ * where the event landed. */
+int ledger_append_json_to(db_t *db, const char *unit_id, const char *actor_id, const char *type,
+                          const char *entity_kind, const char *entity_id, ledger_payload_fn fn, const void *arg,
+                          buf_t *payload_out, ledger_appended_t *out);
 /* The canonical bytes that are hashed, for one stored event. */
 int ledger_canonical(buf_t *out, const char *node, long long seq, long long at, const char *unit, const char *actor,
                      const char *type, const char *entity, const char *payload, size_t payload_len);

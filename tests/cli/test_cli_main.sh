@@ -36,7 +36,7 @@ usage() {
 
 # ---- help and version ----
 expect 0 "help" --help
-for c in serve init demo user verify backup calendar; do expect 0 "$c --help" "$c" --help; done
+for c in serve init demo user verify backup rebuild calendar; do expect 0 "$c --help" "$c" --help; done
 # --help is generated from each command's option table: every option is listed with its help line
 helps() { local c=$1; shift; "$BIN" $c --help >"$OUT" 2>"$ERR"; for o in "$@"; do grep -q -- "^  --$o\b.* [a-z]" "$OUT" || { note_fail "$c --help lists --$o"; return; }; done; pass=$((pass + 1)); }
 helps serve db listen threads web body-max secure-cookies trust-proxy session-ttl session-idle login-slow-after login-slow-ms login-account-max login-addr-after register-after header-timeout body-timeout
@@ -44,6 +44,7 @@ helps init db admin-username admin-password admin-password-stdin node-name
 helps demo db
 helps verify db expect-head
 helps backup db to
+helps rebuild db check
 "$BIN" user add --help >"$OUT" 2>"$ERR"; grep -q -- '^  --role ROLE' "$OUT" && pass=$((pass + 1)) || note_fail "user add --help lists --role"
 roles=(); for i in $(seq 17); do roles+=(--role desk); done
 usage --role user add --db "$DIR/none.db" --username a.b --full-name A --unit x "${roles[@]}"
@@ -105,6 +106,11 @@ grep -q '^ledger OK: ' "$OUT" && pass=$((pass + 1)) || note_fail "verify prints 
 expect 0 "backup" backup --db "$DB" --to "$DIR/b.db"
 expect 0 "verify the backup" verify --db "$DIR/b.db"
 expect 1 "backup onto an existing file" backup --db "$DB" --to "$DIR/b.db"
+expect 0 "rebuild --check" rebuild --db "$DB" --check
+grep -q '^projections identical' "$OUT" && grep -q '^rebuilt from [1-9][0-9]* events' "$OUT" && pass=$((pass + 1)) \
+  || note_fail "rebuild reports the events read and identical projections"
+expect 0 "dossier rebuild" dossier rebuild --db "$DB"
+expect 1 "rebuild of a missing database" rebuild --db "$DIR/missing.db"
 
 # ---- the ledger cannot be fooled: every tampering below makes verify exit 1 ----
 # lverify WANT WHAT ARGS... — verify a copy, expect exit WANT; on 1 also the English and Vietnamese BROKEN lines.

@@ -1,0 +1,202 @@
+/* event.c — record, apply and replay events through the projection registry (see event.h). */
+#include "domain/event.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/sha256.h"
+#include "domain/domain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The built-in registry: one line per module that owns projections. */
+static const event_module_t *const builtin[] = {NULL};
+
+static const event_module_t *const *registry = builtin;
+
+const event_module_t *const *event_modules(void) { return registry; }
+
+void event_use_modules(const event_module_t *const *list) { registry = list ? list : builtin; }
+
+event_apply_fn event_find(const char *type)
+{
+    if (!type) return NULL;
+    for (const event_module_t *const *m = registry; *m; m++)
+        for (const event_kind_t *k = (*m)->kinds; k && k->type; k++)
+            if (!strcmp(k->type, type)) return k->apply;
+    return NULL;
+}
+
+int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len)
+{
+    event_apply_fn fn = event_find(ev->type);
+    if (!fn) return 0;
+    json_error_t jerr;
+    json_t *p = json_loadb(payload, payload_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!p) return -EILSEQ;   /* a stored payload that does not parse: the ledger itself is damaged */
+    int rc = fn(db, ev, p);
+    json_decref(p);
+    return rc;
+}
+
+int event_record(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
+                 const char *entity_id, ledger_payload_fn fn, const void *arg, long long *seq_out)
+{
+    if (!event_find(type)) return -ENOSYS;
+    buf_t payload;
+    ledger_appended_t at;
+    int rc = ledger_append_json_to(db, unit_id, actor_id, type, entity_kind, entity_id, fn, arg, &payload, &at);
+    if (rc < 0) return rc;
+    char entity[96];
+    snprintf(entity, sizeof entity, "%s:%s", entity_kind, entity_id);   /* fitted: ledger_append_json_to checked */
+    event_meta_t m = {.node = at.node, .seq = at.seq, .at = at.at, .unit_id = domain_nz(unit_id),
+                      .actor = domain_nz(actor_id), .type = type, .entity = entity};
+    rc = event_apply(db, &m, payload.data, payload.len);
+    buf_free(&payload);
+    if (rc == 0 && seq_out) *seq_out = at.seq;
+    return rc;
+}
+
+/* ---- rebuild ----
+ * Events are read in keyset pages ordered by (at, node, seq) and copied out before they are applied, so the
+ * apply functions may use the connection freely while the replay walks the ledger. */
+
+#define REBUILD_PAGE 1000
+
+struct stored_event {
+    char     *node, *unit_id, *actor, *type, *entity, *payload;
+    size_t    payload_len;
+    long long seq, at;
+};
+
+static char *dup_col(db_stmt_t *s, int col) { return db_col_is_null(s, col) ? NULL : xstrdup(db_col_text(s, col)); }
+
+struct rebuild_ctx {
+    event_rebuild_report_t *rep;
+    event_progress_fn       progress;
+    void                   *arg;
+};
+
+static int empty_tables(db_t *db)
+{
+    for (const event_module_t *const *m = registry; *m; m++)
+        for (const event_table_t *t = (*m)->tables; t && t->name; t++) {
+            char sql[128];
+            snprintf(sql, sizeof sql, "DELETE FROM %s", t->name);
+            long long n = db_run(db, sql, "");
+            if (n < 0) return (int)n;
+        }
+    return 0;
+}
+
+static int rebuild_fn(db_t *db, void *arg)
+{
+    struct rebuild_ctx *c = arg;
+    event_rebuild_report_t *rep = c->rep;
+    memset(rep, 0, sizeof *rep);
+    int rc = empty_tables(db);
+    if (rc < 0) return rc;
+    db_stmt_t *s;
+    long long total = 0;
+    rc = db_query(db, &s, "SELECT COUNT(*) FROM events", "");
+    if (rc == DB_ROW) total = db_col_int(s, 0);
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+
+    struct stored_event *page = xcalloc(REBUILD_PAGE, sizeof *page);
+    long long last_at = -1, last_seq = -1;
+    char last_node[ID_LEN + 1] = "";
+    for (;;) {
+        size_t n = 0;
+        rc = db_query(db, &s,
+                      "SELECT node, seq, at, unit_id, actor, type, entity, payload FROM events "
+                      "WHERE at > $1 OR (at = $1 AND (node > $2 OR (node = $2 AND seq > $3))) "
+                      "ORDER BY at, node, seq LIMIT 1000",
+                      "iti", last_at, last_node, last_seq);
+        while (rc == DB_ROW && n < REBUILD_PAGE) {
+            struct stored_event *e = &page[n++];
+            e->node = dup_col(s, 0);
+            e->seq = db_col_int(s, 1);
+            e->at = db_col_int(s, 2);
+            e->unit_id = dup_col(s, 3);
+            e->actor = dup_col(s, 4);
+            e->type = dup_col(s, 5);
+            e->entity = dup_col(s, 6);
+            e->payload_len = db_col_len(s, 7);
+            e->payload = xstrndup(db_col_text(s, 7), e->payload_len);
+            rc = db_step(s);
+        }
+        if (s) db_reset(s);
+        if (rc >= 0) rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct stored_event *e = &page[i];
+            if (rc == 0) {
+                event_meta_t m = {.node = e->node, .seq = e->seq, .at = e->at, .unit_id = e->unit_id,
+                                  .actor = e->actor, .type = e->type, .entity = e->entity};
+                rep->events++;
+                if (event_find(e->type)) {
+                    rc = event_apply(db, &m, e->payload, e->payload_len);
+                    if (rc == 0) rep->applied++;
+                    else {
+                        str_copy(rep->failed_type, sizeof rep->failed_type, e->type);
+                        str_copy(rep->failed_entity, sizeof rep->failed_entity, e->entity ? e->entity : "");
+                        rep->failed_seq = e->seq;
+                    }
+                }
+                if (c->progress && rep->events % 5000 == 0) c->progress(rep->events, total, c->arg);
+            }
+            if (i == n - 1) {
+                last_at = e->at;
+                last_seq = e->seq;
+                str_copy(last_node, sizeof last_node, e->node ? e->node : "");
+            }
+            free(e->node), free(e->unit_id), free(e->actor), free(e->type), free(e->entity), free(e->payload);
+        }
+        if (rc < 0 || n < REBUILD_PAGE) break;
+    }
+    free(page);
+    if (rc == 0 && c->progress) c->progress(rep->events, total, c->arg);
+    return rc;
+}
+
+int event_rebuild(store_t *st, event_rebuild_report_t *rep, event_progress_fn progress, void *arg)
+{
+    struct rebuild_ctx c = {rep, progress, arg};
+    return store_write(st, rebuild_fn, &c);
+}
+
+/* ---- digest ---- */
+
+static int digest_fn(db_t *db, void *arg)
+{
+    sha256_ctx_t *h = sha256_new();
+    int rc = 0;
+    for (const event_module_t *const *m = registry; *m && rc >= 0; m++)
+        for (const event_table_t *t = (*m)->tables; t && t->name && rc >= 0; t++) {
+            char sql[256];
+            snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY %s", t->name, t->order_by);
+            sha256_update(h, t->name, strlen(t->name));
+            sha256_update(h, "\n", 1);
+            db_stmt_t *s = db_prepare(db, sql);
+            if (!s) {
+                rc = -EINVAL;
+                break;
+            }
+            while ((rc = db_step(s)) == DB_ROW) {
+                int cols = db_col_count(s);
+                for (int i = 0; i < cols; i++) {
+                    if (i) sha256_update(h, "\t", 1);
+                    if (db_col_is_null(s, i)) sha256_update(h, "\\N", 2);
+                    else sha256_update(h, db_col_text(s, i), db_col_len(s, i));
+                }
+                sha256_update(h, "\n", 1);
+            }
+            db_reset(s);
+        }
+    unsigned char d[SHA256_LEN];
+    sha256_final(h, d);
+    if (rc >= 0) hex_encode(d, SHA256_LEN, arg);
+    return rc < 0 ? rc : 0;
+}
+
+int event_digest(store_t *st, char out[65]) { return store_read(st, digest_fn, out); }

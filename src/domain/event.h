@@ -1,0 +1,82 @@
+/* event.h — events are the source of truth: each change is one ledger event, applied to the projections.
+ *
+ * event_record() appends the event to the ledger and then runs the apply function registered for its type on the
+ * payload parsed back from the very bytes that were appended, in the same write transaction. Projection rows
+ * (dossiers, steps, counters, the procedure catalog, ...) are therefore built from the event alone, never from the
+ * caller's structs, and event_rebuild() — which empties the projection tables and replays the ledger through the
+ * same functions — gives the same rows; a provincial hub builds its rows from replicated events the same way.
+ *
+ * Registry: every module that owns projections exports one event_module_t (its event types with their apply
+ * functions, and its tables in the order they are emptied) and is listed once in event.c. An event type with no
+ * apply function (the older unit/account/token events, which update their rows directly) is simply not replayed.
+ * Apply functions must be deterministic: they may read the event (meta + payload) and the projection rows built by
+ * earlier events, never the clock, random numbers or anything outside the transaction. */
+#ifndef MOTCUA_EVENT_H
+#define MOTCUA_EVENT_H
+#include <jansson.h>
+
+#include "db/db.h"
+#include "domain/ledger.h"
+
+typedef struct event_meta {
+    const char *node;        /* origin node id */
+    long long   seq;         /* sequence in the origin's chain */
+    long long   at;          /* milliseconds since the epoch (UTC) when it was appended */
+    const char *unit_id;     /* NULL when none */
+    const char *actor;       /* NULL for the system */
+    const char *type;
+    const char *entity;      /* "<kind>:<id>" */
+} event_meta_t;
+
+/* Build the projection rows of one event. Returns 0 or a negative errno (the transaction then rolls back). */
+typedef int (*event_apply_fn)(db_t *db, const event_meta_t *ev, const json_t *payload);
+
+typedef struct event_kind {
+    const char     *type;    /* "dossier.received" */
+    event_apply_fn  apply;
+} event_kind_t;
+
+typedef struct event_table {
+    const char *name;        /* a projection table, emptied by a rebuild */
+    const char *order_by;    /* its key columns, for event_digest(): "code" or "dossier_id, n" */
+} event_table_t;
+
+typedef struct event_module {
+    const char          *name;     /* "dossier" */
+    const event_kind_t  *kinds;    /* terminated by {NULL, NULL} */
+    const event_table_t *tables;   /* terminated by {NULL, NULL}; emptied in this order (children first) */
+} event_module_t;
+
+/* The modules in force: the built-in list, or the one given to event_use_modules() (tests). */
+const event_module_t *const *event_modules(void);
+/* Replace the registry (NULL-terminated list; NULL restores the built-in one). For tests; not thread-safe. */
+void event_use_modules(const event_module_t *const *list);
+/* The apply function for type, or NULL. */
+event_apply_fn event_find(const char *type);
+
+/* Append an event whose payload fn(arg) writes, then apply it. Same arguments as ledger_append_json(); *meta_seq
+ * (may be NULL) gets the event's sequence number. A type with no apply function is refused (-ENOSYS): a new
+ * module's changes always go through a projection. */
+int event_record(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
+                 const char *entity_id, ledger_payload_fn fn, const void *arg, long long *seq_out);
+/* Apply one stored event (payload as text): 0 when applied or when its type has no apply function. */
+int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len);
+
+typedef struct event_rebuild_report {
+    long long events;        /* events read */
+    long long applied;       /* of which replayed through an apply function */
+    char      failed_type[64];
+    char      failed_entity[96];
+    long long failed_seq;    /* the event that failed, when rc < 0 */
+} event_rebuild_report_t;
+/* Progress callback, called every few thousand events with the counts so far. */
+typedef void (*event_progress_fn)(long long done, long long total, void *arg);
+
+/* In one write transaction: empty every registered projection table and replay every event in (at, node, seq)
+ * order through its apply function. All or nothing: a failing apply rolls the whole rebuild back. */
+int event_rebuild(store_t *st, event_rebuild_report_t *rep, event_progress_fn progress, void *arg);
+
+/* SHA-256 (hex) over every registered projection table's rows in key order, one line per row, columns
+ * tab-separated, NULL as \N: two databases with the same projections give the same digest. */
+int event_digest(store_t *st, char out[65]);
+#endif
