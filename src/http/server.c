@@ -639,7 +639,11 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(app->trust_proxy ? 0 : 256),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        /* A connection's memory pool holds the request line and headers and the reply's headers. libmicrohttpd
+         * zeroes the used part of it again for every request of a kept-alive connection, so its size is paid per
+         * request: 16 KiB (nginx reads headers into 1 KiB, then up to 4 x 8 KiB) is ample for our headers and
+         * cookies; a request whose headers do not fit gets 431. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
