@@ -494,6 +494,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
     } else if (atomic_load(&http_stopping) && strcmp(r->path, "/healthz") != 0) {
         reply_header(r, "Connection", "close");
+        reply_header(r, "Retry-After", "5");
         reply_problem(r, 503, "shutting-down", MSG_SHUTTING_DOWN, NULL, NULL, NULL, NULL);
     } else if (r->route && (r->route->flags & ROUTE_SLOW)) {
         if (slow_submit(r)) return MHD_YES;     /* answered when the pool resumes the connection */
