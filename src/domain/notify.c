@@ -136,7 +136,8 @@ int notify_enqueue(db_t *db, const notify_msg_t *m, derr_t *err)
                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $9, 'pending') "
                              "ON CONFLICT (dedupe_key) DO NOTHING",
                              "tttttttti", id, m->dedupe_key, notify_channel_name(m->channel), m->recipient,
-                             notify_template_name(m->tmpl), m->lang == LANG_EN ? "en" : "vi", subject.data, body.data,
+                             notify_template_name(m->tmpl), m->lang == LANG_EN ? "en" : "vi", subject.data ? subject.data : "",
+                             body.data ? body.data : "",
                              at);
         rc = n < 0 ? (int)n : n == 0 ? 1 : 0;
     }
@@ -172,7 +173,7 @@ int notify_claim(db_t *db, void *arg)
                          "UPDATE notify_outbox SET state = 'sending', lease_until = $2, lease_owner = $3, "
                          "attempts = attempts + 1 WHERE id IN (SELECT id FROM notify_outbox WHERE " CLAIMABLE
                          " AND (channel = $4 OR channel = $5) ORDER BY next_attempt_at, id LIMIT $6) AND " CLAIMABLE,
-                         "iitttti", c->now, lease_until, c->owner, ch1, ch2, (long long)limit);
+                         "iittti", c->now, lease_until, c->owner, ch1, ch2, (long long)limit);
     if (n <= 0) return (int)n;
     db_stmt_t *s = NULL;
     int rc = db_query(db, &s,
