@@ -124,6 +124,7 @@ static const struct migration migrations[] = {
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 int migrate_latest(void) { return migrations[N_MIGRATIONS - 1].version; }
+int migrate_count(void) { return (int)N_MIGRATIONS; }
 
 /* Several motcua processes may start at once on one PostgreSQL database: serialise their migrations with a
  * transaction-scoped advisory lock (released at commit). SQLite's single writer already serialises them. */

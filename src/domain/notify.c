@@ -264,14 +264,14 @@ int notify_message_id(char *out, size_t cap, const char *id, const char *from)
     return n < 0 || (size_t)n >= cap ? -E2BIG : 0;
 }
 
-/* RFC 2047 encoded-words of UTF-8 text, base64, at most 45 input bytes each (a word of 72 characters), never
- * splitting a character; words on folded lines. */
+/* RFC 2047 encoded-words of UTF-8 text, base64, at most 39 input bytes each (a word of 64 characters, so the line
+ * "Subject: <word>" stays within 78), never splitting a character; words on folded lines. */
 static int put_encoded_words(buf_t *out, const char *s)
 {
     size_t n = strlen(s), i = 0;
     int rc = 0, first = 1;
     while (i < n && rc == 0) {
-        size_t take = n - i > 45 ? 45 : n - i;
+        size_t take = n - i > 39 ? 39 : n - i;
         while (take > 1 && i + take < n && ((unsigned char)s[i + take] & 0xc0) == 0x80) take--;
         unsigned char enc[64];
         int el = EVP_EncodeBlock(enc, (const unsigned char *)s + i, (int)take);
