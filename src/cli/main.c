@@ -16,9 +16,12 @@
 #include "domain/setup.h"
 #include "domain/unit.h"
 #include "http/http.h"
+#include "domain/notify.h"
+#include "sync/notify_sender.h"
 
 #include <assert.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
@@ -152,7 +155,7 @@ typedef struct cli_opt {
     const char *help;
 } cli_opt_t;
 
-#define CLI_MAX_OPTS 24
+#define CLI_MAX_OPTS 32
 
 /* usage is printed first (its own lines), then one aligned line per option. */
 static void cli_help(const char *usage, const cli_opt_t *opts, int n)
@@ -204,6 +207,70 @@ static int cli_parse(const char *usage, const cli_opt_t *opts, int n, int argc, 
 #define DB_OPT(t) {"db", OPT_STR, "PATH|URL", (t), 0, 0, NULL, \
                    "SQLite file or postgres:// URL (default $MOTCUA_DB or " DEFAULT_DB ")"}
 
+/* ---- notify: the sender's options, shared by serve and notify send ---- */
+
+struct notify_cli {
+    notify_sender_opts_t o;
+    const char          *password_file, *token_file;
+    bool                 starttls;
+    char                *password, *token;   /* read from the files; wiped and freed by notify_cli_free */
+};
+
+#define NOTIFY_SENDER_OPTS(n)                                                                                       \
+    {"smtp-url", OPT_STR, "smtp://HOST:PORT", &(n)->o.smtp_url, 0, 0, NULL,                                         \
+     "deliver e-mail notifications through this SMTP server (smtps:// for implicit TLS)"},                          \
+    {"smtp-from", OPT_STR, "ADDR", &(n)->o.smtp_from, 0, 0, NULL, "sender address of notification e-mail"},          \
+    {"smtp-user", OPT_STR, "NAME", &(n)->o.smtp_user, 0, 0, NULL, "SMTP user name (AUTH)"},                          \
+    {"smtp-password-file", OPT_STR, "FILE", &(n)->password_file, 0, 0, NULL, "file holding the SMTP password"},     \
+    {"smtp-starttls", OPT_FLAG, NULL, &(n)->starttls, 0, 0, NULL, "require STARTTLS on the SMTP connection"},        \
+    {"sms-url", OPT_STR, "URL", &(n)->o.sms_url, 0, 0, NULL, "deliver SMS notifications by POSTing JSON here"},      \
+    {"sms-token-file", OPT_STR, "FILE", &(n)->token_file, 0, 0, NULL, "file holding the SMS gateway's bearer token"}
+
+/* The first line of a secret file, at most 4 KiB; NULL (message printed) when unreadable or empty. */
+static char *read_secret_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: cannot read %s\n", prog_cmd, path);
+        return NULL;
+    }
+    char *b = xcalloc(1, 4097);
+    size_t n = fread(b, 1, 4096, f);
+    fclose(f);
+    b[n] = '\0';
+    b[strcspn(b, "\r\n")] = '\0';
+    if (!b[0]) {
+        fprintf(stderr, "%s: %s is empty\n", prog_cmd, path);
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+static void wipe_free(char *s)
+{
+    if (s) explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+static void notify_cli_free(struct notify_cli *n)
+{
+    wipe_free(n->password);
+    wipe_free(n->token);
+    n->password = n->token = NULL;
+}
+
+/* After parsing: read the secret files, check the combination. 0 ok, 1 or 2 an exit status (message printed). */
+static int notify_cli_finish(struct notify_cli *n)
+{
+    n->o.smtp_starttls = n->starttls;
+    if (n->o.smtp_url && (!n->o.smtp_from || !notify_recipient_valid(NOTIFY_EMAIL, n->o.smtp_from)))
+        return usage_error(MSG_CLI_REQUIRED, "--smtp-from ADDR (with --smtp-url)", NULL, NULL);
+    if (n->password_file && !(n->o.smtp_password = n->password = read_secret_file(n->password_file))) return 1;
+    if (n->token_file && !(n->o.sms_token = n->token = read_secret_file(n->token_file))) return 1;
+    return 0;
+}
+
 /* ---- serve ---- */
 
 static const char serve_usage[] =
@@ -217,6 +284,7 @@ static int cmd_serve(int argc, char **argv)
          addr_after = 0, register_after = 0, header_timeout = 10, body_timeout = 30, slow_threads = 0,
          auth_cache_ms = -1;
     bool secure = false, trust_proxy = false;
+    struct notify_cli ncli = {0};
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -252,9 +320,12 @@ static int cmd_serve(int argc, char **argv)
         {"auth-cache-ms", OPT_LONG, "MS", &auth_cache_ms, 0, 60000, "0..60000",
          "how long a loaded session may answer again without a query while this process writes nothing; a"
          " revocation by another process is seen within it (default 1000; 0 = off)"},
+        /* notify */
+        NOTIFY_SENDER_OPTS(&ncli),
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
+    if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
     if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
     if (idle) auth_policy.session_idle_ms = idle * 1000;
     if (slow_after) auth_policy.slow_after = (int)slow_after;
@@ -280,25 +351,33 @@ static int cmd_serve(int argc, char **argv)
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
     if (web && !realpath(web, webreal)) {
         fprintf(stderr, "%s: web directory %s not found\n", prog_cmd, web);
+        notify_cli_free(&ncli);
         return 1;
     }
     store_t *st;
-    if (open_store(&st, db, 0, 0)) return 1;
+    if (open_store(&st, db, 0, 0)) { notify_cli_free(&ncli); return 1; }
     setup_result_t res;
     derr_t err = {0};
     int rc = setup_init(st, NULL, NULL, NULL, &res, &err);
     if (rc < 0) {
         print_derr(rc, &err);
         store_close(st);
+        notify_cli_free(&ncli);
         return 1;
     }
+    /* notify: the outbox sender runs beside the HTTP server when a channel is configured. */
+    notify_sender_t *sender = NULL;
+    if (notify_sender_configured(&ncli.o) && notify_sender_start(&sender, st, &ncli.o) < 0)
+        log_error("notify: cannot start the sender thread");
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     app_t app = {.store = st, .web_dir = web ? webreal : NULL, .body_max = (size_t)body_max,
                  .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads,
                  .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout,
                  .slow_threads = (int)slow_threads};
     rc = http_serve(&app, listen);
+    notify_sender_stop(sender);
     store_close(st);
+    notify_cli_free(&ncli);
     return rc < 0 ? 1 : 0;
 }
 
@@ -627,6 +706,137 @@ static int cmd_backup(int argc, char **argv)
     return 0;
 }
 
+/* ---- notify: the outbox from the command line ---- */
+
+static const char notify_usage[] =
+    "usage: motcua notify send [--once [--max-wait-s S]] [sender options] [--db ..]\n"
+    "       motcua notify enqueue --channel email|sms --to ADDR --template T --key KEY [--lang vi|en]\n"
+    "                             [--code C] [--procedure P] [--due D] [--amount A] [--reason R] [--url U]\n"
+    "                             [--agency NAME] [--db ..]\n"
+    "       motcua notify status [--db ..]\n"
+    "send delivers the outbox (with --once: until nothing is pending, then exit; else until SIGTERM).\n"
+    "enqueue queues one message (operations and tests). status prints the rows per state.\n"
+    "Templates: received, supplement, payment, extended, result_ready, refused.\n";
+
+static volatile sig_atomic_t notify_stop_flag;
+static void notify_on_signal(int sig) { (void)sig; notify_stop_flag = 1; }
+
+struct notify_enqueue_ctx {
+    notify_msg_t m;
+    derr_t       err;
+};
+
+static int notify_enqueue_fn(db_t *db, void *arg)
+{
+    struct notify_enqueue_ctx *x = arg;
+    return notify_enqueue(db, &x->m, &x->err);
+}
+
+static int cmd_notify(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(notify_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *action = argv[1];
+    if (strcmp(action, "send") && strcmp(action, "enqueue") && strcmp(action, "status"))
+        return usage_error(MSG_CLI_BAD_VALUE, "action", action, "send, enqueue, status");
+    const char *db = default_db(), *channel = "email", *to = NULL, *tmpl = NULL, *key = NULL, *lang = "vi";
+    const char *a[NOTIFY_NARGS] = {0};
+    bool once = false;
+    long max_wait = 600, retry_base = 0, retry_cap = 0, max_attempts = 0, lease = 0, batch = 0, poll = 0;
+    struct notify_cli n = {0};
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        NOTIFY_SENDER_OPTS(&n),
+        {"once", OPT_FLAG, NULL, &once, 0, 0, NULL, "send: deliver until nothing is pending, then exit"},
+        {"max-wait-s", OPT_LONG, "S", &max_wait, 1, 86400, "1..86400", "send --once: give up after S seconds (600)"},
+        {"retry-base-ms", OPT_LONG, "MS", &retry_base, 1, 86400000, "1..86400000", "send: first retry delay (30000)"},
+        {"retry-cap-ms", OPT_LONG, "MS", &retry_cap, 1, 86400000, "1..86400000", "send: longest delay (3600000)"},
+        {"max-attempts", OPT_LONG, "N", &max_attempts, 1, 1000, "1..1000", "send: attempts before failed (10)"},
+        {"lease-s", OPT_LONG, "S", &lease, 1, 3600, "1..3600", "send: lease of a claimed message (60)"},
+        {"batch", OPT_LONG, "N", &batch, 1, NOTIFY_CLAIM_MAX, "1..32", "send: messages per claim (8)"},
+        {"poll-ms", OPT_LONG, "MS", &poll, 10, 600000, "10..600000", "send: idle wait between claims (2000)"},
+        {"channel", OPT_STR, "email|sms", &channel, 0, 0, NULL, "enqueue: the channel"},
+        {"to", OPT_STR, "ADDR", &to, 0, 0, NULL, "enqueue: e-mail address or phone number"},
+        {"template", OPT_STR, "T", &tmpl, 0, 0, NULL, "enqueue: the template"},
+        {"key", OPT_STR, "KEY", &key, 0, 0, NULL, "enqueue: the dedupe key (one message per key)"},
+        {"lang", OPT_STR, "vi|en", &lang, 0, 0, NULL, "enqueue: the language (default vi)"},
+        {"code", OPT_STR, "C", &a[NOTIFY_ARG_CODE], 0, 0, NULL, "enqueue: dossier code"},
+        {"procedure", OPT_STR, "P", &a[NOTIFY_ARG_PROCEDURE], 0, 0, NULL, "enqueue: procedure name"},
+        {"due", OPT_STR, "D", &a[NOTIFY_ARG_DUE], 0, 0, NULL, "enqueue: due date / appointment"},
+        {"amount", OPT_STR, "A", &a[NOTIFY_ARG_AMOUNT], 0, 0, NULL, "enqueue: amount to pay"},
+        {"reason", OPT_STR, "R", &a[NOTIFY_ARG_REASON], 0, 0, NULL, "enqueue: reason"},
+        {"url", OPT_STR, "U", &a[NOTIFY_ARG_URL], 0, 0, NULL, "enqueue: lookup address"},
+        {"agency", OPT_STR, "NAME", &a[NOTIFY_ARG_AGENCY], 0, 0, NULL, "enqueue: the agency's name"},
+    };
+    int pr = cli_parse(notify_usage, opts, NOPTS(opts), argc - 1, argv + 1);
+    if (pr) return pr == 1 ? 0 : pr;
+    struct notify_enqueue_ctx *x = NULL;
+    if (!strcmp(action, "enqueue")) {
+        x = xcalloc(1, sizeof *x);
+        if (notify_channel_parse(channel, &x->m.channel) < 0) pr = usage_error(MSG_CLI_BAD_VALUE, "--channel", channel, "email, sms");
+        else if (!tmpl || notify_template_parse(tmpl, &x->m.tmpl) < 0)
+            pr = usage_error(MSG_CLI_BAD_VALUE, "--template", tmpl ? tmpl : "", "received, supplement, payment, extended, result_ready, refused");
+        else if (strcmp(lang, "vi") && strcmp(lang, "en")) pr = usage_error(MSG_CLI_BAD_VALUE, "--lang", lang, "vi, en");
+        else if (!to || !key) pr = usage_error(MSG_CLI_REQUIRED, "--to, --key", NULL, NULL);
+        if (pr) { free(x); return pr; }
+        x->m.recipient = to;
+        x->m.dedupe_key = key;
+        x->m.lang = strcmp(lang, "en") ? LANG_VI : LANG_EN;
+        for (int i = 0; i < NOTIFY_NARGS; i++) x->m.args[i] = a[i];
+    } else if (!strcmp(action, "send")) {
+        if ((pr = notify_cli_finish(&n)) != 0) { notify_cli_free(&n); return pr; }
+        if (!notify_sender_configured(&n.o)) {
+            notify_cli_free(&n);
+            return usage_error(MSG_CLI_REQUIRED, "--smtp-url or --sms-url", NULL, NULL);
+        }
+        n.o.retry_base_ms = retry_base;
+        n.o.retry_cap_ms = retry_cap;
+        n.o.max_attempts = (int)max_attempts;
+        n.o.lease_ms = lease * 1000;
+        n.o.batch = (int)batch;
+        n.o.poll_ms = poll;
+    }
+    store_t *st;
+    if (open_store(&st, db, 0, 0)) { free(x); notify_cli_free(&n); return 1; }
+    int rc = migrate_up(st), ret = 0;
+    if (rc >= 0 && x) {
+        rc = store_write(st, notify_enqueue_fn, x);
+        if (rc < 0) { print_derr(rc, &x->err); ret = x->err.status == 400 ? 2 : 1; }
+        else printf("%s\n", rc == 1 ? "already queued" : "queued");
+    } else if (rc >= 0 && !strcmp(action, "status")) {
+        notify_counts_t k = {0};
+        rc = store_read(st, notify_counts, &k);
+        if (rc >= 0) printf("pending %lld\nsending %lld\nsent %lld\nfailed %lld\n", k.pending, k.sending, k.sent, k.failed);
+    } else if (rc >= 0) {
+        log_set_quiet(0);
+        notify_stats_t stats = {0};
+        if (once) {
+            rc = notify_sender_drain(st, &n.o, max_wait * 1000, &stats);
+        } else {
+            signal(SIGTERM, notify_on_signal);
+            signal(SIGINT, notify_on_signal);
+            while (!notify_stop_flag && rc >= 0) {
+                int got = notify_sender_cycle(st, &n.o, &stats);
+                if (got < 0) log_warn("notify: cannot claim messages: %s", strerror(-got));
+                if (got <= 0 && !notify_stop_flag) usleep((useconds_t)(n.o.poll_ms > 0 ? n.o.poll_ms : 2000) * 1000);
+            }
+        }
+        printf("claimed %lld, sent %lld, retried %lld, failed %lld\n", stats.claimed, stats.sent, stats.retried,
+               stats.failed);
+        if (rc == -ETIMEDOUT) fprintf(stderr, "%s: messages still pending after %ld s\n", prog_cmd, max_wait);
+    }
+    if (rc < 0 && !ret) {
+        if (!x) fprintf(stderr, "%s: failed: %s\n", prog_cmd, strerror(-rc));
+        ret = 1;
+    }
+    store_close(st);
+    free(x);
+    notify_cli_free(&n);
+    return ret;
+}
+
 static const char main_help[] =
     "usage: motcua COMMAND [options]   (motcua COMMAND --help for each)\n"
     "  serve      serve the web UI and the JSON API\n"
@@ -637,6 +847,7 @@ static const char main_help[] =
     "  backup     copy a consistent snapshot of a live database\n"
     "  rebuild    rebuild every projection from the ledger (also: dossier rebuild)\n"
     "  calendar   the legal clock: lunar dates, holidays, deadlines\n"
+    "  notify     the notification outbox: send, enqueue, status\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -667,6 +878,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "rebuild")) return cmd_rebuild(argc - 1, argv + 1);
     if (!strcmp(cmd, "dossier") && argc > 2 && !strcmp(argv[2], "rebuild")) return cmd_rebuild(argc - 2, argv + 2);
     if (!strcmp(cmd, "calendar")) return cli_calendar(argc - 1, argv + 1);
+    if (!strcmp(cmd, "notify")) return cmd_notify(argc - 1, argv + 1);
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }

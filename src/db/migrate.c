@@ -104,11 +104,27 @@ static const struct migration migrations[] = {
      "CREATE TABLE signin_throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failed_at BIGINT NOT NULL);\n"
      "CREATE INDEX signin_throttle_last ON signin_throttle(last_failed_at);\n",
      NULL},
+    /* ---- notify: migration 8 ---- */
+    {8, "outbox",
+     /* The notification outbox (domain/notify.h): operational state, not a projection (a rebuild leaves it alone).
+      * One row per message, unique per dedupe key; state pending -> sending (leased) -> sent | failed, or back to
+      * pending with a later next_attempt_at after a temporary failure. lease_owner is the random token of the
+      * claim that holds the lease; message_id the Message-ID / Idempotency-Key the delivery carried. */
+     "CREATE TABLE notify_outbox (\n"
+     "  id TEXT PRIMARY KEY, dedupe_key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, recipient TEXT NOT NULL,\n"
+     "  template TEXT NOT NULL, lang TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,\n"
+     "  created_at BIGINT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL,\n"
+     "  state TEXT NOT NULL DEFAULT 'pending', lease_until BIGINT, lease_owner TEXT, sent_at BIGINT,\n"
+     "  last_error TEXT, message_id TEXT);\n"
+     "CREATE INDEX notify_outbox_due ON notify_outbox(state, next_attempt_at);\n"
+     "CREATE INDEX notify_outbox_owner ON notify_outbox(lease_owner);\n",
+     NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 int migrate_latest(void) { return migrations[N_MIGRATIONS - 1].version; }
+int migrate_count(void) { return (int)N_MIGRATIONS; }
 
 /* Several motcua processes may start at once on one PostgreSQL database: serialise their migrations with a
  * transaction-scoped advisory lock (released at commit). SQLite's single writer already serialises them. */

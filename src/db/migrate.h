@@ -13,4 +13,7 @@ int migrate_up(store_t *st);
 int migrate_version(store_t *st);
 /* The newest version this binary knows. */
 int migrate_latest(void);
+/* How many migrations this binary knows (what migrate_up applies to an empty store): versions may have gaps while
+ * numbers reserved for parallel work are not merged yet. */
+int migrate_count(void);
 #endif

@@ -49,7 +49,7 @@ void tu_open_store(int migrate)
     cr_assert_eq(rc, 0, "store_open(%s) = %d", tu_env.path, rc);
     if (!migrate) return;
     rc = migrate_up(tu_env.st);
-    cr_assert_eq(rc, migrate_latest(), "migrate_up = %d", rc);
+    cr_assert_eq(rc, migrate_count(), "migrate_up = %d", rc);
     rc = store_write(tu_env.st, init_node_fn, NULL);
     cr_assert_eq(rc, 0, "ledger_init_node = %d", rc);
 }
