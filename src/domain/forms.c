@@ -699,9 +699,10 @@ static int draw_book(pdf_t *p, void *arg)
                       {or_blank(f->volume), PDF_BOLD}, {nz(f->period) ? "      " : "", 0},
                       {nz(f->period) ? f->period : "", PDF_BOLD}};
     pdf_para(p, r, 6, 0, PDF_CENTER, 0), pdf_space(p, 8);
-    static const pdf_col_t cols[11] = {{4, PDF_CENTER}, {12, PDF_LEFT}, {14, PDF_LEFT}, {11, PDF_LEFT},
-                                       {12, PDF_LEFT},  {10, PDF_LEFT}, {8, PDF_CENTER}, {8, PDF_CENTER},
-                                       {8, PDF_CENTER}, {8, PDF_LEFT},  {7, PDF_LEFT}};
+    /* The dossier code column holds a 25-character code on one line (Decision 20/2020 identifiers). */
+    static const pdf_col_t cols[11] = {{4, PDF_CENTER}, {18, PDF_LEFT}, {13, PDF_LEFT},   {11, PDF_LEFT},
+                                       {11, PDF_LEFT},  {9, PDF_LEFT},  {7.5, PDF_CENTER}, {7.5, PDF_CENTER},
+                                       {7.5, PDF_CENTER}, {7, PDF_LEFT}, {6.5, PDF_LEFT}};
     /* "Nhận và trả kết quả" groups the columns Nhận hồ sơ … Ký nhận on the paper form. */
     if ((rc = pdf_table_begin(p, cols, 11, BOOK_HEAD, pdf_size(p) - 3.5))) return rc;
     for (int i = 0; i < f->n_rows && !rc; i++) {
