@@ -1,10 +1,11 @@
 /* pdf.c — the document builder of pdf.h over cairo's PDF surface and pango.
  *
- * Two passes (see pdf.h): in the layout pass p->cr is NULL and every drawing call only measures, so page breaks
- * fall exactly where they will fall when drawing; the second pass draws into a PDF surface whose stream writes
- * into the caller's buf_t. Both passes lay text out with the same PangoContext (72 dpi, so one pango unit of size
- * is one point; metric hinting off, as on a PDF surface), which is what makes the two passes agree. Errors are
- * sticky: after the first failure every call returns it and draws nothing. */
+ * A pass draws the whole document into a PDF surface whose stream writes into the caller's buf_t. When the
+ * document turns out longer than one page and wants page numbers, the pass has counted the pages: the output is
+ * cut back and a second pass draws them again with "Trang x/y" (a one-page form costs one pass). Both passes lay
+ * text out with the same PangoContext settings (72 dpi, so one pango unit of size is one point; metric hinting
+ * off), so page breaks fall in the same places. Errors are sticky: after the first failure every call returns it
+ * and draws nothing. */
 #include "core/pdf.h"
 
 #include "core/msg.h"
@@ -369,6 +370,32 @@ static int run_pass(pdf_t *p, pdf_draw_fn draw, void *arg)
     return p->err;
 }
 
+/* Draws the whole document into a new PDF stream appended to out. */
+static int draw_pass(pdf_t *p, buf_t *out, pdf_draw_fn draw, void *arg)
+{
+    const pdf_doc_t *doc = p->doc;
+    struct sink s = {out, 0};
+    p->surface = cairo_pdf_surface_create_for_stream(sink_write, &s, p->page_w, p->page_h);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, doc->title ? doc->title : "");
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "motcua");
+    if (doc->subject) cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_SUBJECT, doc->subject);
+    if (doc->created) cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATE_DATE, doc->created);
+    p->cr = cairo_create(p->surface);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    int rc = run_pass(p, draw, arg);
+    if (rc == 0) {
+        draw_footer(p);
+        cairo_show_page(p->cr);
+    }
+    cairo_destroy(p->cr);
+    p->cr = NULL;
+    cairo_surface_finish(p->surface);
+    if (rc == 0 && cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS) rc = s.full ? -E2BIG : -EIO;
+    cairo_surface_destroy(p->surface);
+    p->surface = NULL;
+    return rc;
+}
+
 int pdf_render(buf_t *out, const pdf_doc_t *doc, pdf_draw_fn draw, void *arg)
 {
     if (!out || !doc || !draw) return -EINVAL;
@@ -396,27 +423,20 @@ int pdf_render(buf_t *out, const pdf_doc_t *doc, pdf_draw_fn draw, void *arg)
     pango_context_set_language(p.ctx, pango_language_from_string("vi"));
     p.font = pango_font_description_from_string(doc->font ? doc->font : "DejaVu Serif");
 
-    int rc = run_pass(&p, draw, arg);
-    if (rc == 0) {
+    /* One drawing pass when the document fits one page (most forms: no page number to print); otherwise the
+     * pass has counted the pages and a second one draws them numbered. */
+    size_t start = out->len;
+    int rc = draw_pass(&p, out, draw, arg);
+    if (rc == 0 && p.page > 1 && doc->page_numbers) {
         p.total = p.page;
-        struct sink s = {out, 0};
-        p.surface = cairo_pdf_surface_create_for_stream(sink_write, &s, p.page_w, p.page_h);
-        cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, doc->title ? doc->title : "");
-        cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "motcua");
-        if (doc->subject) cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, doc->subject);
-        if (doc->created) cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATE_DATE, doc->created);
-        p.cr = cairo_create(p.surface);
-        cairo_set_source_rgb(p.cr, 0, 0, 0);
-        rc = run_pass(&p, draw, arg);
+        out->len = start;
+        if (out->data) out->data[start] = '\0';
+        rc = draw_pass(&p, out, draw, arg);
         if (rc == 0 && p.page != p.total) rc = -EIO;   /* the callback was not deterministic */
-        if (rc == 0) {
-            draw_footer(&p);
-            cairo_show_page(p.cr);
-        }
-        cairo_destroy(p.cr);
-        cairo_surface_finish(p.surface);
-        if (rc == 0 && cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) rc = s.full ? -E2BIG : -EIO;
-        cairo_surface_destroy(p.surface);
+    }
+    if (rc != 0) {   /* no partial document is left behind */
+        out->len = start;
+        if (out->data) out->data[start] = '\0';
     }
     pango_font_description_free(p.font);
     g_object_unref(p.ctx);

@@ -1,8 +1,9 @@
 /* pdf.h — a small PDF document builder over cairo + pango: A4 pages, wrapped styled text, tables that break
  * across pages, dotted fill lines, vector QR codes and page numbers, written into a buf_t (never a file).
  *
- * A document is drawn by a callback that pdf_render() runs twice: once to lay it out and count the pages (nothing
- * is drawn), once for real, so every page can carry "Trang x/y". The callback must therefore be deterministic.
+ * A document is drawn by a callback that pdf_render() runs once, and a second time when the document has more than
+ * one page and wants page numbers (the first run counted them, so every page can carry "Trang x/y"). The
+ * callback must therefore be deterministic.
  * All lengths are PDF points (1/72 inch; PDF_MM(x) converts millimetres); y grows downwards from the top margin.
  * Text is UTF-8, shaped by HarfBuzz through pango, in an embedded (subset) TrueType font, so Vietnamese
  * renders and extracts correctly (reference/documents-facts.md).
@@ -53,7 +54,7 @@ typedef int (*pdf_draw_fn)(pdf_t *p, void *arg);
 
 /* Lays out and renders the document into out (appended). Returns 0, -EINVAL (invalid UTF-8 or arguments),
  * -E2BIG (out's cap or PDF_MAX_PAGES passed, a table row taller than a page), -EIO (cairo failed), or the
- * callback's error. On error out holds a partial document: the caller discards it. */
+ * callback's error. On error out is as it was before the call. */
 int pdf_render(buf_t *out, const pdf_doc_t *doc, pdf_draw_fn draw, void *arg);
 
 /* Geometry of the current page's content box. */
@@ -61,7 +62,7 @@ double pdf_width(const pdf_t *p);
 double pdf_y(const pdf_t *p);        /* distance from the top margin */
 double pdf_left(const pdf_t *p);     /* x of the left margin */
 int    pdf_page(const pdf_t *p);     /* 1-based number of the current page */
-int    pdf_pages(const pdf_t *p);    /* pages of the whole document: 0 while laying out, the total when drawing */
+int    pdf_pages(const pdf_t *p);    /* pages of the whole document when known (the numbered pass), else 0 */
 double pdf_size(const pdf_t *p);     /* the default text size */
 
 void pdf_space(pdf_t *p, double h);  /* move the cursor down h (no page break) */

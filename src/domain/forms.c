@@ -707,7 +707,7 @@ static int draw_book(pdf_t *p, void *arg)
     if ((rc = pdf_table_begin(p, cols, 11, BOOK_HEAD, pdf_size(p) - 3.5))) return rc;
     for (int i = 0; i < f->n_rows && !rc; i++) {
         const forms_book_row_t *b = &f->rows[i];
-        char no[16], rec[32], due[32], ret[32];
+        char no[16], rec[64], due[64], ret[64];
         snprintf(no, sizeof no, "%d", i + 1);
         format_book_time(b->received_at, rec, sizeof rec);
         format_book_time(b->due_at, due, sizeof due);
@@ -784,7 +784,7 @@ int forms_tracking_book_csv(const forms_tracking_book_t *f, buf_t *out, derr_t *
     for (int i = 0; i < 11 && !rc; i++) rc = csv_cell(out, BOOK_HEAD[i], i == 10);
     for (int i = 0; i < f->n_rows && !rc; i++) {
         const forms_book_row_t *b = &f->rows[i];
-        char no[16], rec[32], due[32], ret[32];
+        char no[16], rec[64], due[64], ret[64];
         snprintf(no, sizeof no, "%d", i + 1);
         format_book_time(b->received_at, rec, sizeof rec);
         format_book_time(b->due_at, due, sizeof due);
