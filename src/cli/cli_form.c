@@ -153,6 +153,13 @@ static int bad_type(const char *field, const char *type)
     return say(2, MSG_WRONG_TYPE, field, type, NULL);
 }
 
+static int too_many(const char *field, int max)
+{
+    char c[16];
+    snprintf(c, sizeof c, "%d", max);
+    return say(2, MSG_FORMS_TOO_MANY, field, c, NULL);
+}
+
 static int fill(const ftable_t *t, json_t *obj, void *dst, allocs_t *al, const char *path);
 
 static int fill_field(const fdesc_t *d, json_t *v, void *dst, allocs_t *al, const char *path)
@@ -193,11 +200,7 @@ static int fill_field(const fdesc_t *d, json_t *v, void *dst, allocs_t *al, cons
     case F_STRS: {
         if (!json_is_array(v)) return bad_type(path, "array");
         size_t n = json_array_size(v);
-        if (n > FORMS_LIST_MAX) {
-            char c[16];
-            snprintf(c, sizeof c, "%d", FORMS_LIST_MAX);
-            return say(2, MSG_FORMS_TOO_MANY, path, c, NULL);
-        }
+        if (n > FORMS_LIST_MAX) return too_many(path, FORMS_LIST_MAX);
         const char **items = track(al, xcalloc(n ? n : 1, sizeof *items));
         for (size_t i = 0; i < n; i++) {
             json_t *e = json_array_get(v, i);
@@ -211,11 +214,7 @@ static int fill_field(const fdesc_t *d, json_t *v, void *dst, allocs_t *al, cons
     case F_ARR: {
         if (!json_is_array(v)) return bad_type(path, "array");
         size_t n = json_array_size(v);
-        if (n > FORMS_BOOK_MAX) {
-            char c[16];
-            snprintf(c, sizeof c, "%d", FORMS_BOOK_MAX);
-            return say(2, MSG_FORMS_TOO_MANY, path, c, NULL);
-        }
+        if (n > FORMS_BOOK_MAX) return too_many(path, FORMS_BOOK_MAX);  /* the forms check their own caps */
         char *items = track(al, xcalloc(n ? n : 1, d->sub->size));
         for (size_t i = 0; i < n; i++) {
             json_t *e = json_array_get(v, i);

@@ -236,6 +236,24 @@ static int title(pdf_t *p, const char *t)
     return rc;
 }
 
+/* The header block and the form's title. */
+static int opening(pdf_t *p, const forms_agency_t *a, const char *form_no, const char *symbol, long long date,
+                   const char *name)
+{
+    int rc = header(p, a, form_no, symbol, date);
+    return rc ? rc : title(p, name);
+}
+
+/* The applicant's lines shared by Mẫu số 01, 03 and 05: the name under the form's label, then the identifier,
+ * the address, the phone and the e-mail. */
+static void party(pdf_t *p, const char *label, const forms_party_t *a)
+{
+    field(p, label, a->name);
+    field(p, L_IDENT, a->identifier);
+    field(p, L_ADDRESS, a->address);
+    field2(p, L_PHONE, a->phone, L_EMAIL, a->email);
+}
+
 /* Signature columns: each a bold title, "(Ký và ghi rõ họ tên)", an optional note, room to sign, the name. One
  * column sits in the right half, as on the forms. */
 static int signatures(pdf_t *p, int n, const char *const *titles, const char *const *notes, const char *const *names)
@@ -265,23 +283,29 @@ static int signatures(pdf_t *p, int n, const char *const *titles, const char *co
     return 0;
 }
 
-static void doc_init(pdf_doc_t *d, const char *title, long long date, char iso[CLOCK_ISO_LEN])
+/* Renders a validated form: the metadata (title, the date of issue as creation date), the page, the drawing. */
+static int render(buf_t *out, derr_t *err, const char *title, long long date, int landscape, pdf_draw_fn draw,
+                  const void *form)
 {
-    memset(d, 0, sizeof *d);
-    d->title = title;
-    d->subject = "Thông tư 03/2025/TT-VPCP";
-    d->page_numbers = 1;
+    char iso[CLOCK_ISO_LEN];
+    pdf_doc_t d = {.title = title, .subject = "Thông tư 03/2025/TT-VPCP", .page_numbers = 1, .landscape = landscape};
+    if (landscape) d.margin_left = PDF_MM(15);   /* the book's eleven columns need the width */
     if (date > 0) {
         clock_iso_vn(date, iso);
-        d->created = iso;
+        d.created = iso;
     }
+    int rc = pdf_render(out, &d, draw, (void *)form);
+    if (rc == 0) return 0;
+    const char *what = rc == -E2BIG ? "E2BIG" : rc == -EINVAL ? "EINVAL" : "EIO";
+    return derr_set(err, rc, rc == -E2BIG ? 413 : rc == -EINVAL ? 400 : 500, MSG_FORMS_RENDER_FAILED, NULL, what,
+                    NULL, NULL);
 }
 
-static int render_err(derr_t *e, int rc)
+/* The office line of Mẫu số 01 and 03: its name, or the form's blank line. */
+static void office(pdf_t *p, const char *name)
 {
-    const char *what = rc == -E2BIG ? "E2BIG" : rc == -EINVAL ? "EINVAL" : "EIO";
-    return derr_set(e, rc, rc == -E2BIG ? 413 : rc == -EINVAL ? 400 : 500, MSG_FORMS_RENDER_FAILED, NULL, what,
-                    NULL, NULL);
+    if (nz(name)) field(p, "", name);
+    else field(p, "Trung tâm Phục vụ hành chính công/Bộ phận Tiếp nhận và Trả kết quả: ", NULL);
 }
 
 /* ---- Mẫu số 01 ---------------------------------------------------------------------------------------------- */
@@ -290,16 +314,11 @@ static int draw_receipt(pdf_t *p, void *arg)
 {
     const forms_receipt_t *f = arg;
     long long date = f->issued_at ? f->issued_at : f->received_at;
-    int rc;
-    if ((rc = header(p, &f->agency, "Mẫu số 01", "TTPVHCC", date))) return rc;
-    if ((rc = title(p, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"))) return rc;
+    int rc = opening(p, &f->agency, "Mẫu số 01", "TTPVHCC", date, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ");
+    if (rc) return rc;
     field(p, L_CODE, f->dossier_code);
-    if (nz(f->office)) field(p, "", f->office);
-    else field(p, "Trung tâm Phục vụ hành chính công/Bộ phận Tiếp nhận và Trả kết quả: ", NULL);
-    field(p, "Tiếp nhận hồ sơ của Ông (Bà)/Tổ chức: ", f->applicant.name);
-    field(p, L_IDENT, f->applicant.identifier);
-    field(p, L_ADDRESS, f->applicant.address);
-    field2(p, L_PHONE, f->applicant.phone, L_EMAIL, f->applicant.email);
+    office(p, f->office);
+    party(p, "Tiếp nhận hồ sơ của Ông (Bà)/Tổ chức: ", &f->applicant);
     if (nz(f->authorization)) field(p, "Thông tin người được ủy quyền: ", f->authorization);
     else
         pdf_text(p, "(Trường hợp ủy quyền thì cung cấp thêm thông tin của người ủy quyền, bao gồm: họ và tên, địa chỉ, "
@@ -380,11 +399,7 @@ int forms_receipt(const forms_receipt_t *f, buf_t *out, derr_t *err)
     NAME(err, "submitter_name", f->submitter_name);
     NAME(err, "receiver_name", f->receiver_name);
     NAME(err, "lookup_url", f->lookup_url);
-    pdf_doc_t d;
-    char iso[CLOCK_ISO_LEN];
-    doc_init(&d, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", f->issued_at ? f->issued_at : f->received_at, iso);
-    rc = pdf_render(out, &d, draw_receipt, (void *)f);
-    return rc ? render_err(err, rc) : 0;
+    return render(out, err, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", f->issued_at ? f->issued_at : f->received_at, 0, draw_receipt, f);
 }
 
 /* ---- Mẫu số 02 ---------------------------------------------------------------------------------------------- */
@@ -404,9 +419,8 @@ static void numbered(pdf_t *p, const char *const *items, int n)
 static int draw_supplement(pdf_t *p, void *arg)
 {
     const forms_supplement_t *f = arg;
-    int rc;
-    if ((rc = header(p, &f->agency, "Mẫu số 02", "PBS-TTPVHCC", f->issued_at))) return rc;
-    if ((rc = title(p, "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"))) return rc;
+    int rc = opening(p, &f->agency, "Mẫu số 02", "PBS-TTPVHCC", f->issued_at, "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ");
+    if (rc) return rc;
     if (nz(f->dossier_code)) field(p, L_CODE, f->dossier_code);
     field(p, "Hồ sơ của: ", f->applicant.name);
     field(p, L_REQUEST, f->request);
@@ -437,11 +451,7 @@ int forms_supplement(const forms_supplement_t *f, buf_t *out, derr_t *err)
     NAME(err, "contact_name", f->contact_name);
     NAME(err, "contact_phone", f->contact_phone);
     NAME(err, "guide_name", f->guide_name);
-    pdf_doc_t d;
-    char iso[CLOCK_ISO_LEN];
-    doc_init(&d, "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", f->issued_at, iso);
-    rc = pdf_render(out, &d, draw_supplement, (void *)f);
-    return rc ? render_err(err, rc) : 0;
+    return render(out, err, "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", f->issued_at, 0, draw_supplement, f);
 }
 
 /* ---- Mẫu số 03 ---------------------------------------------------------------------------------------------- */
@@ -449,15 +459,10 @@ int forms_supplement(const forms_supplement_t *f, buf_t *out, derr_t *err)
 static int draw_refusal(pdf_t *p, void *arg)
 {
     const forms_refusal_t *f = arg;
-    int rc;
-    if ((rc = header(p, &f->agency, "Mẫu số 03", "PTC-TTPVHCC", f->issued_at))) return rc;
-    if ((rc = title(p, "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"))) return rc;
-    if (nz(f->office)) field(p, "", f->office);
-    else field(p, "Trung tâm Phục vụ hành chính công/Bộ phận Tiếp nhận và Trả kết quả: ", NULL);
-    field(p, "Tiếp nhận hồ sơ của: ", f->applicant.name);
-    field(p, L_IDENT, f->applicant.identifier);
-    field(p, L_ADDRESS, f->applicant.address);
-    field2(p, L_PHONE, f->applicant.phone, L_EMAIL, f->applicant.email);
+    int rc = opening(p, &f->agency, "Mẫu số 03", "PTC-TTPVHCC", f->issued_at, "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ");
+    if (rc) return rc;
+    office(p, f->office);
+    party(p, "Tiếp nhận hồ sơ của: ", &f->applicant);
     field(p, "Mã hồ sơ (nếu có): ", f->dossier_code);
     field(p, L_REQUEST, f->request);
     para(p, "Qua xem xét, Bộ phận Tiếp nhận và Trả kết quả thông báo không tiếp nhận, giải quyết hồ sơ này với lý do "
@@ -480,11 +485,7 @@ int forms_refusal(const forms_refusal_t *f, buf_t *out, derr_t *err)
     if ((rc = chk_list(err, "reasons", f->reasons, f->n_reasons))) return rc;
     NAME(err, "submitter_name", f->submitter_name);
     NAME(err, "receiver_name", f->receiver_name);
-    pdf_doc_t d;
-    char iso[CLOCK_ISO_LEN];
-    doc_init(&d, "Phiếu từ chối tiếp nhận giải quyết hồ sơ", f->issued_at, iso);
-    rc = pdf_render(out, &d, draw_refusal, (void *)f);
-    return rc ? render_err(err, rc) : 0;
+    return render(out, err, "Phiếu từ chối tiếp nhận giải quyết hồ sơ", f->issued_at, 0, draw_refusal, f);
 }
 
 /* ---- Mẫu số 04 ---------------------------------------------------------------------------------------------- */
@@ -492,9 +493,8 @@ int forms_refusal(const forms_refusal_t *f, buf_t *out, derr_t *err)
 static int draw_apology(pdf_t *p, void *arg)
 {
     const forms_apology_t *f = arg;
-    int rc;
-    if ((rc = header(p, &f->agency, "Mẫu số 04", "PXL", f->issued_at))) return rc;
-    if ((rc = title(p, "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"))) return rc;
+    int rc = opening(p, &f->agency, "Mẫu số 04", "PXL", f->issued_at, "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT");
+    if (rc) return rc;
     const char *unit = or_blank(f->unit);
     char d[64], t[96];
     field(p, "Kính gửi: ", f->recipient);
@@ -541,11 +541,7 @@ int forms_apology(const forms_apology_t *f, buf_t *out, derr_t *err)
     NAME(err, "dossier_code", f->dossier_code);
     TEXT(err, "reason", f->reason);
     NAME(err, "head_name", f->head_name);
-    pdf_doc_t d;
-    char iso[CLOCK_ISO_LEN];
-    doc_init(&d, "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết", f->issued_at, iso);
-    rc = pdf_render(out, &d, draw_apology, (void *)f);
-    return rc ? render_err(err, rc) : 0;
+    return render(out, err, "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết", f->issued_at, 0, draw_apology, f);
 }
 
 /* ---- Mẫu số 05 ---------------------------------------------------------------------------------------------- */
@@ -555,18 +551,14 @@ int forms_apology(const forms_apology_t *f, buf_t *out, derr_t *err)
 static int draw_stop(pdf_t *p, void *arg)
 {
     const forms_stop_t *f = arg;
-    int rc;
-    if ((rc = header(p, &f->agency, "Mẫu số 05", "TB-TTPVHCC", f->issued_at))) return rc;
-    if ((rc = title(p, "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"))) return rc;
+    int rc = opening(p, &f->agency, "Mẫu số 05", "TB-TTPVHCC", f->issued_at, "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ");
+    if (rc) return rc;
     field(p, "Kính gửi: ", f->applicant.name);
     pdf_run_t r[2] = {{or_blank(f->unit), PDF_BOLD}, {" thông báo dừng giải quyết hồ sơ sau đây:", 0}};
     pdf_para(p, r, 2, 0, PDF_JUSTIFY, 0), pdf_space(p, 2);
     field(p, L_CODE, f->dossier_code);
     field(p, "Tên thủ tục hành chính: ", f->procedure);
-    field(p, "Tổ chức, cá nhân nộp hồ sơ: ", f->applicant.name);
-    field(p, L_IDENT, f->applicant.identifier);
-    field(p, L_ADDRESS, f->applicant.address);
-    field2(p, L_PHONE, f->applicant.phone, L_EMAIL, f->applicant.email);
+    party(p, "Tổ chức, cá nhân nộp hồ sơ: ", &f->applicant);
     char t[96];
     forms_format_instant(f->received_at, t, sizeof t);
     field(p, "Thời gian nhận hồ sơ: ", t);
@@ -589,11 +581,7 @@ int forms_stop(const forms_stop_t *f, buf_t *out, derr_t *err)
     TEXT(err, "reason", f->reason);
     TEXT(err, "legal_basis", f->legal_basis);
     NAME(err, "head_name", f->head_name);
-    pdf_doc_t d;
-    char iso[CLOCK_ISO_LEN];
-    doc_init(&d, "Thông báo dừng giải quyết hồ sơ", f->issued_at, iso);
-    rc = pdf_render(out, &d, draw_stop, (void *)f);
-    return rc ? render_err(err, rc) : 0;
+    return render(out, err, "Thông báo dừng giải quyết hồ sơ", f->issued_at, 0, draw_stop, f);
 }
 
 /* ---- Mẫu số 06 ---------------------------------------------------------------------------------------------- */
@@ -611,9 +599,8 @@ static const char *timeliness(forms_timeliness_t r)
 static int draw_control(pdf_t *p, void *arg)
 {
     const forms_control_sheet_t *f = arg;
-    int rc;
-    if ((rc = header(p, &f->agency, "Mẫu số 06", "PKS-TTPVHCC", f->issued_at))) return rc;
-    if ((rc = title(p, "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"))) return rc;
+    int rc = opening(p, &f->agency, "Mẫu số 06", "PKS-TTPVHCC", f->issued_at, "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ");
+    if (rc) return rc;
     char t[96];
     field(p, "Mã số hồ sơ: ", f->dossier_code);
     field(p, "Cơ quan (bộ phận) giải quyết hồ sơ: ", f->lead_unit);
@@ -676,11 +663,7 @@ int forms_control_sheet(const forms_control_sheet_t *f, buf_t *out, derr_t *err)
                             "early | on_time | late | pending", NULL);
         TEXT(err, "rows.notes", h->notes);
     }
-    pdf_doc_t d;
-    char iso[CLOCK_ISO_LEN];
-    doc_init(&d, "Phiếu kiểm soát quá trình giải quyết hồ sơ", f->issued_at, iso);
-    rc = pdf_render(out, &d, draw_control, (void *)f);
-    return rc ? render_err(err, rc) : 0;
+    return render(out, err, "Phiếu kiểm soát quá trình giải quyết hồ sơ", f->issued_at, 0, draw_control, f);
 }
 
 /* ---- Mẫu số 07 ---------------------------------------------------------------------------------------------- */
@@ -692,9 +675,8 @@ static const char *const BOOK_HEAD[11] = {
 static int draw_book(pdf_t *p, void *arg)
 {
     const forms_tracking_book_t *f = arg;
-    int rc;
-    if ((rc = header(p, &f->agency, "Mẫu số 07", "STD-TTPVHCC", f->issued_at))) return rc;
-    if ((rc = title(p, "SỔ THEO DÕI HỒ SƠ"))) return rc;
+    int rc = opening(p, &f->agency, "Mẫu số 07", "STD-TTPVHCC", f->issued_at, "SỔ THEO DÕI HỒ SƠ");
+    if (rc) return rc;
     pdf_run_t r[6] = {{"Lĩnh vực: ", 0}, {or_blank(f->field), PDF_BOLD}, {"      Quyển số: ", 0},
                       {or_blank(f->volume), PDF_BOLD}, {nz(f->period) ? "      " : "", 0},
                       {nz(f->period) ? f->period : "", PDF_BOLD}};
@@ -756,13 +738,7 @@ int forms_tracking_book(const forms_tracking_book_t *f, buf_t *out, derr_t *err)
 {
     int rc;
     if ((rc = chk_book(f, err))) return rc;
-    pdf_doc_t d;
-    char iso[CLOCK_ISO_LEN];
-    doc_init(&d, "Sổ theo dõi hồ sơ", f->issued_at, iso);
-    d.landscape = 1;
-    d.margin_left = PDF_MM(15);
-    rc = pdf_render(out, &d, draw_book, (void *)f);
-    return rc ? render_err(err, rc) : 0;
+    return render(out, err, "Sổ theo dõi hồ sơ", f->issued_at, 1, draw_book, f);
 }
 
 static int csv_cell(buf_t *out, const char *s, int last)
@@ -793,5 +769,6 @@ int forms_tracking_book_csv(const forms_tracking_book_t *f, buf_t *out, derr_t *
                                  rec, due, ret, b->result_method, b->signed_by};
         for (int c = 0; c < 11 && !rc; c++) rc = csv_cell(out, cells[c], c == 10);
     }
-    return rc ? render_err(err, rc) : 0;
+    if (rc == 0) return 0;
+    return derr_set(err, rc, 413, MSG_FORMS_RENDER_FAILED, NULL, "E2BIG", NULL, NULL);
 }
