@@ -67,6 +67,6 @@ int main(void)
            "%zu bytes; CPU %.2f ms per warm render\n", cold, sum / BENCH_RUNS, ms[BENCH_RUNS / 2], ms[BENCH_RUNS - 1],
            BENCH_RUNS, size, cpu);
     printf("warm receipt target (< 20 ms CPU): %s\n", cpu < 20 ? "met" : "NOT met");
-    pdf_release_all();
+    pdf_release_thread();
     return 0;
 }

@@ -391,7 +391,7 @@ static int cmd_render(int argc, char **argv)
     free(al.p);
     free(st);
     json_decref(root);
-    pdf_release_all();
+    pdf_release_thread();
     return status;
 }
 

@@ -14,7 +14,6 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <string.h>
@@ -446,11 +445,4 @@ int pdf_render(buf_t *out, const pdf_doc_t *doc, pdf_draw_fn draw, void *arg)
 void pdf_release_thread(void)
 {
     pango_cairo_font_map_set_default(NULL);
-}
-
-void pdf_release_all(void)
-{
-    pdf_release_thread();
-    cairo_debug_reset_static_data();
-    FcFini();
 }

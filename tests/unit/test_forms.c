@@ -4,7 +4,7 @@
  * PDF, every refused input must leave the output empty and name the field, and a table that runs over a page must
  * start the next page with its header row (measured through the cursor). The text itself (every field value, the
  * national header, embedded fonts, the QR code) is checked on real files by tests/cli/test_forms.sh with poppler
- * and zbar. Each test ends with pdf_release_all() so LeakSanitizer sees fontconfig's caches freed. */
+ * and zbar. Each test ends with pdf_release_thread() so LeakSanitizer sees pango's font map freed. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -17,7 +17,7 @@
 #define T0 1764641700000LL /* 2025-12-02 09:15 Vietnam time (02:15 UTC) */
 #define HOUR 3600000LL
 
-static void fini(void) { pdf_release_all(); }
+static void fini(void) { pdf_release_thread(); }
 
 static const forms_agency_t AGENCY = {"UBND XÃ ĐỒNG TIẾN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "125", "Đồng Tiến"};
 static const forms_party_t PARTY = {"Nguyễn Thị Ộ Ệ", "034186001234", "Thôn Đặng Xá, xã Đồng Tiến", "0912345678",
@@ -95,6 +95,32 @@ Test(forms, every_form_renders, .fini = fini)
     forms_tracking_book_t b = {.agency = AGENCY, .issued_at = T0, .field = "Hộ tịch", .rows = &br, .n_rows = 1};
     cr_assert_eq(forms_tracking_book(&b, &out, &e), 0);
     assert_pdf(&out);
+    buf_free(&out);
+}
+
+static int count_pages(const buf_t *b)
+{
+    /* each page object is "/Type /Page" followed by a non-'s' character ("/Type /Pages" is the tree) */
+    int pages = 0;
+    for (const char *s = b->data; (s = memmem(s, b->len - (size_t)(s - b->data), "/Type /Page", 11)); s += 11)
+        if (s[11] != 's') pages++;
+    return pages;
+}
+
+Test(forms, long_control_sheet_runs_over_pages, .fini = fini)
+{
+    static forms_handoff_t rows[60];
+    for (int i = 0; i < 60; i++)
+        rows[i] = (forms_handoff_t){"Bộ phận Một cửa", "Phòng Kinh tế", "Lương Thị Ưởng", "Ngô Văn Ộ",
+                                    T0 + i * HOUR, T0 + (i + 1) * HOUR, (forms_timeliness_t)(i % 4), "Bước"};
+    forms_control_sheet_t c = {.agency = AGENCY, .issued_at = T0, .dossier_code = "000.00.06.H56-251202-0007",
+                               .received_at = T0, .due_at = T0 + 96 * HOUR, .rows = rows, .n_rows = 60};
+    buf_t out;
+    buf_init(&out, 0);
+    derr_t e;
+    cr_assert_eq(forms_control_sheet(&c, &out, &e), 0);
+    assert_pdf(&out);
+    cr_assert_geq(count_pages(&out), 3, "%d pages for 60 hand-offs", count_pages(&out));
     buf_free(&out);
 }
 
@@ -385,11 +411,7 @@ Test(pdf, paragraphs_break_pages, .fini = fini)
     pdf_doc_t d = {.title = "t", .page_numbers = 1};
     int n = 200;
     cr_assert_eq(pdf_render(&out, &d, draw_paras, &n), 0);
-    /* each page object is "/Type /Page" followed by a non-'s' character */
-    int pages = 0;
-    for (const char *s = out.data; (s = memmem(s, out.len - (size_t)(s - out.data), "/Type /Page", 11)); s += 11)
-        if (s[11] != 's') pages++;
-    cr_assert_geq(pages, 3, "%d pages", pages);
+    cr_assert_geq(count_pages(&out), 3, "%d pages", count_pages(&out));
     buf_free(&out);
 }
 
