@@ -12,8 +12,8 @@
 #include "core/buf.h"
 #include "domain/domain.h"
 
-#define FORMS_NAME_MAX 300        /* bytes: names, codes, addresses, phone, e-mail, places, URLs */
-#define FORMS_TEXT_MAX 2000       /* bytes: contents of requests, reasons, notes, statutory time text */
+#define FORMS_NAME_MAX 1024       /* bytes: names, codes, addresses, phone, e-mail, places, URLs */
+#define FORMS_TEXT_MAX 4096       /* bytes: contents of requests, procedures, reasons, notes, statutory time */
 #define FORMS_LIST_MAX 60         /* papers, items to supplement, reasons */
 #define FORMS_HANDOFF_MAX 1000    /* rows of a control sheet */
 #define FORMS_BOOK_MAX 5000       /* rows of a tracking book */

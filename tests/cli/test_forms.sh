@@ -133,7 +133,7 @@ refuse() { # NAME FORM JSON-TEXT [extra arg]
   if [ $rc -eq 2 ] && grep -q 'error:' "$TMP/err" && grep -q 'lỗi:' "$TMP/err" && [ ! -e "$out" ] && sanitizer_clean
   then ok; else bad "refuse $name (exit $rc)"; fi
 }
-long=$(head -c 2100 /dev/zero | tr '\0' 'a')
+long=$(head -c 4200 /dev/zero | tr '\0' 'a')
 refuse unknown-field receipt '{"dossier_code": "X", "colour": "red"}'
 refuse unknown-nested receipt '{"applicant": {"name": "A", "age": 3}}'
 refuse wrong-type receipt '{"sets": "two"}'
