@@ -9,6 +9,8 @@ CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libargon2 libutf8proc
 # notify: libcurl (SMTP and the SMS gateway)
 PKGS    += libcurl
+# forms: PDF forms of Circular 03/2025 (cairo + pango, QR codes)
+PKGS    += pangocairo cairo-pdf libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)

@@ -5,6 +5,7 @@
  * --password-stdin reads one line. Every subcommand's options are one table (cli_opt_t) parsed by cli_parse(), which
  * also prints --help from it. */
 #include "cli/cli_calendar.h"
+#include "cli/cli_form.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "db/db.h"
@@ -848,6 +849,7 @@ static const char main_help[] =
     "  rebuild    rebuild every projection from the ledger (also: dossier rebuild)\n"
     "  calendar   the legal clock: lunar dates, holidays, deadlines\n"
     "  notify     the notification outbox: send, enqueue, status\n"
+    "  form       render a form of Circular 03/2025 (receipt, ...) to PDF\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -879,6 +881,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "dossier") && argc > 2 && !strcmp(argv[2], "rebuild")) return cmd_rebuild(argc - 2, argv + 2);
     if (!strcmp(cmd, "calendar")) return cli_calendar(argc - 1, argv + 1);
     if (!strcmp(cmd, "notify")) return cmd_notify(argc - 1, argv + 1);
+    if (!strcmp(cmd, "form")) return cli_form(argc - 1, argv + 1); /* forms: PDF forms of Circular 03/2025 */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }
