@@ -6,6 +6,7 @@
  * also prints --help from it. */
 #include "cli/cli_calendar.h"
 #include "cli/cli_form.h"
+#include "cli/cli_procedure.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "db/db.h"
@@ -850,6 +851,7 @@ static const char main_help[] =
     "  calendar   the legal clock: lunar dates, holidays, deadlines\n"
     "  notify     the notification outbox: send, enqueue, status\n"
     "  form       render a form of Circular 03/2025 (receipt, ...) to PDF\n"
+    "  procedure  import or export the procedure catalog (CSV, JSON)\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -882,6 +884,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "calendar")) return cli_calendar(argc - 1, argv + 1);
     if (!strcmp(cmd, "notify")) return cmd_notify(argc - 1, argv + 1);
     if (!strcmp(cmd, "form")) return cli_form(argc - 1, argv + 1); /* forms: PDF forms of Circular 03/2025 */
+    if (!strcmp(cmd, "procedure")) return cli_procedure(argc - 1, argv + 1, default_db());
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }
