@@ -39,6 +39,11 @@ const route_t api_routes[] = {
     {"DELETE", "/api/v1/calendar/entries/{date}", api_calendar_entries_delete, ROUTE_STAFF},
     {"GET", "/api/v1/units/{id}/working-time", api_working_time_get, ROUTE_STAFF},
     {"PUT", "/api/v1/units/{id}/working-time", api_working_time_put, ROUTE_STAFF},
+    /* papers */
+    {"POST", "/api/v1/papers", api_papers_upload, ROUTE_AUTH | ROUTE_STREAM},
+    {"GET", "/api/v1/papers/{id}", api_papers_get, ROUTE_AUTH},
+    {"PATCH", "/api/v1/papers/{id}", api_papers_update, ROUTE_STAFF},
+    {"GET", "/api/v1/me/papers", api_me_papers, ROUTE_AUTH},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

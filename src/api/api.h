@@ -71,4 +71,9 @@ int api_calendar_entries_put(req_t *r);
 int api_calendar_entries_delete(req_t *r);
 int api_working_time_get(req_t *r);
 int api_working_time_put(req_t *r);
+/* papers */
+int api_papers_upload(req_t *r);
+int api_papers_get(req_t *r);
+int api_papers_update(req_t *r);
+int api_me_papers(req_t *r);
 #endif
