@@ -32,7 +32,7 @@ Test(setup, init_fresh_and_again)
     setup_result_t r;
     derr_t e = {0};
     cr_assert_eq(setup_init(tu_env.st, "xa-cujut", NULL, NULL, &r, &e), 0);
-    cr_assert_eq(r.migrations_applied, migrate_latest());
+    cr_assert_gt(r.migrations_applied, 0);     /* versions may have gaps: the version is checked below */
     cr_assert_eq(r.admin_created, 0);
     cr_assert_eq(r.admin_exists, 0);
     cr_assert_eq(r.demo_loaded, 0);

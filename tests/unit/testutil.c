@@ -49,7 +49,9 @@ void tu_open_store(int migrate)
     cr_assert_eq(rc, 0, "store_open(%s) = %d", tu_env.path, rc);
     if (!migrate) return;
     rc = migrate_up(tu_env.st);
-    cr_assert_eq(rc, migrate_latest(), "migrate_up = %d", rc);
+    /* Versions are reserved per area and may land out of order: count applied > 0, version = latest. */
+    cr_assert_gt(rc, 0, "migrate_up = %d", rc);
+    cr_assert_eq(migrate_version(tu_env.st), migrate_latest());
     rc = store_write(tu_env.st, init_node_fn, NULL);
     cr_assert_eq(rc, 0, "ledger_init_node = %d", rc);
 }
