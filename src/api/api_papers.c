@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "domain/blob.h"
 #include "domain/paper.h"
+#include "domain/unit.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -169,6 +170,17 @@ static void media_of(const char *ct, char *out, size_t cap)
     out[i] = '\0';
 }
 
+struct unit_ctx {
+    const char *id;
+    unit_t     *u;
+};
+
+static int unit_fn(db_t *db, void *arg)
+{
+    struct unit_ctx *c = arg;
+    return unit_get(db, c->id, c->u);
+}
+
 int api_papers_upload(req_t *r)
 {
     char media[64];
@@ -193,11 +205,17 @@ int api_papers_upload(req_t *r)
     if (citizen && unit) return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "unit", "unit", NULL, NULL);
     if (!citizen) {
         if (unit) {
-            char path[AUTH_PATH_MAX];
-            if (api_scope_path(r, unit, 0, path, sizeof path) < 0) return 0;
+            if (!id_valid(unit))
+                return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "unit", "unit", NULL, NULL);
+            unit_t *u = xmalloc(sizeof *u);
+            struct unit_ctx uc = {unit, u};
+            int rc = store_read(r->app->store, unit_fn, &uc);
             /* Uploading at a unit needs a role at it or above, not merely the sight of an ancestor. */
             bool covers = false;
-            for (int k = 0; k < ROLE__COUNT; k++) covers = covers || auth_role_covers(&r->who, (role_t)k, path);
+            for (int k = 0; rc == 0 && k < ROLE__COUNT; k++)
+                covers = covers || auth_role_covers(&r->who, (role_t)k, u->path);
+            free(u);
+            if (rc < 0 && rc != -ENOENT) return reply_errno(r, rc);
             if (!covers) return reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "unit", unit, NULL, NULL);
             str_copy(unit_id, sizeof unit_id, unit);
         } else if (r->who.ngrants > 0) {
