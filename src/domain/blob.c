@@ -40,6 +40,21 @@ static int mkdir_p1(const char *path)
     return -errno;
 }
 
+/* mkdir -p: every missing component of path. */
+static int mkdir_parents(const char *path)
+{
+    char p[BLOB_DIR_MAX];
+    if (str_copy(p, sizeof p, path) < 0) return -ENAMETOOLONG;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        int rc = mkdir_p1(p);
+        *s = '/';
+        if (rc < 0) return rc;
+    }
+    return mkdir_p1(p);
+}
+
 int blob_store_open(blob_store_t **out, const char *dir)
 {
     *out = NULL;
@@ -52,7 +67,7 @@ int blob_store_open(blob_store_t **out, const char *dir)
     size_t n = strlen(bs->dir);
     while (n > 1 && bs->dir[n - 1] == '/') bs->dir[--n] = '\0';
     char p[PATH_MAX];
-    int rc = mkdir_p1(bs->dir);
+    int rc = mkdir_parents(bs->dir);
     snprintf(p, sizeof p, "%s/tmp", bs->dir);
     if (rc == 0) rc = mkdir_p1(p);
     snprintf(p, sizeof p, "%s/sha256", bs->dir);

@@ -189,6 +189,11 @@ Test(blob, paths_and_defaults)
                  -EINVAL);
     cr_assert_eq(blob_path(bs, "ABCDEF0000000000000000000000000000000000000000000000000000000000", p, sizeof p),
                  -EINVAL, "uppercase is not a blob name");
+    blob_store_t *nested;
+    snprintf(p, sizeof p, "%s/a/b/c/", bdir);
+    cr_assert_eq(blob_store_open(&nested, p), 0, "missing parents are created");
+    cr_assert(strstr(blob_store_dir(nested), "/a/b/c") != NULL && blob_store_dir(nested)[strlen(blob_store_dir(nested)) - 1] == 'c');
+    blob_store_close(nested);
     cr_assert_eq(blob_default_dir("/srv/m.db", p, sizeof p), 0);
     cr_assert_str_eq(p, "/srv/m.db.blobs");
     cr_assert_eq(blob_default_dir("postgres://h/db", p, sizeof p), 0);
