@@ -5,8 +5,9 @@ the role x own/other unit matrix; a 50 MiB upload keeps the server's peak RSS fa
 projections rebuild identically. Runs on SQLite and on PostgreSQL like the rest of the suite."""
 import hashlib
 import os
+import socket
 import sqlite3
-import subprocess
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -194,6 +195,23 @@ class UploadTests(PapersBase):
         # Exactly at the cap is accepted.
         r = self.upload(c, big[:1 << 20])
         self.assert_status(r, 201)
+
+    def test_aborted_upload_leaves_nothing(self):
+        c = self.citizen()
+        before = self.snapshot()
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        head = ("POST /api/v1/papers?name=cut.pdf HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\n"
+                "Content-Length: 500000\r\nCookie: %s\r\nX-CSRF-Token: %s\r\n\r\n"
+                % ("; ".join("%s=%s" % kv for kv in c.cookies.items()), c.csrf))
+        s.sendall(head.encode() + b"%PDF-1.4\n" + os.urandom(100000))
+        deadline = time.monotonic() + 10
+        while not self.tmp_files() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(len(self.tmp_files()), 1, "the upload in progress has its temporary file")
+        s.close()                                   # the client goes away mid-body
+        while self.tmp_files() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assert_nothing_stored(before)
 
     def test_bad_parameters(self):
         c = self.citizen()
@@ -409,7 +427,6 @@ class StreamingMemoryTests(PapersBase):
         size = 50 << 20
         block = os.urandom(1 << 20)
         h = hashlib.sha256()
-        parts = []
 
         def gen():
             h.update(b"%PDF-1.6\n")
@@ -429,4 +446,3 @@ class StreamingMemoryTests(PapersBase):
         self.assertLess(grew_mib, 12, "peak RSS grew by %.1f MiB for a 50 MiB upload" % grew_mib)
         d = c.req("GET", "/api/v1/papers/" + r.body["id"], timeout=120)
         self.assertEqual(sha(d.raw), h.hexdigest())
-        self.assertEqual(parts, [])
