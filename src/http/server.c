@@ -5,8 +5,9 @@
  * quiesces the daemon (no new connections), waits for in-flight requests to finish (bounded), and stops it.
  * What the headers decide (route, method, credentials, CSRF token, declared length) is refused before any body is
  * read; a refused or oversized body is read and discarded up to HTTP_DRAIN_MAX so the client can read the answer.
- * Other bodies are accumulated into a capped buffer (413 past it). Every request has a total deadline for its
- * headers and its body (see "request deadlines"), so slow clients cannot hold the connections. */
+ * Other bodies are accumulated into a capped buffer (413 past it), except on ROUTE_STREAM routes, whose handler
+ * receives each piece as MHD delivers it (stream_ops_t) and keeps none of it here. Every request has a total
+ * deadline for its headers and its body (see "request deadlines"), so slow clients cannot hold the connections. */
 #include "http/http.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -182,9 +183,6 @@ static bool route_request(req_t *r)
     return false;
 }
 
-/* What can be decided when the headers are in, before a byte of the body is read: an unknown route (404), a wrong
- * method (405), a write without valid credentials or CSRF token (401/403; a state-changing route authenticates
- * here, once) and a declared body over the cap (413). Returns true when r now holds the refusal. */
 /* Whether the request goes to a ROUTE_STREAM route (which caps its body itself). */
 static bool stream_route(req_t *r)
 {
@@ -202,6 +200,10 @@ void req_stream(req_t *r, const stream_ops_t *ops, void *ctx)
     r->stream_ctx = ctx;
 }
 
+/* What can be decided when the headers are in, before a byte of the body is read: an unknown route (404), a wrong
+ * method (405), a write without valid credentials or CSRF token (401/403; a state-changing route authenticates
+ * here, once) and a declared body over the cap (413). A ROUTE_STREAM route's handler runs here too (it refuses, or takes the
+ * body through req_stream()). Returns true when r now holds the refusal. */
 static bool refuse_early(req_t *r)
 {
     const char *cl = req_header(r, "Content-Length");
