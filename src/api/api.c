@@ -50,6 +50,11 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/procedures/{code}/adaptations/{province}", api_procedures_adaptation_get, ROUTE_PUBLIC},
     {"PUT", "/api/v1/procedures/{code}/adaptations/{province}", api_procedures_adaptation_put, ROUTE_STAFF},
     {"DELETE", "/api/v1/procedures/{code}/adaptations/{province}", api_procedures_adaptation_delete, ROUTE_STAFF},
+    /* papers */
+    {"POST", "/api/v1/papers", api_papers_upload, ROUTE_AUTH | ROUTE_STREAM},
+    {"GET", "/api/v1/papers/{id}", api_papers_get, ROUTE_AUTH},
+    {"PATCH", "/api/v1/papers/{id}", api_papers_update, ROUTE_STAFF},
+    {"GET", "/api/v1/me/papers", api_me_papers, ROUTE_AUTH},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -82,4 +82,9 @@ int api_procedures_adaptation_put(req_t *r);
 int api_procedures_adaptation_delete(req_t *r);
 int api_procedures_import(req_t *r);
 int api_procedures_export(req_t *r);
+/* papers */
+int api_papers_upload(req_t *r);
+int api_papers_get(req_t *r);
+int api_papers_update(req_t *r);
+int api_me_papers(req_t *r);
 #endif

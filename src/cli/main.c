@@ -13,6 +13,7 @@
 #include "db/migrate.h"
 #include "domain/account.h"
 #include "domain/auth.h"
+#include "domain/blob.h"
 #include "domain/event.h"
 #include "domain/ledger.h"
 #include "domain/setup.h"
@@ -60,6 +61,22 @@ static int parse_long(const char *s, long min, long max, long *out)
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max) return -1;
     *out = v;
+    return 0;
+}
+
+/* A byte count with an optional K, M or G suffix (powers of 1024): "64M" = 67108864. */
+static int parse_size(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0) return -1;
+    int shift = 0;
+    if (*end == 'K' || *end == 'k') shift = 10, end++;
+    else if (*end == 'M' || *end == 'm') shift = 20, end++;
+    else if (*end == 'G' || *end == 'g') shift = 30, end++;
+    if (*end || v > (max >> shift) || (v << shift) < min) return -1;
+    *out = v << shift;
     return 0;
 }
 
@@ -287,6 +304,7 @@ static int cmd_serve(int argc, char **argv)
          auth_cache_ms = -1;
     bool secure = false, trust_proxy = false;
     struct notify_cli ncli = {0};
+    const char *blob_dir = NULL, *paper_max_s = "10M";        /* papers */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -324,10 +342,19 @@ static int cmd_serve(int argc, char **argv)
          " revocation by another process is seen within it (default 1000; 0 = off)"},
         /* notify */
         NOTIFY_SENDER_OPTS(&ncli),
+        /* papers */
+        {"blob-dir", OPT_STR, "DIR", &blob_dir, 0, 0, NULL,
+         "uploaded papers' bytes (default <db>.blobs for SQLite, var/blobs for PostgreSQL; share it between the "
+         "processes of one PostgreSQL database)"},
+        {"paper-max", OPT_STR, "BYTES[K|M|G]", &paper_max_s, 0, 0, NULL,
+         "upload limit of one paper, 1K..1G (default 10M)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
+    long long paper_max = 0;
+    if (parse_size(paper_max_s, 1024, 1LL << 30, &paper_max) < 0)
+        return usage_error(MSG_CLI_BAD_VALUE, "--paper-max", paper_max_s, "1K..1G");
     if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
     if (idle) auth_policy.session_idle_ms = idle * 1000;
     if (slow_after) auth_policy.slow_after = (int)slow_after;
@@ -372,12 +399,27 @@ static int cmd_serve(int argc, char **argv)
     if (notify_sender_configured(&ncli.o) && notify_sender_start(&sender, st, &ncli.o) < 0)
         log_error("notify: cannot start the sender thread");
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
+    char blob_default[PATH_MAX];
+    if (!blob_dir && blob_default_dir(db, blob_default, sizeof blob_default) == 0) blob_dir = blob_default;
+    blob_store_t *blobs = NULL;
+    if (!blob_dir || (rc = blob_store_open(&blobs, blob_dir)) < 0) {
+        fprintf(stderr, "%s: cannot open the blob directory %s: %s\n", prog_cmd, blob_dir ? blob_dir : "-",
+                strerror(rc < 0 ? -rc : ENAMETOOLONG));
+        store_close(st);
+        return 1;
+    }
+    /* Temporary files of uploads cut short by a crash: older than the longest body deadline, so no upload of
+     * another process sharing the directory is still writing them. */
+    int swept = blob_sweep_tmp(blobs, 3600 + (long long)body_timeout);
+    if (swept > 0) log_info("papers: removed %d stale temporary upload file(s)", swept);
     app_t app = {.store = st, .web_dir = web ? webreal : NULL, .body_max = (size_t)body_max,
                  .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads,
                  .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout,
-                 .slow_threads = (int)slow_threads};
+                 .slow_threads = (int)slow_threads,
+                 .blobs = blobs, .paper_max = (size_t)paper_max};
     rc = http_serve(&app, listen);
     notify_sender_stop(sender);
+    blob_store_close(blobs);
     store_close(st);
     notify_cli_free(&ncli);
     return rc < 0 ? 1 : 0;

@@ -132,6 +132,23 @@ static const struct migration migrations[] = {
      "CREATE INDEX notify_outbox_due ON notify_outbox(state, next_attempt_at);\n"
      "CREATE INDEX notify_outbox_owner ON notify_outbox(lease_owner);\n",
      NULL},
+    /* ---- papers (uploads) ---- */
+    {9, "papers",
+     /* Uploaded papers (domain/paper.c): projections of paper.uploaded / paper.updated events. files has one row
+      * per stored content (its bytes are the blob DIR/sha256/ab/cd/<sha256>, outside the database); papers one
+      * row per upload, owned by the account that uploaded it, in the unit it was uploaded at (NULL for a
+      * citizen). state is 'digitized' (checked by an officer, reusable) or 'waiting'. */
+     "CREATE TABLE files (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, media_type TEXT NOT NULL,\n"
+     "  created_at BIGINT NOT NULL);\n"
+     "CREATE TABLE papers (\n"
+     "  id TEXT PRIMARY KEY, owner_account_id TEXT NOT NULL, sha256 TEXT NOT NULL REFERENCES files(sha256),\n"
+     "  name TEXT NOT NULL, name_fold TEXT NOT NULL, media_type TEXT NOT NULL, size BIGINT NOT NULL,\n"
+     "  state TEXT NOT NULL, unit_id TEXT, uploaded_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,\n"
+     "  version INTEGER NOT NULL DEFAULT 1, CHECK (state IN ('digitized','waiting')));\n"
+     "CREATE INDEX papers_owner ON papers(owner_account_id, id);\n"
+     "CREATE INDEX papers_sha256 ON papers(sha256);\n"
+     "CREATE INDEX papers_unit ON papers(unit_id);\n",
+     NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

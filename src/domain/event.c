@@ -5,6 +5,7 @@
 #include "core/sha256.h"
 #include "domain/domain.h"
 #include "domain/procedure.h"
+#include "domain/paper.h"   /* papers */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 static const event_module_t *const builtin[] = {
     /* catalog: procedures */
     &procedure_event_module,
+    /* papers */
+    &paper_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;

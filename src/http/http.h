@@ -33,6 +33,9 @@ typedef struct app {
                                    * the previous answer was sent (0 = 10 s) */
     int         body_timeout_s;   /* ... and its body this long after its headers (0 = 30 s) */
     int         slow_threads;     /* threads of the slow pool (ROUTE_SLOW handlers); 0 = cores - 1, at least 1 */
+    /* papers */
+    struct blob_store *blobs;     /* where uploaded papers' bytes go (domain/blob.h) */
+    size_t      paper_max;        /* upload cap of one paper in bytes (413 beyond) */
 } app_t;
 
 typedef struct req req_t;
@@ -44,7 +47,21 @@ enum {
     ROUTE_STAFF = 2 | 1,          /* ... and it must be a staff/system account */
     ROUTE_SLOW = 4,               /* runs Argon2 (sign-in, password changes): the handler runs on the slow pool, the
                                    * connection suspended meanwhile, so it never holds an HTTP worker thread */
+    /* The body is streamed to the handler instead of being buffered: the handler runs as soon as the headers are
+     * in (after authentication, before any body byte is read) and either refuses (replies; the body is drained)
+     * or calls req_stream() to receive the body chunk by chunk. body_max does not apply: the handler caps it. */
+    ROUTE_STREAM = 8,
 };
+
+/* The callbacks of a streamed body (ROUTE_STREAM). chunk gets the bytes as MHD delivers them; it returns 0, or
+ * < 0 after replying (a refusal: the rest of the body is drained and discarded). end runs once the whole body is
+ * in, when nothing was refused, and replies. release always runs once, when the request ends however it ends
+ * (an aborted connection included): it frees the handler's context and undoes what was not finished. */
+typedef struct stream_ops {
+    int  (*chunk)(req_t *r, const char *data, size_t len);
+    void (*end)(req_t *r);
+    void (*release)(req_t *r);
+} stream_ops_t;
 
 typedef struct route {
     const char *method;           /* "GET", "POST", ... */
@@ -68,6 +85,8 @@ struct req {
     const route_t *route;         /* the API route, found when the headers came in (NULL: static file or refused) */
     bool        queued;           /* the answer is queued with MHD (nothing more to do) */
     size_t      drained;          /* body bytes read and discarded after an early refusal */
+    const stream_ops_t *stream;   /* ROUTE_STREAM: set by req_stream() */
+    void       *stream_ctx;
     /* response */
     int         status;
     bool        replied;
@@ -100,6 +119,8 @@ const char *req_query(req_t *r, const char *name);
 const char *req_param(req_t *r, int i);            /* path parameter i (0-based) */
 /* Parse the body as a JSON object. On failure a 4xx problem has been sent and < 0 is returned. */
 int req_json(req_t *r, json_t **out);
+/* From a ROUTE_STREAM handler: take the body through ops, with ctx in r->stream_ctx. */
+void req_stream(req_t *r, const stream_ops_t *ops, void *ctx);
 
 /* Field specification for validating a JSON object body. Unknown fields, wrong types, out-of-range values and
  * missing required fields are rejected with a 400 problem naming the field. */

@@ -5,9 +5,11 @@
  * quiesces the daemon (no new connections), waits for in-flight requests to finish (bounded), and stops it.
  * What the headers decide (route, method, credentials, CSRF token, declared length) is refused before any body is
  * read; a refused or oversized body is read and discarded up to HTTP_DRAIN_MAX so the client can read the answer.
- * Other bodies are accumulated into a capped buffer (413 past it). Every request has a total deadline for its
- * headers and its body (see "request deadlines"), so slow clients cannot hold the connections. Handlers of
- * ROUTE_SLOW routes (Argon2) run on a pool of their own while their connection is suspended (see "slow pool"). */
+ * Other bodies are accumulated into a capped buffer (413 past it), except on ROUTE_STREAM routes, whose handler
+ * receives each piece as MHD delivers it (stream_ops_t) and keeps none of it here. Every request has a total
+ * deadline for its headers and its body (see "request deadlines"), so slow clients cannot hold the connections.
+ * Handlers of ROUTE_SLOW routes (Argon2) run on a pool of their own while their connection is suspended (see
+ * "slow pool"). */
 #include "http/http.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -185,13 +187,31 @@ static bool route_request(req_t *r)
     return false;
 }
 
+/* Whether the request goes to a ROUTE_STREAM route (which caps its body itself). */
+static bool stream_route(req_t *r)
+{
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    for (size_t i = 0; i < api_routes_count; i++)
+        if ((api_routes[i].flags & ROUTE_STREAM) && !strcmp(api_routes[i].method, method) &&
+            match(api_routes[i].pattern, r->path, r))
+            return true;
+    return false;
+}
+
+void req_stream(req_t *r, const stream_ops_t *ops, void *ctx)
+{
+    r->stream = ops;
+    r->stream_ctx = ctx;
+}
+
 /* What can be decided when the headers are in, before a byte of the body is read: an unknown route (404), a wrong
  * method (405), a write without valid credentials or CSRF token (401/403; a state-changing route authenticates
- * here, once) and a declared body over the cap (413). Returns true when r now holds the refusal. */
+ * here, once) and a declared body over the cap (413). A ROUTE_STREAM route's handler runs here too (it refuses, or takes the
+ * body through req_stream()). Returns true when r now holds the refusal. */
 static bool refuse_early(req_t *r)
 {
     const char *cl = req_header(r, "Content-Length");
-    if (cl) {
+    if (cl && !stream_route(r)) {
         char *end;
         unsigned long long n = strtoull(cl, &end, 10);
         if (*end == '\0' && n > r->app->body_max) {
@@ -206,11 +226,20 @@ static bool refuse_early(req_t *r)
     if (atomic_load(&http_stopping)) return false;     /* answered 503 once the request is in */
     const route_t *rt = r->route;
     if (rt && (rt->flags & ROUTE_AUTH) && !is_safe_method(r->method) && authenticate(r, rt->flags) < 0) return true;
+    if (rt && (rt->flags & ROUTE_STREAM)) {           /* the handler decides now: refuse, or take the body */
+        run_route(r, rt);
+        if (!r->replied && !r->stream) reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+        return r->replied;
+    }
     return false;
 }
 
 static void dispatch(req_t *r)
 {
+    if (r->stream) {                                  /* ROUTE_STREAM: the body is in */
+        r->stream->end(r);
+        return;
+    }
     if (!r->route) {
         static_serve(r);
         return;
@@ -478,6 +507,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             *upload_size = 0;
             return r->drained > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
         }
+        if (r->stream) {                         /* ROUTE_STREAM: hand the chunk over, keep nothing */
+            r->stream->chunk(r, upload_data, *upload_size);
+            *upload_size = 0;
+            return MHD_YES;
+        }
         if (buf_append(&r->body, upload_data, *upload_size) < 0) {
             r->body_too_large = true;
             r->drained = r->body.len + *upload_size;
@@ -521,6 +555,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              log_esc(euser, sizeof euser, r->authed ? r->who.username : "-"),
              log_esc(eua, sizeof eua, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent")),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    if (r->stream && r->stream->release) r->stream->release(r);
     if (r->file_fd >= 0) close(r->file_fd);
     for (int i = 0; i < r->nheaders; i++) {
         free(r->hdr_name[i]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_two_processes.sh — two `motcua serve` processes on one database behind haproxy (round-robin), hammered with
-# concurrent writes, racing PATCHes and reads; on PostgreSQL and on one SQLite file.
+# concurrent writes, racing PATCHes and reads; on PostgreSQL and on one SQLite file. Also papers: an upload to one
+# process downloaded from the other, both on one shared --blob-dir.
 #
 # Asserts (per engine): every 201 created exactly one unit and one event; events.seq is exactly 1..N; `motcua
 # verify` says OK; of PATCHes racing with the same If-Match exactly one gets 200 and the rest 412; both processes
@@ -64,7 +65,32 @@ two_processes() {
   fi
 }
 
+# papers_two_processes ENGINE DBURL: a paper uploaded to process A is downloaded from process B; both processes
+# point --blob-dir at one shared directory (tests/integration/papers_two.py).
+papers_two_processes() {
+  local engine=$1 db=$2 pa pb porta portb
+  echo "== $engine: papers"
+  if ! "$MOTCUA_BIN" demo --db "$db" >"$WORK/$engine-papers-demo.log" 2>&1; then
+    fail "$engine papers: motcua demo"; cat "$WORK/$engine-papers-demo.log"; return
+  fi
+  mkdir -p "$WORK/$engine-blobs"
+  start_serve "$engine-papers-a" "$db" --blob-dir "$WORK/$engine-blobs" || { fail "$engine papers: start a"; return; }
+  pa=$SERVE_PID; porta=$SERVE_PORT
+  start_serve "$engine-papers-b" "$db" --blob-dir "$WORK/$engine-blobs" || { fail "$engine papers: start b"; return; }
+  pb=$SERVE_PID; portb=$SERVE_PORT
+  timeout 300 python3 tests/integration/papers_two.py --a "$porta" --b "$portb" --label "$engine papers: " \
+    >"$WORK/$engine-papers.txt" 2>&1
+  count_lines "$WORK/$engine-papers.txt"
+  stop_serve "$engine-papers-a" "$pa"
+  stop_serve "$engine-papers-b" "$pb"
+}
+
 if pg_available && pg_setup; then
+  if url=$(pg_new_database "motcua_2p_papers_$$"); then
+    papers_two_processes postgres "$url"
+  else
+    fail "postgres papers: could not get a database from tests/pg-cluster"
+  fi
   if url=$(pg_new_database "motcua_2p_$$"); then
     two_processes postgres "$url"
   else
@@ -74,5 +100,6 @@ else
   fail "postgres: not usable (server binaries missing, see scripts/install-deps, or tests/pg-cluster start failed)"
 fi
 two_processes sqlite "$WORK/two.db" "$WORK/two.db"
+papers_two_processes sqlite "$WORK/papers.db"
 
 it_summary

@@ -1,0 +1,426 @@
+/* api_papers.c — uploaded papers: streamed upload, download, the citizen's data store, staff marking.
+ *
+ * POST /api/v1/papers is a ROUTE_STREAM route: the handler runs when the headers are in and checks the declared
+ * type (415), the declared length (413 past --paper-max) and the name; then the body goes chunk by chunk into a
+ * blob writer (hashed and written to a temporary file, never held whole in memory). The first bytes must be the
+ * declared type's magic number (415 otherwise); a body past the cap is refused as it arrives (413) and its
+ * temporary file removed; an empty body is 400. Only a complete, well-typed body is committed (fsync + rename)
+ * and recorded as one paper.uploaded event. Download streams the blob file (MHD_create_response_from_fd) to
+ * whoever papers_visible() admits; anyone else gets 404. */
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "domain/blob.h"
+#include "domain/paper.h"
+#include "domain/unit.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* The three accepted types as static strings (r->content_type must outlive the handler). */
+static const char *canonical_type(const char *t)
+{
+    static const char *const types[] = {"application/pdf", "image/jpeg", "image/png"};
+    for (size_t i = 0; i < 3; i++)
+        if (t && !strcmp(t, types[i])) return types[i];
+    return NULL;
+}
+
+static const char *default_name(const char *type)
+{
+    return !strcmp(type, "application/pdf") ? "paper.pdf" : !strcmp(type, "image/jpeg") ? "paper.jpg" : "paper.png";
+}
+
+struct upload {
+    blob_writer_t *w;
+    const char    *type;           /* declared, canonical */
+    char           name[PAPER_NAME_MAX * 4 + 1];
+    char           unit_id[ID_LEN + 1];
+    bool           digitized;
+    bool           head_checked;
+    size_t         max;
+    paper_upload_t in;
+    char           sha[SHA256_HEX_LEN + 1];
+    paper_t        out;
+    derr_t         err;
+    const principal_t *who;
+};
+
+static int reply_too_large(req_t *r)
+{
+    char lim[24];
+    snprintf(lim, sizeof lim, "%zu", r->app->paper_max);
+    reply_header(r, "Connection", "close");
+    return reply_problem(r, 413, "paper-too-large", MSG_PAPER_TOO_LARGE, NULL, lim, NULL, NULL);
+}
+
+static int reply_storage(req_t *r, int rc, const char *what)
+{
+    log_error("papers: %s failed in %s: %s", what, blob_store_dir(r->app->blobs), strerror(-rc));
+    reply_header(r, "Retry-After", "5");
+    return reply_problem(r, 503, "paper-storage", MSG_PAPER_STORAGE, NULL, NULL, NULL, NULL);
+}
+
+/* Whether the bytes seen so far agree with the declared type; replies 415 when they do not. */
+static bool head_agrees(req_t *r, struct upload *u, bool final)
+{
+    size_t n;
+    const unsigned char *h = blob_head(u->w, &n);
+    if (n < 8 && !final) return true;             /* not enough bytes to judge yet */
+    u->head_checked = true;
+    const char *found = blob_sniff(h, n);
+    if (found && !strcmp(found, u->type)) return true;
+    reply_problem(r, 415, "paper-type-mismatch", MSG_PAPER_TYPE_MISMATCH, NULL, u->type,
+                  found ? found : "application/octet-stream", NULL);
+    return false;
+}
+
+static int upload_chunk(req_t *r, const char *data, size_t len)
+{
+    struct upload *u = r->stream_ctx;
+    if (blob_written(u->w) + len > u->max) {
+        blob_abort(u->w);
+        u->w = NULL;
+        return reply_too_large(r), -1;
+    }
+    int rc = blob_write(u->w, data, len);
+    if (rc < 0) {
+        blob_abort(u->w);
+        u->w = NULL;
+        return reply_storage(r, rc, "writing an upload"), -1;
+    }
+    if (!u->head_checked && !head_agrees(r, u, false)) {
+        blob_abort(u->w);
+        u->w = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int upload_fn(db_t *db, void *arg)
+{
+    struct upload *u = arg;
+    memset(&u->err, 0, sizeof u->err);
+    return paper_record_upload(db, u->who, &u->in, &u->out, &u->err);
+}
+
+static void upload_end(req_t *r)
+{
+    struct upload *u = r->stream_ctx;
+    if (blob_written(u->w) == 0) {
+        reply_problem(r, 400, "paper-empty", MSG_PAPER_EMPTY, NULL, NULL, NULL, NULL);
+        return;
+    }
+    if (!u->head_checked && !head_agrees(r, u, true)) return;
+    long long size = (long long)blob_written(u->w);
+    int rc = blob_commit(u->w, u->sha);
+    u->w = NULL;
+    if (rc < 0) {
+        reply_storage(r, rc, "committing an upload");
+        return;
+    }
+    id_new(u->in.id);
+    u->in.at = clock_now_ms();
+    u->in.sha256 = u->sha;
+    u->in.name = u->name;
+    u->in.media_type = u->type;
+    u->in.unit_id = u->unit_id;
+    u->in.size = size;
+    u->in.digitized = u->digitized;
+    rc = store_write(r->app->store, upload_fn, u);
+    if (rc < 0) {
+        /* The blob stays: it is content-addressed, harmless, and may be another paper's bytes too. */
+        api_reply_derr(r, rc, &u->err);
+        return;
+    }
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    paper_json(&w, &u->out);
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/papers/%s", u->out.id);
+    reply_header(r, "Location", loc);
+    api_etag(r, u->out.version);
+    api_reply_writer(r, 201, &w, &b);
+}
+
+static void upload_release(req_t *r)
+{
+    struct upload *u = r->stream_ctx;
+    if (!u) return;
+    blob_abort(u->w);                 /* an unfinished upload: its temporary file goes */
+    free(u);
+    r->stream_ctx = NULL;
+}
+
+static const stream_ops_t upload_ops = {upload_chunk, upload_end, upload_release};
+
+/* "image/png; charset=x" → "image/png" (lowercase) into out. */
+static void media_of(const char *ct, char *out, size_t cap)
+{
+    size_t i = 0;
+    while (ct && *ct == ' ') ct++;
+    for (; ct && ct[i] && ct[i] != ';' && ct[i] != ' ' && i + 1 < cap; i++) out[i] = (char)tolower((unsigned char)ct[i]);
+    out[i] = '\0';
+}
+
+struct unit_ctx {
+    const char *id;
+    unit_t     *u;
+};
+
+static int unit_fn(db_t *db, void *arg)
+{
+    struct unit_ctx *c = arg;
+    return unit_get(db, c->id, c->u);
+}
+
+int api_papers_upload(req_t *r)
+{
+    char media[64];
+    const char *ct = req_header(r, "Content-Type");
+    media_of(ct, media, sizeof media);
+    const char *type = canonical_type(media);
+    if (!type) return reply_problem(r, 415, "unsupported-media-type", MSG_PAPER_TYPE_UNSUPPORTED, NULL,
+                                    media[0] ? media : "-", NULL, NULL);
+    const char *cl = req_header(r, "Content-Length");
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (*end == '\0' && n > r->app->paper_max) return reply_too_large(r);
+        if (*end == '\0' && n == 0) return reply_problem(r, 400, "paper-empty", MSG_PAPER_EMPTY, NULL, NULL, NULL, NULL);
+    }
+    const char *name = req_query(r, "name");
+    derr_t e = {0};
+    if (name && paper_name_check(name, "name", &e) < 0) return api_reply_derr(r, -EINVAL, &e);
+    bool citizen = strcmp(r->who.kind, "citizen") == 0;
+    const char *unit = req_query(r, "unit");
+    char unit_id[ID_LEN + 1] = "";
+    if (citizen && unit) return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "unit", "unit", NULL, NULL);
+    if (!citizen) {
+        if (unit) {
+            if (!id_valid(unit))
+                return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "unit", "unit", NULL, NULL);
+            unit_t *u = xmalloc(sizeof *u);
+            struct unit_ctx uc = {unit, u};
+            int rc = store_read(r->app->store, unit_fn, &uc);
+            /* Uploading at a unit needs a role at it or above, not merely the sight of an ancestor. */
+            bool covers = false;
+            for (int k = 0; rc == 0 && k < ROLE__COUNT; k++)
+                covers = covers || auth_role_covers(&r->who, (role_t)k, u->path);
+            free(u);
+            if (rc < 0 && rc != -ENOENT) return reply_errno(r, rc);
+            if (!covers) return reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "unit", unit, NULL, NULL);
+            str_copy(unit_id, sizeof unit_id, unit);
+        } else if (r->who.ngrants > 0) {
+            str_copy(unit_id, sizeof unit_id, r->who.grants[0].unit_id);
+        }
+    }
+    if (!r->app->blobs) return reply_storage(r, -ENODEV, "opening the blob store");
+    struct upload *u = xcalloc(1, sizeof *u);
+    int rc = blob_begin(r->app->blobs, &u->w);
+    if (rc < 0) {
+        free(u);
+        return reply_storage(r, rc, "creating a temporary file");
+    }
+    u->type = type;
+    str_copy(u->name, sizeof u->name, name ? name : default_name(type));
+    memcpy(u->unit_id, unit_id, sizeof unit_id);
+    /* Scanned at the desk by an officer: digitized. A citizen's own upload waits for an officer's check. */
+    u->digitized = !citizen;
+    u->max = r->app->paper_max;
+    u->who = &r->who;
+    req_stream(r, &upload_ops, u);
+    return 0;
+}
+
+/* ---- download ---- */
+
+struct get_ctx {
+    const principal_t *who;
+    const char        *id;
+    paper_t            p;
+    int                visible;
+};
+
+static int get_fn(db_t *db, void *arg)
+{
+    struct get_ctx *c = arg;
+    c->visible = papers_visible(db, c->who, c->id);
+    if (c->visible < 0) return c->visible;
+    return c->visible ? paper_get(db, c->id, &c->p) : -ENOENT;
+}
+
+/* Content-Disposition with an ASCII fallback name (letters, digits, . - _ only) and the UTF-8 name (RFC 6266 /
+ * RFC 8187 percent-encoding), so no quote, semicolon or line break from a name reaches the header. */
+static void disposition(const char *name, char *out, size_t cap)
+{
+    char ascii[128];
+    size_t n = 0;
+    for (const char *p = name; *p && n + 1 < sizeof ascii; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80 && (ch & 0xC0) == 0x80) continue;   /* continuation bytes: one '_' per character */
+        ascii[n++] = (isalnum(ch) || ch == '.' || ch == '-' || ch == '_') && ch < 0x80 ? (char)ch : '_';
+    }
+    ascii[n] = '\0';
+    buf_t b;
+    buf_init(&b, 0);
+    buf_printf(&b, "attachment; filename=\"%s\"; filename*=UTF-8''", n ? ascii : "paper");
+    static const char hexd[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (isalnum(*p) || *p == '.' || *p == '-' || *p == '_') buf_putc(&b, (char)*p);
+        else {
+            buf_putc(&b, '%');
+            buf_putc(&b, hexd[*p >> 4]);
+            buf_putc(&b, hexd[*p & 15]);
+        }
+    }
+    str_copy(out, cap, b.data ? b.data : "attachment");
+    buf_free(&b);
+}
+
+int api_papers_get(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (!id_valid(id)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    struct get_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->id = id;
+    int rc = store_read(r->app->store, get_fn, c);
+    if (rc < 0) {
+        free(c);
+        return rc == -ENOENT ? reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL)
+                             : reply_errno(r, rc);
+    }
+    int fd = -1;
+    long long size = 0;
+    rc = r->app->blobs ? blob_open_read(r->app->blobs, c->p.sha256, &fd, &size) : -ENODEV;
+    if (rc == 0 && size != c->p.size) {
+        close(fd);
+        rc = -EIO;
+    }
+    if (rc < 0) {
+        log_error("papers: the bytes of paper %s (sha256 %s) cannot be read: %s", c->p.id, c->p.sha256, strerror(-rc));
+        free(c);
+        return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+    }
+    char cd[2048];
+    disposition(c->p.name, cd, sizeof cd);
+    reply_header(r, "Content-Disposition", cd);
+    char etag[SHA256_HEX_LEN + 3];
+    snprintf(etag, sizeof etag, "\"%s\"", c->p.sha256);
+    reply_header(r, "ETag", etag);
+    reply_header(r, "Cache-Control", "private, no-store");
+    r->status = 200;
+    r->replied = true;
+    r->content_type = canonical_type(c->p.media_type);
+    r->file_fd = fd;
+    r->file_size = size;
+    free(c);
+    return 0;
+}
+
+/* ---- the citizen's data store ---- */
+
+struct list_ctx {
+    const principal_t *who;
+    page_t             p;
+    api_page_t         pg;
+};
+
+static int list_cb(const paper_t *p, void *arg)
+{
+    struct list_ctx *c = arg;
+    if (!api_page_take(&c->pg, p->id)) return -1;
+    paper_json(&c->pg.w, p);
+    return 0;
+}
+
+static int list_fn(db_t *db, void *arg)
+{
+    struct list_ctx *c = arg;
+    int rc = paper_list_owned(db, c->who->account_id, c->p.q, c->p.cursor, c->p.limit + 1, list_cb, c);
+    return rc < 0 ? rc : 0;
+}
+
+int api_me_papers(req_t *r)
+{
+    struct list_ctx *c = xcalloc(1, sizeof *c);
+    if (req_page(r, &c->p) < 0) {
+        free(c);
+        return 0;
+    }
+    if (c->p.cursor && !id_valid(c->p.cursor)) {
+        free(c);
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
+    }
+    c->who = &r->who;
+    api_page_begin(&c->pg, c->p.limit);
+    api_page_reply(r, &c->pg, store_read(r->app->store, list_fn, c));
+    free(c);
+    return 0;
+}
+
+/* ---- staff: rename, mark digitized / waiting ---- */
+
+struct update_ctx {
+    const principal_t *who;
+    const char        *id;
+    long long          version;
+    paper_change_t     ch;
+    paper_t            out;
+    derr_t             err;
+};
+
+static int update_fn(db_t *db, void *arg)
+{
+    struct update_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return paper_update(db, c->who, c->id, c->version, &c->ch, &c->out, &c->err);
+}
+
+int api_papers_update(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (!id_valid(id)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    long long version;
+    if (api_if_match(r, &version) < 0) return 0;
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct update_ctx *c = xcalloc(1, sizeof *c);
+    bool has_dig = false;
+    field_t f[] = {
+        {"name", FT_STRING, false, 1, PAPER_NAME_MAX, &c->ch.name, NULL},
+        {"digitized", FT_BOOL, false, 0, 0, &c->ch.digitized, &has_dig},
+    };
+    if (req_fields(r, body, f, 2) < 0) {
+        json_decref(body);
+        free(c);
+        return 0;
+    }
+    c->ch.set_digitized = has_dig;
+    c->ch.at = clock_now_ms();
+    c->who = &r->who;
+    c->id = id;
+    c->version = version;
+    int rc = store_write(r->app->store, update_fn, c);
+    if (rc < 0) api_reply_derr(r, rc, &c->err);
+    else {
+        buf_t b;
+        buf_init(&b, 0);
+        jw_t w;
+        jw_init(&w, &b);
+        paper_json(&w, &c->out);
+        api_etag(r, c->out.version);
+        api_reply_writer(r, 200, &w, &b);
+    }
+    json_decref(body);
+    free(c);
+    return 0;
+}
