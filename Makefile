@@ -151,3 +151,6 @@ bench: deps build/motcua $(BENCH_BIN)
 
 clean:
 	rm -rf build
+
+# catalog: the shipped procedure data is linked in by procedure_data.c (.incbin)
+$(foreach v,rel san cov fuzz,build/$(v)/src/domain/procedure_data.o): data/procedures-commune.csv

@@ -104,6 +104,19 @@ static const struct migration migrations[] = {
      "CREATE TABLE signin_throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failed_at BIGINT NOT NULL);\n"
      "CREATE INDEX signin_throttle_last ON signin_throttle(last_failed_at);\n",
      NULL},
+    {6, "procedures",
+     /* The procedure catalog (domain/procedure.c), a projection of procedure.* events. scope is '' for the
+      * national record, else the province whose adaptation the row is. record is the canonical JSON of the
+      * record (papers and steps inside); search_fold = folded "code name field" for q, field_fold for the field filter.
+      * PostgreSQL: code in the C collation, so that ORDER BY code and the code cursor follow the bytes as on
+      * SQLite (a linguistic collation ignores the dots of 1.001193). */
+     "CREATE TABLE procedures (\n"
+     "  scope TEXT NOT NULL DEFAULT '', code TEXT NOT NULL, name TEXT NOT NULL, search_fold TEXT NOT NULL,\n"
+     "  field_fold TEXT NOT NULL, online INTEGER NOT NULL, record TEXT NOT NULL, active INTEGER NOT NULL,\n"
+     "  version BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,\n"
+     "  PRIMARY KEY (scope, code));\n"
+     "CREATE INDEX procedures_field ON procedures(scope, field_fold);\n",
+     "ALTER TABLE procedures ALTER COLUMN code TYPE TEXT COLLATE \"C\";\n"},
     /* ---- dossier (migration 7) ---- */
     {7, "dossiers",
      /* Dossiers and everything built from their events (domain/dossier.h): the projection rows of dossier.*

@@ -4,13 +4,17 @@
 #include "core/mem.h"
 #include "core/sha256.h"
 #include "domain/domain.h"
+#include "domain/procedure.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The built-in registry: one line per module that owns projections. */
-static const event_module_t *const builtin[] = {NULL};
+static const event_module_t *const builtin[] = {
+    /* catalog: procedures */
+    &procedure_event_module,
+    NULL};
 
 static const event_module_t *const *registry = builtin;
 

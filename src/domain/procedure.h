@@ -21,6 +21,7 @@
 #include "domain/auth.h"
 #include "domain/calendar.h"
 #include "domain/domain.h"
+#include "domain/event.h"
 
 #define PROCEDURE_CODE_MAX   32      /* national codes are "d.dddddd"; local ones may be longer */
 #define PROCEDURE_PAPERS_MAX 32
@@ -59,7 +60,8 @@ typedef struct procedure {
     char              fee_text[512];          /* "Không", "50.000 đồng/di chúc", "theo Nghị quyết HĐND tỉnh" */
     online_level_t    online;
     supplement_rule_t supplement;
-    char              source[512];            /* where its data was read (decision, dataset file) */
+    char              source[1024];           /* where its data was read (decision, dataset file) */
+    char              time_text[1024];        /* the time limit as the source words it (may be empty) */
     bool              active;
     int               n_papers;
     procedure_paper_t papers[PROCEDURE_PAPERS_MAX];
@@ -76,4 +78,84 @@ int procedure_get(db_t *db, const char *unit_id, const char *code, procedure_t *
 void procedure_json(jw_t *w, const procedure_t *p);
 /* The working minutes of its statutory time on cal (calendar_work_from_days / _hours); 0 for same_day. */
 int procedure_work_minutes(const procedure_t *p, const calendar_t *cal, long *work);
+
+/* ---- added by the catalog (domain/procedure.c; docs/procedures.md) ---- */
+
+#define PROCEDURE_EVENT_SAVED   "procedure.saved"
+#define PROCEDURE_EVENT_RETIRED "procedure.retired"
+
+/* The event module of the catalog (listed in event.c): table `procedures`, one row per (scope, code). */
+extern const struct event_module procedure_event_module;
+
+/* The exact record (scope, code): scope "" national, else a province id; no fallback. 0 or -ENOENT. */
+int procedure_get_scoped(db_t *db, const char *scope, const char *code, procedure_t *out);
+
+/* Parse a JSON object in the API form (procedure_json's keys) into out and validate it. allow_meta accepts the
+ * read-only keys procedure_json writes (scope, version, active, created_at, updated_at) and ignores them, so an
+ * export can be imported again. Omitted papers / steps get procedure_default_papers / _steps. 0, or -EINVAL
+ * with err naming the field (status 400 shape, 422 rule). */
+int procedure_from_json(const json_t *o, bool allow_meta, procedure_t *out, derr_t *err);
+/* The rules every saved record obeys (code format, time rule/amount, fee, papers, steps, budgets). */
+int procedure_validate(const procedure_t *p, derr_t *err);
+bool procedure_code_valid(const char *code);
+/* The default commune process template for p's statutory time (docs/procedures.md: desk 10 %, specialist 60 %,
+ * leader 20 % of the time, each rounded down to a working hour (1/8 day), at least one hour; return step not
+ * counted) and the generic paper used when the source lists none. */
+void procedure_default_steps(procedure_t *p);
+void procedure_default_papers(procedure_t *p);
+
+typedef enum { PROCEDURE_CREATED, PROCEDURE_UPDATED, PROCEDURE_UNCHANGED } procedure_saved_t;
+/* Save (create or update) the record (scope, p->code) as one procedure.saved event. actor NULL is the system
+ * (demo, CLI); else a national record needs ROLE_ADMIN at the national root and a province adaptation ROLE_ADMIN
+ * covering that province (scope must be a province unit). expected_version: -1 any, 0 must not exist (create),
+ * N must be the current version (-ESTALE, 412). *how (may be NULL) tells what happened: a record
+ * identical to the stored one records no event (PROCEDURE_UNCHANGED). */
+int procedure_save(db_t *db, const principal_t *actor, const char *scope, const procedure_t *p,
+                   long long expected_version, procedure_t *out, procedure_saved_t *how, derr_t *err);
+/* Retire (active = false) or restore a record: one procedure.retired event. Same rights and versions. */
+int procedure_set_active(db_t *db, const principal_t *actor, const char *scope, const char *code, bool active,
+                         long long expected_version, procedure_t *out, derr_t *err);
+
+typedef struct procedure_query {
+    const char *scope;         /* "" national (default when NULL) */
+    const char *q;             /* code, folded name or field */
+    const char *field;         /* folded equality on the field */
+    int         online;        /* -1 any, else online_level_t */
+    bool        include_retired;
+    const char *after_code;    /* cursor */
+    long long   limit;
+} procedure_query_t;
+typedef int (*procedure_cb)(const procedure_t *p, void *arg);
+/* Rows in code order; cb returns < 0 to stop. Returns the number of rows or < 0. */
+int procedure_list(db_t *db, const procedure_query_t *q, procedure_cb cb, void *arg);
+/* The number of rows matching q (after_code and limit ignored). */
+int procedure_count(db_t *db, const procedure_query_t *q, long long *total);
+
+/* Import: a JSON array of records or a CSV text (header line naming columns; data/procedures-commune.csv is one),
+ * all or nothing. Rows whose time rule is empty are skipped (reported): a procedure without a statutory time
+ * cannot drive the legal clock. Each imported record is saved with expected_version -1. */
+#define PROCEDURE_IMPORT_ERRORS_MAX 50
+typedef struct procedure_import_error {
+    int    line;              /* CSV line (1 = header) or JSON array index + 1 */
+    derr_t err;
+} procedure_import_error_t;
+typedef struct procedure_import_report {
+    int created, updated, unchanged, skipped;
+    int n_errors;             /* errors found (only the first PROCEDURE_IMPORT_ERRORS_MAX are kept) */
+    procedure_import_error_t errors[PROCEDURE_IMPORT_ERRORS_MAX];
+    int skipped_lines[128];
+    int n_skipped_lines;
+} procedure_import_report_t;
+/* Parse and validate every row first, then save them; any error saves nothing (-EINVAL, rep->errors). */
+int procedure_import(db_t *db, const principal_t *actor, const char *scope, const char *text, size_t len,
+                     bool csv, procedure_import_report_t *rep);
+void procedure_import_report_json(jw_t *w, const procedure_import_report_t *rep, lang_t lang);
+/* Export every record of scope (retired ones too) as a JSON array of procedure_json objects or CSV with the
+ * columns procedure_import reads (papers and steps as JSON cells). */
+int procedure_export(db_t *db, const char *scope, bool csv, buf_t *out);
+
+/* The shipped catalog (data/procedures-commune.csv, linked into the program) and its loader for the demo. */
+extern const char procedure_data_csv[];
+extern const char procedure_data_csv_end[];
+int procedure_load_shipped(db_t *db, procedure_import_report_t *rep);
 #endif

@@ -12,6 +12,7 @@
 #include "domain/account.h"
 #include "domain/auth.h"
 #include "domain/ledger.h"
+#include "domain/procedure.h"
 #include "domain/unit.h"
 
 #include <stdio.h>
@@ -254,6 +255,13 @@ static int demo_fn(db_t *db, void *arg)
                 rc = demo_account(db, c, uname, homes[staff[r].home], staff[r].role, com->id);
             }
         }
+    }
+    if (rc == 0) {
+        /* The shipped procedure catalog (data/procedures-commune.csv), national records. */
+        procedure_import_report_t *rep = xmalloc(sizeof *rep);
+        rc = procedure_load_shipped(db, rep);
+        if (rc < 0 && rep->n_errors) *c->err = rep->errors[0].err;
+        free(rep);
     }
     if (rc == 0) {
         long long n = db_run(db, "INSERT INTO meta (key, value) VALUES ('demo_loaded', '1')", "");
