@@ -39,6 +39,13 @@ const route_t api_routes[] = {
     {"DELETE", "/api/v1/calendar/entries/{date}", api_calendar_entries_delete, ROUTE_STAFF},
     {"GET", "/api/v1/units/{id}/working-time", api_working_time_get, ROUTE_STAFF},
     {"PUT", "/api/v1/units/{id}/working-time", api_working_time_put, ROUTE_STAFF},
+    /* dossier */
+    {"GET", "/api/v1/dossiers", api_dossiers_list, ROUTE_AUTH},
+    {"POST", "/api/v1/dossiers", api_dossiers_create, ROUTE_AUTH},
+    {"GET", "/api/v1/dossiers/{code}", api_dossiers_get, ROUTE_AUTH},
+    {"POST", "/api/v1/dossiers/{code}/actions", api_dossiers_action, ROUTE_AUTH},
+    {"GET", "/api/v1/dossiers/{code}/assignees", api_dossiers_assignees, ROUTE_STAFF},
+    /* end dossier */
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

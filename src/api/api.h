@@ -71,4 +71,11 @@ int api_calendar_entries_put(req_t *r);
 int api_calendar_entries_delete(req_t *r);
 int api_working_time_get(req_t *r);
 int api_working_time_put(req_t *r);
+/* dossier */
+int api_dossiers_list(req_t *r);
+int api_dossiers_create(req_t *r);
+int api_dossiers_get(req_t *r);
+int api_dossiers_action(req_t *r);
+int api_dossiers_assignees(req_t *r);
+/* end dossier */
 #endif

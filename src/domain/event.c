@@ -5,6 +5,7 @@
 #include "core/sha256.h"
 #include "domain/domain.h"
 #include "domain/procedure.h"
+#include "domain/dossier.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 static const event_module_t *const builtin[] = {
     /* catalog: procedures */
     &procedure_event_module,
+    /* dossier */
+    &dossier_events,
+    /* end dossier */
     NULL};
 
 static const event_module_t *const *registry = builtin;
