@@ -7,9 +7,12 @@ state 409, stale version 412, second supplement and late extension 422, missing 
 wrong types 400) with "nothing changed" checks; a role x own/other unit matrix; Idempotency-Key replay; codes
 gap-free under concurrent intakes; search through the index; and `motcua rebuild --check` after all of it."""
 import csv
+import datetime
 import json
+import os
 import re
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -35,11 +38,21 @@ def mandatory_papers(p):
     return [x["id"] for x in p["papers"] if x["mandatory"]]
 
 
+# The servers of these classes run on a pinned clock (MOTCUA_CLOCK_OFFSET_MS): Tuesday 2027-03-02 08:00 in
+# Vietnam, a working morning, so due dates and the one-working-day extension rule do not depend on when the suite
+# runs.
+PINNED_NOW_MS = int(datetime.datetime(2027, 3, 2, 1, 0, tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
+
 class DossierBase(ApiTestCase):
 
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        os.environ["MOTCUA_CLOCK_OFFSET_MS"] = str(PINNED_NOW_MS - int(time.time() * 1000))
+        try:
+            super().setUpClass()
+        finally:
+            os.environ.pop("MOTCUA_CLOCK_OFFSET_MS", None)
         cls.sign_in_admin_with_units("cujut", "thuanan", "locbinh", "lamdong")
         cls.users = {}
         for u in ("cujut.desk", "cujut.specialist", "cujut.leader", "cujut.clerk", "thuanan.desk",
@@ -111,6 +124,8 @@ class DossierLifecycleTests(DossierBase):
         m = CODE_RE.match(d["code"])
         self.assertIsNotNone(m, d["code"])
         self.assertEqual(m.group(1), "000.00.01.H41")           # Cư Jút's electronic identifier code
+        self.assertEqual(m.group(2), "270302")                  # the receipt's date in Vietnam (pinned clock)
+        self.assertTrue(d["due_at"].startswith("2027-03-09T08:0"), d["due_at"])   # 5 working days
         self.assertEqual(r.headers.get("Location"), "/api/v1/dossiers/" + d["code"])
         self.assertEqual(r.headers.get("ETag"), '"1"')
         self.assertEqual((d["status"], d["version"], d["step"], d["channel"]), (2, 1, 0, "desk"))

@@ -514,7 +514,7 @@ Test(dossier, inter_agency_forward_passes_ownership_and_rebuild_is_identical)
     dossier_free(&d);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM events WHERE type = 'dossier.forwarded' AND unit_id = $1", prov.id), 1);
     /* Both finished steps ended on their due day, before the due instant: on time (early means an earlier day). The
-     * desk's step was due Monday 13:00 and handed over at 09:00; the specialist's due Wednesday 09:00, done 08:00. */
+     * desk's step was due Monday 14:00 and handed over at 09:00; the specialist's due Wednesday 09:00, done 08:00. */
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM dossier_steps WHERE action = 'forward' AND timing = 'on_time'", NULL), 2);
     /* Late: the province works past the whole dossier's due (Monday 12-07 08:00). */
     cr_assert_eq(act(&official, code, DA_FORWARD, "2026-12-08T08:00", 0, NULL, &e), 0);
