@@ -529,8 +529,6 @@ static void kinstant(jw_t *w, const char *k, long long ms)
     jw_str(w, iso);
 }
 
-static const char *nz(const char *s) { return s && *s ? s : NULL; }
-
 void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang)
 {
     (void)lang;
@@ -558,7 +556,7 @@ void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang)
     jw_kstr(w, "id_number", d->id_number);
     jw_kstr(w, "phone", d->phone);
     jw_kstr(w, "address", d->address);
-    jw_kstr(w, "email", nz(d->email));
+    jw_kstr(w, "email", domain_nz(d->email));
     jw_obj_end(w);
     kinstant(w, "received_at", d->received_at);
     kinstant(w, "accepted_at", d->accepted_at);
@@ -566,8 +564,8 @@ void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang)
     kinstant(w, "original_due_at", d->original_due_at);
     jw_kint(w, "step", d->step);
     kinstant(w, "step_due_at", d->step_due_at);
-    jw_kstr(w, "assignee", nz(d->assignee_id));
-    jw_kstr(w, "department", nz(d->department));
+    jw_kstr(w, "assignee", domain_nz(d->assignee_id));
+    jw_kstr(w, "department", domain_nz(d->department));
 }
 
 static int papers_json(db_t *db, jw_t *w, const dossier_t *d)
@@ -644,9 +642,9 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
     if (d->paid_amount >= 0) jw_int(w, d->paid_amount); else jw_null(w);
     jw_kstr(w, "result", d->result);
     kinstant(w, "resolved_at", d->resolved_at);
-    jw_kstr(w, "timing", nz(d->timing));
+    jw_kstr(w, "timing", domain_nz(d->timing));
     kinstant(w, "delivered_at", d->delivered_at);
-    jw_kstr(w, "delivered_to", nz(d->delivered_to));
+    jw_kstr(w, "delivered_to", domain_nz(d->delivered_to));
     jw_kstr(w, "reason", d->reason);
     unsigned mask = dossier_allowed_actions(who, d);
     jw_key(w, "allowed_actions");
@@ -714,19 +712,19 @@ static void log_json(jw_t *w, long long n, const char *action, int step, const c
     jw_kint(w, "n", n);
     jw_kstr(w, "action", action);
     jw_kint(w, "step", step);
-    jw_kstr(w, "from_account", nz(from));
-    jw_kstr(w, "to_account", nz(to));
-    jw_kstr(w, "from_unit", nz(from_unit));
-    jw_kstr(w, "to_unit", nz(to_unit));
+    jw_kstr(w, "from_account", domain_nz(from));
+    jw_kstr(w, "to_account", domain_nz(to));
+    jw_kstr(w, "from_unit", domain_nz(from_unit));
+    jw_kstr(w, "to_unit", domain_nz(to_unit));
     jw_kint(w, "at", at);
     jw_key(w, "step_due_at");
     if (step_due) jw_int(w, step_due); else jw_null(w);
     jw_key(w, "finished_step");
     if (finished >= 0) jw_int(w, finished); else jw_null(w);
-    jw_kstr(w, "timing", nz(timing));
+    jw_kstr(w, "timing", domain_nz(timing));
     jw_kint(w, "status_before", before);
     jw_kint(w, "status_after", after);
-    jw_kstr(w, "note", nz(note));
+    jw_kstr(w, "note", domain_nz(note));
     jw_obj_end(w);
 }
 
@@ -846,10 +844,10 @@ static char *plan_json(const procedure_t *p, const calendar_t *cal, long work)
         jw_obj_begin(&w);
         jw_kstr(&w, "name", s->name);
         jw_kstr(&w, "role", s->role);
-        jw_kstr(&w, "department", nz(s->department));
+        jw_kstr(&w, "department", domain_nz(s->department));
         jw_kint(&w, "budget", budget);
         jw_kbool(&w, "inter_agency", s->inter_agency);
-        jw_kstr(&w, "other_level", nz(s->other_level));
+        jw_kstr(&w, "other_level", domain_nz(s->other_level));
         jw_kbool(&w, "counted", s->counted);
         jw_obj_end(&w);
     }
@@ -1017,8 +1015,8 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
         jw_kstr(&w, "name", in->rep.name);
         jw_kstr(&w, "id_number", in->rep.id_number);
         jw_kstr(&w, "phone", rep_phone);
-        jw_kstr(&w, "address", nz(in->rep.address));
-        jw_kstr(&w, "email", nz(in->rep.email));
+        jw_kstr(&w, "address", domain_nz(in->rep.address));
+        jw_kstr(&w, "email", domain_nz(in->rep.email));
         jw_obj_end(&w);
         d.representative = jw_finish(&w) == 0 ? buf_steal(&b) : NULL;
         buf_free(&b);
