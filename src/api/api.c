@@ -55,6 +55,13 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/papers/{id}", api_papers_get, ROUTE_AUTH},
     {"PATCH", "/api/v1/papers/{id}", api_papers_update, ROUTE_STAFF},
     {"GET", "/api/v1/me/papers", api_me_papers, ROUTE_AUTH},
+    /* dossier */
+    {"GET", "/api/v1/dossiers", api_dossiers_list, ROUTE_AUTH},
+    {"POST", "/api/v1/dossiers", api_dossiers_create, ROUTE_AUTH},
+    {"GET", "/api/v1/dossiers/{code}", api_dossiers_get, ROUTE_AUTH},
+    {"POST", "/api/v1/dossiers/{code}/actions", api_dossiers_action, ROUTE_AUTH},
+    {"GET", "/api/v1/dossiers/{code}/assignees", api_dossiers_assignees, ROUTE_STAFF},
+    /* end dossier */
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

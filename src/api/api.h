@@ -87,4 +87,11 @@ int api_papers_upload(req_t *r);
 int api_papers_get(req_t *r);
 int api_papers_update(req_t *r);
 int api_me_papers(req_t *r);
+/* dossier */
+int api_dossiers_list(req_t *r);
+int api_dossiers_create(req_t *r);
+int api_dossiers_get(req_t *r);
+int api_dossiers_action(req_t *r);
+int api_dossiers_assignees(req_t *r);
+/* end dossier */
 #endif

@@ -117,6 +117,53 @@ static const struct migration migrations[] = {
      "  PRIMARY KEY (scope, code));\n"
      "CREATE INDEX procedures_field ON procedures(scope, field_fold);\n",
      "ALTER TABLE procedures ALTER COLUMN code TYPE TEXT COLLATE \"C\";\n"},
+    /* ---- dossier (migration 7) ---- */
+    {7, "dossiers",
+     /* Dossiers and everything built from their events (domain/dossier.h): the projection rows of dossier.*
+      * events, written only by the apply functions. unit_id/unit_path name the owning unit (an inter-agency
+      * forward moves them); plan is the process template copied at intake (JSON); instants are ms UTC. search
+      * holds the folded code, applicant name, identifier and phone; dossier_search indexes it (SQLite: an FTS5
+      * trigram table kept by triggers; PostgreSQL: a view over dossiers with a pg_trgm GIN index), so that
+      * `id IN (SELECT id FROM dossier_search WHERE search LIKE '%...%')` is one SQL text served by an index on
+      * both engines. */
+     "CREATE TABLE dossiers (\n"
+     "  id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, unit_id TEXT NOT NULL, unit_path TEXT NOT NULL,\n"
+     "  procedure_code TEXT NOT NULL, procedure_version INTEGER NOT NULL, procedure_name TEXT NOT NULL,\n"
+     "  field TEXT NOT NULL, channel INTEGER NOT NULL, status INTEGER NOT NULL, step INTEGER NOT NULL,\n"
+     "  plan TEXT NOT NULL, time_rule INTEGER NOT NULL, work_minutes BIGINT NOT NULL,\n"
+     "  supplement_rule INTEGER NOT NULL, assignee_id TEXT, department TEXT,\n"
+     "  applicant_kind TEXT NOT NULL, applicant_name TEXT NOT NULL, name_fold TEXT NOT NULL,\n"
+     "  id_number TEXT NOT NULL, phone TEXT NOT NULL, address TEXT NOT NULL, email TEXT, representative TEXT,\n"
+     "  content TEXT, applicant_account TEXT, received_by TEXT, received_at BIGINT NOT NULL,\n"
+     "  accepted_at BIGINT, due_at BIGINT, original_due_at BIGINT, step_started_at BIGINT, step_due_at BIGINT,\n"
+     "  paused_at BIGINT, supplement_count INTEGER NOT NULL DEFAULT 0, extended INTEGER NOT NULL DEFAULT 0,\n"
+     "  fee_amount BIGINT, paid_amount BIGINT, result TEXT, resolved_at BIGINT, timing TEXT,\n"
+     "  delivered_at BIGINT, delivered_to TEXT, reason TEXT, search TEXT NOT NULL,\n"
+     "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1,\n"
+     "  CHECK (status BETWEEN 1 AND 10), CHECK (channel BETWEEN 1 AND 3));\n"
+     "CREATE INDEX dossiers_unit ON dossiers(unit_path, status, due_at);\n"
+     "CREATE INDEX dossiers_assignee ON dossiers(assignee_id, status);\n"
+     "CREATE INDEX dossiers_applicant ON dossiers(applicant_account);\n"
+     "CREATE INDEX dossiers_due ON dossiers(status, due_at);\n"
+     /* The process control sheet: every action and hand-off, numbered per dossier. */
+     "CREATE TABLE dossier_steps (\n"
+     "  dossier_id TEXT NOT NULL, n INTEGER NOT NULL, action TEXT NOT NULL, step INTEGER NOT NULL,\n"
+     "  from_account TEXT, to_account TEXT, from_unit TEXT, to_unit TEXT, at BIGINT NOT NULL,\n"
+     "  step_due_at BIGINT, finished_step INTEGER, timing TEXT, status_before INTEGER NOT NULL,\n"
+     "  status_after INTEGER NOT NULL, note TEXT, PRIMARY KEY (dossier_id, n));\n"
+     "CREATE TABLE dossier_papers (\n"
+     "  dossier_id TEXT NOT NULL, paper_id TEXT NOT NULL, name TEXT NOT NULL, copies INTEGER NOT NULL,\n"
+     "  form TEXT NOT NULL, mandatory INTEGER NOT NULL, PRIMARY KEY (dossier_id, paper_id));\n"
+     /* The day's sequence per receiving agency (electronic identifier code) for dossier codes. */
+     "CREATE TABLE dossier_counters (agency TEXT NOT NULL, day TEXT NOT NULL, seq INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (agency, day));\n"
+     /* Idempotency-Key of intakes: (caller, key) -> the dossier the first request created. */
+     "CREATE TABLE dossier_idempotency (actor TEXT NOT NULL, key TEXT NOT NULL, dossier_id TEXT NOT NULL,\n"
+     "  PRIMARY KEY (actor, key));\n",
+     "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+     "CREATE INDEX dossiers_search_trgm ON dossiers USING gin (search gin_trgm_ops);\n"
+     "CREATE VIEW dossier_search AS SELECT id, search FROM dossiers;\n"},
+    /* ---- end dossier ---- */
     /* ---- notify: migration 8 ---- */
     {8, "outbox",
      /* The notification outbox (domain/notify.h): operational state, not a projection (a rebuild leaves it alone).
@@ -149,6 +196,23 @@ static const struct migration migrations[] = {
      "CREATE INDEX papers_sha256 ON papers(sha256);\n"
      "CREATE INDEX papers_unit ON papers(unit_id);\n",
      NULL},
+};
+
+/* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */
+static const struct {
+    int         version;
+    const char *sql;
+} sqlite_extra[] = {
+    /* dossier: the FTS5 trigram index of dossiers.search, kept by triggers (see migration 7). */
+    {7,
+     "CREATE VIRTUAL TABLE dossier_search USING fts5(id UNINDEXED, search, tokenize = 'trigram');\n"
+     "CREATE TRIGGER dossiers_search_ins AFTER INSERT ON dossiers BEGIN\n"
+     "  INSERT INTO dossier_search (rowid, id, search) VALUES (new.rowid, new.id, new.search); END;\n"
+     "CREATE TRIGGER dossiers_search_upd AFTER UPDATE OF search ON dossiers BEGIN\n"
+     "  DELETE FROM dossier_search WHERE rowid = old.rowid;\n"
+     "  INSERT INTO dossier_search (rowid, id, search) VALUES (new.rowid, new.id, new.search); END;\n"
+     "CREATE TRIGGER dossiers_search_del AFTER DELETE ON dossiers BEGIN\n"
+     "  DELETE FROM dossier_search WHERE rowid = old.rowid; END;\n"},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
@@ -196,6 +260,9 @@ static int apply_one(db_t *db, void *arg)
     if (cur >= m->version) return 0;            /* another process got there first */
     if (m->sql) rc = db_exec(db, m->sql);
     if (rc >= 0 && m->pg_sql && strcmp(db_engine(db), "postgres") == 0) rc = db_exec(db, m->pg_sql);
+    for (size_t i = 0; rc >= 0 && i < sizeof sqlite_extra / sizeof sqlite_extra[0]; i++)
+        if (sqlite_extra[i].version == m->version && strcmp(db_engine(db), "sqlite") == 0)
+            rc = db_exec(db, sqlite_extra[i].sql);
     if (rc < 0) {
         log_error("migration %d (%s) failed: %s", m->version, m->name, db_errmsg(db));
         return rc;

@@ -6,6 +6,7 @@
 #include "domain/domain.h"
 #include "domain/procedure.h"
 #include "domain/paper.h"   /* papers */
+#include "domain/dossier.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@ static const event_module_t *const builtin[] = {
     &procedure_event_module,
     /* papers */
     &paper_event_module,
+    /* dossier */
+    &dossier_events,
+    /* end dossier */
     NULL};
 
 static const event_module_t *const *registry = builtin;

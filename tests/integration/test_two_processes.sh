@@ -5,7 +5,8 @@
 #
 # Asserts (per engine): every 201 created exactly one unit and one event; events.seq is exactly 1..N; `motcua
 # verify` says OK; of PATCHes racing with the same If-Match exactly one gets 200 and the rest 412; both processes
-# served requests (their access-log lines); every process exits 0 on SIGTERM with no sanitizer report.
+# served requests (their access-log lines); every process exits 0 on SIGTERM with no sanitizer report; dossier
+# codes from concurrent intakes through both processes are unique and gap-free (tests/integration/dossier_codes.py).
 # The load and the database checks are tests/integration/hammer.py. Binary: $MOTCUA_BIN (default build/san/motcua).
 # PostgreSQL: a database in the cluster of $MOTCUA_TEST_PG_DIR when set, else a cluster of this test's own.
 # Prints one final line "N passed, N failed"; exit 1 on any failure.
@@ -40,6 +41,12 @@ two_processes() {
     --label "tp$engine" --clients "$CLIENTS" --per-client "$PER_CLIENT" >"$WORK/$engine-hammer.txt" 2>&1
   sed -i "s/^\(PASS\|FAIL\) /\1 $engine: /" "$WORK/$engine-hammer.txt"
   count_lines "$WORK/$engine-hammer.txt"
+  # dossier: concurrent intakes through both processes; codes unique and gap-free per agency and day.
+  timeout 600 python3 tests/integration/dossier_codes.py --url "http://127.0.0.1:$hp" "${dbarg[@]}" \
+    --clients 6 --per-client 20 >"$WORK/$engine-dossiers.txt" 2>&1
+  sed -i "s/^\(PASS\|FAIL\) /\1 $engine: /" "$WORK/$engine-dossiers.txt"
+  count_lines "$WORK/$engine-dossiers.txt"
+  # end dossier
 
   # Both processes served API requests (health checks from haproxy do not count).
   local na nb

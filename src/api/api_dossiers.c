@@ -1,0 +1,443 @@
+/* api_dossiers.c — dossiers: intake (POST), read, actions, work lists and assignee suggestions.
+ *
+ * The handlers check the JSON shape, fetch the owning unit's calendar (outside the write: it is cached and shared),
+ * and call one domain function of domain/dossier.h inside store_write/store_read. A dossier the caller may not see
+ * is 404, whatever the reason. The clock is read once per request, before the write, and handed to the domain. */
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "domain/dossier.h"
+#include "domain/holiday_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rendering ---- */
+
+struct render_ctx {
+    const principal_t *who;
+    const char        *code;
+    lang_t             lang;
+    buf_t              b;
+    jw_t               w;
+    long long          version;
+};
+
+static int render_fn(db_t *db, void *arg)
+{
+    struct render_ctx *c = arg;
+    dossier_t *d = xcalloc(1, sizeof *d);
+    buf_reset(&c->b);
+    jw_init(&c->w, &c->b);
+    int rc = dossier_get(db, c->code, d);
+    if (rc == 0 && !dossier_visible_to(c->who, d)) rc = -ENOENT;
+    if (rc == 0) rc = dossier_json(db, &c->w, c->who, d, c->lang);
+    c->version = d->version;
+    dossier_free(d);
+    free(d);
+    return rc;
+}
+
+/* Reply with the dossier as GET shows it to this caller. */
+static int reply_dossier(req_t *r, int status, const char *code)
+{
+    struct render_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->code = code;
+    c->lang = r->lang;
+    buf_init(&c->b, 0);
+    int rc = store_read(r->app->store, render_fn, c);
+    if (rc < 0) {
+        buf_free(&c->b);
+        free(c);
+        return rc == -ENOENT ? reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL)
+                             : reply_errno(r, rc);
+    }
+    api_etag(r, c->version);
+    if (status == 201) {
+        char loc[96];
+        snprintf(loc, sizeof loc, "/api/v1/dossiers/%s", code);
+        reply_header(r, "Location", loc);
+    }
+    api_reply_writer(r, status, &c->w, &c->b);
+    free(c);
+    return 0;
+}
+
+static bool code_shape_ok(const char *code)
+{
+    size_t n = code ? strlen(code) : 0;
+    if (n < 8 || n >= DOSSIER_CODE_MAX) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((code[i] >= '0' && code[i] <= '9') || (code[i] >= 'A' && code[i] <= 'Z') || code[i] == '.' ||
+              code[i] == '-'))
+            return false;
+    return true;
+}
+
+int api_dossiers_get(req_t *r)
+{
+    const char *code = req_param(r, 0);
+    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    return reply_dossier(r, 200, code);
+}
+
+/* ---- intake ---- */
+
+struct receive_ctx {
+    const principal_t *who;
+    dossier_intake_t   in;
+    dossier_t          out;
+    bool               replayed;
+    derr_t             err;
+};
+
+static int receive_fn(db_t *db, void *arg)
+{
+    struct receive_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    c->replayed = false;
+    return dossier_receive(db, c->who, &c->in, &c->out, &c->replayed, &c->err);
+}
+
+static int party_fields(req_t *r, json_t *obj, dossier_party_t *p, bool applicant)
+{
+    const field_t f[] = {
+        {"name", FT_STRING, true, 1, 200, &p->name, NULL},
+        {"id_number", FT_STRING, true, 1, 14, &p->id_number, NULL},
+        {"phone", FT_STRING, true, 1, 20, &p->phone, NULL},
+        {"address", FT_STRING, applicant, 0, 300, &p->address, NULL},
+        {"email", FT_STRING, false, 0, 254, &p->email, NULL},
+        {"kind", FT_STRING, true, 1, 16, &p->kind, NULL},
+    };
+    return req_fields(r, obj, f, applicant ? 6 : 5);
+}
+
+static bool idem_key_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n < 1 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x21 || k[i] > 0x7e) return false;
+    return true;
+}
+
+int api_dossiers_create(req_t *r)
+{
+    const char *key = req_header(r, "Idempotency-Key");
+    if (key && !idem_key_ok(key))
+        return reply_problem(r, 400, "invalid-header", MSG_PARAM_INVALID, "Idempotency-Key", "Idempotency-Key", NULL,
+                             NULL);
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct receive_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    json_t *applicant = NULL, *rep = NULL, *papers = NULL;
+    const field_t fields[] = {
+        {"procedure", FT_STRING, true, 1, PROCEDURE_CODE_MAX - 1, &c->in.procedure, NULL},
+        {"channel", FT_STRING, true, 1, 8, &c->in.channel, NULL},
+        {"unit", FT_STRING, false, ID_LEN, ID_LEN, &c->in.unit_id, NULL},
+        {"applicant", FT_OBJECT, true, 0, 0, &applicant, NULL},
+        {"representative", FT_OBJECT, false, 0, 0, &rep, &c->in.has_rep},
+        {"papers", FT_ARRAY, true, 0, PROCEDURE_PAPERS_MAX, &papers, NULL},
+        {"content", FT_STRING, false, 0, DOSSIER_TEXT_MAX, &c->in.content, NULL},
+    };
+    holiday_calendar_t *hc = NULL;
+    if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
+    if (party_fields(r, applicant, &c->in.applicant, true) < 0) goto out;
+    if (rep && party_fields(r, rep, &c->in.rep, false) < 0) goto out;
+    size_t i;
+    json_t *p;
+    json_array_foreach(papers, i, p) {
+        dossier_paper_in_t *pi = &c->in.papers[i];
+        pi->copies = 1;
+        pi->form = "original";
+        const field_t pf[] = {
+            {"paper", FT_STRING, true, 1, 23, &pi->paper, NULL},
+            {"copies", FT_INT, false, 1, 99, &pi->copies, NULL},
+            {"form", FT_STRING, false, 1, 16, &pi->form, NULL},
+        };
+        if (!json_is_object(p)) {
+            reply_problem(r, 400, "invalid-field", MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
+            goto out;
+        }
+        if (req_fields(r, p, pf, 3) < 0) goto out;
+        c->in.npapers++;
+    }
+    c->in.idem_key = key;
+    char unit_id[ID_LEN + 1];
+    bool citizen = !strcmp(r->who.kind, "citizen");
+    if (citizen && strcmp(c->in.channel, "online")) {
+        reply_problem(r, 403, "forbidden", MSG_DOSSIER_ONLINE_CITIZEN, "channel", NULL, NULL, NULL);
+        goto out;
+    }
+    if (citizen ? !c->in.unit_id : dossier_intake_unit(&r->who, c->in.unit_id, unit_id, sizeof unit_id) < 0) {
+        reply_problem(r, citizen ? 400 : 403, citizen ? "invalid-field" : "forbidden",
+                      citizen ? MSG_DOSSIER_UNIT_REQUIRED : MSG_FORBIDDEN, "unit", NULL, NULL, NULL);
+        goto out;
+    }
+    if (citizen) str_copy(unit_id, sizeof unit_id, c->in.unit_id);
+    if (!id_valid(unit_id)) {
+        reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "unit", unit_id, NULL, NULL);
+        goto out;
+    }
+    int rc = dossier_calendar(r->app->store, unit_id, &hc);
+    if (rc == -ENOENT) {
+        reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "unit", unit_id, NULL, NULL);
+        goto out;
+    }
+    if (rc < 0) {
+        reply_errno(r, rc);
+        goto out;
+    }
+    c->in.cal = holiday_calendar_cal(hc);
+    c->in.now_ms = clock_now_ms();
+    rc = store_write(r->app->store, receive_fn, c);
+    if (rc < 0) {
+        api_reply_derr(r, rc, &c->err);
+        goto out;
+    }
+    if (c->replayed) reply_header(r, "Idempotent-Replayed", "true");
+    reply_dossier(r, 201, c->out.code);
+out:
+    if (hc) holiday_calendar_release(hc);
+    dossier_free(&c->out);
+    free(c);
+    json_decref(body);
+    return 0;
+}
+
+/* ---- actions ---- */
+
+struct act_ctx {
+    const principal_t  *who;
+    const char         *code;
+    dossier_action_in_t in;
+    dossier_t           out;
+    derr_t              err;
+    char                unit_id[ID_LEN + 1];
+};
+
+static int owner_fn(db_t *db, void *arg)
+{
+    struct act_ctx *c = arg;
+    dossier_t *d = xcalloc(1, sizeof *d);
+    int rc = dossier_get(db, c->code, d);
+    if (rc == 0 && !dossier_visible_to(c->who, d)) rc = -ENOENT;
+    if (rc == 0) str_copy(c->unit_id, sizeof c->unit_id, d->unit_id);
+    dossier_free(d);
+    free(d);
+    return rc;
+}
+
+static int act_fn(db_t *db, void *arg)
+{
+    struct act_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return dossier_act(db, c->who, c->code, &c->in, &c->out, &c->err);
+}
+
+int api_dossiers_action(req_t *r)
+{
+    const char *code = req_param(r, 0);
+    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct act_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->code = code;
+    const char *action = NULL;
+    holiday_calendar_t *hc = NULL;
+    const field_t fields[] = {
+        {"action", FT_STRING, true, 1, 32, &action, NULL},
+        {"version", FT_INT, true, 1, 1LL << 40, &c->in.version, NULL},
+        {"reason", FT_STRING, false, 0, DOSSIER_TEXT_MAX, &c->in.reason, NULL},
+        {"to", FT_STRING, false, 1, 72, &c->in.to, NULL},
+        {"unit", FT_STRING, false, 1, ID_LEN, &c->in.unit, NULL},
+        {"received_by", FT_STRING, false, 0, 200, &c->in.received_by, NULL},
+        {"how", FT_STRING, false, 1, 16, &c->in.how, NULL},
+        {"when", FT_STRING, false, 16, 16, &c->in.when, NULL},
+        {"result", FT_STRING, false, 0, DOSSIER_TEXT_MAX, &c->in.result, NULL},
+        {"amount", FT_INT, false, 0, 1000000000, &c->in.amount, &c->in.has_amount},
+        {"days", FT_INT, false, 1, 60, &c->in.days, NULL},
+        {"items", FT_ARRAY, false, 0, 30, &c->in.items, NULL},
+    };
+    if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
+    if (dossier_action_parse(action, &c->in.action) < 0) {
+        reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "action", "action",
+                      "accept | refuse | assign | forward | return | request_supplement | resubmit | "
+                      "request_payment | record_payment | extend | approve | attach_result | deliver | withdraw | stop",
+                      NULL);
+        goto out;
+    }
+    int rc = store_read(r->app->store, owner_fn, c);
+    if (rc == 0) rc = dossier_calendar(r->app->store, c->unit_id, &hc);
+    if (rc < 0) {
+        if (rc == -ENOENT) reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+        else reply_errno(r, rc);
+        goto out;
+    }
+    c->in.cal = holiday_calendar_cal(hc);
+    c->in.now_ms = clock_now_ms();
+    rc = store_write(r->app->store, act_fn, c);
+    if (rc < 0) {
+        api_reply_derr(r, rc, &c->err);
+        goto out;
+    }
+    reply_dossier(r, 200, code);
+out:
+    if (hc) holiday_calendar_release(hc);
+    dossier_free(&c->out);
+    free(c);
+    json_decref(body);
+    return 0;
+}
+
+/* ---- work lists ---- */
+
+struct list_ctx {
+    const principal_t *who;
+    dossier_query_t    q;
+    lang_t             lang;
+    buf_t              b;
+    jw_t               w;
+    long long          total, n;
+    bool               more;
+    char               last[ID_LEN + 1];
+};
+
+static int list_cb(const dossier_t *d, void *arg)
+{
+    struct list_ctx *c = arg;
+    if (c->n == c->q.limit - 1) {
+        c->more = true;
+        return -1;
+    }
+    c->n++;
+    str_copy(c->last, sizeof c->last, d->id);
+    jw_obj_begin(&c->w);
+    dossier_brief_json(&c->w, d, c->lang);
+    jw_obj_end(&c->w);
+    return 0;
+}
+
+static int list_fn(db_t *db, void *arg)
+{
+    struct list_ctx *c = arg;
+    buf_reset(&c->b);
+    jw_init(&c->w, &c->b);
+    c->n = 0;
+    c->more = false;
+    jw_obj_begin(&c->w);
+    jw_key(&c->w, "items");
+    jw_arr_begin(&c->w);
+    int rc = dossier_list(db, c->who, &c->q, list_cb, c, &c->total);
+    jw_arr_end(&c->w);
+    jw_kint(&c->w, "total", c->total);
+    jw_kstr(&c->w, "next_cursor", c->more ? c->last : NULL);
+    jw_obj_end(&c->w);
+    return rc < 0 ? rc : 0;
+}
+
+int api_dossiers_list(req_t *r)
+{
+    page_t p;
+    if (req_page(r, &p) < 0) return 0;
+    static const char *const views[] = {"unit", "mine", "department", "due_soon", "overdue", "waiting"};
+    const char *view = req_query(r, "view");
+    int v = -1;
+    for (int i = 0; i < 6; i++)
+        if (!view || !strcmp(view, views[i])) {
+            v = i;
+            break;
+        }
+    if (v < 0) return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "view", "view", NULL, NULL);
+    if (p.cursor && !id_valid(p.cursor))
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
+    long long hours = 8, status = 0;
+    const char *hs = req_query(r, "hours"), *ss = req_query(r, "status");
+    char *end;
+    if (hs && (hours = strtoll(hs, &end, 10), end == hs || *end || hours < 1 || hours > 720))
+        return reply_problem(r, 400, "invalid-parameter", MSG_FIELD_RANGE, "hours", "hours", "1", "720");
+    if (ss && (status = strtoll(ss, &end, 10), end == ss || *end || status < 1 || status > 10))
+        return reply_problem(r, 400, "invalid-parameter", MSG_FIELD_RANGE, "status", "status", "1", "10");
+    struct list_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->lang = r->lang;
+    c->q = (dossier_query_t){.view = (dossier_view_t)v, .q = p.q, .status = (int)status, .now_ms = clock_now_ms(),
+                             .after_id = p.cursor, .limit = p.limit + 1};
+    c->q.due_before = c->q.now_ms + hours * 3600000LL;
+    if (v == DV_DUE_SOON && r->who.ngrants) {
+        /* N working hours on the calendar of the caller's first unit. */
+        holiday_calendar_t *hc;
+        if (dossier_calendar(r->app->store, r->who.grants[0].unit_id, &hc) == 0) {
+            long at;
+            if (calendar_add_working_minutes(holiday_calendar_cal(hc), calendar_minutes_from_utc_ms(c->q.now_ms),
+                                             hours * 60, &at) == 0)
+                c->q.due_before = calendar_utc_ms_from_minutes(at);
+            holiday_calendar_release(hc);
+        }
+    }
+    buf_init(&c->b, 0);
+    int rc = store_read(r->app->store, list_fn, c);
+    if (rc < 0) {
+        buf_free(&c->b);
+        reply_errno(r, rc);
+    } else api_reply_writer(r, 200, &c->w, &c->b);
+    free(c);
+    return 0;
+}
+
+/* ---- assignee suggestions ---- */
+
+struct assignees_ctx {
+    const principal_t *who;
+    const char        *code;
+    derr_t             err;
+    buf_t              b;
+    jw_t               w;
+};
+
+static int assignee_cb(const char *id, const char *username, const char *full_name, long long open, void *arg)
+{
+    struct assignees_ctx *c = arg;
+    jw_obj_begin(&c->w);
+    jw_kstr(&c->w, "id", id);
+    jw_kstr(&c->w, "username", username);
+    jw_kstr(&c->w, "full_name", full_name);
+    jw_kint(&c->w, "open", open);
+    jw_obj_end(&c->w);
+    return 0;
+}
+
+static int assignees_fn(db_t *db, void *arg)
+{
+    struct assignees_ctx *c = arg;
+    buf_reset(&c->b);
+    jw_init(&c->w, &c->b);
+    jw_obj_begin(&c->w);
+    jw_key(&c->w, "items");
+    jw_arr_begin(&c->w);
+    int rc = dossier_assignees(db, c->who, c->code, assignee_cb, c, &c->err);
+    jw_arr_end(&c->w);
+    jw_obj_end(&c->w);
+    return rc;
+}
+
+int api_dossiers_assignees(req_t *r)
+{
+    const char *code = req_param(r, 0);
+    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    struct assignees_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->code = code;
+    buf_init(&c->b, 0);
+    int rc = store_read(r->app->store, assignees_fn, c);
+    if (rc < 0) {
+        buf_free(&c->b);
+        api_reply_derr(r, rc, &c->err);
+    } else api_reply_writer(r, 200, &c->w, &c->b);
+    free(c);
+    return 0;
+}

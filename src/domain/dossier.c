@@ -1,0 +1,1567 @@
+/* dossier.c — dossiers: validators, intake, actions, their events and apply functions, lists (see dossier.h).
+ *
+ * One column table (cols[]) says how each dossiers column is read from a row, written into an event payload and
+ * bound back by the apply functions, so the row, the payload and the replay cannot drift apart: dossier.received
+ * and dossier.submitted_online carry every column, every action event carries the mutable ones ("after") and one
+ * control-sheet line ("log"). name_fold and search are derived in apply by utf8_fold(), a pure function. */
+#include "domain/dossier.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "domain/account.h"
+#include "domain/event.h"
+#include "domain/holiday_store.h"
+#include "domain/unit.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- names ---- */
+
+static const msg_id_t status_msgs[] = {MSG_DS_1, MSG_DS_2, MSG_DS_3, MSG_DS_4, MSG_DS_5,
+                                       MSG_DS_6, MSG_DS_7, MSG_DS_8, MSG_DS_9, MSG_DS_10};
+
+const char *dossier_status_name(int status, lang_t lang)
+{
+    if (status < 1 || status > 10) return "";
+    return msg_text(status_msgs[status - 1], lang);
+}
+
+static const char *const action_names[DA__COUNT] = {
+    "accept", "refuse", "assign", "forward", "return", "request_supplement", "resubmit", "request_payment",
+    "record_payment", "extend", "approve", "attach_result", "deliver", "withdraw", "stop"};
+
+/* The event type of each action. */
+static const char *const action_events[DA__COUNT] = {
+    "dossier.accepted", "dossier.refused", "dossier.assigned", "dossier.forwarded", "dossier.returned",
+    "dossier.supplement_requested", "dossier.resubmitted", "dossier.payment_requested", "dossier.payment_recorded",
+    "dossier.extended", "dossier.approved", "dossier.result_attached", "dossier.delivered", "dossier.withdrawn",
+    "dossier.stopped"};
+
+const char *dossier_action_name(dossier_action_t a) { return (unsigned)a < DA__COUNT ? action_names[a] : ""; }
+
+int dossier_action_parse(const char *s, dossier_action_t *out)
+{
+    for (int i = 0; s && i < DA__COUNT; i++)
+        if (!strcmp(s, action_names[i])) {
+            *out = (dossier_action_t)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+static const char *const channel_names[] = {"", "desk", "online", "post"};
+
+/* ---- validators ---- */
+
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return false;
+    return true;
+}
+
+bool dossier_citizen_id_valid(const char *s, int *birth_year)
+{
+    if (!s || strlen(s) != 12 || !all_digits(s, 12)) return false;
+    int province = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+    if (province < 1 || province > 96) return false;
+    int century = (s[3] - '0') / 2;        /* 0,1: 1900s; 2,3: 2000s; 4,5: 2100s; 6,7: 2200s; 8,9: 2300s */
+    int yy = (s[4] - '0') * 10 + (s[5] - '0');
+    if (birth_year) *birth_year = 1900 + century * 100 + yy;
+    return true;
+}
+
+bool dossier_tax_code_valid(const char *s)
+{
+    static const int w[9] = {31, 29, 23, 19, 17, 13, 7, 5, 3};
+    if (!s) return false;
+    size_t n = strlen(s);
+    if (n != 10 && n != 14) return false;
+    if (!all_digits(s, 10)) return false;
+    if (n == 14 && (s[10] != '-' || !all_digits(s + 11, 3) || !strcmp(s + 11, "000"))) return false;
+    int sum = 0;
+    for (int i = 0; i < 9; i++) sum += w[i] * (s[i] - '0');
+    int check = 10 - sum % 11;
+    return check < 10 && check == s[9] - '0';
+}
+
+int dossier_phone_normalize(const char *in, char *out, size_t cap)
+{
+    char d[24], nat[24];
+    size_t n = 0;
+    if (!in) return -EINVAL;
+    bool plus = *in == '+';
+    for (const char *p = in + plus; *p; p++) {
+        if (*p == ' ' || *p == '.' || *p == '-') continue;
+        if (!isdigit((unsigned char)*p) || n >= 16) return -EINVAL;
+        d[n++] = *p;
+    }
+    d[n] = '\0';
+    if (n >= 11 && d[0] == '8' && d[1] == '4') {
+        nat[0] = '0';
+        memcpy(nat + 1, d + 2, n - 1);              /* the terminator included */
+    } else if (plus) return -EINVAL;                  /* another country */
+    else memcpy(nat, d, n + 1);
+    size_t len = strlen(nat);
+    if (nat[0] != '0') return -EINVAL;
+    /* Mobile: 10 digits 03x 05x 07x 08x 09x (numbering plan of 2018); landline: 11 digits 02 + area code. */
+    char c = nat[1];
+    bool mobile = (c == '3' || c == '5' || c == '7' || c == '8' || c == '9') && len == 10;
+    bool landline = c == '2' && len == 11;
+    if (!mobile && !landline) return -EINVAL;
+    return str_copy(out, cap, nat) < 0 ? -EINVAL : 0;
+}
+
+static bool email_valid(const char *s)
+{
+    size_t n = strlen(s);
+    const char *at = strchr(s, '@');
+    if (n < 3 || n > 254 || !at || at == s || strchr(at + 1, '@')) return false;
+    const char *dot = strrchr(at, '.');
+    if (!dot || dot == at + 1 || !dot[1]) return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"' || *p == ',') return false;
+    return true;
+}
+
+int dossier_code_format(const char *edi, long long received_ms, long long seq, char *out, size_t cap)
+{
+    long day = calendar_minutes_from_utc_ms(received_ms) / CALENDAR_MINUTES_PER_DAY;
+    int y, m, d;
+    if (calendar_ymd_from_day(day, &y, &m, &d) < 0 || seq < 1) return -EINVAL;
+    int n = snprintf(out, cap, "%s-%02d%02d%02d-%04lld", edi, y % 100, m, d, seq);
+    return n < 0 || (size_t)n >= cap ? -E2BIG : 0;
+}
+
+static void day_key(long long ms, char out[8])
+{
+    long day = calendar_minutes_from_utc_ms(ms) / CALENDAR_MINUTES_PER_DAY;
+    int y = 1970, m = 1, d = 1;
+    calendar_ymd_from_day(day, &y, &m, &d);
+    snprintf(out, 8, "%02d%02d%02d", y % 100, m, d);
+}
+
+static long to_min(long long ms) { return calendar_minutes_from_utc_ms(ms); }
+static long long to_ms(long min) { return calendar_utc_ms_from_minutes(min); }
+
+/* ---- the column table ---- */
+
+enum { C_STR, C_PSTR, C_INT, C_I32, C_OPT, C_FEE };
+struct col {
+    const char *name;
+    int         type;
+    size_t      off;
+    size_t      size;      /* C_STR: the array size */
+    bool        mutable_;  /* in an action's "after" */
+};
+#define S(n, m) {#n, C_STR, offsetof(dossier_t, n), sizeof(((dossier_t *)0)->n), m}
+#define P(n, m) {#n, C_PSTR, offsetof(dossier_t, n), 0, m}
+#define L(n, m) {#n, C_INT, offsetof(dossier_t, n), 0, m}
+#define I(n, m) {#n, C_I32, offsetof(dossier_t, n), 0, m}
+#define O(n, m) {#n, C_OPT, offsetof(dossier_t, n), 0, m}
+#define F(n, m) {#n, C_FEE, offsetof(dossier_t, n), 0, m}
+static const struct col cols[] = {
+    S(id, 0), S(code, 0), S(unit_id, 1), S(unit_path, 1), S(procedure_code, 0), L(procedure_version, 0),
+    S(procedure_name, 0), S(field, 0), I(channel, 0), I(status, 1), I(step, 1), P(plan, 0), I(time_rule, 0),
+    L(work_minutes, 0), I(supplement_rule, 0), S(assignee_id, 1), S(department, 1), S(applicant_kind, 0),
+    S(applicant_name, 0), S(id_number, 0), S(phone, 0), S(address, 0), S(email, 0), P(representative, 0),
+    P(content, 0), S(applicant_account, 0), S(received_by, 0), L(received_at, 0), O(accepted_at, 1), O(due_at, 1),
+    O(original_due_at, 1), O(step_started_at, 1), O(step_due_at, 1), O(paused_at, 1), I(supplement_count, 1),
+    I(extended, 1), F(fee_amount, 1), F(paid_amount, 1), P(result, 1), O(resolved_at, 1), S(timing, 1),
+    O(delivered_at, 1), S(delivered_to, 1), P(reason, 1), L(created_at, 0), L(updated_at, 1), L(version, 1),
+};
+#undef S
+#undef P
+#undef L
+#undef I
+#undef O
+#undef F
+#define NCOLS (sizeof cols / sizeof cols[0])
+
+/* Columns that are NOT NULL text: written as "" rather than null. */
+static bool col_required_text(const struct col *c)
+{
+    static const char *const req[] = {"id", "code", "unit_id", "unit_path", "procedure_code", "procedure_name",
+                                      "field", "plan", "applicant_kind", "applicant_name", "id_number", "phone",
+                                      "address"};
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
+        if (!strcmp(c->name, req[i])) return true;
+    return false;
+}
+
+static const char *select_cols(void)
+{
+    static char sql[2048];
+    if (!sql[0]) {
+        buf_t b;
+        buf_init(&b, 0);
+        for (size_t i = 0; i < NCOLS; i++) buf_printf(&b, "%s%s", i ? ", " : "", cols[i].name);
+        str_copy(sql, sizeof sql, b.data);
+        buf_free(&b);
+    }
+    return sql;
+}
+
+void dossier_free(dossier_t *d)
+{
+    if (!d) return;
+    free(d->plan), free(d->representative), free(d->content), free(d->result), free(d->reason);
+    d->plan = d->representative = d->content = d->result = d->reason = NULL;
+}
+
+static void row_to_dossier(db_stmt_t *s, dossier_t *d)
+{
+    dossier_free(d);
+    memset(d, 0, sizeof *d);
+    for (size_t i = 0; i < NCOLS; i++) {
+        const struct col *c = &cols[i];
+        char *p = (char *)d + c->off;
+        bool null = db_col_is_null(s, (int)i);
+        switch (c->type) {
+        case C_STR: str_copy(p, c->size, null ? "" : db_col_text(s, (int)i)); break;
+        case C_PSTR: *(char **)p = null ? NULL : xstrdup(db_col_text(s, (int)i)); break;
+        case C_INT: case C_OPT: *(long long *)p = null ? 0 : db_col_int(s, (int)i); break;
+        case C_FEE: *(long long *)p = null ? -1 : db_col_int(s, (int)i); break;
+        case C_I32: *(int *)p = (int)db_col_int(s, (int)i); break;
+        }
+    }
+}
+
+static void write_col(jw_t *w, const struct col *c, const dossier_t *d)
+{
+    const char *p = (const char *)d + c->off;
+    jw_key(w, c->name);
+    switch (c->type) {
+    case C_STR: jw_str(w, (*p || col_required_text(c)) ? p : NULL); break;
+    case C_PSTR: jw_str(w, *(char *const *)p); break;
+    case C_INT: jw_int(w, *(const long long *)p); break;
+    case C_I32: jw_int(w, *(const int *)p); break;
+    case C_OPT: if (*(const long long *)p) jw_int(w, *(const long long *)p); else jw_null(w); break;
+    case C_FEE: if (*(const long long *)p >= 0) jw_int(w, *(const long long *)p); else jw_null(w); break;
+    }
+}
+
+static void bind_json(db_stmt_t *s, int idx, json_t *v)
+{
+    if (json_is_string(v)) db_bind_text(s, idx, json_string_value(v), json_string_length(v));
+    else if (json_is_integer(v)) db_bind_int(s, idx, json_integer_value(v));
+    else if (json_is_true(v)) db_bind_int(s, idx, 1);
+    else if (json_is_false(v)) db_bind_int(s, idx, 0);
+    else db_bind_null(s, idx);
+}
+
+static int step_done(db_stmt_t *s)
+{
+    int rc = db_step(s);
+    db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* ---- apply ---- */
+
+static int apply_log(db_t *db, const char *dossier_id, json_t *log)
+{
+    static const char *const f[] = {"n", "action", "step", "from_account", "to_account", "from_unit", "to_unit",
+                                    "at", "step_due_at", "finished_step", "timing", "status_before",
+                                    "status_after", "note"};
+    db_stmt_t *s = db_prepare(db, "INSERT INTO dossier_steps (dossier_id, n, action, step, from_account, to_account, "
+                                  "from_unit, to_unit, at, step_due_at, finished_step, timing, status_before, "
+                                  "status_after, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                                  "$13, $14, $15)");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, dossier_id, DB_NTS);
+    for (int i = 0; i < 14; i++) bind_json(s, i + 2, json_object_get(log, f[i]));
+    return step_done(s);
+}
+
+static char *search_text(json_t *d)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    buf_printf(&b, "%s %s %s %s", jstr(d, "code") ? jstr(d, "code") : "",
+               jstr(d, "applicant_name") ? jstr(d, "applicant_name") : "", jstr(d, "id_number") ? jstr(d, "id_number") : "",
+               jstr(d, "phone") ? jstr(d, "phone") : "");
+    char *f = utf8_fold(b.data, b.len);
+    buf_free(&b);
+    return f ? f : xstrdup("");
+}
+
+static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    (void)ev;
+    json_t *d = json_object_get(payload, "dossier");
+    if (!json_is_object(d)) return -EINVAL;
+    buf_t sql;
+    buf_init(&sql, 0);
+    buf_printf(&sql, "INSERT INTO dossiers (%s, name_fold, search) VALUES (", select_cols());
+    for (size_t i = 0; i < NCOLS + 2; i++) buf_printf(&sql, "%s$%zu", i ? ", " : "", i + 1);
+    buf_puts(&sql, ")");
+    db_stmt_t *s = db_prepare(db, sql.data);
+    buf_free(&sql);
+    if (!s) return -EIO;
+    for (size_t i = 0; i < NCOLS; i++) bind_json(s, (int)i + 1, json_object_get(d, cols[i].name));
+    const char *name = jstr(d, "applicant_name") ? jstr(d, "applicant_name") : "";
+    char *fold = utf8_fold(name, strlen(name));
+    char *search = search_text(d);
+    db_bind_text(s, (int)NCOLS + 1, fold ? fold : "", DB_NTS);
+    db_bind_text(s, (int)NCOLS + 2, search, DB_NTS);
+    int rc = step_done(s);
+    free(fold);
+    free(search);
+    if (rc < 0) return rc;
+    const char *id = jstr(d, "id");
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(payload, "papers"), i, p) {
+        long long n = db_run(db, "INSERT INTO dossier_papers (dossier_id, paper_id, name, copies, form, mandatory) "
+                                 "VALUES ($1, $2, $3, $4, $5, $6)", "tttiti", id, jstr(p, "paper"), jstr(p, "name"),
+                             (long long)json_integer_value(json_object_get(p, "copies")), jstr(p, "form"),
+                             (long long)json_is_true(json_object_get(p, "mandatory")));
+        if (n < 0) return (int)n;
+    }
+    json_t *c = json_object_get(payload, "counter");
+    long long n = db_run(db, "INSERT INTO dossier_counters (agency, day, seq) VALUES ($1, $2, $3) "
+                             "ON CONFLICT (agency, day) DO UPDATE SET seq = excluded.seq", "tti",
+                         jstr(c, "agency"), jstr(c, "day"), (long long)json_integer_value(json_object_get(c, "seq")));
+    if (n < 0) return (int)n;
+    json_t *k = json_object_get(payload, "idempotency");
+    if (json_is_object(k)) {
+        n = db_run(db, "INSERT INTO dossier_idempotency (actor, key, dossier_id) VALUES ($1, $2, $3)", "ttt",
+                   jstr(k, "actor"), jstr(k, "key"), id);
+        if (n < 0) return (int)n;
+    }
+    return apply_log(db, id, json_object_get(payload, "log"));
+}
+
+static int apply_action(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    (void)ev;
+    json_t *a = json_object_get(payload, "after");
+    const char *id = jstr(payload, "id");
+    if (!json_is_object(a) || !id) return -EINVAL;
+    buf_t sql;
+    buf_init(&sql, 0);
+    buf_puts(&sql, "UPDATE dossiers SET ");
+    int k = 0;
+    for (size_t i = 0; i < NCOLS; i++)
+        if (cols[i].mutable_) buf_printf(&sql, "%s%s = $%d", k ? ", " : "", cols[i].name, k + 1), k++;
+    buf_printf(&sql, " WHERE id = $%d", k + 1);
+    db_stmt_t *s = db_prepare(db, sql.data);
+    buf_free(&sql);
+    if (!s) return -EIO;
+    k = 0;
+    for (size_t i = 0; i < NCOLS; i++)
+        if (cols[i].mutable_) bind_json(s, ++k, json_object_get(a, cols[i].name));
+    db_bind_text(s, k + 1, id, DB_NTS);
+    int rc = step_done(s);
+    if (rc < 0) return rc;
+    if (db_changes(db) != 1) return -ENOENT;
+    return apply_log(db, id, json_object_get(payload, "log"));
+}
+
+static const event_kind_t kinds[] = {
+    {"dossier.received", apply_intake},
+    {"dossier.submitted_online", apply_intake},
+    {"dossier.accepted", apply_action},
+    {"dossier.refused", apply_action},
+    {"dossier.assigned", apply_action},
+    {"dossier.forwarded", apply_action},
+    {"dossier.returned", apply_action},
+    {"dossier.supplement_requested", apply_action},
+    {"dossier.resubmitted", apply_action},
+    {"dossier.payment_requested", apply_action},
+    {"dossier.payment_recorded", apply_action},
+    {"dossier.extended", apply_action},
+    {"dossier.approved", apply_action},
+    {"dossier.result_attached", apply_action},
+    {"dossier.delivered", apply_action},
+    {"dossier.withdrawn", apply_action},
+    {"dossier.stopped", apply_action},
+    {NULL, NULL},
+};
+
+static const event_table_t tables[] = {
+    {"dossier_steps", "dossier_id, n"},
+    {"dossier_papers", "dossier_id, paper_id"},
+    {"dossier_idempotency", "actor, key"},
+    {"dossier_counters", "agency, day"},
+    {"dossiers", "code"},
+    {NULL, NULL},
+};
+
+const event_module_t dossier_events = {"dossier", kinds, tables};
+
+/* ---- reading ---- */
+
+static int get_by(db_t *db, const char *where, const char *key, dossier_t *out)
+{
+    char sql[2300];
+    snprintf(sql, sizeof sql, "SELECT %s FROM dossiers WHERE %s = $1", select_cols(), where);
+    db_stmt_t *s;
+    int rc = db_query(db, &s, sql, "t", key);
+    if (rc == DB_ROW) row_to_dossier(s, out);
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
+}
+
+int dossier_get(db_t *db, const char *code, dossier_t *out) { return get_by(db, "code", code, out); }
+
+static bool grant_covers(const principal_t *who, const char *path)
+{
+    for (int i = 0; i < who->ngrants; i++)
+        if (!strncmp(who->grants[i].unit_path, path, strlen(who->grants[i].unit_path))) return true;
+    return false;
+}
+
+static bool is_applicant(const principal_t *who, const dossier_t *d)
+{
+    return !strcmp(who->kind, "citizen") && d->applicant_account[0] && !strcmp(who->account_id, d->applicant_account);
+}
+
+bool dossier_visible_to(const principal_t *who, const dossier_t *d)
+{
+    return is_applicant(who, d) || (strcmp(who->kind, "citizen") && grant_covers(who, d->unit_path));
+}
+
+/* ---- the rules: which roles and states each action needs ---- */
+
+#define ST(s) (1u << (s))
+#define RO(r) (1u << (r))
+static const struct rule {
+    unsigned states;
+    unsigned roles;
+    bool     applicant;      /* the applicant citizen may do it */
+} rules[DA__COUNT] = {
+    [DA_ACCEPT] = {ST(DS_NEW), RO(ROLE_DESK), false},
+    [DA_REFUSE] = {ST(DS_NEW) | ST(DS_ACCEPTED), RO(ROLE_DESK) | RO(ROLE_LEADER), false},
+    [DA_ASSIGN] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_LEADER), false},
+    [DA_FORWARD] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
+    [DA_RETURN] = {ST(DS_PROCESSING), RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
+    [DA_REQUEST_SUPPLEMENT] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING),
+                               RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
+    [DA_RESUBMIT] = {ST(DS_SUPPLEMENT), RO(ROLE_DESK), true},
+    [DA_REQUEST_PAYMENT] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER),
+                            false},
+    [DA_RECORD_PAYMENT] = {ST(DS_PAYMENT), RO(ROLE_DESK), false},
+    [DA_EXTEND] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_LEADER), false},
+    [DA_APPROVE] = {ST(DS_PROCESSING), RO(ROLE_LEADER), false},
+    [DA_ATTACH_RESULT] = {ST(DS_RESOLVED), RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
+    [DA_DELIVER] = {ST(DS_RESOLVED), RO(ROLE_DESK), false},
+    [DA_WITHDRAW] = {ST(DS_NEW) | ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_SUPPLEMENT) | ST(DS_PAYMENT),
+                     RO(ROLE_DESK), true},
+    [DA_STOP] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_SUPPLEMENT) | ST(DS_PAYMENT), RO(ROLE_LEADER), false},
+};
+
+static bool role_ok(const principal_t *who, const dossier_t *d, dossier_action_t a)
+{
+    const struct rule *r = &rules[a];
+    if (r->applicant && is_applicant(who, d)) return true;
+    if (!strcmp(who->kind, "citizen")) return false;
+    for (int role = 0; role < ROLE__COUNT; role++)
+        if ((r->roles & RO(role)) && auth_role_covers(who, (role_t)role, d->unit_path)) return true;
+    return false;
+}
+
+/* Preconditions that do not depend on the request body (so allowed_actions can tell them). */
+static msg_id_t precondition(const dossier_t *d, dossier_action_t a)
+{
+    if (a == DA_REQUEST_SUPPLEMENT && d->supplement_count > 0) return MSG_DOSSIER_SUPPLEMENT_ONCE;
+    if (a == DA_EXTEND && d->extended) return MSG_DOSSIER_EXTEND_ONCE;
+    if (a == DA_RETURN && d->step == 0) return MSG_DOSSIER_FIRST_STEP;
+    if (a == DA_DELIVER && !d->result) return MSG_DOSSIER_NO_RESULT;
+    return MSG_OK;
+}
+
+static int plan_len(const dossier_t *d)
+{
+    json_t *p = json_loads(d->plan ? d->plan : "[]", 0, NULL);
+    int n = json_is_array(p) ? (int)json_array_size(p) : 0;
+    json_decref(p);
+    return n;
+}
+
+unsigned dossier_allowed_actions(const principal_t *who, const dossier_t *d)
+{
+    unsigned mask = 0;
+    int n = plan_len(d);
+    for (int a = 0; a < DA__COUNT; a++) {
+        if (!(rules[a].states & ST(d->status)) || !role_ok(who, d, (dossier_action_t)a)) continue;
+        if (precondition(d, (dossier_action_t)a) != MSG_OK) continue;
+        if (a == DA_FORWARD && d->step + 1 >= n) continue;
+        mask |= 1u << a;
+    }
+    return mask;
+}
+
+static void allowed_text(unsigned mask, char *out, size_t cap)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    for (int a = 0; a < DA__COUNT; a++)
+        if (mask & (1u << a)) buf_printf(&b, "%s%s", b.len ? ", " : "", action_names[a]);
+    str_copy(out, cap, b.len ? b.data : "-");
+    buf_free(&b);
+}
+
+/* ---- JSON ---- */
+
+static void kinstant(jw_t *w, const char *k, long long ms)
+{
+    jw_key(w, k);
+    if (!ms) {
+        jw_null(w);
+        return;
+    }
+    char iso[CLOCK_ISO_LEN];
+    clock_iso_vn(ms, iso);
+    jw_str(w, iso);
+}
+
+void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang)
+{
+    (void)lang;
+    jw_kstr(w, "code", d->code);
+    jw_kint(w, "status", d->status);
+    jw_key(w, "status_name");
+    jw_obj_begin(w);
+    jw_kstr(w, "vi", dossier_status_name(d->status, LANG_VI));
+    jw_kstr(w, "en", dossier_status_name(d->status, LANG_EN));
+    jw_obj_end(w);
+    jw_kint(w, "version", d->version);
+    jw_kstr(w, "channel", channel_names[d->channel]);
+    jw_kstr(w, "unit_id", d->unit_id);
+    jw_key(w, "procedure");
+    jw_obj_begin(w);
+    jw_kstr(w, "code", d->procedure_code);
+    jw_kint(w, "version", d->procedure_version);
+    jw_kstr(w, "name", d->procedure_name);
+    jw_kstr(w, "field", d->field);
+    jw_obj_end(w);
+    jw_key(w, "applicant");
+    jw_obj_begin(w);
+    jw_kstr(w, "kind", d->applicant_kind);
+    jw_kstr(w, "name", d->applicant_name);
+    jw_kstr(w, "id_number", d->id_number);
+    jw_kstr(w, "phone", d->phone);
+    jw_kstr(w, "address", d->address);
+    jw_kstr(w, "email", domain_nz(d->email));
+    jw_obj_end(w);
+    kinstant(w, "received_at", d->received_at);
+    kinstant(w, "accepted_at", d->accepted_at);
+    kinstant(w, "due_at", d->due_at);
+    kinstant(w, "original_due_at", d->original_due_at);
+    jw_kint(w, "step", d->step);
+    kinstant(w, "step_due_at", d->step_due_at);
+    jw_kstr(w, "assignee", domain_nz(d->assignee_id));
+    jw_kstr(w, "department", domain_nz(d->department));
+}
+
+static int papers_json(db_t *db, jw_t *w, const dossier_t *d)
+{
+    db_stmt_t *s;
+    jw_key(w, "papers");
+    jw_arr_begin(w);
+    int rc = db_query(db, &s, "SELECT paper_id, name, copies, form, mandatory FROM dossier_papers "
+                              "WHERE dossier_id = $1 ORDER BY paper_id", "t", d->id);
+    while (rc == DB_ROW) {
+        jw_obj_begin(w);
+        jw_kstr(w, "paper", db_col_text(s, 0));
+        jw_kstr(w, "name", db_col_text(s, 1));
+        jw_kint(w, "copies", db_col_int(s, 2));
+        jw_kstr(w, "form", db_col_text(s, 3));
+        jw_kbool(w, "mandatory", db_col_int(s, 4) != 0);
+        jw_obj_end(w);
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    jw_arr_end(w);
+    return rc < 0 ? rc : 0;
+}
+
+static int steps_json(db_t *db, jw_t *w, const dossier_t *d)
+{
+    db_stmt_t *s;
+    jw_key(w, "steps");
+    jw_arr_begin(w);
+    int rc = db_query(db, &s, "SELECT n, action, step, from_account, to_account, from_unit, to_unit, at, "
+                              "step_due_at, finished_step, timing, status_before, status_after, note "
+                              "FROM dossier_steps WHERE dossier_id = $1 ORDER BY n", "t", d->id);
+    while (rc == DB_ROW) {
+        jw_obj_begin(w);
+        jw_kint(w, "n", db_col_int(s, 0));
+        jw_kstr(w, "action", db_col_text(s, 1));
+        jw_kint(w, "step", db_col_int(s, 2));
+        jw_kstr(w, "from", db_col_text(s, 3));
+        jw_kstr(w, "to", db_col_text(s, 4));
+        jw_kstr(w, "from_unit", db_col_text(s, 5));
+        jw_kstr(w, "to_unit", db_col_text(s, 6));
+        kinstant(w, "at", db_col_int(s, 7));
+        kinstant(w, "step_due_at", db_col_is_null(s, 8) ? 0 : db_col_int(s, 8));
+        jw_key(w, "finished_step");
+        if (db_col_is_null(s, 9)) jw_null(w); else jw_int(w, db_col_int(s, 9));
+        jw_kstr(w, "timing", db_col_text(s, 10));
+        jw_kint(w, "status_before", db_col_int(s, 11));
+        jw_kint(w, "status_after", db_col_int(s, 12));
+        jw_kstr(w, "note", db_col_text(s, 13));
+        jw_obj_end(w);
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    jw_arr_end(w);
+    return rc < 0 ? rc : 0;
+}
+
+int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, lang_t lang)
+{
+    jw_obj_begin(w);
+    dossier_brief_json(w, d, lang);
+    if (d->representative) {
+        jw_key(w, "representative");
+        jw_raw(w, d->representative, strlen(d->representative));
+    }
+    jw_kstr(w, "content", d->content);
+    jw_key(w, "plan");
+    jw_raw(w, d->plan, strlen(d->plan));
+    jw_kint(w, "supplement_count", d->supplement_count);
+    jw_kbool(w, "extended", d->extended != 0);
+    jw_key(w, "fee_amount");
+    if (d->fee_amount >= 0) jw_int(w, d->fee_amount); else jw_null(w);
+    jw_key(w, "paid_amount");
+    if (d->paid_amount >= 0) jw_int(w, d->paid_amount); else jw_null(w);
+    jw_kstr(w, "result", d->result);
+    kinstant(w, "resolved_at", d->resolved_at);
+    jw_kstr(w, "timing", domain_nz(d->timing));
+    kinstant(w, "delivered_at", d->delivered_at);
+    jw_kstr(w, "delivered_to", domain_nz(d->delivered_to));
+    jw_kstr(w, "reason", d->reason);
+    unsigned mask = dossier_allowed_actions(who, d);
+    jw_key(w, "allowed_actions");
+    jw_arr_begin(w);
+    for (int a = 0; a < DA__COUNT; a++)
+        if (mask & (1u << a)) jw_str(w, action_names[a]);
+    jw_arr_end(w);
+    int rc = papers_json(db, w, d);
+    if (rc == 0) rc = steps_json(db, w, d);
+    jw_obj_end(w);
+    return rc;
+}
+
+/* ---- calendar and unit ---- */
+
+struct cal_ctx {
+    const char    *unit_id;
+    unit_t         u;
+    working_time_t wt;
+};
+
+static int cal_fn(db_t *db, void *arg)
+{
+    struct cal_ctx *c = arg;
+    int rc = unit_get(db, c->unit_id, &c->u);
+    if (rc == 0) rc = working_time_get(db, c->unit_id, &c->wt);
+    return rc;
+}
+
+int dossier_calendar(store_t *st, const char *unit_id, holiday_calendar_t **out)
+{
+    struct cal_ctx *c = xcalloc(1, sizeof *c);
+    c->unit_id = unit_id;
+    int rc = store_read(st, cal_fn, c);
+    if (rc == 0) rc = holiday_calendar_get(st, c->u.province_id, &c->wt.cfg, out);
+    free(c);
+    return rc;
+}
+
+int dossier_intake_unit(const principal_t *who, const char *requested, char *unit_id, size_t cap)
+{
+    if (requested && *requested) return str_copy(unit_id, cap, requested) < 0 ? -EINVAL : 0;
+    for (int i = 0; i < who->ngrants; i++)
+        if (who->grants[i].role == ROLE_DESK) return str_copy(unit_id, cap, who->grants[i].unit_id);
+    return -ENOENT;
+}
+
+/* ---- intake ---- */
+
+struct intake_payload {
+    const dossier_t          *d;
+    const procedure_t        *p;
+    const dossier_intake_t   *in;
+    const char               *agency, *day;
+    long long                 seq;
+    const char               *actor;
+};
+
+static void log_json(jw_t *w, long long n, const char *action, int step, const char *from, const char *to,
+                     const char *from_unit, const char *to_unit, long long at, long long step_due, int finished,
+                     const char *timing, int before, int after, const char *note)
+{
+    jw_key(w, "log");
+    jw_obj_begin(w);
+    jw_kint(w, "n", n);
+    jw_kstr(w, "action", action);
+    jw_kint(w, "step", step);
+    jw_kstr(w, "from_account", domain_nz(from));
+    jw_kstr(w, "to_account", domain_nz(to));
+    jw_kstr(w, "from_unit", domain_nz(from_unit));
+    jw_kstr(w, "to_unit", domain_nz(to_unit));
+    jw_kint(w, "at", at);
+    jw_key(w, "step_due_at");
+    if (step_due) jw_int(w, step_due); else jw_null(w);
+    jw_key(w, "finished_step");
+    if (finished >= 0) jw_int(w, finished); else jw_null(w);
+    jw_kstr(w, "timing", domain_nz(timing));
+    jw_kint(w, "status_before", before);
+    jw_kint(w, "status_after", after);
+    jw_kstr(w, "note", domain_nz(note));
+    jw_obj_end(w);
+}
+
+static void intake_payload(jw_t *w, const void *arg)
+{
+    const struct intake_payload *c = arg;
+    const dossier_t *d = c->d;
+    jw_obj_begin(w);
+    jw_key(w, "dossier");
+    jw_obj_begin(w);
+    for (size_t i = 0; i < NCOLS; i++) write_col(w, &cols[i], d);
+    jw_obj_end(w);
+    jw_key(w, "papers");
+    jw_arr_begin(w);
+    for (int i = 0; i < c->in->npapers; i++) {
+        const dossier_paper_in_t *pi = &c->in->papers[i];
+        const procedure_paper_t *pp = NULL;
+        for (int k = 0; k < c->p->n_papers; k++)
+            if (!strcmp(c->p->papers[k].id, pi->paper)) pp = &c->p->papers[k];
+        jw_obj_begin(w);
+        jw_kstr(w, "paper", pi->paper);
+        jw_kstr(w, "name", pp ? pp->name : pi->paper);
+        jw_kint(w, "copies", pi->copies);
+        jw_kstr(w, "form", pi->form);
+        jw_kbool(w, "mandatory", pp && pp->mandatory);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "counter");
+    jw_obj_begin(w);
+    jw_kstr(w, "agency", c->agency);
+    jw_kstr(w, "day", c->day);
+    jw_kint(w, "seq", c->seq);
+    jw_obj_end(w);
+    jw_key(w, "idempotency");
+    if (c->in->idem_key) {
+        jw_obj_begin(w);
+        jw_kstr(w, "actor", c->actor);
+        jw_kstr(w, "key", c->in->idem_key);
+        jw_obj_end(w);
+    } else jw_null(w);
+    log_json(w, 1, d->status == DS_NEW ? "submit" : "receive", 0, c->actor, d->received_by, NULL, d->unit_id,
+             d->received_at, d->step_due_at, -1, NULL, 0, d->status, NULL);
+    jw_obj_end(w);
+}
+
+static int check_party(const dossier_party_t *p, const char *prefix, bool applicant, char *phone, size_t cap,
+                       derr_t *err)
+{
+    char f[48];
+#define FIELD(n) (snprintf(f, sizeof f, "%s.%s", prefix, n), f)
+    bool org = applicant && p->kind && !strcmp(p->kind, "organisation");
+    if (applicant && (!p->kind || (strcmp(p->kind, "person") && !org)))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, FIELD("kind"), FIELD("kind"), "person | organisation", NULL);
+    if (!p->name || !utf8_valid(p->name, strlen(p->name)) || utf8_length(p->name, strlen(p->name)) < 2 ||
+        utf8_length(p->name, strlen(p->name)) > 200)
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, FIELD("name"), FIELD("name"), "2", "200");
+    if (org ? !dossier_tax_code_valid(p->id_number) : !dossier_citizen_id_valid(p->id_number, NULL))
+        return derr_set(err, -EINVAL, 400, org ? MSG_DOSSIER_TAX_CODE : MSG_DOSSIER_ID_NUMBER, FIELD("id_number"),
+                        NULL, NULL, NULL);
+    if (!p->phone || dossier_phone_normalize(p->phone, phone, cap) < 0)
+        return derr_set(err, -EINVAL, 400, MSG_DOSSIER_PHONE, FIELD("phone"), NULL, NULL, NULL);
+    if (applicant && (!p->address || utf8_length(p->address, strlen(p->address)) < 2 ||
+                      utf8_length(p->address, strlen(p->address)) > 300))
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, FIELD("address"), FIELD("address"), "2", "300");
+    if (p->email && *p->email && !email_valid(p->email))
+        return derr_set(err, -EINVAL, 400, MSG_DOSSIER_EMAIL, FIELD("email"), NULL, NULL, NULL);
+#undef FIELD
+    return 0;
+}
+
+static int check_papers(const dossier_intake_t *in, const procedure_t *p, derr_t *err)
+{
+    static const char *const forms[] = {"original", "copy", "electronic"};
+    for (int i = 0; i < in->npapers; i++) {
+        const dossier_paper_in_t *pi = &in->papers[i];
+        bool known = false, form_ok = false;
+        for (int k = 0; k < p->n_papers; k++) known |= !strcmp(p->papers[k].id, pi->paper);
+        for (int k = 0; k < 3; k++) form_ok |= pi->form && !strcmp(pi->form, forms[k]);
+        if (!known) return derr_set(err, -EINVAL, 400, MSG_DOSSIER_PAPER_UNKNOWN, "papers", pi->paper, NULL, NULL);
+        if (!form_ok)
+            return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "papers", "papers.form", "original | copy | electronic",
+                            NULL);
+        if (pi->copies < 1 || pi->copies > 99)
+            return derr_set(err, -EINVAL, 400, MSG_FIELD_RANGE, "papers", "papers.copies", "1", "99");
+        for (int j = 0; j < i; j++)
+            if (!strcmp(in->papers[j].paper, pi->paper))
+                return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "papers", "papers", pi->paper, NULL);
+    }
+    char missing[128] = "";
+    size_t used = 0;
+    for (int k = 0; k < p->n_papers; k++) {
+        if (!p->papers[k].mandatory) continue;
+        bool have = false;
+        for (int i = 0; i < in->npapers; i++) have |= !strcmp(in->papers[i].paper, p->papers[k].id);
+        if (have) continue;
+        int n = snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", p->papers[k].id);
+        if (n > 0) used = used + (size_t)n < sizeof missing ? used + (size_t)n : sizeof missing - 1;
+    }
+    if (used) return derr_set(err, -EINVAL, 422, MSG_DOSSIER_PAPERS_MISSING, "papers", missing, NULL, NULL);
+    return 0;
+}
+
+/* The process template as the dossier keeps it: budgets in working minutes of this unit's calendar. With no
+ * template, one step of the whole statutory time done by a specialist. */
+static char *plan_json(const procedure_t *p, const calendar_t *cal, long work)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    jw_arr_begin(&w);
+    for (int i = 0; i < p->n_steps; i++) {
+        const procedure_step_t *s = &p->steps[i];
+        long budget = 0;
+        if (calendar_work_from_days(cal, s->budget_days, &budget) < 0) budget = 0;
+        jw_obj_begin(&w);
+        jw_kstr(&w, "name", s->name);
+        jw_kstr(&w, "role", s->role);
+        jw_kstr(&w, "department", domain_nz(s->department));
+        jw_kint(&w, "budget", budget);
+        jw_kbool(&w, "inter_agency", s->inter_agency);
+        jw_kstr(&w, "other_level", domain_nz(s->other_level));
+        jw_kbool(&w, "counted", s->counted);
+        jw_obj_end(&w);
+    }
+    if (p->n_steps == 0) {
+        jw_obj_begin(&w);
+        jw_kstr(&w, "name", "Giải quyết");
+        jw_kstr(&w, "role", "specialist");
+        jw_kstr(&w, "department", NULL);
+        jw_kint(&w, "budget", work);
+        jw_kbool(&w, "inter_agency", false);
+        jw_kstr(&w, "other_level", NULL);
+        jw_kbool(&w, "counted", true);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    if (jw_finish(&w) < 0) {
+        buf_free(&b);
+        return xstrdup("[]");
+    }
+    return buf_steal(&b);
+}
+
+/* One step of the plan: its budget, role, department, inter-agency flag. */
+typedef struct plan_step {
+    long budget;
+    char role[16];
+    char department[128];
+    bool inter_agency;
+    char other_level[16];
+} plan_step_t;
+
+static int plan_step(const dossier_t *d, int i, plan_step_t *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *p = json_loads(d->plan ? d->plan : "[]", 0, NULL);
+    json_t *s = json_array_get(p, (size_t)i);
+    int rc = -ENOENT;
+    if (json_is_object(s)) {
+        out->budget = (long)json_integer_value(json_object_get(s, "budget"));
+        str_copy(out->role, sizeof out->role, jstr(s, "role") ? jstr(s, "role") : "");
+        str_copy(out->department, sizeof out->department, jstr(s, "department") ? jstr(s, "department") : "");
+        out->inter_agency = json_is_true(json_object_get(s, "inter_agency"));
+        str_copy(out->other_level, sizeof out->other_level, jstr(s, "other_level") ? jstr(s, "other_level") : "");
+        rc = 0;
+    }
+    json_decref(p);
+    return rc;
+}
+
+static int idem_lookup(db_t *db, const char *actor, const char *key, char *dossier_id)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT dossier_id FROM dossier_idempotency WHERE actor = $1 AND key = $2", "tt",
+                      actor, key);
+    if (rc == DB_ROW) str_copy(dossier_id, ID_LEN + 1, db_col_text(s, 0));
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
+}
+
+/* The next sequence of the agency's day. The no-op UPDATE takes the counter row's lock first, so on PostgreSQL
+ * (READ COMMITTED) a concurrent intake of the same agency and day waits for this transaction and then reads the
+ * committed value: codes are gap-free. A first intake of the day inserts the row in apply; two processes racing
+ * on that insert collide on the primary key and the loser is retried (-ECONFLICT). */
+static int next_seq(db_t *db, const char *agency, const char *day, long long *seq)
+{
+    long long n = db_run(db, "UPDATE dossier_counters SET seq = seq WHERE agency = $1 AND day = $2", "tt", agency, day);
+    if (n < 0) return (int)n;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT seq FROM dossier_counters WHERE agency = $1 AND day = $2", "tt", agency, day);
+    *seq = rc == DB_ROW ? db_col_int(s, 0) + 1 : 1;
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_t *out, bool *replayed,
+                    derr_t *err)
+{
+    *replayed = false;
+    int channel = 0;
+    for (int i = 1; i <= 3; i++)
+        if (in->channel && !strcmp(in->channel, channel_names[i])) channel = i;
+    if (!channel) return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "channel", "channel", "desk | online | post", NULL);
+    bool citizen = !strcmp(who->kind, "citizen");
+    if (channel == CH_ONLINE && !citizen) return derr_set(err, -EACCES, 403, MSG_DOSSIER_ONLINE_CITIZEN, "channel", NULL, NULL, NULL);
+    if (channel != CH_ONLINE && citizen) return derr_set(err, -EACCES, 403, MSG_DOSSIER_ONLINE_CITIZEN, "channel", NULL, NULL, NULL);
+    char unit_id[ID_LEN + 1];
+    if (citizen ? (!in->unit_id || str_copy(unit_id, sizeof unit_id, in->unit_id) < 0)
+                : dossier_intake_unit(who, in->unit_id, unit_id, sizeof unit_id) < 0)
+        return derr_set(err, -EINVAL, 400, MSG_DOSSIER_UNIT_REQUIRED, "unit", NULL, NULL, NULL);
+    if (in->idem_key) {
+        char id[ID_LEN + 1];
+        int rc = idem_lookup(db, who->account_id, in->idem_key, id);
+        if (rc == 0) {
+            rc = get_by(db, "id", id, out);
+            if (rc == 0) *replayed = true;
+            return rc;
+        }
+        if (rc != -ENOENT) return rc;
+    }
+    unit_t *u = xmalloc(sizeof *u);
+    procedure_t *p = xmalloc(sizeof *p);
+    int rc = unit_get(db, unit_id, u);
+    if (rc == -ENOENT || (rc == 0 && (!u->active || (citizen ? false : !auth_role_covers(who, ROLE_DESK, u->path))))) {
+        rc = rc == 0 && !citizen && auth_sees_path(who, u->path)
+                 ? derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "unit", NULL, NULL, NULL)
+                 : derr_set(err, -ENOENT, 404, MSG_UNIT_UNKNOWN, "unit", unit_id, NULL, NULL);
+        goto out;
+    }
+    if (rc < 0) goto out;
+    if (!u->edi_code[0]) {
+        rc = derr_set(err, -EINVAL, 422, MSG_FIELD_INVALID, "unit", "unit.edi_code", "000.00.00.H00", NULL);
+        goto out;
+    }
+    rc = in->procedure ? procedure_get(db, unit_id, in->procedure, p) : -ENOENT;
+    if (rc == -ENOENT || (rc == 0 && !p->active)) {
+        rc = derr_set(err, -ENOENT, 404, MSG_DOSSIER_PROCEDURE_UNKNOWN, "procedure", in->procedure ? in->procedure : "",
+                      NULL, NULL);
+        goto out;
+    }
+    if (rc < 0) goto out;
+    char phone[16], rep_phone[16];
+    if ((rc = check_party(&in->applicant, "applicant", true, phone, sizeof phone, err)) < 0) goto out;
+    if (in->has_rep && (rc = check_party(&in->rep, "representative", false, rep_phone, sizeof rep_phone, err)) < 0)
+        goto out;
+    if (in->content && utf8_length(in->content, strlen(in->content)) > DOSSIER_TEXT_MAX) {
+        rc = derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "content", "content", "0", "1000");
+        goto out;
+    }
+    if ((rc = check_papers(in, p, err)) < 0) goto out;
+
+    long work = 0;
+    if ((rc = procedure_work_minutes(p, in->cal, &work)) < 0) goto out;
+    char day[8];
+    day_key(in->now_ms, day);
+    long long seq;
+    if ((rc = next_seq(db, u->edi_code, day, &seq)) < 0) goto out;
+
+    dossier_t d;
+    memset(&d, 0, sizeof d);
+    id_new(d.id);
+    dossier_code_format(u->edi_code, in->now_ms, seq, d.code, sizeof d.code);
+    str_copy(d.unit_id, sizeof d.unit_id, u->id);
+    str_copy(d.unit_path, sizeof d.unit_path, u->path);
+    str_copy(d.procedure_code, sizeof d.procedure_code, p->code);
+    d.procedure_version = p->version;
+    str_copy(d.procedure_name, sizeof d.procedure_name, p->name);
+    str_copy(d.field, sizeof d.field, p->field);
+    d.channel = channel;
+    d.plan = plan_json(p, in->cal, work);
+    d.time_rule = (int)p->time_rule;
+    d.work_minutes = work;
+    d.supplement_rule = (int)p->supplement;
+    str_copy(d.applicant_kind, sizeof d.applicant_kind, in->applicant.kind);
+    str_copy(d.applicant_name, sizeof d.applicant_name, in->applicant.name);
+    str_copy(d.id_number, sizeof d.id_number, in->applicant.id_number);
+    str_copy(d.phone, sizeof d.phone, phone);
+    str_copy(d.address, sizeof d.address, in->applicant.address);
+    str_copy(d.email, sizeof d.email, in->applicant.email ? in->applicant.email : "");
+    if (in->has_rep) {
+        buf_t b;
+        buf_init(&b, 0);
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj_begin(&w);
+        jw_kstr(&w, "name", in->rep.name);
+        jw_kstr(&w, "id_number", in->rep.id_number);
+        jw_kstr(&w, "phone", rep_phone);
+        jw_kstr(&w, "address", domain_nz(in->rep.address));
+        jw_kstr(&w, "email", domain_nz(in->rep.email));
+        jw_obj_end(&w);
+        d.representative = jw_finish(&w) == 0 ? buf_steal(&b) : NULL;
+        buf_free(&b);
+    }
+    d.content = in->content && *in->content ? xstrdup(in->content) : NULL;
+    if (citizen) str_copy(d.applicant_account, sizeof d.applicant_account, who->account_id);
+    else str_copy(d.received_by, sizeof d.received_by, who->account_id);
+    d.received_at = in->now_ms;
+    d.fee_amount = p->fee_amount >= 0 ? p->fee_amount : -1;
+    d.paid_amount = -1;
+    d.created_at = d.updated_at = in->now_ms;
+    d.version = 1;
+    if (channel == CH_ONLINE) d.status = DS_NEW;
+    else {
+        /* Received at the desk or by post: accepted at once, the clock starts now (Decree 118/2025 art. 15). */
+        long due = 0, sdue = 0;
+        plan_step_t ps;
+        d.status = DS_ACCEPTED;
+        d.accepted_at = in->now_ms;
+        rc = calendar_due(in->cal, to_min(in->now_ms), (due_rule_t)d.time_rule, work, &due);
+        if (rc == 0 && plan_step(&d, 0, &ps) == 0) rc = calendar_step_due(in->cal, to_min(in->now_ms), ps.budget, &sdue);
+        if (rc < 0) {
+            dossier_free(&d);
+            goto out;
+        }
+        d.due_at = d.original_due_at = to_ms(due);
+        d.step_started_at = in->now_ms;
+        d.step_due_at = to_ms(sdue);
+        str_copy(d.department, sizeof d.department, ps.department);
+    }
+    struct intake_payload c = {&d, p, in, u->edi_code, day, seq, who->account_id};
+    rc = event_record(db, d.unit_id, who->account_id, channel == CH_ONLINE ? "dossier.submitted_online" : "dossier.received",
+                      "dossier", d.id, intake_payload, &c, NULL);
+    if (rc == -EEXIST) rc = -ECONFLICT;        /* a concurrent first intake of the day, or the same key: retry */
+    if (rc == 0) rc = get_by(db, "id", d.id, out);
+    dossier_free(&d);
+out:
+    free(u);
+    free(p);
+    return rc;
+}
+
+/* ---- actions ---- */
+
+struct action_payload {
+    const dossier_t *d;        /* the state after */
+    const char      *type;
+    long long        n;
+    const char      *action, *from, *to, *from_unit, *to_unit, *timing, *note;
+    int              step, finished, before;
+    long long        at, step_due;
+};
+
+static void action_payload(jw_t *w, const void *arg)
+{
+    const struct action_payload *c = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", c->d->id);
+    jw_kstr(w, "code", c->d->code);
+    jw_key(w, "after");
+    jw_obj_begin(w);
+    for (size_t i = 0; i < NCOLS; i++)
+        if (cols[i].mutable_) write_col(w, &cols[i], c->d);
+    jw_obj_end(w);
+    log_json(w, c->n, c->action, c->step, c->from, c->to, c->from_unit, c->to_unit, c->at, c->step_due, c->finished,
+             c->timing, c->before, c->d->status, c->note);
+    jw_obj_end(w);
+}
+
+static const char *timing_name(calendar_timing_t t)
+{
+    return t == CALENDAR_EARLY ? "early" : t == CALENDAR_LATE ? "late" : "on_time";
+}
+
+/* Resolve "to" (username or id) to a staff account holding role r at path. */
+static int resolve_staff(db_t *db, const char *to, role_t r, const char *path, char *id_out, derr_t *err)
+{
+    account_t *a = xmalloc(sizeof *a);
+    int rc = id_valid(to) ? account_get(db, to, a) : -ENOENT;
+    if (rc == -ENOENT) rc = account_get_by_username(db, to, a);
+    principal_t *pr = NULL;
+    if (rc == 0 && (a->disabled || strcmp(a->kind, "staff"))) rc = -ENOENT;
+    if (rc == 0) {
+        pr = xcalloc(1, sizeof *pr);
+        rc = auth_load_principal(db, a->id, pr);
+        if (rc == 0 && !auth_role_covers(pr, r, path)) rc = -ENOENT;
+    }
+    if (rc == 0) str_copy(id_out, ID_LEN + 1, a->id);
+    else if (rc == -ENOENT) rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_ASSIGNEE, "to", to, role_name(r), NULL);
+    free(pr);
+    free(a);
+    return rc;
+}
+
+static int last_log_n(db_t *db, const char *id, long long *n)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT COALESCE(MAX(n), 0) FROM dossier_steps WHERE dossier_id = $1", "t", id);
+    *n = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+    return s && utf8_valid(s, strlen(s)) && utf8_length(s, strlen(s)) >= 2 && utf8_length(s, strlen(s)) <= max;
+}
+
+int dossier_act(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *out,
+                derr_t *err)
+{
+    dossier_t *d = xcalloc(1, sizeof *d);
+    int rc = dossier_get(db, code, d);
+    if (rc == 0 && !dossier_visible_to(who, d)) rc = -ENOENT;
+    if (rc < 0) {
+        if (rc == -ENOENT) derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+        goto done;
+    }
+    dossier_action_t a = in->action;
+    if (!role_ok(who, d, a)) {
+        rc = derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "action", NULL, NULL, NULL);
+        goto done;
+    }
+    if (in->version != d->version) {
+        char v[24];
+        snprintf(v, sizeof v, "%lld", d->version);
+        rc = derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, "version", v, NULL, NULL);
+        goto done;
+    }
+    if (!(rules[a].states & ST(d->status))) {
+        char allowed[128];
+        allowed_text(dossier_allowed_actions(who, d), allowed, sizeof allowed);
+        rc = derr_set(err, -EBUSY, 409, MSG_DOSSIER_WRONG_STATE, "action", dossier_status_name(d->status, LANG_VI),
+                      action_names[a], allowed);
+        goto done;
+    }
+    msg_id_t pre = precondition(d, a);
+    if (pre != MSG_OK) {
+        rc = derr_set(err, -EPERM, 422, pre, "action", NULL, NULL, NULL);
+        goto done;
+    }
+
+    /* The new state, computed here from the old one, the body, now and the calendar. */
+    dossier_t nd = *d;            /* shallow: pointer members still belong to d */
+    const calendar_t *cal = in->cal;
+    long now = to_min(in->now_ms);
+    struct action_payload c = {.d = &nd, .type = action_events[a], .action = action_names[a], .from = who->account_id,
+                               .from_unit = d->unit_id, .to_unit = d->unit_id, .step = d->step, .finished = -1,
+                               .before = d->status, .at = in->now_ms};
+    plan_step_t cur, next;
+    plan_step(d, d->step, &cur);
+    calendar_timing_t t;
+    bool needs_reason = a == DA_REFUSE || a == DA_RETURN || a == DA_REQUEST_SUPPLEMENT || a == DA_EXTEND ||
+                        a == DA_STOP;
+    if (needs_reason && !text_ok(in->reason, DOSSIER_TEXT_MAX)) {
+        rc = in->reason ? derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "reason", "reason", "2", "1000")
+                        : derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "reason", "reason", NULL, NULL);
+        goto done;
+    }
+    if (in->reason && !needs_reason && !text_ok(in->reason, DOSSIER_TEXT_MAX)) {
+        rc = derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "reason", "reason", "2", "1000");
+        goto done;
+    }
+    c.note = in->reason;
+    char to_id[ID_LEN + 1] = "";
+    char unit_id[ID_LEN + 1], unit_path[AUTH_PATH_MAX];
+    buf_t note;
+    buf_init(&note, 0);
+    switch (a) {
+    case DA_ACCEPT: {
+        long due, sdue;
+        rc = calendar_due(cal, now, (due_rule_t)d->time_rule, d->work_minutes, &due);
+        if (rc == 0) rc = calendar_step_due(cal, now, cur.budget, &sdue);
+        if (rc < 0) break;
+        nd.status = DS_ACCEPTED;
+        nd.accepted_at = in->now_ms;
+        nd.due_at = nd.original_due_at = to_ms(due);
+        nd.step_started_at = in->now_ms;
+        nd.step_due_at = to_ms(sdue);
+        str_copy(nd.department, sizeof nd.department, cur.department);
+        c.step_due = nd.step_due_at;
+        break;
+    }
+    case DA_REFUSE:
+    case DA_STOP:
+    case DA_WITHDRAW:
+        nd.status = a == DA_REFUSE ? DS_REFUSED : a == DA_STOP ? DS_STOPPED : DS_WITHDRAWN;
+        nd.reason = (char *)in->reason;
+        nd.assignee_id[0] = '\0';
+        break;
+    case DA_ASSIGN: {
+        role_t r = ROLE_SPECIALIST;
+        if (cur.role[0] && role_parse(cur.role, &r) < 0) r = ROLE_SPECIALIST;
+        if (!in->to) {
+            rc = derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "to", "to", NULL, NULL);
+            break;
+        }
+        if ((rc = resolve_staff(db, in->to, r, d->unit_path, to_id, err)) < 0) break;
+        str_copy(nd.assignee_id, sizeof nd.assignee_id, to_id);
+        nd.status = DS_PROCESSING;
+        c.to = to_id;
+        c.step_due = d->step_due_at;
+        break;
+    }
+    case DA_FORWARD:
+    case DA_RETURN: {
+        int target = a == DA_FORWARD ? d->step + 1 : d->step - 1;
+        /* Who works the current step: its role, its assignee, or a leader. */
+        role_t r;
+        bool mine = (cur.role[0] && role_parse(cur.role, &r) == 0 && auth_role_covers(who, r, d->unit_path)) ||
+                    !strcmp(d->assignee_id, who->account_id) || auth_role_covers(who, ROLE_LEADER, d->unit_path);
+        if (!mine) {
+            rc = derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "action", NULL, NULL, NULL);
+            break;
+        }
+        if (plan_step(d, target, &next) < 0) {
+            rc = derr_set(err, -EPERM, 422, MSG_DOSSIER_LAST_STEP, "action", NULL, NULL, NULL);
+            break;
+        }
+        str_copy(unit_id, sizeof unit_id, d->unit_id);
+        str_copy(unit_path, sizeof unit_path, d->unit_path);
+        if (a == DA_FORWARD && next.inter_agency) {
+            /* Inter-agency: ownership passes to a unit of the other level (Decree 118/2025, liên thông). */
+            unit_t *u = xmalloc(sizeof *u);
+            int urc = in->unit && id_valid(in->unit) ? unit_get(db, in->unit, u) : -ENOENT;
+            bool kind_ok = urc == 0 && u->active &&
+                           (!strcmp(next.other_level, "province") ? !strcmp(u->kind, "province")
+                                                                    : (!strcmp(u->kind, "commune") || !strcmp(u->kind, "ward")));
+            if (urc == 0 && kind_ok) {
+                str_copy(unit_id, sizeof unit_id, u->id);
+                str_copy(unit_path, sizeof unit_path, u->path);
+            }
+            free(u);
+            if (urc < 0 && urc != -ENOENT) {
+                rc = urc;
+                break;
+            }
+            if (!kind_ok) {
+                rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_TARGET_UNIT, "unit", in->unit ? in->unit : "",
+                              next.other_level, NULL);
+                break;
+            }
+        } else if (in->unit) {
+            rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, "unit", "unit", NULL, NULL);
+            break;
+        }
+        if (in->to) {
+            role_t nr = ROLE_SPECIALIST;
+            if (next.role[0] && role_parse(next.role, &nr) < 0) nr = ROLE_SPECIALIST;
+            if ((rc = resolve_staff(db, in->to, nr, unit_path, to_id, err)) < 0) break;
+        }
+        long sdue;
+        if ((rc = calendar_step_due(cal, now, next.budget, &sdue)) < 0) break;
+        if (d->step_due_at && calendar_classify(cal, to_min(d->step_due_at), now, &t) == 0) c.timing = timing_name(t);
+        c.finished = d->step;
+        nd.step = target;
+        nd.status = DS_PROCESSING;
+        str_copy(nd.assignee_id, sizeof nd.assignee_id, to_id);
+        str_copy(nd.department, sizeof nd.department, next.department);
+        str_copy(nd.unit_id, sizeof nd.unit_id, unit_id);
+        str_copy(nd.unit_path, sizeof nd.unit_path, unit_path);
+        nd.step_started_at = in->now_ms;
+        nd.step_due_at = to_ms(sdue);
+        c.to = to_id;
+        c.to_unit = nd.unit_id;
+        c.step = target;
+        c.step_due = nd.step_due_at;
+        break;
+    }
+    case DA_REQUEST_SUPPLEMENT: {
+        /* Once per dossier; the clock pauses (Decree 118/2025; Circular 03/2025 form 02). */
+        size_t i;
+        json_t *it;
+        buf_puts(&note, in->reason);
+        if (in->items) json_array_foreach(in->items, i, it) {
+            if (!json_is_string(it) || !text_ok(json_string_value(it), 300)) {
+                rc = derr_set(err, -EINVAL, 400, MSG_WRONG_TYPE, "items", "items", "string[]", NULL);
+                break;
+            }
+            buf_printf(&note, "%s%s", i ? "; " : " — ", json_string_value(it));
+        }
+        if (rc < 0) break;
+        nd.status = DS_SUPPLEMENT;
+        nd.supplement_count = d->supplement_count + 1;
+        nd.paused_at = in->now_ms;
+        nd.reason = note.data;
+        c.note = note.data;
+        break;
+    }
+    case DA_RESUBMIT: {
+        long due, sdue = 0, odue = 0, paused = to_min(d->paused_at);
+        if (d->supplement_rule == SUPPLEMENT_RESTART) {
+            rc = calendar_due(cal, now, (due_rule_t)d->time_rule, d->work_minutes, &due);
+            odue = due;
+            if (rc == 0) rc = calendar_step_due(cal, now, cur.budget, &sdue);
+        } else {
+            rc = calendar_due_after_pause(cal, to_min(d->due_at), paused, now, &due);
+            if (rc == 0) rc = calendar_due_after_pause(cal, to_min(d->original_due_at), paused, now, &odue);
+            if (rc == 0 && d->step_due_at) rc = calendar_due_after_pause(cal, to_min(d->step_due_at), paused, now, &sdue);
+        }
+        if (rc < 0) break;
+        nd.status = d->step == 0 && !d->assignee_id[0] ? DS_ACCEPTED : DS_PROCESSING;
+        nd.due_at = to_ms(due);
+        nd.original_due_at = d->extended ? to_ms(odue) : to_ms(due);
+        nd.step_due_at = sdue ? to_ms(sdue) : 0;
+        nd.paused_at = 0;
+        c.step_due = nd.step_due_at;
+        break;
+    }
+    case DA_REQUEST_PAYMENT:
+        if (!in->has_amount || in->amount < 1) {
+            rc = derr_set(err, -EINVAL, 400, MSG_FIELD_RANGE, "amount", "amount", "1", "1000000000");
+            break;
+        }
+        nd.status = DS_PAYMENT;
+        nd.fee_amount = in->amount;
+        break;
+    case DA_RECORD_PAYMENT:
+        if (in->has_amount && in->amount != d->fee_amount) {
+            char v[24];
+            snprintf(v, sizeof v, "%lld", d->fee_amount);
+            rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_PAYMENT_AMOUNT, "amount", v, NULL, NULL);
+            break;
+        }
+        nd.paid_amount = d->fee_amount;
+        nd.status = d->step == 0 && !d->assignee_id[0] ? DS_ACCEPTED : DS_PROCESSING;
+        break;
+    case DA_EXTEND: {
+        /* Apology and extension (Circular 03/2025 form 04): once, at least one working day before the due, by the
+         * head of the agency; the original due is kept for the statistics. */
+        long nd_due;
+        if (in->days < 1 || in->days > 60) {
+            rc = derr_set(err, -EINVAL, 400, MSG_FIELD_RANGE, "days", "days", "1", "60");
+            break;
+        }
+        rc = calendar_extend(cal, to_min(d->due_at), now, (long)in->days * calendar_day_length(cal), &nd_due);
+        if (rc == -EPERM) {
+            char due[CLOCK_ISO_LEN];
+            clock_iso_vn(d->due_at, due);
+            rc = derr_set(err, -EPERM, 422, MSG_DOSSIER_EXTEND_LATE, "action", due, NULL, NULL);
+            break;
+        }
+        if (rc < 0) break;
+        nd.extended = 1;
+        nd.due_at = to_ms(nd_due);
+        nd.reason = (char *)in->reason;
+        break;
+    }
+    case DA_APPROVE:
+        if (calendar_classify(cal, to_min(d->due_at), now, &t) == 0) str_copy(nd.timing, sizeof nd.timing, timing_name(t));
+        if (d->step_due_at && calendar_classify(cal, to_min(d->step_due_at), now, &t) == 0) c.timing = timing_name(t);
+        c.finished = d->step;
+        nd.status = DS_RESOLVED;
+        nd.resolved_at = in->now_ms;
+        nd.assignee_id[0] = '\0';
+        break;
+    case DA_ATTACH_RESULT:
+        if (!text_ok(in->result, DOSSIER_TEXT_MAX)) {
+            rc = in->result ? derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "result", "result", "2", "1000")
+                            : derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "result", "result", NULL, NULL);
+            break;
+        }
+        nd.result = (char *)in->result;
+        break;
+    case DA_DELIVER: {
+        static const char *const hows[] = {"in_person", "post", "online"};
+        bool how_ok = !in->how;
+        for (int i = 0; i < 3; i++) how_ok |= in->how && !strcmp(in->how, hows[i]);
+        if (!text_ok(in->received_by, 200)) {
+            rc = in->received_by ? derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "received_by", "received_by", "2", "200")
+                                 : derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "received_by", "received_by", NULL, NULL);
+            break;
+        }
+        if (!how_ok) {
+            rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "how", "how", "in_person | post | online", NULL);
+            break;
+        }
+        long long at = in->now_ms;
+        if (in->when) {
+            long m;
+            if (calendar_instant_parse(in->when, &m) < 0 || to_ms(m) > in->now_ms || to_ms(m) < d->resolved_at - 60000) {
+                rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "when", "when", "YYYY-MM-DDTHH:MM", NULL);
+                break;
+            }
+            at = to_ms(m);
+        }
+        nd.status = DS_RETURNED;
+        nd.delivered_at = at;
+        str_copy(nd.delivered_to, sizeof nd.delivered_to, in->received_by);
+        buf_printf(&note, "%s (%s)", in->received_by, in->how ? in->how : "in_person");
+        c.note = note.data;
+        break;
+    }
+    default:
+        rc = -EINVAL;
+    }
+    if (rc == 0) rc = last_log_n(db, d->id, &c.n);
+    if (rc == 0) {
+        c.n++;
+        nd.version = d->version + 1;
+        nd.updated_at = in->now_ms;
+        rc = event_record(db, nd.unit_id, who->account_id, c.type, "dossier", d->id, action_payload, &c, NULL);
+    }
+    buf_free(&note);
+    if (rc == 0) rc = dossier_get(db, code, out);
+done:
+    dossier_free(d);
+    free(d);
+    return rc;
+}
+
+/* ---- work lists ---- */
+
+int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dossier_cb cb, void *arg,
+                 long long *total)
+{
+    bool citizen = !strcmp(who->kind, "citizen");
+    /* Scope: the caller's grant paths (at most AUTH_MAX_GRANTS, OR-ed) or the citizen's own dossiers. */
+    buf_t where;
+    buf_init(&where, 0);
+    const char *args[AUTH_MAX_GRANTS + 8];
+    int na = 0;
+    char likes[AUTH_MAX_GRANTS][AUTH_PATH_MAX + 2];
+    if (citizen) {
+        args[na++] = who->account_id;
+        buf_printf(&where, "applicant_account = $%d", na);
+    } else {
+        buf_puts(&where, "(");
+        for (int i = 0; i < who->ngrants; i++) {
+            snprintf(likes[i], sizeof likes[i], "%s%%", who->grants[i].unit_path);
+            args[na++] = likes[i];
+            buf_printf(&where, "%sunit_path LIKE $%d", i ? " OR " : "", na);
+        }
+        if (!who->ngrants) buf_puts(&where, "1 = 0");
+        buf_puts(&where, ")");
+    }
+    char *pattern = NULL;
+    if (q->q && *q->q) {
+        char *f = utf8_fold(q->q, strlen(q->q));
+        buf_t p;
+        buf_init(&p, 0);
+        buf_putc(&p, '%');
+        for (const char *s = f ? f : ""; *s; s++)
+            if (*s != '%' && *s != '_' && *s != '\\') buf_putc(&p, *s);
+        buf_putc(&p, '%');
+        free(f);
+        pattern = buf_steal(&p);
+        args[na++] = pattern;
+        buf_printf(&where, " AND id IN (SELECT id FROM dossier_search WHERE search LIKE $%d)", na);
+    }
+    char num[3][24];
+    switch (q->view) {
+    case DV_MINE:
+        if (!citizen) {
+            args[na++] = who->account_id;
+            buf_printf(&where, " AND assignee_id = $%d AND status IN (2, 4)", na);
+        }
+        break;
+    case DV_DEPARTMENT:
+        args[na++] = who->unit_id;
+        buf_printf(&where, " AND status IN (2, 4, 5, 6) AND department = (SELECT name FROM units WHERE id = $%d)", na);
+        break;
+    case DV_DUE_SOON:
+        snprintf(num[0], sizeof num[0], "%lld", q->due_before);
+        snprintf(num[1], sizeof num[1], "%lld", q->now_ms);
+        args[na++] = num[0];
+        buf_printf(&where, " AND status IN (2, 4) AND due_at <= CAST($%d AS BIGINT)", na);
+        args[na++] = num[1];
+        buf_printf(&where, " AND due_at >= CAST($%d AS BIGINT)", na);
+        break;
+    case DV_OVERDUE:
+        snprintf(num[1], sizeof num[1], "%lld", q->now_ms);
+        args[na++] = num[1];
+        buf_printf(&where, " AND status IN (2, 4, 6) AND due_at < CAST($%d AS BIGINT)", na);
+        break;
+    case DV_WAITING: buf_puts(&where, " AND status IN (5, 6)"); break;
+    case DV_UNIT: break;
+    }
+    if (q->status) {
+        snprintf(num[2], sizeof num[2], "%d", q->status);
+        args[na++] = num[2];
+        buf_printf(&where, " AND status = CAST($%d AS INTEGER)", na);
+    }
+    int rc = 0;
+    buf_t sql;
+    buf_init(&sql, 0);
+    buf_printf(&sql, "SELECT COUNT(*) FROM dossiers WHERE %s", where.data);
+    db_stmt_t *s = db_prepare(db, sql.data);
+    if (!s) rc = -EIO;
+    for (int i = 0; rc == 0 && i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
+    if (rc == 0 && (rc = db_step(s)) == DB_ROW) *total = db_col_int(s, 0), rc = 0;
+    if (s) db_reset(s);
+    int n = 0;
+    if (rc == 0) {
+        buf_reset(&sql);
+        args[na++] = q->after_id ? q->after_id : "";
+        buf_printf(&sql, "SELECT %s FROM dossiers WHERE %s AND ($%d = '' OR id < $%d) ORDER BY id DESC LIMIT %lld",
+                   select_cols(), where.data, na, na, q->limit);
+        s = db_prepare(db, sql.data);
+        if (!s) rc = -EIO;
+        for (int i = 0; rc == 0 && i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
+        dossier_t *d = xcalloc(1, sizeof *d);
+        while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+            rc = 0;
+            row_to_dossier(s, d);
+            n++;
+            if (cb(d, arg) < 0) break;
+        }
+        if (rc > 0) rc = 0;
+        dossier_free(d);
+        free(d);
+        if (s) db_reset(s);
+    }
+    buf_free(&sql);
+    buf_free(&where);
+    free(pattern);
+    return rc < 0 ? rc : n;
+}
+
+int dossier_assignees(db_t *db, const principal_t *who, const char *code, dossier_assignee_cb cb, void *arg,
+                      derr_t *err)
+{
+    dossier_t *d = xcalloc(1, sizeof *d);
+    int rc = dossier_get(db, code, d);
+    if (rc == 0 && (!dossier_visible_to(who, d) || !strcmp(who->kind, "citizen"))) rc = -ENOENT;
+    if (rc == -ENOENT) derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    plan_step_t cur;
+    if (rc == 0) plan_step(d, d->step + (d->status == DS_ACCEPTED && d->step == 0 ? 1 : 0), &cur);
+    if (rc == 0) {
+        const char *role = cur.role[0] && strcmp(cur.role, "desk") ? cur.role : "specialist";
+        db_stmt_t *s;
+        /* Staff holding the role at the dossier's unit, least open (status 2, 4) dossiers first. */
+        rc = db_query(db, &s,
+                      "SELECT a.id, a.username, a.full_name, (SELECT COUNT(*) FROM dossiers d WHERE d.assignee_id = a.id "
+                      "AND d.status IN (2, 4)) AS open FROM accounts a JOIN roles r ON r.account_id = a.id "
+                      "WHERE r.role = $1 AND r.unit_id = $2 AND a.disabled = 0 ORDER BY open, a.username LIMIT 50",
+                      "tt", role, d->unit_id);
+        while (rc == DB_ROW) {
+            if (cb(db_col_text(s, 0), db_col_text(s, 1), db_col_text(s, 2), db_col_int(s, 3), arg) < 0) break;
+            rc = db_step(s);
+        }
+        if (s) db_reset(s);
+        if (rc > 0) rc = 0;
+    }
+    dossier_free(d);
+    free(d);
+    return rc;
+}

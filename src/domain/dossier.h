@@ -1,0 +1,198 @@
+/* dossier.h — dossiers (hồ sơ): intake at the desk or online, the dossier code, statuses and actions on the legal
+ * clock.
+ *
+ * Every change is ONE ledger event (dossier.received, dossier.accepted, ...) recorded with event_record(); the rows
+ * of dossiers, dossier_steps, dossier_papers, dossier_counters and dossier_idempotency are built only by this
+ * module's apply functions from the payload. Everything an apply needs — the code and its day sequence, every
+ * instant (received, due, step due, the new due after a pause or an extension), the new assignee and owning unit —
+ * is computed BEFORE recording, on the caller's clock (now_ms) and the unit's calendar, and put in the payload: an
+ * action's payload carries the dossier's whole mutable state after the action ("after") and its control-sheet line
+ * ("log"), so rebuilding from the ledger gives the same rows.
+ *
+ * The public status is the National Public Service Portal's (1 new .. 10 result returned); the current step of
+ * the process template (copied into the dossier at intake as `plan`), the assignee and the department are kept
+ * beside it. A dossier is owned by one unit (unit_id / unit_path); an inter-agency forward passes the ownership.
+ * Scope: staff whose grant covers the owning unit and the applicant citizen see a dossier; anyone else gets
+ * -ENOENT (404), never a hint that it exists. */
+#ifndef MOTCUA_DOSSIER_H
+#define MOTCUA_DOSSIER_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/json.h"
+#include "core/rand.h"
+#include "db/db.h"
+#include "domain/auth.h"
+#include "domain/calendar.h"
+#include "domain/domain.h"
+#include "domain/procedure.h"
+
+#define DOSSIER_CODE_MAX 48
+#define DOSSIER_TEXT_MAX 1000        /* characters of a reason, content or result */
+
+typedef enum {
+    DS_NEW = 1, DS_ACCEPTED = 2, DS_REFUSED = 3, DS_PROCESSING = 4, DS_SUPPLEMENT = 5, DS_PAYMENT = 6,
+    DS_WITHDRAWN = 7, DS_STOPPED = 8, DS_RESOLVED = 9, DS_RETURNED = 10
+} dossier_status_t;
+
+typedef enum { CH_DESK = 1, CH_ONLINE = 2, CH_POST = 3 } dossier_channel_t;
+
+typedef enum {
+    DA_ACCEPT, DA_REFUSE, DA_ASSIGN, DA_FORWARD, DA_RETURN, DA_REQUEST_SUPPLEMENT, DA_RESUBMIT,
+    DA_REQUEST_PAYMENT, DA_RECORD_PAYMENT, DA_EXTEND, DA_APPROVE, DA_ATTACH_RESULT, DA_DELIVER, DA_WITHDRAW,
+    DA_STOP, DA__COUNT
+} dossier_action_t;
+
+const char *dossier_status_name(int status, lang_t lang);     /* "Mới" / "New" ... */
+const char *dossier_action_name(dossier_action_t a);         /* "accept" ... */
+int dossier_action_parse(const char *s, dossier_action_t *out); /* 0 or -EINVAL */
+
+/* ---- validators (shared with the tests) ---- */
+/* Citizen identity number (căn cước, Circular 59/2021/TT-BCA art. 7): 12 digits = 3-digit province code of
+ * birth registration (001..096), the century/sex digit (0/1 = 20th century male/female, 2/3 = 21st, 4/5 = 22nd,
+ * 6/7 = 23rd, 8/9 = 24th), 2 digits of the birth year, 6 random digits. *birth_year (may be NULL) gets the year. */
+bool dossier_citizen_id_valid(const char *s, int *birth_year);
+/* Organisation tax code (Circular 105/2020/TT-BTC art. 5): 10 digits whose 10th is the check digit of the first 9
+ * (weights 31 29 23 19 17 13 7 5 3; 10 - sum mod 11), optionally followed by "-" and a 3-digit branch number. */
+bool dossier_tax_code_valid(const char *s);
+/* A Vietnamese phone number normalised to its national form (0 + 9 digits): mobile 03x 05x 07x 08x 09x,
+ * landline 02xx; "+84" / "84" prefixes, spaces, dots and dashes accepted. 0 or -EINVAL. */
+int dossier_phone_normalize(const char *in, char *out, size_t cap);
+/* "<edi>-<yyMMdd>-<seq, at least 4 digits>" for a dossier received at received_ms (its Vietnam local date). */
+int dossier_code_format(const char *edi, long long received_ms, long long seq, char *out, size_t cap);
+
+/* ---- intake ---- */
+typedef struct dossier_party {
+    const char *kind;        /* applicant: "person" | "organisation"; representative: NULL */
+    const char *name, *id_number, *phone, *address, *email;
+} dossier_party_t;
+
+typedef struct dossier_paper_in {
+    const char *paper;
+    long long   copies;
+    const char *form;        /* "original" | "copy" | "electronic" */
+} dossier_paper_in_t;
+
+typedef struct dossier_intake {
+    const char        *procedure;
+    const char        *channel;      /* "desk" | "online" | "post" */
+    const char        *unit_id;      /* the receiving unit (NULL: the desk officer's unit) */
+    dossier_party_t    applicant;
+    bool               has_rep;
+    dossier_party_t    rep;
+    int                npapers;
+    dossier_paper_in_t papers[PROCEDURE_PAPERS_MAX];
+    const char        *content;
+    const char        *idem_key;     /* Idempotency-Key, or NULL */
+    long long          now_ms;       /* the caller's clock */
+    const calendar_t  *cal;          /* the receiving unit's calendar (dossier_calendar) */
+} dossier_intake_t;
+
+typedef struct dossier {
+    char      id[ID_LEN + 1];
+    char      code[DOSSIER_CODE_MAX];
+    char      unit_id[ID_LEN + 1];
+    char      unit_path[AUTH_PATH_MAX];
+    char      procedure_code[PROCEDURE_CODE_MAX];
+    long long procedure_version;
+    char      procedure_name[1024];
+    char      field[128];
+    int       channel, status, step;
+    char     *plan;                  /* JSON array, malloc'd (dossier_free) */
+    int       time_rule;
+    long long work_minutes;
+    int       supplement_rule;
+    char      assignee_id[ID_LEN + 1];
+    char      department[128];
+    char      applicant_kind[16];
+    char      applicant_name[808];
+    char      id_number[24];
+    char      phone[16];
+    char      address[808];
+    char      email[256];
+    char     *representative;        /* JSON object or NULL, malloc'd */
+    char     *content;               /* malloc'd or NULL */
+    char      applicant_account[ID_LEN + 1];
+    char      received_by[ID_LEN + 1];
+    long long received_at, accepted_at, due_at, original_due_at, step_started_at, step_due_at, paused_at;
+    int       supplement_count, extended;
+    long long fee_amount, paid_amount;   /* -1 when none */
+    char     *result;                /* malloc'd or NULL */
+    long long resolved_at, delivered_at; /* 0 when none (also accepted_at.. above) */
+    char      timing[16];
+    char      delivered_to[808];
+    char     *reason;                /* malloc'd or NULL */
+    long long created_at, updated_at, version;
+} dossier_t;
+
+void dossier_free(dossier_t *d);     /* frees the malloc'd members, not d */
+
+/* The calendar of a unit: its working time and its province's days off (holiday_calendar_get). */
+struct holiday_calendar;
+int dossier_calendar(store_t *st, const char *unit_id, struct holiday_calendar **out);
+/* The unit that receives an intake by `who` (in->unit_id, else who's first desk grant): *unit_id gets it. */
+int dossier_intake_unit(const principal_t *who, const char *requested, char *unit_id, size_t cap);
+
+/* Receive a dossier: validate, compute code and instants, record dossier.received (desk, post) or
+ * dossier.submitted_online (a citizen). A replayed Idempotency-Key returns the first dossier with *replayed set.
+ * Refusals: 400 bad field, 403 role, 404 unknown procedure or unit, 422 a mandatory paper missing. */
+int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_t *out, bool *replayed,
+                    derr_t *err);
+
+/* ---- reading ---- */
+int dossier_get(db_t *db, const char *code, dossier_t *out);           /* no scope check; -ENOENT */
+bool dossier_visible_to(const principal_t *who, const dossier_t *d);
+/* The actions who may take now (bit per dossier_action_t). */
+unsigned dossier_allowed_actions(const principal_t *who, const dossier_t *d);
+/* The full JSON of GET /api/v1/dossiers/{code} for who (papers, steps history, allowed actions). */
+int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, lang_t lang);
+
+/* ---- actions ---- */
+typedef struct dossier_action_in {
+    dossier_action_t action;
+    long long        version;
+    const char      *reason;
+    const char      *to;             /* assign / forward: username or account id */
+    const char      *unit;           /* forward to another level: unit id */
+    const char      *received_by;    /* deliver */
+    const char      *how;            /* deliver: "in_person" | "post" | "online" */
+    const char      *when;           /* deliver: "YYYY-MM-DDTHH:MM" local, or NULL = now */
+    const char      *result;         /* attach_result */
+    long long        amount;         /* request_payment / record_payment (VND) */
+    bool             has_amount;
+    long long        days;           /* extend: working days added */
+    json_t          *items;          /* request_supplement: array of strings */
+    long long        now_ms;
+    const calendar_t *cal;
+} dossier_action_in_t;
+
+/* Take one action. Refusals: 404 not visible, 403 role, 412 stale version, 409 wrong state (naming it and the
+ * allowed actions), 422 a rule (second supplement, late extension, ...), 400 bad field. *out is the new state. */
+int dossier_act(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *out,
+                derr_t *err);
+
+/* ---- work lists ---- */
+typedef enum { DV_UNIT, DV_MINE, DV_DEPARTMENT, DV_DUE_SOON, DV_OVERDUE, DV_WAITING } dossier_view_t;
+typedef struct dossier_query {
+    dossier_view_t view;
+    const char    *q;                /* search text (code, name, identifier, phone), folded */
+    int            status;           /* 0 = any */
+    long long      due_before;       /* DV_DUE_SOON: the instant N working hours from now */
+    long long      now_ms;
+    const char    *after_id;         /* cursor */
+    long long      limit;
+} dossier_query_t;
+typedef int (*dossier_cb)(const dossier_t *d, void *arg);   /* < 0 stops */
+/* Rows visible to who, newest first; *total gets the count of all matching rows. Returns rows read or < 0. */
+int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dossier_cb cb, void *arg,
+                 long long *total);
+void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang);
+
+/* Suggested assignees: staff holding `role` at the dossier's unit, least open dossiers first. */
+typedef int (*dossier_assignee_cb)(const char *account_id, const char *username, const char *full_name,
+                                   long long open, void *arg);
+int dossier_assignees(db_t *db, const principal_t *who, const char *code, dossier_assignee_cb cb, void *arg,
+                      derr_t *err);
+
+extern const struct event_module dossier_events;
+#endif
