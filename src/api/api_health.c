@@ -12,7 +12,10 @@ int api_healthz(req_t *r)
 int api_readyz(req_t *r)
 {
     int rc = store_ping(r->app->store);
-    if (rc < 0) return reply_problem(r, 503, "not-ready", MSG_NOT_READY, NULL, NULL, NULL, NULL);
+    if (rc < 0) {
+        reply_header(r, "Retry-After", "5");
+        return reply_problem(r, 503, "not-ready", MSG_NOT_READY, NULL, NULL, NULL, NULL);
+    }
     buf_t b;
     buf_init(&b, 0);
     jw_t w;

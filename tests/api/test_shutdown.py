@@ -64,6 +64,7 @@ class GracefulShutdownTests(unittest.TestCase):
             body = json.loads(raw.decode())        # complete JSON, not a fragment
             if status == 503:
                 self.assertEqual(body.get("code"), "MSG_SHUTTING_DOWN")
+                self.assertIsNotNone(headers.get("Retry-After"), "a 503 without Retry-After")
             elif kind == "signin":
                 self.assertEqual(status, 200)
                 self.assertIn("csrf", body)
