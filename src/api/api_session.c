@@ -26,15 +26,19 @@ static int me_fn(db_t *db, void *arg)
     return account_profile(db, c->id, &c->p);
 }
 
-/* The body of /me and of a successful sign-in. */
-static int reply_me(req_t *r, const principal_t *who, int status, long long expires_at)
+/* The account part of the body of /me, from "id" to the closing brace (no opening brace), appended to frag: from
+ * the principal cache's memo when it is still valid (auth.h), else read and rendered, and kept as the memo. */
+static int me_fragment(req_t *r, const principal_t *who, buf_t *frag)
 {
+    store_t *st = r->app->store;
+    if (auth_memo_get(st, who, frag)) return 0;
+    unsigned long long stamp = auth_memo_stamp(st);
     struct me_ctx *c = xmalloc(sizeof *c);
     c->id = who->account_id;
-    int rc = store_read(r->app->store, me_fn, c);
+    int rc = store_read(st, me_fn, c);
     if (rc < 0) {
         free(c);
-        return reply_errno(r, rc);
+        return rc;
     }
     const account_t *a = &c->p.a;
     buf_t b;
@@ -42,8 +46,6 @@ static int reply_me(req_t *r, const principal_t *who, int status, long long expi
     jw_t w;
     jw_init(&w, &b);
     jw_obj_begin(&w);
-    if (!who->via_token) jw_kstr(&w, "csrf", who->csrf);
-    if (expires_at) jw_kint(&w, "expires_at", expires_at);
     jw_kstr(&w, "id", a->id);
     jw_kstr(&w, "kind", a->kind);
     jw_kstr(&w, "username", a->username);
@@ -65,7 +67,35 @@ static int reply_me(req_t *r, const principal_t *who, int status, long long expi
     jw_kbool(&w, "via_token", who->via_token);
     jw_obj_end(&w);
     free(c);
-    return api_reply_writer(r, status, &w, &b);
+    rc = jw_finish(&w);
+    if (rc == 0) rc = buf_append(frag, b.data + 1, b.len - 1);
+    if (rc == 0) auth_memo_put(st, who, stamp, b.data + 1, b.len - 1);
+    buf_free(&b);
+    return rc;
+}
+
+/* The body of /me and of a successful sign-in: the session's CSRF token (and expiry), then the account. */
+static int reply_me(req_t *r, const principal_t *who, int status, long long expires_at)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = buf_append(&b, "{", 1);
+    if (!who->via_token) {
+        buf_append(&b, "\"csrf\":", 7);
+        json_escape(&b, who->csrf, strlen(who->csrf));
+        buf_append(&b, ",", 1);
+    }
+    if (expires_at) {
+        char n[48];
+        int k = snprintf(n, sizeof n, "\"expires_at\":%lld,", expires_at);
+        buf_append(&b, n, (size_t)k);
+    }
+    if (rc == 0) rc = me_fragment(r, who, &b);
+    if (rc < 0) {
+        buf_free(&b);
+        return reply_errno(r, rc);
+    }
+    return reply_json(r, status, &b);
 }
 
 /* The answer to a refused sign-in (or current-password check): the same for known and unknown usernames.

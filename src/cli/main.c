@@ -281,7 +281,8 @@ static int cmd_serve(int argc, char **argv)
 {
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
     long threads = 0, body_max = 1 << 20, ttl = 0, idle = 0, slow_after = 0, slow_ms = 0, account_max = 0,
-         addr_after = 0, register_after = 0, header_timeout = 10, body_timeout = 30;
+         addr_after = 0, register_after = 0, header_timeout = 10, body_timeout = 30, slow_threads = 0,
+         auth_cache_ms = -1;
     bool secure = false, trust_proxy = false;
     struct notify_cli ncli = {0};
     const cli_opt_t opts[] = {
@@ -290,6 +291,8 @@ static int cmd_serve(int argc, char **argv)
          "address to listen on (default 127.0.0.1:8080; port 0 picks a free port)"},
         {"threads", OPT_LONG, "N", &threads, 1, 256, "1..256",
          "HTTP worker threads (default: cores with SQLite, 4 x cores with PostgreSQL, max 16)"},
+        {"slow-threads", OPT_LONG, "N", &slow_threads, 1, 64, "1..64",
+         "threads that run Argon2 (sign-in, passwords) off the HTTP workers, at low priority (default cores - 1)"},
         {"web", OPT_STR, "DIR", &web, 0, 0, NULL, "static files of the web UI (default ./web when present)"},
         {"body-max", OPT_LONG, "BYTES", &body_max, 1024, 64L << 20, "1024..67108864",
          "request body limit (default 1048576)"},
@@ -314,6 +317,9 @@ static int cmd_serve(int argc, char **argv)
          "failed sign-ins from one client address before its spacing (default 20)"},
         {"register-after", OPT_LONG, "N", &register_after, 1, 100000, "1..100000",
          "citizen registrations per client address before spacing (default 20)"},
+        {"auth-cache-ms", OPT_LONG, "MS", &auth_cache_ms, 0, 60000, "0..60000",
+         "how long a loaded session may answer again without a query while this process writes nothing; a"
+         " revocation by another process is seen within it (default 1000; 0 = off)"},
         /* notify */
         NOTIFY_SENDER_OPTS(&ncli),
     };
@@ -327,6 +333,7 @@ static int cmd_serve(int argc, char **argv)
     if (account_max) auth_policy.account_max_ms = account_max * 1000;
     if (addr_after) auth_policy.addr_after = (int)addr_after;
     if (register_after) auth_policy.register_after = (int)register_after;
+    if (auth_cache_ms >= 0) auth_policy.cache_ms = auth_cache_ms;
     if (threads == 0) {
         /* SQLite work is CPU-bound: one worker per core. PostgreSQL requests mostly wait on round trips to the
          * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */
@@ -334,8 +341,12 @@ static int cmd_serve(int argc, char **argv)
         if (cores < 1) cores = 1;
         threads = store_url_is_pg(db) ? (cores * 4 > 16 ? 16 : cores * 4) : cores;
     }
-    /* Argon2 never takes every worker thread, so other requests keep a thread. */
-    auth_policy.argon_slots = threads > 1 ? (int)threads - 1 : 1;
+    /* Argon2 runs on the slow pool (http/server.c), never on the HTTP workers; one run per pool thread. */
+    if (slow_threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        slow_threads = cores > 1 ? cores - 1 : 1;
+    }
+    auth_policy.argon_slots = (int)slow_threads;
     char webreal[PATH_MAX];
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
     if (web && !realpath(web, webreal)) {
@@ -361,7 +372,8 @@ static int cmd_serve(int argc, char **argv)
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     app_t app = {.store = st, .web_dir = web ? webreal : NULL, .body_max = (size_t)body_max,
                  .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads,
-                 .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout};
+                 .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout,
+                 .slow_threads = (int)slow_threads};
     rc = http_serve(&app, listen);
     notify_sender_stop(sender);
     store_close(st);

@@ -55,6 +55,10 @@ int store_write(store_t *st, db_fn fn, void *arg);
 int store_read(store_t *st, db_fn fn, void *arg);
 /* Run fn on a connection outside any transaction (migrations, maintenance). Single-threaded use only. */
 int store_exclusive(store_t *st, db_fn fn, void *arg);
+/* A counter that moves on when any store_write()/store_exclusive() of this process starts and when it ends: equal
+ * values read before and after some reads mean no write of this process ran in between (caches use it; writes of
+ * other processes are not seen). */
+unsigned long long store_write_count(const store_t *st);
 /* 0 when the store answers a trivial query now. */
 int store_ping(store_t *st);
 /* Copy a consistent snapshot of the whole store to `dest` (SQLite: online backup API into a file). */

@@ -49,6 +49,7 @@ struct db_driver {
 struct store {
     const db_driver_t *drv;
     unsigned long      generation;   /* unique per open store, keys thread-local connections */
+    _Atomic unsigned long long writes; /* store_write()/store_exclusive() calls ended (store_write_count) */
 };
 
 extern const db_driver_t db_sqlite_driver;

@@ -82,13 +82,24 @@ const char *store_engine(const store_t *st) { return st->drv->name; }
 int store_write(store_t *st, db_fn fn, void *arg)
 {
     if (tls_in_writer) return -EDEADLK;
-    return st->drv->write(st, fn, arg);
+    atomic_fetch_add(&st->writes, 1);      /* before and after: a read that overlaps the write sees a change */
+    int rc = st->drv->write(st, fn, arg);
+    atomic_fetch_add(&st->writes, 1);
+    return rc;
+}
+
+unsigned long long store_write_count(const store_t *st)
+{
+    return atomic_load(&((store_t *)st)->writes);
 }
 int store_read(store_t *st, db_fn fn, void *arg) { return st->drv->read(st, fn, arg); }
 int store_exclusive(store_t *st, db_fn fn, void *arg)
 {
     if (tls_in_writer) return -EDEADLK;
-    return st->drv->exclusive(st, fn, arg);
+    atomic_fetch_add(&st->writes, 1);
+    int rc = st->drv->exclusive(st, fn, arg);
+    atomic_fetch_add(&st->writes, 1);
+    return rc;
 }
 int store_ping(store_t *st) { return st->drv->ping(st); }
 int store_backup(store_t *st, const char *dest) { return st->drv->backup(st, dest); }

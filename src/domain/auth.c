@@ -33,6 +33,7 @@ auth_policy_t auth_policy = {
     .register_after = 20,
     .argon_slots = 0,
     .argon_wait_ms = 250,
+    .cache_ms = 1000,
 };
 
 static const char *const role_names[ROLE__COUNT] = {"desk", "specialist", "leader", "clerk", "official", "admin"};
@@ -608,6 +609,7 @@ struct session_ctx {
     const char  *hash;
     principal_t *who;
     long long    now;
+    long long    expires_at, last_seen;   /* as loaded, for the cache */
 };
 
 int auth_load_grants(db_t *db, const char *account_id, grant_t grants[AUTH_MAX_GRANTS], int *ngrants)
@@ -639,6 +641,163 @@ static int load_grants(db_t *db, const char *account_id, principal_t *who)
     return auth_load_grants(db, account_id, who->grants, &who->ngrants);
 }
 
+
+/* ---- the principal cache (see auth.h) ----
+ * Direct-mapped: slot = first 32 bits of the credential's hash (uniformly random: it is a SHA-256 of a random
+ * token), one entry per slot, replaced on collision; each slot has its own lock, held only to copy in or out. */
+
+#define CACHE_SLOTS 512
+
+struct cache_entry {
+    const store_t     *st;
+    char               key[66];       /* 's' or 't' + the credential's hash */
+    unsigned long long stamp;         /* store_write_count() before the load */
+    long long          loaded_at;
+    long long          expires_at;    /* session or token expiry */
+    long long          last_seen;     /* session last_seen / token last_used_at as loaded */
+    principal_t        who;
+    char              *memo;
+    size_t             memo_len;
+    unsigned long long memo_stamp;
+    long long          memo_at;
+};
+
+static struct cache_slot {
+    pthread_mutex_t     mu;
+    struct cache_entry *e;
+} cache_slots[CACHE_SLOTS];
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_init(void)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++) pthread_mutex_init(&cache_slots[i].mu, NULL);
+}
+
+static struct cache_slot *cache_slot(const char *hash)
+{
+    pthread_once(&cache_once, cache_init);
+    unsigned v = 0;
+    for (int i = 0; i < 8 && hash[i]; i++) {
+        char c = hash[i];
+        v = v << 4 | (unsigned)(c >= 'a' ? c - 'a' + 10 : c - '0');
+    }
+    return &cache_slots[v % CACHE_SLOTS];
+}
+
+static void cache_key(char out[66], char kind, const char *hash)
+{
+    out[0] = kind;
+    str_copy(out + 1, 65, hash);
+}
+
+static long long touch_every_ms(bool token)
+{
+    if (token) return 60000;
+    return auth_policy.session_idle_ms / 4 < 60000 ? auth_policy.session_idle_ms / 4 : 60000;
+}
+
+/* The cached principal for credential (kind, hash) into who: true when valid now. */
+static bool cache_get(store_t *st, char kind, const char *hash, long long now, principal_t *who)
+{
+    if (auth_policy.cache_ms <= 0) return false;
+    char key[66];
+    cache_key(key, kind, hash);
+    struct cache_slot *sl = cache_slot(hash);
+    bool hit = false;
+    pthread_mutex_lock(&sl->mu);
+    struct cache_entry *e = sl->e;
+    if (e && e->st == st && !strcmp(e->key, key) && e->stamp == store_write_count(st) &&
+        now - e->loaded_at < auth_policy.cache_ms && now >= e->loaded_at && now < e->expires_at &&
+        (kind == 't' || now - e->last_seen < auth_policy.session_idle_ms) &&
+        now - e->last_seen <= touch_every_ms(kind == 't')) {
+        memcpy(who, &e->who, sizeof *who);
+        hit = true;
+    }
+    pthread_mutex_unlock(&sl->mu);
+    return hit;
+}
+
+static void cache_put(store_t *st, char kind, const char *hash, unsigned long long stamp, long long now,
+                      long long expires_at, long long last_seen, const principal_t *who)
+{
+    if (auth_policy.cache_ms <= 0 || who->touch_due) return;   /* a due touch is a write: load again after it */
+    struct cache_slot *sl = cache_slot(hash);
+    pthread_mutex_lock(&sl->mu);
+    struct cache_entry *e = sl->e;
+    if (!e) e = sl->e = xcalloc(1, sizeof *e);
+    free(e->memo);
+    e->memo = NULL;
+    e->memo_len = 0;
+    e->st = st;
+    cache_key(e->key, kind, hash);
+    e->stamp = stamp;
+    e->loaded_at = now;
+    e->expires_at = expires_at;
+    e->last_seen = last_seen;
+    memcpy(&e->who, who, sizeof *who);
+    pthread_mutex_unlock(&sl->mu);
+}
+
+static const char *who_cache_key(const principal_t *who, char *kind)
+{
+    *kind = who->via_token ? 't' : 's';
+    return who->via_token ? who->token_hash : who->session_hash;
+}
+
+unsigned long long auth_memo_stamp(store_t *st) { return store_write_count(st); }
+
+bool auth_memo_get(store_t *st, const principal_t *who, buf_t *out)
+{
+    char kind;
+    const char *hash = who_cache_key(who, &kind);
+    if (auth_policy.cache_ms <= 0 || !hash[0]) return false;
+    char key[66];
+    cache_key(key, kind, hash);
+    long long now = clock_now_ms();
+    struct cache_slot *sl = cache_slot(hash);
+    bool hit = false;
+    pthread_mutex_lock(&sl->mu);
+    struct cache_entry *e = sl->e;
+    if (e && e->memo && e->st == st && !strcmp(e->key, key) && e->memo_stamp == store_write_count(st) &&
+        now - e->memo_at < auth_policy.cache_ms && now >= e->memo_at)
+        hit = buf_append(out, e->memo, e->memo_len) == 0;
+    pthread_mutex_unlock(&sl->mu);
+    return hit;
+}
+
+void auth_memo_put(store_t *st, const principal_t *who, unsigned long long stamp, const char *data, size_t len)
+{
+    char kind;
+    const char *hash = who_cache_key(who, &kind);
+    if (auth_policy.cache_ms <= 0 || !hash[0]) return;
+    char key[66];
+    cache_key(key, kind, hash);
+    struct cache_slot *sl = cache_slot(hash);
+    pthread_mutex_lock(&sl->mu);
+    struct cache_entry *e = sl->e;
+    if (e && e->st == st && !strcmp(e->key, key) && stamp == store_write_count(st)) {
+        free(e->memo);
+        e->memo = xmalloc(len ? len : 1);
+        memcpy(e->memo, data, len);
+        e->memo_len = len;
+        e->memo_stamp = stamp;
+        e->memo_at = clock_now_ms();
+    }
+    pthread_mutex_unlock(&sl->mu);
+}
+
+void auth_cache_clear(void)
+{
+    pthread_once(&cache_once, cache_init);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        pthread_mutex_lock(&cache_slots[i].mu);
+        if (cache_slots[i].e) free(cache_slots[i].e->memo);
+        free(cache_slots[i].e);
+        cache_slots[i].e = NULL;
+        pthread_mutex_unlock(&cache_slots[i].mu);
+    }
+}
+
 /* One query for the session and its account (this runs on every authenticated request), one for the grants. */
 static int session_fn(db_t *db, void *arg)
 {
@@ -667,8 +826,9 @@ static int session_fn(db_t *db, void *arg)
     if (c->now >= expires || c->now - last_seen >= auth_policy.session_idle_ms) return -ETIMEDOUT;
     /* last_seen is written at most once a minute, but well within the idle limit when that is shorter, so a
      * session in use never idles out. */
-    long long touch_every = auth_policy.session_idle_ms / 4 < 60000 ? auth_policy.session_idle_ms / 4 : 60000;
-    who->touch_due = c->now - last_seen > touch_every;
+    who->touch_due = c->now - last_seen > touch_every_ms(false);
+    c->expires_at = expires;
+    c->last_seen = last_seen;
     str_copy(who->session_hash, sizeof who->session_hash, c->hash);
     return load_grants(db, who->account_id, who);
 }
@@ -694,8 +854,12 @@ int auth_session_load(store_t *st, const char *token, principal_t *who)
     if (!token || strlen(token) != RAND_TOKEN_LEN) return -ENOENT;
     char hash[65];
     session_hash(token, hash);
-    struct session_ctx c = {hash, who, clock_now_ms()};
-    return store_read(st, session_fn, &c);
+    struct session_ctx c = {hash, who, clock_now_ms(), 0, 0};
+    if (cache_get(st, 's', hash, c.now, who)) return 0;
+    unsigned long long stamp = store_write_count(st);
+    int rc = store_read(st, session_fn, &c);
+    if (rc == 0) cache_put(st, 's', hash, stamp, c.now, c.expires_at, c.last_seen, who);
+    return rc;
 }
 
 static int sign_out_fn(db_t *db, void *arg)
@@ -737,7 +901,10 @@ static int token_fn(db_t *db, void *arg)
     if (rc < 0) return rc;
     c->who->via_token = true;
     memcpy(c->who->token_id, id, sizeof id);
-    c->who->touch_due = c->now - last_used > 60000;
+    str_copy(c->who->token_hash, sizeof c->who->token_hash, c->hash);
+    c->who->touch_due = c->now - last_used > touch_every_ms(true);
+    c->expires_at = expires;
+    c->last_seen = last_used;
     return 0;
 }
 
@@ -746,6 +913,10 @@ int auth_token_load(store_t *st, const char *token, principal_t *who)
     if (!token || strncmp(token, "mct_", 4) != 0 || strlen(token) != 4 + RAND_TOKEN_LEN) return -ENOENT;
     char hash[65];
     sha256_hex(token, strlen(token), hash);
-    struct session_ctx c = {hash, who, clock_now_ms()};
-    return store_read(st, token_fn, &c);
+    struct session_ctx c = {hash, who, clock_now_ms(), 0, 0};
+    if (cache_get(st, 't', hash, c.now, who)) return 0;
+    unsigned long long stamp = store_write_count(st);
+    int rc = store_read(st, token_fn, &c);
+    if (rc == 0) cache_put(st, 't', hash, stamp, c.now, c.expires_at, c.last_seen, who);
+    return rc;
 }

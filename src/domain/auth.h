@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/rand.h"
+#include "core/buf.h"
 #include "db/db.h"
 
 typedef enum {
@@ -47,6 +48,7 @@ typedef struct principal {
     bool    via_token;               /* API token: no CSRF needed */
     bool    touch_due;               /* last use recorded over a minute ago: call auth_session_touch */
     char    token_id[ID_LEN + 1];    /* the API token used, when via_token */
+    char    token_hash[65];          /* its SHA-256, when via_token (the principal cache's key) */
     char    csrf[RAND_TOKEN_LEN + 1];
     char    session_hash[65];
 } principal_t;
@@ -70,9 +72,27 @@ typedef struct auth_policy {
     int       argon_slots;           /* Argon2 runs at once: 0 = cores; never more than cores (serve: threads - 1) */
     long long argon_wait_ms;         /* wait for a free Argon2 slot before 503 (default 250 ms: a waiting
                                       * handler holds its worker thread and that thread's other connections) */
+    long long cache_ms;              /* principal cache lifetime (default 1000 ms; 0 = no cache): see below */
 } auth_policy_t;
 
 extern auth_policy_t auth_policy;     /* set once at start-up, read-only afterwards */
+
+/* The principal cache. Every authenticated request loads its principal (session or token row, account, grants:
+ * two queries and a snapshot); auth_session_load()/auth_token_load() keep what they loaded, keyed by the
+ * credential's hash, and answer from it while ALL of these hold: no store_write() of this process started or
+ * ended since the load began (store_write_count(): any write at all — a sign-out, a password change, a disabled
+ * account, a new grant, a touch — invalidates every entry at once), the entry is younger than
+ * auth_policy.cache_ms, the session or token is not expired or idle, and no touch of its last use is due. So
+ * within one process a revocation takes effect for the very next request, as without the cache; a change made by
+ * another process (the `motcua user` CLI on SQLite, another server on the same PostgreSQL) is seen within
+ * cache_ms. A memo (a rendered fragment, e.g. the body of GET /api/v1/me) may ride on the entry under the same
+ * rules: take auth_memo_stamp() before reading what it is made of, then auth_memo_put(). */
+unsigned long long auth_memo_stamp(store_t *st);
+/* Append the memo kept for who's credential to out and return true, or false (none, or no longer valid). */
+bool auth_memo_get(store_t *st, const principal_t *who, buf_t *out);
+void auth_memo_put(store_t *st, const principal_t *who, unsigned long long stamp, const char *data, size_t len);
+/* Forget every entry (tests, and a store being closed). */
+void auth_cache_clear(void);
 
 const char *role_name(role_t r);
 int role_parse(const char *s, role_t *out);   /* 0 or -EINVAL */

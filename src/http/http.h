@@ -32,6 +32,7 @@ typedef struct app {
     int         header_timeout_s; /* a request's headers must be complete this long after the connection opened or
                                    * the previous answer was sent (0 = 10 s) */
     int         body_timeout_s;   /* ... and its body this long after its headers (0 = 30 s) */
+    int         slow_threads;     /* threads of the slow pool (ROUTE_SLOW handlers); 0 = cores - 1, at least 1 */
 } app_t;
 
 typedef struct req req_t;
@@ -41,6 +42,8 @@ enum {
     ROUTE_PUBLIC = 0,             /* no sign-in */
     ROUTE_AUTH = 1,               /* a signed-in principal is required (session cookie or bearer token) */
     ROUTE_STAFF = 2 | 1,          /* ... and it must be a staff/system account */
+    ROUTE_SLOW = 4,               /* runs Argon2 (sign-in, password changes): the handler runs on the slow pool, the
+                                   * connection suspended meanwhile, so it never holds an HTTP worker thread */
 };
 
 typedef struct route {
@@ -77,6 +80,7 @@ struct req {
     long long   file_size;
     long long   t0_us;
     size_t      bytes_out;
+    bool        suspended;        /* handed to the slow pool; MHD calls back once it resumes the connection */
 };
 
 /* ---- server ---- */

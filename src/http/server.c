@@ -6,7 +6,8 @@
  * What the headers decide (route, method, credentials, CSRF token, declared length) is refused before any body is
  * read; a refused or oversized body is read and discarded up to HTTP_DRAIN_MAX so the client can read the answer.
  * Other bodies are accumulated into a capped buffer (413 past it). Every request has a total deadline for its
- * headers and its body (see "request deadlines"), so slow clients cannot hold the connections. */
+ * headers and its body (see "request deadlines"), so slow clients cannot hold the connections. Handlers of
+ * ROUTE_SLOW routes (Argon2) run on a pool of their own while their connection is suspended (see "slow pool"). */
 #include "http/http.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -23,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SESSION_COOKIE AUTH_SESSION_COOKIE
@@ -296,6 +299,105 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+/* ---- slow pool ----
+ *
+ * An Argon2 run takes ~50-100 ms of one core. Run on MHD's worker threads, it would stall every other connection
+ * sharing that worker (each worker serves many connections), so a flood of sign-ins would starve /api/v1/me. A
+ * ROUTE_SLOW handler therefore runs on this pool: the worker suspends the connection (MHD_suspend_connection),
+ * queues the request and goes back to serving the others; a pool thread runs the handler, then resumes the
+ * connection, and MHD calls on_request again on its worker, which sends the reply. The pool has one thread per core
+ * but one (at least one), at a lower scheduling priority (nice +10), so that the HTTP workers keep a core and win
+ * the others when they need them; at most SLOW_QUEUE_PER_THREAD requests wait per thread, the next ones are refused
+ * at once with 503 and Retry-After rather than queued for seconds. During shutdown queued requests get 503. */
+
+#define SLOW_QUEUE_PER_THREAD 32
+
+struct slow_job {
+    req_t           *r;
+    struct slow_job *next;
+};
+
+static pthread_mutex_t slow_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slow_cond = PTHREAD_COND_INITIALIZER;
+static struct slow_job *slow_head, *slow_tail;
+static int slow_queued, slow_max, slow_nthreads;
+static bool slow_stop;
+static pthread_t slow_threads[64];
+
+static void dispatch(req_t *r);
+
+static void *slow_worker(void *arg)
+{
+    (void)arg;
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);   /* this thread only (Linux: per-thread nice) */
+    for (;;) {
+        pthread_mutex_lock(&slow_lock);
+        while (!slow_head && !slow_stop) pthread_cond_wait(&slow_cond, &slow_lock);
+        struct slow_job *j = slow_head;
+        if (!j) {
+            pthread_mutex_unlock(&slow_lock);
+            return NULL;
+        }
+        slow_head = j->next;
+        if (!slow_head) slow_tail = NULL;
+        slow_queued--;
+        pthread_mutex_unlock(&slow_lock);
+        req_t *r = j->r;
+        free(j);
+        if (atomic_load(&http_stopping)) {
+            reply_header(r, "Connection", "close");
+            reply_header(r, "Retry-After", "5");
+            reply_problem(r, 503, "shutting-down", MSG_SHUTTING_DOWN, NULL, NULL, NULL, NULL);
+        } else {
+            dispatch(r);
+        }
+        MHD_resume_connection(r->conn);          /* r belongs to the worker again from here on */
+    }
+}
+
+static int slow_start(int threads)
+{
+    if (threads < 1) threads = 1;
+    if (threads > (int)(sizeof slow_threads / sizeof slow_threads[0])) threads = (int)(sizeof slow_threads / sizeof slow_threads[0]);
+    slow_stop = false;
+    slow_max = threads * SLOW_QUEUE_PER_THREAD;
+    for (slow_nthreads = 0; slow_nthreads < threads; slow_nthreads++)
+        if (pthread_create(&slow_threads[slow_nthreads], NULL, slow_worker, NULL) != 0) break;
+    return slow_nthreads > 0 ? 0 : -EAGAIN;
+}
+
+static void slow_join(void)
+{
+    pthread_mutex_lock(&slow_lock);
+    slow_stop = true;
+    pthread_cond_broadcast(&slow_cond);
+    pthread_mutex_unlock(&slow_lock);
+    for (int i = 0; i < slow_nthreads; i++) pthread_join(slow_threads[i], NULL);
+    slow_nthreads = 0;
+}
+
+/* Queue r for the pool and suspend its connection: true. False when the queue is full (r not queued). */
+static bool slow_submit(req_t *r)
+{
+    pthread_mutex_lock(&slow_lock);
+    if (slow_queued >= slow_max || slow_stop) {
+        pthread_mutex_unlock(&slow_lock);
+        return false;
+    }
+    /* Suspended before it is queued, so a pool thread can never resume it first. */
+    r->suspended = true;
+    MHD_suspend_connection(r->conn);
+    struct slow_job *j = xcalloc(1, sizeof *j);
+    j->r = r;
+    if (slow_tail) slow_tail->next = j;
+    else slow_head = j;
+    slow_tail = j;
+    slow_queued++;
+    pthread_cond_signal(&slow_cond);
+    pthread_mutex_unlock(&slow_lock);
+    return true;
+}
+
 /* ---- MHD glue ---- */
 
 static enum MHD_Result send_reply(req_t *r)
@@ -393,6 +495,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else if (atomic_load(&http_stopping) && strcmp(r->path, "/healthz") != 0) {
         reply_header(r, "Connection", "close");
         reply_problem(r, 503, "shutting-down", MSG_SHUTTING_DOWN, NULL, NULL, NULL, NULL);
+    } else if (r->route && (r->route->flags & ROUTE_SLOW)) {
+        if (slow_submit(r)) return MHD_YES;     /* answered when the pool resumes the connection */
+        reply_header(r, "Retry-After", "1");
+        reply_problem(r, 503, "busy", MSG_SERVER_BUSY, NULL, "1", NULL, NULL);
     } else {
         dispatch(r);
     }
@@ -515,7 +621,16 @@ int http_serve(app_t *app, const char *listen)
         return -EAGAIN;
     }
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (slow_start(app->slow_threads > 0 ? app->slow_threads : (int)(cores > 1 ? cores - 1 : 1)) < 0) {
+        log_error("cannot start the slow-request pool");
+        atomic_store(&watchdog_stop, 1);
+        pthread_join(wd, NULL);
+        return -EAGAIN;
+    }
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL,
@@ -524,7 +639,11 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(app->trust_proxy ? 0 : 256),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        /* A connection's memory pool holds the request line and headers and the reply's headers. libmicrohttpd
+         * zeroes the used part of it again for every request of a kept-alive connection, so its size is paid per
+         * request: 16 KiB (nginx reads headers into 1 KiB, then up to 4 x 8 KiB) is ample for our headers and
+         * cookies; a request whose headers do not fit gets 431. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -533,6 +652,7 @@ int http_serve(app_t *app, const char *listen)
         MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s (address in use or not permitted)", listen);
+        slow_join();
         atomic_store(&watchdog_stop, 1);
         pthread_join(wd, NULL);
         return -EADDRINUSE;
@@ -563,6 +683,7 @@ int http_serve(app_t *app, const char *listen)
     long long deadline = clock_mono_us() + 10LL * 1000 * 1000;
     while (atomic_load(&in_flight) > 0 && clock_mono_us() < deadline) usleep(10 * 1000);
     if (atomic_load(&in_flight) > 0) log_warn("stopping with %d requests still in flight", atomic_load(&in_flight));
+    slow_join();                                 /* every queued request answered (503) and resumed */
     MHD_stop_daemon(d);
     atomic_store(&watchdog_stop, 1);
     pthread_join(wd, NULL);

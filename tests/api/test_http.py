@@ -179,6 +179,15 @@ class HttpBasicsTests(ApiTestCase):
             self.assertRegex(resp.split(b"\r\n", 1)[0], rb"^HTTP/1\.[01] 4\d\d ")
         self.assert_status(Client(self.server).req("GET", "/healthz"), 200)
 
+    def test_header_budget(self):
+        # Each connection's memory pool is 16 KiB (src/http/server.c): 8 KiB of headers pass, 20 KiB get 431.
+        ok = raw_request(self.server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 8192 +
+                         b"\r\nConnection: close\r\n\r\n")
+        self.assertRegex(ok.split(b"\r\n", 1)[0], rb"^HTTP/1\.1 200 ")
+        big = raw_request(self.server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20000 +
+                          b"\r\nConnection: close\r\n\r\n")
+        self.assertRegex(big.split(b"\r\n", 1)[0], rb"^HTTP/1\.1 431 ")
+
     def test_garbage_request_lines_do_not_crash(self):
         for junk in (b"\x00\x01\x02\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n",
                      b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",

@@ -4,7 +4,7 @@ session, unauthenticated access, session expiry (--session-ttl) and idle expiry 
 import time
 import unittest
 
-from harness import ApiTestCase, Client, unit_by_slug, unique
+from harness import ApiTestCase, Client, run_cli, unit_by_slug, unique
 
 
 class SignInTests(ApiTestCase):
@@ -172,6 +172,50 @@ class SessionIdleTests(ApiTestCase):
             time.sleep(0.4)
         self.assert_problem(idle.req("GET", "/api/v1/me"), 401, "MSG_SESSION_EXPIRED")
         self.assert_status(busy.req("GET", "/api/v1/me"), 200)
+
+
+class PrincipalCacheTests(ApiTestCase):
+    """The principal cache (docs/security.md section 3): a revocation through this server takes effect on the very
+    next request; one made by another process (here the `motcua user` CLI on the same database) within
+    --auth-cache-ms. GET /api/v1/me answered from the cache still reflects this server's own changes at once."""
+    SERVER_ARGS = ("--auth-cache-ms", "800")
+
+    def test_local_changes_are_seen_at_once(self):
+        admin = self.client("admin")
+        user = unique("cache")
+        r = admin.req("POST", "/api/v1/staff", json={"username": user, "full_name": "Nguyễn Văn Cache",
+                      "password": "long-enough-pw-1", "unit_id": unit_by_slug(admin, "cujut")["id"]})
+        self.assert_status(r, 201)
+        sid = r.body["id"]
+        me = Client(self.server)
+        me.login(user, "long-enough-pw-1")
+        for _ in range(3):                               # warm the cache
+            self.assertEqual(me.req("GET", "/api/v1/me").body["full_name"], "Nguyễn Văn Cache")
+        r = admin.req("PATCH", "/api/v1/staff/%s" % sid, json={"full_name": "Nguyễn Văn Đổi"},
+                      headers={"If-Match": '"%d"' % r.body["version"]})
+        self.assert_status(r, 200)
+        self.assertEqual(me.req("GET", "/api/v1/me").body["full_name"], "Nguyễn Văn Đổi", "a stale /me from the cache")
+        r = admin.req("PATCH", "/api/v1/staff/%s" % sid, json={"disabled": True},
+                      headers={"If-Match": '"%d"' % r.body["version"]})
+        self.assert_status(r, 200)
+        self.assert_problem(me.req("GET", "/api/v1/me"), 401)
+
+    def test_another_process_is_seen_within_the_cache_lifetime(self):
+        admin = self.client("admin")
+        user = unique("cachecli")
+        r = admin.req("POST", "/api/v1/staff", json={"username": user, "full_name": "Trần Thị Cache",
+                      "password": "long-enough-pw-1", "unit_id": unit_by_slug(admin, "cujut")["id"]})
+        self.assert_status(r, 201)
+        me = Client(self.server)
+        me.login(user, "long-enough-pw-1")
+        self.assert_status(me.req("GET", "/api/v1/me"), 200)
+        cp = run_cli("user", "disable", "--db", self.server.db.url, "--username", user)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        t0 = time.monotonic()
+        while me.req("GET", "/api/v1/me").status == 200:
+            self.assertLess(time.monotonic() - t0, 3.0, "the disabled account still signed in after 3 s")
+            time.sleep(0.05)
+        self.assertLess(time.monotonic() - t0, 0.8 + 1.0)
 
 
 if __name__ == "__main__":

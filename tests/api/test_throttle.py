@@ -127,9 +127,12 @@ class ThrottleTests(ApiTestCase):
 
 
 class ArgonFloodTests(ApiTestCase):
-    """Argon2 runs are bounded (one per core): a flood of sign-ins from many addresses, each costing a full
-    Argon2 run, does not starve GET /api/v1/me. The bound is generous (2 s) because the machine may be loaded."""
-    SERVER_ARGS = ("--trust-proxy", "--threads", "8")
+    """Argon2 runs never hold an HTTP worker: sign-ins run on the slow pool while their connection is suspended, so
+    a flood of sign-ins from many addresses (each costing a full Argon2 run) leaves GET /api/v1/me as fast as it
+    was. With only 2 HTTP workers, a handler running Argon2 on a worker would stall every connection of that
+    worker for the hash's time (tens to hundreds of ms under the sanitizers): the median bound below fails then.
+    The bounds are generous because the machine may be loaded."""
+    SERVER_ARGS = ("--trust-proxy", "--threads", "2")
 
     def test_me_keeps_answering_during_a_sign_in_flood(self):
         me = self.client("cujut.desk")
@@ -148,24 +151,61 @@ class ArgonFloodTests(ApiTestCase):
                 if r.status == 503:
                     self.assertIsNotNone(r.headers.get("Retry-After"))
 
-        threads = [threading.Thread(target=flood) for _ in range(6)]
+        threads = [threading.Thread(target=flood) for _ in range(8)]
         for t in threads:
             t.start()
+        times = []
         try:
             time.sleep(0.5)
-            worst = 0.0
-            for _ in range(20):
+            for _ in range(40):
                 t0 = time.monotonic()
                 r = me.req("GET", "/api/v1/me")
-                worst = max(worst, time.monotonic() - t0)
+                times.append(time.monotonic() - t0)
                 self.assert_status(r, 200)
         finally:
             stop.set()
             for t in threads:
                 t.join()
-        self.assertLess(worst, 2.0, "GET /me took %.2f s during the flood" % worst)
+        times.sort()
+        median = times[len(times) // 2]
+        self.assertLess(median, 0.05, "GET /me took a median %.3f s during the flood (worst %.3f s)"
+                        % (median, times[-1]))
+        self.assertLess(times[-1], 1.0, "GET /me took %.2f s during the flood" % times[-1])
         self.assertEqual(set(flood_statuses) - {401, 503}, set(), flood_statuses[:50])
-        self.assertGreater(len(flood_statuses), 0)
+        self.assertIn(401, flood_statuses, "no sign-in of the flood was tried: the test proved nothing")
+
+
+class SlowPoolFullTests(ApiTestCase):
+    """The slow pool queues a bounded number of requests (32 per thread): a burst beyond it is refused at once with
+    503, Retry-After and a problem body, never left hanging; the queued ones are answered (401 here)."""
+    SERVER_ARGS = ("--trust-proxy", "--slow-threads", "1")
+
+    def test_burst_beyond_the_queue_gets_503_busy(self):
+        go = threading.Event()
+        out = []
+
+        def one(n):
+            go.wait()
+            r = Client(self.server).req("POST", "/api/v1/session",
+                                        json={"username": "burst.%d" % n, "password": "wrong"},
+                                        headers={"X-Forwarded-For": "10.9.%d.%d" % (n // 256, n % 256)})
+            out.append((r.status, r.headers.get("Retry-After"), r.body))
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(120)]
+        for t in threads:
+            t.start()
+        go.set()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(len(out), 120, "some sign-ins were never answered")
+        statuses = [s for s, _, _ in out]
+        self.assertEqual(set(statuses) - {401, 503}, set(), statuses)
+        self.assertIn(401, statuses)
+        self.assertIn(503, statuses, "120 sign-ins at once fit a queue of 32: the bound is not enforced")
+        for status, retry, body in out:
+            if status == 503:
+                self.assertIsNotNone(retry)
+                self.assertEqual(body["code"], "MSG_SERVER_BUSY")
 
 
 if __name__ == "__main__":

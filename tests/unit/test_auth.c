@@ -737,3 +737,109 @@ Test(auth_token, json_form)
     cr_assert_not_null(strstr(b.data, "\"revoked_at\":30,\"last_used_at\":25}"), "%s", b.data);
     buf_free(&b);
 }
+
+/* ---- the principal cache ---- */
+
+/* A second store on the same database file stands for another process (the `motcua user` CLI, another server):
+ * its writes do not move this store's write counter. */
+static store_t *other_process(void)
+{
+    store_t *o = NULL;
+    cr_assert_eq(store_open(&o, &(store_opts_t){.url = tu_env.path}), 0);
+    return o;
+}
+
+static int delete_sessions_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    long long n = db_run(db, "DELETE FROM sessions", "");
+    return n < 0 ? (int)n : 0;
+}
+
+Test(auth_session, cache_serves_within_its_lifetime_and_never_after_a_local_write)
+{
+    auth_policy.cache_ms = 60000;
+    signin_result_t r = sign_in("alice", PW);
+    principal_t who;
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0);
+    /* Another process ends the session: the cache still answers (a change it cannot see) ... */
+    store_t *o = other_process();
+    cr_assert_eq(store_write(o, delete_sessions_fn, NULL), 0);
+    memset(&who, 0, sizeof who);
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0, "the cached principal answers");
+    cr_assert_str_eq(who.account_id, alice.id);
+    cr_assert_eq(who.ngrants, 1);
+    cr_assert_str_eq(who.csrf, r.who.csrf);
+    /* ... until any write of this process, after which the row is read again (and is gone). */
+    cr_assert_eq(tu_exec("SELECT 1"), 0);
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), -ENOENT);
+    store_close(o);
+}
+
+Test(auth_session, cache_entries_expire_after_cache_ms)
+{
+    auth_policy.cache_ms = 300;
+    signin_result_t r = sign_in("alice", PW);
+    principal_t who;
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0);
+    store_t *o = other_process();
+    cr_assert_eq(store_write(o, delete_sessions_fn, NULL), 0);
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0);
+    usleep(400 * 1000);
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), -ENOENT, "a revocation elsewhere is seen after cache_ms");
+    store_close(o);
+}
+
+Test(auth_session, no_cache_when_disabled)
+{
+    auth_policy.cache_ms = 0;
+    signin_result_t r = sign_in("alice", PW);
+    principal_t who;
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0);
+    store_t *o = other_process();
+    cr_assert_eq(store_write(o, delete_sessions_fn, NULL), 0);
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), -ENOENT);
+    store_close(o);
+}
+
+Test(auth_session, cached_session_still_expires)
+{
+    auth_policy.cache_ms = 60000;
+    auth_policy.session_ttl_ms = 1500;
+    signin_result_t r = sign_in("alice", PW);
+    principal_t who;
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0);
+    usleep(1600 * 1000);
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), -ETIMEDOUT);
+}
+
+Test(auth_session, memo_rides_on_the_entry_under_the_same_rules)
+{
+    auth_policy.cache_ms = 60000;
+    signin_result_t r = sign_in("alice", PW);
+    principal_t who;
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0);
+    buf_t b;
+    buf_init(&b, 0);
+    cr_assert_not(auth_memo_get(tu_env.st, &who, &b));
+    unsigned long long stamp = auth_memo_stamp(tu_env.st);
+    auth_memo_put(tu_env.st, &who, stamp, "abc", 3);
+    cr_assert(auth_memo_get(tu_env.st, &who, &b));
+    cr_assert_eq(b.len, 3);
+    cr_assert_eq(memcmp(b.data, "abc", 3), 0);
+    /* a memo made of reads that a write overlapped is not kept */
+    unsigned long long old = auth_memo_stamp(tu_env.st);
+    cr_assert_eq(tu_exec("SELECT 1"), 0);
+    cr_assert_eq(auth_session_load(tu_env.st, r.token, &who), 0);
+    auth_memo_put(tu_env.st, &who, old, "stale", 5);
+    buf_reset(&b);
+    cr_assert_not(auth_memo_get(tu_env.st, &who, &b));
+    /* and a write drops it */
+    auth_memo_put(tu_env.st, &who, auth_memo_stamp(tu_env.st), "abc", 3);
+    cr_assert(auth_memo_get(tu_env.st, &who, &b));
+    cr_assert_eq(tu_exec("SELECT 1"), 0);
+    buf_reset(&b);
+    cr_assert_not(auth_memo_get(tu_env.st, &who, &b));
+    buf_free(&b);
+    auth_cache_clear();
+}
