@@ -87,6 +87,8 @@ static msg_id_t template_msg(notify_template_t t, int part)
 
 int notify_render(const notify_msg_t *m, buf_t *subject, buf_t *body, derr_t *err)
 {
+    derr_t scratch;
+    if (!err) err = &scratch;
     static const char *const arg_names[NOTIFY_NARGS] = {"code", "procedure", "due", "amount", "reason", "url",
                                                         "agency"};
     if ((unsigned)m->tmpl >= NOTIFY_TEMPLATE_COUNT)
@@ -114,6 +116,8 @@ int notify_render(const notify_msg_t *m, buf_t *subject, buf_t *body, derr_t *er
 
 int notify_enqueue(db_t *db, const notify_msg_t *m, derr_t *err)
 {
+    derr_t scratch;
+    if (!err) err = &scratch;
     if ((unsigned)m->channel > NOTIFY_SMS)
         return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "channel", "channel", NULL, NULL);
     if (!notify_recipient_valid(m->channel, m->recipient))

@@ -89,7 +89,7 @@ int notify_recipient_valid(notify_channel_t c, const char *s);
 int notify_render(const notify_msg_t *m, buf_t *subject, buf_t *body, derr_t *err);
 
 /* Inside a store_write callback: validate, render and insert m as a pending row. 0 inserted, 1 the dedupe key was
- * already there (nothing changed), -EINVAL (err set), or a store error. */
+ * already there (nothing changed), -EINVAL (err set; err may be NULL), or a store error. */
 int notify_enqueue(db_t *db, const notify_msg_t *m, derr_t *err);
 
 /* ---- used by the sender ---- */

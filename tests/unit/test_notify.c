@@ -36,6 +36,8 @@ static int enq_fn(db_t *db, void *arg)
     return notify_enqueue(db, &e->m, &e->err);
 }
 
+static int enq_null_err_fn(db_t *db, void *arg) { return notify_enqueue(db, arg, NULL); }
+
 static void msg_init(notify_msg_t *m, notify_channel_t ch, const char *to, const char *key)
 {
     memset(m, 0, sizeof *m);
@@ -182,6 +184,8 @@ Test(notify, bad_messages_are_refused_and_nothing_is_written)
     msg_init(&m, NOTIFY_EMAIL, "an@example.vn", "k");
     m.tmpl = NOTIFY_TEMPLATE_COUNT;
     cr_assert_eq(enqueue(&m, &err), -EINVAL, "an unknown template");
+    msg_init(&m, NOTIFY_EMAIL, "bad", "k");
+    cr_assert_eq(store_write(tu_env.st, enq_null_err_fn, &m), -EINVAL, "err may be NULL");
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM notify_outbox", NULL), 0, "nothing was written");
 }
 
