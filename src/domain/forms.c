@@ -308,6 +308,18 @@ static void office(pdf_t *p, const char *name)
     else field(p, "Trung tâm Phục vụ hành chính công/Bộ phận Tiếp nhận và Trả kết quả: ", NULL);
 }
 
+/* The paper's form as printed: the dossier module's codes (original, copy, electronic) in the words of the
+ * forms, any other text as given. */
+static const char *paper_form(const char *form)
+{
+    static const char *const codes[3][2] = {
+        {"original", "Bản chính"}, {"copy", "Bản sao"}, {"electronic", "Bản điện tử"}};
+    if (!nz(form)) return "";
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(form, codes[i][0])) return codes[i][1];
+    return form;
+}
+
 /* ---- Mẫu số 01 ---------------------------------------------------------------------------------------------- */
 
 static int draw_receipt(pdf_t *p, void *arg)
@@ -330,7 +342,7 @@ static int draw_receipt(pdf_t *p, void *arg)
         const forms_paper_t *pp = &f->papers[i];
         char line[FORMS_NAME_MAX * 2 + 64], cnt[16] = "";
         if (pp->copies > 0) snprintf(cnt, sizeof cnt, "%02d", pp->copies);
-        const char *kind = nz(pp->form) ? pp->form : "";
+        const char *kind = paper_form(pp->form);
         if (kind[0] || cnt[0])   /* "1. Tờ khai (Bản chính: 01)", "1. Tờ khai (Bản sao)", "1. Tờ khai (01)" */
             snprintf(line, sizeof line, "%d. %s (%s%s%s)", i + 1, or_blank(pp->name), kind,
                      kind[0] && cnt[0] ? ": " : "", cnt);

@@ -22,7 +22,7 @@ static void fini(void) { pdf_release_thread(); }
 static const forms_agency_t AGENCY = {"UBND XÃ ĐỒNG TIẾN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "125", "Đồng Tiến"};
 static const forms_party_t PARTY = {"Nguyễn Thị Ộ Ệ", "034186001234", "Thôn Đặng Xá, xã Đồng Tiến", "0912345678",
                                     "o.e@example.vn"};
-static const forms_paper_t PAPERS[2] = {{"Tờ khai đăng ký khai sinh", "Bản chính", 1}, {"Giấy chứng sinh", "Bản sao", 1}};
+static const forms_paper_t PAPERS[2] = {{"Tờ khai đăng ký khai sinh", "original", 1}, {"Giấy chứng sinh", "Bản sao", 1}};
 
 static forms_receipt_t receipt(void)
 {
