@@ -243,6 +243,19 @@ Test(forms, too_many_items_refused, .fini = fini)
     buf_free(&out);
 }
 
+Test(forms, null_arguments_refused)
+{
+    buf_t out;
+    buf_init(&out, 0);
+    derr_t e;
+    forms_receipt_t r = receipt();
+    cr_assert_eq(forms_receipt(NULL, &out, &e), -EINVAL);
+    cr_assert_eq(forms_receipt(&r, NULL, &e), -EINVAL);
+    cr_assert_eq(forms_tracking_book_csv(NULL, &out, NULL), -EINVAL);
+    cr_assert_eq(out.len, 0);
+    buf_free(&out);
+}
+
 Test(forms, output_cap_refused, .fini = fini)
 {
     forms_receipt_t r = receipt();
