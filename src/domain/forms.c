@@ -308,6 +308,18 @@ static void office(pdf_t *p, const char *name)
     else field(p, "Trung tâm Phục vụ hành chính công/Bộ phận Tiếp nhận và Trả kết quả: ", NULL);
 }
 
+/* The paper's form as printed: the dossier module's codes (original, copy, electronic) in the words of the
+ * forms, any other text as given. */
+static const char *paper_form(const char *form)
+{
+    static const char *const codes[3][2] = {
+        {"original", "Bản chính"}, {"copy", "Bản sao"}, {"electronic", "Bản điện tử"}};
+    if (!nz(form)) return "";
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(form, codes[i][0])) return codes[i][1];
+    return form;
+}
+
 /* ---- Mẫu số 01 ---------------------------------------------------------------------------------------------- */
 
 static int draw_receipt(pdf_t *p, void *arg)
@@ -319,7 +331,7 @@ static int draw_receipt(pdf_t *p, void *arg)
     field(p, L_CODE, f->dossier_code);
     office(p, f->office);
     party(p, "Tiếp nhận hồ sơ của Ông (Bà)/Tổ chức: ", &f->applicant);
-    if (nz(f->authorization)) field(p, "Thông tin người được ủy quyền: ", f->authorization);
+    if (nz(f->authorization)) field(p, "Thông tin ủy quyền: ", f->authorization);
     else
         pdf_text(p, "(Trường hợp ủy quyền thì cung cấp thêm thông tin của người ủy quyền, bao gồm: họ và tên, địa chỉ, "
                     "số định danh cá nhân, số điện thoại, email, giấy tờ ủy quyền).", PDF_ITALIC, pdf_size(p) - 1,
@@ -330,7 +342,7 @@ static int draw_receipt(pdf_t *p, void *arg)
         const forms_paper_t *pp = &f->papers[i];
         char line[FORMS_NAME_MAX * 2 + 64], cnt[16] = "";
         if (pp->copies > 0) snprintf(cnt, sizeof cnt, "%02d", pp->copies);
-        const char *kind = nz(pp->form) ? pp->form : "";
+        const char *kind = paper_form(pp->form);
         if (kind[0] || cnt[0])   /* "1. Tờ khai (Bản chính: 01)", "1. Tờ khai (Bản sao)", "1. Tờ khai (01)" */
             snprintf(line, sizeof line, "%d. %s (%s%s%s)", i + 1, or_blank(pp->name), kind,
                      kind[0] && cnt[0] ? ": " : "", cnt);
@@ -377,6 +389,7 @@ static int draw_receipt(pdf_t *p, void *arg)
 int forms_receipt(const forms_receipt_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_agency(err, &f->agency)) || (rc = chk_party(err, &f->applicant))) return rc;
     TIME(err, "issued_at", f->issued_at);
     TIME(err, "received_at", f->received_at);
@@ -442,6 +455,7 @@ static int draw_supplement(pdf_t *p, void *arg)
 int forms_supplement(const forms_supplement_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_agency(err, &f->agency)) || (rc = chk_party(err, &f->applicant))) return rc;
     TIME(err, "issued_at", f->issued_at);
     NAME(err, "dossier_code", f->dossier_code);
@@ -477,6 +491,7 @@ static int draw_refusal(pdf_t *p, void *arg)
 int forms_refusal(const forms_refusal_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_agency(err, &f->agency)) || (rc = chk_party(err, &f->applicant))) return rc;
     TIME(err, "issued_at", f->issued_at);
     NAME(err, "office", f->office);
@@ -529,6 +544,7 @@ static int draw_apology(pdf_t *p, void *arg)
 int forms_apology(const forms_apology_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_agency(err, &f->agency))) return rc;
     TIME(err, "issued_at", f->issued_at);
     TIME(err, "received_at", f->received_at);
@@ -572,6 +588,7 @@ static int draw_stop(pdf_t *p, void *arg)
 int forms_stop(const forms_stop_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_agency(err, &f->agency)) || (rc = chk_party(err, &f->applicant))) return rc;
     TIME(err, "issued_at", f->issued_at);
     TIME(err, "received_at", f->received_at);
@@ -642,6 +659,7 @@ static int draw_control(pdf_t *p, void *arg)
 int forms_control_sheet(const forms_control_sheet_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_agency(err, &f->agency))) return rc;
     TIME(err, "issued_at", f->issued_at);
     TIME(err, "received_at", f->received_at);
@@ -737,6 +755,7 @@ static int chk_book(const forms_tracking_book_t *f, derr_t *err)
 int forms_tracking_book(const forms_tracking_book_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_book(f, err))) return rc;
     return render(out, err, "Sổ theo dõi hồ sơ", f->issued_at, 1, draw_book, f);
 }
@@ -755,6 +774,7 @@ static int csv_cell(buf_t *out, const char *s, int last)
 int forms_tracking_book_csv(const forms_tracking_book_t *f, buf_t *out, derr_t *err)
 {
     int rc;
+    if (!f || !out) return derr_set(err, -EINVAL, 400, MSG_BODY_REQUIRED, NULL, NULL, NULL, NULL);
     if ((rc = chk_book(f, err))) return rc;
     rc = buf_puts(out, "\xEF\xBB\xBF");
     for (int i = 0; i < 11 && !rc; i++) rc = csv_cell(out, BOOK_HEAD[i], i == 10);

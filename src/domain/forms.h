@@ -39,7 +39,7 @@ typedef struct forms_party {
 
 typedef struct forms_paper {
     const char *name;       /* "Tờ khai đăng ký khai sinh" */
-    const char *form;       /* "Bản chính", "Bản sao", "Bản điện tử"... */
+    const char *form;       /* "original" | "copy" | "electronic" (printed Bản chính, Bản sao, Bản điện tử) or a text */
     int         copies;     /* 0..999; 0 prints no count */
 } forms_paper_t;
 

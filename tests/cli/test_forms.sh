@@ -30,11 +30,13 @@ render() { # FORM JSON OUT [--csv]
 }
 
 # The JSON's string values that must appear in the text: every string leaf but the instants (checked in their
-# printed form where a form prints them in full) and the enumerated hand-off results (printed as words).
+# printed form where a form prints them in full), the enumerated hand-off results and paper forms (printed as
+# words: checked below).
 values() {
   python3 - "$1" <<'EOF'
 import json, sys
-skip = {"issued_at", "received_at", "due_at", "at", "step_due", "original_due", "new_due", "returned_at", "result"}
+skip = {"issued_at", "received_at", "due_at", "at", "step_due", "original_due", "new_due", "returned_at", "result",
+        "form"}
 def walk(v, key=None):
     if isinstance(v, dict):
         for k, x in v.items(): walk(x, k)
@@ -91,6 +93,13 @@ if grep -qF 'Thời gian nhận hồ sơ: 09 giờ 15 phút, ngày 02 tháng 12 
    grep -qF 'Thời gian trả kết quả giải quyết hồ sơ: 10 giờ 00 phút, ngày 07 tháng 12 năm 2026' <<<"$text" &&
    grep -qF 'Đồng Tiến, ngày 02 tháng 12 năm 2026' <<<"$text"; then ok
 else bad "receipt: instants or date line not printed as on the form"; fi
+# Papers with their form in words ("copy" is the dossier module's code) and count.
+if grep -qF '1. Tờ khai đăng ký khai sinh (Bản chính: 01)' <<<"$text" && grep -qF '2. Giấy chứng sinh (Bản sao: 01)' <<<"$text"
+then ok; else bad "receipt: papers not printed with their form and count"; fi
+# The control sheet prints each hand-off's result in words.
+text=$(flat_text "$TMP/control-sheet.pdf")
+if grep -qF 'Trước hạn' <<<"$text" && grep -qF 'Đúng hạn' <<<"$text" && grep -qF 'Quá hạn' <<<"$text"; then ok
+else bad "control-sheet: results not printed as Trước hạn / Đúng hạn / Quá hạn"; fi
 
 # The receipt's QR code decodes to the lookup URL.
 url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lookup_url"])' "$DATA/receipt.json")

@@ -22,7 +22,7 @@ static void fini(void) { pdf_release_thread(); }
 static const forms_agency_t AGENCY = {"UBND XÃ ĐỒNG TIẾN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "125", "Đồng Tiến"};
 static const forms_party_t PARTY = {"Nguyễn Thị Ộ Ệ", "034186001234", "Thôn Đặng Xá, xã Đồng Tiến", "0912345678",
                                     "o.e@example.vn"};
-static const forms_paper_t PAPERS[2] = {{"Tờ khai đăng ký khai sinh", "Bản chính", 1}, {"Giấy chứng sinh", "Bản sao", 1}};
+static const forms_paper_t PAPERS[2] = {{"Tờ khai đăng ký khai sinh", "original", 1}, {"Giấy chứng sinh", "Bản sao", 1}};
 
 static forms_receipt_t receipt(void)
 {
@@ -240,6 +240,19 @@ Test(forms, too_many_items_refused, .fini = fini)
     assert_refused(forms_control_sheet(&c, &out, &e), -E2BIG, &e, "rows", &out);
     forms_tracking_book_t b = {.rows = NULL, .n_rows = FORMS_BOOK_MAX + 1};
     assert_refused(forms_tracking_book_csv(&b, &out, &e), -E2BIG, &e, "rows", &out);
+    buf_free(&out);
+}
+
+Test(forms, null_arguments_refused)
+{
+    buf_t out;
+    buf_init(&out, 0);
+    derr_t e;
+    forms_receipt_t r = receipt();
+    cr_assert_eq(forms_receipt(NULL, &out, &e), -EINVAL);
+    cr_assert_eq(forms_receipt(&r, NULL, &e), -EINVAL);
+    cr_assert_eq(forms_tracking_book_csv(NULL, &out, NULL), -EINVAL);
+    cr_assert_eq(out.len, 0);
     buf_free(&out);
 }
 
