@@ -39,6 +39,17 @@ const route_t api_routes[] = {
     {"DELETE", "/api/v1/calendar/entries/{date}", api_calendar_entries_delete, ROUTE_STAFF},
     {"GET", "/api/v1/units/{id}/working-time", api_working_time_get, ROUTE_STAFF},
     {"PUT", "/api/v1/units/{id}/working-time", api_working_time_put, ROUTE_STAFF},
+    /* catalog: procedures (export and import before {code}: the first matching route wins) */
+    {"GET", "/api/v1/procedures", api_procedures_list, ROUTE_PUBLIC},
+    {"POST", "/api/v1/procedures", api_procedures_create, ROUTE_STAFF},
+    {"GET", "/api/v1/procedures/export", api_procedures_export, ROUTE_PUBLIC},
+    {"POST", "/api/v1/procedures/import", api_procedures_import, ROUTE_STAFF},
+    {"GET", "/api/v1/procedures/{code}", api_procedures_get, ROUTE_PUBLIC},
+    {"PUT", "/api/v1/procedures/{code}", api_procedures_update, ROUTE_STAFF},
+    {"DELETE", "/api/v1/procedures/{code}", api_procedures_delete, ROUTE_STAFF},
+    {"GET", "/api/v1/procedures/{code}/adaptations/{province}", api_procedures_adaptation_get, ROUTE_PUBLIC},
+    {"PUT", "/api/v1/procedures/{code}/adaptations/{province}", api_procedures_adaptation_put, ROUTE_STAFF},
+    {"DELETE", "/api/v1/procedures/{code}/adaptations/{province}", api_procedures_adaptation_delete, ROUTE_STAFF},
     /* dossier */
     {"GET", "/api/v1/dossiers", api_dossiers_list, ROUTE_AUTH},
     {"POST", "/api/v1/dossiers", api_dossiers_create, ROUTE_AUTH},

@@ -71,6 +71,17 @@ int api_calendar_entries_put(req_t *r);
 int api_calendar_entries_delete(req_t *r);
 int api_working_time_get(req_t *r);
 int api_working_time_put(req_t *r);
+/* catalog: procedures (api_procedures.c) */
+int api_procedures_list(req_t *r);
+int api_procedures_get(req_t *r);
+int api_procedures_create(req_t *r);
+int api_procedures_update(req_t *r);
+int api_procedures_delete(req_t *r);
+int api_procedures_adaptation_get(req_t *r);
+int api_procedures_adaptation_put(req_t *r);
+int api_procedures_adaptation_delete(req_t *r);
+int api_procedures_import(req_t *r);
+int api_procedures_export(req_t *r);
 /* dossier */
 int api_dossiers_list(req_t *r);
 int api_dossiers_create(req_t *r);

@@ -5,6 +5,7 @@
  * --password-stdin reads one line. Every subcommand's options are one table (cli_opt_t) parsed by cli_parse(), which
  * also prints --help from it. */
 #include "cli/cli_calendar.h"
+#include "cli/cli_procedure.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "db/db.h"
@@ -637,6 +638,7 @@ static const char main_help[] =
     "  backup     copy a consistent snapshot of a live database\n"
     "  rebuild    rebuild every projection from the ledger (also: dossier rebuild)\n"
     "  calendar   the legal clock: lunar dates, holidays, deadlines\n"
+    "  procedure  import or export the procedure catalog (CSV, JSON)\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -667,6 +669,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "rebuild")) return cmd_rebuild(argc - 1, argv + 1);
     if (!strcmp(cmd, "dossier") && argc > 2 && !strcmp(argv[2], "rebuild")) return cmd_rebuild(argc - 2, argv + 2);
     if (!strcmp(cmd, "calendar")) return cli_calendar(argc - 1, argv + 1);
+    if (!strcmp(cmd, "procedure")) return cli_procedure(argc - 1, argv + 1, default_db());
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }

@@ -302,6 +302,8 @@ static int procedure_parse(const json_t *o, bool allow_meta, procedure_t *p, der
         if (a && !json_is_null(a) && !json_is_integer(a))
             return shape_err(e, MSG_WRONG_TYPE, "fee.amount", "integer", NULL);
         p->fee_amount = a && json_is_integer(a) ? json_integer_value(a) : -1;
+        if (a && json_is_integer(a) && p->fee_amount < 0)   /* -1 is "no amount" inside; outside it is null */
+            return derr_set(e, -EINVAL, 422, MSG_PROC_FEE, "fee.amount", NULL, NULL, NULL);
         if ((rc = get_str(fee, "text", "fee.text", false, 0, sizeof p->fee_text - 1, p->fee_text,
                           sizeof p->fee_text, e)) < 0)
             return rc;
@@ -380,7 +382,7 @@ int procedure_validate(const procedure_t *p, derr_t *e)
     default: return derr_set(e, -EINVAL, 400, MSG_FIELD_INVALID, "time.rule", "time.rule", "days|hours|same_day", NULL);
     }
     if (p->fee_amount < -1 || p->fee_amount > 1000000000LL)
-        return derr_set(e, -EINVAL, 422, MSG_PROC_FEE, "fee", NULL, NULL, NULL);
+        return derr_set(e, -EINVAL, 422, MSG_PROC_FEE, "fee.amount", NULL, NULL, NULL);
     if (p->n_papers < 1) return derr_set(e, -EINVAL, 422, MSG_PROC_TOO_FEW, "papers", "papers", "1", NULL);
     for (int i = 0; i < p->n_papers; i++) {
         const procedure_paper_t *pp = &p->papers[i];

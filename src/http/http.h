@@ -128,6 +128,10 @@ int  reply_status(req_t *r, int status);                      /* empty body */
 /* RFC 9457 problem+json with the message in both languages; args fill {0} {1} {2}; field may be NULL. */
 int  reply_problem(req_t *r, int status, const char *slug, msg_id_t msg, const char *field, const char *a0,
                    const char *a1, const char *a2);
+/* reply_problem with one extension member ext_key (RFC 9457 section 3.2) whose value is the JSON text ext_json
+ * (the import report of the procedure catalog, for one). */
+int  reply_problem_ext(req_t *r, int status, const char *slug, msg_id_t msg, const char *field, const char *a0,
+                       const char *a1, const char *a2, const char *ext_key, const char *ext_json, size_t ext_len);
 /* Map a negative errno from domain/db code to a problem: -ENOENT 404, -EACCES/-EPERM 403, -EEXIST 409, -ESTALE 412,
  * -EAGAIN (busy) / -EROFS (read-only standby) / -EIO 503 with Retry-After, anything else 500. The only mapping. */
 int  reply_errno(req_t *r, int err);

@@ -105,6 +105,12 @@ static const char *reason(int status)
 int reply_problem(req_t *r, int status, const char *slug, msg_id_t msg, const char *field, const char *a0,
                   const char *a1, const char *a2)
 {
+    return reply_problem_ext(r, status, slug, msg, field, a0, a1, a2, NULL, NULL, 0);
+}
+
+int reply_problem_ext(req_t *r, int status, const char *slug, msg_id_t msg, const char *field, const char *a0,
+                      const char *a1, const char *a2, const char *ext_key, const char *ext_json, size_t ext_len)
+{
     const char *args[3] = {a0, a1, a2};
     buf_t vi, en, out;
     buf_init(&vi, 4096);
@@ -132,6 +138,10 @@ int reply_problem(req_t *r, int status, const char *slug, msg_id_t msg, const ch
     jw_key(&w, "en");
     jw_strn(&w, en.data, en.len);
     jw_obj_end(&w);
+    if (ext_key) {
+        jw_key(&w, ext_key);
+        jw_raw(&w, ext_json, ext_len);
+    }
     jw_obj_end(&w);
     if (jw_finish(&w) < 0) {
         /* An argument was not valid UTF-8 (it came from the request): say so without echoing it. */

@@ -355,7 +355,7 @@ Test(procedure, validation_names_the_field)
     reject("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":0}}", "time.amount", 422);
     reject("{" BASE ",\"time\":{\"rule\":\"days\"}}", "time.amount", 400);
     reject("{" BASE "}", "time", 400);
-    reject("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2},\"fee\":{\"amount\":-5}}", "fee", 422);
+    reject("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2},\"fee\":{\"amount\":-5}}", "fee.amount", 422);
     reject("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2},\"fee\":{\"amount\":\"5\"}}", "fee.amount", 400);
     reject("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2},\"online_level\":\"yes\"}", "online_level", 400);
     reject("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2},\"papers\":[]}", "papers", 422);
