@@ -267,6 +267,35 @@ class DossierLifecycleTests(DossierBase):
         r = self.act(self.spec, code, "return", expect=None, reason="Không còn bước trước")
         self.assert_problem(r, 422, "MSG_DOSSIER_FIRST_STEP")
 
+    def test_inter_agency_forward_passes_ownership(self):
+        # A procedure whose third step is handled at the province (liên thông), created by the national admin.
+        proc = {"code": "9.900001", "name": "Thủ tục liên thông thử nghiệm", "field": "Đất đai",
+                "time": {"rule": "days", "amount": 10}, "fee": {"amount": 0, "text": "Không"},
+                "online_level": "partial",
+                "papers": [{"id": "don", "name": "Đơn đề nghị", "mandatory": True, "form": "original", "copies": 1}],
+                "steps": [{"name": "Tiếp nhận", "role": "desk", "budget_days": 0.5},
+                          {"name": "Thẩm định", "role": "specialist", "budget_days": 3},
+                          {"name": "Sở thẩm định", "role": "specialist", "budget_days": 3, "inter_agency": True,
+                           "other_level": "province"},
+                          {"name": "Phê duyệt", "role": "leader", "budget_days": 1},
+                          {"name": "Trả kết quả", "role": "desk", "budget_days": 0.25, "counted": False}]}
+        r = self.admin.req("POST", "/api/v1/procedures", json=proc)
+        self.assert_status(r, 201)
+        code = self.new(proc={"code": proc["code"], "papers": proc["papers"]})["code"]
+        self.to_processing(code)
+        before = self.counts()
+        r = self.act(self.spec, code, "forward", expect=None, unit=self.thuanan["id"])
+        self.assert_problem(r, 422, "MSG_DOSSIER_TARGET_UNIT", "unit")
+        r = self.act(self.spec, code, "forward", expect=None)
+        self.assert_problem(r, 422, "MSG_DOSSIER_TARGET_UNIT", "unit")
+        self.assert_unchanged(before)
+        d = self.act(self.spec, code, "forward", unit=self.lamdong["id"])
+        self.assertEqual((d["unit_id"], d["step"]), (self.lamdong["id"], 2))
+        self.assertEqual(d["steps"][-1]["to_unit"], self.lamdong["id"])
+        # The province owns it now: its official sees it; the commune no longer does.
+        self.assert_status(self.users["lamdong.official"].req("GET", "/api/v1/dossiers/" + code), 200)
+        self.assert_problem(self.desk.req("GET", "/api/v1/dossiers/" + code), 404, "MSG_NOT_FOUND")
+
     def test_z_rebuild_gives_the_same_projections(self):
         # Runs last in this class (alphabetical): every lifecycle above is in the ledger.
         cp = run_cli("rebuild", "--check", "--db", self.db.url)
