@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,17 +196,23 @@ static bool col_required_text(const struct col *c)
     return false;
 }
 
+/* "id, code, ..." in cols[] order, built once (pthread_once: the first callers may be several worker threads). */
+static char select_sql[2048];
+static pthread_once_t select_once = PTHREAD_ONCE_INIT;
+
+static void select_init(void)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    for (size_t i = 0; i < NCOLS; i++) buf_printf(&b, "%s%s", i ? ", " : "", cols[i].name);
+    str_copy(select_sql, sizeof select_sql, b.data);
+    buf_free(&b);
+}
+
 static const char *select_cols(void)
 {
-    static char sql[2048];
-    if (!sql[0]) {
-        buf_t b;
-        buf_init(&b, 0);
-        for (size_t i = 0; i < NCOLS; i++) buf_printf(&b, "%s%s", i ? ", " : "", cols[i].name);
-        str_copy(sql, sizeof sql, b.data);
-        buf_free(&b);
-    }
-    return sql;
+    pthread_once(&select_once, select_init);
+    return select_sql;
 }
 
 void dossier_free(dossier_t *d)
