@@ -43,6 +43,14 @@ class CsrfTests(ApiTestCase):
             ("PUT", "/api/v1/units/%s/working-time" % self.cujut["id"], {},
              {"morning_start": "07:30", "morning_end": "11:30", "afternoon_start": "13:30",
               "afternoon_end": "17:00", "cutoff": "16:00"}),
+            # dossier
+            ("POST", "/api/v1/dossiers", {}, {"procedure": "2.000806", "channel": "desk", "unit": self.cujut["id"],
+                                              "applicant": {"kind": "person", "name": "Nguyễn Văn Thử",
+                                                            "id_number": "068095001234", "phone": "0912345678",
+                                                            "address": "Thôn 1"},
+                                              "papers": [{"paper": "don-de-nghi"}]}),
+            ("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/actions", {}, {"action": "forward", "version": 1}),
+            # end dossier
             ("DELETE", "/api/v1/session", {}, None),
         ]
 
