@@ -51,6 +51,7 @@ static int parse(const char *cmd, const char *use, const proc_opt_t *opts, int n
     lo[n] = (struct option){"help", no_argument, NULL, n};
     lo[n + 1] = (struct option){0, 0, 0, 0};
     optind = 1;
+    opterr = 0;   /* the usage error below says it, in both languages */
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == n) {

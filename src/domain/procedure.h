@@ -149,6 +149,9 @@ typedef struct procedure_import_report {
 /* Parse and validate every row first, then save them; any error saves nothing (-EINVAL, rep->errors). */
 int procedure_import(db_t *db, const principal_t *actor, const char *scope, const char *text, size_t len,
                      bool csv, procedure_import_report_t *rep);
+/* The parse-and-validate half of procedure_import, saving nothing: the number of rows that would be saved, or
+ * -EINVAL with rep->errors (the fuzz target and dry runs). */
+int procedure_import_check(const char *text, size_t len, bool csv, procedure_import_report_t *rep);
 void procedure_import_report_json(jw_t *w, const procedure_import_report_t *rep, lang_t lang);
 /* Export every record of scope (retired ones too) as a JSON array of procedure_json objects or CSV with the
  * columns procedure_import reads (papers and steps as JSON cells). */

@@ -242,11 +242,10 @@ static void take(json_t *o, bool csv, int line, struct parsed *list, int *n, pro
     list[(*n)++].p = p;
 }
 
-int procedure_import(db_t *db, const principal_t *actor, const char *scope, const char *text, size_t len,
-                     bool csv, procedure_import_report_t *rep)
+/* Parse and validate every row into list (*n rows); errors and skipped rows go to rep. */
+static void parse_all(const char *text, size_t len, bool csv, struct parsed *list, int *np,
+                      procedure_import_report_t *rep)
 {
-    memset(rep, 0, sizeof *rep);
-    struct parsed *list = xcalloc(IMPORT_ROWS_MAX, sizeof *list);
     int n = 0, rows = 0;
     derr_t e;
     memset(&e, 0, sizeof e);
@@ -310,6 +309,28 @@ int procedure_import(db_t *db, const principal_t *actor, const char *scope, cons
         derr_set(&e, -EINVAL, 422, MSG_PROC_IMPORT_EMPTY, NULL, NULL, NULL, NULL);
         add_error(rep, 0, &e);
     }
+    *np = n;
+}
+
+int procedure_import_check(const char *text, size_t len, bool csv, procedure_import_report_t *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    struct parsed *list = xcalloc(IMPORT_ROWS_MAX, sizeof *list);
+    int n = 0;
+    parse_all(text, len, csv, list, &n, rep);
+    for (int i = 0; i < n; i++) free(list[i].p);
+    free(list);
+    return rep->n_errors ? -EINVAL : n;
+}
+
+int procedure_import(db_t *db, const principal_t *actor, const char *scope, const char *text, size_t len,
+                     bool csv, procedure_import_report_t *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    struct parsed *list = xcalloc(IMPORT_ROWS_MAX, sizeof *list);
+    int n = 0;
+    derr_t e;
+    parse_all(text, len, csv, list, &n, rep);
     int rc = rep->n_errors ? -EINVAL : 0;
     for (int i = 0; rc == 0 && i < n; i++) {
         procedure_saved_t how;

@@ -519,3 +519,49 @@ Test(procedure, work_minutes_and_json)
     free(p);
     free(q);
 }
+
+Test(procedure, csv_reading_and_check)
+{
+    procedure_import_report_t *rep = xcalloc(1, sizeof *rep);
+    /* a byte-order mark, CRLF line ends, a quoted cell with a comma, a doubled quote and a line break */
+    const char *csv = "\xEF\xBB\xBF" "code,name,field,time_rule,time_amount\r\n"
+                      "2.000001,\"Tên \"\"một\"\", có dấu phẩy\nvà xuống dòng\",Chứng thực,days,2\r\n"
+                      "\r\n"
+                      "2.000002,Hai,Chứng thực,hours,12\r\n";
+    cr_assert_eq(procedure_import_check(csv, strlen(csv), true, rep), 2);
+    cr_assert_eq(rep->n_errors, 0);
+    cr_assert_eq(procedure_import_check("code,name,field,time_rule\n2.1,\"x\"y,z,days\n", 41, true, rep), -EINVAL);
+    cr_assert_eq(rep->errors[0].line, 2);
+    cr_assert_eq(procedure_import_check("", 0, true, rep), -EINVAL);
+    cr_assert_eq(procedure_import_check("[]", 2, false, rep), -EINVAL);
+    cr_assert_eq(rep->errors[0].err.msg, MSG_PROC_IMPORT_EMPTY);
+    cr_assert_eq(import(csv, true, rep), 0);
+    procedure_t *p = xmalloc(sizeof *p);
+    cr_assert_eq(get(NULL, "2.000001", p), 0);
+    cr_assert_str_eq(p->name, "Tên \"một\", có dấu phẩy\nvà xuống dòng");
+    cr_assert_eq(get(NULL, "2.000002", p), 0);
+    cr_assert_eq(p->time_rule, DUE_HOURS);
+    cr_assert_eq(p->steps[1].budget_days, 0.875, "60 %% of 1.5 days, rounded down to the hour");
+    free(p);
+    free(rep);
+}
+
+/* An apply function refuses a payload it cannot build a row from (the transaction then rolls back). */
+Test(procedure, apply_refuses_a_malformed_payload)
+{
+    event_apply_fn saved = event_find(PROCEDURE_EVENT_SAVED), retired = event_find(PROCEDURE_EVENT_RETIRED);
+    cr_assert(saved && retired);
+    event_meta_t m = {.node = "n", .seq = 1, .at = 1, .type = PROCEDURE_EVENT_SAVED, .entity = "procedure:x"};
+    json_error_t jerr;
+    json_t *bad = json_loads("{\"scope\":\"\",\"version\":1,\"at\":1,\"record\":{\"code\":\"x\"}}", 0, &jerr);
+    json_t *noat = json_loads("{\"scope\":\"\",\"version\":1}", 0, &jerr);
+    db_t *db = NULL;   /* never reached: each payload is refused before any SQL */
+    cr_assert_lt(saved(db, &m, bad), 0);
+    cr_assert_lt(saved(db, &m, noat), 0);
+    json_t *half = json_loads("{\"scope\":\"\",\"code\":\"9.9\",\"version\":2,\"at\":1}", 0, &jerr);
+    cr_assert_lt(retired(db, &m, half), 0, "no active member");
+    json_decref(half);
+    json_decref(bad);
+    json_decref(noat);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM procedures", NULL), 0);
+}
