@@ -383,6 +383,9 @@ class DossierRefusalTests(DossierBase):
             ("unknown applicant field", dict(base, applicant=dict(app, age=30)), "MSG_UNKNOWN_FIELD"),
             ("procedure not a string", dict(base, procedure=1), "MSG_WRONG_TYPE"),
             ("papers not an array", dict(base, papers={}), "MSG_WRONG_TYPE"),
+            ("a paper not an object", dict(base, papers=["don-de-nghi"]), "MSG_WRONG_TYPE"),
+            ("a paper twice", dict(base, papers=base["papers"] * 2), "MSG_FIELD_INVALID"),
+            ("33 papers", dict(base, papers=base["papers"] * 33), "MSG_FIELD_RANGE"),
             ("copies not an int", dict(base, papers=[dict(base["papers"][0], copies="1")]), "MSG_WRONG_TYPE"),
             ("bad channel", dict(base, channel="fax"), "MSG_FIELD_INVALID"),
             ("id number 11 digits", dict(base, applicant=dict(app, id_number="06809500123")), "MSG_DOSSIER_ID_NUMBER"),
@@ -420,7 +423,11 @@ class DossierRefusalTests(DossierBase):
                                 ("version as text", {"action": "forward", "version": "1"}, "MSG_WRONG_TYPE"),
                                 ("unknown action", {"action": "teleport", "version": 1}, "MSG_FIELD_INVALID"),
                                 ("unknown field", {"action": "forward", "version": 1, "x": 1}, "MSG_UNKNOWN_FIELD"),
-                                ("days as text", {"action": "extend", "version": 1, "days": "2"}, "MSG_WRONG_TYPE")):
+                                ("days as text", {"action": "extend", "version": 1, "days": "2"}, "MSG_WRONG_TYPE"),
+                                ("items not strings", {"action": "request_supplement", "version": 1,
+                                                       "reason": "Thiếu giấy tờ", "items": [1]}, "MSG_WRONG_TYPE"),
+                                ("reason too short", {"action": "request_supplement", "version": 1, "reason": "x"},
+                                 "MSG_FIELD_LENGTH")):
             with self.subTest(what):
                 self.assert_problem(self.desk.req("POST", url, json=body), 400, msg)
         self.unchanged(before, code, 1)
