@@ -292,9 +292,16 @@ class DossierLifecycleTests(DossierBase):
         d = self.act(self.spec, code, "forward", unit=self.lamdong["id"])
         self.assertEqual((d["unit_id"], d["step"]), (self.lamdong["id"], 2))
         self.assertEqual(d["steps"][-1]["to_unit"], self.lamdong["id"])
-        # The province owns it now: its official sees it; the commune no longer does.
+        self.assertEqual(d["allowed_actions"], [])
+        # The province owns it now: its official sees it; the commune that received it still reads it but may no
+        # longer act on it; another commune sees nothing.
         self.assert_status(self.users["lamdong.official"].req("GET", "/api/v1/dossiers/" + code), 200)
-        self.assert_problem(self.desk.req("GET", "/api/v1/dossiers/" + code), 404, "MSG_NOT_FOUND")
+        self.assertEqual(self.get(code)["allowed_actions"], [])
+        before = self.counts()
+        r = self.act(self.spec, code, "forward", expect=None)
+        self.assert_problem(r, 403, "MSG_FORBIDDEN")
+        self.assert_unchanged(before)
+        self.assert_problem(self.users["thuanan.desk"].req("GET", "/api/v1/dossiers/" + code), 404, "MSG_NOT_FOUND")
 
     def test_z_rebuild_gives_the_same_projections(self):
         # Runs last in this class (alphabetical): every lifecycle above is in the ledger.
