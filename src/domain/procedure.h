@@ -72,7 +72,8 @@ typedef struct procedure {
 } procedure_t;
 
 /* The procedure `code` as it applies in unit `unit_id` (its province's adaptation if any, else the national
- * record); unit_id NULL: the national record. 0 or -ENOENT. */
+ * record); unit_id NULL: the national record. 0 or -ENOENT. A retired adaptation is passed over; a retired national
+ * record is returned with active = false (dossiers received under it still read it; refuse new ones). */
 int procedure_get(db_t *db, const char *unit_id, const char *code, procedure_t *out);
 /* The procedure as the JSON object of the API (GET /api/v1/procedures/{code}). */
 void procedure_json(jw_t *w, const procedure_t *p);
