@@ -19,6 +19,7 @@ struct render_ctx {
     const principal_t *who;
     const char        *code;
     lang_t             lang;
+    bool               acted;    /* the caller has just acted on it: shown even after handing it to another unit */
     buf_t              b;
     jw_t               w;
     long long          version;
@@ -31,7 +32,7 @@ static int render_fn(db_t *db, void *arg)
     buf_reset(&c->b);
     jw_init(&c->w, &c->b);
     int rc = dossier_get(db, c->code, d);
-    if (rc == 0 && !dossier_visible_to(c->who, d)) rc = -ENOENT;
+    if (rc == 0 && !c->acted && !dossier_visible_to(c->who, d)) rc = -ENOENT;
     if (rc == 0) rc = dossier_json(db, &c->w, c->who, d, c->lang);
     c->version = d->version;
     dossier_free(d);
@@ -39,10 +40,11 @@ static int render_fn(db_t *db, void *arg)
     return rc;
 }
 
-/* Reply with the dossier as GET shows it to this caller. */
-static int reply_dossier(req_t *r, int status, const char *code)
+/* Reply with the dossier as GET shows it to this caller (acted: right after the caller's own action). */
+static int reply_dossier(req_t *r, int status, const char *code, bool acted)
 {
     struct render_ctx *c = xcalloc(1, sizeof *c);
+    c->acted = acted;
     c->who = &r->who;
     c->code = code;
     c->lang = r->lang;
@@ -80,7 +82,7 @@ int api_dossiers_get(req_t *r)
 {
     const char *code = req_param(r, 0);
     if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
-    return reply_dossier(r, 200, code);
+    return reply_dossier(r, 200, code, false);
 }
 
 /* ---- intake ---- */
@@ -199,7 +201,7 @@ int api_dossiers_create(req_t *r)
         goto out;
     }
     if (c->replayed) reply_header(r, "Idempotent-Replayed", "true");
-    reply_dossier(r, 201, c->out.code);
+    reply_dossier(r, 201, c->out.code, true);
 out:
     if (hc) holiday_calendar_release(hc);
     dossier_free(&c->out);
@@ -285,7 +287,7 @@ int api_dossiers_action(req_t *r)
         api_reply_derr(r, rc, &c->err);
         goto out;
     }
-    reply_dossier(r, 200, code);
+    reply_dossier(r, 200, code, true);
 out:
     if (hc) holiday_calendar_release(hc);
     dossier_free(&c->out);

@@ -121,13 +121,14 @@ static const struct migration migrations[] = {
     {7, "dossiers",
      /* Dossiers and everything built from their events (domain/dossier.h): the projection rows of dossier.*
       * events, written only by the apply functions. unit_id/unit_path name the owning unit (an inter-agency
-      * forward moves them); plan is the process template copied at intake (JSON); instants are ms UTC. search
+      * forward moves them; origin_path, the receiving unit's, never moves: that unit keeps reading it); plan is the process template copied at intake (JSON); instants are ms UTC. search
       * holds the folded code, applicant name, identifier and phone; dossier_search indexes it (SQLite: an FTS5
       * trigram table kept by triggers; PostgreSQL: a view over dossiers with a pg_trgm GIN index), so that
       * `id IN (SELECT id FROM dossier_search WHERE search LIKE '%...%')` is one SQL text served by an index on
       * both engines. */
      "CREATE TABLE dossiers (\n"
      "  id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, unit_id TEXT NOT NULL, unit_path TEXT NOT NULL,\n"
+     "  origin_path TEXT NOT NULL,\n"
      "  procedure_code TEXT NOT NULL, procedure_version INTEGER NOT NULL, procedure_name TEXT NOT NULL,\n"
      "  field TEXT NOT NULL, channel INTEGER NOT NULL, status INTEGER NOT NULL, step INTEGER NOT NULL,\n"
      "  plan TEXT NOT NULL, time_rule INTEGER NOT NULL, work_minutes BIGINT NOT NULL,\n"
@@ -142,6 +143,7 @@ static const struct migration migrations[] = {
      "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1,\n"
      "  CHECK (status BETWEEN 1 AND 10), CHECK (channel BETWEEN 1 AND 3));\n"
      "CREATE INDEX dossiers_unit ON dossiers(unit_path, status, due_at);\n"
+     "CREATE INDEX dossiers_origin ON dossiers(origin_path);\n"
      "CREATE INDEX dossiers_assignee ON dossiers(assignee_id, status);\n"
      "CREATE INDEX dossiers_applicant ON dossiers(applicant_account);\n"
      "CREATE INDEX dossiers_due ON dossiers(status, due_at);\n"

@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +168,7 @@ struct col {
 #define O(n, m) {#n, C_OPT, offsetof(dossier_t, n), 0, m}
 #define F(n, m) {#n, C_FEE, offsetof(dossier_t, n), 0, m}
 static const struct col cols[] = {
-    S(id, 0), S(code, 0), S(unit_id, 1), S(unit_path, 1), S(procedure_code, 0), L(procedure_version, 0),
+    S(id, 0), S(code, 0), S(unit_id, 1), S(unit_path, 1), S(origin_path, 0), S(procedure_code, 0), L(procedure_version, 0),
     S(procedure_name, 0), S(field, 0), I(channel, 0), I(status, 1), I(step, 1), P(plan, 0), I(time_rule, 0),
     L(work_minutes, 0), I(supplement_rule, 0), S(assignee_id, 1), S(department, 1), S(applicant_kind, 0),
     S(applicant_name, 0), S(id_number, 0), S(phone, 0), S(address, 0), S(email, 0), P(representative, 0),
@@ -187,25 +188,31 @@ static const struct col cols[] = {
 /* Columns that are NOT NULL text: written as "" rather than null. */
 static bool col_required_text(const struct col *c)
 {
-    static const char *const req[] = {"id", "code", "unit_id", "unit_path", "procedure_code", "procedure_name",
-                                      "field", "plan", "applicant_kind", "applicant_name", "id_number", "phone",
+    static const char *const req[] = {"id", "code", "unit_id", "unit_path", "origin_path", "procedure_code",
+                                      "procedure_name", "field", "plan", "applicant_kind", "applicant_name", "id_number", "phone",
                                       "address"};
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
         if (!strcmp(c->name, req[i])) return true;
     return false;
 }
 
+/* "id, code, ..." in cols[] order, built once (pthread_once: the first callers may be several worker threads). */
+static char select_sql[2048];
+static pthread_once_t select_once = PTHREAD_ONCE_INIT;
+
+static void select_init(void)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    for (size_t i = 0; i < NCOLS; i++) buf_printf(&b, "%s%s", i ? ", " : "", cols[i].name);
+    str_copy(select_sql, sizeof select_sql, b.data);
+    buf_free(&b);
+}
+
 static const char *select_cols(void)
 {
-    static char sql[2048];
-    if (!sql[0]) {
-        buf_t b;
-        buf_init(&b, 0);
-        for (size_t i = 0; i < NCOLS; i++) buf_printf(&b, "%s%s", i ? ", " : "", cols[i].name);
-        str_copy(sql, sizeof sql, b.data);
-        buf_free(&b);
-    }
-    return sql;
+    pthread_once(&select_once, select_init);
+    return select_sql;
 }
 
 void dossier_free(dossier_t *d)
@@ -432,7 +439,8 @@ static bool is_applicant(const principal_t *who, const dossier_t *d)
 
 bool dossier_visible_to(const principal_t *who, const dossier_t *d)
 {
-    return is_applicant(who, d) || (strcmp(who->kind, "citizen") && grant_covers(who, d->unit_path));
+    return is_applicant(who, d) ||
+           (strcmp(who->kind, "citizen") && (grant_covers(who, d->unit_path) || grant_covers(who, d->origin_path)));
 }
 
 /* ---- the rules: which roles and states each action needs ---- */
@@ -991,6 +999,7 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
     dossier_code_format(u->edi_code, in->now_ms, seq, d.code, sizeof d.code);
     str_copy(d.unit_id, sizeof d.unit_id, u->id);
     str_copy(d.unit_path, sizeof d.unit_path, u->path);
+    str_copy(d.origin_path, sizeof d.origin_path, u->path);
     str_copy(d.procedure_code, sizeof d.procedure_code, p->code);
     d.procedure_version = p->version;
     str_copy(d.procedure_name, sizeof d.procedure_name, p->name);
@@ -1448,7 +1457,7 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
         for (int i = 0; i < who->ngrants; i++) {
             snprintf(likes[i], sizeof likes[i], "%s%%", who->grants[i].unit_path);
             args[na++] = likes[i];
-            buf_printf(&where, "%sunit_path LIKE $%d", i ? " OR " : "", na);
+            buf_printf(&where, "%sunit_path LIKE $%d OR origin_path LIKE $%d", i ? " OR " : "", na, na);
         }
         if (!who->ngrants) buf_puts(&where, "1 = 0");
         buf_puts(&where, ")");

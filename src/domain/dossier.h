@@ -12,8 +12,9 @@
  * The public status is the National Public Service Portal's (1 new .. 10 result returned); the current step of
  * the process template (copied into the dossier at intake as `plan`), the assignee and the department are kept
  * beside it. A dossier is owned by one unit (unit_id / unit_path); an inter-agency forward passes the ownership.
- * Scope: staff whose grant covers the owning unit and the applicant citizen see a dossier; anyone else gets
- * -ENOENT (404), never a hint that it exists. */
+ * Scope: staff whose grant covers the owning unit or the receiving unit (origin_path: it follows the dossier it
+ * received, read-only once handed over) and the applicant citizen see a dossier; anyone else gets -ENOENT (404),
+ * never a hint that it exists. Only staff of the owning unit act on it. */
 #ifndef MOTCUA_DOSSIER_H
 #define MOTCUA_DOSSIER_H
 #include <jansson.h>
@@ -93,6 +94,7 @@ typedef struct dossier {
     char      code[DOSSIER_CODE_MAX];
     char      unit_id[ID_LEN + 1];
     char      unit_path[AUTH_PATH_MAX];
+    char      origin_path[AUTH_PATH_MAX]; /* the receiving unit's path: it keeps reading after a hand-off */
     char      procedure_code[PROCEDURE_CODE_MAX];
     long long procedure_version;
     char      procedure_name[1024];

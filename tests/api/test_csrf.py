@@ -46,6 +46,14 @@ class CsrfTests(ApiTestCase):
             # papers (the upload's body is refused on its headers, before a byte of it is read)
             ("POST", "/api/v1/papers?name=csrf.pdf", {"Content-Type": "application/pdf"}, None),
             ("PATCH", "/api/v1/papers/01M8T4FRN39MVS7C38TRTKRVDD", {"If-Match": '"1"'}, {"digitized": True}),
+            # dossier
+            ("POST", "/api/v1/dossiers", {}, {"procedure": "2.000806", "channel": "desk", "unit": self.cujut["id"],
+                                              "applicant": {"kind": "person", "name": "Nguyễn Văn Thử",
+                                                            "id_number": "068095001234", "phone": "0912345678",
+                                                            "address": "Thôn 1"},
+                                              "papers": [{"paper": "don-de-nghi"}]}),
+            ("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/actions", {}, {"action": "forward", "version": 1}),
+            # end dossier
             ("DELETE", "/api/v1/session", {}, None),
         ]
 

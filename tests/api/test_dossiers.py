@@ -267,6 +267,42 @@ class DossierLifecycleTests(DossierBase):
         r = self.act(self.spec, code, "return", expect=None, reason="Không còn bước trước")
         self.assert_problem(r, 422, "MSG_DOSSIER_FIRST_STEP")
 
+    def test_inter_agency_forward_passes_ownership(self):
+        # A procedure whose third step is handled at the province (liên thông), created by the national admin.
+        proc = {"code": "9.900001", "name": "Thủ tục liên thông thử nghiệm", "field": "Đất đai",
+                "time": {"rule": "days", "amount": 10}, "fee": {"amount": 0, "text": "Không"},
+                "online_level": "partial",
+                "papers": [{"id": "don", "name": "Đơn đề nghị", "mandatory": True, "form": "original", "copies": 1}],
+                "steps": [{"name": "Tiếp nhận", "role": "desk", "budget_days": 0.5},
+                          {"name": "Thẩm định", "role": "specialist", "budget_days": 3},
+                          {"name": "Sở thẩm định", "role": "specialist", "budget_days": 3, "inter_agency": True,
+                           "other_level": "province"},
+                          {"name": "Phê duyệt", "role": "leader", "budget_days": 1},
+                          {"name": "Trả kết quả", "role": "desk", "budget_days": 0.25, "counted": False}]}
+        r = self.admin.req("POST", "/api/v1/procedures", json=proc)
+        self.assert_status(r, 201)
+        code = self.new(proc={"code": proc["code"], "papers": proc["papers"]})["code"]
+        self.to_processing(code)
+        before = self.counts()
+        r = self.act(self.spec, code, "forward", expect=None, unit=self.thuanan["id"])
+        self.assert_problem(r, 422, "MSG_DOSSIER_TARGET_UNIT", "unit")
+        r = self.act(self.spec, code, "forward", expect=None)
+        self.assert_problem(r, 422, "MSG_DOSSIER_TARGET_UNIT", "unit")
+        self.assert_unchanged(before)
+        d = self.act(self.spec, code, "forward", unit=self.lamdong["id"])
+        self.assertEqual((d["unit_id"], d["step"]), (self.lamdong["id"], 2))
+        self.assertEqual(d["steps"][-1]["to_unit"], self.lamdong["id"])
+        self.assertEqual(d["allowed_actions"], [])
+        # The province owns it now: its official sees it; the commune that received it still reads it but may no
+        # longer act on it; another commune sees nothing.
+        self.assert_status(self.users["lamdong.official"].req("GET", "/api/v1/dossiers/" + code), 200)
+        self.assertEqual(self.get(code)["allowed_actions"], [])
+        before = self.counts()
+        r = self.act(self.spec, code, "forward", expect=None)
+        self.assert_problem(r, 403, "MSG_FORBIDDEN")
+        self.assert_unchanged(before)
+        self.assert_problem(self.users["thuanan.desk"].req("GET", "/api/v1/dossiers/" + code), 404, "MSG_NOT_FOUND")
+
     def test_z_rebuild_gives_the_same_projections(self):
         # Runs last in this class (alphabetical): every lifecycle above is in the ledger.
         cp = run_cli("rebuild", "--check", "--db", self.db.url)
@@ -354,6 +390,9 @@ class DossierRefusalTests(DossierBase):
             ("unknown applicant field", dict(base, applicant=dict(app, age=30)), "MSG_UNKNOWN_FIELD"),
             ("procedure not a string", dict(base, procedure=1), "MSG_WRONG_TYPE"),
             ("papers not an array", dict(base, papers={}), "MSG_WRONG_TYPE"),
+            ("a paper not an object", dict(base, papers=["don-de-nghi"]), "MSG_WRONG_TYPE"),
+            ("a paper twice", dict(base, papers=base["papers"] * 2), "MSG_FIELD_INVALID"),
+            ("33 papers", dict(base, papers=base["papers"] * 33), "MSG_FIELD_RANGE"),
             ("copies not an int", dict(base, papers=[dict(base["papers"][0], copies="1")]), "MSG_WRONG_TYPE"),
             ("bad channel", dict(base, channel="fax"), "MSG_FIELD_INVALID"),
             ("id number 11 digits", dict(base, applicant=dict(app, id_number="06809500123")), "MSG_DOSSIER_ID_NUMBER"),
@@ -391,7 +430,11 @@ class DossierRefusalTests(DossierBase):
                                 ("version as text", {"action": "forward", "version": "1"}, "MSG_WRONG_TYPE"),
                                 ("unknown action", {"action": "teleport", "version": 1}, "MSG_FIELD_INVALID"),
                                 ("unknown field", {"action": "forward", "version": 1, "x": 1}, "MSG_UNKNOWN_FIELD"),
-                                ("days as text", {"action": "extend", "version": 1, "days": "2"}, "MSG_WRONG_TYPE")):
+                                ("days as text", {"action": "extend", "version": 1, "days": "2"}, "MSG_WRONG_TYPE"),
+                                ("items not strings", {"action": "request_supplement", "version": 1,
+                                                       "reason": "Thiếu giấy tờ", "items": [1]}, "MSG_WRONG_TYPE"),
+                                ("reason too short", {"action": "request_supplement", "version": 1, "reason": "x"},
+                                 "MSG_FIELD_LENGTH")):
             with self.subTest(what):
                 self.assert_problem(self.desk.req("POST", url, json=body), 400, msg)
         self.unchanged(before, code, 1)

@@ -510,7 +510,11 @@ Test(dossier, inter_agency_forward_passes_ownership_and_rebuild_is_identical)
     cr_assert_str_eq(d.unit_id, prov.id);
     cr_assert_str_eq(d.assignee_id, p_off.id);
     cr_assert(dossier_visible_to(&official, &d));
-    cr_assert_not(dossier_visible_to(&desk, &d));
+    /* The commune that received it still reads it, but acts on it no more; another commune never sees it. */
+    cr_assert(dossier_visible_to(&desk, &d));
+    cr_assert_eq(dossier_allowed_actions(&desk, &d), 0u);
+    cr_assert_eq(dossier_allowed_actions(&spec, &d), 0u);
+    cr_assert_not(dossier_visible_to(&other_desk, &d));
     dossier_free(&d);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM events WHERE type = 'dossier.forwarded' AND unit_id = $1", prov.id), 1);
     /* Both finished steps ended on their due day, before the due instant: on time (early means an earlier day). The
