@@ -54,6 +54,14 @@ class CsrfTests(ApiTestCase):
                                               "papers": [{"paper": "don-de-nghi"}]}),
             ("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/actions", {}, {"action": "forward", "version": 1}),
             # end dossier
+            # catalog: procedures (the check comes before the body is read, so the record need not be complete)
+            ("POST", "/api/v1/procedures", {}, {"code": "9.999901", "name": "Thủ tục thử CSRF"}),
+            ("POST", "/api/v1/procedures/import", {}, []),
+            ("PUT", "/api/v1/procedures/2.000908", {"If-Match": '"1"'}, {"name": "Cấp bản sao từ sổ gốc"}),
+            ("DELETE", "/api/v1/procedures/2.000908", {"If-Match": '"1"'}, None),
+            ("PUT", "/api/v1/procedures/2.000908/adaptations/" + self.cujut["parent_id"], {},
+             {"fee_text": "Không"}),
+            ("DELETE", "/api/v1/procedures/2.000908/adaptations/" + self.cujut["parent_id"], {}, None),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 
