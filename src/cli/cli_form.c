@@ -5,6 +5,7 @@
  * point into the jansson tree, which lives until the form is rendered; arrays are allocated and freed here. The
  * length and count caps are the forms module's own: it validates what this file hands it. */
 #include "cli/cli_form.h"
+#include "cli/cli_opt.h"
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -14,7 +15,6 @@
 #include "domain/forms.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,16 +28,7 @@
 
 static int say(int status, msg_id_t id, const char *a0, const char *a1, const char *a2)
 {
-    const char *args[3] = {a0, a1, a2};
-    buf_t en, vi;
-    buf_init(&en, 4096);
-    buf_init(&vi, 4096);
-    msg_format(&en, id, LANG_EN, args, 3);
-    msg_format(&vi, id, LANG_VI, args, 3);
-    fprintf(stderr, "motcua form: error: %s\nmotcua form: lỗi: %s\n", en.data, vi.data);
-    buf_free(&en);
-    buf_free(&vi);
-    return status;
+    return status == 2 ? cli_usage_error(id, a0, a1, a2) : cli_error(status, id, a0, a1, a2);
 }
 
 static int say_derr(int status, const derr_t *e)
@@ -282,37 +273,9 @@ static const form_kind_t kinds[] = {
 
 /* ---- options ---------------------------------------------------------------------------------------------- */
 
-typedef struct form_opt {
-    const char  *name;
-    int          flag;    /* 1: no value */
-    const char **target;  /* the value; a flag stores "1" */
-    const char  *meta, *help;
-} form_opt_t;
-
 static const char render_usage[] =
     "usage: motcua form render --form NAME --json FILE --out FILE [--csv]\n"
     "Renders one form of Circular 03/2025/TT-VPCP from a JSON file of its fields (see docs/forms.md).\n";
-
-static int parse_opts(const form_opt_t *opts, int n, int argc, char **argv)
-{
-    struct option lo[8];
-    for (int i = 0; i < n; i++) lo[i] = (struct option){opts[i].name, opts[i].flag ? no_argument : required_argument, NULL, i};
-    lo[n] = (struct option){"help", no_argument, NULL, n};
-    lo[n + 1] = (struct option){0, 0, 0, 0};
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (c == n) {
-            fputs(render_usage, stdout);
-            for (int i = 0; i < n; i++) printf("  --%-10s %-6s %s\n", opts[i].name, opts[i].meta, opts[i].help);
-            return 1;
-        }
-        if (c < 0 || c > n) return say(2, MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
-        *opts[c].target = opts[c].flag ? "1" : optarg;
-    }
-    if (optind < argc) return say(2, MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
-    return 0;
-}
 
 static int write_file(const char *path, const buf_t *b)
 {
@@ -327,14 +290,16 @@ static int write_file(const char *path, const buf_t *b)
 
 static int cmd_render(int argc, char **argv)
 {
-    const char *form = NULL, *json = NULL, *out = NULL, *csv = NULL;
-    const form_opt_t opts[] = {
-        {"form", 0, &form, "NAME", KIND_NAMES},
-        {"json", 0, &json, "FILE", "the form's fields as a JSON object"},
-        {"out", 0, &out, "FILE", "the PDF (or CSV) to write"},
-        {"csv", 1, &csv, "", "tracking-book only: write CSV instead of PDF"},
+    const char *form = NULL, *json = NULL, *out = NULL;
+    bool csv = false;
+    const cli_opt_t opts[] = {
+        {"form", OPT_STR, "NAME", &form, 0, 0, NULL, KIND_NAMES},
+        {"json", OPT_STR, "FILE", &json, 0, 0, NULL, "the form's fields as a JSON object"},
+        {"out", OPT_STR, "FILE", &out, 0, 0, NULL, "the PDF (or CSV) to write"},
+        {"csv", OPT_FLAG, NULL, &csv, 0, 0, NULL, "tracking-book only: write CSV instead of PDF"},
     };
-    int pr = parse_opts(opts, 4, argc, argv);
+    cli_prog = "motcua form render";
+    int pr = cli_parse(render_usage, opts, NOPTS(opts), argc, argv);
     if (pr == 1) return 0;
     if (pr) return pr;
     if (!form) return say(2, MSG_CLI_REQUIRED, "--form", NULL, NULL);

@@ -1,9 +1,9 @@
 /* cli_procedure.c — `motcua procedure import|export` (see cli_procedure.h).
  *
- * Options are one table per subcommand, parsed with getopt_long as in cli/main.c (whose parser is private to the
- * program's main file, which the test binary does not link). import opens (or creates) the database, applies the
+ * Options are one table per subcommand, parsed by cli_parse_positional() (cli/cli_opt.h). import opens (or creates) the database, applies the
  * migrations and the national root like `motcua init`, and imports as the system in one write transaction. */
 #include "cli/cli_procedure.h"
+#include "cli/cli_opt.h"
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -13,62 +13,12 @@
 #include "domain/setup.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define IMPORT_FILE_MAX ((size_t)32 << 20)
-
-typedef struct proc_opt {
-    const char  *name;          /* without "--" */
-    const char  *meta;
-    const char **target;
-    const char  *help;
-} proc_opt_t;
-
-static int usage(const char *cmd, msg_id_t id, const char *a0, const char *a1, const char *a2)
-{
-    const char *args[3] = {a0, a1, a2};
-    buf_t en, vi;
-    buf_init(&en, 4096);
-    buf_init(&vi, 4096);
-    msg_format(&en, id, LANG_EN, args, 3);
-    msg_format(&vi, id, LANG_VI, args, 3);
-    fprintf(stderr, "motcua procedure %s: error: %s (see --help)\nmotcua procedure %s: lỗi: %s (xem --help)\n", cmd,
-            en.data, cmd, vi.data);
-    buf_free(&en);
-    buf_free(&vi);
-    return 2;
-}
-
-/* 0 parsed (positional arguments from *first), 1 --help printed, 2 usage error printed. */
-static int parse(const char *cmd, const char *use, const proc_opt_t *opts, int n, int argc, char **argv, int *first)
-{
-    struct option lo[8];
-    for (int i = 0; i < n && i < 6; i++) lo[i] = (struct option){opts[i].name, required_argument, NULL, i};
-    lo[n] = (struct option){"help", no_argument, NULL, n};
-    lo[n + 1] = (struct option){0, 0, 0, 0};
-    optind = 1;
-    opterr = 0;   /* the usage error below says it, in both languages */
-    int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (c == n) {
-            fputs(use, stdout);
-            for (int i = 0; i < n; i++) {
-                char left[48];
-                snprintf(left, sizeof left, "--%s %s", opts[i].name, opts[i].meta);
-                printf("  %-28s %s\n", left, opts[i].help);
-            }
-            return 1;
-        }
-        if (c < 0 || c > n) return usage(cmd, MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
-        *opts[c].target = optarg;
-    }
-    *first = optind;
-    return 0;
-}
 
 static void print_error(int line, const derr_t *e)
 {
@@ -119,17 +69,18 @@ static const char import_usage[] =
 static int cmd_import(int argc, char **argv, const char *db)
 {
     const char *scope = "", *format = NULL;
-    const proc_opt_t opts[] = {
-        {"db", "PATH|URL", &db, "SQLite file or postgres:// URL"},
-        {"scope", "PROVINCE_ID", &scope, "import a province's adaptations"},
-        {"format", "csv|json", &format, "the file's format (default: by its name)"},
+    const cli_opt_t opts[] = {
+        {"db", OPT_STR, "PATH|URL", &db, 0, 0, NULL, "SQLite file or postgres:// URL"},
+        {"scope", OPT_STR, "PROVINCE_ID", &scope, 0, 0, NULL, "import a province's adaptations"},
+        {"format", OPT_STR, "csv|json", &format, 0, 0, NULL, "the file's format (default: by its name)"},
     };
-    int first, pr = parse("import", import_usage, opts, 3, argc, argv, &first);
+    cli_prog = "motcua procedure import";
+    int first, pr = cli_parse_positional(import_usage, opts, NOPTS(opts), argc, argv, &first);
     if (pr) return pr == 1 ? 0 : pr;
-    if (first >= argc) return usage("import", MSG_CLI_REQUIRED, "FILE", NULL, NULL);
-    if (first + 1 < argc) return usage("import", MSG_CLI_UNEXPECTED, argv[first + 1], NULL, NULL);
+    if (first >= argc) return cli_usage_error(MSG_CLI_REQUIRED, "FILE", NULL, NULL);
+    if (first + 1 < argc) return cli_usage_error(MSG_CLI_UNEXPECTED, argv[first + 1], NULL, NULL);
     if (format && strcmp(format, "csv") && strcmp(format, "json"))
-        return usage("import", MSG_CLI_BAD_VALUE, "--format", format, "csv|json");
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "--format", format, "csv|json");
     const char *file = argv[first];
     size_t fl = strlen(file);
     bool csv = format ? !strcmp(format, "csv") : !(fl > 5 && !strcmp(file + fl - 5, ".json"));
@@ -194,16 +145,17 @@ static const char export_usage[] =
 static int cmd_export(int argc, char **argv, const char *db)
 {
     const char *scope = "", *format = "csv";
-    const proc_opt_t opts[] = {
-        {"db", "PATH|URL", &db, "SQLite file or postgres:// URL"},
-        {"scope", "PROVINCE_ID", &scope, "export a province's adaptations"},
-        {"format", "csv|json", &format, "output format (default csv)"},
+    const cli_opt_t opts[] = {
+        {"db", OPT_STR, "PATH|URL", &db, 0, 0, NULL, "SQLite file or postgres:// URL"},
+        {"scope", OPT_STR, "PROVINCE_ID", &scope, 0, 0, NULL, "export a province's adaptations"},
+        {"format", OPT_STR, "csv|json", &format, 0, 0, NULL, "output format (default csv)"},
     };
-    int first, pr = parse("export", export_usage, opts, 3, argc, argv, &first);
+    cli_prog = "motcua procedure export";
+    int first, pr = cli_parse_positional(export_usage, opts, NOPTS(opts), argc, argv, &first);
     if (pr) return pr == 1 ? 0 : pr;
-    if (first < argc) return usage("export", MSG_CLI_UNEXPECTED, argv[first], NULL, NULL);
+    if (first < argc) return cli_usage_error(MSG_CLI_UNEXPECTED, argv[first], NULL, NULL);
     if (strcmp(format, "csv") && strcmp(format, "json"))
-        return usage("export", MSG_CLI_BAD_VALUE, "--format", format, "csv|json");
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "--format", format, "csv|json");
     store_t *st;
     store_opts_t o = {.url = db, .readonly = 1};
     if (store_open(&st, &o) < 0) {

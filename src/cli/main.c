@@ -6,6 +6,7 @@
  * also prints --help from it. */
 #include "cli/cli_calendar.h"
 #include "cli/cli_form.h"
+#include "cli/cli_opt.h"
 #include "cli/cli_procedure.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -36,33 +37,7 @@
 
 #define DEFAULT_DB "var/motcua.db"
 
-static const char *prog_cmd = "motcua";
 
-/* A usage error in both languages, from the catalog, then a pointer to --help; exit status 2. */
-static int usage_error(msg_id_t id, const char *a0, const char *a1, const char *a2)
-{
-    const char *args[3] = {a0, a1, a2};
-    buf_t en, vi;
-    buf_init(&en, 4096);
-    buf_init(&vi, 4096);
-    msg_format(&en, id, LANG_EN, args, 3);
-    msg_format(&vi, id, LANG_VI, args, 3);
-    fprintf(stderr, "%s: error: %s (see '%s --help')\n%s: lỗi: %s (xem '%s --help')\n", prog_cmd, en.data, prog_cmd,
-            prog_cmd, vi.data, prog_cmd);
-    buf_free(&en);
-    buf_free(&vi);
-    return 2;
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) return -1;
-    *out = v;
-    return 0;
-}
 
 /* A byte count with an optional K, M or G suffix (powers of 1024): "64M" = 67108864. */
 static int parse_size(const char *s, long long min, long long max, long long *out)
@@ -96,12 +71,12 @@ static int open_store(store_t **st, const char *db, int create, int readonly)
         if (slash && slash != dir) { *slash = '\0'; mkdir(dir, 0750); }
     }
     if (!create && !store_url_is_pg(db) && access(db, F_OK) != 0) {
-        fprintf(stderr, "%s: database %s does not exist (create it with 'motcua init --db %s')\n", prog_cmd, db, db);
+        fprintf(stderr, "%s: database %s does not exist (create it with 'motcua init --db %s')\n", cli_prog, db, db);
         return 1;
     }
     store_opts_t o = {.url = db, .create = create, .readonly = readonly};
     if (store_open(st, &o) < 0) {
-        fprintf(stderr, "%s: cannot open the database %s\n", prog_cmd, db);
+        fprintf(stderr, "%s: cannot open the database %s\n", cli_prog, db);
         return 1;
     }
     return 0;
@@ -116,16 +91,16 @@ static void print_derr(int rc, const derr_t *e)
         const char *args[3] = {e->arg[0], e->arg[1], e->arg[2]};
         msg_format(&vi, e->msg, LANG_VI, args, 3);
         msg_format(&en, e->msg, LANG_EN, args, 3);
-        fprintf(stderr, "%s: %s%s%s / %s\n", prog_cmd, e->field[0] ? e->field : "", e->field[0] ? ": " : "", en.data,
+        fprintf(stderr, "%s: %s%s%s / %s\n", cli_prog, e->field[0] ? e->field : "", e->field[0] ? ": " : "", en.data,
                 vi.data);
         buf_free(&vi);
         buf_free(&en);
     } else if (rc == -EPROTO) {
         fprintf(stderr, "%s: the database schema is newer than this motcua (version %d): run a newer motcua\n"
                         "%s: lược đồ cơ sở dữ liệu mới hơn bản motcua này (phiên bản %d): hãy dùng bản motcua mới hơn\n",
-                prog_cmd, migrate_latest(), prog_cmd, migrate_latest());
+                cli_prog, migrate_latest(), cli_prog, migrate_latest());
     } else {
-        fprintf(stderr, "%s: failed: %s\n", prog_cmd, strerror(-rc));
+        fprintf(stderr, "%s: failed: %s\n", cli_prog, strerror(-rc));
     }
 }
 
@@ -151,78 +126,6 @@ static int read_password(const char *prompt, char *out, size_t cap, int force_st
     return 0;
 }
 
-/* ---- one option parser for every subcommand ----
- * Each subcommand describes its options in a table, one row per option with the help text beside it: the name,
- * what it takes (a flag, a string, a number in [min, max], or a repeatable string), where the value goes, and the
- * help line. --help is generated from the table; a usage error (unknown option, bad value, stray argument) prints
- * the bilingual message and makes the command exit 2. */
-
-typedef enum { OPT_FLAG, OPT_STR, OPT_LONG, OPT_LIST } opt_kind_t;
-
-typedef struct cli_list {
-    const char **items;
-    int          n, cap;
-} cli_list_t;
-
-typedef struct cli_opt {
-    const char *name;           /* without the leading "--" */
-    opt_kind_t  kind;
-    const char *meta;           /* the value's placeholder in --help; NULL for a flag */
-    void       *target;         /* bool * / const char ** / long * / cli_list_t * */
-    long        min, max;       /* OPT_LONG: the accepted range */
-    const char *range;          /* the accepted values, named in the usage error */
-    const char *help;
-} cli_opt_t;
-
-#define CLI_MAX_OPTS 32
-
-/* usage is printed first (its own lines), then one aligned line per option. */
-static void cli_help(const char *usage, const cli_opt_t *opts, int n)
-{
-    fputs(usage, stdout);
-    for (int i = 0; i < n; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].meta ? " " : "", opts[i].meta ? opts[i].meta : "");
-        printf("  %-28s %s\n", left, opts[i].help);
-    }
-}
-
-/* 0: parsed, every argument was an option; 1: --help printed; 2: usage error printed. */
-static int cli_parse(const char *usage, const cli_opt_t *opts, int n, int argc, char **argv)
-{
-    assert(n <= CLI_MAX_OPTS);
-    struct option lo[CLI_MAX_OPTS + 2];
-    for (int i = 0; i < n; i++)
-        lo[i] = (struct option){opts[i].name, opts[i].kind == OPT_FLAG ? no_argument : required_argument, NULL, i};
-    lo[n] = (struct option){"help", no_argument, NULL, n};
-    lo[n + 1] = (struct option){0, 0, 0, 0};
-    int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (c == n) { cli_help(usage, opts, n); return 1; }
-        if (c < 0 || c > n) return usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
-        const cli_opt_t *o = &opts[c];
-        char flag[64];
-        snprintf(flag, sizeof flag, "--%s", o->name);
-        switch (o->kind) {
-        case OPT_FLAG: *(bool *)o->target = true; break;
-        case OPT_STR: *(const char **)o->target = optarg; break;
-        case OPT_LONG:
-            if (parse_long(optarg, o->min, o->max, (long *)o->target) < 0)
-                return usage_error(MSG_CLI_BAD_VALUE, flag, optarg, o->range);
-            break;
-        case OPT_LIST: {
-            cli_list_t *l = o->target;
-            if (l->n >= l->cap) return usage_error(MSG_CLI_BAD_VALUE, flag, optarg, o->range);
-            l->items[l->n++] = optarg;
-            break;
-        }
-        }
-    }
-    if (optind < argc) return usage_error(MSG_CLI_UNEXPECTED, argv[optind], NULL, NULL);
-    return 0;
-}
-
-#define NOPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define DB_OPT(t) {"db", OPT_STR, "PATH|URL", (t), 0, 0, NULL, \
                    "SQLite file or postgres:// URL (default $MOTCUA_DB or " DEFAULT_DB ")"}
 
@@ -250,7 +153,7 @@ static char *read_secret_file(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "%s: cannot read %s\n", prog_cmd, path);
+        fprintf(stderr, "%s: cannot read %s\n", cli_prog, path);
         return NULL;
     }
     char *b = xcalloc(1, 4097);
@@ -259,7 +162,7 @@ static char *read_secret_file(const char *path)
     b[n] = '\0';
     b[strcspn(b, "\r\n")] = '\0';
     if (!b[0]) {
-        fprintf(stderr, "%s: %s is empty\n", prog_cmd, path);
+        fprintf(stderr, "%s: %s is empty\n", cli_prog, path);
         free(b);
         return NULL;
     }
@@ -284,7 +187,7 @@ static int notify_cli_finish(struct notify_cli *n)
 {
     n->o.smtp_starttls = n->starttls;
     if (n->o.smtp_url && (!n->o.smtp_from || !notify_recipient_valid(NOTIFY_EMAIL, n->o.smtp_from)))
-        return usage_error(MSG_CLI_REQUIRED, "--smtp-from ADDR (with --smtp-url)", NULL, NULL);
+        return cli_usage_error(MSG_CLI_REQUIRED, "--smtp-from ADDR (with --smtp-url)", NULL, NULL);
     if (n->password_file && !(n->o.smtp_password = n->password = read_secret_file(n->password_file))) return 1;
     if (n->token_file && !(n->o.sms_token = n->token = read_secret_file(n->token_file))) return 1;
     return 0;
@@ -354,7 +257,7 @@ static int cmd_serve(int argc, char **argv)
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
     long long paper_max = 0;
     if (parse_size(paper_max_s, 1024, 1LL << 30, &paper_max) < 0)
-        return usage_error(MSG_CLI_BAD_VALUE, "--paper-max", paper_max_s, "1K..1G");
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "--paper-max", paper_max_s, "1K..1G");
     if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
     if (idle) auth_policy.session_idle_ms = idle * 1000;
     if (slow_after) auth_policy.slow_after = (int)slow_after;
@@ -379,7 +282,7 @@ static int cmd_serve(int argc, char **argv)
     char webreal[PATH_MAX];
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
     if (web && !realpath(web, webreal)) {
-        fprintf(stderr, "%s: web directory %s not found\n", prog_cmd, web);
+        fprintf(stderr, "%s: web directory %s not found\n", cli_prog, web);
         notify_cli_free(&ncli);
         return 1;
     }
@@ -403,7 +306,7 @@ static int cmd_serve(int argc, char **argv)
     if (!blob_dir && blob_default_dir(db, blob_default, sizeof blob_default) == 0) blob_dir = blob_default;
     blob_store_t *blobs = NULL;
     if (!blob_dir || (rc = blob_store_open(&blobs, blob_dir)) < 0) {
-        fprintf(stderr, "%s: cannot open the blob directory %s: %s\n", prog_cmd, blob_dir ? blob_dir : "-",
+        fprintf(stderr, "%s: cannot open the blob directory %s: %s\n", cli_prog, blob_dir ? blob_dir : "-",
                 strerror(rc < 0 ? -rc : ENAMETOOLONG));
         store_close(st);
         return 1;
@@ -446,7 +349,7 @@ static int cmd_init(int argc, char **argv)
     };
     int pr = cli_parse(init_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
-    if (!account_username_valid(user)) return usage_error(MSG_CLI_BAD_VALUE, "--admin-username", user, "a-z 0-9 . _ -, 3-64");
+    if (!account_username_valid(user)) return cli_usage_error(MSG_CLI_BAD_VALUE, "--admin-username", user, "a-z 0-9 . _ -, 3-64");
     store_t *st;
     if (open_store(&st, db, 1, 0)) return 1;
     setup_result_t res;
@@ -456,7 +359,7 @@ static int cmd_init(int argc, char **argv)
     if (rc == 0 && !res.admin_exists) {
         if (!pw) {
             if (read_password("Password for the first administrator: ", buf, sizeof buf, from_stdin) < 0 || !buf[0]) {
-                fprintf(stderr, "%s: a password for the first administrator is required\n", prog_cmd);
+                fprintf(stderr, "%s: a password for the first administrator is required\n", cli_prog);
                 store_close(st);
                 return 2;
             }
@@ -574,7 +477,7 @@ static int cmd_user(int argc, char **argv)
     c->action = argv[1];
     if (strcmp(c->action, "add") && strcmp(c->action, "passwd") && strcmp(c->action, "disable")) {
         free(c);
-        return usage_error(MSG_CLI_BAD_VALUE, "action", argv[1], "add, passwd, disable");
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "action", argv[1], "add, passwd, disable");
     }
     const char *db = default_db(), *pw = NULL;
     bool from_stdin = false;
@@ -600,19 +503,19 @@ static int cmd_user(int argc, char **argv)
     if (pr) { ret = pr == 1 ? 0 : pr; goto out; }
     c->in.username = c->username;
     c->nroles = roles.n;
-    if (!c->username) { ret = usage_error(MSG_CLI_REQUIRED, "--username", NULL, NULL); goto out; }
+    if (!c->username) { ret = cli_usage_error(MSG_CLI_REQUIRED, "--username", NULL, NULL); goto out; }
     if (!strcmp(c->action, "add") && (!c->in.full_name || !c->unit_ref)) {
-        ret = usage_error(MSG_CLI_REQUIRED, "--full-name, --unit", NULL, NULL);
+        ret = cli_usage_error(MSG_CLI_REQUIRED, "--full-name, --unit", NULL, NULL);
         goto out;
     }
     char pwbuf[AUTH_PASSWORD_MAX * 4 + 2], hash[160];
     bool need_pw = !strcmp(c->action, "passwd") || (!strcmp(c->action, "add") && strcmp(c->in.kind, "system"));
     if (need_pw) {
         if (!pw) {
-            if (read_password("Password: ", pwbuf, sizeof pwbuf, from_stdin) < 0) { ret = usage_error(MSG_CLI_REQUIRED, "password", NULL, NULL); goto out; }
+            if (read_password("Password: ", pwbuf, sizeof pwbuf, from_stdin) < 0) { ret = cli_usage_error(MSG_CLI_REQUIRED, "password", NULL, NULL); goto out; }
             pw = pwbuf;
         }
-        if (auth_password_check(pw) < 0) { ret = usage_error(MSG_WEAK_PASSWORD, "4", "128", NULL); goto out; }
+        if (auth_password_check(pw) < 0) { ret = cli_usage_error(MSG_WEAK_PASSWORD, "4", "128", NULL); goto out; }
         if (auth_password_hash(pw, hash, sizeof hash) < 0) { ret = 1; goto out; }
         c->hash = c->in.password_hash = hash;
     }
@@ -652,14 +555,14 @@ static int cmd_verify(int argc, char **argv)
     if (pr) return pr == 1 ? 0 : pr;
     int have_expect = expect_text != NULL;
     if (have_expect && ledger_parse_expect(expect_text, &expect) < 0)
-        return usage_error(MSG_CLI_BAD_VALUE, "--expect-head", expect_text, "SEQ:HASH (64 hex digits)");
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "--expect-head", expect_text, "SEQ:HASH (64 hex digits)");
     store_t *st;
     if (open_store(&st, db, 0, 1)) return 1;
     ledger_report_t rep;
     int rc = ledger_verify_expect(st, have_expect ? &expect : NULL, &rep);
     store_close(st);
     if (rc < 0) {
-        fprintf(stderr, "%s: cannot read the ledger: %s\n", prog_cmd, strerror(-rc));
+        fprintf(stderr, "%s: cannot read the ledger: %s\n", cli_prog, strerror(-rc));
         return 1;
     }
     if (rep.broken) {
@@ -708,9 +611,9 @@ static int cmd_rebuild(int argc, char **argv)
     store_close(st);
     if (rc < 0) {
         if (rep.failed_type[0])
-            fprintf(stderr, "%s: event %lld (%s, %s) could not be applied: %s; nothing was changed\n", prog_cmd,
+            fprintf(stderr, "%s: event %lld (%s, %s) could not be applied: %s; nothing was changed\n", cli_prog,
                     rep.failed_seq, rep.failed_type, rep.failed_entity, strerror(-rc));
-        else fprintf(stderr, "%s: rebuild failed: %s; nothing was changed\n", prog_cmd, strerror(-rc));
+        else fprintf(stderr, "%s: rebuild failed: %s; nothing was changed\n", cli_prog, strerror(-rc));
         return 1;
     }
     printf("rebuilt from %lld events (%lld applied)\nbefore %s\nafter  %s\n%s\n", rep.events, rep.applied, before,
@@ -733,9 +636,9 @@ static int cmd_backup(int argc, char **argv)
     };
     int pr = cli_parse(backup_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
-    if (!to || !*to) return usage_error(MSG_CLI_REQUIRED, "--to FILE", NULL, NULL);
+    if (!to || !*to) return cli_usage_error(MSG_CLI_REQUIRED, "--to FILE", NULL, NULL);
     if (access(to, F_OK) == 0) {
-        fprintf(stderr, "%s: %s already exists; choose a new file\n", prog_cmd, to);
+        fprintf(stderr, "%s: %s already exists; choose a new file\n", cli_prog, to);
         return 1;
     }
     store_t *st;
@@ -743,7 +646,7 @@ static int cmd_backup(int argc, char **argv)
     int rc = store_backup(st, to);
     store_close(st);
     if (rc < 0) {
-        fprintf(stderr, "%s: backup failed: %s\n", prog_cmd, strerror(-rc));
+        fprintf(stderr, "%s: backup failed: %s\n", cli_prog, strerror(-rc));
         return 1;
     }
     printf("backup of %s written to %s\n", store_url_is_pg(db) ? "the PostgreSQL database" : db, to);
@@ -784,7 +687,7 @@ static int cmd_notify(int argc, char **argv)
     }
     const char *action = argv[1];
     if (strcmp(action, "send") && strcmp(action, "enqueue") && strcmp(action, "status"))
-        return usage_error(MSG_CLI_BAD_VALUE, "action", action, "send, enqueue, status");
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "action", action, "send, enqueue, status");
     const char *db = default_db(), *channel = "email", *to = NULL, *tmpl = NULL, *key = NULL, *lang = "vi";
     const char *a[NOTIFY_NARGS] = {0};
     bool once = false;
@@ -819,11 +722,11 @@ static int cmd_notify(int argc, char **argv)
     struct notify_enqueue_ctx *x = NULL;
     if (!strcmp(action, "enqueue")) {
         x = xcalloc(1, sizeof *x);
-        if (notify_channel_parse(channel, &x->m.channel) < 0) pr = usage_error(MSG_CLI_BAD_VALUE, "--channel", channel, "email, sms");
+        if (notify_channel_parse(channel, &x->m.channel) < 0) pr = cli_usage_error(MSG_CLI_BAD_VALUE, "--channel", channel, "email, sms");
         else if (!tmpl || notify_template_parse(tmpl, &x->m.tmpl) < 0)
-            pr = usage_error(MSG_CLI_BAD_VALUE, "--template", tmpl ? tmpl : "", "received, supplement, payment, extended, result_ready, refused");
-        else if (strcmp(lang, "vi") && strcmp(lang, "en")) pr = usage_error(MSG_CLI_BAD_VALUE, "--lang", lang, "vi, en");
-        else if (!to || !key) pr = usage_error(MSG_CLI_REQUIRED, "--to, --key", NULL, NULL);
+            pr = cli_usage_error(MSG_CLI_BAD_VALUE, "--template", tmpl ? tmpl : "", "received, supplement, payment, extended, result_ready, refused");
+        else if (strcmp(lang, "vi") && strcmp(lang, "en")) pr = cli_usage_error(MSG_CLI_BAD_VALUE, "--lang", lang, "vi, en");
+        else if (!to || !key) pr = cli_usage_error(MSG_CLI_REQUIRED, "--to, --key", NULL, NULL);
         if (pr) { free(x); return pr; }
         x->m.recipient = to;
         x->m.dedupe_key = key;
@@ -833,7 +736,7 @@ static int cmd_notify(int argc, char **argv)
         if ((pr = notify_cli_finish(&n)) != 0) { notify_cli_free(&n); return pr; }
         if (!notify_sender_configured(&n.o)) {
             notify_cli_free(&n);
-            return usage_error(MSG_CLI_REQUIRED, "--smtp-url or --sms-url", NULL, NULL);
+            return cli_usage_error(MSG_CLI_REQUIRED, "--smtp-url or --sms-url", NULL, NULL);
         }
         n.o.retry_base_ms = retry_base;
         n.o.retry_cap_ms = retry_cap;
@@ -869,10 +772,10 @@ static int cmd_notify(int argc, char **argv)
         }
         printf("claimed %lld, sent %lld, retried %lld, failed %lld\n", stats.claimed, stats.sent, stats.retried,
                stats.failed);
-        if (rc == -ETIMEDOUT) fprintf(stderr, "%s: messages still pending after %ld s\n", prog_cmd, max_wait);
+        if (rc == -ETIMEDOUT) fprintf(stderr, "%s: messages still pending after %ld s\n", cli_prog, max_wait);
     }
     if (rc < 0 && !ret) {
-        if (!x) fprintf(stderr, "%s: failed: %s\n", prog_cmd, strerror(-rc));
+        if (!x) fprintf(stderr, "%s: failed: %s\n", cli_prog, strerror(-rc));
         ret = 1;
     }
     store_close(st);
@@ -905,7 +808,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     static char label[64];
     snprintf(label, sizeof label, "motcua %s", cmd);
-    prog_cmd = label;
+    cli_prog = label;
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(main_help, stdout);
         return 0;
