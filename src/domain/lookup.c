@@ -51,8 +51,12 @@ static int prove_fn(db_t *db, void *arg)
     }
     if (s) db_reset(s);
     if (rc < 0) return rc;
-    size_t n = strlen(idn);
-    const char *last4 = n >= 4 ? idn + n - 4 : "\x01\x01\x01\x01";
+    /* The last 4 digits of the identifier, separators skipped (a tax code's branch "0100109106-001" -> "6001"). */
+    char last4[5] = "\x01\x01\x01\x01";
+    int k = 4;
+    for (size_t n = strlen(idn); n > 0 && k > 0; n--)
+        if (idn[n - 1] >= '0' && idn[n - 1] <= '9') last4[--k] = idn[n - 1];
+    if (k > 0) memcpy(last4, "\x01\x01\x01\x01", 4);
     bool eq = c->phone ? proof_eq(c->phone, phone) : proof_eq(c->id4, last4);
     c->match = found & eq;
     memcpy(c->id, id, sizeof id);

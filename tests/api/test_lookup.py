@@ -82,6 +82,14 @@ class LookupTests(LookupBase):
                        staff_by_id(self)):
             self.assertNotIn(secret, text)
 
+    def test_id4_of_an_organisation_skips_the_branch_dash(self):
+        code = self.new(applicant={"kind": "organisation", "name": "Công ty TNHH Cà phê Cư Jút",
+                                   "id_number": "0100109106-001", "phone": "0263 3822 123", "address": "Cư Jút"},
+                        representative={"name": "Lê Văn Bốn", "id_number": DEMO_IDS[2], "phone": "0912000111"})["code"]
+        self.assert_status(self.lookup(code=code, id4="6001"), 200)
+        self.assert_status(self.lookup(code=code, phone="02633822123"), 200)
+        self.assert_problem(self.lookup(code=code, id4="0001"), 404, "MSG_LOOKUP_NOT_FOUND")
+
     def test_steps_and_result_ready_after_delivery(self):
         code = self.delivered()
         b = self.lookup(code=code, phone="0912345678").body
@@ -215,9 +223,13 @@ class ComplaintTests(LookupBase):
         other = self.users["thuanan.desk"].req("GET", "/api/v1/complaints")
         self.assertNotIn(cid, [c["id"] for c in other.body["items"]])
         self.assert_problem(self.citizen.req("GET", "/api/v1/complaints"), 403)
+        # the province above sees it; another province does not
+        self.assertIn(cid, [c["id"] for c in self.users["lamdong.official"].req("GET", "/api/v1/complaints").body["items"]])
+        self.assertNotIn(cid, [c["id"] for c in self.users["langson.official"].req("GET", "/api/v1/complaints").body["items"]])
         # the matrix: other commune 404, own unit's specialist/clerk 403, nothing changed
         before = self.table_counts()
         for who, status in (("thuanan.desk", 404), ("thuanan.leader", 404), ("locbinh.desk", 404),
+                            ("langson.official", 404), ("lamdong.official", 403),
                             ("cujut.specialist", 403), ("cujut.clerk", 403)):
             with self.subTest(who=who):
                 r = self.users[who].req("POST", "/api/v1/complaints/%s/answer" % cid, json={"answer": "Đã xử lý"})
