@@ -62,6 +62,10 @@ class CsrfTests(ApiTestCase):
             ("PUT", "/api/v1/procedures/2.000908/adaptations/" + self.cujut["parent_id"], {},
              {"fee_text": "Không"}),
             ("DELETE", "/api/v1/procedures/2.000908/adaptations/" + self.cujut["parent_id"], {}, None),
+            # lookup: a citizen's rating (the admin is refused on the CSRF check first) and a complaint's answer
+            ("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/rating", {}, {"satisfied": True}),
+            ("POST", "/api/v1/complaints/01M8T4FRN39MVS7C38TRTKRVDD/answer", {}, {"answer": "Đã trả lời."}),
+            ("PUT", "/api/v1/complaints/01M8T4FRN39MVS7C38TRTKRVDD/answer", {}, {"answer": "Đã trả lời."}),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 

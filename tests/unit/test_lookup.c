@@ -22,12 +22,12 @@
 static void put_dossier(int status)
 {
     int rc = tu_execf(
-        "INSERT INTO dossiers (id, code, unit_id, unit_path, procedure_code, procedure_version, procedure_name, field, "
+        "INSERT INTO dossiers (id, code, unit_id, unit_path, origin_path, procedure_code, procedure_version, procedure_name, field, "
         "channel, status, step, plan, time_rule, work_minutes, supplement_rule, applicant_kind, applicant_name, "
         "name_fold, id_number, phone, address, received_at, search, created_at, updated_at) VALUES ('%s', '%s', "
-        "'%s', '%s', '9.000001', 1, 'Chứng thực bản sao', 'chung-thuc', 1, %d, 0, '[{\"name\":\"Tiếp nhận\"}]', 1, "
+        "'%s', '%s', '%s', '9.000001', 1, 'Chứng thực bản sao', 'chung-thuc', 1, %d, 0, '[{\"name\":\"Tiếp nhận\"}]', 1, "
         "480, 1, 'person', 'Nguyễn Văn Đức', 'nguyen van duc', '068095001234', '0912345678', 'Thôn 3', 1, '', 1, 1)",
-        D_ID, D_CODE, UNIT_A, PATH_A, status);
+        D_ID, D_CODE, UNIT_A, PATH_A, PATH_A, status);
     cr_assert_eq(rc, 0);
 }
 
