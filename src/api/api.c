@@ -62,6 +62,9 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/dossiers/{code}/actions", api_dossiers_action, ROUTE_AUTH},
     {"GET", "/api/v1/dossiers/{code}/assignees", api_dossiers_assignees, ROUTE_STAFF},
     /* end dossier */
+    /* dossier forms */
+    {"GET", "/api/v1/dossiers/{code}/forms/{form}", api_dossier_forms_get, ROUTE_AUTH},
+    /* end dossier forms */
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

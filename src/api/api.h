@@ -94,4 +94,6 @@ int api_dossiers_get(req_t *r);
 int api_dossiers_action(req_t *r);
 int api_dossiers_assignees(req_t *r);
 /* end dossier */
+/* dossier forms (api_dossier_forms.c) */
+int api_dossier_forms_get(req_t *r);
 #endif

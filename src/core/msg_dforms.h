@@ -1,0 +1,18 @@
+/* msg_dforms.h — catalog messages of the dossier forms, notifications and papers wiring (domain/dossier_forms.h,
+ * domain/dossier_notify.h; included by core/msg.h). One X(id, vietnamese, english) per message. */
+#ifndef MOTCUA_MSG_DFORMS_H
+#define MOTCUA_MSG_DFORMS_H
+
+#define MSG_LIST_DFORMS(X)                                                                                         \
+    X(MSG_DF_NOT_APPLICABLE, "Mẫu \"{0}\" không áp dụng cho hồ sơ ở trạng thái \"{1}\".",                        \
+      "Form \"{0}\" does not apply to a dossier in state \"{1}\".")                                              \
+    X(MSG_DF_UNKNOWN_FORM, "Mẫu không tồn tại: \"{0}\" (cho phép: {1}).", "No such form: \"{0}\" (allowed: {1}).") \
+    X(MSG_DF_DESK, "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ", "ONE-STOP DESK")                                           \
+    X(MSG_DF_ORIGINAL, "Bản chính", "Original")                                                                   \
+    X(MSG_DF_COPY, "Bản sao", "Copy")                                                                             \
+    X(MSG_DF_ELECTRONIC, "Bản điện tử", "Electronic copy")                                                        \
+    X(MSG_DF_WORKDAYS, "{0} ngày làm việc", "{0} working days")                                                   \
+    X(MSG_DF_WORKHOURS, "{0} giờ làm việc", "{0} working hours")                                                  \
+    X(MSG_DF_SAME_DAY, "Trong ngày", "Same day")
+
+#endif

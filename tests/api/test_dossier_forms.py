@@ -1,0 +1,190 @@
+"""Dossier forms: GET /api/v1/dossiers/{code}/forms/{form}.pdf (Circular 03/2025/TT-VPCP, Appendix I, forms 01-06)
+filled from the dossier's projection rows.
+
+Each dossier is driven through its lifecycle through the API, then each form is fetched and checked with pdftotext
+(dossier code, applicant name, procedure name, dates, reasons, the exact national header), pdffonts (every font
+embedded) and, for the receipt, zbarimg (the QR decodes to the public lookup address holding the code). Scope: an
+officer of another commune and a stranger citizen get 404; the applicant citizen may print their dossier's forms;
+a form that does not apply to the dossier's history is 409 naming its state."""
+import os
+import re
+import subprocess
+import tempfile
+import unittest
+
+from harness import Client, unique_phone
+from test_dossiers import DossierBase
+
+NATIONAL = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+def pdf_text(data):
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as f:
+        f.write(data)
+        path = f.name
+    try:
+        cp = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True, timeout=60)
+        assert cp.returncode == 0, cp.stderr
+        fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True, timeout=60)
+        assert fonts.returncode == 0, fonts.stderr
+    finally:
+        os.unlink(path)
+    return re.sub(r"\s+", " ", cp.stdout.decode("utf-8")), fonts.stdout
+
+
+def qr_of(data):
+    with tempfile.TemporaryDirectory() as d:
+        pdf = os.path.join(d, "f.pdf")
+        with open(pdf, "wb") as f:
+            f.write(data)
+        subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", pdf, os.path.join(d, "p")],
+                       check=True, timeout=60)
+        png = [x for x in os.listdir(d) if x.endswith(".png")][0]
+        cp = subprocess.run(["zbarimg", "--raw", "-q", os.path.join(d, png)], capture_output=True, text=True,
+                            timeout=60)
+        return cp.stdout.strip()
+
+
+def vn_date(iso, instant=True):
+    """'2027-03-09T08:00:00+07:00' -> 'ngày 09 tháng 03 năm 2027' as the forms print an instant (two-digit day and
+    month), or with instant=False as the date line prints a date (Decree 30/2020: a leading 0 only for days below
+    10 and months below 3)."""
+    y, m, d = iso[:10].split("-")
+    if not instant and int(m) >= 3:
+        m = str(int(m))
+    return "ngày %s tháng %s năm %s" % (d, m, y)
+
+
+class DossierFormsTests(DossierBase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        phone = unique_phone()
+        r = Client(cls.server).req("POST", "/api/v1/citizens",
+                                   json={"phone": phone, "full_name": "Lê Văn Khách", "password": "khach-pass-1"})
+        assert r.status == 201, r
+        cls.stranger = Client(cls.server)
+        cls.stranger.login(phone, "khach-pass-1")
+
+    def form(self, code, name, client=None, expect=200):
+        r = (client or self.desk).req("GET", "/api/v1/dossiers/%s/forms/%s.pdf" % (code, name))
+        if expect != 200:
+            return r
+        self.assert_status(r, 200)
+        self.assertEqual(r.headers.get("Content-Type"), "application/pdf")
+        self.assertEqual(r.headers.get("Content-Disposition"), 'inline; filename="%s-%s.pdf"' % (name, code))
+        self.assertTrue(r.raw.startswith(b"%PDF-"))
+        text, fonts = pdf_text(r.raw)
+        self.assertIn(NATIONAL, text)
+        self.assertIn(MOTTO, text)
+        rows = [l for l in fonts.splitlines()[2:] if l.strip()]
+        self.assertTrue(rows, fonts)
+        for l in rows:
+            cols = l.split()
+            self.assertEqual(cols[-5], "yes", "font not embedded: " + l)     # name type enc emb sub uni obj ID
+        return text, r.raw
+
+    def common(self, text, d):
+        self.assertIn(d["code"], text)
+        self.assertIn(d["procedure"]["name"][:40], text)
+
+    def test_receipt_and_control_sheet(self):
+        d = self.new()
+        code = d["code"]
+        text, raw = self.form(code, "receipt")
+        self.common(text, d)
+        self.assertIn("Nguyễn Văn Đức", text)
+        self.assertIn(vn_date(d["received_at"]), text)          # received
+        self.assertIn(vn_date(d["due_at"]), text)               # appointment
+        self.assertIn("ngày làm việc", text)                   # statutory time
+        self.assertEqual(qr_of(raw), "http://127.0.0.1:%d/lookup/%s" % (self.server.port, code))
+        # Drive it to delivery: the control sheet has a line per hand-off with its timeliness.
+        self.to_processing(code)
+        self.act(self.spec, code, "forward")
+        self.act(self.lead, code, "approve")
+        self.act(self.desk, code, "attach_result", result="Giấy khai sinh số 12/2027")
+        d = self.act(self.desk, code, "deliver", received_by="Nguyễn Văn Đức", how="in_person")
+        text, _ = self.form(code, "control-sheet")
+        self.assertIn(code, text)
+        self.assertIn("Xã Cư Jút".lower(), text.lower())
+        self.assertRegex(text, "Trước hạn|Đúng hạn")
+        self.assertIn(vn_date(d["received_at"]), text)
+        # Forms of a history it does not have: 409 naming the state.
+        for f in ("refusal", "stop", "apology", "supplement"):
+            r = self.form(code, f, expect=409)
+            self.assert_problem(r, 409, "MSG_DF_NOT_APPLICABLE", "form")
+            self.assertIn("Đã trả kết quả", r.body["messages"]["vi"])
+
+    def test_supplement_form(self):
+        d = self.new()
+        code = d["code"]
+        self.to_processing(code)
+        self.act(self.spec, code, "request_supplement", reason="Thiếu bản sao sổ hộ khẩu",
+                 items=["Bản sao giấy khai sinh", "Ảnh chân dung 4x6"])
+        text, _ = self.form(code, "supplement")
+        self.common(text, d)
+        for s in ("Nguyễn Văn Đức", "Thiếu bản sao sổ hộ khẩu", "Bản sao giấy khai sinh", "Ảnh chân dung 4x6"):
+            self.assertIn(s, text)
+        self.assertNotIn(" — ", text)             # the note is split into its reason and items
+
+    def test_apology_form(self):
+        d0 = self.new()
+        code = d0["code"]
+        self.to_processing(code)
+        d = self.act(self.lead, code, "extend", days=2, reason="Cần xác minh thêm thông tin đất đai")
+        text, _ = self.form(code, "apology")
+        self.common(text, d)
+        self.assertIn("Nguyễn Văn Đức", text)
+        self.assertIn("Cần xác minh thêm thông tin đất đai", text)
+        self.assertIn(vn_date(d["original_due_at"])[5:], text)      # the missed appointment
+        self.assertIn(vn_date(d["due_at"], instant=False), text)    # the new one
+
+    def test_stop_form(self):
+        d = self.new()
+        code = d["code"]
+        self.to_processing(code)
+        self.act(self.lead, code, "stop", reason="Có quyết định của cơ quan có thẩm quyền về việc dừng")
+        text, _ = self.form(code, "stop")
+        self.common(text, d)
+        self.assertIn("Có quyết định của cơ quan có thẩm quyền về việc dừng", text)
+        r = self.form(code, "refusal", expect=409)
+        self.assert_problem(r, 409, "MSG_DF_NOT_APPLICABLE")
+
+    def test_refusal_form_and_scope(self):
+        r = self.create(self.citizen, channel="online", unit=self.cujut["id"])
+        self.assert_status(r, 201)
+        code = r.body["code"]
+        # Never accepted: no receipt yet.
+        r = self.form(code, "receipt", expect=409)
+        self.assert_problem(r, 409, "MSG_DF_NOT_APPLICABLE")
+        d = self.act(self.desk, code, "refuse", reason="Hồ sơ không thuộc thẩm quyền giải quyết của xã")
+        text, _ = self.form(code, "refusal")
+        self.common(text, d)
+        self.assertIn("Hồ sơ không thuộc thẩm quyền giải quyết của xã", text)
+        # The applicant citizen may print it; another commune's officer and a stranger get 404.
+        self.form(code, "refusal", client=self.citizen)
+        for who in (self.users["thuanan.desk"], self.users["thuanan.leader"], self.stranger):
+            r = self.form(code, "refusal", client=who, expect=404)
+            self.assert_problem(r, 404, "MSG_NOT_FOUND")
+        # Unknown forms, codes and suffixes are 404 whoever asks.
+        for path in ("/forms/tracking.pdf", "/forms/refusal", "/forms/refusal.csv"):
+            r = self.desk.req("GET", "/api/v1/dossiers/%s%s" % (code, path))
+            self.assertEqual(r.status, 404, path)
+        r = self.desk.req("GET", "/api/v1/dossiers/000.00.01.H41-270302-9999/forms/receipt.pdf")
+        self.assert_problem(r, 404, "MSG_NOT_FOUND")
+
+
+class DossierFormsPublicUrlTests(DossierBase):
+    SERVER_ARGS = ["--public-url", "https://dichvucong.example.vn/"]
+
+    def test_receipt_qr_uses_the_public_url(self):
+        code = self.new()["code"]
+        r = self.desk.req("GET", "/api/v1/dossiers/%s/forms/receipt.pdf" % code)
+        self.assert_status(r, 200)
+        self.assertEqual(qr_of(r.raw), "https://dichvucong.example.vn/lookup/" + code)
+
+
+if __name__ == "__main__":
+    unittest.main()
