@@ -5,6 +5,7 @@
  * and dossier.submitted_online carry every column, every action event carries the mutable ones ("after") and one
  * control-sheet line ("log"). name_fold and search are derived in apply by utf8_fold(), a pure function. */
 #include "domain/dossier.h"
+#include "domain/dossier_notify.h"   /* dforms */
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/mem.h"
@@ -1048,9 +1049,11 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
         str_copy(d.department, sizeof d.department, ps.department);
     }
     struct intake_payload c = {&d, p, in, u->edi_code, day, seq, who->account_id};
+    long long ev_seq = 0;                      /* dforms: the event's sequence, for the notifications' keys */
     rc = event_record(db, d.unit_id, who->account_id, channel == CH_ONLINE ? "dossier.submitted_online" : "dossier.received",
-                      "dossier", d.id, intake_payload, &c, NULL);
+                      "dossier", d.id, intake_payload, &c, &ev_seq);
     if (rc == -EEXIST) rc = -ECONFLICT;        /* a concurrent first intake of the day, or the same key: retry */
+    if (rc == 0) rc = dossier_notify_after(db, NULL, &d, DA__COUNT, ev_seq);   /* dforms: same transaction */
     if (rc == 0) rc = get_by(db, "id", d.id, out);
     dossier_free(&d);
 out:
@@ -1418,7 +1421,9 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         c.n++;
         nd.version = d->version + 1;
         nd.updated_at = in->now_ms;
-        rc = event_record(db, nd.unit_id, who->account_id, c.type, "dossier", d->id, action_payload, &c, NULL);
+        long long ev_seq = 0;                  /* dforms: the event's sequence, for the notifications' keys */
+        rc = event_record(db, nd.unit_id, who->account_id, c.type, "dossier", d->id, action_payload, &c, &ev_seq);
+        if (rc == 0) rc = dossier_notify_after(db, d, &nd, (int)a, ev_seq);     /* dforms: same transaction */
     }
     buf_free(&note);
     if (rc == 0) rc = dossier_get(db, code, out);

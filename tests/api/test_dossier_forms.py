@@ -8,11 +8,13 @@ officer of another commune and a stranger citizen get 404; the applicant citizen
 a form that does not apply to the dossier's history is 409 naming its state."""
 import os
 import re
+import sqlite3
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 
-from harness import Client, unique_phone
+from harness import Client, run_cli, unique_phone
 from test_dossiers import DossierBase
 
 NATIONAL = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -174,6 +176,88 @@ class DossierFormsTests(DossierBase):
             self.assertEqual(r.status, 404, path)
         r = self.desk.req("GET", "/api/v1/dossiers/000.00.01.H41-270302-9999/forms/receipt.pdf")
         self.assert_problem(r, 404, "MSG_NOT_FOUND")
+
+
+def outbox(db, code):
+    """(template, channel, recipient, subject, body, dedupe_key) of the outbox rows about dossier code, oldest first."""
+    q = ("SELECT template, channel, recipient, subject, body, dedupe_key FROM notify_outbox "
+         "WHERE body LIKE '%%%s%%' ORDER BY created_at, dedupe_key" % code)
+    if db.sqlite_path:
+        con = sqlite3.connect("file:%s?mode=ro" % urllib.parse.quote(str(db.sqlite_path)), uri=True, timeout=10)
+        try:
+            return [tuple(r) for r in con.execute(q).fetchall()]
+        finally:
+            con.close()
+    cp = subprocess.run(["psql", "-X", "-At", "-F", "\x1f", "-R", "\x1e", "-v", "ON_ERROR_STOP=1", db.url, "-c", q],
+                        capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    return [tuple(r.strip("\n").split("\x1f")) for r in cp.stdout.split("\x1e") if r.strip()]
+
+
+class DossierNotifyTests(DossierBase):
+    """Each action enqueues exactly its messages (issue 9 item 6), in the transaction of its event."""
+    SERVER_ARGS = ["--public-url", "https://dichvucong.example.vn"]
+
+    def templates(self, code):
+        return [(r[0], r[1]) for r in outbox(self.db, code)]
+
+    def test_each_action_enqueues_its_messages(self):
+        d = self.new()
+        code = d["code"]
+        rows = outbox(self.db, code)
+        self.assertEqual([(r[0], r[1], r[2]) for r in rows],
+                         [("received", "email", "duc@example.vn"), ("received", "sms", "0912345678")])
+        subj, body = rows[0][3], rows[0][4]
+        self.assertIn(code, subj)
+        self.assertIn("tiếp nhận", subj)
+        self.assertIn(d["procedure"]["name"][:30], body)
+        self.assertIn("https://dichvucong.example.vn/lookup/" + code, body)
+        self.assertIn("tháng 03 năm 2027", body)                  # the appointment, Vietnam time
+        self.assertTrue(all(r[5].endswith(":" + r[1]) for r in rows))
+        self.to_processing(code)                                    # forward, assign: nothing to the applicant
+        self.assertEqual(len(outbox(self.db, code)), 2)
+        self.act(self.spec, code, "request_supplement", reason="Thiếu bản sao sổ hộ khẩu", items=["Bản sao giấy khai sinh"])
+        self.act(self.desk, code, "resubmit")
+        self.act(self.spec, code, "request_payment", amount=50000)
+        self.act(self.desk, code, "record_payment", amount=50000)
+        self.act(self.lead, code, "extend", days=2, reason="Cần xác minh thêm thông tin đất đai")
+        self.act(self.spec, code, "forward")
+        self.act(self.lead, code, "approve")
+        self.act(self.desk, code, "attach_result", result="Giấy khai sinh số 12/2027")
+        self.act(self.desk, code, "attach_result", result="Giấy khai sinh số 12/2027 (bản sửa)")    # no second one
+        self.act(self.desk, code, "deliver", received_by="Nguyễn Văn Đức", how="in_person")
+        t = self.templates(code)
+        expected = []
+        for name in ("received", "supplement", "payment", "extended", "result_ready"):
+            expected += [(name, "email"), (name, "sms")]
+        self.assertEqual(t, expected)
+        rows = outbox(self.db, code)
+        self.assertIn("Thiếu bản sao sổ hộ khẩu", rows[2][4])
+        self.assertIn("50.000", rows[4][4])
+        self.assertIn("Cần xác minh thêm thông tin đất đai", rows[6][4])
+        self.assertEqual(len({r[5] for r in rows}), len(rows))           # one dedupe key per message
+
+    def test_online_submission_waits_for_acceptance_and_refusal(self):
+        r = self.create(self.citizen, channel="online", unit=self.cujut["id"],
+                        applicant={"kind": "person", "name": "Trần Thị Đào", "id_number": "001305123456",
+                                   "phone": "0987654321", "address": "Thôn 1, xã Cư Jút"})
+        self.assert_status(r, 201)
+        code = r.body["code"]
+        self.assertEqual(outbox(self.db, code), [])                 # not yet received
+        self.act(self.desk, code, "refuse", reason="Hồ sơ không thuộc thẩm quyền giải quyết của xã")
+        rows = outbox(self.db, code)
+        self.assertEqual([(x[0], x[1], x[2]) for x in rows], [("refused", "sms", "0987654321")])   # no e-mail given
+        self.assertIn("Hồ sơ không thuộc thẩm quyền", rows[0][4])
+
+    def test_z_rebuild_enqueues_nothing_more(self):
+        before = len(outbox(self.db, "-"))
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
+        cp = run_cli("rebuild", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertEqual(len(outbox(self.db, "-")), before)
+        self.assertGreater(before, 0)
 
 
 class DossierFormsPublicUrlTests(DossierBase):
