@@ -21,6 +21,7 @@
 #include "http/http.h"
 #include "domain/notify.h"
 #include "domain/dossier_forms.h"   /* dforms */
+#include "domain/dossier_uploads.h" /* dforms */
 #include "sync/notify_sender.h"
 
 #include <assert.h>
@@ -361,6 +362,7 @@ static int cmd_serve(int argc, char **argv)
     if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
         return usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
     dossier_public_url_set(public_url);                      /* dforms */
+    if (dossier_uploads_register() < 0) log_warn("papers: cannot register the dossier visibility rule");   /* dforms */
     long long paper_max = 0;
     if (parse_size(paper_max_s, 1024, 1LL << 30, &paper_max) < 0)
         return usage_error(MSG_CLI_BAD_VALUE, "--paper-max", paper_max_s, "1K..1G");

@@ -13,6 +13,8 @@
     X(MSG_DF_ELECTRONIC, "Bản điện tử", "Electronic copy")                                                        \
     X(MSG_DF_WORKDAYS, "{0} ngày làm việc", "{0} working days")                                                   \
     X(MSG_DF_WORKHOURS, "{0} giờ làm việc", "{0} working hours")                                                  \
-    X(MSG_DF_SAME_DAY, "Trong ngày", "Same day")
+    X(MSG_DF_SAME_DAY, "Trong ngày", "Same day")                                                                  \
+    X(MSG_DF_UPLOAD_UNKNOWN, "Giấy tờ đã tải lên \"{0}\" (mục \"{1}\") không tồn tại hoặc bạn không được dùng.",  \
+      "Uploaded paper \"{0}\" (item \"{1}\") does not exist or is not yours to use.")
 
 #endif

@@ -5,6 +5,7 @@
  * and dossier.submitted_online carry every column, every action event carries the mutable ones ("after") and one
  * control-sheet line ("log"). name_fold and search are derived in apply by utf8_fold(), a pure function. */
 #include "domain/dossier.h"
+#include "domain/dossier_uploads.h"  /* dforms */
 #include "domain/dossier_notify.h"   /* dforms */
 #include "core/buf.h"
 #include "core/clock.h"
@@ -332,6 +333,7 @@ static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
                              (long long)json_is_true(json_object_get(p, "mandatory")));
         if (n < 0) return (int)n;
     }
+    if ((rc = dossier_uploads_apply(db, id, json_object_get(payload, "papers"))) < 0) return rc;   /* dforms */
     json_t *c = json_object_get(payload, "counter");
     long long n = db_run(db, "INSERT INTO dossier_counters (agency, day, seq) VALUES ($1, $2, $3) "
                              "ON CONFLICT (agency, day) DO UPDATE SET seq = excluded.seq", "tti",
@@ -751,6 +753,7 @@ static void intake_payload(jw_t *w, const void *arg)
         jw_kint(w, "copies", pi->copies);
         jw_kstr(w, "form", pi->form);
         jw_kbool(w, "mandatory", pp && pp->mandatory);
+        if (pi->upload) jw_kstr(w, "upload", pi->upload);     /* dforms */
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -978,6 +981,7 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
         goto out;
     }
     if ((rc = check_papers(in, p, err)) < 0) goto out;
+    if ((rc = dossier_uploads_check(db, who, in, err)) < 0) goto out;     /* dforms */
 
     long work = 0;
     if ((rc = procedure_work_minutes(p, in->cal, &work)) < 0) goto out;

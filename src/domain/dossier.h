@@ -71,6 +71,7 @@ typedef struct dossier_paper_in {
     const char *paper;
     long long   copies;
     const char *form;        /* "original" | "copy" | "electronic" */
+    const char *upload;      /* dforms: an uploaded paper's id (domain/paper.h) given for this item, or NULL */
 } dossier_paper_in_t;
 
 typedef struct dossier_intake {

@@ -260,6 +260,54 @@ class DossierNotifyTests(DossierBase):
         self.assertGreater(before, 0)
 
 
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n" + os.urandom(2000) + b"\n%%EOF\n"
+
+
+class DossierUploadTests(DossierBase):
+    """An intake names uploaded papers beside its checklist items; such a paper is visible to whoever may see the
+    dossier (papers_visibility_add), and to no one else."""
+
+    def upload(self, client, name):
+        r = client.req("POST", "/api/v1/papers?" + urllib.parse.urlencode({"name": name}), raw_body=PDF,
+                       content_type="application/pdf")
+        self.assert_status(r, 201)
+        return r.body["id"]
+
+    def test_officer_of_the_dossier_sees_the_citizens_paper(self):
+        pid = self.upload(self.citizen, "Đơn đề nghị đã ký.pdf")
+        desk_b = self.users["thuanan.desk"]
+        # Before any dossier names it, the desk of Cư Jút does not see the citizen's paper.
+        self.assert_problem(self.desk.req("GET", "/api/v1/papers/" + pid), 404, "MSG_NOT_FOUND")
+        body = self.body(channel="online", unit=self.cujut["id"])
+        body["papers"][0]["upload"] = pid
+        r = self.citizen.req("POST", "/api/v1/dossiers", json=body)
+        self.assert_status(r, 201)
+        code = r.body["code"]
+        for who in (self.desk, self.lead, self.citizen):
+            r = who.req("GET", "/api/v1/papers/" + pid)
+            self.assert_status(r, 200)
+            self.assertEqual(r.raw, PDF)
+        for who in (desk_b, self.users["thuanan.leader"]):
+            self.assert_problem(who.req("GET", "/api/v1/papers/" + pid), 404, "MSG_NOT_FOUND")
+        # A stranger cannot use someone else's paper in an intake: 422, nothing changed.
+        before = self.counts()
+        body = self.body()
+        body["papers"][0]["upload"] = pid
+        r = desk_b.req("POST", "/api/v1/dossiers", json=body)
+        self.assert_problem(r, 422, "MSG_DF_UPLOAD_UNKNOWN", "papers")
+        body["papers"][0]["upload"] = "0" * 26
+        self.assert_problem(self.desk.req("POST", "/api/v1/dossiers", json=body), 422, "MSG_DF_UPLOAD_UNKNOWN")
+        body["papers"][0]["upload"] = "not-an-id"
+        self.assert_problem(self.desk.req("POST", "/api/v1/dossiers", json=body), 400)
+        self.assert_unchanged(before)
+        self.assertEqual(self.get(code)["code"], code)
+
+    def test_z_rebuild_keeps_the_uploads(self):
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
+
+
 class DossierFormsPublicUrlTests(DossierBase):
     SERVER_ARGS = ["--public-url", "https://dichvucong.example.vn/"]
 
