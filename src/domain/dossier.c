@@ -753,7 +753,7 @@ static void intake_payload(jw_t *w, const void *arg)
         jw_kint(w, "copies", pi->copies);
         jw_kstr(w, "form", pi->form);
         jw_kbool(w, "mandatory", pp && pp->mandatory);
-        if (pi->upload) jw_kstr(w, "upload", pi->upload);     /* dforms */
+        if (c->in->uploads[i]) jw_kstr(w, "upload", c->in->uploads[i]);     /* dforms */
         jw_obj_end(w);
     }
     jw_arr_end(w);

@@ -71,7 +71,6 @@ typedef struct dossier_paper_in {
     const char *paper;
     long long   copies;
     const char *form;        /* "original" | "copy" | "electronic" */
-    const char *upload;      /* dforms: an uploaded paper's id (domain/paper.h) given for this item, or NULL */
 } dossier_paper_in_t;
 
 typedef struct dossier_intake {
@@ -87,6 +86,7 @@ typedef struct dossier_intake {
     const char        *idem_key;     /* Idempotency-Key, or NULL */
     long long          now_ms;       /* the caller's clock */
     const calendar_t  *cal;          /* the receiving unit's calendar (dossier_calendar) */
+    const char        *uploads[PROCEDURE_PAPERS_MAX];   /* dforms: papers[i]'s uploaded paper id, or NULL */
 } dossier_intake_t;
 
 typedef struct dossier {

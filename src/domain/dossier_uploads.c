@@ -11,7 +11,7 @@
 int dossier_uploads_check(db_t *db, const principal_t *who, const dossier_intake_t *in, derr_t *err)
 {
     for (int i = 0; i < in->npapers; i++) {
-        const char *up = in->papers[i].upload;
+        const char *up = in->uploads[i];
         if (!up) continue;
         int v = id_valid(up) ? papers_visible(db, who, up) : 0;
         if (v < 0) return v;

@@ -15,7 +15,7 @@
 #include "domain/dossier.h"
 #include "domain/event.h"
 
-/* Before recording an intake: every papers[i].upload exists and who may see it; else -EINVAL, err 422. */
+/* Before recording an intake: every uploads[i] (the upload of papers[i]) exists and who may see it; else -EINVAL, err 422. */
 int dossier_uploads_check(db_t *db, const principal_t *who, const dossier_intake_t *in, derr_t *err);
 /* From an apply function: the rows of the payload's papers array (items without "upload" are skipped). */
 int dossier_uploads_apply(db_t *db, const char *dossier_id, const json_t *papers);
