@@ -96,4 +96,6 @@ int api_dossiers_assignees(req_t *r);
 /* end dossier */
 /* dossier forms (api_dossier_forms.c) */
 int api_dossier_forms_get(req_t *r);
+int api_units_tracking_book_pdf(req_t *r);
+int api_units_tracking_book_csv(req_t *r);
 #endif

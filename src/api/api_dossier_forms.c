@@ -116,3 +116,61 @@ int api_dossier_forms_get(req_t *r)
     free(c);
     return 0;
 }
+
+/* ---- GET /api/v1/units/{id}/tracking-book.pdf | .csv?field=&from=YYYY-MM-DD&to=YYYY-MM-DD ---- */
+
+struct book_ctx {
+    dossier_book_query_t q;
+    buf_t                out;
+    derr_t               err;
+};
+
+static int book_fn(db_t *db, void *arg)
+{
+    struct book_ctx *c = arg;
+    buf_reset(&c->out);
+    memset(&c->err, 0, sizeof c->err);
+    return dossier_book_render(db, &c->q, &c->out, &c->err);
+}
+
+static bool date_shape(const char *s)
+{
+    if (!s || strlen(s) != 10) return false;
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9')) return false;
+    return true;
+}
+
+static int tracking_book(req_t *r, bool csv)
+{
+    const char *from = req_query(r, "from"), *to = req_query(r, "to"), *field = req_query(r, "field");
+    if (!date_shape(from)) return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "from", "from", NULL, NULL);
+    if (!date_shape(to)) return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "to", "to", NULL, NULL);
+    if (field && strlen(field) > 127)
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "field", "field", NULL, NULL);
+    struct book_ctx *c = xcalloc(1, sizeof *c);
+    c->q = (dossier_book_query_t){.who = &r->who, .unit_id = req_param(r, 0), .field = field, .from = from, .to = to,
+                                  .csv = csv};
+    buf_init(&c->out, 0);
+    int rc = store_read(r->app->store, book_fn, c);
+    if (rc < 0) api_reply_derr(r, rc, &c->err);
+    else {
+        char cd[160];
+        snprintf(cd, sizeof cd, "%s; filename=\"tracking-book-%s-%s.%s\"", csv ? "attachment" : "inline", from, to,
+                 csv ? "csv" : "pdf");
+        reply_header(r, "Content-Disposition", cd);
+        reply_header(r, "Cache-Control", "private, no-store");
+        r->status = 200;
+        r->replied = true;
+        buf_free(&r->out);
+        r->out = c->out;
+        buf_init(&c->out, 0);
+        r->content_type = csv ? "text/csv; charset=utf-8" : "application/pdf";
+    }
+    buf_free(&c->out);
+    free(c);
+    return 0;
+}
+
+int api_units_tracking_book_pdf(req_t *r) { return tracking_book(r, false); }
+int api_units_tracking_book_csv(req_t *r) { return tracking_book(r, true); }

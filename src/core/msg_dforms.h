@@ -15,6 +15,14 @@
     X(MSG_DF_WORKHOURS, "{0} giờ làm việc", "{0} working hours")                                                  \
     X(MSG_DF_SAME_DAY, "Trong ngày", "Same day")                                                                  \
     X(MSG_DF_UPLOAD_UNKNOWN, "Giấy tờ đã tải lên \"{0}\" (mục \"{1}\") không tồn tại hoặc bạn không được dùng.",  \
-      "Uploaded paper \"{0}\" (item \"{1}\") does not exist or is not yours to use.")
+      "Uploaded paper \"{0}\" (item \"{1}\") does not exist or is not yours to use.")                        \
+    X(MSG_DF_BOOK_PERIOD, "Từ ngày {0} đến ngày {1}", "From {0} to {1}")                                        \
+    X(MSG_DF_BOOK_TOO_LONG, "Kỳ của sổ theo dõi dài quá {0} ngày.", "The tracking book's period exceeds {0} days.")  \
+    X(MSG_DF_BOOK_TOO_MANY, "Kỳ này có hơn {0} hồ sơ: hãy chọn kỳ ngắn hơn hoặc một lĩnh vực.",                   \
+      "More than {0} dossiers in this period: choose a shorter period or one field.")                          \
+    X(MSG_DF_ALL_FIELDS, "Tất cả lĩnh vực", "All fields")                                                        \
+    X(MSG_DF_IN_PERSON, "Trực tiếp", "In person")                                                                 \
+    X(MSG_DF_BY_POST, "Bưu chính", "By post")                                                                     \
+    X(MSG_DF_ONLINE, "Trực tuyến", "Online")
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/msg.h"
 #include "domain/account.h"
 #include "domain/forms.h"
+#include "domain/calendar.h"
 #include "domain/unit.h"
 
 static const char *const form_names[DF__COUNT] = {"receipt", "supplement", "refusal", "apology", "stop",
@@ -362,5 +363,124 @@ out:
     papers_free(c->papers);
     free(c->rows), free(c->papers), free(c->unit);
     free(c);
+    return rc;
+}
+
+/* ---- the tracking book ---- */
+
+static bool covers_unit(const principal_t *who, const char *path)
+{
+    if (strcmp(who->kind, "citizen") == 0) return false;
+    for (int i = 0; i < who->ngrants; i++)
+        if (!strncmp(who->grants[i].unit_path, path, strlen(who->grants[i].unit_path))) return true;
+    return false;
+}
+
+/* "YYYY-MM-DD" → the local day number; 0 or -EINVAL. */
+static int parse_day(const char *s, long *day)
+{
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return -EINVAL;
+    return calendar_day_from_ymd(y, m, d, day) < 0 ? -EINVAL : 0;
+}
+
+static const char *method_name(const char *note)
+{
+    /* dossier.c's deliver line: "<received by> (<how>)". */
+    if (!note) return NULL;
+    if (strstr(note, "(post)")) return msg_text(MSG_DF_BY_POST, LANG_VI);
+    if (strstr(note, "(online)")) return msg_text(MSG_DF_ONLINE, LANG_VI);
+    if (strstr(note, "(in_person)")) return msg_text(MSG_DF_IN_PERSON, LANG_VI);
+    return NULL;
+}
+
+int dossier_book_render(db_t *db, const dossier_book_query_t *q, buf_t *out, derr_t *err)
+{
+    long from, to;
+    if (parse_day(q->from, &from) < 0) return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "from", "from", NULL, NULL);
+    if (parse_day(q->to, &to) < 0 || to < from)
+        return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "to", "to", NULL, NULL);
+    char nmax[16];
+    if (to - from + 1 > DOSSIER_BOOK_DAYS_MAX) {
+        snprintf(nmax, sizeof nmax, "%d", DOSSIER_BOOK_DAYS_MAX);
+        return derr_set(err, -EPERM, 422, MSG_DF_BOOK_TOO_LONG, "to", nmax, NULL, NULL);
+    }
+    unit_t *u = xmalloc(sizeof *u);
+    int rc = id_valid(q->unit_id) ? unit_get(db, q->unit_id, u) : -ENOENT;
+    if (rc == 0 && !covers_unit(q->who, u->path)) rc = -ENOENT;
+    if (rc < 0) {
+        free(u);
+        return rc == -ENOENT ? derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL) : rc;
+    }
+    int y, m, d;
+    long from_min, to_min;
+    calendar_ymd_from_day(from, &y, &m, &d);
+    calendar_instant_from_parts(y, m, d, 0, 0, &from_min);
+    calendar_ymd_from_day(to + 1, &y, &m, &d);
+    calendar_instant_from_parts(y, m, d, 0, 0, &to_min);
+    long long from_ms = calendar_utc_ms_from_minutes(from_min), to_ms = calendar_utc_ms_from_minutes(to_min);
+    const char *field = q->field && *q->field ? q->field : "";
+    db_stmt_t *s;
+    rc = db_query(db, &s, "SELECT code FROM dossiers WHERE unit_id = $1 AND received_at >= $2 AND received_at < $3 "
+                          "AND ($4 = '' OR field = $4) ORDER BY received_at, code LIMIT $5",
+                  "tiiti", u->id, from_ms, to_ms, field, (long long)DOSSIER_BOOK_ROWS_MAX + 1);
+    int n = 0;
+    char (*codes)[DOSSIER_CODE_MAX] = xcalloc(DOSSIER_BOOK_ROWS_MAX + 1, sizeof *codes);
+    while (rc == DB_ROW && n <= DOSSIER_BOOK_ROWS_MAX) {
+        str_copy(codes[n++], DOSSIER_CODE_MAX, db_col_text(s, 0));
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    if (rc >= 0 && n > DOSSIER_BOOK_ROWS_MAX) {
+        snprintf(nmax, sizeof nmax, "%d", DOSSIER_BOOK_ROWS_MAX);
+        rc = derr_set(err, -EPERM, 422, MSG_DF_BOOK_TOO_MANY, "to", nmax, NULL, NULL);
+    }
+    dossier_t *ds = rc >= 0 ? xcalloc((size_t)(n ? n : 1), sizeof *ds) : NULL;
+    forms_book_row_t *rows = rc >= 0 ? xcalloc((size_t)(n ? n : 1), sizeof *rows) : NULL;
+    char (*addr)[1024] = rc >= 0 ? xcalloc((size_t)(n ? n : 1), sizeof *addr) : NULL;
+    int got = 0;
+    for (int i = 0; rc >= 0 && i < n; i++) {
+        rc = dossier_get(db, codes[i], &ds[got]);
+        if (rc == -ENOENT) {
+            rc = 0;
+            continue;
+        }
+        if (rc < 0) break;
+        const dossier_t *x = &ds[got];
+        snprintf(addr[got], sizeof addr[0], "%s; %s", x->address, x->phone);
+        const char *how = NULL;
+        if (x->delivered_at) {
+            db_stmt_t *t;
+            int r2 = db_query(db, &t, "SELECT note FROM dossier_steps WHERE dossier_id = $1 AND action = 'deliver' "
+                                      "ORDER BY n DESC LIMIT 1", "t", x->id);
+            if (r2 == DB_ROW) how = method_name(db_col_text(t, 0));
+            if (t) db_reset(t);
+        }
+        rows[got] = (forms_book_row_t){.dossier_code = x->code, .procedure = x->procedure_name,
+                                       .applicant = x->applicant_name, .address_phone = addr[got],
+                                       .lead_agency = u->name, .received_at = x->received_at, .due_at = x->due_at,
+                                       .returned_at = x->delivered_at, .result_method = how,
+                                       .signed_by = domain_nz(x->delivered_to)};
+        got++;
+    }
+    if (rc >= 0) {
+        char fd[24], td[24], period[128] = "";
+        snprintf(fd, sizeof fd, "%.2s/%.2s/%.4s", q->from + 8, q->from + 5, q->from);
+        snprintf(td, sizeof td, "%.2s/%.2s/%.4s", q->to + 8, q->to + 5, q->to);
+        buf_t pb;
+        buf_init(&pb, 0);
+        const char *args[2] = {fd, td};
+        msg_format(&pb, MSG_DF_BOOK_PERIOD, LANG_VI, args, 2);
+        str_copy(period, sizeof period, pb.data ? pb.data : "");
+        buf_free(&pb);
+        forms_tracking_book_t b = {.agency = {.superior = u->name, .name = msg_text(MSG_DF_DESK, LANG_VI),
+                                              .place = u->name},
+                                   .issued_at = to_ms - 1, .field = *field ? field : msg_text(MSG_DF_ALL_FIELDS, LANG_VI),
+                                   .period = period, .volume = NULL, .rows = rows, .n_rows = got};
+        rc = q->csv ? forms_tracking_book_csv(&b, out, err) : forms_tracking_book(&b, out, err);
+    }
+    for (int i = 0; ds && i < got; i++) dossier_free(&ds[i]);
+    free(ds), free(rows), free(addr), free(codes), free(u);
     return rc;
 }

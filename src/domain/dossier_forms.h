@@ -32,4 +32,18 @@ int dossier_lookup_url(const char *base, const char *code, char *out, size_t cap
  * the statutory time printed on the receipt). 0, -EBUSY (err 409), or a store / forms error (err set). */
 int dossier_form_render(db_t *db, const dossier_t *d, dossier_form_t f, const char *lookup_base, long day_minutes,
                         buf_t *out, derr_t *err);
+/* ---- the tracking book (Mẫu số 07) ---- */
+#define DOSSIER_BOOK_DAYS_MAX 31
+#define DOSSIER_BOOK_ROWS_MAX 2000
+typedef struct dossier_book_query {
+    const principal_t *who;
+    const char        *unit_id;
+    const char        *field;       /* lĩnh vực, or NULL: every field */
+    const char        *from, *to;   /* "YYYY-MM-DD" Vietnam dates, inclusive */
+    bool               csv;
+} dossier_book_query_t;
+/* The dossiers received by the unit in the period, oldest first, as the tracking book in PDF or CSV. Staff holding
+ * a role at the unit or above only (else -ENOENT, 404); a bad date 400; a period over DOSSIER_BOOK_DAYS_MAX days or
+ * more than DOSSIER_BOOK_ROWS_MAX dossiers 422. Inside store_read. */
+int dossier_book_render(db_t *db, const dossier_book_query_t *q, buf_t *out, derr_t *err);
 #endif

@@ -15,7 +15,9 @@ import unittest
 import urllib.parse
 
 from harness import Client, run_cli, unique_phone
-from test_dossiers import DossierBase
+from test_dossiers import DEMO_IDS, DossierBase
+
+DEMO_ID_2 = DEMO_IDS[1]
 
 NATIONAL = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -306,6 +308,54 @@ class DossierUploadTests(DossierBase):
         cp = run_cli("rebuild", "--check", "--db", self.db.url)
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.assertIn("projections identical", cp.stdout)
+
+
+class TrackingBookTests(DossierBase):
+    """GET /api/v1/units/{id}/tracking-book.pdf and .csv (Mẫu số 07): the unit's dossiers of a bounded period."""
+
+    def book(self, client, ext, **q):
+        return client.req("GET", "/api/v1/units/%s/tracking-book.%s?%s" % (self.cujut["id"], ext,
+                                                                           urllib.parse.urlencode(q)))
+
+    def test_book_pdf_csv_scope_and_bounds(self):
+        a = self.new()
+        b = self.new(applicant={"kind": "person", "name": "Phạm Thị Hoà", "id_number": DEMO_ID_2,
+                                "phone": "0905123456", "address": "Thôn 5, xã Cư Jút"})
+        self.to_processing(a["code"])
+        self.act(self.spec, a["code"], "forward")
+        self.act(self.lead, a["code"], "approve")
+        self.act(self.desk, a["code"], "attach_result", result="Giấy chứng nhận số 7")
+        self.act(self.desk, a["code"], "deliver", received_by="Nguyễn Văn Đức", how="post")
+        day = a["received_at"][:10]
+        r = self.book(self.desk, "pdf", **{"from": day, "to": day})
+        self.assert_status(r, 200)
+        self.assertEqual(r.headers.get("Content-Type"), "application/pdf")
+        text, fonts = pdf_text(r.raw)
+        for s in (a["code"], b["code"], "Nguyễn Văn Đức", "Phạm Thị Hoà", "Bưu chính", NATIONAL):
+            self.assertIn(s, text)
+        r = self.book(self.lead, "csv", **{"from": day, "to": day, "field": a["procedure"]["field"]})
+        self.assert_status(r, 200)
+        self.assertTrue(r.headers.get("Content-Type").startswith("text/csv"))
+        self.assertTrue(r.raw.startswith(b"\xef\xbb\xbf"))
+        csv_text = r.raw.decode("utf-8")
+        self.assertIn(a["code"], csv_text)
+        self.assertIn("Phạm Thị Hoà", csv_text)
+        # Another field, another period: not in the book.
+        r = self.book(self.desk, "csv", **{"from": day, "to": day, "field": "Không có lĩnh vực này"})
+        self.assertNotIn(a["code"], r.raw.decode("utf-8"))
+        r = self.book(self.desk, "csv", **{"from": "2027-01-01", "to": "2027-01-31"})
+        self.assertNotIn(a["code"], r.raw.decode("utf-8"))
+        # Scope: another commune's staff 404, a citizen 403 (staff only).
+        self.assert_problem(self.book(self.users["thuanan.desk"], "pdf", **{"from": day, "to": day}), 404,
+                            "MSG_NOT_FOUND")
+        self.assert_problem(self.book(self.citizen, "csv", **{"from": day, "to": day}), 403)
+        # Bounds: 31 days at most; dates must be dates.
+        self.assert_problem(self.book(self.desk, "pdf", **{"from": "2027-01-01", "to": "2027-02-01"}), 422,
+                            "MSG_DF_BOOK_TOO_LONG")
+        self.assert_status(self.book(self.desk, "csv", **{"from": "2027-01-01", "to": "2027-01-31"}), 200)
+        for q in ({"from": "2027-02-30", "to": "2027-03-01"}, {"from": "2027-03-02", "to": "2027-03-01"},
+                  {"from": "02/03/2027", "to": "2027-03-02"}, {"to": "2027-03-02"}):
+            self.assert_problem(self.book(self.desk, "pdf", **q), 400)
 
 
 class DossierFormsPublicUrlTests(DossierBase):
