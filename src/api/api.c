@@ -71,6 +71,11 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/complaints/{id}/answer", api_complaints_answer, ROUTE_STAFF},
     {"PUT", "/api/v1/complaints/{id}/answer", api_complaints_answer, ROUTE_STAFF},
     /* end lookup */
+    /* dossier forms */
+    {"GET", "/api/v1/dossiers/{code}/forms/{form}", api_dossier_forms_get, ROUTE_AUTH},
+    {"GET", "/api/v1/units/{id}/tracking-book.pdf", api_units_tracking_book_pdf, ROUTE_STAFF},
+    {"GET", "/api/v1/units/{id}/tracking-book.csv", api_units_tracking_book_csv, ROUTE_STAFF},
+    /* end dossier forms */
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -102,4 +102,8 @@ int api_dossiers_rating(req_t *r);
 int api_complaints_list(req_t *r);
 int api_complaints_answer(req_t *r);
 /* end lookup */
+/* dossier forms (api_dossier_forms.c) */
+int api_dossier_forms_get(req_t *r);
+int api_units_tracking_book_pdf(req_t *r);
+int api_units_tracking_book_csv(req_t *r);
 #endif

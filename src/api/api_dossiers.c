@@ -159,12 +159,13 @@ int api_dossiers_create(req_t *r)
             {"paper", FT_STRING, true, 1, 23, &pi->paper, NULL},
             {"copies", FT_INT, false, 1, 99, &pi->copies, NULL},
             {"form", FT_STRING, false, 1, 16, &pi->form, NULL},
+            {"upload", FT_STRING, false, ID_LEN, ID_LEN, &c->in.uploads[i], NULL},   /* dforms */
         };
         if (!json_is_object(p)) {
             reply_problem(r, 400, "invalid-field", MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
             goto out;
         }
-        if (req_fields(r, p, pf, 3) < 0) goto out;
+        if (req_fields(r, p, pf, sizeof pf / sizeof pf[0]) < 0) goto out;
         c->in.npapers++;
     }
     c->in.idem_key = key;

@@ -21,6 +21,8 @@
 #include "domain/unit.h"
 #include "http/http.h"
 #include "domain/notify.h"
+#include "domain/dossier_forms.h"   /* dforms */
+#include "domain/dossier_uploads.h" /* dforms */
 #include "sync/notify_sender.h"
 
 #include <assert.h>
@@ -208,6 +210,7 @@ static int cmd_serve(int argc, char **argv)
     bool secure = false, trust_proxy = false;
     struct notify_cli ncli = {0};
     const char *blob_dir = NULL, *paper_max_s = "10M";        /* papers */
+    const char *public_url = NULL;                           /* dforms */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -254,10 +257,18 @@ static int cmd_serve(int argc, char **argv)
          "processes of one PostgreSQL database)"},
         {"paper-max", OPT_STR, "BYTES[K|M|G]", &paper_max_s, 0, 0, NULL,
          "upload limit of one paper, 1K..1G (default 10M)"},
+        /* dforms */
+        {"public-url", OPT_STR, "URL", &public_url, 0, 0, NULL,
+         "public address of this service, for the lookup QR of receipts and notifications (default: http://HOST "
+         "of the request; notifications then carry no link)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
+    if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
+        return usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
+    dossier_public_url_set(public_url);                      /* dforms */
+    if (dossier_uploads_register() < 0) log_warn("papers: cannot register the dossier visibility rule");   /* dforms */
     long long paper_max = 0;
     if (parse_size(paper_max_s, 1024, 1LL << 30, &paper_max) < 0)
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--paper-max", paper_max_s, "1K..1G");

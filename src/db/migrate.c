@@ -215,6 +215,17 @@ static const struct migration migrations[] = {
      "CREATE INDEX complaints_status ON complaints(status, id);\n",
      NULL},
     /* ---- end lookup ---- */
+    /* ---- dforms: migration 11 ---- */
+    {11, "dossier-uploads",
+     /* The uploaded paper (papers.id) given for a checklist item of a dossier at intake: a projection of
+      * dossier.received / dossier.submitted_online (their payload's papers[].upload), written by the dossier's
+      * apply (domain/dossier_uploads.h); it makes the paper visible to whoever may see the
+      * dossier (papers_visibility_add). */
+     "CREATE TABLE dossier_uploads (dossier_id TEXT NOT NULL, paper_id TEXT NOT NULL, upload_id TEXT NOT NULL,\n"
+     "  PRIMARY KEY (dossier_id, paper_id));\n"
+     "CREATE INDEX dossier_uploads_upload ON dossier_uploads(upload_id);\n",
+     NULL},
+    /* ---- end dforms ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

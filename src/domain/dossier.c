@@ -5,6 +5,8 @@
  * and dossier.submitted_online carry every column, every action event carries the mutable ones ("after") and one
  * control-sheet line ("log"). name_fold and search are derived in apply by utf8_fold(), a pure function. */
 #include "domain/dossier.h"
+#include "domain/dossier_uploads.h"  /* dforms */
+#include "domain/dossier_notify.h"   /* dforms */
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/mem.h"
@@ -338,6 +340,7 @@ static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
                              (long long)json_is_true(json_object_get(p, "mandatory")));
         if (n < 0) return (int)n;
     }
+    if ((rc = dossier_uploads_apply(db, id, json_object_get(payload, "papers"))) < 0) return rc;   /* dforms */
     json_t *c = json_object_get(payload, "counter");
     long long n = db_run(db, "INSERT INTO dossier_counters (agency, day, seq) VALUES ($1, $2, $3) "
                              "ON CONFLICT (agency, day) DO UPDATE SET seq = excluded.seq", "tti",
@@ -758,6 +761,7 @@ static void intake_payload(jw_t *w, const void *arg)
         jw_kint(w, "copies", pi->copies);
         jw_kstr(w, "form", pi->form);
         jw_kbool(w, "mandatory", pp && pp->mandatory);
+        if (c->in->uploads[i]) jw_kstr(w, "upload", c->in->uploads[i]);     /* dforms */
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -985,6 +989,7 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
         goto out;
     }
     if ((rc = check_papers(in, p, err)) < 0) goto out;
+    if ((rc = dossier_uploads_check(db, who, in, err)) < 0) goto out;     /* dforms */
 
     long work = 0;
     if ((rc = procedure_work_minutes(p, in->cal, &work)) < 0) goto out;
@@ -1057,9 +1062,11 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
         str_copy(d.department, sizeof d.department, ps.department);
     }
     struct intake_payload c = {&d, p, in, u->edi_code, day, seq, who->account_id};
+    long long ev_seq = 0;                      /* dforms: the event's sequence, for the notifications' keys */
     rc = event_record(db, d.unit_id, who->account_id, channel == CH_ONLINE ? "dossier.submitted_online" : "dossier.received",
-                      "dossier", d.id, intake_payload, &c, NULL);
+                      "dossier", d.id, intake_payload, &c, &ev_seq);
     if (rc == -EEXIST) rc = -ECONFLICT;        /* a concurrent first intake of the day, or the same key: retry */
+    if (rc == 0) rc = dossier_notify_after(db, NULL, &d, DA__COUNT, ev_seq);   /* dforms: same transaction */
     if (rc == 0) rc = get_by(db, "id", d.id, out);
     dossier_free(&d);
 out:
@@ -1427,7 +1434,9 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         c.n++;
         nd.version = d->version + 1;
         nd.updated_at = in->now_ms;
-        rc = event_record(db, nd.unit_id, who->account_id, c.type, "dossier", d->id, action_payload, &c, NULL);
+        long long ev_seq = 0;                  /* dforms: the event's sequence, for the notifications' keys */
+        rc = event_record(db, nd.unit_id, who->account_id, c.type, "dossier", d->id, action_payload, &c, &ev_seq);
+        if (rc == 0) rc = dossier_notify_after(db, d, &nd, (int)a, ev_seq);     /* dforms: same transaction */
     }
     buf_free(&note);
     if (rc == 0) rc = dossier_get(db, code, out);

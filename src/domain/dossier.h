@@ -87,6 +87,7 @@ typedef struct dossier_intake {
     const char        *idem_key;     /* Idempotency-Key, or NULL */
     long long          now_ms;       /* the caller's clock */
     const calendar_t  *cal;          /* the receiving unit's calendar (dossier_calendar) */
+    const char        *uploads[PROCEDURE_PAPERS_MAX];   /* dforms: papers[i]'s uploaded paper id, or NULL */
 } dossier_intake_t;
 
 typedef struct dossier {

@@ -8,6 +8,7 @@
 #include "domain/paper.h"   /* papers */
 #include "domain/dossier.h"
 #include "domain/lookup.h"   /* lookup */
+#include "domain/dossier_uploads.h"   /* dforms */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@ static const event_module_t *const builtin[] = {
     /* end dossier */
     /* lookup: ratings and complaints */
     &lookup_events,
+    /* dforms: uploaded papers of dossiers (a table refilled by the dossier's apply) */
+    &dossier_uploads_events,
     NULL};
 
 static const event_module_t *const *registry = builtin;

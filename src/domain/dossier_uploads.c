@@ -1,0 +1,69 @@
+/* dossier_uploads.c — see dossier_uploads.h. */
+#include "domain/dossier_uploads.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "domain/paper.h"
+
+int dossier_uploads_check(db_t *db, const principal_t *who, const dossier_intake_t *in, derr_t *err)
+{
+    for (int i = 0; i < in->npapers; i++) {
+        const char *up = in->uploads[i];
+        if (!up) continue;
+        int v = id_valid(up) ? papers_visible(db, who, up) : 0;
+        if (v < 0) return v;
+        if (v == 0) return derr_set(err, -EINVAL, 422, MSG_DF_UPLOAD_UNKNOWN, "papers", up, in->papers[i].paper, NULL);
+    }
+    return 0;
+}
+
+int dossier_uploads_apply(db_t *db, const char *dossier_id, const json_t *papers)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(papers, i, p) {
+        const char *up = json_string_value(json_object_get(p, "upload"));
+        const char *item = json_string_value(json_object_get(p, "paper"));
+        if (!up || !item) continue;
+        long long n = db_run(db, "INSERT INTO dossier_uploads (dossier_id, paper_id, upload_id) VALUES ($1, $2, $3)",
+                             "ttt", dossier_id, item, up);
+        if (n < 0) return (int)n;
+    }
+    return 0;
+}
+
+/* A paper the base rule refused: visible when a dossier it is attached to is visible to who. */
+static int visible_through_dossier(db_t *db, const principal_t *who, const paper_t *paper)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT d.code FROM dossier_uploads u JOIN dossiers d ON d.id = u.dossier_id "
+                              "WHERE u.upload_id = $1 ORDER BY d.code LIMIT 20", "t", paper->id);
+    char codes[20][DOSSIER_CODE_MAX];
+    int n = 0;
+    while (rc == DB_ROW && n < 20) {
+        str_copy(codes[n++], DOSSIER_CODE_MAX, db_col_text(s, 0));
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    int seen = 0;
+    dossier_t *d = xcalloc(1, sizeof *d);
+    for (int i = 0; i < n && !seen && rc >= 0; i++) {
+        rc = dossier_get(db, codes[i], d);
+        if (rc == 0) seen = dossier_visible_to(who, d);
+        else if (rc == -ENOENT) rc = 0;
+        dossier_free(d);
+        memset(d, 0, sizeof *d);
+    }
+    free(d);
+    return rc < 0 ? rc : seen;
+}
+
+int dossier_uploads_register(void) { return papers_visibility_add(visible_through_dossier); }
+
+static const event_kind_t kinds[] = {{NULL, NULL}};
+static const event_table_t tables[] = {{"dossier_uploads", "dossier_id, paper_id"}, {NULL, NULL}};
+const event_module_t dossier_uploads_events = {"dossier-uploads", kinds, tables};
