@@ -266,7 +266,7 @@ static int cmd_serve(int argc, char **argv)
     if (pr) return pr == 1 ? 0 : pr;
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
     if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
-        return usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
     dossier_public_url_set(public_url);                      /* dforms */
     if (dossier_uploads_register() < 0) log_warn("papers: cannot register the dossier visibility rule");   /* dforms */
     long long paper_max = 0;
