@@ -2,6 +2,11 @@
 "use strict";
 window.MOTCUA_I18N = {
   vi: {
+    "lookup.title": "Tra cứu hồ sơ", "lookup.intro": "Nhập mã hồ sơ (in trên giấy tiếp nhận) và số điện thoại đã khai khi nộp hồ sơ.",
+    "lookup.code": "Mã hồ sơ", "lookup.phone": "Số điện thoại", "lookup.submit": "Tra cứu",
+    "lookup.procedure": "Thủ tục", "lookup.unit": "Cơ quan giải quyết", "lookup.received": "Tiếp nhận",
+    "lookup.due": "Hẹn trả kết quả", "lookup.steps": "Các bước đã thực hiện",
+    "lookup.notfound": "Không tìm thấy hồ sơ với mã và số điện thoại này.",
     "nav.home": "Tổng quan", "nav.calendar": "Lịch nghỉ, ngày làm việc",
     "cal.title": "Ngày nghỉ lễ và ngày làm việc", "cal.year": "Năm", "cal.scope": "Phạm vi", "cal.national": "Toàn quốc",
     "cal.show": "Xem", "cal.effective": "Các ngày nghỉ và ngày làm bù trong năm", "cal.date": "Ngày", "cal.kind": "Loại",
@@ -27,6 +32,11 @@ window.MOTCUA_I18N = {
     "footer": "motcua — phần mềm một cửa mã nguồn mở", "error.network": "Không kết nối được máy chủ."
   },
   en: {
+    "lookup.title": "Dossier lookup", "lookup.intro": "Enter the dossier code (printed on the receipt) and the phone number given when applying.",
+    "lookup.code": "Dossier code", "lookup.phone": "Phone number", "lookup.submit": "Look up",
+    "lookup.procedure": "Procedure", "lookup.unit": "Handled by", "lookup.received": "Received",
+    "lookup.due": "Result due", "lookup.steps": "Steps done",
+    "lookup.notfound": "No dossier with this code and phone number.",
     "nav.home": "Overview", "nav.calendar": "Holidays and working days",
     "cal.title": "Public holidays and working days", "cal.year": "Year", "cal.scope": "Scope", "cal.national": "National",
     "cal.show": "Show", "cal.effective": "Days off and make-up working days of the year", "cal.date": "Date",

@@ -42,7 +42,7 @@ const char *dossier_public_url(void) { return public_url[0] ? public_url : NULL;
 
 int dossier_lookup_url(const char *base, const char *code, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s/lookup/%s", base ? base : "", code);
+    int n = snprintf(out, cap, "%s/lookup.html?code=%s", base ? base : "", code);
     return n < 0 || (size_t)n >= cap ? -E2BIG : 0;
 }
 

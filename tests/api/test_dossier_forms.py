@@ -103,7 +103,7 @@ class DossierFormsTests(DossierBase):
         self.assertIn(vn_date(d["received_at"]), text)          # received
         self.assertIn(vn_date(d["due_at"]), text)               # appointment
         self.assertIn("ngày làm việc", text)                   # statutory time
-        self.assertEqual(qr_of(raw), "http://127.0.0.1:%d/lookup/%s" % (self.server.port, code))
+        self.assertEqual(qr_of(raw), "http://127.0.0.1:%d/lookup.html?code=%s" % (self.server.port, code))
         # Drive it to delivery: the control sheet has a line per hand-off with its timeliness.
         self.to_processing(code)
         self.act(self.spec, code, "forward")
@@ -213,7 +213,7 @@ class DossierNotifyTests(DossierBase):
         self.assertIn(code, subj)
         self.assertIn("tiếp nhận", subj)
         self.assertIn(d["procedure"]["name"][:30], body)
-        self.assertIn("https://dichvucong.example.vn/lookup/" + code, body)
+        self.assertIn("https://dichvucong.example.vn/lookup.html?code=" + code, body)
         self.assertIn("tháng 03 năm 2027", body)                  # the appointment, Vietnam time
         self.assertTrue(all(r[5].endswith(":" + r[1]) for r in rows))
         self.to_processing(code)                                    # forward, assign: nothing to the applicant
@@ -365,7 +365,7 @@ class DossierFormsPublicUrlTests(DossierBase):
         code = self.new()["code"]
         r = self.desk.req("GET", "/api/v1/dossiers/%s/forms/receipt.pdf" % code)
         self.assert_status(r, 200)
-        self.assertEqual(qr_of(r.raw), "https://dichvucong.example.vn/lookup/" + code)
+        self.assertEqual(qr_of(r.raw), "https://dichvucong.example.vn/lookup.html?code=" + code)
 
 
 if __name__ == "__main__":
