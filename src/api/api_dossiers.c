@@ -93,6 +93,8 @@ struct receive_ctx {
     dossier_t          out;
     bool               replayed;
     derr_t             err;
+    holiday_calendar_t *hc;           /* held until the continuation (the calendar in.cal points into) */
+    json_t             *body;         /* the request body the strings of `in` point into */
 };
 
 static int receive_fn(db_t *db, void *arg)
@@ -123,6 +125,21 @@ static bool idem_key_ok(const char *k)
     for (size_t i = 0; i < n; i++)
         if (k[i] < 0x21 || k[i] > 0x7e) return false;
     return true;
+}
+
+/* After the intake's commit (or its failure): the answer, then what the request held. */
+static void intake_done(req_t *r, int rc, void *arg)
+{
+    struct receive_ctx *c = arg;
+    if (rc < 0) api_reply_derr(r, rc, &c->err);
+    else {
+        if (c->replayed) reply_header(r, "Idempotent-Replayed", "true");
+        reply_dossier(r, 201, c->out.code, true);
+    }
+    if (c->hc) holiday_calendar_release(c->hc);
+    dossier_free(&c->out);
+    json_decref(c->body);
+    free(c);
 }
 
 int api_dossiers_create(req_t *r)
@@ -196,13 +213,10 @@ int api_dossiers_create(req_t *r)
     }
     c->in.cal = holiday_calendar_cal(hc);
     c->in.now_ms = clock_now_ms();
-    rc = store_write(r->app->store, receive_fn, c);
-    if (rc < 0) {
-        api_reply_derr(r, rc, &c->err);
-        goto out;
-    }
-    if (c->replayed) reply_header(r, "Idempotent-Replayed", "true");
-    reply_dossier(r, 201, c->out.code, true);
+    /* The commit is waited for off the worker (req_write_async); intake_done replies and frees. */
+    c->hc = hc;
+    c->body = body;
+    return req_write_async(r, receive_fn, c, intake_done);
 out:
     if (hc) holiday_calendar_release(hc);
     dossier_free(&c->out);
@@ -220,6 +234,8 @@ struct act_ctx {
     dossier_t           out;
     derr_t              err;
     char                unit_id[ID_LEN + 1];
+    holiday_calendar_t *hc;           /* held until the continuation (in.cal points into it) */
+    json_t             *body;         /* the request body the strings of `in` point into */
 };
 
 static int owner_fn(db_t *db, void *arg)
@@ -239,6 +255,18 @@ static int act_fn(db_t *db, void *arg)
     struct act_ctx *c = arg;
     memset(&c->err, 0, sizeof c->err);
     return dossier_act(db, c->who, c->code, &c->in, &c->out, &c->err);
+}
+
+/* After the action's commit (or its failure): the answer, then what the request held. */
+static void action_done(req_t *r, int rc, void *arg)
+{
+    struct act_ctx *c = arg;
+    if (rc < 0) api_reply_derr(r, rc, &c->err);
+    else reply_dossier(r, 200, c->code, true);
+    if (c->hc) holiday_calendar_release(c->hc);
+    dossier_free(&c->out);
+    json_decref(c->body);
+    free(c);
 }
 
 int api_dossiers_action(req_t *r)
@@ -283,12 +311,10 @@ int api_dossiers_action(req_t *r)
     }
     c->in.cal = holiday_calendar_cal(hc);
     c->in.now_ms = clock_now_ms();
-    rc = store_write(r->app->store, act_fn, c);
-    if (rc < 0) {
-        api_reply_derr(r, rc, &c->err);
-        goto out;
-    }
-    reply_dossier(r, 200, code, true);
+    /* The commit is waited for off the worker (req_write_async); action_done replies and frees. */
+    c->hc = hc;
+    c->body = body;
+    return req_write_async(r, act_fn, c, action_done);
 out:
     if (hc) holiday_calendar_release(hc);
     dossier_free(&c->out);

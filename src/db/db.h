@@ -45,6 +45,14 @@ int  store_url_is_pg(const char *url);                       /* 1 for postgres:/
 /* Run fn in a write transaction: commits when fn returns >= 0, rolls back otherwise; returns fn's result, or a
  * negative error from the commit. Retries internally on -ECONFLICT a few times before giving up. */
 int store_write(store_t *st, db_fn fn, void *arg);
+/* Called once a store_write_async() job is over: rc is what store_write() would have returned. */
+typedef void (*db_done_fn)(int rc, void *arg);
+/* store_write() without waiting for the commit: fn runs exactly as under store_write() (on the writer thread,
+ * perhaps more than once), then done(rc, done_arg) is called once, ON THE WRITER THREAD, after the batch's commit
+ * (or its failure). done must be quick and must not use the store (it may hand the result to another thread);
+ * fn, arg and done_arg must stay valid until done is called. Returns 0 when queued (done will be called), or a
+ * negative error, and then done is never called. */
+int store_write_async(store_t *st, db_fn fn, void *arg, db_done_fn done, void *done_arg);
 /* Run fn on this thread's read connection inside one read snapshot. A store_read() made from inside another
  * store_read() callback on the same thread joins the open snapshot (the HTTP layer runs a whole GET request in
  * one snapshot this way). Never call store_write() from inside a read callback. A read callback must be

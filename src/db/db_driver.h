@@ -24,6 +24,7 @@ struct db_driver {
     int  (*open)(store_t **out, const store_opts_t *opts);
     void (*close)(store_t *st);
     int  (*write)(store_t *st, db_fn fn, void *arg);
+    int  (*write_async)(store_t *st, db_fn fn, void *arg, db_done_fn done, void *done_arg);
     int  (*read)(store_t *st, db_fn fn, void *arg);
     int  (*exclusive)(store_t *st, db_fn fn, void *arg);
     int  (*ping)(store_t *st);

@@ -541,6 +541,7 @@ const db_driver_t db_pg_driver = {
     .open = pg_open,
     .close = pg_close,
     .write = pg_write,
+    .write_async = pg_write_async,
     .read = pg_read,
     .exclusive = pg_exclusive,
     .ping = pg_ping,

@@ -82,6 +82,8 @@ typedef struct pg_job {
     int            final;        /* rc is the answer (no further retry) */
     int            conflicts;    /* serialization failures / deadlocks so far */
     int            done;
+    db_done_fn     on_done;      /* store_write_async(): called instead of waking a waiter; the job is heap-owned */
+    void          *on_done_arg;
     struct pg_job *next;
 } pg_job_t;
 
@@ -116,6 +118,7 @@ const char *pg_errmsg(db_t *db);
 
 /* pg_writer.c: group commit */
 int pg_write(store_t *st, db_fn fn, void *arg);
+int pg_write_async(store_t *st, db_fn fn, void *arg, db_done_fn done, void *done_arg);
 
 /* pg_backup.c */
 int pg_backup(store_t *st, const char *dest);

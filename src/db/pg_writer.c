@@ -137,8 +137,21 @@ static void *writer_main(void *arg)
 
         run_batch(ps, batch);
 
-        pthread_mutex_lock(&ps->wq_mu);
+        /* Asynchronous jobs are told first, outside the lock (their callbacks only hand the result on). */
+        pg_job_t *waited = NULL;
         for (pg_job_t *j = batch; j;) {
+            pg_job_t *nx = j->next;
+            if (j->on_done) {
+                j->on_done(j->rc, j->on_done_arg);
+                free(j);
+            } else {
+                j->next = waited;
+                waited = j;
+            }
+            j = nx;
+        }
+        pthread_mutex_lock(&ps->wq_mu);
+        for (pg_job_t *j = waited; j;) {
             pg_job_t *nx = j->next;    /* read before done: the waiter may return and free the job at once */
             j->done = 1;
             j = nx;
@@ -170,4 +183,28 @@ int pg_write(store_t *st, db_fn fn, void *arg)
     while (!j.done) pthread_cond_wait(&ps->wq_done, &ps->wq_mu);
     pthread_mutex_unlock(&ps->wq_mu);
     return j.rc;
+}
+
+int pg_write_async(store_t *st, db_fn fn, void *arg, db_done_fn done, void *done_arg)
+{
+    pg_store_t *ps = (pg_store_t *)st;
+    if (ps->readonly) return -EROFS;
+    pg_job_t *j = xcalloc(1, sizeof *j);
+    *j = (pg_job_t){.fn = fn, .arg = arg, .on_done = done, .on_done_arg = done_arg};
+    pthread_mutex_lock(&ps->wq_mu);
+    if (ps->wq_stopping) {
+        pthread_mutex_unlock(&ps->wq_mu);
+        free(j);
+        return -ESHUTDOWN;
+    }
+    if (!ps->writer_running) {
+        if (pthread_create(&ps->writer, NULL, writer_main, ps) != 0) abort();
+        ps->writer_running = 1;
+    }
+    if (ps->wq_tail) ps->wq_tail->next = j;
+    else ps->wq_head = j;
+    ps->wq_tail = j;
+    pthread_cond_signal(&ps->wq_jobs);
+    pthread_mutex_unlock(&ps->wq_mu);
+    return 0;
 }

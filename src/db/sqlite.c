@@ -48,6 +48,8 @@ typedef struct job {
     int         raw;           /* run outside any transaction (exclusive) */
     int         rc;
     int         done;
+    db_done_fn  on_done;       /* store_write_async(): called instead of waking a waiter; the job is heap-owned */
+    void       *on_done_arg;
     struct job *next;
 } job_t;
 
@@ -394,8 +396,21 @@ static void *writer_main(void *p)
 
         run_batch(st, batch);
 
-        pthread_mutex_lock(&st->mu);
+        /* Asynchronous jobs are told first, outside the lock (their callbacks only hand the result on). */
+        job_t *waited = NULL;
         for (job_t *j = batch; j;) {
+            job_t *nx = j->next;
+            if (j->on_done) {
+                j->on_done(j->rc, j->on_done_arg);
+                free(j);
+            } else {
+                j->next = waited;
+                waited = j;
+            }
+            j = nx;
+        }
+        pthread_mutex_lock(&st->mu);
+        for (job_t *j = waited; j;) {
             job_t *nx = j->next;   /* read before marking done: the waiter may free the job at once */
             j->done = 1;
             j = nx;
@@ -425,6 +440,26 @@ static int submit(sq_store_t *st, db_fn fn, void *arg, int raw)
 }
 
 static int sq_write(store_t *s, db_fn fn, void *arg) { return submit((sq_store_t *)s, fn, arg, 0); }
+
+static int sq_write_async(store_t *s, db_fn fn, void *arg, db_done_fn done, void *done_arg)
+{
+    sq_store_t *st = (sq_store_t *)s;
+    if (st->readonly) return -EROFS;
+    job_t *j = xcalloc(1, sizeof *j);
+    *j = (job_t){.fn = fn, .arg = arg, .on_done = done, .on_done_arg = done_arg};
+    pthread_mutex_lock(&st->mu);
+    if (st->stopping) {
+        pthread_mutex_unlock(&st->mu);
+        free(j);
+        return -ESHUTDOWN;
+    }
+    if (st->q_tail) st->q_tail->next = j;
+    else st->q_head = j;
+    st->q_tail = j;
+    pthread_cond_signal(&st->cond_jobs);
+    pthread_mutex_unlock(&st->mu);
+    return 0;
+}
 /* ---- readers ---- */
 
 static sq_conn_t *reader(sq_store_t *st)
@@ -587,6 +622,7 @@ const db_driver_t db_sqlite_driver = {
     .open = sq_open,
     .close = sq_close,
     .write = sq_write,
+    .write_async = sq_write_async,
     .read = sq_read,
     .exclusive = sq_exclusive,
     .ping = sq_ping,

@@ -4,8 +4,10 @@
  * generation number, so a thread never reuses a connection of a store that was closed and reopened) and the
  * typed bind helpers db_run()/db_query(). */
 #include "db/db_driver.h"
+#include "core/mem.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -85,6 +87,36 @@ int store_write(store_t *st, db_fn fn, void *arg)
     atomic_fetch_add(&st->writes, 1);      /* before and after: a read that overlaps the write sees a change */
     int rc = st->drv->write(st, fn, arg);
     atomic_fetch_add(&st->writes, 1);
+    return rc;
+}
+
+struct async_wrap {
+    store_t   *st;
+    db_done_fn done;
+    void      *arg;
+};
+
+static void async_done(int rc, void *arg)
+{
+    struct async_wrap *w = arg;
+    atomic_fetch_add(&w->st->writes, 1);
+    db_done_fn done = w->done;
+    void *done_arg = w->arg;
+    free(w);
+    done(rc, done_arg);
+}
+
+int store_write_async(store_t *st, db_fn fn, void *arg, db_done_fn done, void *done_arg)
+{
+    if (tls_in_writer) return -EDEADLK;
+    struct async_wrap *w = xmalloc(sizeof *w);
+    *w = (struct async_wrap){st, done, done_arg};
+    atomic_fetch_add(&st->writes, 1);
+    int rc = st->drv->write_async(st, fn, arg, async_done, w);
+    if (rc < 0) {
+        atomic_fetch_add(&st->writes, 1);
+        free(w);
+    }
     return rc;
 }
 

@@ -100,6 +100,11 @@ struct req {
     long long   t0_us;
     size_t      bytes_out;
     bool        suspended;        /* handed to the slow pool; MHD calls back once it resumes the connection */
+    /* req_write_async(): the continuation run on a worker once the commit is in, and its result */
+    void      (*cont)(req_t *r, int rc, void *arg);
+    void       *cont_arg;
+    int         cont_rc;
+    bool        cont_pending;     /* the connection is suspended until the writer has committed */
 };
 
 /* ---- server ---- */
@@ -141,6 +146,14 @@ typedef struct page {
     const char *q;
 } page_t;
 int req_page(req_t *r, page_t *p);
+
+/* Write without holding an HTTP worker while the commit is waited for: queue fn with store_write_async(),
+ * suspend the connection and return; once the batch is committed the writer resumes the connection and
+ * then(r, rc, arg) runs on an HTTP worker, with rc what store_write() would have returned, and replies. The
+ * handler that calls this must return at once and reply nothing itself; whatever fn, arg and then need must
+ * live until then runs (then frees them). Called from a handler running on the slow pool, it writes
+ * synchronously and calls then at once. Returns 0. */
+int req_write_async(req_t *r, db_fn fn, void *arg, void (*then)(req_t *r, int rc, void *arg));
 
 /* ---- response ---- */
 void reply_header(req_t *r, const char *name, const char *value);

@@ -245,6 +245,7 @@ static void dispatch(req_t *r)
         return;
     }
     run_route(r, r->route);
+    if (r->cont_pending) return;                 /* waiting for its commit: replied by the continuation */
     if (!r->replied) {
         log_error("http: handler for %s %s did not reply", r->method, r->route->pattern);
         reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
@@ -427,6 +428,50 @@ static bool slow_submit(req_t *r)
     return true;
 }
 
+/* ---- writes that wait for their commit without holding a worker ----
+ * A worker that blocks on its commit holds every other connection it serves, and caps a group-commit batch at the
+ * number of workers. req_write_async() suspends the connection and queues the write; the writer thread, once the
+ * batch is committed, records the result and resumes the connection; MHD then calls on_request again on a worker,
+ * which runs the continuation (it may read the store) and sends its reply. */
+
+static void write_done(int rc, void *arg)
+{
+    req_t *r = arg;
+    r->cont_rc = rc;
+    MHD_resume_connection(r->conn);              /* r belongs to the worker again from here on */
+}
+
+int req_write_async(req_t *r, db_fn fn, void *arg, void (*then)(req_t *r, int rc, void *arg))
+{
+    if (r->suspended) {                          /* already off the workers (slow pool): just write */
+        then(r, store_write(r->app->store, fn, arg), arg);
+        return 0;
+    }
+    r->cont = then;
+    r->cont_arg = arg;
+    r->cont_pending = true;
+    MHD_suspend_connection(r->conn);             /* before the write is queued: the writer cannot resume it first */
+    int rc = store_write_async(r->app->store, fn, arg, write_done, r);
+    if (rc < 0) {                                /* not queued: carry on here */
+        MHD_resume_connection(r->conn);
+        r->cont_pending = false;
+        then(r, rc, arg);
+    }
+    return 0;
+}
+
+/* The continuation of req_write_async(), on a worker after the resume; the handler's tail as dispatch() has it. */
+static void run_continuation(req_t *r)
+{
+    r->cont_pending = false;
+    r->cont(r, r->cont_rc, r->cont_arg);
+    if (r->cont_pending) return;                 /* it queued another write */
+    if (!r->replied) {
+        log_error("http: continuation of %s %s did not reply", r->method, r->route ? r->route->pattern : r->path);
+        reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
+    }
+}
+
 /* ---- MHD glue ---- */
 
 static enum MHD_Result send_reply(req_t *r)
@@ -497,6 +542,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
+    if (r->cont_pending && !*upload_size) {     /* resumed by the writer: finish the request */
+        run_continuation(r);
+        if (r->cont_pending) return MHD_YES;
+        return send_reply(r);
+    }
     if (r->queued) {                             /* answered already: MHD closes the connection after it */
         *upload_size = 0;
         return MHD_YES;
@@ -536,6 +586,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         reply_problem(r, 503, "busy", MSG_SERVER_BUSY, NULL, "1", NULL, NULL);
     } else {
         dispatch(r);
+        if (r->cont_pending) return MHD_YES;     /* suspended until its commit is in */
     }
     return send_reply(r);
 }
