@@ -2,8 +2,9 @@
 """search_1m.py — the name-search benchmark of bench/run_dossier (issue 9 item 10): many dossier rows, fast, then
 GET /api/v1/dossiers?q=... timed client-side.
 
-  search_1m.py gen DB N       add N dossier rows to DB (a SQLite file or a postgres:// URL made by `motcua demo`
-                              on which one dossier was received through the API: that row is the template)
+  search_1m.py gen DB FROM TO add the generated dossiers FROM..TO-1 to DB (a SQLite file or a postgres:// URL made
+                              by `motcua demo` on which one dossier was received through the API: that row is the
+                              template), so that 0 100000 then 100000 1000000 grows one database
   search_1m.py queries        print the fixed list of queries (one a line)
   search_1m.py time URL COOKIE [PASSES]
                               run every query PASSES times (default 2; the first pass warms the caches and is
@@ -90,7 +91,7 @@ def template_pg(url):
     return cols, vals
 
 
-def rows(cols, tpl, n):
+def rows(cols, tpl, lo, n):
     ix = {c: i for i, c in enumerate(cols)}
     code = tpl[ix["code"]]
     agency = code.split("-")[0]
@@ -98,12 +99,15 @@ def rows(cols, tpl, n):
     r = random.Random(1)
     statuses = [2, 4, 4, 9, 10, 10, 10, 5, 3, 7]
     for i, (name, idn, phone) in enumerate(people(n)):
+        rnd = r.getrandbits(80)
+        if i < lo:
+            continue
         day, seq = divmod(i, 1000)
         at = base_ms + day * DAY_MS + seq * 30000
         t = time.gmtime((at + 7 * 3600000) // 1000)
         c = "%s-%02d%02d%02d-%04d" % (agency, t.tm_year % 100, t.tm_mon, t.tm_mday, seq + 1)
         v = list(tpl)
-        v[ix["id"]] = ulid(at, r.getrandbits(80))
+        v[ix["id"]] = ulid(at, rnd)
         v[ix["code"]] = c
         v[ix["applicant_name"]] = name
         v[ix["name_fold"]] = fold(name)
@@ -119,7 +123,7 @@ def rows(cols, tpl, n):
         yield v
 
 
-def gen(db, n):
+def gen(db, lo, n):
     t0 = time.time()
     if db.startswith("postgres"):
         cols, tpl = template_pg(db)
@@ -132,7 +136,7 @@ def gen(db, n):
                 return "\\N"
             return str(x).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         buf = []
-        for v in rows(cols, tpl, n):
+        for v in rows(cols, tpl, lo, n):
             buf.append("\t".join(esc(x) for x in v))
             if len(buf) >= 10000:
                 p.stdin.write("\n".join(buf) + "\n")
@@ -147,7 +151,7 @@ def gen(db, n):
         subprocess.run(["psql", "-X", "-q", db, "-c", "SET maintenance_work_mem = '512MB'", "-c",
                         "CREATE INDEX dossiers_search_trgm ON dossiers USING gin (search gin_trgm_ops)",
                         "-c", "ANALYZE dossiers"], check=True)
-        print("search_1m: %d rows copied in %.0f s, trigram index built in %.0f s" % (n, t1 - t0, time.time() - t1))
+        print("search_1m: %d rows copied in %.0f s, trigram index built in %.0f s" % (n - lo, t1 - t0, time.time() - t1))
     else:
         c, cols, tpl = template_sqlite(db)
         c.execute("PRAGMA journal_mode=WAL")
@@ -155,7 +159,7 @@ def gen(db, n):
         c.execute("PRAGMA cache_size=-262144")
         sql = "INSERT INTO dossiers (%s) VALUES (%s)" % (",".join(cols), ",".join("?" * len(cols)))
         batch = []
-        for v in rows(cols, tpl, n):
+        for v in rows(cols, tpl, lo, n):
             batch.append(v)
             if len(batch) >= 50000:
                 with c:
@@ -168,7 +172,7 @@ def gen(db, n):
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         c.close()
         print("search_1m: %d rows inserted (FTS5 trigram index kept by the migration's trigger) in %.0f s"
-              % (n, time.time() - t0))
+              % (n - lo, time.time() - t0))
 
 
 # ---- queries ----
@@ -222,8 +226,8 @@ def time_queries(url, cookie, passes=2):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    if a[:1] == ["gen"] and len(a) == 3:
-        gen(a[1], int(a[2]))
+    if a[:1] == ["gen"] and len(a) == 4:
+        gen(a[1], int(a[2]), int(a[3]))
     elif a[:1] == ["queries"]:
         print("\n".join(queries()))
     elif a[:1] == ["time"] and len(a) in (3, 4):
