@@ -62,6 +62,15 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/dossiers/{code}/actions", api_dossiers_action, ROUTE_AUTH},
     {"GET", "/api/v1/dossiers/{code}/assignees", api_dossiers_assignees, ROUTE_STAFF},
     /* end dossier */
+    /* lookup: public lookup, rating, complaints */
+    {"GET", "/api/v1/public/lookup", api_public_lookup, ROUTE_PUBLIC},
+    {"POST", "/api/v1/public/dossiers/{code}/rating", api_public_rating, ROUTE_PUBLIC},
+    {"POST", "/api/v1/public/dossiers/{code}/complaints", api_public_complaint, ROUTE_PUBLIC},
+    {"POST", "/api/v1/dossiers/{code}/rating", api_dossiers_rating, ROUTE_AUTH},
+    {"GET", "/api/v1/complaints", api_complaints_list, ROUTE_STAFF},
+    {"POST", "/api/v1/complaints/{id}/answer", api_complaints_answer, ROUTE_STAFF},
+    {"PUT", "/api/v1/complaints/{id}/answer", api_complaints_answer, ROUTE_STAFF},
+    /* end lookup */
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -94,4 +94,12 @@ int api_dossiers_get(req_t *r);
 int api_dossiers_action(req_t *r);
 int api_dossiers_assignees(req_t *r);
 /* end dossier */
+/* lookup: public lookup, rating, complaints (api_lookup.c) */
+int api_public_lookup(req_t *r);
+int api_public_rating(req_t *r);
+int api_public_complaint(req_t *r);
+int api_dossiers_rating(req_t *r);
+int api_complaints_list(req_t *r);
+int api_complaints_answer(req_t *r);
+/* end lookup */
 #endif

@@ -301,7 +301,7 @@ static int cmd_serve(int argc, char **argv)
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
     long threads = 0, body_max = 1 << 20, ttl = 0, idle = 0, slow_after = 0, slow_ms = 0, account_max = 0,
          addr_after = 0, register_after = 0, header_timeout = 10, body_timeout = 30, slow_threads = 0,
-         auth_cache_ms = -1;
+         auth_cache_ms = -1, lookup_after = 0 /* lookup */;
     bool secure = false, trust_proxy = false;
     struct notify_cli ncli = {0};
     const char *blob_dir = NULL, *paper_max_s = "10M";        /* papers */
@@ -340,6 +340,9 @@ static int cmd_serve(int argc, char **argv)
         {"auth-cache-ms", OPT_LONG, "MS", &auth_cache_ms, 0, 60000, "0..60000",
          "how long a loaded session may answer again without a query while this process writes nothing; a"
          " revocation by another process is seen within it (default 1000; 0 = off)"},
+        /* lookup */
+        {"lookup-after", OPT_LONG, "N", &lookup_after, 1, 100000, "1..100000",
+         "failed public dossier lookups from one client address before its spacing (default 10)"},
         /* notify */
         NOTIFY_SENDER_OPTS(&ncli),
         /* papers */
@@ -363,6 +366,7 @@ static int cmd_serve(int argc, char **argv)
     if (addr_after) auth_policy.addr_after = (int)addr_after;
     if (register_after) auth_policy.register_after = (int)register_after;
     if (auth_cache_ms >= 0) auth_policy.cache_ms = auth_cache_ms;
+    if (lookup_after) auth_policy.lookup_after = (int)lookup_after;   /* lookup */
     if (threads == 0) {
         /* SQLite work is CPU-bound: one worker per core. PostgreSQL requests mostly wait on round trips to the
          * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */

@@ -196,6 +196,23 @@ static const struct migration migrations[] = {
      "CREATE INDEX papers_sha256 ON papers(sha256);\n"
      "CREATE INDEX papers_unit ON papers(unit_id);\n",
      NULL},
+    /* ---- lookup (migration 10) ---- */
+    {10, "lookup",
+     /* Ratings and complaints (domain/lookup.h): projections of dossier.rated, complaint.filed and
+      * complaint.answered, written only by their apply functions. One rating per dossier (the primary key);
+      * by_account is the signed-in citizen who rated, NULL for a rating proven by code + phone. A complaint is
+      * scoped by its dossier's current owning unit (joined at read time); status open -> answered. */
+     "CREATE TABLE dossier_ratings (dossier_id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, satisfied INTEGER NOT NULL,\n"
+     "  comment TEXT, by_account TEXT, rated_at BIGINT NOT NULL);\n"
+     "CREATE INDEX dossier_ratings_unit ON dossier_ratings(unit_id, rated_at);\n"
+     "CREATE TABLE complaints (\n"
+     "  id TEXT PRIMARY KEY, dossier_id TEXT NOT NULL, text TEXT NOT NULL, status TEXT NOT NULL,\n"
+     "  by_account TEXT, filed_at BIGINT NOT NULL, answer TEXT, answered_by TEXT, answered_at BIGINT,\n"
+     "  version INTEGER NOT NULL DEFAULT 1, CHECK (status IN ('open','answered')));\n"
+     "CREATE INDEX complaints_dossier ON complaints(dossier_id, id);\n"
+     "CREATE INDEX complaints_status ON complaints(status, id);\n",
+     NULL},
+    /* ---- end lookup ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -31,6 +31,7 @@ auth_policy_t auth_policy = {
     .addr_max_ms = 15LL * 60 * 1000,
     .forget_ms = 3600LL * 1000,
     .register_after = 20,
+    .lookup_after = 10,     /* lookup */
     .argon_slots = 0,
     .argon_wait_ms = 250,
     .cache_ms = 1000,
@@ -475,6 +476,33 @@ int auth_register_throttle(store_t *st, const char *client_addr, signin_result_t
     throttle_add(&t, "r:", client_addr ? client_addr : "", auth_policy.register_after, auth_policy.addr_max_ms);
     return throttle_take(st, &t, res);
 }
+
+/* lookup: public dossier proofs, one key per client address */
+static void lookup_throttle_init(struct throttle *t, const char *client_addr)
+{
+    memset(t, 0, sizeof *t);
+    t->now = clock_now_ms();
+    throttle_add(t, "l:", client_addr ? client_addr : "", auth_policy.lookup_after, auth_policy.addr_max_ms);
+}
+
+int auth_lookup_throttle_peek(store_t *st, const char *client_addr, long long *retry_after_ms)
+{
+    struct throttle t;
+    lookup_throttle_init(&t, client_addr);
+    int rc = store_read(st, throttle_peek_fn, &t);
+    *retry_after_ms = rc == 0 ? t.wait_ms : 0;
+    return rc;
+}
+
+int auth_lookup_throttle_fail(store_t *st, const char *client_addr, long long *retry_after_ms)
+{
+    struct throttle t;
+    lookup_throttle_init(&t, client_addr);
+    int rc = store_write(st, throttle_take_fn, &t);
+    *retry_after_ms = rc == 0 ? t.wait_ms : 0;
+    return rc;
+}
+/* end lookup */
 
 /* ---- sign-in ---- */
 

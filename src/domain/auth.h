@@ -69,6 +69,7 @@ typedef struct auth_policy {
     long long addr_max_ms;           /* cap of an address's spacing (default 15 min) */
     long long forget_ms;             /* a key's count is forgotten this long after its last failure (default 1 h) */
     int       register_after;        /* citizen registrations per address before spacing (default 20) */
+    int       lookup_after;          /* lookup: failed public dossier proofs per address before spacing (default 10) */
     int       argon_slots;           /* Argon2 runs at once: 0 = cores; never more than cores (serve: threads - 1) */
     long long argon_wait_ms;         /* wait for a free Argon2 slot before 503 (default 250 ms: a waiting
                                       * handler holds its worker thread and that thread's other connections) */
@@ -127,6 +128,13 @@ int  auth_verify_current_password(store_t *st, const principal_t *who, const cha
                                   const char *client_addr, signin_result_t *res);
 /* One more citizen registration from client_addr: res->status 0 (go ahead) or -EAGAIN (retry_after_ms). */
 int  auth_register_throttle(store_t *st, const char *client_addr, signin_result_t *res);
+/* lookup: the per-address throttle of public dossier proofs (code + phone or identifier digits; domain/lookup.h),
+ * under key "l:" + SHA-256 of the address in the same table and with the same spacing rule as sign-in
+ * (auth_policy.lookup_after failures, then slow_base_ms doubling, capped at addr_max_ms, forgotten after
+ * forget_ms). peek reads only; fail counts one failed proof in a write transaction. Both set *retry_after_ms > 0
+ * when the client must wait (fail then counts nothing). 0 or a negative errno. */
+int  auth_lookup_throttle_peek(store_t *st, const char *client_addr, long long *retry_after_ms);
+int  auth_lookup_throttle_fail(store_t *st, const char *client_addr, long long *retry_after_ms);
 /* Load the caller from a session cookie value: 0, -ENOENT (unknown), -ETIMEDOUT (expired). Read-only, so it
  * may run inside an open read snapshot; when who->touch_due, call auth_session_touch() afterwards, outside it. */
 int  auth_session_load(store_t *st, const char *token, principal_t *who);

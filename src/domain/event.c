@@ -7,6 +7,7 @@
 #include "domain/procedure.h"
 #include "domain/paper.h"   /* papers */
 #include "domain/dossier.h"
+#include "domain/lookup.h"   /* lookup */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ static const event_module_t *const builtin[] = {
     /* dossier */
     &dossier_events,
     /* end dossier */
+    /* lookup: ratings and complaints */
+    &lookup_events,
     NULL};
 
 static const event_module_t *const *registry = builtin;

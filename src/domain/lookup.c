@@ -1,0 +1,537 @@
+/* lookup.c — public lookup, ratings and complaints (see lookup.h; docs/one-stop.md "Lookup, rating, complaints"). */
+#include "domain/lookup.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "domain/dossier.h"
+#include "domain/event.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- proof ---- */
+
+#define PROOF_MAX 24
+
+/* Constant-time equality of two strings of at most PROOF_MAX bytes: always compares PROOF_MAX bytes. */
+static bool proof_eq(const char *a, const char *b)
+{
+    char x[PROOF_MAX] = {0}, y[PROOF_MAX] = {0};
+    size_t la = strlen(a), lb = strlen(b);
+    memcpy(x, a, la < PROOF_MAX ? la : PROOF_MAX);
+    memcpy(y, b, lb < PROOF_MAX ? lb : PROOF_MAX);
+    unsigned char d = (unsigned char)((la != lb) | (la >= PROOF_MAX) | (lb >= PROOF_MAX));
+    for (size_t i = 0; i < PROOF_MAX; i++) d |= (unsigned char)(x[i] ^ y[i]);
+    return d == 0;
+}
+
+struct prove_ctx {
+    const char *code;
+    const char *phone;               /* normalised, or NULL */
+    const char *id4;
+    bool        match;
+    char        id[ID_LEN + 1];
+};
+
+/* One query by code whatever the code; with no row the comparison runs against a dummy that never matches. */
+static int prove_fn(db_t *db, void *arg)
+{
+    struct prove_ctx *c = arg;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT id, phone, id_number FROM dossiers WHERE code = $1", "t", c->code);
+    char id[ID_LEN + 1] = "", phone[PROOF_MAX] = "\x01", idn[PROOF_MAX] = "\x01\x01\x01\x01";
+    bool found = rc == DB_ROW;
+    if (found) {
+        str_copy(id, sizeof id, db_col_text(s, 0));
+        str_copy(phone, sizeof phone, db_col_text(s, 1) ? db_col_text(s, 1) : "\x01");
+        str_copy(idn, sizeof idn, db_col_text(s, 2) ? db_col_text(s, 2) : "\x01\x01\x01\x01");
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    /* The last 4 digits of the identifier, separators skipped (a tax code's branch "0100109106-001" -> "6001"). */
+    char last4[5] = "\x01\x01\x01\x01";
+    int k = 4;
+    for (size_t n = strlen(idn); n > 0 && k > 0; n--)
+        if (idn[n - 1] >= '0' && idn[n - 1] <= '9') last4[--k] = idn[n - 1];
+    if (k > 0) memcpy(last4, "\x01\x01\x01\x01", 4);
+    bool eq = c->phone ? proof_eq(c->phone, phone) : proof_eq(c->id4, last4);
+    c->match = found & eq;
+    memcpy(c->id, id, sizeof id);
+    return 0;
+}
+
+int lookup_prove(store_t *st, const lookup_proof_t *p, const char *client_addr, char dossier_id[ID_LEN + 1],
+                 long long *retry_after_ms, derr_t *err)
+{
+    *retry_after_ms = 0;
+    dossier_id[0] = '\0';
+    bool has_phone = p->phone && *p->phone, has_id4 = p->id4 && *p->id4;
+    if (!p->code || !*p->code || strlen(p->code) >= DOSSIER_CODE_MAX)
+        return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "code", "code", NULL, NULL);
+    if (has_phone == has_id4) return derr_set(err, -EINVAL, 400, MSG_LOOKUP_PROOF, has_phone ? "id4" : "phone", NULL, NULL, NULL);
+    char phone[PROOF_MAX];
+    if (has_phone && dossier_phone_normalize(p->phone, phone, sizeof phone) < 0)
+        return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "phone", "phone", NULL, NULL);
+    if (has_id4 && (strlen(p->id4) != 4 || strspn(p->id4, "0123456789") != 4))
+        return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "id4", "id4", NULL, NULL);
+    int rc = auth_lookup_throttle_peek(st, client_addr, retry_after_ms);
+    if (rc < 0 || *retry_after_ms > 0) return rc;
+    struct prove_ctx c = {p->code, has_phone ? phone : NULL, p->id4, false, ""};
+    rc = store_read(st, prove_fn, &c);
+    if (rc < 0) return rc;
+    if (c.match) {
+        memcpy(dossier_id, c.id, ID_LEN + 1);
+        return 0;
+    }
+    rc = auth_lookup_throttle_fail(st, client_addr, retry_after_ms);
+    if (rc < 0 || *retry_after_ms > 0) return rc;
+    return -ENOENT;
+}
+
+/* ---- public JSON ---- */
+
+static const msg_id_t status_text[10] = {
+    MSG_LOOKUP_STATUS_1, MSG_LOOKUP_STATUS_2, MSG_LOOKUP_STATUS_3, MSG_LOOKUP_STATUS_4, MSG_LOOKUP_STATUS_5,
+    MSG_LOOKUP_STATUS_6, MSG_LOOKUP_STATUS_7, MSG_LOOKUP_STATUS_8, MSG_LOOKUP_STATUS_9, MSG_LOOKUP_STATUS_10};
+
+static void kinstant(jw_t *w, const char *k, long long ms)
+{
+    jw_key(w, k);
+    if (!ms) {
+        jw_null(w);
+        return;
+    }
+    char iso[CLOCK_ISO_LEN];
+    clock_iso_vn(ms, iso);
+    jw_str(w, iso);
+}
+
+static void kboth(jw_t *w, const char *k, const char *vi, const char *en)
+{
+    jw_key(w, k);
+    jw_obj_begin(w);
+    jw_kstr(w, "vi", vi);
+    jw_kstr(w, "en", en);
+    jw_obj_end(w);
+}
+
+static void complaint_row(db_stmt_t *s, int col0, complaint_t *c)
+{
+    complaint_clear(c);
+    str_copy(c->id, sizeof c->id, db_col_text(s, col0));
+    str_copy(c->dossier_id, sizeof c->dossier_id, db_col_text(s, col0 + 1));
+    c->text = xstrdup(db_col_text(s, col0 + 2) ? db_col_text(s, col0 + 2) : "");
+    str_copy(c->status, sizeof c->status, db_col_text(s, col0 + 3));
+    c->filed_at = db_col_int(s, col0 + 4);
+    c->answer = db_col_text(s, col0 + 5) ? xstrdup(db_col_text(s, col0 + 5)) : NULL;
+    str_copy(c->answered_by, sizeof c->answered_by, db_col_text(s, col0 + 6) ? db_col_text(s, col0 + 6) : "");
+    c->answered_at = db_col_is_null(s, col0 + 7) ? 0 : db_col_int(s, col0 + 7);
+    c->version = db_col_int(s, col0 + 8);
+    str_copy(c->dossier_code, sizeof c->dossier_code, db_col_text(s, col0 + 9) ? db_col_text(s, col0 + 9) : "");
+}
+
+#define COMPLAINT_COLS "c.id, c.dossier_id, c.text, c.status, c.filed_at, c.answer, c.answered_by, c.answered_at, " \
+                       "c.version, d.code"
+
+/* Public: the step history without officers, units or notes: what was done, at which step of the process, when,
+ * and the status it led to. */
+static int public_steps(db_t *db, jw_t *w, const dossier_t *d)
+{
+    json_t *plan = json_loads(d->plan ? d->plan : "[]", 0, NULL);
+    db_stmt_t *s;
+    jw_key(w, "steps");
+    jw_arr_begin(w);
+    int rc = db_query(db, &s, "SELECT n, action, step, at, status_after FROM dossier_steps WHERE dossier_id = $1 "
+                              "ORDER BY n", "t", d->id);
+    while (rc == DB_ROW) {
+        long long step = db_col_int(s, 2), st = db_col_int(s, 4);
+        json_t *ps = json_array_get(plan, (size_t)step);
+        json_t *name = json_object_get(ps, "name");
+        jw_obj_begin(w);
+        jw_kint(w, "n", db_col_int(s, 0));
+        jw_kstr(w, "action", db_col_text(s, 1));
+        jw_kint(w, "step", step);
+        jw_kstr(w, "step_name", json_is_string(name) ? json_string_value(name) : NULL);
+        kinstant(w, "at", db_col_int(s, 3));
+        jw_kint(w, "status", st);
+        kboth(w, "status_name", dossier_status_name((int)st, LANG_VI), dossier_status_name((int)st, LANG_EN));
+        jw_obj_end(w);
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    jw_arr_end(w);
+    json_decref(plan);
+    return rc < 0 ? rc : 0;
+}
+
+int lookup_json(db_t *db, jw_t *w, const char *dossier_id, lang_t lang)
+{
+    (void)lang;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT code FROM dossiers WHERE id = $1", "t", dossier_id);
+    char code[DOSSIER_CODE_MAX] = "";
+    if (rc == DB_ROW) str_copy(code, sizeof code, db_col_text(s, 0));
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (rc != DB_ROW) return -ENOENT;
+    dossier_t *d = xcalloc(1, sizeof *d);
+    rc = dossier_get(db, code, d);
+    if (rc < 0) goto out;
+    jw_obj_begin(w);
+    jw_kstr(w, "code", d->code);
+    jw_key(w, "procedure");
+    jw_obj_begin(w);
+    jw_kstr(w, "code", d->procedure_code);
+    jw_kstr(w, "name", d->procedure_name);
+    jw_obj_end(w);
+    rc = db_query(db, &s, "SELECT name FROM units WHERE id = $1", "t", d->unit_id);
+    jw_kstr(w, "unit", rc == DB_ROW ? db_col_text(s, 0) : NULL);
+    if (s) db_reset(s);
+    if (rc < 0) goto out;
+    jw_kint(w, "status", d->status);
+    kboth(w, "status_name", dossier_status_name(d->status, LANG_VI), dossier_status_name(d->status, LANG_EN));
+    int si = d->status >= 1 && d->status <= 10 ? d->status - 1 : 0;
+    kboth(w, "status_text", msg_text(status_text[si], LANG_VI), msg_text(status_text[si], LANG_EN));
+    kinstant(w, "received_at", d->received_at);
+    kinstant(w, "accepted_at", d->accepted_at);
+    kinstant(w, "due_at", d->due_at);
+    kinstant(w, "resolved_at", d->resolved_at);
+    kinstant(w, "delivered_at", d->delivered_at);
+    jw_kbool(w, "result_ready", d->status == DS_RETURNED || (d->status == DS_RESOLVED && d->result));
+    rc = public_steps(db, w, d);
+    if (rc < 0) goto out;
+    /* The rating, when there is one. */
+    rc = db_query(db, &s, "SELECT satisfied, rated_at FROM dossier_ratings WHERE dossier_id = $1", "t", d->id);
+    jw_key(w, "rating");
+    if (rc == DB_ROW) {
+        jw_obj_begin(w);
+        jw_kbool(w, "satisfied", db_col_int(s, 0) != 0);
+        kinstant(w, "rated_at", db_col_int(s, 1));
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    bool rated = rc == DB_ROW;
+    if (s) db_reset(s);
+    if (rc < 0) goto out;
+    jw_kbool(w, "can_rate", d->status == DS_RETURNED && !rated);
+    /* The applicant's complaints and their answers. */
+    jw_key(w, "complaints");
+    jw_arr_begin(w);
+    rc = db_query(db, &s, "SELECT " COMPLAINT_COLS " FROM complaints c JOIN dossiers d ON d.id = c.dossier_id "
+                          "WHERE c.dossier_id = $1 ORDER BY c.id", "t", d->id);
+    complaint_t c = {0};
+    while (rc == DB_ROW) {
+        complaint_row(s, 0, &c);
+        complaint_json(w, &c, false);
+        rc = db_step(s);
+    }
+    complaint_clear(&c);
+    if (s) db_reset(s);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    if (rc > 0) rc = 0;
+out:
+    dossier_free(d);
+    free(d);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- complaints: shared ---- */
+
+void complaint_clear(complaint_t *c)
+{
+    free(c->text);
+    free(c->answer);
+    memset(c, 0, sizeof *c);
+}
+
+void complaint_json(jw_t *w, const complaint_t *c, bool staff)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", c->id);
+    if (staff) jw_kstr(w, "dossier", c->dossier_code);
+    jw_kstr(w, "status", c->status);
+    jw_kstr(w, "text", c->text);
+    kinstant(w, "filed_at", c->filed_at);
+    jw_kstr(w, "answer", c->answer);
+    kinstant(w, "answered_at", c->answered_at);
+    if (staff) {
+        jw_kstr(w, "answered_by", domain_nz(c->answered_by));
+        jw_kint(w, "version", c->version);
+    }
+    jw_obj_end(w);
+}
+
+static bool blank(const char *s)
+{
+    for (; s && *s; s++)
+        if (!isspace((unsigned char)*s)) return false;
+    return true;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* ---- ratings ---- */
+
+struct rating_payload {
+    const char      *dossier_id, *unit_id;
+    const lookup_rating_t *in;
+};
+
+static void rating_payload(jw_t *w, const void *arg)
+{
+    const struct rating_payload *p = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "dossier_id", p->dossier_id);
+    jw_kstr(w, "unit_id", p->unit_id);
+    jw_kbool(w, "satisfied", p->in->satisfied);
+    jw_kstr(w, "comment", domain_nz(p->in->comment));
+    jw_kstr(w, "by", domain_nz(p->in->by_account));
+    jw_kint(w, "at", p->in->now_ms);
+    jw_obj_end(w);
+}
+
+int lookup_rate(db_t *db, const char *dossier_id, const lookup_rating_t *in, derr_t *err)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT d.status, d.unit_id, (SELECT COUNT(*) FROM dossier_ratings r "
+                              "WHERE r.dossier_id = d.id) FROM dossiers d WHERE d.id = $1", "t", dossier_id);
+    int status = 0;
+    long long rated = 0;
+    char unit[ID_LEN + 1] = "";
+    if (rc == DB_ROW) {
+        status = (int)db_col_int(s, 0);
+        str_copy(unit, sizeof unit, db_col_text(s, 1));
+        rated = db_col_int(s, 2);
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (rc != DB_ROW) return -ENOENT;
+    if (status != DS_RETURNED)
+        return derr_set(err, -EBUSY, 409, MSG_LOOKUP_NOT_DELIVERED, "status", dossier_status_name(status, LANG_VI),
+                        NULL, NULL);
+    if (rated) return derr_set(err, -EEXIST, 409, MSG_LOOKUP_ALREADY_RATED, NULL, NULL, NULL, NULL);
+    struct rating_payload p = {dossier_id, unit, in};
+    return event_record(db, unit, domain_nz(in->by_account), "dossier.rated", "dossier", dossier_id, rating_payload, &p,
+                        NULL);
+}
+
+int lookup_owned(db_t *db, const principal_t *who, const char *code, char dossier_id[ID_LEN + 1])
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT id FROM dossiers WHERE code = $1 AND applicant_account = $2", "tt", code,
+                      who->account_id);
+    if (rc == DB_ROW) str_copy(dossier_id, ID_LEN + 1, db_col_text(s, 0));
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    return rc == DB_ROW && !strcmp(who->kind, "citizen") ? 0 : -ENOENT;
+}
+
+/* Run a prepared statement to completion. */
+static int step_done(db_stmt_t *s)
+{
+    int rc = db_step(s);
+    db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int apply_rated(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    (void)ev;
+    json_t *sat = json_object_get(payload, "satisfied");
+    if (!jstr(payload, "dossier_id") || !jstr(payload, "unit_id") || !json_is_boolean(sat)) return -EINVAL;
+    db_stmt_t *s = db_prepare(db, "INSERT INTO dossier_ratings (dossier_id, unit_id, satisfied, comment, by_account, "
+                                  "rated_at) VALUES ($1, $2, $3, $4, $5, $6)");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, jstr(payload, "dossier_id"), DB_NTS);
+    db_bind_text(s, 2, jstr(payload, "unit_id"), DB_NTS);
+    db_bind_int(s, 3, json_is_true(sat));
+    db_bind_text(s, 4, jstr(payload, "comment"), DB_NTS);
+    db_bind_text(s, 5, jstr(payload, "by"), DB_NTS);
+    db_bind_int(s, 6, json_integer_value(json_object_get(payload, "at")));
+    return step_done(s);
+}
+
+/* ---- complaints ---- */
+
+struct filed_payload {
+    const char *id, *dossier_id, *text, *by;
+    long long   at;
+};
+
+static void filed_payload(jw_t *w, const void *arg)
+{
+    const struct filed_payload *p = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", p->id);
+    jw_kstr(w, "dossier_id", p->dossier_id);
+    jw_kstr(w, "text", p->text);
+    jw_kstr(w, "by", domain_nz(p->by));
+    jw_kint(w, "at", p->at);
+    jw_obj_end(w);
+}
+
+static int complaint_load(db_t *db, const char *id, complaint_t *out, char *unit_path, size_t cap, char *unit_id)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT " COMPLAINT_COLS ", d.unit_path, d.unit_id FROM complaints c "
+                              "JOIN dossiers d ON d.id = c.dossier_id WHERE c.id = $1", "t", id);
+    if (rc == DB_ROW) {
+        complaint_row(s, 0, out);
+        if (unit_path) str_copy(unit_path, cap, db_col_text(s, 10));
+        if (unit_id) str_copy(unit_id, ID_LEN + 1, db_col_text(s, 11));
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    return rc == DB_ROW ? 0 : -ENOENT;
+}
+
+int lookup_complaint_file(db_t *db, const char *dossier_id, const char *id, const char *text, const char *by_account,
+                          long long now_ms, complaint_t *out, derr_t *err)
+{
+    if (blank(text)) return derr_set(err, -EINVAL, 400, MSG_LOOKUP_TEXT_EMPTY, "text", "text", NULL, NULL);
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT unit_id FROM dossiers WHERE id = $1", "t", dossier_id);
+    char unit[ID_LEN + 1] = "";
+    if (rc == DB_ROW) str_copy(unit, sizeof unit, db_col_text(s, 0));
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (rc != DB_ROW) return -ENOENT;
+    struct filed_payload p = {id, dossier_id, text, by_account, now_ms};
+    rc = event_record(db, unit, domain_nz(by_account), "complaint.filed", "complaint", id, filed_payload, &p, NULL);
+    if (rc < 0) return rc;
+    return complaint_load(db, id, out, NULL, 0, NULL);
+}
+
+static int apply_filed(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    (void)ev;
+    if (!jstr(payload, "id") || !jstr(payload, "dossier_id") || !jstr(payload, "text")) return -EINVAL;
+    db_stmt_t *s = db_prepare(db, "INSERT INTO complaints (id, dossier_id, text, status, by_account, filed_at) "
+                                  "VALUES ($1, $2, $3, 'open', $4, $5)");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, jstr(payload, "id"), DB_NTS);
+    db_bind_text(s, 2, jstr(payload, "dossier_id"), DB_NTS);
+    db_bind_text(s, 3, jstr(payload, "text"), DB_NTS);
+    db_bind_text(s, 4, jstr(payload, "by"), DB_NTS);
+    db_bind_int(s, 5, json_integer_value(json_object_get(payload, "at")));
+    return step_done(s);
+}
+
+static bool covers_any(const principal_t *who, const char *path)
+{
+    for (int r = 0; r < ROLE__COUNT; r++)
+        if (auth_role_covers(who, (role_t)r, path)) return true;
+    return false;
+}
+
+struct answered_payload {
+    const char *id, *answer, *by;
+    long long   at;
+};
+
+static void answered_payload(jw_t *w, const void *arg)
+{
+    const struct answered_payload *p = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", p->id);
+    jw_kstr(w, "answer", p->answer);
+    jw_kstr(w, "by", p->by);
+    jw_kint(w, "at", p->at);
+    jw_obj_end(w);
+}
+
+int lookup_complaint_answer(db_t *db, const principal_t *who, const char *id, const char *answer, long long now_ms,
+                            complaint_t *out, derr_t *err)
+{
+    char path[AUTH_PATH_MAX] = "", unit[ID_LEN + 1] = "";
+    int rc = complaint_load(db, id, out, path, sizeof path, unit);
+    if (rc < 0) return rc;
+    if (strcmp(who->kind, "citizen") == 0 || !covers_any(who, path)) return -ENOENT;
+    if (!auth_role_covers(who, ROLE_LEADER, path) && !auth_role_covers(who, ROLE_DESK, path))
+        return derr_set(err, -EACCES, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    if (strcmp(out->status, "open"))
+        return derr_set(err, -EBUSY, 409, MSG_LOOKUP_ALREADY_ANSWERED, "status", NULL, NULL, NULL);
+    if (blank(answer)) return derr_set(err, -EINVAL, 400, MSG_LOOKUP_TEXT_EMPTY, "answer", "answer", NULL, NULL);
+    struct answered_payload p = {id, answer, who->account_id, now_ms};
+    rc = event_record(db, unit, who->account_id, "complaint.answered", "complaint", id, answered_payload, &p, NULL);
+    if (rc < 0) return rc;
+    return complaint_load(db, id, out, NULL, 0, NULL);
+}
+
+static int apply_answered(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    (void)ev;
+    if (!jstr(payload, "id") || !jstr(payload, "answer")) return -EINVAL;
+    db_stmt_t *s = db_prepare(db, "UPDATE complaints SET status = 'answered', answer = $2, answered_by = $3, "
+                                  "answered_at = $4, version = version + 1 WHERE id = $1 AND status = 'open'");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, jstr(payload, "id"), DB_NTS);
+    db_bind_text(s, 2, jstr(payload, "answer"), DB_NTS);
+    db_bind_text(s, 3, jstr(payload, "by"), DB_NTS);
+    db_bind_int(s, 4, json_integer_value(json_object_get(payload, "at")));
+    int rc = step_done(s);
+    if (rc < 0) return rc;
+    return db_changes(db) == 1 ? 0 : -ENOENT;
+}
+
+int lookup_complaint_list(db_t *db, const principal_t *who, const char *status, const char *after_id, long long limit,
+                          complaint_cb cb, void *arg)
+{
+    /* Scope: the caller's grant paths, OR-ed (as the dossier work lists). */
+    buf_t sql;
+    buf_init(&sql, 0);
+    const char *args[AUTH_MAX_GRANTS + 2];
+    char likes[AUTH_MAX_GRANTS][AUTH_PATH_MAX + 2];
+    int na = 0;
+    buf_printf(&sql, "SELECT " COMPLAINT_COLS " FROM complaints c JOIN dossiers d ON d.id = c.dossier_id WHERE (");
+    bool staff = strcmp(who->kind, "citizen") != 0;
+    for (int i = 0; staff && i < who->ngrants; i++) {
+        snprintf(likes[i], sizeof likes[i], "%s%%", who->grants[i].unit_path);
+        args[na++] = likes[i];
+        buf_printf(&sql, "%sd.unit_path LIKE $%d", i ? " OR " : "", na);
+    }
+    if (!staff || !who->ngrants) buf_puts(&sql, "1 = 0");
+    buf_puts(&sql, ")");
+    args[na++] = status ? status : "";
+    buf_printf(&sql, " AND ($%d = '' OR c.status = $%d)", na, na);
+    args[na++] = after_id ? after_id : "";
+    buf_printf(&sql, " AND ($%d = '' OR c.id < $%d) ORDER BY c.id DESC LIMIT %lld", na, na, limit);
+    db_stmt_t *s = db_prepare(db, sql.data);
+    buf_free(&sql);
+    if (!s) return -EIO;
+    for (int i = 0; i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
+    complaint_t c = {0};
+    int rc, n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        complaint_row(s, 0, &c);
+        n++;
+        if (cb(&c, arg) < 0) break;
+    }
+    complaint_clear(&c);
+    db_reset(s);
+    return rc < 0 ? rc : n;
+}
+
+static const event_kind_t kinds[] = {
+    {"dossier.rated", apply_rated},
+    {"complaint.filed", apply_filed},
+    {"complaint.answered", apply_answered},
+    {NULL, NULL},
+};
+
+static const event_table_t tables[] = {
+    {"complaints", "id"},
+    {"dossier_ratings", "dossier_id"},
+    {NULL, NULL},
+};
+
+const event_module_t lookup_events = {"lookup", kinds, tables};

@@ -1,0 +1,185 @@
+/* test_lookup.c — domain/lookup.h: the proof (phone forms, id4, wrong code vs wrong phone alike, counted per
+ * address, throttled), ratings (after delivery, once), complaints (scope, roles, once answered), and the rebuild of
+ * the lookup module's projections from its events. */
+#include <criterion/criterion.h>
+
+#include "testutil.h"
+
+#include "core/mem.h"
+#include "domain/dossier.h"
+#include "domain/event.h"
+#include "domain/lookup.h"
+
+#include <string.h>
+
+#define D_ID "01JLOOKUP00000000000000001"
+#define D_CODE "000.00.01.H41-261130-0001"
+#define UNIT_A "01JUNITA000000000000000001"
+#define UNIT_B "01JUNITB000000000000000001"
+#define PATH_A "/root/prov/" UNIT_A "/"
+#define PATH_B "/root/prov/" UNIT_B "/"
+
+static void put_dossier(int status)
+{
+    int rc = tu_execf(
+        "INSERT INTO dossiers (id, code, unit_id, unit_path, procedure_code, procedure_version, procedure_name, field, "
+        "channel, status, step, plan, time_rule, work_minutes, supplement_rule, applicant_kind, applicant_name, "
+        "name_fold, id_number, phone, address, received_at, search, created_at, updated_at) VALUES ('%s', '%s', "
+        "'%s', '%s', '9.000001', 1, 'Chứng thực bản sao', 'chung-thuc', 1, %d, 0, '[{\"name\":\"Tiếp nhận\"}]', 1, "
+        "480, 1, 'person', 'Nguyễn Văn Đức', 'nguyen van duc', '068095001234', '0912345678', 'Thôn 3', 1, '', 1, 1)",
+        D_ID, D_CODE, UNIT_A, PATH_A, status);
+    cr_assert_eq(rc, 0);
+}
+
+static void setup(void)
+{
+    tu_open();
+    auth_policy.lookup_after = 3;
+}
+
+TestSuite(lookup, .init = setup, .fini = tu_close);
+
+static int prove(const char *code, const char *phone, const char *id4, const char *addr, long long *retry)
+{
+    lookup_proof_t p = {code, phone, id4};
+    char id[ID_LEN + 1];
+    derr_t e = {0};
+    int rc = lookup_prove(tu_env.st, &p, addr, id, retry, &e);
+    if (rc == 0 && *retry == 0) cr_assert_str_eq(id, D_ID);
+    return rc;
+}
+
+Test(lookup, proof_by_phone_or_id4_and_wrong_parts_alike)
+{
+    put_dossier(4);
+    long long retry = 0;
+    cr_assert_eq(prove(D_CODE, "0912345678", NULL, "10.0.0.1", &retry), 0);
+    cr_assert_eq(prove(D_CODE, "+84 912.345.678", NULL, "10.0.0.1", &retry), 0);
+    cr_assert_eq(prove(D_CODE, NULL, "1234", "10.0.0.1", &retry), 0);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM signin_throttle", NULL), 0, "a success counts nothing");
+    cr_assert_eq(prove("000.00.01.H41-261130-0002", "0912345678", NULL, "10.0.0.2", &retry), -ENOENT);
+    cr_assert_eq(prove(D_CODE, "0987654321", NULL, "10.0.0.3", &retry), -ENOENT);
+    cr_assert_eq(prove(D_CODE, NULL, "4321", "10.0.0.4", &retry), -ENOENT);
+    cr_assert_eq(retry, 0);
+    /* Each failure is one row of the sign-in throttle table under its own "l:" key. */
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM signin_throttle WHERE key LIKE 'l:%' AND failures = 1", NULL), 3);
+    /* Malformed proofs are refused before anything is looked up or counted. */
+    derr_t e = {0};
+    char id[ID_LEN + 1];
+    lookup_proof_t bad[] = {{D_CODE, NULL, NULL}, {D_CODE, "0912345678", "1234"}, {D_CODE, "12", NULL},
+                            {D_CODE, NULL, "12a4"}, {"", "0912345678", NULL}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&e, 0, sizeof e);
+        cr_assert_eq(lookup_prove(tu_env.st, &bad[i], "10.0.0.5", id, &retry, &e), -EINVAL, "case %zu", i);
+        cr_assert_eq(e.status, 400);
+    }
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM signin_throttle", NULL), 3);
+}
+
+Test(lookup, throttled_per_address)
+{
+    put_dossier(4);
+    long long retry = 0;
+    for (int i = 0; i < 3; i++) cr_assert_eq(prove(D_CODE, "0987654321", NULL, "10.0.1.1", &retry), -ENOENT);
+    cr_assert_eq(prove(D_CODE, "0912345678", NULL, "10.0.1.1", &retry), 0);
+    cr_assert_gt(retry, 0, "the right proof waits too at a throttled address");
+    cr_assert_leq(retry, auth_policy.slow_base_ms);
+    retry = 0;
+    cr_assert_eq(prove(D_CODE, "0912345678", NULL, "10.0.1.2", &retry), 0);
+    cr_assert_eq(retry, 0);
+}
+
+struct rate_ctx {
+    lookup_rating_t in;
+    derr_t          err;
+};
+
+static int rate_fn(db_t *db, void *arg)
+{
+    struct rate_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return lookup_rate(db, D_ID, &c->in, &c->err);
+}
+
+struct complaint_ctx {
+    const principal_t *who;
+    const char        *id, *text;
+    complaint_t        out;
+    derr_t             err;
+};
+
+static int file_fn(db_t *db, void *arg)
+{
+    struct complaint_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    complaint_clear(&c->out);
+    return lookup_complaint_file(db, D_ID, c->id, c->text, NULL, 1000, &c->out, &c->err);
+}
+
+static int answer_fn(db_t *db, void *arg)
+{
+    struct complaint_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    complaint_clear(&c->out);
+    return lookup_complaint_answer(db, c->who, c->id, c->text, 2000, &c->out, &c->err);
+}
+
+static int answer(const principal_t *who, const char *id, const char *text, derr_t *err)
+{
+    struct complaint_ctx c = {.who = who, .id = id, .text = text};
+    int rc = store_write(tu_env.st, answer_fn, &c);
+    *err = c.err;
+    complaint_clear(&c.out);
+    return rc;
+}
+
+Test(lookup, rating_complaints_and_rebuild)
+{
+    put_dossier(9);
+    struct rate_ctx r = {{true, "Nhanh", NULL, 500}, {0}};
+    cr_assert_eq(store_write(tu_env.st, rate_fn, &r), -EBUSY);
+    cr_assert_eq(r.err.msg, MSG_LOOKUP_NOT_DELIVERED);
+    cr_assert_eq(tu_exec("UPDATE dossiers SET status = 10"), 0);
+    cr_assert_eq(store_write(tu_env.st, rate_fn, &r), 0);
+    cr_assert_eq(store_write(tu_env.st, rate_fn, &r), -EEXIST);
+    cr_assert_eq(r.err.status, 409);
+    cr_assert_eq(tu_int("SELECT satisfied FROM dossier_ratings WHERE dossier_id = $1", D_ID), 1);
+
+    char cid[ID_LEN + 1];
+    id_new(cid);
+    struct complaint_ctx f = {.id = cid, .text = "  "};
+    cr_assert_eq(store_write(tu_env.st, file_fn, &f), -EINVAL);
+    f.text = "Chưa nhận được kết quả";
+    cr_assert_eq(store_write(tu_env.st, file_fn, &f), 0);
+    cr_assert_str_eq(f.out.status, "open");
+    complaint_clear(&f.out);
+
+    principal_t lead, spec, other;
+    tu_principal(&lead, "01JLEAD0000000000000000001", "staff");
+    tu_grant(&lead, ROLE_LEADER, UNIT_A, PATH_A);
+    tu_principal(&spec, "01JSPEC0000000000000000001", "staff");
+    tu_grant(&spec, ROLE_SPECIALIST, UNIT_A, PATH_A);
+    tu_principal(&other, "01JOTHR0000000000000000001", "staff");
+    tu_grant(&other, ROLE_LEADER, UNIT_B, PATH_B);
+    derr_t e;
+    cr_assert_eq(answer(&other, cid, "Đã xử lý", &e), -ENOENT);
+    cr_assert_eq(answer(&spec, cid, "Đã xử lý", &e), -EACCES);
+    cr_assert_eq(e.status, 403);
+    cr_assert_eq(answer(&lead, cid, " ", &e), -EINVAL);
+    cr_assert_eq(answer(&lead, cid, "Đã xử lý", &e), 0);
+    cr_assert_eq(answer(&lead, cid, "Lần hai", &e), -EBUSY);
+    cr_assert_eq(e.msg, MSG_LOOKUP_ALREADY_ANSWERED);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM complaints WHERE status = 'answered' AND version = 2", NULL), 1);
+
+    /* Only this module's projections (the dossier row was written by hand, not by an event). */
+    const event_module_t *const mine[] = {&lookup_events, NULL};
+    event_use_modules(mine);
+    char before[65], after[65];
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
+    event_rebuild_report_t rep;
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(rep.applied, 3);
+    cr_assert_eq(event_digest(tu_env.st, after), 0);
+    cr_assert_str_eq(before, after);
+    event_use_modules(NULL);
+}
