@@ -1,4 +1,4 @@
-"""Graceful shutdown: SIGTERM while sign-ins and token creations are in flight. Every request that got a response
+"""Graceful shutdown: SIGTERM while sign-ins and token creations, or dossier intakes waiting for their commit, are in flight. Every request that got a response
 got a complete one (a well-formed body of the announced length: 200/201, or a 503 problem), every acknowledged
 write is in the store, the process exits 0 without sanitizer reports, and `motcua verify` is OK afterwards."""
 import http.client
@@ -81,6 +81,75 @@ class GracefulShutdownTests(unittest.TestCase):
         rc, n, out = server.db.verify()
         self.assertEqual(rc, 0, out)
         self.assertEqual(n, after["events"], out)
+
+
+class AsyncWriteShutdownTests(unittest.TestCase):
+    """Dossier intakes wait for their commit with the connection suspended (req_write_async): SIGTERM while many
+    are queued must still answer every one that was taken with a complete 201 (or a 503 problem), store every
+    acknowledged dossier with its event, and exit 0."""
+
+    def test_sigterm_with_suspended_intakes(self):
+        server = Server(label="shutdown-async")
+        server.start()
+        try:
+            desks = [Client(server) for _ in range(4)]
+            for d in desks:
+                d.login("cujut.desk")
+            body = {"procedure": "2.000806", "channel": "desk",
+                    "applicant": {"kind": "person", "name": "Nguyễn Văn Đức", "id_number": "068095001234",
+                                  "phone": "0912345678", "address": "Thôn 3"},
+                    "papers": [{"paper": "don-de-nghi", "copies": 1, "form": "original"}]}
+            before = server.db.counts()
+            results, lock = [], threading.Lock()
+            go = threading.Event()
+
+            def call(i):
+                go.wait()
+                try:
+                    r = desks[i % len(desks)].req("POST", "/api/v1/dossiers", json=body)
+                    out = (r.status, r.headers, r.raw, None)
+                except (ConnectionError, http.client.RemoteDisconnected, OSError) as e:
+                    out = (None, None, None, e)
+                except http.client.IncompleteRead as e:
+                    out = ("truncated", None, None, e)
+                with lock:
+                    results.append(out)
+
+            threads = [threading.Thread(target=call, args=(i,)) for i in range(120)]
+            for t in threads:
+                t.start()
+            go.set()
+            time.sleep(0.05)
+            server.signal_term()
+            for t in threads:
+                t.join(60)
+            code = server.wait(60)
+        finally:
+            problems = server.stop()
+        self.assertEqual(problems, [], "server did not stop cleanly")
+        self.assertEqual(code, 0)
+        self.assertEqual(len(results), 120)
+        answered = [r for r in results if r[0] is not None]
+        self.assertTrue(answered, "no intake was answered before the shutdown: the test proved nothing")
+        created = 0
+        for status, headers, raw, err in answered:
+            self.assertNotEqual(status, "truncated", "a response was cut short: %r" % (err,))
+            self.assertIn(status, (201, 503), raw)
+            self.assertEqual(len(raw), int(headers.get("Content-Length", len(raw))))
+            b = json.loads(raw.decode())
+            if status == 201:
+                self.assertTrue(b["code"])
+                created += 1
+            else:
+                self.assertEqual(b.get("code"), "MSG_SHUTTING_DOWN")
+        self.assertGreater(created, 0)
+        after = server.db.counts()
+        unanswered = sum(1 for r in results if r[0] is None)
+        got = after["events"] - before["events"]
+        self.assertGreaterEqual(got, created, "an acknowledged intake is missing from the ledger")
+        self.assertLessEqual(got, created + unanswered)
+        rc, n, out = server.db.verify()
+        self.assertEqual(rc, 0, out)
 
 
 if __name__ == "__main__":
