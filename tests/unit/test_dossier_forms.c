@@ -26,9 +26,9 @@ Test(dossier_forms, names_round_trip)
 
 Test(dossier_forms, lookup_url_and_public_base)
 {
-    char out[64];
+    char out[96];
     cr_assert_eq(dossier_lookup_url("https://dvc.example.vn", "000.00.01.H41-270302-0001", out, sizeof out), 0);
-    cr_assert_str_eq(out, "https://dvc.example.vn/lookup/000.00.01.H41-270302-0001");
+    cr_assert_str_eq(out, "https://dvc.example.vn/lookup.html?code=000.00.01.H41-270302-0001");
     cr_assert_eq(dossier_lookup_url("https://a-very-long-host-name.example.vn", "000.00.01.H41-270302-0001", out, 40),
                  -E2BIG);
     cr_assert_null(dossier_public_url());
