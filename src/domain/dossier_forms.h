@@ -25,7 +25,7 @@ const char *dossier_form_name(dossier_form_t f);
  * `motcua serve --public-url`; NULL when not configured. */
 void dossier_public_url_set(const char *url);
 const char *dossier_public_url(void);
-/* "<base>/lookup/<code>" into out; 0 or -E2BIG. */
+/* "<base>/lookup.html?code=<code>" (the public lookup page, web/lookup.html) into out; 0 or -E2BIG. */
 int dossier_lookup_url(const char *base, const char *code, char *out, size_t cap);
 
 /* Render form f of dossier d as PDF into out. day_minutes: the working day's length of the unit's calendar (for

@@ -60,7 +60,7 @@ m = email.message_from_bytes(base64.b64decode(rows[0]["raw"]), policy=email.poli
 subject, body = str(m["Subject"]), m.get_content()
 assert code in subject and "tiếp nhận" in subject, subject
 assert code in body, body
-assert "https://dichvucong.example.vn/lookup/" + code in body, body
+assert "https://dichvucong.example.vn/lookup.html?code=" + code in body, body
 print("ok")
 PY
   check "$engine: the receipt e-mail arrives once, to the applicant, naming $code ($(tail -n 1 "$WORK/$tag.check"))" \
