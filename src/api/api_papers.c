@@ -112,11 +112,19 @@ static int upload_fn(db_t *db, void *arg)
 static void upload_end(req_t *r)
 {
     struct upload *u = r->stream_ctx;
+    /* A refusal removes the temporary file before the answer goes out, so a client that sees the answer
+     * never sees the file (releasing the request comes only after the answer is sent). */
     if (blob_written(u->w) == 0) {
+        blob_abort(u->w);
+        u->w = NULL;
         reply_problem(r, 400, "paper-empty", MSG_PAPER_EMPTY, NULL, NULL, NULL, NULL);
         return;
     }
-    if (!u->head_checked && !head_agrees(r, u, true)) return;
+    if (!u->head_checked && !head_agrees(r, u, true)) {
+        blob_abort(u->w);
+        u->w = NULL;
+        return;
+    }
     long long size = (long long)blob_written(u->w);
     int rc = blob_commit(u->w, u->sha);
     u->w = NULL;
