@@ -1,7 +1,7 @@
 // lib.mjs — what the browser tests share: a motcua server of their own on a fresh demo database, Debian's
 // chromium through playwright-core, a page that records console errors and failed responses, and the counting.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -88,4 +88,35 @@ export async function signIn(page, username, password = "demo") {
 
 export function screenshotPath(server, name) {
   return path.join(process.env.MOTCUA_SCREENSHOT_DIR || server.dir, name);
+}
+
+// Run axe-core (npm) on the page as it is now: the serious and critical violations, as "rule: target" strings.
+// The script goes in through DevTools (page.evaluate), so the page's CSP stays as strict as in production.
+let axeSource = null;
+export async function axeViolations(page, options = {}) {
+  if (!axeSource) axeSource = readFileSync("node_modules/axe-core/axe.min.js", "utf8");
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const res = await page.evaluate((opts) => window.axe.run(document, opts), Object.assign({ resultTypes: ["violations"] }, options));
+  return res.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
+}
+
+// Check a screen: no serious or critical axe violation and no text key missing from the catalogs.
+export async function checkScreen(page, c, name) {
+  const v = await axeViolations(page);
+  c.check(`axe: no serious or critical violation on ${name}`, v.length === 0, v.slice(0, 8).join(" | "));
+  const missing = await page.evaluate(() => [...(window.motcuaMissing || [])]);
+  c.check(`every text of ${name} is in the catalogs`, missing.length === 0, missing.join(", "));
+}
+
+// Slow the page's CPU down as an old PC would (Chromium DevTools emulation): rate 4 = four times slower.
+export async function throttleCpu(page, rate = 4) {
+  const s = await page.context().newCDPSession(page);
+  await s.send("Emulation.setCPUThrottlingRate", { rate });
+  return s;
+}
+
+// Wait until the router has drawn the named screen (main.js sets body[data-screen] once render() returned).
+export async function screen(page, name, timeout = 10000) {
+  await page.waitForSelector(`body[data-screen="${name}"] #${name}-view`, { timeout });
 }

@@ -47,7 +47,7 @@ try {
   c.check("the status is shown in plain words", (await page.textContent("#lookup-status")).trim().length > 0 &&
           (await page.textContent("#lookup-text")).trim().length > 10);
   c.check("the procedure is named", (await page.textContent("#lookup-procedure")).includes("2.000806"));
-  c.check("the appointment is shown", /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(await page.textContent("#lookup-due")));
+  c.check("the appointment is shown", /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/.test(await page.textContent("#lookup-due")));
   c.check("the steps done are listed", (await page.$$("#lookup-steps li")).length >= 1);
   const vi = await page.textContent("#lookup-status");
   await page.click("#lang");

@@ -4,7 +4,7 @@
 // cujut.desk / demo, checks who is signed in and the units of the commune, searches without diacritics, switches
 // to English, signs out. Any console error (a CSP violation, a script error) or unexpected failed response fails
 // the run. Prints "N passed, N failed" and exits 1 on any failure.
-import { counter, startServer, stopServer, launch, newPage, screenshotPath } from "./lib.mjs";
+import { counter, startServer, stopServer, launch, newPage, screenshotPath, checkScreen } from "./lib.mjs";
 
 const c = counter();
 const server = await startServer();
@@ -36,12 +36,14 @@ try {
   c.check("another commune's units are not", !units.includes("Lộc Bình") && !units.includes("Ia Ly"));
 
   await page.fill("#units-q", "trung tam phuc vu");
-  await page.click("#units-search button");
+  await page.click("form:has(#units-q) button");
   await page.waitForFunction(() => document.querySelectorAll("#units-table tbody tr").length === 1);
   c.check("search without diacritics finds the service center",
           (await page.textContent("#units-table tbody")).includes("Trung tâm Phục vụ hành chính công"));
 
+  await checkScreen(page, c, "the home screen");
   await page.click("#lang");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
   c.check("the language switch turns the page to English", (await page.textContent("#signout")).trim() === "Sign out");
   c.check("... including the rows already shown", (await page.textContent("#units-table tbody")).includes("Department"));
   await page.screenshot({ path: screenshotPath(server, "web-home.png"), fullPage: true });

@@ -1,0 +1,51 @@
+// lookup.js — the public lookup page (no sign-in): the code comes from the receipt's QR (?code=), the phone from
+// the applicant; GET /api/v1/public/lookup answers the status, the appointment and the steps done.
+import { state, t, bi, $, api, problemText, loadCatalog, setLang, fmtDateTime } from "./core.js";
+
+let last = null;
+
+function render(d) {
+  $("lookup-status").textContent = bi(d.status_name);
+  $("lookup-text").textContent = bi(d.status_text);
+  $("lookup-procedure").textContent = d.procedure.code + " — " + d.procedure.name;
+  $("lookup-unit").textContent = d.unit || "—";
+  $("lookup-received").textContent = fmtDateTime(d.received_at);
+  $("lookup-due").textContent = fmtDateTime(d.due_at);
+  $("lookup-steps").replaceChildren(...(d.steps || []).map((s) => {
+    const li = document.createElement("li");
+    li.textContent = fmtDateTime(s.at) + " — " + (s.step_name || s.action);
+    return li;
+  }));
+  $("lookup-result").hidden = false;
+}
+
+async function lookup(ev) {
+  ev.preventDefault();
+  const err = $("lookup-error");
+  err.hidden = true;
+  const q = new URLSearchParams({ code: $("lookup-code").value.trim(), phone: $("lookup-phone").value.trim() });
+  const res = await api("GET", "/api/v1/public/lookup?" + q);
+  if (!res.ok) {
+    last = null;
+    $("lookup-result").hidden = true;
+    err.textContent = res.data && (res.data.messages || res.data.detail) ? problemText(res) : t("lookup.notfound");
+    err.hidden = false;
+    return;
+  }
+  last = res.data;
+  render(last);
+}
+
+await loadCatalog("vi");
+await setLang(state.lang);
+document.title = t("lookup.title") + " — motcua";
+const code = new URLSearchParams(location.search).get("code");
+if (code) $("lookup-code").value = code.slice(0, 47);
+$("lookup-form").addEventListener("submit", lookup);
+$("lang").addEventListener("click", async () => {
+  await setLang(state.lang === "vi" ? "en" : "vi");
+  document.title = t("lookup.title") + " — motcua";
+  if (last) render(last);
+});
+(code ? $("lookup-phone") : $("lookup-code")).focus();
+document.body.dataset.ready = "1";
