@@ -52,7 +52,7 @@ FUZZ_BIN    := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 .SECONDARY:
 OBJ_FUZZ    := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
 
-.PHONY: all run check bench deps clean san unit fuzz fuzz-build coverage
+.PHONY: all run check bench deps clean san unit fuzz fuzz-build coverage screens
 all: build/motcua
 
 deps:
@@ -145,6 +145,12 @@ check: deps
 	@scripts/check
 
 fuzz-build: $(FUZZ_BIN)
+
+# The screenshots of docs/screens/, made by the browser tests themselves so that they follow the code.
+screens: deps build/san/motcua
+	@mkdir -p docs/screens
+	@for t in tests/browser/test_*.mjs; do MOTCUA_SCREENSHOT_DIR=$(CURDIR)/docs/screens node $$t >/dev/null || exit 1; done
+	@ls docs/screens
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -j2 fuzz-build

@@ -38,13 +38,13 @@ export async function startServer() {
   return { proc, url, dir, stderr: () => stderr };
 }
 
-// Stop the server and check it went cleanly; remove its files unless screenshots are kept there.
+// Stop the server and check it went cleanly; remove its files (screenshots kept only under MOTCUA_SCREENSHOT_DIR).
 export async function stopServer(server, c) {
   server.proc.kill("SIGTERM");
   const code = await new Promise((r) => server.proc.on("exit", (x) => r(x)));
   c.check("the server stops cleanly on SIGTERM", code === 0, `exit ${code}`);
   c.check("no sanitizer report", !/AddressSanitizer|runtime error:/.test(server.stderr()));
-  if (!process.env.MOTCUA_SCREENSHOT_DIR) rmSync(server.dir, { recursive: true, force: true });
+  rmSync(server.dir, { recursive: true, force: true });
 }
 
 export async function launch() {
