@@ -584,8 +584,11 @@ static int papers_json(db_t *db, jw_t *w, const dossier_t *d)
     db_stmt_t *s;
     jw_key(w, "papers");
     jw_arr_begin(w);
-    int rc = db_query(db, &s, "SELECT paper_id, name, copies, form, mandatory FROM dossier_papers "
-                              "WHERE dossier_id = $1 ORDER BY paper_id", "t", d->id);
+    /* The upload given for an item at intake (dforms: dossier_uploads), so that a page can offer its download. */
+    int rc = db_query(db, &s, "SELECT p.paper_id, p.name, p.copies, p.form, p.mandatory, u.upload_id "
+                              "FROM dossier_papers p LEFT JOIN dossier_uploads u "
+                              "ON u.dossier_id = p.dossier_id AND u.paper_id = p.paper_id "
+                              "WHERE p.dossier_id = $1 ORDER BY p.paper_id", "t", d->id);
     while (rc == DB_ROW) {
         jw_obj_begin(w);
         jw_kstr(w, "paper", db_col_text(s, 0));
@@ -593,6 +596,7 @@ static int papers_json(db_t *db, jw_t *w, const dossier_t *d)
         jw_kint(w, "copies", db_col_int(s, 2));
         jw_kstr(w, "form", db_col_text(s, 3));
         jw_kbool(w, "mandatory", db_col_int(s, 4) != 0);
+        jw_kstr(w, "upload", db_col_text(s, 5));
         jw_obj_end(w);
         rc = db_step(s);
     }
@@ -606,9 +610,14 @@ static int steps_json(db_t *db, jw_t *w, const dossier_t *d)
     db_stmt_t *s;
     jw_key(w, "steps");
     jw_arr_begin(w);
-    int rc = db_query(db, &s, "SELECT n, action, step, from_account, to_account, from_unit, to_unit, at, "
-                              "step_due_at, finished_step, timing, status_before, status_after, note "
-                              "FROM dossier_steps WHERE dossier_id = $1 ORDER BY n", "t", d->id);
+    /* The names of the giver, the receiver and their units beside the ids: the sheet is read by people (form 06). */
+    int rc = db_query(db, &s, "SELECT s.n, s.action, s.step, s.from_account, s.to_account, s.from_unit, s.to_unit, "
+                              "s.at, s.step_due_at, s.finished_step, s.timing, s.status_before, s.status_after, "
+                              "s.note, fa.full_name, ta.full_name, fu.name, tu.name FROM dossier_steps s "
+                              "LEFT JOIN accounts fa ON fa.id = s.from_account "
+                              "LEFT JOIN accounts ta ON ta.id = s.to_account "
+                              "LEFT JOIN units fu ON fu.id = s.from_unit LEFT JOIN units tu ON tu.id = s.to_unit "
+                              "WHERE s.dossier_id = $1 ORDER BY s.n", "t", d->id);
     while (rc == DB_ROW) {
         jw_obj_begin(w);
         jw_kint(w, "n", db_col_int(s, 0));
@@ -626,6 +635,10 @@ static int steps_json(db_t *db, jw_t *w, const dossier_t *d)
         jw_kint(w, "status_before", db_col_int(s, 11));
         jw_kint(w, "status_after", db_col_int(s, 12));
         jw_kstr(w, "note", db_col_text(s, 13));
+        jw_kstr(w, "from_name", db_col_text(s, 14));
+        jw_kstr(w, "to_name", db_col_text(s, 15));
+        jw_kstr(w, "from_unit_name", db_col_text(s, 16));
+        jw_kstr(w, "to_unit_name", db_col_text(s, 17));
         jw_obj_end(w);
         rc = db_step(s);
     }

@@ -285,6 +285,10 @@ class DossierUploadTests(DossierBase):
         r = self.citizen.req("POST", "/api/v1/dossiers", json=body)
         self.assert_status(r, 201)
         code = r.body["code"]
+        # The dossier names the upload beside its checklist item (the web page links its download).
+        items = {p["paper"]: p["upload"] for p in self.get(code)["papers"]}
+        self.assertEqual(items[body["papers"][0]["paper"]], pid)
+        self.assertTrue(all(v is None for k, v in items.items() if k != body["papers"][0]["paper"]))
         for who in (self.desk, self.lead, self.citizen):
             r = who.req("GET", "/api/v1/papers/" + pid)
             self.assert_status(r, 200)

@@ -163,6 +163,11 @@ class DossierLifecycleTests(DossierBase):
         actions = [s["action"] for s in d["steps"]]
         self.assertEqual(actions, ["receive", "forward", "assign", "forward", "approve", "attach_result", "deliver"])
         self.assertEqual([s["n"] for s in d["steps"]], list(range(1, 8)))
+        # The sheet names people and units, not only their ids.
+        assign = d["steps"][2]
+        self.assertEqual(assign["to_name"], staff_by_username(self.admin, "cujut.specialist")["full_name"])
+        self.assertEqual(d["steps"][0]["from_name"], staff_by_username(self.admin, "cujut.desk")["full_name"])
+        self.assertEqual(d["steps"][1]["to_unit_name"], "Xã Cư Jút")
         self.assertTrue(all(s["timing"] in ("early", "on_time") for s in d["steps"] if s["finished_step"] is not None))
         self.assert_delta(before, events=7)
 
