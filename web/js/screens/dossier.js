@@ -1,0 +1,351 @@
+// dossier.js — one dossier (#/dossier/<code>): its data, the due date and how it moved (pauses for a supplement,
+// an extension), its papers (uploads with a progress bar, downloads), the process control sheet (Circular 03/2025
+// form 06), the printable forms, and the actions the API says this caller may take now (allowed_actions), each in
+// a small dialog asking for what the action needs.
+//
+// The page never decides who may do what: it shows only allowed_actions, and the server judges every request
+// (a stale version is 412, a wrong state 409: the page says so and reloads).
+import { state, t, bi, el, api, upload, problemText, field, fmtDateTime, dueBadge, notice, showProblem,
+         clearProblems } from "../core.js";
+
+let root = null, code = "", d = null, unitId = "", unitName = "", loads = 0, opener = null;
+const uploaded = [];          // papers uploaded on this page since it was opened: {id, name, size}
+const $q = (sel) => root.querySelector(sel);
+
+// What each action's dialog asks for. reason: "required" | "optional"; the other keys name extra fields.
+const ACTIONS = {
+    accept: { reason: "optional" },
+    refuse: { reason: "required" },
+    assign: { reason: "optional", to: true },
+    forward: { reason: "optional", unit: true },
+    return: { reason: "required" },
+    request_supplement: { reason: "required", items: true },
+    resubmit: { reason: "optional" },
+    request_payment: { reason: "optional", amount: true },
+    record_payment: { reason: "optional", amount: true },
+    extend: { reason: "required", days: true },
+    approve: { reason: "optional" },
+    attach_result: { result: true },
+    deliver: { reason: "optional", deliver: true },
+    withdraw: { reason: "optional" },
+    stop: { reason: "required" },
+};
+// Actions that end or refuse something are drawn apart from the ones that move the dossier on.
+const DANGER = new Set(["refuse", "return", "withdraw", "stop"]);
+
+// Which forms of Circular 03/2025 apply to the dossier's history (the API answers 409 for the others).
+function forms() {
+    const f = [];
+    if (d.accepted_at) f.push("receipt", "control-sheet");
+    if (d.supplement_count > 0) f.push("supplement");
+    if (d.extended) f.push("apology");
+    if (d.status === 3) f.push("refusal");
+    if (d.status === 8) f.push("stop");
+    return f;
+}
+
+const dd = (key, value, id) => [el("dt", { t: key }), el("dd", id ? { id } : {}, value === null || value === undefined || value === "" ? "—" : value)];
+const party = (p) => (p ? [p.name, p.id_number, p.phone, p.address].filter(Boolean).join(" · ") : null);
+const money = (n) => (n === null || n === undefined ? null : new Intl.NumberFormat("vi-VN").format(n) + " đ");
+
+function sectionHead(id, key) { return el("h3", { id, t: key }); }
+
+function drawFacts() {
+    const rep = d.representative && d.representative.name ? party(d.representative) : null;
+    return el("dl", { class: "facts", id: "dossier-facts" }, [
+        ...dd("dossier.status", el("span", { class: "badge dossier-status", id: "dossier-status", dataset: { status: String(d.status) }, text: bi(d.status_name) })),
+        ...dd("dossier.procedure", d.procedure.code + " — " + d.procedure.name, "dossier-procedure"),
+        ...dd("dossier.field", d.procedure.field),
+        ...dd("dossier.applicant", party(d.applicant), "dossier-applicant"),
+        ...dd("dossier.representative", rep),
+        ...dd("dossier.channel", el("span", { t: "dossier.channel." + d.channel })),
+        ...dd("dossier.unit", unitName || d.unit_id, "dossier-unit"),
+        // The step of the plan matters while the dossier is being handled (accepted, processing, waiting).
+        ...([2, 4, 5, 6].includes(d.status) ? dd("dossier.step", d.plan[d.step] ? (d.step + 1) + ". " + d.plan[d.step].name : null, "dossier-step") : []),
+        ...dd("dossier.received_at", fmtDateTime(d.received_at)),
+        ...(d.content ? dd("dossier.content", d.content) : []),
+        ...(d.fee_amount !== null ? dd("dossier.fee", money(d.fee_amount) + (d.paid_amount !== null ? " — " + t("dossier.paid") : "")) : []),
+        ...(d.result ? dd("dossier.result", d.result, "dossier-result") : []),
+        ...(d.reason ? dd("dossier.reason", d.reason, "dossier-reason") : []),
+        ...(d.delivered_at ? dd("dossier.delivered", fmtDateTime(d.delivered_at) + " — " + (d.delivered_to || "")) : []),
+    ]);
+}
+
+// The due date and how it moved: the current due, the original one when an extension moved it, every pause for a
+// supplement (from the request to the papers' return, read from the control sheet) and the extension.
+function drawDue() {
+    const items = [];
+    const steps = d.steps || [];
+    for (let i = 0; i < steps.length; i++) {
+        const s = steps[i];
+        if (s.action === "request_supplement") {
+            const back = steps.slice(i + 1).find((x) => x.action === "resubmit");
+            items.push(back
+                ? el("li", { class: "due-pause", t: "dossier.due.paused", targs: { from: fmtDateTime(s.at), to: fmtDateTime(back.at) } })
+                : el("li", { class: "due-pause", t: "dossier.due.pausing", targs: { from: fmtDateTime(s.at) } }));
+        } else if (s.action === "extend") {
+            items.push(el("li", { class: "due-extend", t: "dossier.due.extended", targs: { at: fmtDateTime(s.at), note: s.note || "" } }));
+        }
+    }
+    const rows = [
+        ...dd("dossier.due.current", d.due_at ? dueBadge(d.due_at) : null, "dossier-due"),
+    ];
+    if (d.original_due_at && d.original_due_at !== d.due_at) rows.push(...dd("dossier.due.original", fmtDateTime(d.original_due_at), "dossier-due-original"));
+    if (d.step_due_at && d.status === 4) rows.push(...dd("dossier.due.step", fmtDateTime(d.step_due_at)));
+    if (d.timing) rows.push(...dd("dossier.timing", el("span", { t: "dossier.timing." + d.timing })));
+    return [
+        el("dl", { class: "facts" }, rows),
+        items.length ? el("ul", { id: "dossier-due-moves" }, items) : el("p", { id: "dossier-due-moves", t: "dossier.due.unmoved" }),
+    ];
+}
+
+function paperLink(id, name) {
+    return el("a", { href: "/api/v1/papers/" + encodeURIComponent(id), download: name || "", class: "paper-link" }, [
+        el("span", { t: "dossier.papers.download" }), " ", el("span", { text: name || "" }),
+    ]);
+}
+
+function drawPapers() {
+    const head = ["dossier.papers.name", "dossier.papers.copies", "dossier.papers.form", "dossier.papers.mandatory", "dossier.papers.file"];
+    const rows = d.papers.map((p) => el("tr", {}, [
+        el("td", {}, p.name), el("td", {}, String(p.copies)), el("td", {}, el("span", { t: "dossier.form." + p.form })),
+        el("td", {}, el("span", { t: p.mandatory ? "dossier.yes" : "dossier.no" })),
+        el("td", {}, p.upload ? paperLink(p.upload, p.name) : "—"),
+    ]));
+    const table = el("table", { id: "dossier-papers" }, [
+        el("caption", { class: "sr-only", t: "dossier.papers.title" }),
+        el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", t: h })))), el("tbody", {}, rows)]);
+    const list = el("ul", { id: "dossier-uploads" }, uploaded.map((u) => el("li", {}, [paperLink(u.id, u.name), " (" + Math.ceil(u.size / 1024) + " KiB)"])));
+    const file = field("dossier-file", "dossier.upload.file", { type: "file", accept: "application/pdf,image/jpeg,image/png", required: true, "data-field": "file" });
+    const form = el("form", { id: "dossier-upload-form", on: { submit: doUpload } }, [
+        file,
+        el("p", { class: "hint", id: "dossier-file-hint", t: "dossier.upload.hint" }),
+        el("div", { class: "field" }, [
+            el("label", { for: "dossier-progress", t: "dossier.upload.progress" }),
+            el("progress", { id: "dossier-progress", max: 100, value: 0 }),
+        ]),
+        el("button", { type: "submit", id: "dossier-upload", t: "dossier.upload.send" }),
+    ]);
+    return [el("div", { class: "table-scroll" }, table), el("h4", { t: "dossier.upload.title" }), list, form];
+}
+
+async function doUpload(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    clearProblems(form);
+    const input = $q("#dossier-file");
+    const f = input.files && input.files[0];
+    if (!f) { input.focus(); return; }
+    const bar = $q("#dossier-progress");
+    const btn = $q("#dossier-upload");
+    bar.value = 0;
+    btn.disabled = true;
+    // Staff uploads are recorded at the dossier's unit and marked digitized (docs/papers.md).
+    const q = new URLSearchParams({ name: f.name.slice(0, 200) || "paper" });
+    if (state.me && state.me.kind !== "citizen") q.set("unit", d.unit_id);
+    const res = await upload("/api/v1/papers?" + q, f, (p) => { bar.value = Math.round(p * 100); });
+    btn.disabled = false;
+    if (!res.ok) { showProblem(form, res, { name: "file", unit: "file" }); return; }
+    bar.value = 100;
+    uploaded.push({ id: res.data.id, name: res.data.name, size: res.data.size });
+    const list = $q("#dossier-uploads");
+    list.append(el("li", {}, [paperLink(res.data.id, res.data.name), " (" + Math.ceil(res.data.size / 1024) + " KiB)"]));
+    input.value = "";
+    notice(form, "dossier.upload.done", { name: res.data.name });
+}
+
+function person(name, id) { return name || (id ? id.slice(-6) : ""); }
+
+function drawSheet() {
+    const head = ["dossier.sheet.n", "dossier.sheet.action", "dossier.sheet.from", "dossier.sheet.to", "dossier.sheet.at",
+                  "dossier.sheet.step_due", "dossier.sheet.timing", "dossier.sheet.note"];
+    const rows = d.steps.map((s) => el("tr", {}, [
+        el("td", {}, String(s.n)),
+        el("td", {}, el("span", { t: "dossier.action." + s.action })),
+        el("td", {}, [person(s.from_name, s.from), s.from_unit_name ? el("br") : null, s.from_unit_name || null]),
+        el("td", {}, [person(s.to_name, s.to) || "—", s.to_unit_name ? el("br") : null, s.to_unit_name || null]),
+        el("td", {}, fmtDateTime(s.at)),
+        el("td", {}, s.step_due_at ? fmtDateTime(s.step_due_at) : "—"),
+        el("td", {}, s.timing ? el("span", { class: "timing-" + s.timing, t: "dossier.timing." + s.timing }) : "—"),
+        el("td", {}, s.note || ""),
+    ]));
+    return el("div", { class: "table-scroll" }, el("table", { id: "dossier-sheet" }, [
+        el("caption", { class: "sr-only", t: "dossier.sheet.title" }),
+        el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", t: h })))), el("tbody", {}, rows)]));
+}
+
+function drawForms() {
+    const f = forms();
+    if (!f.length) return el("p", { id: "dossier-forms", t: "dossier.forms.none" });
+    return el("ul", { id: "dossier-forms" }, f.map((name) => el("li", {}, el("a", {
+        href: "/api/v1/dossiers/" + encodeURIComponent(code) + "/forms/" + name + ".pdf", target: "_blank", rel: "noopener",
+        dataset: { form: name }, t: "dossier.forms." + name }))));
+}
+
+function drawActions() {
+    const acts = d.allowed_actions.filter((a) => ACTIONS[a]);
+    if (!acts.length) return el("p", { id: "dossier-actions", t: "dossier.actions.none" });
+    return el("div", { class: "actions", id: "dossier-actions" }, acts.map((a) => el("button", {
+        type: "button", id: "act-" + a, class: DANGER.has(a) ? "danger" : "primary", dataset: { action: a },
+        t: "dossier.act." + a, on: { click: (ev) => openAction(a, ev.currentTarget) } })));
+}
+
+function draw() {
+    root.replaceChildren(
+        el("h2", { id: "dossier-title", t: "dossier.title", targs: { code } }),
+        drawFacts(),
+        sectionHead("dossier-h-actions", "dossier.actions.title"), drawActions(),
+        sectionHead("dossier-h-due", "dossier.due.title"), ...drawDue(),
+        sectionHead("dossier-h-papers", "dossier.papers.title"), ...drawPapers(),
+        sectionHead("dossier-h-sheet", "dossier.sheet.title"), drawSheet(),
+        sectionHead("dossier-h-forms", "dossier.forms.title"), drawForms(),
+        el("dialog", { id: "dossier-dialog", "aria-labelledby": "dossier-dialog-title" }));
+}
+
+// Load (or reload) the dossier and draw it; a dossier the caller may not see is "not found", whatever the reason.
+async function load() {
+    const res = await api("GET", "/api/v1/dossiers/" + encodeURIComponent(code));
+    if (!res.ok) {
+        d = null;
+        root.replaceChildren(el("h2", { id: "dossier-title", t: "dossier.title", targs: { code } }),
+                             el("p", { id: "dossier-error", class: "error", role: "alert",
+                                       text: res.status === 404 ? t("dossier.notfound") : problemText(res) }));
+        if (res.status === 404) root.querySelector("#dossier-error").dataset.t = "dossier.notfound";
+    } else {
+        d = res.data;
+        if (unitId !== d.unit_id) {
+            const u = await api("GET", "/api/v1/units/" + encodeURIComponent(d.unit_id));
+            unitId = d.unit_id;
+            unitName = u.ok ? u.data.name : "";
+        }
+        draw();
+    }
+    root.dataset.loads = String(++loads);     // tests and assistive tools can tell a reload finished
+}
+
+// ---- the action dialog ----
+
+function reasonField(spec, a) {
+    if (!spec.reason) return null;
+    const key = spec.reason === "required" ? "dossier.f.reason." + (a === "request_supplement" ? "supplement" : a === "extend" ? "extend" : "required") : "dossier.f.note";
+    return field("f-reason", key, { name: "reason", maxlength: 1000, required: spec.reason === "required" }, "textarea");
+}
+
+async function fieldsFor(a) {
+    const spec = ACTIONS[a];
+    const out = [];
+    if (spec.to) {
+        const res = await api("GET", "/api/v1/dossiers/" + encodeURIComponent(code) + "/assignees");
+        const opts = res.ok ? res.data.items.map((s, i) => [s.username,
+            t(i === 0 ? "dossier.f.to.suggested" : "dossier.f.to.option", { name: s.full_name || s.username, open: s.open }), true]) : [];
+        out.push(field("f-to", "dossier.f.to", { name: "to", required: true, options: opts }, "select"));
+        if (!opts.length) out.push(el("p", { class: "error", t: "dossier.f.to.none" }));
+    }
+    if (spec.unit) {
+        const next = d.plan[d.step + 1];
+        if (next && next.inter_agency) {
+            const res = await api("GET", "/api/v1/units?" + new URLSearchParams({ kind: next.other_level || "", limit: "200" }));
+            const opts = res.ok ? res.data.items.map((u) => [u.id, u.name, true]) : [];
+            out.push(field("f-unit", "dossier.f.unit", { name: "unit", required: true, options: opts }, "select"));
+        }
+    }
+    if (spec.items) out.push(field("f-items", "dossier.f.items", { name: "items", maxlength: 3000 }, "textarea"),
+                             el("p", { class: "hint", t: "dossier.f.items.hint" }));
+    if (spec.amount) out.push(field("f-amount", "dossier.f.amount", { name: "amount", type: "number", min: 1, max: 1000000000, step: 1,
+                                                                    required: a === "request_payment", value: a === "record_payment" && d.fee_amount !== null ? String(d.fee_amount) : undefined }));
+    if (spec.days) out.push(field("f-days", "dossier.f.days", { name: "days", type: "number", min: 1, max: 60, step: 1, required: true, value: "1" }));
+    if (spec.result) out.push(field("f-result", "dossier.f.result", { name: "result", maxlength: 1000, required: true }, "textarea"));
+    if (spec.deliver) {
+        out.push(field("f-received-by", "dossier.f.received_by", { name: "received_by", "data-field": "received_by", maxlength: 200, required: true, value: d.applicant.name }),
+                 field("f-how", "dossier.f.how", { name: "how", options: [["in_person", "dossier.how.in_person"], ["post", "dossier.how.post"], ["online", "dossier.how.online"]] }, "select"),
+                 field("f-when", "dossier.f.when", { name: "when", type: "datetime-local" }),
+                 el("p", { class: "hint", t: "dossier.f.when.hint" }));
+    }
+    const r = reasonField(spec, a);
+    if (r) out.push(r);
+    return out;
+}
+
+function bodyFor(a, form) {
+    const b = { action: a, version: d.version };
+    const v = (n) => { const c = form.elements.namedItem(n); return c ? c.value.trim() : ""; };
+    for (const n of ["reason", "to", "unit", "result", "received_by", "how", "when"]) if (v(n)) b[n] = v(n);
+    if (v("amount")) b.amount = Number(v("amount"));
+    if (v("days")) b.days = Number(v("days"));
+    if (form.elements.namedItem("items")) {
+        const items = v("items").split("\n").map((s) => s.trim()).filter(Boolean);
+        if (items.length) b.items = items;
+    }
+    return b;
+}
+
+async function openAction(a, button) {
+    opener = button;
+    const dlg = $q("#dossier-dialog");
+    const form = el("form", { id: "dossier-act-form", method: "dialog", dataset: { action: a }, on: { submit: (ev) => submitAction(ev, a) } }, [
+        el("h3", { id: "dossier-dialog-title", t: "dossier.act." + a }),
+        el("p", { class: "hint", t: "dossier.help." + a }),
+        ...(await fieldsFor(a)),
+        el("p", { class: "form-error error", role: "alert", hidden: true }),
+        el("div", { class: "actions" }, [
+            el("button", { type: "submit", id: "dossier-act-submit", class: "primary", t: "dossier.confirm" }),
+            el("button", { type: "button", id: "dossier-act-cancel", t: "dossier.cancel", on: { click: () => dlg.close() } }),
+        ]),
+    ]);
+    dlg.replaceChildren(form);
+    dlg.onclose = () => { if (opener && opener.isConnected) opener.focus(); };
+    dlg.showModal();
+    const first = form.querySelector("select, input, textarea") || form.querySelector("#dossier-act-submit");
+    first.focus();
+}
+
+async function submitAction(ev, a) {
+    ev.preventDefault();
+    const form = ev.target;
+    clearProblems(form);
+    const btn = form.querySelector("#dossier-act-submit");
+    btn.disabled = true;
+    const res = await api("POST", "/api/v1/dossiers/" + encodeURIComponent(code) + "/actions", bodyFor(a, form),
+                          { "If-Match": '"' + d.version + '"' });
+    btn.disabled = false;
+    const dlg = $q("#dossier-dialog");
+    if (res.ok) {
+        opener = null;
+        dlg.close();
+        await load();
+        announce("dossier.done", { action: t("dossier.act." + a), status: bi(res.data.status_name) }, "ok");
+    } else if (res.status === 409 || res.status === 412) {
+        // Someone else acted first: say so, and show the dossier as it is now.
+        opener = null;
+        dlg.close();
+        await load();
+        announce("dossier.conflict", { detail: problemText(res) }, "error");
+    } else {
+        showProblem(form, res, { "applicant.name": "received_by" });
+    }
+}
+
+function announce(key, args, kind) {
+    if (!d) return;
+    const p = notice(root, key, args, kind);
+    // The notice goes after the heading, and takes the focus so that keyboard users hear it and start from there.
+    root.insertBefore(p, root.querySelector("#dossier-title").nextSibling);
+    p.tabIndex = -1;
+    p.focus();
+}
+
+export async function render(section, args) {
+    root = section;
+    code = (args[0] || "").slice(0, 60);
+    uploaded.length = 0;
+    unitId = unitName = "";
+    await load();
+}
+
+// Redraw what was formatted here (dates stay, names of the server come in the new language).
+export async function onLang() { if (d) { draw(); } }
+
+export function leave() {
+    const dlg = root && root.querySelector("#dossier-dialog");
+    if (dlg && dlg.open) dlg.close();
+}
