@@ -176,6 +176,7 @@ try {
           JSON.stringify(sel));
   c.check("the assignee field has the focus", await lead.evaluate(() => document.activeElement.id === "f-to"));
   await checkScreen(lead, c, "the assignment dialog");
+  await lead.screenshot({ path: screenshotPath(server, "dossier-assign.png"), fullPage: false });
   await lead.click("#dossier-act-cancel");
   msg = await act(lead, "assign");
   c.check("the assignment is announced", msg.includes("Phân công xử lý"), msg);
