@@ -1,7 +1,7 @@
 // admin_units.js — the units of the administrator's scope as a tree (each unit under its parent, searchable,
 // paginated), a new department under a commune, ward or province, and the edit of a unit's name, abbreviation and
 // codes (If-Match with the version just read, so that two administrators cannot overwrite each other unseen).
-import { t, el, api, field, listTable, searchBox, notice, showProblem, clearProblems } from "../core.js";
+import { t, el, api, field, listTable, searchBox, notice, showProblem, clearProblems, hasRole } from "../core.js";
 import { adminNav, scopeUnits, ifMatch } from "./admin_common.js";
 
 let root, list, q = "", editing = null;
@@ -129,7 +129,9 @@ export async function render(section) {
       el("button", { type: "submit", t: "admin.units.create" }),
     ]));
   const res = await list.reload();
-  if (res && res.ok) await loadParents(); else $q("#admin-unit-create").hidden = true;
+  // Only an administrator may create a unit; anyone else who opens the address just reads the list (an edit is
+  // still answered by the API).
+  if (res && res.ok && hasRole("admin")) await loadParents(); else $q("#admin-unit-create").hidden = true;
 }
 
 export async function onLang() {
