@@ -225,6 +225,15 @@ try {
             return p.fee.text === "Lệ phí theo quy định (sửa thử)" && p.steps.length >= 2 && p.papers.length >= 1;
           }, code));
   await checkScreen(page, c, "admin-procedures (one record)");
+  await page.fill("#admin-pe-source", "đang sửa");
+  await page.click("#lang");
+  await page.waitForFunction(() => document.querySelector("#admin-procedures-title").textContent === "Administrative procedure catalog");
+  c.check("in English the record's facts are redrawn and the edit in progress is kept",
+          (await page.textContent("#admin-proc-facts")).includes("Same day") &&
+          (await page.inputValue("#admin-pe-source")) === "đang sửa");
+  await checkScreen(page, c, "admin-procedures (one record, English)");
+  await page.click("#lang");
+  await page.waitForFunction(() => document.querySelector("#admin-procedures-title").textContent.startsWith("Danh mục"));
 
   // ---- working time of a commune ----
   await page.goto(page.base + "/#/admin-time/" + cujut);

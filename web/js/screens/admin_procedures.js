@@ -3,12 +3,14 @@
 // If-Match: papers and steps go back as they were read, so an edit of the name never resets them to the defaults),
 // the import of a CSV or JSON file (all or nothing) with an upload progress bar and the API's report, and the
 // export links. #/admin-procedures/<code> opens one record.
-import { t, el, api, upload, field, listTable, searchBox, notice, showProblem, clearProblems, problemText, fmtDateTime } from "../core.js";
+import { state, t, el, api, upload, field, listTable, searchBox, notice, showProblem, clearProblems, problemText, fmtDateTime } from "../core.js";
 import { adminNav, scopeUnits, ifMatch } from "./admin_common.js";
 
-let root, list, q = "", rec = null;
+let root, list = null, q = "", rec = null;
 const $q = (sel) => root.querySelector(sel);
 const val = (id) => $q("#" + id).value.trim();
+
+const money = (n) => new Intl.NumberFormat(state.lang === "en" ? "en-GB" : "vi-VN", { style: "currency", currency: "VND" }).format(n);
 
 function timeText(p) {
   if (p.time.rule === "same_day") return t("admin.proc.rule_same_day");
@@ -84,7 +86,8 @@ async function doImport(ev) {
     return;
   }
   if (res.data && res.data.report) report(res.data.report, false);
-  showProblem(form, res, { file: "file" });
+  const msg = showProblem(form, res, { file: "file" });
+  if (!msg.id) { msg.tabIndex = -1; msg.focus(); }   // a message of the whole form: the focus goes to it
 }
 
 async function drawList(args) {
@@ -136,7 +139,7 @@ function factList(p) {
     ...dd("admin.proc.code", p.code), ...dd("admin.proc.name", el("span", { id: "admin-proc-name", text: p.name })),
     ...dd("admin.proc.field", p.field), ...dd("admin.proc.level", el("span", { t: "kind." + p.level })),
     ...dd("admin.proc.time", [timeText(p), p.time.text ? " — " + p.time.text : ""]),
-    ...dd("admin.proc.fee", [p.fee.amount === null ? "" : new Intl.NumberFormat("vi-VN").format(p.fee.amount) + " đ ", p.fee.text]),
+    ...dd("admin.proc.fee", [p.fee.amount === null ? "" : money(p.fee.amount) + " ", p.fee.text]),
     ...dd("admin.proc.online", el("span", { t: "admin.proc.online." + p.online_level })),
     ...dd("admin.proc.supplement", el("span", { t: "admin.proc.supplement." + p.supplement })),
     ...dd("admin.proc.source", p.source || "—"),
@@ -144,7 +147,9 @@ function factList(p) {
   ]);
 }
 
-function drawRecord() {
+// The record's facts, and (fill) its values in the edit form; a language switch redraws the facts only, so that
+// an edit in progress is kept.
+function drawRecord(fill = true) {
   const p = rec;
   const box = $q("#admin-proc-record");
   box.replaceChildren(
@@ -156,6 +161,7 @@ function drawRecord() {
     el("h4", { t: "admin.proc.steps" }),
     el("ol", { id: "admin-proc-steps" }, p.steps.map((s) => el("li", {}, [s.name, " — ", el("span", { t: "role." + s.role }), ", ",
       el("span", { t: "admin.proc.step_days", targs: { n: s.budget_days } }), s.counted ? "" : [" ", el("span", { t: "admin.proc.not_counted" })]].flat()))));
+  if (!fill) return;
   for (const [id, v] of [["name", p.name], ["field", p.field], ["level", p.level], ["rule", p.time.rule], ["amount", p.time.amount],
                          ["time_text", p.time.text], ["fee_amount", p.fee.amount === null ? "" : p.fee.amount], ["fee_text", p.fee.text],
                          ["online_level", p.online_level], ["supplement", p.supplement], ["source", p.source]]) {
@@ -216,10 +222,12 @@ async function drawOne(code) {
 export async function render(section, args) {
   root = section;
   rec = null;
+  list = null;
   root.append(el("h2", { id: "admin-procedures-title", t: "admin.proc.title" }), adminNav("admin-procedures") || "");
   if (args && args[0]) await drawOne(args[0]); else await drawList();
 }
 
 export async function onLang() {
-  if (rec) drawRecord();
+  if (rec) drawRecord(false);
+  else if (list) list.redraw();   // the time limits are formatted text
 }
