@@ -146,6 +146,24 @@ try {
   c.check("a disabled account no longer signs in", (await signInStatus("cujut.tuphap", "moi-2026-abc")) === 401);
   await checkScreen(page, c, "admin-staff (an account open)");
 
+  // The API refuses an administrator's reset of its own password (403): its message shows in the form.
+  await page.fill("#admin-staff-q", "admin");
+  await page.press("#admin-staff-q", "Enter");
+  await page.click("#admin-staff-table button.linklike:text-is('admin')");
+  await page.waitForFunction(() => document.querySelector("#admin-account-title").textContent === "admin");
+  page.allowed = (r) => r.status() === 403 && /^\/api\/v1\/staff\/[^/]+\/password$/.test(new URL(r.url()).pathname);
+  await page.fill("#admin-pw-new", "khong-duoc-2026");
+  await page.click("#admin-pw button[type=submit]");
+  await page.waitForSelector("#admin-pw .form-error:not([hidden])");
+  page.allowed = null;
+  c.check("an administrator's own password cannot be reset here: the API's message is shown",
+          (await page.textContent("#admin-pw .form-error")).includes("/api/v1/me/password"));
+  c.check("... and the admin still signs in with its password", (await signInStatus("admin", "demo")) === 200);
+  await page.fill("#admin-staff-q", "tuphap");
+  await page.press("#admin-staff-q", "Enter");
+  await page.click("#admin-staff-table button.linklike:text-is('cujut.tuphap')");
+  await page.waitForFunction(() => document.querySelector("#admin-account-title").textContent === "cujut.tuphap");
+
   // English, then back
   await page.click("#lang");
   await page.waitForFunction(() => document.querySelector("#admin-staff-title").textContent === "Staff accounts and roles");
