@@ -12,6 +12,16 @@ export const routes = [
   { name: "home", nav: "nav.home", show: () => true, load: () => import("./screens/home.js") },
   { name: "calendar", nav: "nav.calendar", show: staff, load: () => import("./screens/calendar.js") },
   { name: "dossier", show: () => true, load: () => import("./screens/dossier.js") },
+  // Administration: the menu offers it to administrators; any staff member may still open the address, and the API
+  // answers what that caller may do (a desk officer opening #/admin-staff sees the API's refusal, not a blank page).
+  { name: "admin-units", nav: "admin.nav.units", show: () => hasRole("admin"), load: () => import("./screens/admin_units.js") },
+  { name: "admin-staff", nav: "admin.nav.staff", show: () => hasRole("admin"), load: () => import("./screens/admin_staff.js") },
+  { name: "admin-procedures", nav: "admin.nav.procedures", show: () => hasRole("admin"), load: () => import("./screens/admin_procedures.js") },
+  { name: "admin-time", nav: "admin.nav.time", show: () => hasRole("admin"), load: () => import("./screens/admin_time.js") },
+  { name: "admin-units", show: staff, load: () => import("./screens/admin_units.js") },
+  { name: "admin-staff", show: staff, load: () => import("./screens/admin_staff.js") },
+  { name: "admin-procedures", show: staff, load: () => import("./screens/admin_procedures.js") },
+  { name: "admin-time", show: staff, load: () => import("./screens/admin_time.js") },
 ];
 
 export const defaultRoute = () => "home";
