@@ -19,21 +19,34 @@ const phone = "09" + String(Date.now()).slice(-8);
 const fullName = "Trần Thị Mai";
 
 // An officer's session through the API (cookie + CSRF token).
-async function session(username) {
+async function session(username, password = "demo") {
   const r = await fetch(server.url + "/api/v1/session", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password: "demo" }),
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
   });
   const cookie = (r.headers.get("set-cookie") || "").split(";")[0];
   const csrf = (await r.json()).csrf;
   return async (method, path, body) => {
+    const raw = body instanceof Buffer;
     const res = await fetch(server.url + path, {
-      method, headers: { "Content-Type": "application/json", Cookie: cookie, "X-CSRF-Token": csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers: { "Content-Type": raw ? "application/pdf" : "application/json", Cookie: cookie, "X-CSRF-Token": csrf },
+      body: body === undefined || raw ? body : JSON.stringify(body),
     });
     const data = await res.json();
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
     return data;
   };
+}
+
+// Walk a dossier through the officers of Cư Jút to "result returned" (accepting it first when it came online).
+async function walk(code, online) {
+  const desk = await session("cujut.desk"), lead = await session("cujut.leader"), spec = await session("cujut.specialist");
+  if (online) await act(desk, code, "accept");
+  await act(desk, code, "forward");
+  await act(lead, code, "assign", { to: "cujut.specialist" });
+  await act(spec, code, "forward");
+  await act(lead, code, "approve");
+  await act(spec, code, "attach_result", { result: "Giấy khai sinh bản chính" });
+  return act(desk, code, "deliver", { received_by: fullName, how: "online" });
 }
 
 async function act(who, code, action, extra = {}) {
@@ -162,14 +175,7 @@ try {
   await page.waitForFunction(() => document.documentElement.lang === "vi");
 
   // The officers of Cư Jút walk it to "result returned".
-  const desk = await session("cujut.desk"), lead = await session("cujut.leader"), spec = await session("cujut.specialist");
-  await act(desk, code, "accept");
-  await act(desk, code, "forward");
-  await act(lead, code, "assign", { to: "cujut.specialist" });
-  await act(spec, code, "forward");
-  await act(lead, code, "approve");
-  await act(spec, code, "attach_result", { result: "Giấy khai sinh bản chính" });
-  const delivered = await act(desk, code, "deliver", { received_by: fullName, how: "online" });
+  const delivered = await walk(code, true);
   c.check("the officers walked it to result returned", delivered.status === 10, String(delivered.status));
 
   // Signed out: the lookup by code + phone, the rating, a complaint.
@@ -199,6 +205,7 @@ try {
   c.check("the complaint is filed and waits for an answer", true);
   await page.screenshot({ path: screenshotPath(server, "citizen-lookup.png"), fullPage: true });
 
+  const lead = await session("cujut.leader");
   const open = await lead("GET", "/api/v1/complaints?status=open");
   const mine = open.items.find((x) => x.dossier === code);
   await lead("POST", `/api/v1/complaints/${mine.id}/answer`, { answer: "Bộ phận Một cửa sẽ gửi bản sao trong tuần này." });
@@ -207,6 +214,40 @@ try {
   c.check("the leader's answer shows at the next lookup",
           (await page.textContent("#lk-complaints .answer")).includes("gửi bản sao trong tuần"));
   await check(page, "the lookup screen with the answer");
+
+  // A second dossier, submitted through the API by the same citizen and returned: signed in, the owner rates it
+  // on its screen (no proof needed) and files a complaint there.
+  const me = await session(phone, "mai-pass-123");
+  const paper = await me("POST", "/api/v1/papers?name=to-khai.pdf", PDF);
+  const units = await (await fetch(server.url + "/api/v1/public/units?q=cu+jut")).json();
+  const second = await me("POST", "/api/v1/dossiers", {
+    procedure: "1.001193", channel: "online", unit: units.items[0].id,
+    applicant: { kind: "person", name: fullName, id_number: "068195001234", phone, address: "Thôn 3" },
+    papers: [{ paper: "to-khai", form: "electronic", upload: paper.id }, { paper: "giay-chung-sinh", form: "electronic", upload: paper.id }],
+  });
+  await walk(second.code, true);
+  await page.click("#nav-signin");
+  await screen(page, "signin");
+  await page.fill("#si-phone", phone);
+  await page.fill("#si-password", "mai-pass-123");
+  await page.click("#si-submit");
+  await screen(page, "mine");
+  await page.waitForSelector("#mine-table[data-loads]");
+  c.check("my dossiers list both", (await page.$$("#mine-table tbody a.code")).length === 2);
+  await page.click(`#mine-table a.code:text("${second.code}")`);
+  await screen(page, "dossier");
+  await page.waitForSelector("#ds-rateform");
+  c.check("the returned dossier offers the rating to its owner", (await page.textContent("#ds-status")) === "Đã trả kết quả");
+  await check(page, "the returned dossier's screen");
+  await page.check("#ds-no");
+  await page.click("#ds-rateform button[type=submit]");
+  await page.waitForSelector("#ds-rated");
+  c.check("the owner's rating is recorded without a proof", (await page.textContent("#ds-rated")).includes("Không hài lòng"));
+  await page.fill("#ds-ctext", "Kết quả trả chậm so với giấy hẹn.");
+  await page.click("#ds-complainform button[type=submit]");
+  await page.waitForSelector('#ds-complaints li[data-status="open"]');
+  c.check("the owner files a complaint from the dossier's screen", true);
+  await fits(page, "the returned dossier's screen after rating");
 
   // lib.mjs leaves the browser's console note on a 40x response to the response check (page.allowed); the notes
   // on the 415 and 422 this test provokes are judged there too.

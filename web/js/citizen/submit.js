@@ -11,7 +11,8 @@ let view = null;   // {root, procs, chosen, results}
 
 export async function render(root, args, ctx) {
   view = { root, procs: [], chosen: null, ctx };
-  ctx.onLang = () => { if (view && view.root === root) drawResults(); };
+  // The unit names carry a formatted "formerly: ..." part: the picker asks again in the new language.
+  ctx.onLang = () => { if (view && view.root === root) { drawResults(); if (view.picker) view.picker.load(); } };
   const results = el("ul", { id: "proc-results", class: "choices", "aria-live": "polite" });
   view.results = results;
   root.append(
@@ -66,6 +67,7 @@ function unitPicker() {
   const unit = field("sub-unit", "citizen.submit.unit", { name: "unit", required: true, dataset: { field: "unit" } }, "select");
   const load = async () => {
     const res = await api("GET", "/api/v1/public/units?" + new URLSearchParams({ kind: kind.control.value, q: q.control.value.trim(), limit: "100" }));
+    const keep = unit.control.value;
     unit.control.replaceChildren();
     if (!res.ok) { unit.control.append(el("option", { value: "", text: problemText(res) })); return; }
     if (!res.data.items.length) unit.control.append(el("option", { value: "", t: "citizen.submit.unitnone" }));
@@ -73,6 +75,7 @@ function unitPicker() {
       const former = (u.merged_from || []).map((m) => m.name).join(", ");
       unit.control.append(el("option", { value: u.id, text: u.name + (former ? " (" + t("citizen.submit.former", { names: former }) + ")" : "") }));
     }
+    if (keep && res.data.items.some((u) => u.id === keep)) unit.control.value = keep;
   };
   find.addEventListener("click", load);
   kind.control.addEventListener("change", load);
@@ -126,6 +129,7 @@ function dossierForm(proc, ctx) {
   const me = state.me;
   const uploads = {};
   const picker = unitPicker();
+  view.picker = picker;
   const f = (id, key, name, attrs) => field(id, key, Object.assign({ name, dataset: { field: name } }, attrs));
   const name = f("sub-name", "citizen.fullname", "applicant.name", { required: true, maxlength: 200, autocomplete: "name", value: me.full_name || "" });
   const idn = f("sub-idn", "citizen.nationalid", "applicant.id_number", { required: true, maxlength: 14, inputmode: "numeric", autocomplete: "off" });
