@@ -85,7 +85,8 @@ int api_public_units(req_t *r)
     if (!kind || !*kind) kind = "commune";
     if (strcmp(kind, "commune") && strcmp(kind, "ward"))
         return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "kind", "kind", NULL, NULL);
-    if (p.cursor && p.cursor[0] != '/') return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
+    if (p.cursor && p.cursor[0] != '/')
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
     struct list_ctx *c = xcalloc(1, sizeof *c);
     c->q = (unit_query_t){.under_path = "", .kind = kind, .q = p.q, .after_path = p.cursor, .limit = p.limit + 1};
     api_page_begin(&c->pg, p.limit);

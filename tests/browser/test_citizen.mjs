@@ -28,7 +28,8 @@ async function session(username, password = "demo") {
   return async (method, path, body) => {
     const raw = body instanceof Buffer;
     const res = await fetch(server.url + path, {
-      method, headers: { "Content-Type": raw ? "application/pdf" : "application/json", Cookie: cookie, "X-CSRF-Token": csrf },
+      method,
+      headers: { "Content-Type": raw ? "application/pdf" : "application/json", Cookie: cookie, "X-CSRF-Token": csrf },
       body: body === undefined || raw ? body : JSON.stringify(body),
     });
     const data = await res.json();
@@ -39,7 +40,8 @@ async function session(username, password = "demo") {
 
 // Walk a dossier through the officers of Cư Jút to "result returned" (accepting it first when it came online).
 async function walk(code, online) {
-  const desk = await session("cujut.desk"), lead = await session("cujut.leader"), spec = await session("cujut.specialist");
+  const desk = await session("cujut.desk"), lead = await session("cujut.leader");
+  const spec = await session("cujut.specialist");
   if (online) await act(desk, code, "accept");
   await act(desk, code, "forward");
   await act(lead, code, "assign", { to: "cujut.specialist" });
@@ -51,7 +53,8 @@ async function walk(code, online) {
 
 async function act(who, code, action, extra = {}) {
   const d = await who("GET", "/api/v1/dossiers/" + encodeURIComponent(code));
-  return who("POST", "/api/v1/dossiers/" + encodeURIComponent(code) + "/actions", Object.assign({ action, version: d.version }, extra));
+  return who("POST", "/api/v1/dossiers/" + encodeURIComponent(code) + "/actions",
+             Object.assign({ action, version: d.version }, extra));
 }
 
 async function fits(page, name) {
@@ -74,7 +77,8 @@ try {
   };
   await page.goto(server.url + "/citizen.html");
   await screen(page, "signin");
-  c.check("a visitor gets the sign-in screen in Vietnamese", (await page.textContent("#si-submit")).trim() === "Đăng nhập");
+  c.check("a visitor gets the sign-in screen in Vietnamese",
+          (await page.textContent("#si-submit")).trim() === "Đăng nhập");
   await check(page, "the sign-in screen");
 
   // Sign up: the server's message next to the field it names.
@@ -95,14 +99,16 @@ try {
   await page.fill("#su-nid", "068195001234");
   await page.click("#su-submit");
   await screen(page, "signin");
-  c.check("after signing up, the sign-in screen has the phone filled in", (await page.inputValue("#si-phone")) === phone);
+  c.check("after signing up, the sign-in screen has the phone filled in",
+          (await page.inputValue("#si-phone")) === phone);
 
   // Sign in with the keyboard only.
   await page.focus("#si-password");
   await page.keyboard.type("mai-pass-123");
   await page.keyboard.press("Enter");
   await screen(page, "mine");
-  c.check("signed in, the focus is on the screen's heading", await page.evaluate(() => document.activeElement.id === "mine-title"));
+  c.check("signed in, the focus is on the screen's heading",
+          await page.evaluate(() => document.activeElement.id === "mine-title"));
   await page.waitForSelector("#mine-table[data-loads]");
   await check(page, "my dossiers (empty)");
 
@@ -127,23 +133,31 @@ try {
           (await page.inputValue("#sub-name")) === fullName && (await page.inputValue("#sub-phone")) === phone);
   await page.fill("#sub-unitq", "cu jut");
   await page.click("#sub-unitfind");
-  await page.waitForFunction(() => { const s = document.querySelector("#sub-unit"); return s.options.length === 1 && s.options[0].text.includes("Cư Jút"); });
+  await page.waitForFunction(() => {
+    const s = document.querySelector("#sub-unit");
+    return s.options.length === 1 && s.options[0].text.includes("Cư Jút");
+  });
   c.check("the commune is found without diacritics in the public list", true);
   await page.fill("#sub-idn", "068195001234");
   await page.fill("#sub-addr", "Thôn 3, xã Cư Jút");
   await page.click("#sub-submit");
   await page.waitForSelector("#sub-papers-err:not([hidden])");
-  c.check("a missing mandatory paper is named next to the papers", (await page.textContent("#sub-papers-err")).includes("bắt buộc"));
+  c.check("a missing mandatory paper is named next to the papers",
+          (await page.textContent("#sub-papers-err")).includes("bắt buộc"));
   const files = await page.$$eval("#sub-papers input[type=file]", (xs) => xs.map((x) => x.id));
-  await page.setInputFiles("#" + files[0], { name: "to-khai.pdf", mimeType: "application/pdf", buffer: Buffer.from("not a pdf at all") });
+  const notPdf = { name: "to-khai.pdf", mimeType: "application/pdf", buffer: Buffer.from("not a pdf at all") };
+  await page.setInputFiles("#" + files[0], notPdf);
   await page.waitForSelector(`#${files[0]}-err:not([hidden])`);
-  c.check("a file that is not a PDF is refused next to its field", (await page.textContent(`#${files[0]}-err`)).trim().length > 5);
+  c.check("a file that is not a PDF is refused next to its field",
+          (await page.textContent(`#${files[0]}-err`)).trim().length > 5);
   for (const id of files) {
-    await page.setInputFiles("#" + id, { name: id.replace("sub-paper-", "") + ".pdf", mimeType: "application/pdf", buffer: PDF });
+    await page.setInputFiles("#" + id,
+                             { name: id.replace("sub-paper-", "") + ".pdf", mimeType: "application/pdf", buffer: PDF });
     await page.waitForSelector(`#${id}-state[data-uploaded]`);
   }
   c.check("each paper is uploaded with its progress bar full",
-          await page.$$eval("#sub-papers progress", (ps) => ps.length > 0 && ps.every((p) => p.value === 1 && !p.hidden)));
+          await page.$$eval("#sub-papers progress",
+                            (ps) => ps.length > 0 && ps.every((p) => p.value === 1 && !p.hidden)));
   await check(page, "the submission form");
   await page.screenshot({ path: screenshotPath(server, "citizen-submit.png"), fullPage: true });
   await page.click("#sub-submit");
@@ -157,7 +171,8 @@ try {
   await screen(page, "mine");
   await page.waitForSelector("#mine-table[data-loads]");
   const rows = await page.textContent("#mine-table tbody");
-  c.check("my dossiers list it with its status", rows.includes(code) && rows.includes("Mới tiếp nhận trực tuyến"), rows);
+  c.check("my dossiers list it with its status", rows.includes(code) && rows.includes("Mới tiếp nhận trực tuyến"),
+          rows);
   await check(page, "my dossiers");
   await page.click(`#mine-table a.code`);
   await screen(page, "dossier");
@@ -208,7 +223,8 @@ try {
   const lead = await session("cujut.leader");
   const open = await lead("GET", "/api/v1/complaints?status=open");
   const mine = open.items.find((x) => x.dossier === code);
-  await lead("POST", `/api/v1/complaints/${mine.id}/answer`, { answer: "Bộ phận Một cửa sẽ gửi bản sao trong tuần này." });
+  await lead("POST", `/api/v1/complaints/${mine.id}/answer`,
+             { answer: "Bộ phận Một cửa sẽ gửi bản sao trong tuần này." });
   await page.click("#lk-submit");
   await page.waitForSelector('#lk-complaints li[data-status="answered"] .answer');
   c.check("the leader's answer shows at the next lookup",
@@ -223,7 +239,8 @@ try {
   const second = await me("POST", "/api/v1/dossiers", {
     procedure: "1.001193", channel: "online", unit: units.items[0].id,
     applicant: { kind: "person", name: fullName, id_number: "068195001234", phone, address: "Thôn 3" },
-    papers: [{ paper: "to-khai", form: "electronic", upload: paper.id }, { paper: "giay-chung-sinh", form: "electronic", upload: paper.id }],
+    papers: [{ paper: "to-khai", form: "electronic", upload: paper.id },
+             { paper: "giay-chung-sinh", form: "electronic", upload: paper.id }],
   });
   await walk(second.code, true);
   await page.click("#nav-signin");
@@ -237,12 +254,14 @@ try {
   await page.click(`#mine-table a.code:text("${second.code}")`);
   await screen(page, "dossier");
   await page.waitForSelector("#ds-rateform");
-  c.check("the returned dossier offers the rating to its owner", (await page.textContent("#ds-status")) === "Đã trả kết quả");
+  c.check("the returned dossier offers the rating to its owner",
+          (await page.textContent("#ds-status")) === "Đã trả kết quả");
   await check(page, "the returned dossier's screen");
   await page.check("#ds-no");
   await page.click("#ds-rateform button[type=submit]");
   await page.waitForSelector("#ds-rated");
-  c.check("the owner's rating is recorded without a proof", (await page.textContent("#ds-rated")).includes("Không hài lòng"));
+  c.check("the owner's rating is recorded without a proof",
+          (await page.textContent("#ds-rated")).includes("Không hài lòng"));
   await page.fill("#ds-ctext", "Kết quả trả chậm so với giấy hẹn.");
   await page.click("#ds-complainform button[type=submit]");
   await page.waitForSelector('#ds-complaints li[data-status="open"]');
@@ -251,7 +270,8 @@ try {
 
   // lib.mjs leaves the browser's console note on a 40x response to the response check (page.allowed); the notes
   // on the 415 and 422 this test provokes are judged there too.
-  const problems = page.problems.filter((p) => !/^Failed to load resource: the server responded with a status of 4(15|22) /.test(p));
+  const note = /^Failed to load resource: the server responded with a status of 4(15|22) /;
+  const problems = page.problems.filter((p) => !note.test(p));
   c.check("no console errors (CSP violations, script errors) or unexpected failed responses",
           problems.length === 0, problems.join(" | "));
 } catch (e) {

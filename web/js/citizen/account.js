@@ -4,17 +4,20 @@ import { state, t, el, api, field, showProblem, clearProblems, notice } from "..
 
 let justRegistered = null;   // the phone of the account just created: prefilled on the sign-in screen
 
+const formError = () => el("p", { class: "form-error error", role: "alert", hidden: true });
+
 export async function renderSignin(root, args, ctx) {
   const user = field("si-phone", "citizen.phone", { name: "username", type: "tel", autocomplete: "username",
                                                      inputmode: "tel", required: true, maxlength: 64 });
   const pass = field("si-password", "citizen.password", { name: "password", type: "password",
-                                                          autocomplete: "current-password", required: true, maxlength: 128 });
+                                                          autocomplete: "current-password", required: true,
+                                                          maxlength: 128 });
   const form = el("form", { id: "signin-form", novalidate: true }, [user, pass,
-    el("button", { type: "submit", id: "si-submit", class: "big", t: "citizen.signin.submit" }),
-    el("p", { class: "form-error error", role: "alert", hidden: true })]);
+    el("button", { type: "submit", id: "si-submit", class: "big", t: "citizen.signin.submit" }), formError()]);
   root.append(el("h2", { id: "signin-title", t: "citizen.signin.title" }),
               el("p", { t: "citizen.signin.intro" }), form,
-              el("p", {}, [el("span", { t: "citizen.signin.new" }), " ", el("a", { href: "#/signup", id: "to-signup", t: "citizen.signin.register" })]),
+              el("p", {}, [el("span", { t: "citizen.signin.new" }), " ",
+                           el("a", { href: "#/signup", id: "to-signup", t: "citizen.signin.register" })]),
               el("p", {}, el("a", { href: "#/lookup", t: "citizen.signin.lookup" })),
               el("p", {}, el("a", { href: "/", t: "citizen.signin.staff" })));
   if (justRegistered) {
@@ -25,7 +28,8 @@ export async function renderSignin(root, args, ctx) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     clearProblems(form);
-    const res = await api("POST", "/api/v1/session", { username: user.control.value.trim(), password: pass.control.value });
+    const res = await api("POST", "/api/v1/session",
+                          { username: user.control.value.trim(), password: pass.control.value });
     pass.control.value = "";
     if (!res.ok) { showProblem(form, res); pass.control.focus(); return; }
     if (res.data.kind !== "citizen") {
@@ -41,21 +45,28 @@ export async function renderSignin(root, args, ctx) {
 }
 
 export async function renderSignup(root, args, ctx) {
-  const phone = field("su-phone", "citizen.phone", { name: "phone", type: "tel", inputmode: "tel", autocomplete: "tel",
-                                                      required: true, maxlength: 15 });
-  const name = field("su-name", "citizen.fullname", { name: "full_name", autocomplete: "name", required: true, maxlength: 200 });
-  const nid = field("su-nid", "citizen.nationalid", { name: "national_id", inputmode: "numeric", maxlength: 12, autocomplete: "off" });
-  const email = field("su-email", "citizen.email", { name: "email", type: "email", autocomplete: "email", maxlength: 254 });
-  const pass = field("su-password", "citizen.password", { name: "password", type: "password", autocomplete: "new-password",
-                                                           required: true, maxlength: 128 });
-  const pass2 = field("su-password2", "citizen.password2", { name: "password2", type: "password", autocomplete: "new-password",
-                                                              required: true, maxlength: 128 });
+  const phone = field("su-phone", "citizen.phone", { name: "phone", type: "tel", inputmode: "tel",
+                                                      autocomplete: "tel", required: true, maxlength: 15 });
+  const name = field("su-name", "citizen.fullname", { name: "full_name", autocomplete: "name", required: true,
+                                                      maxlength: 200 });
+  const nid = field("su-nid", "citizen.nationalid", { name: "national_id", inputmode: "numeric", maxlength: 12,
+                                                      autocomplete: "off" });
+  const email = field("su-email", "citizen.email", { name: "email", type: "email", autocomplete: "email",
+                                                      maxlength: 254 });
+  const pass = field("su-password", "citizen.password", { name: "password", type: "password",
+                                                           autocomplete: "new-password", required: true,
+                                                           maxlength: 128 });
+  const pass2 = field("su-password2", "citizen.password2", { name: "password2", type: "password",
+                                                              autocomplete: "new-password", required: true,
+                                                              maxlength: 128 });
   const form = el("form", { id: "signup-form", novalidate: true }, [
-    phone, el("p", { class: "hint", id: "su-phone-hint", t: "citizen.signup.phonehint" }), name, nid, email, pass, pass2,
-    el("button", { type: "submit", id: "su-submit", class: "big", t: "citizen.signup.submit" }),
-    el("p", { class: "form-error error", role: "alert", hidden: true })]);
-  root.append(el("h2", { id: "signup-title", t: "citizen.signup.title" }), el("p", { t: "citizen.signup.intro" }), form,
-              el("p", {}, [el("span", { t: "citizen.signup.have" }), " ", el("a", { href: "#/signin", t: "citizen.nav.signin" })]));
+    phone, el("p", { class: "hint", id: "su-phone-hint", t: "citizen.signup.phonehint" }),
+    name, nid, email, pass, pass2,
+    el("button", { type: "submit", id: "su-submit", class: "big", t: "citizen.signup.submit" }), formError()]);
+  root.append(el("h2", { id: "signup-title", t: "citizen.signup.title" }), el("p", { t: "citizen.signup.intro" }),
+              form,
+              el("p", {}, [el("span", { t: "citizen.signup.have" }), " ",
+                           el("a", { href: "#/signin", t: "citizen.nav.signin" })]));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     clearProblems(form);
@@ -63,7 +74,8 @@ export async function renderSignup(root, args, ctx) {
       showProblem(form, { status: 400, data: { field: "password2", detail: t("citizen.signup.mismatch") } });
       return;
     }
-    const body = { phone: phone.control.value.trim(), full_name: name.control.value.trim(), password: pass.control.value };
+    const body = { phone: phone.control.value.trim(), full_name: name.control.value.trim(),
+                   password: pass.control.value };
     if (nid.control.value.trim()) body.national_id = nid.control.value.trim();
     if (email.control.value.trim()) body.email = email.control.value.trim();
     const res = await api("POST", "/api/v1/citizens", body);

@@ -6,12 +6,14 @@ import { publicPanel } from "./public.js";
 export async function render(root, args, ctx) {
   const code = field("lk-code", "citizen.code", { name: "code", required: true, maxlength: 47, autocomplete: "off",
                                                   autocapitalize: "characters", value: args[0] || "" });
-  const phone = field("lk-phone", "citizen.phone", { name: "phone", type: "tel", inputmode: "tel", required: true, maxlength: 20, autocomplete: "tel" });
+  const phone = field("lk-phone", "citizen.phone", { name: "phone", type: "tel", inputmode: "tel", required: true,
+                                                     maxlength: 20, autocomplete: "tel" });
   const form = el("form", { id: "lookup-form", role: "search", novalidate: true }, [code, phone,
     el("button", { type: "submit", id: "lk-submit", class: "big", t: "citizen.lookup.submit" }),
     el("p", { class: "form-error error", role: "alert", hidden: true })]);
   const out = el("div", { id: "lookup-out", "aria-live": "polite" });
-  root.append(el("h2", { id: "lookup-title", t: "citizen.lookup.title" }), el("p", { t: "citizen.lookup.intro" }), form, out);
+  root.append(el("h2", { id: "lookup-title", t: "citizen.lookup.title" }), el("p", { t: "citizen.lookup.intro" }),
+              form, out);
   let panel = null;
   ctx.onLang = () => { if (panel) panel.redraw(); };
 

@@ -15,13 +15,15 @@ export async function render(root, args, ctx) {
           el("a", { href: "#/dossier/" + encodeURIComponent(d.code), class: "code", text: d.code }),
           el("br"), el("span", { class: "hint", text: d.procedure.name })],
         sort: (a, b) => a.code.localeCompare(b.code) },
-      { key: "status", head: "citizen.mine.status", cell: (d) => [el("span", { class: "badge status-" + d.status, text: bi(d.status_name) }),
-          el("br"), el("span", { class: "hint", text: fmtDateTime(d.received_at) })],
+      { key: "status", head: "citizen.mine.status", cell: (d) => [
+          el("span", { class: "badge status-" + d.status, text: bi(d.status_name) }), el("br"),
+          el("span", { class: "hint", text: fmtDateTime(d.received_at) })],
         sort: (a, b) => a.status - b.status },
     ],
   });
   root.append(el("h2", { id: "mine-title", t: "citizen.mine.title" }),
-              el("p", { class: "actions" }, el("a", { class: "button primary", href: "#/submit", id: "mine-new", t: "citizen.mine.new" })),
+              el("p", { class: "actions" },
+                 el("a", { class: "button primary", href: "#/submit", id: "mine-new", t: "citizen.mine.new" })),
               searchBox("mine-q", "citizen.mine.search", (v) => { q = v; list.reload(); }), list.root);
   ctx.onLang = () => list.redraw();
   await list.reload();
@@ -29,7 +31,8 @@ export async function render(root, args, ctx) {
 
 export async function renderDossier(root, args, ctx) {
   const code = args[0] || "";
-  root.append(el("h2", { id: "dossier-title" }, [el("span", { t: "citizen.dossier.title" }), " ", el("span", { class: "code", text: code })]),
+  root.append(el("h2", { id: "dossier-title" }, [el("span", { t: "citizen.dossier.title" }), " ",
+                                                 el("span", { class: "code", text: code })]),
               el("p", {}, el("a", { href: "#/mine", t: "citizen.dossier.back" })));
   const res = await api("GET", "/api/v1/dossiers/" + encodeURIComponent(code));
   if (!res.ok) { root.append(el("p", { class: "error", role: "alert", text: problemText(res) })); return; }
@@ -55,7 +58,8 @@ export async function renderDossier(root, args, ctx) {
     panel = publicPanel(pub.data, {
       id: "ds",
       rate: (body) => api("POST", path + "/rating", body),
-      complain: (text) => api("POST", "/api/v1/public/dossiers/" + encodeURIComponent(code) + "/complaints", { phone, text }),
+      complain: (text) => api("POST", "/api/v1/public/dossiers/" + encodeURIComponent(code) + "/complaints",
+                              { phone, text }),
     });
     root.append(panel);
   } else {

@@ -10,7 +10,8 @@ export function publicPanel(d, o) {
   const box = el("div", { class: "public", id: o.id || "public-panel" });
   const draw = () => {
     box.replaceChildren(
-      el("p", { class: "status-line" }, [el("span", { class: "badge status-" + d.status, id: o.id + "-status", text: bi(d.status_name) })]),
+      el("p", { class: "status-line" },
+         el("span", { class: "badge status-" + d.status, id: o.id + "-status", text: bi(d.status_name) })),
       el("p", { id: o.id + "-text", text: bi(d.status_text) }),
       el("dl", { class: "facts" }, [
         el("dt", { t: "citizen.code" }), el("dd", { class: "code", text: d.code }),
@@ -18,7 +19,8 @@ export function publicPanel(d, o) {
         el("dt", { t: "citizen.unit" }), el("dd", { text: d.unit || "—" }),
         el("dt", { t: "citizen.received" }), el("dd", { text: fmtDateTime(d.received_at) }),
         el("dt", { t: "citizen.due" }), el("dd", { id: o.id + "-due", text: fmtDateTime(d.due_at) }),
-        el("dt", { t: "citizen.result" }), el("dd", { t: d.result_ready ? "citizen.result.ready" : "citizen.result.notyet" }),
+        el("dt", { t: "citizen.result" }),
+        el("dd", { t: d.result_ready ? "citizen.result.ready" : "citizen.result.notyet" }),
       ]),
       el("h3", { t: "citizen.steps" }),
       el("ol", { class: "steps", id: o.id + "-steps" }, (d.steps || []).map((s) => el("li", {}, [
@@ -29,9 +31,11 @@ export function publicPanel(d, o) {
   };
 
   function ratingPart() {
-    const part = el("div", { class: "rating", id: o.id + "-rating" }, [el("h3", { t: "citizen.rate.title" }), el("div", { class: "part-msg" })]);
+    const part = el("div", { class: "rating", id: o.id + "-rating" },
+                    [el("h3", { t: "citizen.rate.title" }), el("div", { class: "part-msg" })]);
     if (d.rating) {
-      part.append(el("p", { class: "ok", id: o.id + "-rated", t: d.rating.satisfied ? "citizen.rate.satisfied" : "citizen.rate.unsatisfied" }),
+      part.append(el("p", { class: "ok", id: o.id + "-rated",
+                            t: d.rating.satisfied ? "citizen.rate.satisfied" : "citizen.rate.unsatisfied" }),
                   el("p", { class: "hint", text: fmtDateTime(d.rating.rated_at) }));
       return part;
     }
@@ -63,16 +67,21 @@ export function publicPanel(d, o) {
   }
 
   function complaintsPart() {
-    const part = el("div", { class: "complaints", id: o.id + "-complaints" }, [el("h3", { t: "citizen.complaint.title" }), el("div", { class: "part-msg" })]);
+    const part = el("div", { class: "complaints", id: o.id + "-complaints" },
+                    [el("h3", { t: "citizen.complaint.title" }), el("div", { class: "part-msg" })]);
     if ((d.complaints || []).length) {
-      part.append(el("ul", { class: "complaint-list" }, d.complaints.map((c) => el("li", { dataset: { status: c.status } }, [
-        el("p", {}, [el("span", { class: "when", text: fmtDateTime(c.filed_at) }), " ", el("span", { class: "badge", t: "citizen.complaint." + c.status })]),
+      const item = (c) => el("li", { dataset: { status: c.status } }, [
+        el("p", {}, [el("span", { class: "when", text: fmtDateTime(c.filed_at) }), " ",
+                     el("span", { class: "badge", t: "citizen.complaint." + c.status })]),
         el("p", { class: "complaint-text", text: c.text }),
-        c.answer ? el("p", { class: "answer" }, [el("strong", { t: "citizen.complaint.answer" }), " ", el("span", { text: c.answer }),
+        c.answer ? el("p", { class: "answer" }, [el("strong", { t: "citizen.complaint.answer" }), " ",
+                                                 el("span", { text: c.answer }),
                                                  " (" + fmtDateTime(c.answered_at) + ")"])
-                 : el("p", { class: "hint", t: "citizen.complaint.waiting" })]))));
+                 : el("p", { class: "hint", t: "citizen.complaint.waiting" })]);
+      part.append(el("ul", { class: "complaint-list" }, d.complaints.map(item)));
     }
-    const text = field(o.id + "-ctext", "citizen.complaint.text", { name: "text", maxlength: 2000, required: true }, "textarea");
+    const text = field(o.id + "-ctext", "citizen.complaint.text", { name: "text", maxlength: 2000, required: true },
+                       "textarea");
     const form = el("form", { id: o.id + "-complainform", novalidate: true }, [text,
       el("button", { type: "submit", class: "big", t: "citizen.complaint.send" }),
       el("p", { class: "form-error error", role: "alert", hidden: true })]);

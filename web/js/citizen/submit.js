@@ -2,7 +2,8 @@
 // online level is full or partial), the receiving commune or ward (GET /api/v1/public/units: a citizen may not list
 // /api/v1/units), the applicant (prefilled from the account), upload each paper (POST /api/v1/papers, with a
 // progress bar), then POST /api/v1/dossiers channel online; the answer's code is shown.
-import { state, t, el, api, upload, problemText, field, showProblem, clearProblems, searchBox, focusHeading } from "../core.js";
+import { state, t, el, api, upload, problemText, field, showProblem, clearProblems, searchBox,
+         focusHeading } from "../core.js";
 
 const ONLINE = ["full", "partial"];
 const APPLICANT_FIELDS = { name: "applicant.name", id_number: "applicant.id_number", phone: "applicant.phone",
@@ -42,7 +43,8 @@ function drawResults() {
   if (!view.procs.length) { ul.append(el("li", { t: "citizen.submit.noproc" })); return; }
   for (const p of view.procs) {
     ul.append(el("li", {}, el("button", {
-      type: "button", class: "choice", dataset: { code: p.code }, "aria-pressed": view.chosen && view.chosen.code === p.code ? "true" : "false",
+      type: "button", class: "choice", dataset: { code: p.code },
+      "aria-pressed": view.chosen && view.chosen.code === p.code ? "true" : "false",
       on: { click: () => choose(p.code, view.ctx) },
     }, [el("span", { class: "choice-code", text: p.code }), " ", el("span", { text: p.name }), " ",
         el("span", { class: "badge online-" + p.online_level, t: "citizen.online." + p.online_level })])));
@@ -61,19 +63,23 @@ async function choose(code, ctx) {
 }
 
 function unitPicker() {
-  const kind = field("sub-unitkind", "citizen.submit.unitkind", { options: [["commune", "citizen.kind.commune"], ["ward", "citizen.kind.ward"]] }, "select");
+  const kind = field("sub-unitkind", "citizen.submit.unitkind",
+                     { options: [["commune", "citizen.kind.commune"], ["ward", "citizen.kind.ward"]] }, "select");
   const q = field("sub-unitq", "citizen.submit.unitsearch", { type: "search", maxlength: 100, autocomplete: "off" });
   const find = el("button", { type: "button", id: "sub-unitfind", t: "search.find" });
-  const unit = field("sub-unit", "citizen.submit.unit", { name: "unit", required: true, dataset: { field: "unit" } }, "select");
+  const unit = field("sub-unit", "citizen.submit.unit", { name: "unit", required: true, dataset: { field: "unit" } },
+                     "select");
   const load = async () => {
-    const res = await api("GET", "/api/v1/public/units?" + new URLSearchParams({ kind: kind.control.value, q: q.control.value.trim(), limit: "100" }));
+    const query = new URLSearchParams({ kind: kind.control.value, q: q.control.value.trim(), limit: "100" });
+    const res = await api("GET", "/api/v1/public/units?" + query);
     const keep = unit.control.value;
     unit.control.replaceChildren();
     if (!res.ok) { unit.control.append(el("option", { value: "", text: problemText(res) })); return; }
     if (!res.data.items.length) unit.control.append(el("option", { value: "", t: "citizen.submit.unitnone" }));
     for (const u of res.data.items) {
       const former = (u.merged_from || []).map((m) => m.name).join(", ");
-      unit.control.append(el("option", { value: u.id, text: u.name + (former ? " (" + t("citizen.submit.former", { names: former }) + ")" : "") }));
+      const text = u.name + (former ? " (" + t("citizen.submit.former", { names: former }) + ")" : "");
+      unit.control.append(el("option", { value: u.id, text }));
     }
     if (keep && res.data.items.some((u) => u.id === keep)) unit.control.value = keep;
   };
@@ -89,8 +95,8 @@ function unitPicker() {
 function paperField(p, uploads) {
   const id = "sub-paper-" + p.id;
   const errId = id + "-err";
-  const input = el("input", { id, type: "file", accept: "application/pdf,image/jpeg,image/png", "aria-describedby": errId + " " + id + "-state",
-                              dataset: { paper: p.id } });
+  const input = el("input", { id, type: "file", accept: "application/pdf,image/jpeg,image/png",
+                              "aria-describedby": errId + " " + id + "-state", dataset: { paper: p.id } });
   const bar = el("progress", { id: id + "-progress", max: 1, value: 0, hidden: true, ta: "citizen.submit.progress" });
   const stateP = el("p", { id: id + "-state", class: "hint" });
   const err = el("p", { class: "field-error", id: errId, role: "alert", hidden: true });
@@ -121,7 +127,8 @@ function paperField(p, uploads) {
     stateP.dataset.uploaded = "1";
   });
   return el("div", { class: "field paper" }, [
-    el("label", { for: id }, [p.name, p.mandatory ? el("span", { class: "req", t: "citizen.submit.mandatory" }) : null]),
+    el("label", { for: id }, [p.name,
+                              p.mandatory ? el("span", { class: "req", t: "citizen.submit.mandatory" }) : null]),
     input, bar, stateP, err]);
 }
 
@@ -131,14 +138,22 @@ function dossierForm(proc, ctx) {
   const picker = unitPicker();
   view.picker = picker;
   const f = (id, key, name, attrs) => field(id, key, Object.assign({ name, dataset: { field: name } }, attrs));
-  const name = f("sub-name", "citizen.fullname", "applicant.name", { required: true, maxlength: 200, autocomplete: "name", value: me.full_name || "" });
-  const idn = f("sub-idn", "citizen.nationalid", "applicant.id_number", { required: true, maxlength: 14, inputmode: "numeric", autocomplete: "off" });
-  const phone = f("sub-phone", "citizen.phone", "applicant.phone", { required: true, maxlength: 20, type: "tel", autocomplete: "tel", value: me.username || "" });
-  const addr = f("sub-addr", "citizen.address", "applicant.address", { maxlength: 300, autocomplete: "street-address" });
-  const email = f("sub-email", "citizen.email", "applicant.email", { maxlength: 254, type: "email", autocomplete: "email", value: me.email || "" });
-  const content = field("sub-content", "citizen.submit.content", { name: "content", maxlength: 1000, dataset: { field: "content" } }, "textarea");
+  const name = f("sub-name", "citizen.fullname", "applicant.name",
+                 { required: true, maxlength: 200, autocomplete: "name", value: me.full_name || "" });
+  const idn = f("sub-idn", "citizen.nationalid", "applicant.id_number",
+                { required: true, maxlength: 14, inputmode: "numeric", autocomplete: "off" });
+  // A citizen's sign-in name is the phone number given at sign-up.
+  const phone = f("sub-phone", "citizen.phone", "applicant.phone",
+                  { required: true, maxlength: 20, type: "tel", autocomplete: "tel", value: me.username || "" });
+  const addr = f("sub-addr", "citizen.address", "applicant.address",
+                 { maxlength: 300, autocomplete: "street-address" });
+  const email = f("sub-email", "citizen.email", "applicant.email",
+                  { maxlength: 254, type: "email", autocomplete: "email", value: me.email || "" });
+  const content = field("sub-content", "citizen.submit.content",
+                        { name: "content", maxlength: 1000, dataset: { field: "content" } }, "textarea");
   const papersErr = el("p", { class: "field-error", id: "sub-papers-err", role: "alert", hidden: true });
-  const papers = el("fieldset", { class: "group", id: "sub-papers", tabindex: -1, "aria-describedby": "sub-papers-err", dataset: { field: "papers" } }, [
+  const papers = el("fieldset", { class: "group", id: "sub-papers", tabindex: -1, "aria-describedby": "sub-papers-err",
+                                  dataset: { field: "papers" } }, [
     el("legend", { t: "citizen.submit.step4" }), el("p", { class: "hint", t: "citizen.submit.papershint" }),
     ...proc.papers.map((p) => paperField(p, uploads)), papersErr]);
   const idem = "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
@@ -158,7 +173,8 @@ function dossierForm(proc, ctx) {
       procedure: proc.code, channel: "online", unit: picker.querySelector("select[name=unit]").value,
       applicant: { kind: "person", name: name.control.value.trim(), id_number: idn.control.value.trim(),
                    phone: phone.control.value.trim(), address: addr.control.value.trim() },
-      papers: proc.papers.filter((p) => uploads[p.id]).map((p) => ({ paper: p.id, copies: p.copies, form: "electronic", upload: uploads[p.id] })),
+      papers: proc.papers.filter((p) => uploads[p.id])
+        .map((p) => ({ paper: p.id, copies: p.copies, form: "electronic", upload: uploads[p.id] })),
     };
     if (email.control.value.trim()) body.applicant.email = email.control.value.trim();
     if (content.control.value.trim()) body.content = content.control.value.trim();
@@ -176,10 +192,12 @@ function done(d, ctx) {
   root.replaceChildren(
     el("h2", { id: "submit-title", t: "citizen.submit.donetitle" }),
     el("p", { class: "notice ok", role: "status", t: "citizen.submit.done" }),
-    el("p", { class: "code-big" }, [el("span", { t: "citizen.code" }), " ", el("strong", { id: "submit-code", text: d.code })]),
+    el("p", { class: "code-big" }, [el("span", { t: "citizen.code" }), " ",
+                                    el("strong", { id: "submit-code", text: d.code })]),
     el("p", { t: "citizen.submit.keep" }),
     el("p", { class: "actions" }, [
-      el("a", { class: "button", href: "#/dossier/" + encodeURIComponent(d.code), id: "submit-open", t: "citizen.submit.open" }),
+      el("a", { class: "button", href: "#/dossier/" + encodeURIComponent(d.code), id: "submit-open",
+                t: "citizen.submit.open" }),
       el("a", { class: "button", href: "#/mine", t: "citizen.nav.mine" })]));
   focusHeading(root);
 }
