@@ -56,8 +56,9 @@ int api_units_list(req_t *r)
 static int public_cb(const unit_t *u, void *arg)
 {
     struct list_ctx *c = arg;
-    if (!u->active) return 0;
     if (!api_page_take(&c->pg, u->path)) return -1;
+    /* An inactive unit still moves the cursor (the page may come out shorter) so that next_cursor stays right. */
+    if (!u->active) return 0;
     jw_t *w = &c->pg.w;
     jw_obj_begin(w);
     jw_kstr(w, "id", u->id);

@@ -1,6 +1,7 @@
 """Citizen accounts: POST /api/v1/citizens (public registration; the phone number is the sign-in name), duplicate
 and malformed phone numbers, the per-address registration limit, and what a signed-in citizen may not do (staff endpoints answer 403)."""
 import unittest
+import urllib.parse
 
 from harness import ApiTestCase, Client, unique_phone
 
@@ -108,6 +109,27 @@ class CitizenTests(ApiTestCase):
             "papers": [{"paper": "don-de-nghi", "copies": 1, "form": "electronic"}]})
         self.assert_status(d, 201)
         self.assertEqual(d.body["unit_id"], found[0]["id"])
+
+    def test_public_units_skip_inactive_ones_and_page_through(self):
+        """An inactive commune is not offered; small pages still reach every active one (the cursor moves past
+        the inactive row)."""
+        anon = Client(self.server)
+        everyone = anon.req("GET", "/api/v1/public/units?limit=200").body["items"]
+        gone = everyone[1]
+        admin = self.client("admin")
+        r = admin.req("GET", "/api/v1/units/" + gone["id"])
+        self.assert_status(admin.req("PATCH", "/api/v1/units/" + gone["id"], json={"active": False},
+                                     headers={"If-Match": r.headers["ETag"]}), 200)
+        seen, cursor = [], None
+        for _ in range(len(everyone) + 2):
+            query = "limit=1" + ("&cursor=" + urllib.parse.quote(cursor) if cursor else "")
+            page = anon.req("GET", "/api/v1/public/units?" + query)
+            self.assert_status(page, 200)
+            seen += [u["id"] for u in page.body["items"]]
+            cursor = page.body["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(seen, [u["id"] for u in everyone if u["id"] != gone["id"]])
 
     def test_staff_endpoints_do_not_show_citizens(self):
         r, _ = self.register()
