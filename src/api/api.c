@@ -64,6 +64,7 @@ const route_t api_routes[] = {
     /* end dossier */
     /* lookup: public lookup, rating, complaints */
     {"GET", "/api/v1/public/lookup", api_public_lookup, ROUTE_PUBLIC},
+    {"GET", "/api/v1/public/units", api_public_units, ROUTE_PUBLIC},
     {"POST", "/api/v1/public/dossiers/{code}/rating", api_public_rating, ROUTE_PUBLIC},
     {"POST", "/api/v1/public/dossiers/{code}/complaints", api_public_complaint, ROUTE_PUBLIC},
     {"POST", "/api/v1/dossiers/{code}/rating", api_dossiers_rating, ROUTE_AUTH},

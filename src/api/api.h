@@ -49,6 +49,7 @@ int api_session_delete(req_t *r);
 int api_me(req_t *r);
 int api_me_password(req_t *r);
 int api_units_list(req_t *r);
+int api_public_units(req_t *r);
 int api_units_get(req_t *r);
 int api_units_create(req_t *r);
 int api_units_update(req_t *r);

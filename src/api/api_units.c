@@ -49,6 +49,53 @@ int api_units_list(req_t *r)
     return 0;
 }
 
+/* The public list of receiving units (no sign-in): the communes and wards a citizen may address an online dossier
+ * to (POST /api/v1/dossiers needs the unit's id, and /api/v1/units is staff-only). Only what the administrative
+ * map already makes public goes out: id, kind, name, administrative code and the former names (merged_from), so
+ * that a citizen who still knows the pre-2025 commune finds its successor. Inactive units are left out. */
+static int public_cb(const unit_t *u, void *arg)
+{
+    struct list_ctx *c = arg;
+    if (!api_page_take(&c->pg, u->path)) return -1;
+    /* An inactive unit still moves the cursor (the page may come out shorter) so that next_cursor stays right. */
+    if (!u->active) return 0;
+    jw_t *w = &c->pg.w;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", u->id);
+    jw_kstr(w, "kind", u->kind);
+    jw_kstr(w, "name", u->name);
+    jw_kstr(w, "admin_code", u->admin_code[0] ? u->admin_code : NULL);
+    jw_key(w, "merged_from");
+    jw_raw(w, u->merged_from[0] ? u->merged_from : "[]", u->merged_from[0] ? strlen(u->merged_from) : 2);
+    jw_obj_end(w);
+    return 0;
+}
+
+static int public_fn(db_t *db, void *arg)
+{
+    struct list_ctx *c = arg;
+    int rc = unit_list(db, &c->q, public_cb, c);
+    return rc < 0 ? rc : 0;
+}
+
+int api_public_units(req_t *r)
+{
+    page_t p;
+    if (req_page(r, &p) < 0) return 0;
+    const char *kind = req_query(r, "kind");
+    if (!kind || !*kind) kind = "commune";
+    if (strcmp(kind, "commune") && strcmp(kind, "ward"))
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "kind", "kind", NULL, NULL);
+    if (p.cursor && p.cursor[0] != '/')
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
+    struct list_ctx *c = xcalloc(1, sizeof *c);
+    c->q = (unit_query_t){.under_path = "", .kind = kind, .q = p.q, .after_path = p.cursor, .limit = p.limit + 1};
+    api_page_begin(&c->pg, p.limit);
+    api_page_reply(r, &c->pg, store_read(r->app->store, public_fn, c));
+    free(c);
+    return 0;
+}
+
 struct get_ctx {
     const char *id;
     unit_t      u;

@@ -1,6 +1,7 @@
 """Citizen accounts: POST /api/v1/citizens (public registration; the phone number is the sign-in name), duplicate
 and malformed phone numbers, the per-address registration limit, and what a signed-in citizen may not do (staff endpoints answer 403)."""
 import unittest
+import urllib.parse
 
 from harness import ApiTestCase, Client, unique_phone
 
@@ -81,6 +82,54 @@ class CitizenTests(ApiTestCase):
         r = c.req("PUT", "/api/v1/me/password", json={"current_password": "dan-pass-1", "new_password": "dan-pass-2"})
         self.assert_status(r, 204)
         c.login(body["phone"], "dan-pass-2")
+
+    def test_public_units_list_the_receiving_communes(self):
+        """GET /api/v1/public/units (no sign-in): active communes or wards only, their public facts only,
+        searchable without diacritics; a citizen submits online to an id taken from it."""
+        anon = Client(self.server)
+        r = anon.req("GET", "/api/v1/public/units?limit=200")
+        self.assert_status(r, 200)
+        self.assertTrue(r.body["items"])
+        self.assertEqual({u["kind"] for u in r.body["items"]}, {"commune"})
+        self.assertEqual(set(r.body["items"][0]), {"id", "kind", "name", "admin_code", "merged_from"})
+        found = anon.req("GET", "/api/v1/public/units?q=cu+jut").body["items"]
+        self.assertEqual([u["name"] for u in found], ["Xã Cư Jút"])
+        wards = anon.req("GET", "/api/v1/public/units?kind=ward&limit=200").body["items"]
+        self.assertEqual({u["kind"] for u in wards} - {"ward"}, set())
+        for kind in ("department", "province", "national"):
+            with self.subTest(kind=kind):
+                self.assert_problem(anon.req("GET", "/api/v1/public/units?kind=" + kind), 400, "MSG_PARAM_INVALID", "kind")
+        reg, body = self.register()
+        c = Client(self.server)
+        c.login(body["phone"], "dan-pass-1")
+        d = c.req("POST", "/api/v1/dossiers", json={
+            "procedure": "2.000806", "channel": "online", "unit": found[0]["id"],
+            "applicant": {"kind": "person", "name": body["full_name"], "id_number": "068095001234",
+                          "phone": body["phone"], "address": "Thôn 3"},
+            "papers": [{"paper": "don-de-nghi", "copies": 1, "form": "electronic"}]})
+        self.assert_status(d, 201)
+        self.assertEqual(d.body["unit_id"], found[0]["id"])
+
+    def test_public_units_skip_inactive_ones_and_page_through(self):
+        """An inactive commune is not offered; small pages still reach every active one (the cursor moves past
+        the inactive row)."""
+        anon = Client(self.server)
+        everyone = anon.req("GET", "/api/v1/public/units?limit=200").body["items"]
+        gone = everyone[1]
+        admin = self.client("admin")
+        r = admin.req("GET", "/api/v1/units/" + gone["id"])
+        self.assert_status(admin.req("PATCH", "/api/v1/units/" + gone["id"], json={"active": False},
+                                     headers={"If-Match": r.headers["ETag"]}), 200)
+        seen, cursor = [], None
+        for _ in range(len(everyone) + 2):
+            query = "limit=1" + ("&cursor=" + urllib.parse.quote(cursor) if cursor else "")
+            page = anon.req("GET", "/api/v1/public/units?" + query)
+            self.assert_status(page, 200)
+            seen += [u["id"] for u in page.body["items"]]
+            cursor = page.body["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(seen, [u["id"] for u in everyone if u["id"] != gone["id"]])
 
     def test_staff_endpoints_do_not_show_citizens(self):
         r, _ = self.register()
