@@ -11,6 +11,9 @@ const staff = () => !isCitizen();
 export const routes = [
   { name: "home", nav: "nav.home", show: () => true, load: () => import("./screens/home.js") },
   { name: "calendar", nav: "nav.calendar", show: staff, load: () => import("./screens/calendar.js") },
+  { name: "work", nav: "work.nav", show: () => hasRole("desk", "specialist", "leader", "clerk"), load: () => import("./screens/work.js") },
+  { name: "queue", nav: "queue.nav", show: () => hasRole("desk"), load: () => import("./screens/queue.js") },
+  { name: "leader", nav: "leader.nav", show: () => hasRole("leader"), load: () => import("./screens/leader.js") },
 ];
 
 export const defaultRoute = () => "home";
