@@ -56,6 +56,7 @@ function openExtend(d, button) {
   const form = dlg.querySelector("form");
   clearProblems(form);
   form.reset();
+  dlg.querySelector("#leader-days").value = "1";   // el() sets the property, which reset() does not keep
   dlg.querySelector("#leader-extend-code").textContent = d.code;
   dlg.showModal();
   dlg.querySelector("#leader-days").focus();
@@ -102,10 +103,10 @@ export async function render(section) {
     params: () => ({ view: "unit", status: "4" }), keep: (d) => d.step_role === "leader",
     columns: base([{ key: "received", head: "work.col.received", cell: (d) => fmtDateTime(d.received_at), sort: byInstant("received_at") }]),
   });
-  // Due within five working days and not yet extended (an extension is allowed once).
+  // Due within three working days and not yet extended (an extension is allowed once).
   extensions = listTable({
     id: "leader-extensions", path: "/api/v1/dossiers", limit: 50, empty: "leader.extensions.none",
-    params: () => ({ view: "due_soon", hours: "40" }), keep: (d) => !d.original_due_at || d.due_at === d.original_due_at,
+    params: () => ({ view: "due_soon", hours: "24" }), keep: (d) => !d.original_due_at || d.due_at === d.original_due_at,
     columns: base([{ key: "actions", head: "queue.col.actions", cell: (d) => el("button", {
       type: "button", class: "extend", t: "leader.extend", dataset: { code: d.code },
       on: { click: (ev) => openExtend(d, ev.currentTarget) } }) }]),
