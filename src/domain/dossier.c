@@ -540,6 +540,33 @@ static void kinstant(jw_t *w, const char *k, long long ms)
     jw_str(w, iso);
 }
 
+/* One step of the plan: its budget, role, department, inter-agency flag. */
+typedef struct plan_step {
+    long budget;
+    char role[16];
+    char department[128];
+    bool inter_agency;
+    char other_level[16];
+} plan_step_t;
+
+static int plan_step(const dossier_t *d, int i, plan_step_t *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *p = json_loads(d->plan ? d->plan : "[]", 0, NULL);
+    json_t *s = json_array_get(p, (size_t)i);
+    int rc = -ENOENT;
+    if (json_is_object(s)) {
+        out->budget = (long)json_integer_value(json_object_get(s, "budget"));
+        str_copy(out->role, sizeof out->role, jstr(s, "role") ? jstr(s, "role") : "");
+        str_copy(out->department, sizeof out->department, jstr(s, "department") ? jstr(s, "department") : "");
+        out->inter_agency = json_is_true(json_object_get(s, "inter_agency"));
+        str_copy(out->other_level, sizeof out->other_level, jstr(s, "other_level") ? jstr(s, "other_level") : "");
+        rc = 0;
+    }
+    json_decref(p);
+    return rc;
+}
+
 void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang)
 {
     (void)lang;
@@ -577,6 +604,10 @@ void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang)
     kinstant(w, "step_due_at", d->step_due_at);
     jw_kstr(w, "assignee", domain_nz(d->assignee_id));
     jw_kstr(w, "department", domain_nz(d->department));
+    /* The role of the current step, so that a work list can tell the leader's approvals and the steps waiting for an
+     * assignee without reading every dossier's plan. */
+    plan_step_t cur;
+    jw_kstr(w, "step_role", plan_step(d, d->step, &cur) == 0 && cur.role[0] ? cur.role : NULL);
 }
 
 static int papers_json(db_t *db, jw_t *w, const dossier_t *d)
@@ -893,33 +924,6 @@ static char *plan_json(const procedure_t *p, const calendar_t *cal, long work)
         return xstrdup("[]");
     }
     return buf_steal(&b);
-}
-
-/* One step of the plan: its budget, role, department, inter-agency flag. */
-typedef struct plan_step {
-    long budget;
-    char role[16];
-    char department[128];
-    bool inter_agency;
-    char other_level[16];
-} plan_step_t;
-
-static int plan_step(const dossier_t *d, int i, plan_step_t *out)
-{
-    memset(out, 0, sizeof *out);
-    json_t *p = json_loads(d->plan ? d->plan : "[]", 0, NULL);
-    json_t *s = json_array_get(p, (size_t)i);
-    int rc = -ENOENT;
-    if (json_is_object(s)) {
-        out->budget = (long)json_integer_value(json_object_get(s, "budget"));
-        str_copy(out->role, sizeof out->role, jstr(s, "role") ? jstr(s, "role") : "");
-        str_copy(out->department, sizeof out->department, jstr(s, "department") ? jstr(s, "department") : "");
-        out->inter_agency = json_is_true(json_object_get(s, "inter_agency"));
-        str_copy(out->other_level, sizeof out->other_level, jstr(s, "other_level") ? jstr(s, "other_level") : "");
-        rc = 0;
-    }
-    json_decref(p);
-    return rc;
 }
 
 static int idem_lookup(db_t *db, const char *actor, const char *key, char *dossier_id)

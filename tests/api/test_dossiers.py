@@ -148,8 +148,12 @@ class DossierLifecycleTests(DossierBase):
         self.assertEqual(d["assignee"], staff_by_username(self.admin, "cujut.specialist")["id"])
         mine = self.spec.req("GET", "/api/v1/dossiers?view=mine")
         self.assertIn(code, [i["code"] for i in mine.body["items"]])
+        self.assertEqual([i["step_role"] for i in mine.body["items"] if i["code"] == code], ["specialist"])
         d = self.act(self.spec, code, "forward")
         self.assertEqual(d["step"], 2)
+        # The list tells the leader's approvals by the current step's role (the web's leader screen).
+        waiting = self.lead.req("GET", "/api/v1/dossiers?status=4&q=" + code)
+        self.assertEqual([(i["code"], i["step_role"]) for i in waiting.body["items"]], [(code, "leader")])
         d = self.act(self.lead, code, "approve")
         self.assertEqual(d["status"], 9)
         self.assertIn(d["timing"], ("early", "on_time"))

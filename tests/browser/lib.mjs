@@ -120,3 +120,30 @@ export async function throttleCpu(page, rate = 4) {
 export async function screen(page, name, timeout = 10000) {
   await page.waitForSelector(`body[data-screen="${name}"] #${name}-view`, { timeout });
 }
+
+// ---- work lists (web-work) ----
+// Start the test's server again on the same database with its wall clock at atMs (MOTCUA_CLOCK_OFFSET_MS), so
+// that dossiers received "a week ago" are overdue now. server.url changes (a new port); stopServer still applies.
+export async function restartServerAt(server, atMs) {
+  server.proc.kill("SIGTERM");
+  await new Promise((r) => (server.proc.exitCode !== null ? r() : server.proc.on("exit", r)));
+  const before = server.stderr();
+  const env = Object.assign({}, process.env, { MOTCUA_CLOCK_OFFSET_MS: String(Math.round(atMs - Date.now())) });
+  const proc = spawn(bin, ["serve", "--db", path.join(server.dir, "web.db"), "--listen", "127.0.0.1:0", "--threads", "2",
+                           "--web", "web"], { stdio: ["ignore", "pipe", "pipe"], env });
+  let stderr = "";
+  proc.stderr.on("data", (d) => { stderr += d; });
+  server.url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start: " + stderr)), 15000);
+    let out = "";
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
+  });
+  server.proc = proc;
+  server.stderr = () => before + stderr;
+  return server;
+}

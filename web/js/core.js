@@ -229,8 +229,10 @@ export function dueBadge(due) {
 // ---- paginated, searchable, sortable tables over a list endpoint ({items, total, next_cursor}) ----
 //
 // listTable({id, path, params(), columns: [{key, head, cell(item) -> Node|string, sort?: (a, b) => n}],
-//            empty, limit, onRow?(item)}) returns {root, reload()}. "More" fetches the next page with the cursor;
-// sorting orders the rows loaded so far (the API gives them newest first).
+//            empty, limit, onRow?(item), keep?(item)}) returns {root, reload()}. "More" fetches the next page with
+// the cursor; sorting orders the rows loaded so far (the API gives them newest first). keep() narrows the rows to a
+// part of what the API filters (the leader's approvals: processing dossiers at a leader step); the total is then
+// the count of the rows kept so far, not the API's.
 export function listTable(o) {
   const limit = o.limit || 50;
   let items = [], cursor = null, sortBy = null, sortDir = 1, loads = 0;
@@ -277,12 +279,13 @@ export function listTable(o) {
       more.hidden = true;
       return res;
     }
-    items = items.concat(res.data.items);
+    items = items.concat(o.keep ? res.data.items.filter(o.keep) : res.data.items);
     cursor = res.data.next_cursor || null;
-    if (typeof res.data.total === "number") {
+    const n = o.keep ? items.length : res.data.total;
+    if (typeof n === "number") {
       total.dataset.t = "list.total";
-      total._targs = { n: res.data.total };
-      total.textContent = t("list.total", { n: res.data.total });
+      total._targs = { n };
+      total.textContent = t("list.total", { n });
     }
     draw();
     table.dataset.loads = String(++loads);   // tests and assistive tools can tell a reload finished

@@ -22,6 +22,9 @@ export const routes = [
   { name: "admin-staff", show: staff, load: () => import("./screens/admin_staff.js") },
   { name: "admin-procedures", show: staff, load: () => import("./screens/admin_procedures.js") },
   { name: "admin-time", show: staff, load: () => import("./screens/admin_time.js") },
+  { name: "work", nav: "work.nav", show: () => hasRole("desk", "specialist", "leader", "clerk"), load: () => import("./screens/work.js") },
+  { name: "queue", nav: "queue.nav", show: () => hasRole("desk"), load: () => import("./screens/queue.js") },
+  { name: "leader", nav: "leader.nav", show: () => hasRole("leader"), load: () => import("./screens/leader.js") },
 ];
 
 export const defaultRoute = () => "home";
