@@ -63,7 +63,7 @@ export async function newPage(browser, server) {
   const expected401 = new Set(["/api/v1/me", "/api/v1/session"]);
   page.on("console", (m) => {
     if (m.type() !== "error") return;
-    if (/status of 40[0-9]/.test(m.text())) return;   // the browser's note on a response, judged below
+    if (/status of 4[0-9][0-9]/.test(m.text())) return;   // the browser's note on a response, judged below
     page.problems.push(m.text());
   });
   page.on("pageerror", (e) => page.problems.push(String(e)));

@@ -32,7 +32,7 @@ function markMenu(name) {
 async function route() {
   if (!state.me) return;
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
-  let r = routes.find((x) => x.name === parts[0] && x.show(state.me));
+  let r = routes.find((x) => x.name === parts[0] && (x.open || x.show)(state.me));
   if (!r) r = routes.find((x) => x.name === defaultRoute(state.me));
   const gen = ++generation;
   if (current && current.mod.leave) current.mod.leave();

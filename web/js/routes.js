@@ -3,28 +3,25 @@
 //
 // A screen module exports render(root, args) (root is an empty <section>; args are the address's segments after
 // the name) and optionally onLang() (redraw what it formatted itself after a language switch) and leave().
-// `show(me)` decides whether the menu offers the screen; the API decides what the caller may actually do.
+// `show(me)` decides whether the menu offers the screen, `open(me)` (default: show) whether its address may be
+// opened; the API decides what the caller may actually do.
 import { hasRole, isCitizen } from "./core.js";
 
 const staff = () => !isCitizen();
 
 export const routes = [
   { name: "home", nav: "nav.home", show: () => true, load: () => import("./screens/home.js") },
+  { name: "queue", nav: "queue.nav", show: () => hasRole("desk"), load: () => import("./screens/queue.js") },
+  { name: "work", nav: "work.nav", show: () => hasRole("desk", "specialist", "leader", "clerk"), load: () => import("./screens/work.js") },
+  { name: "leader", nav: "leader.nav", show: () => hasRole("leader"), load: () => import("./screens/leader.js") },
+  { name: "dossier", show: () => false, open: () => true, load: () => import("./screens/dossier.js") },
   { name: "calendar", nav: "nav.calendar", show: staff, load: () => import("./screens/calendar.js") },
-  { name: "dossier", show: () => true, load: () => import("./screens/dossier.js") },
   // Administration: the menu offers it to administrators; any staff member may still open the address, and the API
   // answers what that caller may do (a desk officer opening #/admin-staff sees the API's refusal, not a blank page).
-  { name: "admin-units", nav: "admin.nav.units", show: () => hasRole("admin"), load: () => import("./screens/admin_units.js") },
-  { name: "admin-staff", nav: "admin.nav.staff", show: () => hasRole("admin"), load: () => import("./screens/admin_staff.js") },
-  { name: "admin-procedures", nav: "admin.nav.procedures", show: () => hasRole("admin"), load: () => import("./screens/admin_procedures.js") },
-  { name: "admin-time", nav: "admin.nav.time", show: () => hasRole("admin"), load: () => import("./screens/admin_time.js") },
-  { name: "admin-units", show: staff, load: () => import("./screens/admin_units.js") },
-  { name: "admin-staff", show: staff, load: () => import("./screens/admin_staff.js") },
-  { name: "admin-procedures", show: staff, load: () => import("./screens/admin_procedures.js") },
-  { name: "admin-time", show: staff, load: () => import("./screens/admin_time.js") },
-  { name: "work", nav: "work.nav", show: () => hasRole("desk", "specialist", "leader", "clerk"), load: () => import("./screens/work.js") },
-  { name: "queue", nav: "queue.nav", show: () => hasRole("desk"), load: () => import("./screens/queue.js") },
-  { name: "leader", nav: "leader.nav", show: () => hasRole("leader"), load: () => import("./screens/leader.js") },
+  { name: "admin-units", nav: "admin.nav.units", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_units.js") },
+  { name: "admin-staff", nav: "admin.nav.staff", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_staff.js") },
+  { name: "admin-procedures", nav: "admin.nav.procedures", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_procedures.js") },
+  { name: "admin-time", nav: "admin.nav.time", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_time.js") },
 ];
 
 export const defaultRoute = () => "home";
