@@ -11,6 +11,7 @@ const staff = () => !isCitizen();
 export const routes = [
   { name: "home", nav: "nav.home", show: () => true, load: () => import("./screens/home.js") },
   { name: "calendar", nav: "nav.calendar", show: staff, load: () => import("./screens/calendar.js") },
+  { name: "desk", nav: "desk.nav", show: () => hasRole("desk"), load: () => import("./screens/desk.js") },
 ];
 
 export const defaultRoute = () => "home";
