@@ -9,7 +9,7 @@
 // bring; form 02 belongs to a dossier already received, so the guidance here is a slip printed from the page.
 // One intake keeps one Idempotency-Key from its first attempt until it is received, so a double click, a retry
 // after a lost answer or a second Enter can never make two dossiers.
-import { state, t, el, api, field, showProblem, clearProblems, problemText, fmtDateTime, focusHeading } from "../core.js";
+import { state, t, el, api, field, showProblem, clearProblems, problemText, fmtDateTime } from "../core.js";
 
 let root = null;
 let proc = null;           // the chosen procedure (GET /api/v1/procedures/{code}?unit=)
@@ -25,10 +25,11 @@ const $q = (sel) => root.querySelector(sel);
 
 // The unit whose desk receives: the desk role's unit (the API defaults to it too); its province's adaptation of
 // a procedure is what this desk applies.
-function deskUnit() {
+function deskUnitOf() {
   const r = (state.me.roles || []).find((x) => x.role === "desk" && x.unit);
-  return r ? r.unit.id : (state.me.unit ? state.me.unit.id : "");
+  return r ? r.unit : state.me.unit || null;
 }
+const deskUnit = () => (deskUnitOf() ? deskUnitOf().id : "");
 
 // 16 random bytes as hex: crypto.getRandomValues works outside secure contexts too (a commune LAN over HTTP).
 function newKey() {
@@ -294,6 +295,8 @@ function showGuide(res) {
     el("h3", { id: "desk-guide-title", t: "desk.guide_title" }),
     el("p", { id: "desk-guide-message", class: "error", text: problemText(res) }),
     el("dl", { class: "facts" }, [
+      el("dt", { t: "desk.guide_unit" }), el("dd", {}, deskUnitOf() ? deskUnitOf().name : "—"),
+      el("dt", { t: "desk.guide_at" }), el("dd", { id: "desk-guide-at" }, fmtDateTime(new Date().toISOString())),
       el("dt", { t: "desk.proc_name" }), el("dd", {}, proc.code + " — " + proc.name),
       el("dt", { t: "desk.applicant" }), el("dd", {}, a.name || "—"),
     ]),
@@ -360,10 +363,10 @@ function partyFields(prefix, applicant) {
   return [
     applicant ? field(prefix + "-kind", "desk.kind", { name: n + "kind", on: { change: setKind },
       options: [["person", "desk.kind_person"], ["organisation", "desk.kind_org"]] }, "select") : null,
-    field(prefix + "-name", "desk.name", { name: n + "name", required: true, maxlength: 200, autocomplete: "off" }),
+    field(prefix + "-name", "desk.name", { name: n + "name", required: true, minlength: 2, maxlength: 200, autocomplete: "off" }),
     field(prefix + "-id", "desk.id_number", { name: n + "id_number", required: true, inputmode: "numeric", autocomplete: "off" }),
     field(prefix + "-phone", "desk.phone", { name: n + "phone", type: "tel", required: true, autocomplete: "off" }),
-    field(prefix + "-address", "desk.address", { name: n + "address", required: applicant, maxlength: 300, autocomplete: "off" }),
+    field(prefix + "-address", "desk.address", { name: n + "address", required: applicant, minlength: applicant ? 2 : undefined, maxlength: 300, autocomplete: "off" }),
     field(prefix + "-email", "desk.email", { name: n + "email", inputmode: "email", autocomplete: "off" }),
   ];
 }
