@@ -11,6 +11,7 @@ const staff = () => !isCitizen();
 
 export const routes = [
   { name: "home", nav: "nav.home", show: () => true, load: () => import("./screens/home.js") },
+  { name: "desk", nav: "desk.nav", show: () => hasRole("desk"), load: () => import("./screens/desk.js") },
   { name: "queue", nav: "queue.nav", show: () => hasRole("desk"), load: () => import("./screens/queue.js") },
   { name: "work", nav: "work.nav", show: () => hasRole("desk", "specialist", "leader", "clerk"), load: () => import("./screens/work.js") },
   { name: "leader", nav: "leader.nav", show: () => hasRole("leader"), load: () => import("./screens/leader.js") },
