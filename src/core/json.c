@@ -60,18 +60,30 @@ void jw_obj_end(jw_t *w) { close_(w, '}'); }
 void jw_arr_begin(jw_t *w) { open_(w, '['); }
 void jw_arr_end(jw_t *w) { close_(w, ']'); }
 
+/* Bytes written as they are: everything but quote, backslash, control bytes, <, > and & (HTML-safe), and 0xE2,
+ * the lead byte of U+2028/2029 (checked where it occurs). */
+static bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != 0xE2;
+}
+
 int json_escape(buf_t *b, const char *s, size_t n)
 {
     if (!utf8_valid(s, n)) return -EILSEQ;
     static const char hex[] = "0123456789abcdef";
-    char tmp[256];
-    size_t t = 0;
-    int rc = 0;
-    tmp[t++] = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    int rc = buf_append(b, "\"", 1);
+    size_t i = 0;
+    /* Runs of plain bytes go out in one append each (most strings are one run): a byte at a time was a fifth of the
+     * public lookup's instructions. */
+    while (rc >= 0 && i < n) {
+        size_t j = i;
+        while (j < n && json_plain((unsigned char)s[j])) j++;
+        if (j > i && (rc = buf_append(b, s + i, j - i)) < 0) break;
+        if (j == n) break;
+        unsigned char c = (unsigned char)s[j];
         char esc[8];
         size_t el = 0;
+        i = j + 1;
         if (c == '"' || c == '\\') { esc[0] = '\\'; esc[1] = (char)c; el = 2; }
         else if (c == '\n') { memcpy(esc, "\\n", 2); el = 2; }
         else if (c == '\r') { memcpy(esc, "\\r", 2); el = 2; }
@@ -81,28 +93,19 @@ int json_escape(buf_t *b, const char *s, size_t n)
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
             el = 6;
-        } else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-                   ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
-            memcpy(esc, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+        } else if (c == 0xE2 && j + 2 < n && (unsigned char)s[j + 1] == 0x80 &&
+                   ((unsigned char)s[j + 2] == 0xA8 || (unsigned char)s[j + 2] == 0xA9)) {
+            memcpy(esc, (unsigned char)s[j + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
             el = 6;
-            i += 2;
+            i = j + 3;
         } else {
-            esc[0] = (char)c;
+            esc[0] = (char)c;                          /* 0xE2 of another character */
             el = 1;
         }
-        if (t + el > sizeof tmp) {
-            if ((rc = buf_append(b, tmp, t)) < 0) return rc;
-            t = 0;
-        }
-        memcpy(tmp + t, esc, el);
-        t += el;
+        rc = buf_append(b, esc, el);
     }
-    if (t + 1 > sizeof tmp) {
-        if ((rc = buf_append(b, tmp, t)) < 0) return rc;
-        t = 0;
-    }
-    tmp[t++] = '"';
-    return buf_append(b, tmp, t);
+    if (rc < 0) return rc;
+    return buf_append(b, "\"", 1);
 }
 
 void jw_key(jw_t *w, const char *key)
