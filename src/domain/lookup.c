@@ -46,12 +46,24 @@ struct prove_ctx {
     lang_t      lang;
 };
 
-/* One query by code whatever the code; with no row the comparison runs against a dummy that never matches. */
-static int prove_fn(db_t *db, void *arg)
+/* The public columns of a dossier, its unit's name and its rating (docs/lookup.md "What is public"), read by
+ * public_json from a given column on: only these, not the whole dossier row (dossier_get, ~50 columns). */
+#define PUBLIC_COLS "d.code, d.procedure_code, d.procedure_name, u.name, d.status, d.received_at, d.accepted_at, " \
+                    "d.due_at, d.resolved_at, d.delivered_at, CASE WHEN d.result IS NULL THEN 0 ELSE 1 END, d.plan, " \
+                    "r.satisfied, r.rated_at"
+#define PUBLIC_FROM " FROM dossiers d LEFT JOIN units u ON u.id = d.unit_id " \
+                    "LEFT JOIN dossier_ratings r ON r.dossier_id = d.id "
+static int public_json(db_t *db, jw_t *w, db_stmt_t *s, int col0, const char *dossier_id);
+
+/* One query by code whatever the code; with no row the comparison runs against a dummy that never matches. For
+ * lookup_public the same query also reads the public columns (one statement less per lookup), which are written
+ * out only once the proof matched. */
+static int prove_fn(db_t *db, struct prove_ctx *c)
 {
-    struct prove_ctx *c = arg;
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT id, phone, id_number FROM dossiers WHERE code = $1", "t", c->code);
+    int rc = c->w ? db_query(db, &s, "SELECT d.id, d.phone, d.id_number, " PUBLIC_COLS PUBLIC_FROM "WHERE d.code = $1",
+                             "t", c->code)
+                  : db_query(db, &s, "SELECT id, phone, id_number FROM dossiers WHERE code = $1", "t", c->code);
     char id[ID_LEN + 1] = "", phone[PROOF_MAX] = "\x01", idn[PROOF_MAX] = "\x01\x01\x01\x01";
     bool found = rc == DB_ROW;
     if (found) {
@@ -59,8 +71,10 @@ static int prove_fn(db_t *db, void *arg)
         str_copy(phone, sizeof phone, db_col_text(s, 1) ? db_col_text(s, 1) : "\x01");
         str_copy(idn, sizeof idn, db_col_text(s, 2) ? db_col_text(s, 2) : "\x01\x01\x01\x01");
     }
-    if (s) db_reset(s);
-    if (rc < 0) return rc;
+    if (rc < 0) {
+        if (s) db_reset(s);
+        return rc;
+    }
     /* The last 4 digits of the identifier, separators skipped (a tax code's branch "0100109106-001" -> "6001"). */
     char last4[5] = "\x01\x01\x01\x01";
     int k = 4;
@@ -70,7 +84,13 @@ static int prove_fn(db_t *db, void *arg)
     bool eq = c->phone ? proof_eq(c->phone, phone) : proof_eq(c->id4, last4);
     c->match = found & eq;
     memcpy(c->id, id, sizeof id);
-    return 0;
+    if (!c->match || !c->w) {
+        if (s) db_reset(s);
+        return 0;
+    }
+    buf_reset(c->b);
+    jw_init(c->w, c->b);
+    return public_json(db, c->w, s, 3, c->id);            /* resets s */
 }
 
 /* One read snapshot for the whole successful path: the throttle peek (a nested store_read, which joins this one),
@@ -83,11 +103,7 @@ static int prove_read(db_t *db, void *arg)
     c->retry_after_ms = 0;
     int rc = auth_lookup_throttle_peek(c->st, c->client_addr, &c->retry_after_ms);
     if (rc < 0 || c->retry_after_ms > 0) return rc;
-    rc = prove_fn(db, c);
-    if (rc < 0 || !c->match || !c->w) return rc;
-    buf_reset(c->b);
-    jw_init(c->w, c->b);
-    return lookup_json(db, c->w, c->id, c->lang);
+    return prove_fn(db, c);
 }
 
 /* Validate the proof, check it (and build the public view when c->w is set) in one read, and count a failure in
@@ -326,43 +342,44 @@ static long long col_instant(db_stmt_t *s, int col) { return db_col_is_null(s, c
 int lookup_json(db_t *db, jw_t *w, const char *dossier_id, lang_t lang)
 {
     (void)lang;
-    /* Only the public columns (docs/lookup.md "What is public"), the unit's name and the rating in one query: the
-     * whole dossier row (dossier_get, ~50 columns) is not needed for this answer. */
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT d.code, d.procedure_code, d.procedure_name, u.name, d.status, d.received_at, "
-                              "d.accepted_at, d.due_at, d.resolved_at, d.delivered_at, "
-                              "CASE WHEN d.result IS NULL THEN 0 ELSE 1 END, d.plan, r.satisfied, r.rated_at "
-                              "FROM dossiers d LEFT JOIN units u ON u.id = d.unit_id "
-                              "LEFT JOIN dossier_ratings r ON r.dossier_id = d.id WHERE d.id = $1", "t", dossier_id);
+    int rc = db_query(db, &s, "SELECT " PUBLIC_COLS PUBLIC_FROM "WHERE d.id = $1", "t", dossier_id);
     if (rc != DB_ROW) {
         if (s) db_reset(s);
         return rc < 0 ? rc : -ENOENT;
     }
-    int status = (int)db_col_int(s, 4);
-    bool has_result = db_col_int(s, 10) != 0, rated = !db_col_is_null(s, 12);
-    bool satisfied = rated && db_col_int(s, 12) != 0;
-    long long rated_at = rated ? col_instant(s, 13) : 0;
+    return public_json(db, w, s, 0, dossier_id);
+}
+
+/* The public view from the PUBLIC_COLS of the row s is on (from column col0), then the steps and complaints;
+ * resets s. */
+static int public_json(db_t *db, jw_t *w, db_stmt_t *s, int col0, const char *dossier_id)
+{
+    int status = (int)db_col_int(s, col0 + 4);
+    bool has_result = db_col_int(s, col0 + 10) != 0, rated = !db_col_is_null(s, col0 + 12);
+    bool satisfied = rated && db_col_int(s, col0 + 12) != 0;
+    long long rated_at = rated ? col_instant(s, col0 + 13) : 0;
     jw_obj_begin(w);
-    jw_kstr(w, "code", db_col_text(s, 0));
+    jw_kstr(w, "code", db_col_text(s, col0 + 0));
     jw_key(w, "procedure");
     jw_obj_begin(w);
-    jw_kstr(w, "code", db_col_text(s, 1));
-    jw_kstr(w, "name", db_col_text(s, 2));
+    jw_kstr(w, "code", db_col_text(s, col0 + 1));
+    jw_kstr(w, "name", db_col_text(s, col0 + 2));
     jw_obj_end(w);
-    jw_kstr(w, "unit", db_col_text(s, 3));
+    jw_kstr(w, "unit", db_col_text(s, col0 + 3));
     jw_kint(w, "status", status);
     kboth(w, "status_name", dossier_status_name(status, LANG_VI), dossier_status_name(status, LANG_EN));
     int si = status >= 1 && status <= 10 ? status - 1 : 0;
     kboth(w, "status_text", msg_text(status_text[si], LANG_VI), msg_text(status_text[si], LANG_EN));
-    kinstant(w, "received_at", col_instant(s, 5));
-    kinstant(w, "accepted_at", col_instant(s, 6));
-    kinstant(w, "due_at", col_instant(s, 7));
-    kinstant(w, "resolved_at", col_instant(s, 8));
-    kinstant(w, "delivered_at", col_instant(s, 9));
+    kinstant(w, "received_at", col_instant(s, col0 + 5));
+    kinstant(w, "accepted_at", col_instant(s, col0 + 6));
+    kinstant(w, "due_at", col_instant(s, col0 + 7));
+    kinstant(w, "resolved_at", col_instant(s, col0 + 8));
+    kinstant(w, "delivered_at", col_instant(s, col0 + 9));
     jw_kbool(w, "result_ready", status == DS_RETURNED || (status == DS_RESOLVED && has_result));
-    char *plan = xstrdup(db_col_text(s, 11) ? db_col_text(s, 11) : "[]");
+    char *plan = xstrdup(db_col_text(s, col0 + 11) ? db_col_text(s, col0 + 11) : "[]");
     db_reset(s);
-    rc = public_steps(db, w, dossier_id, plan);
+    int rc = public_steps(db, w, dossier_id, plan);
     free(plan);
     if (rc < 0) return rc;
     /* The rating, when there is one. */
