@@ -20,15 +20,23 @@ static void put(jw_t *w, const char *s, size_t n)
     if (rc < 0) w->err = rc;
 }
 
-/* Emit the separator a new value needs at the current position. */
-static void value_prefix(jw_t *w)
+/* The separator a new value needs at the current position (',' or '\0' for none), the state moved past it. */
+static char separator(jw_t *w)
 {
     if (w->after_key) {
         w->after_key = false;
-        return;
+        return '\0';
     }
-    if (w->need_comma[w->depth]) put(w, ",", 1);
+    char c = w->need_comma[w->depth] ? ',' : '\0';
     w->need_comma[w->depth] = true;
+    return c;
+}
+
+/* Emit the separator a new value needs at the current position. */
+static void value_prefix(jw_t *w)
+{
+    char c = separator(w);
+    if (c) put(w, &c, 1);
 }
 
 static void open_(jw_t *w, char c)
@@ -82,15 +90,29 @@ static int pend(buf_t *b, char *tmp, size_t cap, size_t *t, const char *s, size_
     return 0;
 }
 
-int json_escape(buf_t *b, const char *s, size_t n)
+/* The JSON string literal of s[0..n) with the byte pre before it and post after it ('\0': none; the writer's comma
+ * and a key's colon), in as few appends as possible: one when it fits tmp (most strings do). Nothing is written for
+ * invalid UTF-8. */
+static int escape_with(buf_t *b, char pre, const char *s, size_t n, char post)
 {
-    if (!utf8_valid(s, n)) return -EILSEQ;
     static const char hex[] = "0123456789abcdef";
-    /* Runs of plain bytes are copied whole and the string goes to b in one append when it fits tmp (most do): a
-     * byte at a time, then three appends per string, were a fifth of the public lookup's instructions. */
     char tmp[512];
     size_t t = 0, i = 0;
+    if (pre) tmp[t++] = pre;
     tmp[t++] = '"';
+    /* ASCII that needs no escape (keys, codes, digits): valid UTF-8 as it is, so one scan and one copy. */
+    while (i < n && (unsigned char)s[i] < 0x80 && json_plain((unsigned char)s[i])) i++;
+    if (i == n && t + n + 2 <= sizeof tmp) {
+        memcpy(tmp + t, s, n);
+        t += n;
+        tmp[t++] = '"';
+        if (post) tmp[t++] = post;
+        return buf_append(b, tmp, t);
+    }
+    if (!utf8_valid(s, n)) return -EILSEQ;
+    /* Runs of plain bytes are copied whole: a byte at a time, then three appends per string, were a fifth of the
+     * public lookup's instructions. */
+    i = 0;
     int rc = 0;
     while (rc >= 0 && i < n) {
         size_t j = i;
@@ -121,10 +143,13 @@ int json_escape(buf_t *b, const char *s, size_t n)
         }
         rc = pend(b, tmp, sizeof tmp, &t, esc, el);
     }
-    if (rc >= 0) rc = pend(b, tmp, sizeof tmp, &t, "\"", 1);
+    char end[2] = {'"', post};
+    if (rc >= 0) rc = pend(b, tmp, sizeof tmp, &t, end, post ? 2 : 1);
     if (rc >= 0) rc = buf_append(b, tmp, t);
     return rc;
 }
+
+int json_escape(buf_t *b, const char *s, size_t n) { return escape_with(b, '\0', s, n, '\0'); }
 
 void jw_key(jw_t *w, const char *key)
 {
@@ -132,19 +157,18 @@ void jw_key(jw_t *w, const char *key)
         if (!w->err) w->err = -EINVAL;
         return;
     }
-    value_prefix(w);
+    char sep = separator(w);
     if (w->err) return;
-    int rc = json_escape(w->b, key, strlen(key));
+    int rc = escape_with(w->b, sep, key, strlen(key), ':');   /* comma, key and colon in one append */
     if (rc < 0) { w->err = rc; return; }
-    put(w, ":", 1);
     w->after_key = true;
 }
 
 void jw_strn(jw_t *w, const char *s, size_t n)
 {
-    value_prefix(w);
+    char sep = separator(w);
     if (w->err) return;
-    int rc = json_escape(w->b, s, n);
+    int rc = escape_with(w->b, sep, s, n, '\0');
     if (rc < 0) w->err = rc;
 }
 
