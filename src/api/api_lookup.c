@@ -27,6 +27,16 @@ static int reply_throttled(req_t *r, long long retry_ms)
     return reply_problem(r, 429, "slow-down", MSG_LOOKUP_SLOW_DOWN, NULL, secs, NULL, NULL);
 }
 
+/* The answer to a proof that did not pass: 429 (throttled: rc 0, retry > 0), 404, 400 or 5xx; returns -1 after
+ * replying, or 0 when the proof passed (nothing sent). */
+static int proof_reply(req_t *r, int rc, long long retry, const derr_t *err)
+{
+    if (rc == 0 && retry > 0) return reply_throttled(r, retry), -1;
+    if (rc == -ENOENT) return reply_not_found(r), -1;
+    if (rc < 0) return api_reply_derr(r, rc, err), -1;
+    return 0;
+}
+
 /* Check the proof; 0 with dossier_id set, or -1 after replying (400, 404, 429, 5xx). */
 static int prove(req_t *r, const lookup_proof_t *p, char dossier_id[ID_LEN + 1])
 {
@@ -35,10 +45,7 @@ static int prove(req_t *r, const lookup_proof_t *p, char dossier_id[ID_LEN + 1])
     long long retry = 0;
     derr_t err = {0};
     int rc = lookup_prove(r->app->store, p, addr, dossier_id, &retry, &err);
-    if (rc == 0 && retry > 0) return reply_throttled(r, retry), -1;
-    if (rc == -ENOENT) return reply_not_found(r), -1;
-    if (rc < 0) return api_reply_derr(r, rc, &err), -1;
-    return 0;
+    return proof_reply(r, rc, retry, &err);
 }
 
 struct public_ctx {
@@ -77,9 +84,20 @@ int api_public_lookup(req_t *r)
         return reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
     }
     lookup_proof_t p = {req_query(r, "code"), req_query(r, "phone"), req_query(r, "id4")};
-    char id[ID_LEN + 1];
-    if (prove(r, &p, id) < 0) return 0;
-    return reply_public(r, 200, id);
+    /* The proof and the public view in one read snapshot (lookup_public); the answers of prove() otherwise. */
+    char addr[64];
+    req_client_addr(r, addr, sizeof addr);
+    long long retry = 0;
+    derr_t err = {0};
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    int rc = lookup_public(r->app->store, &p, addr, r->lang, &b, &w, &retry, &err);
+    if (proof_reply(r, rc, retry, &err) < 0) {
+        buf_free(&b);
+        return 0;
+    }
+    return api_reply_writer(r, 200, &w, &b);
 }
 
 /* ---- rating ---- */

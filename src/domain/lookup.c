@@ -8,6 +8,8 @@
 #include "domain/event.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +36,34 @@ struct prove_ctx {
     const char *id4;
     bool        match;
     char        id[ID_LEN + 1];
+    /* The read in which the proof is checked (prove_read). */
+    store_t    *st;
+    const char *client_addr;
+    long long   retry_after_ms;
+    /* lookup_public only: where the public JSON goes on a match (NULL: proof only). */
+    buf_t      *b;
+    jw_t       *w;
+    lang_t      lang;
 };
 
-/* One query by code whatever the code; with no row the comparison runs against a dummy that never matches. */
-static int prove_fn(db_t *db, void *arg)
+/* The public columns of a dossier, its unit's name and its rating (docs/lookup.md "What is public"), read by
+ * public_json from a given column on: only these, not the whole dossier row (dossier_get, ~50 columns). */
+#define PUBLIC_COLS "d.code, d.procedure_code, d.procedure_name, u.name, d.status, d.received_at, d.accepted_at, " \
+                    "d.due_at, d.resolved_at, d.delivered_at, CASE WHEN d.result IS NULL THEN 0 ELSE 1 END, d.plan, " \
+                    "r.satisfied, r.rated_at"
+#define PUBLIC_FROM " FROM dossiers d LEFT JOIN units u ON u.id = d.unit_id " \
+                    "LEFT JOIN dossier_ratings r ON r.dossier_id = d.id "
+static int public_json(db_t *db, jw_t *w, db_stmt_t *s, int col0, const char *dossier_id);
+
+/* One query by code whatever the code; with no row the comparison runs against a dummy that never matches. For
+ * lookup_public the same query also reads the public columns (one statement less per lookup), which are written
+ * out only once the proof matched. */
+static int prove_fn(db_t *db, struct prove_ctx *c)
 {
-    struct prove_ctx *c = arg;
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT id, phone, id_number FROM dossiers WHERE code = $1", "t", c->code);
+    int rc = c->w ? db_query(db, &s, "SELECT d.id, d.phone, d.id_number, " PUBLIC_COLS PUBLIC_FROM "WHERE d.code = $1",
+                             "t", c->code)
+                  : db_query(db, &s, "SELECT id, phone, id_number FROM dossiers WHERE code = $1", "t", c->code);
     char id[ID_LEN + 1] = "", phone[PROOF_MAX] = "\x01", idn[PROOF_MAX] = "\x01\x01\x01\x01";
     bool found = rc == DB_ROW;
     if (found) {
@@ -49,8 +71,10 @@ static int prove_fn(db_t *db, void *arg)
         str_copy(phone, sizeof phone, db_col_text(s, 1) ? db_col_text(s, 1) : "\x01");
         str_copy(idn, sizeof idn, db_col_text(s, 2) ? db_col_text(s, 2) : "\x01\x01\x01\x01");
     }
-    if (s) db_reset(s);
-    if (rc < 0) return rc;
+    if (rc < 0) {
+        if (s) db_reset(s);
+        return rc;
+    }
     /* The last 4 digits of the identifier, separators skipped (a tax code's branch "0100109106-001" -> "6001"). */
     char last4[5] = "\x01\x01\x01\x01";
     int k = 4;
@@ -60,14 +84,34 @@ static int prove_fn(db_t *db, void *arg)
     bool eq = c->phone ? proof_eq(c->phone, phone) : proof_eq(c->id4, last4);
     c->match = found & eq;
     memcpy(c->id, id, sizeof id);
-    return 0;
+    if (!c->match || !c->w) {
+        if (s) db_reset(s);
+        return 0;
+    }
+    buf_reset(c->b);
+    jw_init(c->w, c->b);
+    return public_json(db, c->w, s, 3, c->id);            /* resets s */
 }
 
-int lookup_prove(store_t *st, const lookup_proof_t *p, const char *client_addr, char dossier_id[ID_LEN + 1],
-                 long long *retry_after_ms, derr_t *err)
+/* One read snapshot for the whole successful path: the throttle peek (a nested store_read, which joins this one),
+ * the proof and, for lookup_public, the public view. Re-runnable (PostgreSQL may run it again after a reconnect):
+ * it starts from scratch and writes into the caller's buffer only. */
+static int prove_read(db_t *db, void *arg)
+{
+    struct prove_ctx *c = arg;
+    c->match = false;
+    c->retry_after_ms = 0;
+    int rc = auth_lookup_throttle_peek(c->st, c->client_addr, &c->retry_after_ms);
+    if (rc < 0 || c->retry_after_ms > 0) return rc;
+    return prove_fn(db, c);
+}
+
+/* Validate the proof, check it (and build the public view when c->w is set) in one read, and count a failure in
+ * one write after it. The return values of lookup_prove. */
+static int prove_run(store_t *st, const lookup_proof_t *p, const char *client_addr, struct prove_ctx *c,
+                     long long *retry_after_ms, derr_t *err)
 {
     *retry_after_ms = 0;
-    dossier_id[0] = '\0';
     bool has_phone = p->phone && *p->phone, has_id4 = p->id4 && *p->id4;
     if (!p->code || !*p->code || strlen(p->code) >= DOSSIER_CODE_MAX)
         return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "code", "code", NULL, NULL);
@@ -77,18 +121,42 @@ int lookup_prove(store_t *st, const lookup_proof_t *p, const char *client_addr, 
         return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "phone", "phone", NULL, NULL);
     if (has_id4 && (strlen(p->id4) != 4 || strspn(p->id4, "0123456789") != 4))
         return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "id4", "id4", NULL, NULL);
-    int rc = auth_lookup_throttle_peek(st, client_addr, retry_after_ms);
-    if (rc < 0 || *retry_after_ms > 0) return rc;
-    struct prove_ctx c = {p->code, has_phone ? phone : NULL, p->id4, false, ""};
-    rc = store_read(st, prove_fn, &c);
+    c->code = p->code;
+    c->phone = has_phone ? phone : NULL;
+    c->id4 = p->id4;
+    c->st = st;
+    c->client_addr = client_addr;
+    int rc = store_read(st, prove_read, c);
+    c->phone = NULL;                                   /* phone[] ends here */
     if (rc < 0) return rc;
-    if (c.match) {
-        memcpy(dossier_id, c.id, ID_LEN + 1);
+    if (c->retry_after_ms > 0) {
+        *retry_after_ms = c->retry_after_ms;
         return 0;
     }
+    if (c->match) return 0;
     rc = auth_lookup_throttle_fail(st, client_addr, retry_after_ms);
     if (rc < 0 || *retry_after_ms > 0) return rc;
     return -ENOENT;
+}
+
+int lookup_prove(store_t *st, const lookup_proof_t *p, const char *client_addr, char dossier_id[ID_LEN + 1],
+                 long long *retry_after_ms, derr_t *err)
+{
+    dossier_id[0] = '\0';
+    struct prove_ctx c = {0};
+    int rc = prove_run(st, p, client_addr, &c, retry_after_ms, err);
+    if (rc == 0 && *retry_after_ms == 0) memcpy(dossier_id, c.id, ID_LEN + 1);
+    return rc;
+}
+
+int lookup_public(store_t *st, const lookup_proof_t *p, const char *client_addr, lang_t lang, buf_t *b, jw_t *w,
+                  long long *retry_after_ms, derr_t *err)
+{
+    struct prove_ctx c = {0};
+    c.b = b;
+    c.w = w;
+    c.lang = lang;
+    return prove_run(st, p, client_addr, &c, retry_after_ms, err);
 }
 
 /* ---- public JSON ---- */
@@ -136,25 +204,127 @@ static void complaint_row(db_stmt_t *s, int col0, complaint_t *c)
 #define COMPLAINT_COLS "c.id, c.dossier_id, c.text, c.status, c.filed_at, c.answer, c.answered_by, c.answered_at, " \
                        "c.version, d.code"
 
+/* ---- the step names of a plan ----
+ * The public steps name each line of the control sheet after its step in the dossier's plan (the process template
+ * copied at intake, JSON text). Parsing that text with jansson for every lookup was a third of the lookup's
+ * instructions (about 110,000 for a 4-step plan, callgrind), for a text that is the same for all dossiers of one
+ * procedure version and never changes once copied. So the names are parsed once per distinct plan text and kept in
+ * a small process-wide table keyed by the whole text (a hash, then a byte comparison: a dossier can never be shown
+ * another plan's names); a plan edited later is another text, hence another entry. Bounded: PLAN_CACHE_N entries
+ * of at most PLAN_CACHE_TEXT_MAX bytes, replaced in turn; a longer plan is parsed each time. */
+
+#define PLAN_CACHE_N 32
+#define PLAN_CACHE_TEXT_MAX 65536
+
+/* One allocation: n, then n offsets into the names (PLAN_NO_NAME: that step has no name), then the names. */
+typedef struct plan_names {
+    size_t   n;
+    size_t   size;                   /* bytes of the whole block */
+    size_t   off[];
+} plan_names_t;
+#define PLAN_NO_NAME ((size_t)-1)
+
+static struct plan_cache_entry {
+    uint64_t      hash;
+    size_t        len;
+    char         *text;
+    plan_names_t *names;
+} plan_cache[PLAN_CACHE_N];
+static unsigned        plan_cache_next;
+static pthread_mutex_t plan_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t plan_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;               /* FNV-1a */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static const char *plan_name(const plan_names_t *p, long long step)
+{
+    if (!p || step < 0 || (unsigned long long)step >= p->n || p->off[step] == PLAN_NO_NAME) return NULL;
+    return (const char *)&p->off[p->n] + p->off[step];
+}
+
+static plan_names_t *plan_names_parse(const char *text, size_t len)
+{
+    json_t *plan = json_loadb(text, len, 0, NULL);
+    size_t n = json_is_array(plan) ? json_array_size(plan) : 0, chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *name = json_object_get(json_array_get(plan, i), "name");
+        if (json_is_string(name)) chars += json_string_length(name) + 1;
+    }
+    size_t size = sizeof(plan_names_t) + n * sizeof(size_t) + chars;
+    plan_names_t *p = xmalloc(size);
+    p->n = n;
+    p->size = size;
+    char *names = (char *)&p->off[n];
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *name = json_object_get(json_array_get(plan, i), "name");
+        if (!json_is_string(name)) {
+            p->off[i] = PLAN_NO_NAME;
+            continue;
+        }
+        size_t l = json_string_length(name);
+        memcpy(names + at, json_string_value(name), l);     /* a name with a NUL in it stops there, as before */
+        names[at + l] = '\0';
+        p->off[i] = at;
+        at += l + 1;
+    }
+    json_decref(plan);
+    return p;
+}
+
+/* The names of plan's steps, for the caller to free(): a copy of the cached ones (a copy, so that no lock is held
+ * while the caller queries the store), parsed on a miss. */
+static plan_names_t *plan_names_get(const char *text)
+{
+    size_t len = strlen(text);
+    if (len > PLAN_CACHE_TEXT_MAX) return plan_names_parse(text, len);
+    uint64_t h = plan_hash(text, len);
+    plan_names_t *copy = NULL;
+    pthread_mutex_lock(&plan_cache_mu);
+    for (int i = 0; i < PLAN_CACHE_N && !copy; i++) {
+        const struct plan_cache_entry *e = &plan_cache[i];
+        if (e->text && e->hash == h && e->len == len && !memcmp(e->text, text, len)) {
+            copy = xmalloc(e->names->size);
+            memcpy(copy, e->names, e->names->size);
+        }
+    }
+    pthread_mutex_unlock(&plan_cache_mu);
+    if (copy) return copy;
+    plan_names_t *p = plan_names_parse(text, len);      /* outside the lock: the slow part */
+    struct plan_cache_entry fresh = {h, len, xmalloc(len + 1), xmalloc(p->size)};
+    memcpy(fresh.text, text, len + 1);
+    memcpy(fresh.names, p, p->size);
+    pthread_mutex_lock(&plan_cache_mu);
+    struct plan_cache_entry *e = &plan_cache[plan_cache_next++ % PLAN_CACHE_N];
+    struct plan_cache_entry old = *e;
+    *e = fresh;
+    pthread_mutex_unlock(&plan_cache_mu);
+    free(old.text);
+    free(old.names);
+    return p;
+}
+
 /* Public: the step history without officers, units or notes: what was done, at which step of the process, when,
  * and the status it led to. */
-static int public_steps(db_t *db, jw_t *w, const dossier_t *d)
+static int public_steps(db_t *db, jw_t *w, const char *dossier_id, const char *plan_text)
 {
-    json_t *plan = json_loads(d->plan ? d->plan : "[]", 0, NULL);
+    plan_names_t *names = plan_names_get(plan_text);
     db_stmt_t *s;
     jw_key(w, "steps");
     jw_arr_begin(w);
     int rc = db_query(db, &s, "SELECT n, action, step, at, status_after FROM dossier_steps WHERE dossier_id = $1 "
-                              "ORDER BY n", "t", d->id);
+                              "ORDER BY n", "t", dossier_id);
     while (rc == DB_ROW) {
         long long step = db_col_int(s, 2), st = db_col_int(s, 4);
-        json_t *ps = json_array_get(plan, (size_t)step);
-        json_t *name = json_object_get(ps, "name");
         jw_obj_begin(w);
         jw_kint(w, "n", db_col_int(s, 0));
         jw_kstr(w, "action", db_col_text(s, 1));
         jw_kint(w, "step", step);
-        jw_kstr(w, "step_name", json_is_string(name) ? json_string_value(name) : NULL);
+        jw_kstr(w, "step_name", plan_name(names, step));
         kinstant(w, "at", db_col_int(s, 3));
         jw_kint(w, "status", st);
         kboth(w, "status_name", dossier_status_name((int)st, LANG_VI), dossier_status_name((int)st, LANG_EN));
@@ -163,66 +333,71 @@ static int public_steps(db_t *db, jw_t *w, const dossier_t *d)
     }
     if (s) db_reset(s);
     jw_arr_end(w);
-    json_decref(plan);
+    free(names);
     return rc < 0 ? rc : 0;
 }
+
+static long long col_instant(db_stmt_t *s, int col) { return db_col_is_null(s, col) ? 0 : db_col_int(s, col); }
 
 int lookup_json(db_t *db, jw_t *w, const char *dossier_id, lang_t lang)
 {
     (void)lang;
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT code FROM dossiers WHERE id = $1", "t", dossier_id);
-    char code[DOSSIER_CODE_MAX] = "";
-    if (rc == DB_ROW) str_copy(code, sizeof code, db_col_text(s, 0));
-    if (s) db_reset(s);
-    if (rc < 0) return rc;
-    if (rc != DB_ROW) return -ENOENT;
-    dossier_t *d = xcalloc(1, sizeof *d);
-    rc = dossier_get(db, code, d);
-    if (rc < 0) goto out;
+    int rc = db_query(db, &s, "SELECT " PUBLIC_COLS PUBLIC_FROM "WHERE d.id = $1", "t", dossier_id);
+    if (rc != DB_ROW) {
+        if (s) db_reset(s);
+        return rc < 0 ? rc : -ENOENT;
+    }
+    return public_json(db, w, s, 0, dossier_id);
+}
+
+/* The public view from the PUBLIC_COLS of the row s is on (from column col0), then the steps and complaints;
+ * resets s. */
+static int public_json(db_t *db, jw_t *w, db_stmt_t *s, int col0, const char *dossier_id)
+{
+    int status = (int)db_col_int(s, col0 + 4);
+    bool has_result = db_col_int(s, col0 + 10) != 0, rated = !db_col_is_null(s, col0 + 12);
+    bool satisfied = rated && db_col_int(s, col0 + 12) != 0;
+    long long rated_at = rated ? col_instant(s, col0 + 13) : 0;
     jw_obj_begin(w);
-    jw_kstr(w, "code", d->code);
+    jw_kstr(w, "code", db_col_text(s, col0 + 0));
     jw_key(w, "procedure");
     jw_obj_begin(w);
-    jw_kstr(w, "code", d->procedure_code);
-    jw_kstr(w, "name", d->procedure_name);
+    jw_kstr(w, "code", db_col_text(s, col0 + 1));
+    jw_kstr(w, "name", db_col_text(s, col0 + 2));
     jw_obj_end(w);
-    rc = db_query(db, &s, "SELECT name FROM units WHERE id = $1", "t", d->unit_id);
-    jw_kstr(w, "unit", rc == DB_ROW ? db_col_text(s, 0) : NULL);
-    if (s) db_reset(s);
-    if (rc < 0) goto out;
-    jw_kint(w, "status", d->status);
-    kboth(w, "status_name", dossier_status_name(d->status, LANG_VI), dossier_status_name(d->status, LANG_EN));
-    int si = d->status >= 1 && d->status <= 10 ? d->status - 1 : 0;
+    jw_kstr(w, "unit", db_col_text(s, col0 + 3));
+    jw_kint(w, "status", status);
+    kboth(w, "status_name", dossier_status_name(status, LANG_VI), dossier_status_name(status, LANG_EN));
+    int si = status >= 1 && status <= 10 ? status - 1 : 0;
     kboth(w, "status_text", msg_text(status_text[si], LANG_VI), msg_text(status_text[si], LANG_EN));
-    kinstant(w, "received_at", d->received_at);
-    kinstant(w, "accepted_at", d->accepted_at);
-    kinstant(w, "due_at", d->due_at);
-    kinstant(w, "resolved_at", d->resolved_at);
-    kinstant(w, "delivered_at", d->delivered_at);
-    jw_kbool(w, "result_ready", d->status == DS_RETURNED || (d->status == DS_RESOLVED && d->result));
-    rc = public_steps(db, w, d);
-    if (rc < 0) goto out;
+    kinstant(w, "received_at", col_instant(s, col0 + 5));
+    kinstant(w, "accepted_at", col_instant(s, col0 + 6));
+    kinstant(w, "due_at", col_instant(s, col0 + 7));
+    kinstant(w, "resolved_at", col_instant(s, col0 + 8));
+    kinstant(w, "delivered_at", col_instant(s, col0 + 9));
+    jw_kbool(w, "result_ready", status == DS_RETURNED || (status == DS_RESOLVED && has_result));
+    char *plan = xstrdup(db_col_text(s, col0 + 11) ? db_col_text(s, col0 + 11) : "[]");
+    db_reset(s);
+    int rc = public_steps(db, w, dossier_id, plan);
+    free(plan);
+    if (rc < 0) return rc;
     /* The rating, when there is one. */
-    rc = db_query(db, &s, "SELECT satisfied, rated_at FROM dossier_ratings WHERE dossier_id = $1", "t", d->id);
     jw_key(w, "rating");
-    if (rc == DB_ROW) {
+    if (rated) {
         jw_obj_begin(w);
-        jw_kbool(w, "satisfied", db_col_int(s, 0) != 0);
-        kinstant(w, "rated_at", db_col_int(s, 1));
+        jw_kbool(w, "satisfied", satisfied);
+        kinstant(w, "rated_at", rated_at);
         jw_obj_end(w);
     } else {
         jw_null(w);
     }
-    bool rated = rc == DB_ROW;
-    if (s) db_reset(s);
-    if (rc < 0) goto out;
-    jw_kbool(w, "can_rate", d->status == DS_RETURNED && !rated);
+    jw_kbool(w, "can_rate", status == DS_RETURNED && !rated);
     /* The applicant's complaints and their answers. */
     jw_key(w, "complaints");
     jw_arr_begin(w);
     rc = db_query(db, &s, "SELECT " COMPLAINT_COLS " FROM complaints c JOIN dossiers d ON d.id = c.dossier_id "
-                          "WHERE c.dossier_id = $1 ORDER BY c.id", "t", d->id);
+                          "WHERE c.dossier_id = $1 ORDER BY c.id", "t", dossier_id);
     complaint_t c = {0};
     while (rc == DB_ROW) {
         complaint_row(s, 0, &c);
@@ -233,10 +408,6 @@ int lookup_json(db_t *db, jw_t *w, const char *dossier_id, lang_t lang)
     if (s) db_reset(s);
     jw_arr_end(w);
     jw_obj_end(w);
-    if (rc > 0) rc = 0;
-out:
-    dossier_free(d);
-    free(d);
     return rc < 0 ? rc : 0;
 }
 

@@ -500,6 +500,28 @@ Test(core_clock, iso_vn_before_local_epoch_floors)
     cr_assert_str_eq(s, "1969-12-31T23:59:59+07:00");
 }
 
+/* clock_iso_vn computes the date by arithmetic: it must agree with gmtime_r on every day from 1600 to 2500 (leap
+ * days, century years, 1970 and year ends included) at a time of day that moves from day to day. */
+Test(core_clock, iso_vn_agrees_with_gmtime)
+{
+    char s[CLOCK_ISO_LEN], want[CLOCK_ISO_LEN + 8];
+    const long long day_ms = 86400000LL, from = -11676096000000LL, to = 16725225600000LL; /* 1600 .. 2500 */
+    for (long long t = from, k = 0; t < to; t += day_ms, k++) {
+        long long ms = t + (k * 3723457) % day_ms;                 /* a different second each day */
+        time_t secs = (time_t)((ms + VN_OFFSET_MS) / 1000 - ((ms + VN_OFFSET_MS) % 1000 < 0));
+        struct tm tm;
+        cr_assert_not_null(gmtime_r(&secs, &tm));
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        clock_iso_vn(ms, s);
+        cr_assert_str_eq(s, want, "at %lld ms", ms);
+    }
+    clock_iso_vn(951782400000LL - VN_OFFSET_MS, s);          /* 2000-02-29 00:00 in Vietnam: 2000 is a leap year */
+    cr_assert_str_eq(s, "2000-02-29T00:00:00+07:00");
+    clock_iso_vn(4107542400000LL - VN_OFFSET_MS, s);         /* 2100 is not: 28 February, then 1 March */
+    cr_assert_str_eq(s, "2100-03-01T00:00:00+07:00");
+}
+
 Test(core_clock, now_and_monotonic)
 {
     long long now = clock_now_ms(), t = (long long)time(NULL) * 1000;

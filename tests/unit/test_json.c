@@ -292,7 +292,7 @@ Test(json, escape_function_direct)
     buf_free(&b);
 }
 
-/* Long strings go through json_escape's 256-byte staging buffer several times: escapes that straddle a flush must
+/* Long strings go through json_escape's 512-byte staging buffer several times: escapes that straddle a flush must
  * come out whole, and the result must parse back to the input. */
 Test(json, long_strings_round_trip)
 {

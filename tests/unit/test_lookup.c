@@ -19,17 +19,19 @@
 #define PATH_A "/root/prov/" UNIT_A "/"
 #define PATH_B "/root/prov/" UNIT_B "/"
 
-static void put_dossier(int status)
+static void put_dossier_with(const char *id, const char *code, const char *plan, int status)
 {
     int rc = tu_execf(
         "INSERT INTO dossiers (id, code, unit_id, unit_path, origin_path, procedure_code, procedure_version, procedure_name, field, "
         "channel, status, step, plan, time_rule, work_minutes, supplement_rule, applicant_kind, applicant_name, "
         "name_fold, id_number, phone, address, received_at, search, created_at, updated_at) VALUES ('%s', '%s', "
-        "'%s', '%s', '%s', '9.000001', 1, 'Chứng thực bản sao', 'chung-thuc', 1, %d, 0, '[{\"name\":\"Tiếp nhận\"}]', 1, "
+        "'%s', '%s', '%s', '9.000001', 1, 'Chứng thực bản sao', 'chung-thuc', 1, %d, 0, '%s', 1, "
         "480, 1, 'person', 'Nguyễn Văn Đức', 'nguyen van duc', '068095001234', '0912345678', 'Thôn 3', 1, '', 1, 1)",
-        D_ID, D_CODE, UNIT_A, PATH_A, PATH_A, status);
+        id, code, UNIT_A, PATH_A, PATH_A, status, plan);
     cr_assert_eq(rc, 0);
 }
+
+static void put_dossier(int status) { put_dossier_with(D_ID, D_CODE, "[{\"name\":\"Tiếp nhận\"}]", status); }
 
 static void setup(void)
 {
@@ -74,6 +76,66 @@ Test(lookup, proof_by_phone_or_id4_and_wrong_parts_alike)
         cr_assert_eq(e.status, 400);
     }
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM signin_throttle", NULL), 3);
+}
+
+/* The public view through lookup_public: each dossier's steps are named from its own plan (the names are cached
+ * per plan text, so a second dossier with another plan, and the first one again, must each get theirs), a step
+ * outside the plan or without a name has a null name, and nothing the applicant proved is repeated. */
+static json_t *public_view(const char *code)
+{
+    lookup_proof_t p = {code, "0912345678", NULL};
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    long long retry = 0;
+    derr_t e = {0};
+    cr_assert_eq(lookup_public(tu_env.st, &p, "10.0.0.9", LANG_VI, &b, &w, &retry, &e), 0);
+    cr_assert_eq(retry, 0);
+    cr_assert_eq(jw_finish(&w), 0);
+    cr_assert_null(strstr(b.data, "0912345678"), "the phone is not repeated");
+    cr_assert_null(strstr(b.data, "068095001234"), "nor the identifier");
+    cr_assert_null(strstr(b.data, "Nguy"), "nor the name");
+    json_t *j = json_loads(b.data, 0, NULL);
+    cr_assert_not_null(j);
+    buf_free(&b);
+    return j;
+}
+
+static const char *step_name(json_t *view, size_t i)
+{
+    json_t *st = json_array_get(json_object_get(view, "steps"), i);
+    cr_assert_not_null(st, "step %zu", i);
+    return json_string_value(json_object_get(st, "step_name"));
+}
+
+Test(lookup, public_view_names_steps_from_each_plan)
+{
+    put_dossier(4);
+    const char *id2 = "01JLOOKUP00000000000000002", *code2 = "000.00.01.H41-261130-0002";
+    put_dossier_with(id2, code2, "[{\"name\":\"Bước A\"},{\"name\":\"Bước B\"},{\"role\":\"desk\"}]", 4);
+    cr_assert_eq(tu_execf("INSERT INTO dossier_steps (dossier_id, n, action, step, at, status_before, status_after) "
+                          "VALUES ('%s', 1, 'receive', 0, 1000, 1, 2)", D_ID), 0);
+    for (int n = 1; n <= 4; n++)
+        cr_assert_eq(tu_execf("INSERT INTO dossier_steps (dossier_id, n, action, step, at, status_before, "
+                              "status_after) VALUES ('%s', %d, 'forward', %d, 1000, 2, 4)", id2, n,
+                              n == 4 ? 7 : n - 1), 0);
+    for (int round = 0; round < 2; round++) {                /* the second round reads the cached names */
+        json_t *a = public_view(D_CODE), *b = public_view(code2);
+        cr_assert_str_eq(json_string_value(json_object_get(a, "code")), D_CODE);
+        cr_assert_eq(json_array_size(json_object_get(a, "steps")), 1);
+        cr_assert_str_eq(step_name(a, 0), "Tiếp nhận");
+        cr_assert_eq(json_array_size(json_object_get(b, "steps")), 4);
+        cr_assert_str_eq(step_name(b, 0), "Bước A");
+        cr_assert_str_eq(step_name(b, 1), "Bước B");
+        cr_assert_null(step_name(b, 2), "a step without a name");
+        cr_assert_null(step_name(b, 3), "a step outside the plan");
+        cr_assert(json_is_null(json_object_get(a, "rating")));
+        cr_assert(json_is_false(json_object_get(a, "can_rate")));
+        cr_assert(json_is_null(json_object_get(a, "resolved_at")));
+        json_decref(a);
+        json_decref(b);
+    }
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM signin_throttle", NULL), 0, "a success counts nothing");
 }
 
 Test(lookup, throttled_per_address)
