@@ -956,16 +956,16 @@ static int idem_lookup(db_t *db, const char *actor, const char *key, char *dossi
     return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
 }
 
-/* The next sequence of the agency's day. The no-op UPDATE takes the counter row's lock first, so on PostgreSQL
- * (READ COMMITTED) a concurrent intake of the same agency and day waits for this transaction and then reads the
- * committed value: codes are gap-free. A first intake of the day inserts the row in apply; two processes racing
- * on that insert collide on the primary key and the loser is retried (-ECONFLICT). */
+/* The next sequence of the agency's day. The no-op UPDATE takes the counter row's lock, so on PostgreSQL (READ
+ * COMMITTED) a concurrent intake of the same agency and day waits for this transaction and then re-reads the row:
+ * RETURNING gives the committed value, and codes are gap-free (one statement, one round trip). A first intake of
+ * the day inserts the row in apply; two processes racing on that insert collide on the primary key and the loser
+ * is retried (-ECONFLICT). */
 static int next_seq(db_t *db, const char *agency, const char *day, long long *seq)
 {
-    long long n = db_run(db, "UPDATE dossier_counters SET seq = seq WHERE agency = $1 AND day = $2", "tt", agency, day);
-    if (n < 0) return (int)n;
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT seq FROM dossier_counters WHERE agency = $1 AND day = $2", "tt", agency, day);
+    int rc = db_query(db, &s, "UPDATE dossier_counters SET seq = seq WHERE agency = $1 AND day = $2 RETURNING seq",
+                      "tt", agency, day);
     *seq = rc == DB_ROW ? db_col_int(s, 0) + 1 : 1;
     if (s) db_reset(s);
     return rc < 0 ? rc : 0;
