@@ -740,7 +740,7 @@ static void log_json(jw_t *w, long long n, const char *action, int step, const c
     jw_obj_end(w);
 }
 
-/* The intake's event payload is built as a JSON value (event_record_value) on the HTTP worker, outside the write
+/* The intake's event payload is built as a JSON value (event_record_payload) on the HTTP worker, outside the write
  * transaction; only the code and the counter's seq are filled in inside it. `ok` turns false when a value could
  * not be made (a string that is not UTF-8): the intake is then refused like a payload jw_finish() refuses. */
 static void jput(json_t *o, const char *k, json_t *v, bool *ok)
@@ -764,7 +764,9 @@ static json_t *col_value(const struct col *c, const dossier_t *d)
     return NULL;
 }
 
-/* The intake's payload: the same keys, in the same order, as the action payloads' log (log_json). */
+/* The payload of dossier.received / dossier.submitted_online: the keys and order the jw-written payload had (its
+ * "log" entry has log_json()'s keys), so stored events of both eras read the same; *dobj and *counter get the
+ * objects holding the two holes ("code", "seq"). */
 static json_t *intake_value(const dossier_t *d, const procedure_t *p, const dossier_intake_t *in, const char *agency,
                             const char *day, const char *actor, json_t **dobj, json_t **counter, bool *ok)
 {
