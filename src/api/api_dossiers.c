@@ -95,14 +95,25 @@ struct receive_ctx {
     derr_t             err;
     holiday_calendar_t *hc;           /* held until the continuation (the calendar in.cal points into) */
     json_t             *body;         /* the request body the strings of `in` point into */
+    dossier_intake_prep_t *prep;      /* the first half, done on the worker */
 };
+
+/* The first half of the intake, in a read snapshot on the worker: everything that does not need the write
+ * transaction, so that the writer thread (one for every write of the store) spends as little as possible on it. */
+static int prepare_fn(db_t *db, void *arg)
+{
+    struct receive_ctx *c = arg;
+    dossier_intake_prep_free(c->prep);
+    c->prep = dossier_intake_prepare(db, c->who, &c->in);
+    return 0;
+}
 
 static int receive_fn(db_t *db, void *arg)
 {
     struct receive_ctx *c = arg;
     memset(&c->err, 0, sizeof c->err);
     c->replayed = false;
-    return dossier_receive(db, c->who, &c->in, &c->out, &c->replayed, &c->err);
+    return dossier_receive_prepared(db, c->who, &c->in, c->prep, &c->out, &c->replayed, &c->err);
 }
 
 static int party_fields(req_t *r, json_t *obj, dossier_party_t *p, bool applicant)
@@ -138,6 +149,7 @@ static void intake_done(req_t *r, int rc, void *arg)
     }
     if (c->hc) holiday_calendar_release(c->hc);
     dossier_free(&c->out);
+    dossier_intake_prep_free(c->prep);
     json_decref(c->body);
     free(c);
 }
@@ -213,6 +225,17 @@ int api_dossiers_create(req_t *r)
     }
     c->in.cal = holiday_calendar_cal(hc);
     c->in.now_ms = clock_now_ms();
+    if ((rc = store_read(r->app->store, prepare_fn, c)) < 0) {
+        reply_errno(r, rc);
+        goto out;
+    }
+    /* A refusal is answered here, without a write; with an Idempotency-Key the write still runs, since a replay of
+     * the first request's dossier wins over what this one would now be refused for. */
+    derr_t perr = {0};
+    if (!key && (rc = dossier_intake_prep_result(c->prep, &perr)) < 0) {
+        api_reply_derr(r, rc, &perr);
+        goto out;
+    }
     /* The commit is waited for off the worker (req_write_async); intake_done replies and frees. */
     c->hc = hc;
     c->body = body;
@@ -220,6 +243,7 @@ int api_dossiers_create(req_t *r)
 out:
     if (hc) holiday_calendar_release(hc);
     dossier_free(&c->out);
+    dossier_intake_prep_free(c->prep);
     free(c);
     json_decref(body);
     return 0;

@@ -307,18 +307,28 @@ static char *search_text(json_t *d)
     return f ? f : xstrdup("");
 }
 
+/* "INSERT INTO dossiers (<cols>, name_fold, search) VALUES ($1, ...)", built once rather than per intake. */
+static char insert_sql[2560];
+static pthread_once_t insert_once = PTHREAD_ONCE_INIT;
+
+static void insert_init(void)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    buf_printf(&b, "INSERT INTO dossiers (%s, name_fold, search) VALUES (", select_cols());
+    for (size_t i = 0; i < NCOLS + 2; i++) buf_printf(&b, "%s$%zu", i ? ", " : "", i + 1);
+    buf_puts(&b, ")");
+    str_copy(insert_sql, sizeof insert_sql, b.data);
+    buf_free(&b);
+}
+
 static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
     json_t *d = json_object_get(payload, "dossier");
     if (!json_is_object(d)) return -EINVAL;
-    buf_t sql;
-    buf_init(&sql, 0);
-    buf_printf(&sql, "INSERT INTO dossiers (%s, name_fold, search) VALUES (", select_cols());
-    for (size_t i = 0; i < NCOLS + 2; i++) buf_printf(&sql, "%s$%zu", i ? ", " : "", i + 1);
-    buf_puts(&sql, ")");
-    db_stmt_t *s = db_prepare(db, sql.data);
-    buf_free(&sql);
+    pthread_once(&insert_once, insert_init);
+    db_stmt_t *s = db_prepare(db, insert_sql);
     if (!s) return -EIO;
     for (size_t i = 0; i < NCOLS; i++) bind_json(s, (int)i + 1, json_object_get(d, cols[i].name));
     const char *name = jstr(d, "applicant_name") ? jstr(d, "applicant_name") : "";
@@ -749,15 +759,6 @@ int dossier_intake_unit(const principal_t *who, const char *requested, char *uni
 
 /* ---- intake ---- */
 
-struct intake_payload {
-    const dossier_t          *d;
-    const procedure_t        *p;
-    const dossier_intake_t   *in;
-    const char               *agency, *day;
-    long long                 seq;
-    const char               *actor;
-};
-
 static void log_json(jw_t *w, long long n, const char *action, int step, const char *from, const char *to,
                      const char *from_unit, const char *to_unit, long long at, long long step_due, int finished,
                      const char *timing, int before, int after, const char *note)
@@ -783,48 +784,86 @@ static void log_json(jw_t *w, long long n, const char *action, int step, const c
     jw_obj_end(w);
 }
 
-static void intake_payload(jw_t *w, const void *arg)
+/* The intake's event payload is built as a JSON value (event_record_payload) on the HTTP worker, outside the write
+ * transaction; only the code and the counter's seq are filled in inside it. `ok` turns false when a value could
+ * not be made (a string that is not UTF-8): the intake is then refused like a payload jw_finish() refuses. */
+static void jput(json_t *o, const char *k, json_t *v, bool *ok)
 {
-    const struct intake_payload *c = arg;
-    const dossier_t *d = c->d;
-    jw_obj_begin(w);
-    jw_key(w, "dossier");
-    jw_obj_begin(w);
-    for (size_t i = 0; i < NCOLS; i++) write_col(w, &cols[i], d);
-    jw_obj_end(w);
-    jw_key(w, "papers");
-    jw_arr_begin(w);
-    for (int i = 0; i < c->in->npapers; i++) {
-        const dossier_paper_in_t *pi = &c->in->papers[i];
-        const procedure_paper_t *pp = NULL;
-        for (int k = 0; k < c->p->n_papers; k++)
-            if (!strcmp(c->p->papers[k].id, pi->paper)) pp = &c->p->papers[k];
-        jw_obj_begin(w);
-        jw_kstr(w, "paper", pi->paper);
-        jw_kstr(w, "name", pp ? pp->name : pi->paper);
-        jw_kint(w, "copies", pi->copies);
-        jw_kstr(w, "form", pi->form);
-        jw_kbool(w, "mandatory", pp && pp->mandatory);
-        if (c->in->uploads[i]) jw_kstr(w, "upload", c->in->uploads[i]);     /* dforms */
-        jw_obj_end(w);
+    if (!v || json_object_set_new(o, k, v) < 0) *ok = false;
+}
+
+static json_t *jstr_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *col_value(const struct col *c, const dossier_t *d)
+{
+    const char *p = (const char *)d + c->off;
+    switch (c->type) {
+    case C_STR: return (*p || col_required_text(c)) ? json_string(p) : json_null();
+    case C_PSTR: return jstr_or_null(*(char *const *)p);
+    case C_INT: return json_integer(*(const long long *)p);
+    case C_I32: return json_integer(*(const int *)p);
+    case C_OPT: return *(const long long *)p ? json_integer(*(const long long *)p) : json_null();
+    case C_FEE: return *(const long long *)p >= 0 ? json_integer(*(const long long *)p) : json_null();
     }
-    jw_arr_end(w);
-    jw_key(w, "counter");
-    jw_obj_begin(w);
-    jw_kstr(w, "agency", c->agency);
-    jw_kstr(w, "day", c->day);
-    jw_kint(w, "seq", c->seq);
-    jw_obj_end(w);
-    jw_key(w, "idempotency");
-    if (c->in->idem_key) {
-        jw_obj_begin(w);
-        jw_kstr(w, "actor", c->actor);
-        jw_kstr(w, "key", c->in->idem_key);
-        jw_obj_end(w);
-    } else jw_null(w);
-    log_json(w, 1, d->status == DS_NEW ? "submit" : "receive", 0, c->actor, d->received_by, NULL, d->unit_id,
-             d->received_at, d->step_due_at, -1, NULL, 0, d->status, NULL);
-    jw_obj_end(w);
+    return NULL;
+}
+
+/* The payload of dossier.received / dossier.submitted_online: the keys and order the jw-written payload had (its
+ * "log" entry has log_json()'s keys), so stored events of both eras read the same; *dobj and *counter get the
+ * objects holding the two holes ("code", "seq"). */
+static json_t *intake_value(const dossier_t *d, const procedure_t *p, const dossier_intake_t *in, const char *agency,
+                            const char *day, const char *actor, json_t **dobj, json_t **counter, bool *ok)
+{
+    json_t *root = json_object(), *o = json_object();
+    jput(root, "dossier", o, ok);
+    for (size_t i = 0; i < NCOLS; i++) jput(o, cols[i].name, col_value(&cols[i], d), ok);
+    *dobj = o;
+    json_t *papers = json_array();
+    jput(root, "papers", papers, ok);
+    for (int i = 0; i < in->npapers; i++) {
+        const dossier_paper_in_t *pi = &in->papers[i];
+        const procedure_paper_t *pp = NULL;
+        for (int k = 0; k < p->n_papers; k++)
+            if (!strcmp(p->papers[k].id, pi->paper)) pp = &p->papers[k];
+        json_t *e = json_object();
+        jput(e, "paper", jstr_or_null(pi->paper), ok);
+        jput(e, "name", jstr_or_null(pp ? pp->name : pi->paper), ok);
+        jput(e, "copies", json_integer(pi->copies), ok);
+        jput(e, "form", jstr_or_null(pi->form), ok);
+        jput(e, "mandatory", json_boolean(pp && pp->mandatory), ok);
+        if (in->uploads[i]) jput(e, "upload", json_string(in->uploads[i]), ok);     /* dforms */
+        if (!e || json_array_append_new(papers, e) < 0) *ok = false;
+    }
+    json_t *c = json_object();
+    jput(root, "counter", c, ok);
+    jput(c, "agency", jstr_or_null(agency), ok);
+    jput(c, "day", jstr_or_null(day), ok);
+    jput(c, "seq", json_integer(0), ok);       /* the day's sequence: a hole filled in the write transaction */
+    *counter = c;
+    if (in->idem_key) {
+        json_t *k = json_object();
+        jput(root, "idempotency", k, ok);
+        jput(k, "actor", jstr_or_null(actor), ok);
+        jput(k, "key", json_string(in->idem_key), ok);
+    } else jput(root, "idempotency", json_null(), ok);
+    json_t *l = json_object();
+    jput(root, "log", l, ok);
+    jput(l, "n", json_integer(1), ok);
+    jput(l, "action", json_string(d->status == DS_NEW ? "submit" : "receive"), ok);
+    jput(l, "step", json_integer(0), ok);
+    jput(l, "from_account", jstr_or_null(domain_nz(actor)), ok);
+    jput(l, "to_account", jstr_or_null(domain_nz(d->received_by)), ok);
+    jput(l, "from_unit", json_null(), ok);
+    jput(l, "to_unit", jstr_or_null(domain_nz(d->unit_id)), ok);
+    jput(l, "at", json_integer(d->received_at), ok);
+    jput(l, "step_due_at", d->step_due_at ? json_integer(d->step_due_at) : json_null(), ok);
+    jput(l, "finished_step", json_null(), ok);
+    jput(l, "timing", json_null(), ok);
+    jput(l, "status_before", json_integer(0), ok);
+    jput(l, "status_after", json_integer(d->status), ok);
+    jput(l, "note", json_null(), ok);
+    if (!root) *ok = false;
+    return root;
 }
 
 static int check_party(const dossier_party_t *p, const char *prefix, bool applicant, char *phone, size_t cap,
@@ -936,25 +975,62 @@ static int idem_lookup(db_t *db, const char *actor, const char *key, char *dossi
     return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
 }
 
-/* The next sequence of the agency's day. The no-op UPDATE takes the counter row's lock first, so on PostgreSQL
- * (READ COMMITTED) a concurrent intake of the same agency and day waits for this transaction and then reads the
- * committed value: codes are gap-free. A first intake of the day inserts the row in apply; two processes racing
- * on that insert collide on the primary key and the loser is retried (-ECONFLICT). */
+/* The next sequence of the agency's day. The no-op UPDATE takes the counter row's lock, so on PostgreSQL (READ
+ * COMMITTED) a concurrent intake of the same agency and day waits for this transaction and then re-reads the row:
+ * RETURNING gives the committed value, and codes are gap-free (one statement, one round trip). A first intake of
+ * the day inserts the row in apply; two processes racing on that insert collide on the primary key and the loser
+ * is retried (-ECONFLICT). */
 static int next_seq(db_t *db, const char *agency, const char *day, long long *seq)
 {
-    long long n = db_run(db, "UPDATE dossier_counters SET seq = seq WHERE agency = $1 AND day = $2", "tt", agency, day);
-    if (n < 0) return (int)n;
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT seq FROM dossier_counters WHERE agency = $1 AND day = $2", "tt", agency, day);
+    int rc = db_query(db, &s, "UPDATE dossier_counters SET seq = seq WHERE agency = $1 AND day = $2 RETURNING seq",
+                      "tt", agency, day);
     *seq = rc == DB_ROW ? db_col_int(s, 0) + 1 : 1;
     if (s) db_reset(s);
     return rc < 0 ? rc : 0;
 }
 
-int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_t *out, bool *replayed,
-                    derr_t *err)
+/* ---- intake in two halves ----
+ * The writer thread runs every write of the store one after another, so what it does per intake bounds the intake
+ * rate whatever the number of HTTP workers. dossier_intake_prepare() therefore does everything that does not need
+ * the write transaction — the checks of the request, the unit and the procedure read from a snapshot, the plan,
+ * the due instants and the event payload — on the caller's thread; dossier_receive_prepared() does, in the write
+ * transaction, only what needs it: the Idempotency-Key lookup, a check that the unit and procedure read are still
+ * the current rows (one query; when either changed in between, the first half is done again inside the
+ * transaction, so a dossier is always built from the rows current at its commit), the uploads' check, the day's
+ * counter, and the event (ledger append + apply, on the payload value itself). */
+struct dossier_intake_prep {
+    int         rc;                  /* the first half's result; a refusal waits for the Idempotency-Key lookup */
+    derr_t      err;
+    char        unit_id[ID_LEN + 1];
+    long long   unit_version;
+    char        province_id[ID_LEN + 1];
+    char        edi_code[32];
+    char        proc_scope[ID_LEN + 1], proc_code[PROCEDURE_CODE_MAX];
+    long long   proc_version, proc_updated_at;
+    char        day[8];
+    dossier_t   d;                   /* the new dossier but its code */
+    event_payload_t payload;         /* the event's payload, but the code and the counter's seq */
+};
+
+static void prep_clear(dossier_intake_prep_t *x)
 {
-    *replayed = false;
+    dossier_free(&x->d);
+    event_payload_free(&x->payload);
+    memset(x, 0, sizeof *x);
+}
+
+void dossier_intake_prep_free(dossier_intake_prep_t *x)
+{
+    if (!x) return;
+    prep_clear(x);
+    free(x);
+}
+
+static int prepare(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_intake_prep_t *x,
+                   derr_t *err)
+{
+    prep_clear(x);
     int channel = 0;
     for (int i = 1; i <= 3; i++)
         if (in->channel && !strcmp(in->channel, channel_names[i])) channel = i;
@@ -966,16 +1042,6 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
     if (citizen ? (!in->unit_id || str_copy(unit_id, sizeof unit_id, in->unit_id) < 0)
                 : dossier_intake_unit(who, in->unit_id, unit_id, sizeof unit_id) < 0)
         return derr_set(err, -EINVAL, 400, MSG_DOSSIER_UNIT_REQUIRED, "unit", NULL, NULL, NULL);
-    if (in->idem_key) {
-        char id[ID_LEN + 1];
-        int rc = idem_lookup(db, who->account_id, in->idem_key, id);
-        if (rc == 0) {
-            rc = get_by(db, "id", id, out);
-            if (rc == 0) *replayed = true;
-            return rc;
-        }
-        if (rc != -ENOENT) return rc;
-    }
     unit_t *u = xmalloc(sizeof *u);
     procedure_t *p = xmalloc(sizeof *p);
     int rc = unit_get(db, unit_id, u);
@@ -1006,37 +1072,42 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
         goto out;
     }
     if ((rc = check_papers(in, p, err)) < 0) goto out;
-    if ((rc = dossier_uploads_check(db, who, in, err)) < 0) goto out;     /* dforms */
 
     long work = 0;
     if ((rc = procedure_work_minutes(p, in->cal, &work)) < 0) goto out;
-    char day[8];
-    day_key(in->now_ms, day);
-    long long seq;
-    if ((rc = next_seq(db, u->edi_code, day, &seq)) < 0) goto out;
+    day_key(in->now_ms, x->day);
+    str_copy(x->unit_id, sizeof x->unit_id, u->id);
+    x->unit_version = u->version;
+    str_copy(x->province_id, sizeof x->province_id, u->province_id);
+    if (str_copy(x->edi_code, sizeof x->edi_code, u->edi_code) < 0) {
+        rc = -E2BIG;
+        goto out;
+    }
+    str_copy(x->proc_scope, sizeof x->proc_scope, p->scope);
+    str_copy(x->proc_code, sizeof x->proc_code, p->code);
+    x->proc_version = p->version;
+    x->proc_updated_at = p->updated_at;
 
-    dossier_t d;
-    memset(&d, 0, sizeof d);
-    id_new(d.id);
-    dossier_code_format(u->edi_code, in->now_ms, seq, d.code, sizeof d.code);
-    str_copy(d.unit_id, sizeof d.unit_id, u->id);
-    str_copy(d.unit_path, sizeof d.unit_path, u->path);
-    str_copy(d.origin_path, sizeof d.origin_path, u->path);
-    str_copy(d.procedure_code, sizeof d.procedure_code, p->code);
-    d.procedure_version = p->version;
-    str_copy(d.procedure_name, sizeof d.procedure_name, p->name);
-    str_copy(d.field, sizeof d.field, p->field);
-    d.channel = channel;
-    d.plan = plan_json(p, in->cal, work);
-    d.time_rule = (int)p->time_rule;
-    d.work_minutes = work;
-    d.supplement_rule = (int)p->supplement;
-    str_copy(d.applicant_kind, sizeof d.applicant_kind, in->applicant.kind);
-    str_copy(d.applicant_name, sizeof d.applicant_name, in->applicant.name);
-    str_copy(d.id_number, sizeof d.id_number, in->applicant.id_number);
-    str_copy(d.phone, sizeof d.phone, phone);
-    str_copy(d.address, sizeof d.address, in->applicant.address);
-    str_copy(d.email, sizeof d.email, in->applicant.email ? in->applicant.email : "");
+    dossier_t *d = &x->d;
+    id_new(d->id);
+    str_copy(d->unit_id, sizeof d->unit_id, u->id);
+    str_copy(d->unit_path, sizeof d->unit_path, u->path);
+    str_copy(d->origin_path, sizeof d->origin_path, u->path);
+    str_copy(d->procedure_code, sizeof d->procedure_code, p->code);
+    d->procedure_version = p->version;
+    str_copy(d->procedure_name, sizeof d->procedure_name, p->name);
+    str_copy(d->field, sizeof d->field, p->field);
+    d->channel = channel;
+    d->plan = plan_json(p, in->cal, work);
+    d->time_rule = (int)p->time_rule;
+    d->work_minutes = work;
+    d->supplement_rule = (int)p->supplement;
+    str_copy(d->applicant_kind, sizeof d->applicant_kind, in->applicant.kind);
+    str_copy(d->applicant_name, sizeof d->applicant_name, in->applicant.name);
+    str_copy(d->id_number, sizeof d->id_number, in->applicant.id_number);
+    str_copy(d->phone, sizeof d->phone, phone);
+    str_copy(d->address, sizeof d->address, in->applicant.address);
+    str_copy(d->email, sizeof d->email, in->applicant.email ? in->applicant.email : "");
     if (in->has_rep) {
         buf_t b;
         buf_init(&b, 0);
@@ -1049,46 +1120,135 @@ int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in
         jw_kstr(&w, "address", domain_nz(in->rep.address));
         jw_kstr(&w, "email", domain_nz(in->rep.email));
         jw_obj_end(&w);
-        d.representative = jw_finish(&w) == 0 ? buf_steal(&b) : NULL;
+        d->representative = jw_finish(&w) == 0 ? buf_steal(&b) : NULL;
         buf_free(&b);
     }
-    d.content = in->content && *in->content ? xstrdup(in->content) : NULL;
-    if (citizen) str_copy(d.applicant_account, sizeof d.applicant_account, who->account_id);
-    else str_copy(d.received_by, sizeof d.received_by, who->account_id);
-    d.received_at = in->now_ms;
-    d.fee_amount = p->fee_amount >= 0 ? p->fee_amount : -1;
-    d.paid_amount = -1;
-    d.created_at = d.updated_at = in->now_ms;
-    d.version = 1;
-    if (channel == CH_ONLINE) d.status = DS_NEW;
+    d->content = in->content && *in->content ? xstrdup(in->content) : NULL;
+    if (citizen) str_copy(d->applicant_account, sizeof d->applicant_account, who->account_id);
+    else str_copy(d->received_by, sizeof d->received_by, who->account_id);
+    d->received_at = in->now_ms;
+    d->fee_amount = p->fee_amount >= 0 ? p->fee_amount : -1;
+    d->paid_amount = -1;
+    d->created_at = d->updated_at = in->now_ms;
+    d->version = 1;
+    if (channel == CH_ONLINE) d->status = DS_NEW;
     else {
         /* Received at the desk or by post: accepted at once, the clock starts now (Decree 118/2025 art. 15). */
         long due = 0, sdue = 0;
         plan_step_t ps;
-        d.status = DS_ACCEPTED;
-        d.accepted_at = in->now_ms;
-        rc = calendar_due(in->cal, to_min(in->now_ms), (due_rule_t)d.time_rule, work, &due);
-        if (rc == 0 && plan_step(&d, 0, &ps) == 0) rc = calendar_step_due(in->cal, to_min(in->now_ms), ps.budget, &sdue);
-        if (rc < 0) {
-            dossier_free(&d);
-            goto out;
-        }
-        d.due_at = d.original_due_at = to_ms(due);
-        d.step_started_at = in->now_ms;
-        d.step_due_at = to_ms(sdue);
-        str_copy(d.department, sizeof d.department, ps.department);
+        d->status = DS_ACCEPTED;
+        d->accepted_at = in->now_ms;
+        rc = calendar_due(in->cal, to_min(in->now_ms), (due_rule_t)d->time_rule, work, &due);
+        if (rc == 0 && plan_step(d, 0, &ps) == 0) rc = calendar_step_due(in->cal, to_min(in->now_ms), ps.budget, &sdue);
+        if (rc < 0) goto out;
+        d->due_at = d->original_due_at = to_ms(due);
+        d->step_started_at = in->now_ms;
+        d->step_due_at = to_ms(sdue);
+        str_copy(d->department, sizeof d->department, ps.department);
     }
-    struct intake_payload c = {&d, p, in, u->edi_code, day, seq, who->account_id};
-    long long ev_seq = 0;                      /* dforms: the event's sequence, for the notifications' keys */
-    rc = event_record(db, d.unit_id, who->account_id, channel == CH_ONLINE ? "dossier.submitted_online" : "dossier.received",
-                      "dossier", d.id, intake_payload, &c, &ev_seq);
-    if (rc == -EEXIST) rc = -ECONFLICT;        /* a concurrent first intake of the day, or the same key: retry */
-    if (rc == 0) rc = dossier_notify_after(db, NULL, &d, DA__COUNT, ev_seq);   /* dforms: same transaction */
-    if (rc == 0) rc = get_by(db, "id", d.id, out);
-    dossier_free(&d);
+    bool ok = true;
+    json_t *dobj = NULL, *counter = NULL;
+    json_t *v = intake_value(d, p, in, x->edi_code, x->day, who->account_id, &dobj, &counter, &ok);
+    json_t *const objs[] = {dobj, counter};
+    static const char *const keys[] = {"code", "seq"};
+    rc = event_payload_init(&x->payload, v, 2, objs, keys);   /* takes v */
+    if (rc == 0 && !ok) rc = -EILSEQ;
 out:
     free(u);
     free(p);
+    return rc;
+}
+
+dossier_intake_prep_t *dossier_intake_prepare(db_t *db, const principal_t *who, const dossier_intake_t *in)
+{
+    dossier_intake_prep_t *x = xcalloc(1, sizeof *x);
+    derr_t err = {0};
+    int rc = prepare(db, who, in, x, &err);
+    if (rc < 0) prep_clear(x);
+    x->rc = rc;
+    x->err = err;
+    return x;
+}
+
+int dossier_intake_prep_result(const dossier_intake_prep_t *x, derr_t *err)
+{
+    if (x->rc < 0 && err) *err = x->err;
+    return x->rc;
+}
+
+/* Are the unit and the procedure the first half read still the rows procedure_get() would read now? The same
+ * unit version, the same (scope, code) record active at the same version and instant, and, when that is the
+ * national record, still no active adaptation of the unit's province. */
+static int prep_fresh(db_t *db, const dossier_intake_prep_t *x)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s,
+                      "SELECT CASE WHEN (SELECT version FROM units WHERE id = $1) = $2 "
+                      "AND (SELECT COUNT(*) FROM procedures WHERE scope = $3 AND code = $4 AND active = 1 "
+                      "AND version = $5 AND updated_at = $6) = 1 "
+                      "AND ($3 <> '' OR $7 = '' OR NOT EXISTS (SELECT 1 FROM procedures WHERE scope = $7 "
+                      "AND code = $4 AND active = 1)) THEN 1 ELSE 0 END",
+                      "tittiit", x->unit_id, x->unit_version, x->proc_scope, x->proc_code, x->proc_version,
+                      x->proc_updated_at, x->province_id);
+    int fresh = rc == DB_ROW ? (int)db_col_int(s, 0) : 0;
+    if (s) db_reset(s);
+    return rc < 0 ? rc : fresh;
+}
+
+int dossier_receive_prepared(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_intake_prep_t *x,
+                             dossier_t *out, bool *replayed, derr_t *err)
+{
+    *replayed = false;
+    if (in->idem_key) {
+        char id[ID_LEN + 1];
+        int rc = idem_lookup(db, who->account_id, in->idem_key, id);
+        if (rc == 0) {
+            rc = get_by(db, "id", id, out);
+            if (rc == 0) *replayed = true;
+            return rc;
+        }
+        if (rc != -ENOENT) return rc;
+    }
+    if (x->rc < 0) {
+        *err = x->err;
+        return x->rc;
+    }
+    int rc = prep_fresh(db, x);
+    if (rc < 0) return rc;
+    if (rc == 0 && (rc = prepare(db, who, in, x, err)) < 0) return rc;   /* changed meanwhile: again, in here */
+    if ((rc = dossier_uploads_check(db, who, in, err)) < 0) return rc;     /* dforms */
+    long long seq;
+    if ((rc = next_seq(db, x->edi_code, x->day, &seq)) < 0) return rc;
+    dossier_t *d = &x->d;
+    if ((rc = dossier_code_format(x->edi_code, in->now_ms, seq, d->code, sizeof d->code)) < 0) return rc;
+    json_t *const fills[] = {json_string(d->code), json_integer(seq)};
+    long long ev_seq = 0;                      /* dforms: the event's sequence, for the notifications' keys */
+    rc = event_record_payload(db, d->unit_id, who->account_id,
+                              d->channel == CH_ONLINE ? "dossier.submitted_online" : "dossier.received", "dossier",
+                              d->id, &x->payload, fills, &ev_seq);
+    json_decref(fills[0]);
+    json_decref(fills[1]);
+    if (rc == -EEXIST) rc = -ECONFLICT;        /* a concurrent first intake of the day, or the same key: retry */
+    if (rc == 0) rc = dossier_notify_after(db, NULL, d, DA__COUNT, ev_seq);   /* dforms: same transaction */
+    if (rc == 0) {
+        /* The row apply just wrote holds exactly these values (it was built from the payload made of them): no
+         * second read. */
+        dossier_free(out);
+        *out = *d;
+        out->plan = d->plan ? xstrdup(d->plan) : NULL;
+        out->representative = d->representative ? xstrdup(d->representative) : NULL;
+        out->content = d->content ? xstrdup(d->content) : NULL;
+        out->result = out->reason = NULL;
+    }
+    return rc;
+}
+
+int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_t *out, bool *replayed,
+                    derr_t *err)
+{
+    dossier_intake_prep_t *x = dossier_intake_prepare(db, who, in);
+    int rc = dossier_receive_prepared(db, who, in, x, out, replayed, err);
+    dossier_intake_prep_free(x);
     return rc;
 }
 

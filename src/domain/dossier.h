@@ -141,6 +141,19 @@ int dossier_intake_unit(const principal_t *who, const char *requested, char *uni
  * Refusals: 400 bad field, 403 role, 404 unknown procedure or unit, 422 a mandatory paper missing. */
 int dossier_receive(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_t *out, bool *replayed,
                     derr_t *err);
+/* dossier_receive() in two halves, so that the write transaction (serialised on the store's writer) does only
+ * what needs it (see dossier.c). dossier_intake_prepare() runs in a read snapshot (or any transaction) and checks
+ * the request, reads the unit and the procedure, computes the plan, the due instants and the event payload; it
+ * always returns an object (free with dossier_intake_prep_free()), whose refusal, if any,
+ * dossier_intake_prep_result() tells (0, or the negative errno with *err). dossier_receive_prepared() then runs
+ * in the write transaction: an Idempotency-Key replay, else that refusal, else the intake (redoing the first half
+ * inside the transaction when the unit or the procedure changed since). `in` must stay valid between the two. */
+typedef struct dossier_intake_prep dossier_intake_prep_t;
+dossier_intake_prep_t *dossier_intake_prepare(db_t *db, const principal_t *who, const dossier_intake_t *in);
+int dossier_intake_prep_result(const dossier_intake_prep_t *x, derr_t *err);
+int dossier_receive_prepared(db_t *db, const principal_t *who, const dossier_intake_t *in, dossier_intake_prep_t *x,
+                             dossier_t *out, bool *replayed, derr_t *err);
+void dossier_intake_prep_free(dossier_intake_prep_t *x);
 
 /* ---- reading ---- */
 int dossier_get(db_t *db, const char *code, dossier_t *out);           /* no scope check; -ENOENT */

@@ -15,6 +15,7 @@
 #define MOTCUA_EVENT_H
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "db/db.h"
 #include "domain/ledger.h"
 
@@ -59,6 +60,30 @@ event_apply_fn event_find(const char *type);
  * module's changes always go through a projection. */
 int event_record(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
                  const char *entity_id, ledger_payload_fn fn, const void *arg, long long *seq_out);
+/* A payload made outside the write transaction (on the HTTP worker), so that the writer thread, which runs every
+ * write of the store one after another, neither writes nor parses it: event_payload_init() takes the value (its
+ * reference) and serialises it once, leaving out the values of up to EVENT_HOLES_MAX members (objs[i], keys[i])
+ * that only the transaction knows (a dossier's code, a counter); they must be given in the order they appear in
+ * the value and hold a placeholder meanwhile. event_record_payload() then sets fills[i] (references borrowed) in
+ * those members, splices their text in, appends the bytes and hands the value itself to the apply function: it
+ * sees exactly what a replay of the stored bytes gives (the writer's output parses back to equal values; the
+ * sanitizer builds check it on every call). Values must be strings, integers, booleans, null, arrays and objects. */
+#define EVENT_HOLES_MAX 4
+typedef struct event_payload {
+    json_t *value;
+    buf_t   text;                /* the value's JSON text without the holes' values */
+    int     nholes;
+    struct {
+        json_t     *obj;
+        const char *key;
+        size_t      at;          /* where its value goes in text */
+    } hole[EVENT_HOLES_MAX];
+} event_payload_t;
+int event_payload_init(event_payload_t *p, json_t *value, int nholes, json_t *const objs[], const char *const keys[]);
+void event_payload_free(event_payload_t *p);   /* the value and the text; p may be all zero */
+int event_record_payload(db_t *db, const char *unit_id, const char *actor_id, const char *type,
+                         const char *entity_kind, const char *entity_id, event_payload_t *p, json_t *const fills[],
+                         long long *seq_out);
 /* Apply one stored event (payload as text): 0 when applied or when its type has no apply function. */
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len);
 

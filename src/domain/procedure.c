@@ -14,6 +14,7 @@
 #include "domain/unit.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,14 +489,63 @@ void procedure_default_papers(procedure_t *p)
 
 #define PROC_COLS "scope, code, record, active, version, created_at, updated_at"
 
+/* Parsed records, keyed by their exact stored text: every dossier intake reads its procedure, and parsing the
+ * record (a few KB of JSON) cost more than the rest of the read. The parse of a given text is always the same
+ * procedure_t (the row's own columns are set after), so a hit is exact whatever database or version the row comes
+ * from; a changed record is a different text and misses. A few entries, replaced in turn, shared by the threads. */
+#define PCACHE_N 8
+#define PCACHE_TEXT_MAX 16384
+static struct pcache_entry {
+    char        *text;
+    size_t       len;
+    procedure_t *p;
+} pcache[PCACHE_N];
+static unsigned pcache_next;
+static pthread_mutex_t pcache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool pcache_get(const char *text, size_t len, procedure_t *out)
+{
+    bool hit = false;
+    pthread_mutex_lock(&pcache_mu);
+    for (int i = 0; i < PCACHE_N && !hit; i++)
+        if (pcache[i].text && pcache[i].len == len && !memcmp(pcache[i].text, text, len)) {
+            memcpy(out, pcache[i].p, sizeof *out);
+            hit = true;
+        }
+    pthread_mutex_unlock(&pcache_mu);
+    return hit;
+}
+
+static void pcache_put(const char *text, size_t len, const procedure_t *p)
+{
+    if (len > PCACHE_TEXT_MAX) return;
+    char *t = xstrndup(text, len);
+    procedure_t *c = xmalloc(sizeof *c);
+    memcpy(c, p, sizeof *c);
+    pthread_mutex_lock(&pcache_mu);
+    struct pcache_entry *e = &pcache[pcache_next++ % PCACHE_N];
+    char *old_t = e->text;
+    procedure_t *old_p = e->p;
+    *e = (struct pcache_entry){t, len, c};
+    pthread_mutex_unlock(&pcache_mu);
+    free(old_t);
+    free(old_p);
+}
+
 static int row_to_procedure(db_stmt_t *s, procedure_t *p)
 {
-    json_error_t jerr;
-    json_t *o = json_loadb(db_col_text(s, 2), db_col_len(s, 2), 0, &jerr);
-    derr_t e;
-    int rc = o ? procedure_parse(o, false, p, &e) : -EILSEQ;
-    json_decref(o);
-    if (rc < 0) return -EILSEQ;   /* a row apply wrote and cannot read back: the projection is damaged */
+    const char *text = db_col_text(s, 2);
+    size_t len = db_col_len(s, 2);
+    if (!text) return -EILSEQ;
+    if (!pcache_get(text, len, p)) {
+        json_error_t jerr;
+        json_t *o = json_loadb(text, len, 0, &jerr);
+        derr_t e;
+        int rc = o ? procedure_parse(o, false, p, &e) : -EILSEQ;
+        json_decref(o);
+        if (rc < 0) return -EILSEQ;   /* a row apply wrote and cannot read back: the projection is damaged */
+        pcache_put(text, len, p);
+    }
     str_copy(p->scope, sizeof p->scope, db_col_text(s, 0));
     p->active = db_col_int(s, 3) != 0;
     p->version = db_col_int(s, 4);

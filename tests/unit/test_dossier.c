@@ -1,7 +1,8 @@
 /* test_dossier.c — domain/dossier.h: the validators of intake (citizen identity number, tax code, phone), the
  * dossier code, the action names; and, on a real store, intake (codes gap-free per agency and day, missing papers,
  * idempotency), the state machine (role, state, version, once-only rules) and the legal clock on pause and
- * extension, with `rebuild` giving the same projections. */
+ * extension, with `rebuild` giving the same projections; an intake prepared before its procedure changed is built
+ * from the procedure current at its commit. */
 #include <criterion/criterion.h>
 
 #include "testutil.h"
@@ -532,4 +533,52 @@ Test(dossier, inter_agency_forward_passes_ownership_and_rebuild_is_identical)
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM dossier_steps", NULL), 4);
     /* The search index was rebuilt with the rows (SQLite: kept by triggers). */
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM dossier_search WHERE search LIKE '%nguyen van duc%'", NULL), 1);
+}
+
+/* The intake in two halves: when the procedure changes between the first half (a read snapshot, on the HTTP
+ * worker) and the write, the write notices and builds the dossier from the procedure current at its commit. */
+struct prep_ctx {
+    struct recv_ctx       *c;
+    dossier_intake_prep_t *x;
+};
+
+static int prep_fn(db_t *db, void *arg)
+{
+    struct prep_ctx *p = arg;
+    p->x = dossier_intake_prepare(db, p->c->who, &p->c->in);
+    return 0;
+}
+
+static int recv_prepared_fn(db_t *db, void *arg)
+{
+    struct prep_ctx *p = arg;
+    return dossier_receive_prepared(db, p->c->who, &p->c->in, p->x, &p->c->out, &p->c->replayed, &p->c->err);
+}
+
+Test(dossier, prepared_intake_follows_a_procedure_changed_meanwhile)
+{
+    struct recv_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &desk;
+    c->in = (dossier_intake_t){.procedure = "9.000001", .channel = "desk",
+                               .applicant = {"person", "Nguyễn Văn Đức", "068095001234", "0912345678", "Thôn 1", NULL},
+                               .npapers = 1, .now_ms = at("2026-03-02 08:00"), .cal = cal};
+    c->in.papers[0] = (dossier_paper_in_t){"don", 1, "original"};
+    struct prep_ctx p = {c, NULL};
+    cr_assert_eq(store_read(tu_env.st, prep_fn, &p), 0);
+    cr_assert_eq(dossier_intake_prep_result(p.x, NULL), 0);
+    long long v0 = tu_int("SELECT version FROM procedures WHERE scope = '' AND code = '9.000001'", NULL);
+    save_procedure("9.000001", SUPPLEMENT_RESTART, false);   /* a new version, another supplement rule */
+    cr_assert_eq(store_write(tu_env.st, recv_prepared_fn, &p), 0, "%s", c->err.field);
+    cr_assert_eq(c->out.procedure_version, v0 + 1);
+    cr_assert_eq(c->out.supplement_rule, (int)SUPPLEMENT_RESTART);
+    cr_assert_eq(tu_int("SELECT procedure_version FROM dossiers WHERE code = $1", c->out.code), v0 + 1);
+    /* unchanged since: the prepared half is used as is (same result) */
+    dossier_intake_prep_free(p.x);
+    dossier_free(&c->out);
+    cr_assert_eq(store_read(tu_env.st, prep_fn, &p), 0);
+    cr_assert_eq(store_write(tu_env.st, recv_prepared_fn, &p), 0, "%s", c->err.field);
+    cr_assert_eq(c->out.procedure_version, v0 + 1);
+    dossier_intake_prep_free(p.x);
+    dossier_free(&c->out);
+    free(c);
 }

@@ -1,7 +1,8 @@
 /* test_event.c — domain/event.h: an event recorded is applied from its own payload in the same transaction, a
  * failing apply rolls the append back too, an unregistered type is refused, a rebuild empties the projections and
  * replays the ledger to the same rows (same digest), a damaged stored payload stops the rebuild and changes
- * nothing, and the digest tells different projections apart. The module under test is a small one defined here. */
+ * nothing, and the digest tells different projections apart; a payload prepared outside the transaction is stored
+ * with its holes filled exactly as it is applied. The module under test is a small one defined here. */
 #include <criterion/criterion.h>
 
 #include "testutil.h"
@@ -190,4 +191,62 @@ Test(event, digest_tells_projections_apart)
     cr_assert_eq(event_digest(tu_env.st, d3), 0);
     cr_assert_str_neq(d2, d3);
     cr_assert_eq(strlen(d3), 64);
+}
+
+/* ---- a payload prepared outside the transaction, with holes the transaction fills ---- */
+
+struct prepared_arg {
+    event_payload_t p;
+    long long       value;
+};
+
+static int record_prepared_fn(db_t *db, void *arg)
+{
+    struct prepared_arg *a = arg;
+    json_t *const fills[] = {json_integer(a->value)};
+    int rc = event_record_payload(db, NULL, NULL, "test.set", "counter", "held", &a->p, fills, NULL);
+    json_decref(fills[0]);
+    return rc;
+}
+
+Test(event, prepared_payload_is_stored_as_applied)
+{
+    /* the name holds characters the writer escapes; "value" is a hole with a placeholder */
+    json_t *v = json_pack("{s:s, s:i, s:[s, b, n]}", "name", "Nguyễn \"<&>\"", "value", 0, "extra", "x", 1);
+    json_t *const objs[] = {v};
+    static const char *const keys[] = {"value"};
+    struct prepared_arg a = {.value = 42};
+    cr_assert_eq(event_payload_init(&a.p, v, 1, objs, keys), 0);
+    cr_assert_eq(store_write(tu_env.st, record_prepared_fn, &a), 0);
+    cr_assert_eq(tu_int("SELECT value FROM test_counters WHERE name = 'Nguyễn \"<&>\"'", NULL), 42);
+    /* the stored bytes are the value with the hole filled: what a replay applies */
+    char stored[512];
+    cr_assert_eq(tu_text("SELECT payload FROM events WHERE type = 'test.set'", NULL, stored, sizeof stored), 0);
+    json_t *back = json_loads(stored, JSON_REJECT_DUPLICATES, NULL);
+    cr_assert_not_null(back, "%s", stored);
+    cr_assert(json_equal(back, a.p.value), "%s", stored);
+    cr_assert_eq(json_integer_value(json_object_get(back, "value")), 42);
+    json_decref(back);
+    event_payload_free(&a.p);
+    char before[65], after[65];
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
+    event_rebuild_report_t rep;
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(event_digest(tu_env.st, after), 0);
+    cr_assert_str_eq(before, after);
+}
+
+Test(event, prepared_payload_refuses_bad_holes)
+{
+    event_payload_t p;
+    json_t *v = json_pack("{s:s, s:i}", "name", "a", "value", 0);
+    json_t *const objs[] = {v, v};
+    static const char *const missing[] = {"nope"};
+    cr_assert_eq(event_payload_init(&p, v, 1, objs, missing), -EINVAL);   /* not a member */
+    event_payload_free(&p);
+    v = json_pack("{s:s, s:i}", "name", "a", "value", 0);
+    json_t *const objs2[] = {v, v};
+    static const char *const backwards[] = {"value", "name"};
+    cr_assert_eq(event_payload_init(&p, v, 2, objs2, backwards), -EINVAL);   /* not in text order */
+    event_payload_free(&p);
 }
