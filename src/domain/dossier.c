@@ -1448,10 +1448,54 @@ done:
 
 /* ---- work lists ---- */
 
+/* The count of a list stops after dossier_total_cap() + 1 matching rows: counting every match of a frequent name
+ * (a surname matches a third of a commune's dossiers) would cost as much as reading them. MOTCUA_DOSSIER_TOTAL_CAP
+ * lowers it for the tests (1..1000000; read once), so that "more than the cap" needs a few dossiers, not 1,001. */
+static long long total_cap = DOSSIER_TOTAL_CAP;
+static pthread_once_t total_cap_once = PTHREAD_ONCE_INIT;
+
+static void total_cap_init(void)
+{
+    const char *e = getenv("MOTCUA_DOSSIER_TOTAL_CAP");
+    if (!e || !*e) return;
+    char *end;
+    long long v = strtoll(e, &end, 10);
+    if (*end == '\0' && v >= 1 && v <= 1000000) total_cap = v;
+}
+
+long long dossier_total_cap(void)
+{
+    pthread_once(&total_cap_once, total_cap_init);
+    return total_cap;
+}
+
+/* How a search text is matched. M_TRIGRAM: through the trigram index (dossier_search), which yields the matches
+ * in no useful order, so the page sorts them all: right when they are few. M_SCAN: a plain substring test on the
+ * row (instr / strpos, which no trigram index serves, so that the planner keeps reading `id` newest first and stops
+ * at the page size): right when matches are many, and the only way for texts under 3 characters, which have no
+ * trigram. Both are exact: search and the needle are folded (lowercase), and the needle holds no LIKE wildcard. */
+enum match { M_NONE, M_TRIGRAM, M_SCAN };
+
+/* "FROM ... WHERE <scope><match>" of a list statement; the match text is parameter $arg. */
+static void list_from(buf_t *sql, bool sqlite, enum match m, const char *where, int arg)
+{
+    if (m == M_TRIGRAM && sqlite)
+        /* Joined on id (stored in the FTS table), not on rowid: a rowid is not stable across VACUUM here. */
+        buf_printf(sql, "(SELECT id AS mid FROM dossier_search WHERE search LIKE $%d) m "
+                        "JOIN dossiers ON dossiers.id = m.mid WHERE %s", arg, where);
+    else if (m == M_TRIGRAM)
+        buf_printf(sql, "dossiers WHERE %s AND search LIKE $%d", where, arg);
+    else if (m == M_SCAN)
+        buf_printf(sql, "dossiers WHERE %s AND %s(search, $%d) > 0", where, sqlite ? "instr" : "strpos", arg);
+    else
+        buf_printf(sql, "dossiers WHERE %s", where);
+}
+
 int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dossier_cb cb, void *arg,
                  long long *total)
 {
     bool citizen = !strcmp(who->kind, "citizen");
+    bool sqlite = !strcmp(db_engine(db), "sqlite");
     /* Scope: the caller's grant paths (at most AUTH_MAX_GRANTS, OR-ed) or the citizen's own dossiers. */
     buf_t where;
     buf_init(&where, 0);
@@ -1471,19 +1515,24 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
         if (!who->ngrants) buf_puts(&where, "1 = 0");
         buf_puts(&where, ")");
     }
-    char *pattern = NULL;
+    /* The folded search text without LIKE's wildcards and escape (they match themselves nowhere in a folded
+     * search column that could matter, and dropping them keeps LIKE and instr/strpos equivalent). */
+    char *needle = NULL, *pattern = NULL;
     if (q->q && *q->q) {
         char *f = utf8_fold(q->q, strlen(q->q));
         buf_t p;
         buf_init(&p, 0);
-        buf_putc(&p, '%');
         for (const char *s = f ? f : ""; *s; s++)
             if (*s != '%' && *s != '_' && *s != '\\') buf_putc(&p, *s);
-        buf_putc(&p, '%');
         free(f);
-        pattern = buf_steal(&p);
-        args[na++] = pattern;
-        buf_printf(&where, " AND id IN (SELECT id FROM dossier_search WHERE search LIKE $%d)", na);
+        if (p.len) {
+            needle = buf_steal(&p);
+            size_t n = strlen(needle);
+            pattern = xmalloc(n + 3);
+            pattern[0] = '%';
+            memcpy(pattern + 1, needle, n);
+            memcpy(pattern + 1 + n, "%", 2);
+        } else buf_free(&p);
     }
     char num[3][24];
     switch (q->view) {
@@ -1518,24 +1567,37 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
         args[na++] = num[2];
         buf_printf(&where, " AND status = CAST($%d AS INTEGER)", na);
     }
+    /* Texts of 3 characters or more are counted through the trigram index; shorter ones have no trigram. */
+    enum match count_m = !needle ? M_NONE : utf8_length(needle, strlen(needle)) >= 3 ? M_TRIGRAM : M_SCAN;
+    long long cap = dossier_total_cap();
     int rc = 0;
     buf_t sql;
     buf_init(&sql, 0);
-    buf_printf(&sql, "SELECT COUNT(*) FROM dossiers WHERE %s", where.data);
+    buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM ");
+    list_from(&sql, sqlite, count_m, where.data, na + 1);
+    buf_printf(&sql, " LIMIT %lld) c", cap + 1);
     db_stmt_t *s = db_prepare(db, sql.data);
     if (!s) rc = -EIO;
     for (int i = 0; rc == 0 && i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
+    if (rc == 0 && count_m != M_NONE) db_bind_text(s, na + 1, count_m == M_TRIGRAM ? pattern : needle, DB_NTS);
     if (rc == 0 && (rc = db_step(s)) == DB_ROW) *total = db_col_int(s, 0), rc = 0;
     if (s) db_reset(s);
     int n = 0;
     if (rc == 0) {
+        /* Up to the cap the matches are few: sort them (the trigram index found them). Beyond it they are at least
+         * cap in 1 of the table, so reading newest first meets a page of them soon; the cap bounds the first read
+         * and sets where the second one starts to pay. */
+        enum match page_m = count_m == M_TRIGRAM && *total > cap ? M_SCAN : count_m;
         buf_reset(&sql);
-        args[na++] = q->after_id ? q->after_id : "";
-        buf_printf(&sql, "SELECT %s FROM dossiers WHERE %s AND ($%d = '' OR id < $%d) ORDER BY id DESC LIMIT %lld",
-                   select_cols(), where.data, na, na, q->limit);
+        buf_printf(&sql, "SELECT %s FROM ", select_cols());
+        list_from(&sql, sqlite, page_m, where.data, na + 1);
+        int ca = na + 1 + (page_m != M_NONE);
+        buf_printf(&sql, " AND ($%d = '' OR id < $%d) ORDER BY id DESC LIMIT %lld", ca, ca, q->limit);
         s = db_prepare(db, sql.data);
         if (!s) rc = -EIO;
         for (int i = 0; rc == 0 && i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
+        if (rc == 0 && page_m != M_NONE) db_bind_text(s, na + 1, page_m == M_TRIGRAM ? pattern : needle, DB_NTS);
+        if (rc == 0) db_bind_text(s, ca, q->after_id ? q->after_id : "", DB_NTS);
         dossier_t *d = xcalloc(1, sizeof *d);
         while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
             rc = 0;
@@ -1550,6 +1612,7 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
     }
     buf_free(&sql);
     buf_free(&where);
+    free(needle);
     free(pattern);
     return rc < 0 ? rc : n;
 }
