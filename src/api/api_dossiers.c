@@ -387,7 +387,10 @@ static int list_fn(db_t *db, void *arg)
     jw_arr_begin(&c->w);
     int rc = dossier_list(db, c->who, &c->q, list_cb, c, &c->total);
     jw_arr_end(&c->w);
-    jw_kint(&c->w, "total", c->total);
+    /* Beyond the cap the count stopped: total is the cap and total_capped says "more than total". */
+    bool capped = c->total > dossier_total_cap();
+    jw_kint(&c->w, "total", capped ? dossier_total_cap() : c->total);
+    jw_kbool(&c->w, "total_capped", capped);
     jw_kstr(&c->w, "next_cursor", c->more ? c->last : NULL);
     jw_obj_end(&c->w);
     return rc < 0 ? rc : 0;

@@ -1625,10 +1625,56 @@ done:
 
 /* ---- work lists ---- */
 
+/* The count of a list stops after dossier_total_cap() + 1 matching rows: counting every match of a frequent name
+ * (a surname matches a third of a commune's dossiers) would cost as much as reading them. MOTCUA_DOSSIER_TOTAL_CAP
+ * lowers it for the tests (1..100000; read once), so that "more than the cap" needs a few dossiers, not 1,001. */
+static long long total_cap = DOSSIER_TOTAL_CAP;
+static pthread_once_t total_cap_once = PTHREAD_ONCE_INIT;
+
+static void total_cap_init(void)
+{
+    const char *e = getenv("MOTCUA_DOSSIER_TOTAL_CAP");
+    if (!e || !*e) return;
+    char *end;
+    long long v = strtoll(e, &end, 10);
+    if (*end == '\0' && v >= 1 && v <= 100000) total_cap = v;
+}
+
+long long dossier_total_cap(void)
+{
+    pthread_once(&total_cap_once, total_cap_init);
+    return total_cap;
+}
+
+/* How a search text is matched. M_TRIGRAM: through the trigram index (dossier_search), which yields the matches
+ * in no useful order, so the page sorts them all: right when they are few. M_SCAN: a plain substring test on the
+ * row (instr / strpos, which no trigram index serves, so that the planner keeps reading `id` newest first and stops
+ * at the page size): right when matches are many, and the only way for texts under 3 characters, which have no
+ * trigram. Both are exact: search and the needle are folded (lowercase), and the needle holds no LIKE wildcard. */
+enum match { M_NONE, M_TRIGRAM, M_SCAN };
+
+static int id_cmp_desc(const void *a, const void *b) { return strcmp((const char *)b, (const char *)a); }
+
+/* "FROM ... WHERE <scope><match>" of a list statement; the match text is parameter $arg. */
+static void list_from(buf_t *sql, bool sqlite, enum match m, const char *where, int arg)
+{
+    if (m == M_TRIGRAM && sqlite)
+        /* Joined on id (stored in the FTS table), not on rowid: a rowid is not stable across VACUUM here. */
+        buf_printf(sql, "(SELECT id AS mid FROM dossier_search WHERE search LIKE $%d) m "
+                        "JOIN dossiers ON dossiers.id = m.mid WHERE %s", arg, where);
+    else if (m == M_TRIGRAM)
+        buf_printf(sql, "dossiers WHERE %s AND search LIKE $%d", where, arg);
+    else if (m == M_SCAN)
+        buf_printf(sql, "dossiers WHERE %s AND %s(search, $%d) > 0", where, sqlite ? "instr" : "strpos", arg);
+    else
+        buf_printf(sql, "dossiers WHERE %s", where);
+}
+
 int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dossier_cb cb, void *arg,
                  long long *total)
 {
     bool citizen = !strcmp(who->kind, "citizen");
+    bool sqlite = !strcmp(db_engine(db), "sqlite");
     /* Scope: the caller's grant paths (at most AUTH_MAX_GRANTS, OR-ed) or the citizen's own dossiers. */
     buf_t where;
     buf_init(&where, 0);
@@ -1648,19 +1694,24 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
         if (!who->ngrants) buf_puts(&where, "1 = 0");
         buf_puts(&where, ")");
     }
-    char *pattern = NULL;
+    /* The folded search text without LIKE's wildcards and escape (they match themselves nowhere in a folded
+     * search column that could matter, and dropping them keeps LIKE and instr/strpos equivalent). */
+    char *needle = NULL, *pattern = NULL;
     if (q->q && *q->q) {
         char *f = utf8_fold(q->q, strlen(q->q));
         buf_t p;
         buf_init(&p, 0);
-        buf_putc(&p, '%');
         for (const char *s = f ? f : ""; *s; s++)
             if (*s != '%' && *s != '_' && *s != '\\') buf_putc(&p, *s);
-        buf_putc(&p, '%');
         free(f);
-        pattern = buf_steal(&p);
-        args[na++] = pattern;
-        buf_printf(&where, " AND id IN (SELECT id FROM dossier_search WHERE search LIKE $%d)", na);
+        if (p.len) {
+            needle = buf_steal(&p);
+            size_t n = strlen(needle);
+            pattern = xmalloc(n + 3);
+            pattern[0] = '%';
+            memcpy(pattern + 1, needle, n);
+            memcpy(pattern + 1 + n, "%", 2);
+        } else buf_free(&p);
     }
     char num[3][24];
     switch (q->view) {
@@ -1695,24 +1746,69 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
         args[na++] = num[2];
         buf_printf(&where, " AND status = CAST($%d AS INTEGER)", na);
     }
+    /* Texts of 3 characters or more are counted through the trigram index; shorter ones have no trigram. */
+    enum match count_m = !needle ? M_NONE : utf8_length(needle, strlen(needle)) >= 3 ? M_TRIGRAM : M_SCAN;
+    long long cap = dossier_total_cap();
+    /* The count through the trigram index keeps the ids it met, so that up to the cap the page is cut from them
+     * (sorted here bytewise, as strcmp: SQLite's BINARY and PostgreSQL's "C" order) instead of asking the index a
+     * second time, which would cost as much again: the index's price is about the same for 5 matches as for 1,000
+     * when the text holds a frequent trigram (the "ngu" of Nguyễn is in 38% of the rows). */
+    bool keep = count_m == M_TRIGRAM;
+    char(*ids)[ID_LEN + 1] = keep ? xcalloc((size_t)cap + 1, sizeof *ids) : NULL;
     int rc = 0;
     buf_t sql;
     buf_init(&sql, 0);
-    buf_printf(&sql, "SELECT COUNT(*) FROM dossiers WHERE %s", where.data);
+    buf_printf(&sql, "SELECT %s FROM (SELECT %s FROM ", keep ? "id" : "COUNT(*)", keep ? "dossiers.id" : "1");
+    list_from(&sql, sqlite, count_m, where.data, na + 1);
+    buf_printf(&sql, " LIMIT %lld) c", cap + 1);
     db_stmt_t *s = db_prepare(db, sql.data);
     if (!s) rc = -EIO;
     for (int i = 0; rc == 0 && i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
-    if (rc == 0 && (rc = db_step(s)) == DB_ROW) *total = db_col_int(s, 0), rc = 0;
+    if (rc == 0 && count_m != M_NONE) db_bind_text(s, na + 1, count_m == M_TRIGRAM ? pattern : needle, DB_NTS);
+    *total = 0;
+    while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+        rc = 0;
+        if (!keep) {
+            *total = db_col_int(s, 0);
+            break;
+        }
+        if (*total <= cap) str_copy(ids[*total], sizeof ids[0], db_col_text(s, 0) ? db_col_text(s, 0) : "");
+        ++*total;
+    }
+    if (rc > 0) rc = 0;
     if (s) db_reset(s);
     int n = 0;
     if (rc == 0) {
+        /* Up to the cap the matches are few: sort them (the trigram index found them). Beyond it they are at least
+         * cap in 1 of the table, so reading newest first meets a page of them soon; the cap bounds the first read
+         * and sets where the second one starts to pay. */
+        enum match page_m = count_m == M_TRIGRAM && *total > cap ? M_SCAN : count_m;
         buf_reset(&sql);
-        args[na++] = q->after_id ? q->after_id : "";
-        buf_printf(&sql, "SELECT %s FROM dossiers WHERE %s AND ($%d = '' OR id < $%d) ORDER BY id DESC LIMIT %lld",
-                   select_cols(), where.data, na, na, q->limit);
+        buf_printf(&sql, "SELECT %s FROM ", select_cols());
+        int nk = 0;                                   /* keep: the ids of the page, newest first */
+        if (keep && page_m == M_TRIGRAM) {
+            qsort(ids, (size_t)*total, sizeof *ids, id_cmp_desc);
+            long long from = 0;
+            while (q->after_id && *q->after_id && from < *total && strcmp(ids[from], q->after_id) >= 0) from++;
+            buf_puts(&sql, "dossiers WHERE id IN (");
+            for (long long i = from; i < *total && nk < q->limit; i++, nk++) buf_printf(&sql, "%s$%d", nk ? ", " : "", nk + 1);
+            if (!nk) buf_puts(&sql, "NULL");
+            buf_puts(&sql, sqlite ? ") ORDER BY id DESC" : ") ORDER BY id COLLATE \"C\" DESC");
+            memmove(ids, ids + from, (size_t)nk * sizeof *ids);
+        } else {
+            list_from(&sql, sqlite, page_m, where.data, na + 1);
+            int ca = na + 1 + (page_m != M_NONE);
+            buf_printf(&sql, " AND ($%d = '' OR id < $%d) ORDER BY id DESC LIMIT %lld", ca, ca, q->limit);
+        }
         s = db_prepare(db, sql.data);
         if (!s) rc = -EIO;
-        for (int i = 0; rc == 0 && i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
+        if (keep && page_m == M_TRIGRAM) {
+            for (int i = 0; rc == 0 && i < nk; i++) db_bind_text(s, i + 1, ids[i], DB_NTS);
+        } else {
+            for (int i = 0; rc == 0 && i < na; i++) db_bind_text(s, i + 1, args[i], DB_NTS);
+            if (rc == 0 && page_m != M_NONE) db_bind_text(s, na + 1, page_m == M_TRIGRAM ? pattern : needle, DB_NTS);
+            if (rc == 0) db_bind_text(s, na + 1 + (page_m != M_NONE), q->after_id ? q->after_id : "", DB_NTS);
+        }
         dossier_t *d = xcalloc(1, sizeof *d);
         while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
             rc = 0;
@@ -1725,8 +1821,10 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
         free(d);
         if (s) db_reset(s);
     }
+    free(ids);
     buf_free(&sql);
     buf_free(&where);
+    free(needle);
     free(pattern);
     return rc < 0 ? rc : n;
 }

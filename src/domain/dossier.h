@@ -199,7 +199,10 @@ typedef struct dossier_query {
     long long      limit;
 } dossier_query_t;
 typedef int (*dossier_cb)(const dossier_t *d, void *arg);   /* < 0 stops */
-/* Rows visible to who, newest first; *total gets the count of all matching rows. Returns rows read or < 0. */
+/* Rows visible to who, newest first; *total gets the count of the matching rows, counted up to
+ * dossier_total_cap() + 1 only (a larger *total means "more than the cap"). Returns rows read or < 0. */
+#define DOSSIER_TOTAL_CAP 1000
+long long dossier_total_cap(void);      /* DOSSIER_TOTAL_CAP, or MOTCUA_DOSSIER_TOTAL_CAP for the tests */
 int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dossier_cb cb, void *arg,
                  long long *total);
 void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang);

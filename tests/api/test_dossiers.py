@@ -548,5 +548,101 @@ class DossierListTests(DossierBase):
             self.assertEqual(seqs, list(range(1, len(seqs) + 1)))
 
 
+class DossierSearchCapTests(DossierBase):
+    """The count of a list stops after the cap (MOTCUA_DOSSIER_TOTAL_CAP, lowered to 3 for this server, 1000 in
+    production): total is the cap and total_capped is true; beyond it the pages read the dossiers newest first
+    with a plain substring test instead of sorting the trigram matches, and texts under 3 characters (no trigram)
+    always do. Either way the pages must give every match of the caller's units exactly once, newest first, and
+    nothing of another commune."""
+
+    CAP = 3
+
+    @classmethod
+    def setUpClass(cls):
+        os.environ["MOTCUA_DOSSIER_TOTAL_CAP"] = str(cls.CAP)
+        try:
+            super().setUpClass()
+        finally:
+            os.environ.pop("MOTCUA_DOSSIER_TOTAL_CAP", None)
+        cls.made = {}           # name -> [codes of cujut, oldest first]
+        cls.other = {}          # name -> [codes of thuanan]
+        n = 0
+        for name, own, other in (("Lương Thị Yến", 5, 2), ("Lương Văn Yến", 3, 0), ("Ksor H'Bia", 4, 2),
+                                 ("H'Niê Thu", 2, 1)):
+            for client, count, into in ((cls.desk, own, cls.made), (cls.users["thuanan.desk"], other, cls.other)):
+                for _ in range(count):
+                    n += 1
+                    app = {"kind": "person", "name": name, "id_number": "0010951%05d" % n, "phone": unique_phone(),
+                           "address": "Thôn 1"}
+                    b = {"procedure": cls.proc["code"], "channel": "desk", "applicant": app,
+                         "papers": [{"paper": p, "copies": 1, "form": "original"} for p in mandatory_papers(cls.proc)]}
+                    r = client.req("POST", "/api/v1/dossiers", json=b)
+                    assert r.status == 201, r
+                    into.setdefault(name, []).append(r.body["code"])
+
+    def pages(self, q, limit, client=None):
+        """Every page of ?q= at `limit` a page: (codes in order, total and total_capped of each page)."""
+        codes, heads, cursor = [], [], None
+        for _ in range(50):
+            url = "/api/v1/dossiers?" + urllib.parse.urlencode({"q": q, "limit": limit, **({"cursor": cursor} if cursor else {})})
+            r = (client or self.desk).req("GET", url)
+            self.assert_status(r, 200)
+            codes += [i["code"] for i in r.body["items"]]
+            heads.append((r.body["total"], r.body["total_capped"]))
+            cursor = r.body["next_cursor"]
+            if not cursor:
+                return codes, heads
+        self.fail("more than 50 pages for %r" % q)
+
+    def expect(self, q, want, limits=(1, 2, 50)):
+        """want: the caller's matching codes, oldest first; checked at several page sizes."""
+        total = (self.CAP, True) if len(want) > self.CAP else (len(want), False)
+        for limit in limits:
+            with self.subTest(q=q, limit=limit):
+                codes, heads = self.pages(q, limit)
+                self.assertEqual(codes, list(reversed(want)))           # newest first, each once, all of them
+                self.assertEqual(set(heads), {total})
+
+    def test_capped_total_reads_newest_first(self):
+        own = self.made["Lương Thị Yến"]
+        self.assertEqual(len(own), 5)
+        self.expect("luong thi yen", own)                               # 5 > 3: capped, read newest first
+        self.expect("Lương", sorted(own + self.made["Lương Văn Yến"], key=own_order(self.made)))
+        self.expect("van yen", self.made["Lương Văn Yến"])              # exactly the cap: counted, sorted
+
+    def test_short_queries(self):
+        self.expect("Ks", self.made["Ksor H'Bia"])                      # 2 characters, more than the cap
+        self.expect("h'n", self.made["H'Niê Thu"])                      # 3 characters: the trigram index
+        self.expect("H'", sorted(self.made["Ksor H'Bia"] + self.made["H'Niê Thu"], key=own_order(self.made)))
+        m = self.made
+        self.expect("ư", sorted(m["Lương Thị Yến"] + m["Lương Văn Yến"] + m["H'Niê Thu"], key=own_order(m)))  # "u"
+        self.expect("zq", [])
+
+    def test_other_commune_sees_only_its_own(self):
+        ta = self.users["thuanan.desk"]
+        for q, name in (("luong thi yen", "Lương Thị Yến"), ("Ks", "Ksor H'Bia"), ("h'nie", "H'Niê Thu")):
+            with self.subTest(q=q):
+                codes, heads = self.pages(q, 1, ta)
+                want = self.other.get(name, [])
+                self.assertEqual(codes, list(reversed(want)))
+                self.assertEqual(set(heads), {(len(want), False)})
+        codes, heads = self.pages("van yen", 2, ta)
+        self.assertEqual((codes, heads), ([], [(0, False)]))
+        codes, _ = self.pages("luong", 50, self.citizen)                # a citizen: only their own dossiers
+        self.assertEqual(codes, [])
+
+    def test_unfiltered_list_is_capped_too(self):
+        r = self.desk.req("GET", "/api/v1/dossiers?limit=100")
+        self.assert_status(r, 200)
+        self.assertEqual((r.body["total"], r.body["total_capped"]), (self.CAP, True))
+        self.assertEqual(len(r.body["items"]), sum(len(v) for v in self.made.values()))
+
+
+def own_order(made):
+    """Sort key: the order in which the codes of `made` were created."""
+    order = {c: i for i, c in enumerate(c for v in made.values() for c in v)}
+    return order.__getitem__
+
+
 if __name__ == "__main__":
     unittest.main()
