@@ -283,9 +283,11 @@ export function listTable(o) {
     cursor = res.data.next_cursor || null;
     const n = o.keep ? items.length : res.data.total;
     if (typeof n === "number") {
-      total.dataset.t = "list.total";
-      total._targs = { n };
-      total.textContent = t("list.total", { n });
+      // Dossier lists count up to 1,000 only (total_capped): then the line says "more than 1,000".
+      const key = !o.keep && res.data.total_capped ? "list.total_capped" : "list.total";
+      total.dataset.t = key;
+      total._targs = { n: n.toLocaleString(state.lang === "en" ? "en-GB" : "vi-VN") };
+      total.textContent = t(key, total._targs);
     }
     draw();
     table.dataset.loads = String(++loads);   // tests and assistive tools can tell a reload finished
