@@ -51,6 +51,7 @@ try {
   c.check("the steps done are listed", (await page.$$("#lookup-steps li")).length >= 1);
   const vi = await page.textContent("#lookup-status");
   await page.click("#lang");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
   const en = await page.textContent("#lookup-status");
   c.check("the language switch turns the answer to English", en !== vi &&
           (await page.textContent("#lookup-form button")).trim() === "Look up");

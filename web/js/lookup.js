@@ -49,3 +49,4 @@ $("lang").addEventListener("click", async () => {
 });
 (code ? $("lookup-phone") : $("lookup-code")).focus();
 document.body.dataset.ready = "1";
+loadCatalog(state.lang === "vi" ? "en" : "vi");   // the switch then answers at once
