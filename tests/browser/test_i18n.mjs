@@ -32,7 +32,7 @@ for (const f of files("web")) {
   const s = readFileSync(f, "utf8");
   if (f.endsWith(".html")) for (const m of s.matchAll(/data-t[pat]?="([^"]+)"/g)) note(m[1], f);
   if (!f.endsWith(".js")) continue;
-  const pats = [/\bt\(\s*"([^"]+)"/g, /\b(?:t|tp|ta|tt|head|nav|empty|label|title)\s*:\s*"([^"]+)"/g,
+  const pats = [/\bt\(\s*"([^"]+)"/g, /\b(?:t|tp|ta|tt|head|nav|empty|label|title|hint|submit|cancel)\s*:\s*"([^"]+)"/g,
                 /\b(?:field|select|textarea)\(\s*"[^"]*"\s*,\s*"([^"]+)"/g, /\bsearchBox\(\s*"[^"]*"\s*,\s*"([^"]+)"/g,
                 /\bnotice\([^,()]+,\s*"([^"]+)"/g];
   for (const re of pats) for (const m of s.matchAll(re)) note(m[1], f);

@@ -318,3 +318,35 @@ export function focusHeading(root) {
   const h = root.querySelector("h2");
   if (h) { h.tabIndex = -1; h.focus({ preventScroll: false }); }
 }
+
+// A modal form dialog (<dialog> + <form>): a title followed by a slot for what it is about (a dossier's code), an
+// optional hint, the fields, a submit and a cancel button. openFor(label, opener, init) clears earlier messages,
+// resets the form, lets init(form) set defaults, shows it modally and focuses its first control; when it closes,
+// the focus goes back to the control that opened it. onSubmit(form, dialog) runs on submit (the caller closes the
+// dialog when the API accepted).
+export function formDialog({ id, title, hint, fields, submit, cancel, onSubmit }) {
+  let opener = null;
+  const about = el("span", { id: id + "-code" });
+  const form = el("form", { method: "dialog", on: { submit: (ev) => { ev.preventDefault(); clearProblems(form); onSubmit(form, dlg); } } }, [
+    el("h3", { id: id + "-title" }, [el("span", { t: title }), " ", about]),
+    hint ? el("p", { t: hint }) : null,
+    ...fields,
+    el("div", { class: "actions" }, [
+      el("button", { type: "submit", id: id + "-submit", t: submit }),
+      el("button", { type: "button", t: cancel, on: { click: () => dlg.close() } }),
+    ]),
+  ]);
+  const dlg = el("dialog", { id, "aria-labelledby": id + "-title",
+                             on: { close: () => { if (opener && opener.isConnected) opener.focus(); } } }, form);
+  dlg.openFor = (label, from, init) => {
+    opener = from;
+    clearProblems(form);
+    form.reset();
+    if (init) init(form);
+    about.textContent = label;
+    dlg.showModal();
+    const first = form.querySelector("input, textarea, select");
+    if (first) first.focus();
+  };
+  return dlg;
+}

@@ -2,11 +2,11 @@
 // approval, the dossiers whose due comes soon and that may still be extended once (apology and extension, form 04:
 // at least one working day before the due, by the leader), and the dossiers at a step with no officer yet, assigned
 // here with the officer the API suggests (least open dossiers first) preselected.
-import { t, el, api, listTable, fmtDateTime, dueBadge, notice, field, showProblem, clearProblems, problemText } from "../core.js";
+import { t, el, api, listTable, fmtDateTime, dueBadge, notice, field, showProblem, problemText, formDialog } from "../core.js";
 import { codeLink, byCode, byInstant } from "./work.js";
 import { act } from "./queue.js";
 
-let root, approvals, extensions, assigns, current = null, opener = null;
+let root, approvals, extensions, assigns, current = null, extendDlg = null;
 const suggestions = new Map();   // code@version → the assignees answer, so that a redraw does not ask again
 
 const base = (extra) => [
@@ -51,47 +51,29 @@ async function assign(d, f) {
 
 function openExtend(d, button) {
   current = d;
-  opener = button;
-  const dlg = root.querySelector("#leader-extend");
-  const form = dlg.querySelector("form");
-  clearProblems(form);
-  form.reset();
-  dlg.querySelector("#leader-days").value = "1";   // el() sets the property, which reset() does not keep
-  dlg.querySelector("#leader-extend-code").textContent = d.code;
-  dlg.showModal();
-  dlg.querySelector("#leader-days").focus();
+  // el() sets the days' value as a property, which reset() does not keep: set the default again.
+  extendDlg.openFor(d.code, button, (form) => { form.querySelector("#leader-days").value = "1"; });
 }
 
-async function extend(ev) {
-  ev.preventDefault();
-  const form = ev.target;
-  clearProblems(form);
+async function extend(form) {
   const body = { action: "extend", days: Number(form.querySelector("#leader-days").value) };
   const reason = form.querySelector("#leader-reason").value.trim();
   if (reason) body.reason = reason;
   const res = await act(current, body);
   if (!res.ok) { showProblem(form, res); return; }
-  root.querySelector("#leader-extend").close();
+  extendDlg.close();
   notice(root, "leader.extended", { code: current.code });
   await extensions.reload();
   root.querySelector("h2").focus();
 }
 
 function extendDialog() {
-  return el("dialog", { id: "leader-extend", "aria-labelledby": "leader-extend-title",
-                        on: { close: () => { if (opener && opener.isConnected) opener.focus(); } } }, [
-    el("form", { method: "dialog", on: { submit: extend } }, [
-      el("h3", { id: "leader-extend-title" }, [el("span", { t: "leader.extend.title" }), " ", el("span", { id: "leader-extend-code" })]),
-      el("p", { t: "leader.extend.hint" }),
-      field("leader-days", "leader.days", { type: "number", name: "days", "data-field": "days", min: 1, max: 60, value: 1 }),
-      field("leader-reason", "leader.reason", { name: "reason", "data-field": "reason", maxlength: 1000, rows: 3,
-                                                "aria-required": "true" }, "textarea"),
-      el("div", { class: "actions" }, [
-        el("button", { type: "submit", id: "leader-extend-submit", t: "leader.extend.submit" }),
-        el("button", { type: "button", t: "leader.cancel", on: { click: () => root.querySelector("#leader-extend").close() } }),
-      ]),
-    ]),
-  ]);
+  extendDlg = formDialog({ id: "leader-extend", title: "leader.extend.title", hint: "leader.extend.hint",
+                           submit: "leader.extend.submit", cancel: "leader.cancel", onSubmit: extend, fields: [
+    field("leader-days", "leader.days", { type: "number", name: "days", "data-field": "days", min: 1, max: 60, value: 1 }),
+    field("leader-reason", "leader.reason", { name: "reason", "data-field": "reason", maxlength: 1000, rows: 3,
+                                              "aria-required": "true" }, "textarea")] });
+  return extendDlg;
 }
 
 export async function render(section) {

@@ -1,10 +1,10 @@
 // queue.js — the online dossiers waiting for the desk's check (status 1 "new": only an online submission is in it,
 // a desk or post intake is accepted at once, docs/one-stop.md). The desk officer accepts one (the legal clock starts)
 // or refuses it with a reason, asked in a dialog; the row leaves the queue and a notice says what was done.
-import { t, el, api, listTable, searchBox, fmtDateTime, notice, field, showProblem, clearProblems, problemText } from "../core.js";
+import { t, el, api, listTable, searchBox, fmtDateTime, notice, field, showProblem, problemText, formDialog } from "../core.js";
 import { codeLink, byCode, byInstant } from "./work.js";
 
-let root, list = null, q = "", current = null, opener = null;
+let root, list = null, q = "", current = null, dialog = null;
 
 // One action on a dossier, at the version the row was read at (a stale row gives the API's 412 message).
 export function act(d, body) {
@@ -27,45 +27,26 @@ async function accept(d) {
 
 function openRefuse(d, button) {
   current = d;
-  opener = button;
-  const dlg = root.querySelector("#queue-refuse");
-  const form = dlg.querySelector("form");
-  clearProblems(form);
-  form.reset();
-  const code = dlg.querySelector("#queue-refuse-code");
-  code.textContent = d.code;
-  dlg.showModal();
-  dlg.querySelector("#queue-reason").focus();
+  dialog.openFor(d.code, button);
 }
 
-async function refuse(ev) {
-  ev.preventDefault();
-  const form = ev.target;
-  clearProblems(form);
+async function refuse(form) {
   const reason = form.querySelector("#queue-reason").value.trim();
   const res = await act(current, reason ? { action: "refuse", reason } : { action: "refuse" });
   if (!res.ok) { showProblem(form, res); return; }
   const code = current.code;
-  root.querySelector("#queue-refuse").close();
+  dialog.close();
   notice(root, "queue.refused", { code });
   await list.reload();
   root.querySelector("h2").focus();
 }
 
 function refuseDialog() {
-  return el("dialog", { id: "queue-refuse", "aria-labelledby": "queue-refuse-title",
-                        on: { close: () => { if (opener && opener.isConnected) opener.focus(); } } }, [
-    el("form", { method: "dialog", on: { submit: refuse } }, [
-      el("h3", { id: "queue-refuse-title" }, [el("span", { t: "queue.refuse.title" }), " ", el("span", { id: "queue-refuse-code" })]),
-      el("p", { t: "queue.refuse.hint" }),
-      field("queue-reason", "queue.reason", { name: "reason", "data-field": "reason", maxlength: 1000, rows: 4,
-                                              "aria-required": "true" }, "textarea"),
-      el("div", { class: "actions" }, [
-        el("button", { type: "submit", id: "queue-refuse-submit", t: "queue.refuse.submit" }),
-        el("button", { type: "button", t: "queue.cancel", on: { click: () => root.querySelector("#queue-refuse").close() } }),
-      ]),
-    ]),
-  ]);
+  dialog = formDialog({ id: "queue-refuse", title: "queue.refuse.title", hint: "queue.refuse.hint", submit: "queue.refuse.submit",
+                        cancel: "queue.cancel", onSubmit: refuse, fields: [
+    field("queue-reason", "queue.reason", { name: "reason", "data-field": "reason", maxlength: 1000, rows: 4,
+                                            "aria-required": "true" }, "textarea")] });
+  return dialog;
 }
 
 export async function render(section) {
