@@ -42,8 +42,7 @@ int api_units_list(req_t *r)
     if (api_scope_path(r, req_query(r, "under"), 0, under, sizeof under) < 0) return 0;
     struct list_ctx *c = xcalloc(1, sizeof *c);
     c->q = (unit_query_t){.under_path = under, .kind = kind, .parent_id = parent, .q = p.q,
-                          .after_path = p.cursor, .limit = p.limit + 1,
-                             .active_only = true};
+                          .after_path = p.cursor, .limit = p.limit + 1};
     api_page_begin(&c->pg, p.limit);
     api_page_reply(r, &c->pg, store_read(r->app->store, list_fn, c));
     free(c);
@@ -92,7 +91,7 @@ int api_public_units(req_t *r)
         return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
     struct list_ctx *c = xcalloc(1, sizeof *c);
     c->q = (unit_query_t){.under_path = "", .kind = kind, .q = p.q, .after_path = p.cursor, .limit = p.limit + 1,
-                             .active_only = true};
+                          .active_only = true};
     api_page_begin(&c->pg, p.limit);
     api_page_reply(r, &c->pg, store_read(r->app->store, public_fn, c));
     free(c);
