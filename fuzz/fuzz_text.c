@@ -35,6 +35,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(json_string_length(j) == size && memcmp(json_string_value(j), s, size) == 0);
         json_decref(j);
     }
+    /* The writer's own path (a key with its comma and colon, a value with its comma, in one append each, and the
+     * plain-ASCII shortcut): {"a":s,"<s>":s} parses back to the input, or the writer refuses invalid UTF-8. */
+    bool has_nul = memchr(s, '\0', size) != NULL;
+    buf_t o;
+    buf_init(&o, 0);
+    jw_t w;
+    jw_init(&w, &o);
+    jw_obj_begin(&w);
+    jw_key(&w, "a");
+    jw_strn(&w, s, size);
+    if (!has_nul) {
+        char *k = malloc(size + 1);
+        memcpy(k, s, size);
+        k[size] = '\0';
+        jw_key(&w, strcmp(k, "a") ? k : "b");
+        free(k);
+        jw_strn(&w, s, size);
+    }
+    jw_obj_end(&w);
+    int wrc = jw_finish(&w);
+    if (!valid) {
+        assert(wrc < 0);
+    } else {
+        assert(wrc == 0);
+        json_t *j = json_loadb(o.data, o.len, 0, NULL);
+        assert(j && json_object_size(j) == (has_nul ? 1u : 2u));
+        const char *key;
+        json_t *v;
+        json_object_foreach(j, key, v) {
+            assert(json_is_string(v));
+            assert(json_string_length(v) == size && memcmp(json_string_value(v), s, size) == 0);
+        }
+        json_decref(j);
+    }
+    buf_free(&o);
     free(f);
     buf_free(&b);
     return 0;

@@ -56,9 +56,10 @@ int api_units_list(req_t *r)
 static int public_cb(const unit_t *u, void *arg)
 {
     struct list_ctx *c = arg;
-    if (!api_page_take(&c->pg, u->path)) return -1;
-    /* An inactive unit still moves the cursor (the page may come out shorter) so that next_cursor stays right. */
+    /* The query leaves inactive units out (active_only), so next_cursor is always the path of a unit listed here:
+     * a cursor must not hand out the id of an inactive unit the list does not show. */
     if (!u->active) return 0;
+    if (!api_page_take(&c->pg, u->path)) return -1;
     jw_t *w = &c->pg.w;
     jw_obj_begin(w);
     jw_kstr(w, "id", u->id);
@@ -89,7 +90,8 @@ int api_public_units(req_t *r)
     if (p.cursor && p.cursor[0] != '/')
         return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
     struct list_ctx *c = xcalloc(1, sizeof *c);
-    c->q = (unit_query_t){.under_path = "", .kind = kind, .q = p.q, .after_path = p.cursor, .limit = p.limit + 1};
+    c->q = (unit_query_t){.under_path = "", .kind = kind, .q = p.q, .after_path = p.cursor, .limit = p.limit + 1,
+                          .active_only = true};
     api_page_begin(&c->pg, p.limit);
     api_page_reply(r, &c->pg, store_read(r->app->store, public_fn, c));
     free(c);

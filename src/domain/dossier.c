@@ -646,9 +646,19 @@ static int papers_json(db_t *db, jw_t *w, const dossier_t *d)
     return rc < 0 ? rc : 0;
 }
 
-static int steps_json(db_t *db, jw_t *w, const dossier_t *d)
+/* A name of the control sheet the caller may read: staff all of them (the sheet is theirs, form 06); the owning
+ * citizen only their own, as before the names were added (officers and units stay ids to them, and the public
+ * lookup shows neither: docs/lookup.md "What is public"). */
+static const char *sheet_name(const principal_t *who, const char *account_id, const char *name)
+{
+    if (strcmp(who->kind, "citizen")) return name;
+    return account_id && !strcmp(account_id, who->account_id) ? name : NULL;
+}
+
+static int steps_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d)
 {
     db_stmt_t *s;
+    bool citizen = !strcmp(who->kind, "citizen");
     jw_key(w, "steps");
     jw_arr_begin(w);
     /* The names of the giver, the receiver and their units beside the ids: the sheet is read by people (form 06). */
@@ -676,10 +686,10 @@ static int steps_json(db_t *db, jw_t *w, const dossier_t *d)
         jw_kint(w, "status_before", db_col_int(s, 11));
         jw_kint(w, "status_after", db_col_int(s, 12));
         jw_kstr(w, "note", db_col_text(s, 13));
-        jw_kstr(w, "from_name", db_col_text(s, 14));
-        jw_kstr(w, "to_name", db_col_text(s, 15));
-        jw_kstr(w, "from_unit_name", db_col_text(s, 16));
-        jw_kstr(w, "to_unit_name", db_col_text(s, 17));
+        jw_kstr(w, "from_name", sheet_name(who, db_col_text(s, 3), db_col_text(s, 14)));
+        jw_kstr(w, "to_name", sheet_name(who, db_col_text(s, 4), db_col_text(s, 15)));
+        jw_kstr(w, "from_unit_name", citizen ? NULL : db_col_text(s, 16));
+        jw_kstr(w, "to_unit_name", citizen ? NULL : db_col_text(s, 17));
         jw_obj_end(w);
         rc = db_step(s);
     }
@@ -718,7 +728,7 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
         if (mask & (1u << a)) jw_str(w, action_names[a]);
     jw_arr_end(w);
     int rc = papers_json(db, w, d);
-    if (rc == 0) rc = steps_json(db, w, d);
+    if (rc == 0) rc = steps_json(db, w, who, d);
     jw_obj_end(w);
     return rc;
 }

@@ -65,7 +65,7 @@ int unit_list(db_t *db, const unit_query_t *q, unit_cb cb, void *arg)
                                   "AND (CAST($2 AS TEXT) = '' OR kind = $2) "
                                   "AND (CAST($3 AS TEXT) = '' OR parent_id = $3) "
                                   "AND (CAST($4 AS TEXT) = '' OR name_fold LIKE $4 ESCAPE '\\' OR slug LIKE $4 ESCAPE '\\') "
-                                  "AND path > $5 ORDER BY path LIMIT $6");
+                                  "AND path > $5 AND (CAST($7 AS INTEGER) = 0 OR active = 1) ORDER BY path LIMIT $6");
     if (!s) { free(like); return -EIO; }
     db_bind_text(s, 1, under, DB_NTS);
     db_bind_text(s, 2, q->kind ? q->kind : "", DB_NTS);
@@ -73,6 +73,7 @@ int unit_list(db_t *db, const unit_query_t *q, unit_cb cb, void *arg)
     db_bind_text(s, 4, like ? like : "", DB_NTS);
     db_bind_text(s, 5, q->after_path ? q->after_path : "", DB_NTS);
     db_bind_int(s, 6, q->limit);
+    db_bind_int(s, 7, q->active_only ? 1 : 0);
     int rc, n = 0;
     unit_t *u = xmalloc(sizeof *u);
     while ((rc = db_step(s)) == DB_ROW) {

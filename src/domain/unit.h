@@ -51,6 +51,8 @@ typedef struct unit_query {
     const char *q;                   /* optional search text */
     const char *after_path;          /* cursor: list paths after this one */
     long long   limit;
+    bool        active_only;         /* leave inactive units out in the query (a public list's cursor is then
+                                      * always a listed unit's path, never an unlisted one's) */
 } unit_query_t;
 
 typedef int (*unit_cb)(const unit_t *u, void *arg);

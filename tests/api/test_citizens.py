@@ -111,8 +111,7 @@ class CitizenTests(ApiTestCase):
         self.assertEqual(d.body["unit_id"], found[0]["id"])
 
     def test_public_units_skip_inactive_ones_and_page_through(self):
-        """An inactive commune is not offered; small pages still reach every active one (the cursor moves past
-        the inactive row)."""
+        """An inactive commune is not offered, not even as a cursor; small pages still reach every active one."""
         anon = Client(self.server)
         everyone = anon.req("GET", "/api/v1/public/units?limit=200").body["items"]
         gone = everyone[1]
@@ -127,6 +126,9 @@ class CitizenTests(ApiTestCase):
             self.assert_status(page, 200)
             seen += [u["id"] for u in page.body["items"]]
             cursor = page.body["next_cursor"]
+            # The cursor is a listed unit's key: it never names the inactive commune the list leaves out.
+            self.assertNotIn(gone["id"], cursor or "")
+            self.assertTrue(page.body["items"] or not cursor, "a page with a next_cursor lists a unit")
             if not cursor:
                 break
         self.assertEqual(seen, [u["id"] for u in everyone if u["id"] != gone["id"]])

@@ -234,6 +234,30 @@ class DossierLifecycleTests(DossierBase):
         self.assert_problem(self.create(channel="online"), 403, "MSG_DOSSIER_ONLINE_CITIZEN")
         self.assert_problem(self.create(self.citizen, channel="online"), 400, "MSG_DOSSIER_UNIT_REQUIRED")
 
+    def test_citizen_sees_no_officer_names_on_the_control_sheet(self):
+        """The names beside the control sheet's ids are for staff (form 06): the owning citizen's view names
+        only the citizen themselves, never an officer or a unit (docs/lookup.md "It never shows: officers");
+        the desk still sees them."""
+        r = self.create(self.citizen, channel="online", unit=self.cujut["id"])
+        self.assert_status(r, 201)
+        code = r.body["code"]
+        self.act(self.desk, code, "accept")
+        self.act(self.desk, code, "forward")
+        self.act(self.lead, code, "assign", to="cujut.specialist")
+        staff_view = self.get(code)
+        self.assertTrue(any(s["to_name"] for s in staff_view["steps"][1:]), staff_view["steps"])
+        mine = self.get(code, self.citizen)
+        officers = {s[k] for s in staff_view["steps"][1:] for k in ("from_name", "to_name") if s[k]}
+        self.assertTrue(officers)
+        for s in mine["steps"]:
+            for k in ("from_name", "to_name", "from_unit_name", "to_unit_name"):
+                with self.subTest(n=s["n"], key=k):
+                    if k == "from_name" and s["n"] == 1:
+                        self.assertEqual(s[k], "Trần Thị Đào")      # the citizen's own submission
+                    else:
+                        self.assertIsNone(s[k])
+        self.assertFalse(officers & set(str(mine).split("'")))
+
     def test_extension_once_and_late(self):
         code = self.new()["code"]
         self.to_processing(code)

@@ -582,3 +582,53 @@ Test(dossier, prepared_intake_follows_a_procedure_changed_meanwhile)
     dossier_free(&c->out);
     free(c);
 }
+
+/* The other half of that promise, as an attacker would time it: a unit deactivated, or a procedure retired, after
+ * the first half passed and before the write, refuses the intake in the write (404, 403) and records nothing. */
+static int retire_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    procedure_t out;
+    derr_t e = {0};
+    return procedure_set_active(db, NULL, "", "9.000002", false, -1, &out, &e);
+}
+
+Test(dossier, prepared_intake_refused_when_unit_or_procedure_gone_meanwhile)
+{
+    struct recv_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &desk;
+    c->in = (dossier_intake_t){.procedure = "9.000001", .channel = "desk",
+                               .applicant = {"person", "Nguyễn Văn Đức", "068095001234", "0912345678", "Thôn 1", NULL},
+                               .npapers = 1, .now_ms = at("2026-03-02 08:00"), .cal = cal};
+    c->in.papers[0] = (dossier_paper_in_t){"don", 1, "original"};
+    long long events = tu_int("SELECT COUNT(*) FROM events", NULL);
+    /* The procedure retired in between. */
+    c->in.procedure = "9.000002";
+    struct prep_ctx p = {c, NULL};
+    cr_assert_eq(store_read(tu_env.st, prep_fn, &p), 0);
+    cr_assert_eq(dossier_intake_prep_result(p.x, NULL), 0);
+    cr_assert_eq(store_write(tu_env.st, retire_fn, NULL), 0);
+    events = tu_int("SELECT COUNT(*) FROM events", NULL);
+    cr_assert_eq(store_write(tu_env.st, recv_prepared_fn, &p), -ENOENT);
+    cr_assert_eq(c->err.status, 404);
+    cr_assert_eq(c->err.msg, MSG_DOSSIER_PROCEDURE_UNKNOWN);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events", NULL), events);
+    dossier_intake_prep_free(p.x);
+    /* The unit deactivated in between. */
+    c->in.procedure = "9.000001";
+    memset(&c->err, 0, sizeof c->err);
+    cr_assert_eq(store_read(tu_env.st, prep_fn, &p), 0);
+    cr_assert_eq(dossier_intake_prep_result(p.x, NULL), 0);
+    unit_input_t off = {.active = 0};
+    unit_t u;
+    derr_t e = {0};
+    cr_assert_eq(tu_unit_update(NULL, com_a.id, com_a.version, &off, &u, &e), 0, "%s", e.field);
+    events = tu_int("SELECT COUNT(*) FROM events", NULL);
+    /* 403, as the first half answers for an inactive unit the desk still sees */
+    cr_assert_eq(store_write(tu_env.st, recv_prepared_fn, &p), -EACCES);
+    cr_assert_eq(c->err.status, 403);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events", NULL), events);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM dossiers", NULL), 0);
+    dossier_intake_prep_free(p.x);
+    free(c);
+}
