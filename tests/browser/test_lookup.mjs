@@ -51,7 +51,9 @@ try {
   c.check("the steps done are listed", (await page.$$("#lookup-steps li")).length >= 1);
   const vi = await page.textContent("#lookup-status");
   await page.click("#lang");
-  await page.waitForFunction(() => document.documentElement.lang === "en");
+  // The English catalog loads after the click: wait for the answer to be drawn again (the check raced it).
+  await page.waitForFunction((v) => document.documentElement.lang === "en" &&
+                             document.querySelector("#lookup-status").textContent !== v, vi, { timeout: 5000 }).catch(() => {});
   const en = await page.textContent("#lookup-status");
   c.check("the language switch turns the answer to English", en !== vi &&
           (await page.textContent("#lookup-form button")).trim() === "Look up");
