@@ -516,8 +516,9 @@ static const struct rule {
                      RO(ROLE_DESK), true},
     [DA_STOP] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_SUPPLEMENT) | ST(DS_PAYMENT), RO(ROLE_LEADER), false},
     /* A paper of the application brought or uploaded after intake, while the dossier is still being handled: not
-     * once it is resolved (the result is decided on what was there), refused, withdrawn or stopped. */
-    [DA_ATTACH_PAPER] = {ST(DS_NEW) | ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_SUPPLEMENT) | ST(DS_PAYMENT),
+     * once it is resolved (the result is decided on what was there), refused, withdrawn or stopped; and not while
+     * a supplement is awaited, whose papers come with resubmit (which resumes the clock). */
+    [DA_ATTACH_PAPER] = {ST(DS_NEW) | ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_PAYMENT),
                          RO(ROLE_DESK) | RO(ROLE_SPECIALIST), false},
 };
 
@@ -1406,6 +1407,15 @@ static int resolve_papers(db_t *db, const principal_t *who, const dossier_t *d, 
             rc = derr_set(err, -EINVAL, 400, MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
             break;
         }
+        const char *key;
+        json_t *val;
+        json_object_foreach((json_t *)e, key, val) {
+            if (strcmp(key, "paper") && strcmp(key, "copies") && strcmp(key, "form") && strcmp(key, "upload")) {
+                rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, "papers", key, NULL, NULL);
+                break;
+            }
+        }
+        if (rc < 0) break;
         if (!item || !*item || strlen(item) > 23) {
             rc = derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "papers", "papers.paper", NULL, NULL);
             break;

@@ -325,7 +325,8 @@ class DossierAttachTests(DossierUploadTests):
     def test_resubmit_names_the_supplement_papers(self):
         d = self.new(proc=self.same_day)
         code = d["code"]
-        self.act(self.desk, code, "request_supplement", reason="Thiếu bản sao cần chứng thực", items=["ban-sao"])
+        d = self.act(self.desk, code, "request_supplement", reason="Thiếu bản sao cần chứng thực", items=["ban-sao"])
+        self.assertEqual(d["allowed_actions"], ["resubmit", "withdraw"])   # no attach_paper while waiting
         pid = self.upload(self.desk, "Bản sao bổ sung.pdf")
         other = self.upload(self.users["thuanan.desk"], "Giấy tờ xã khác.pdf")
         before = self.counts()
@@ -378,6 +379,7 @@ class DossierAttachTests(DossierUploadTests):
             (self.desk, [{"paper": item}], 400, "MSG_DF_ATTACH_NEEDS_UPLOAD", "papers"),
             (self.desk, [{"paper": item, "upload": 7}], 400, "MSG_WRONG_TYPE", "papers"),
             (self.desk, [], 400, "MSG_MISSING_FIELD", "papers"),
+            (self.desk, [{"paper": item, "upload": pid, "note": "x"}], 400, "MSG_UNKNOWN_FIELD", "papers"),
             (self.desk, "x", 400, None, "papers"),
         )
         for who, papers, status, msg, field in refusals:
