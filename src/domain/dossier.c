@@ -1409,7 +1409,7 @@ static int resolve_papers(db_t *db, const principal_t *who, const dossier_t *d, 
         }
         const char *key;
         json_t *val;
-        json_object_foreach((json_t *)e, key, val) {
+        json_object_foreach(e, key, val) {
             if (strcmp(key, "paper") && strcmp(key, "copies") && strcmp(key, "form") && strcmp(key, "upload")) {
                 rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, "papers", key, NULL, NULL);
                 break;
@@ -1439,8 +1439,8 @@ static int resolve_papers(db_t *db, const principal_t *who, const dossier_t *d, 
             rc = derr_set(err, -EINVAL, 400, MSG_DF_ATTACH_NEEDS_UPLOAD, "papers", item, NULL, NULL);
             break;
         }
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(jstr(json_array_get(papers, j), "paper") ? jstr(json_array_get(papers, j), "paper") : "", item))
+        for (size_t j = 0; j < i && rc == 0; j++)      /* the earlier entries passed the checks above */
+            if (!strcmp(jstr(json_array_get(papers, j), "paper"), item))
                 rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "papers", "papers", item, NULL);
         if (rc < 0) break;
         json_t *r = json_object();
