@@ -317,12 +317,14 @@ int api_dossiers_action(req_t *r)
         {"amount", FT_INT, false, 0, 1000000000, &c->in.amount, &c->in.has_amount},
         {"days", FT_INT, false, 1, 60, &c->in.days, NULL},
         {"items", FT_ARRAY, false, 0, 30, &c->in.items, NULL},
+        {"papers", FT_ARRAY, false, 0, PROCEDURE_PAPERS_MAX, &c->in.papers, NULL},   /* resubmit, attach_paper */
     };
     if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
     if (dossier_action_parse(action, &c->in.action) < 0) {
         reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "action", "action",
                       "accept | refuse | assign | forward | return | request_supplement | resubmit | "
-                      "request_payment | record_payment | extend | approve | attach_result | deliver | withdraw | stop",
+                      "request_payment | record_payment | extend | approve | attach_result | deliver | withdraw | stop | "
+                      "attach_paper",
                       NULL);
         goto out;
     }

@@ -16,6 +16,8 @@
     X(MSG_DF_SAME_DAY, "Trong ngày", "Same day")                                                                  \
     X(MSG_DF_UPLOAD_UNKNOWN, "Giấy tờ đã tải lên \"{0}\" (mục \"{1}\") không tồn tại hoặc bạn không được dùng.",  \
       "Uploaded paper \"{0}\" (item \"{1}\") does not exist or is not yours to use.")                        \
+    X(MSG_DF_ATTACH_NEEDS_UPLOAD, "Mục \"{0}\": hãy chọn giấy tờ đã tải lên để đính kèm.",                    \
+      "Item \"{0}\": choose an uploaded paper to attach.")                                                     \
     X(MSG_DF_BOOK_PERIOD, "Từ ngày {0} đến ngày {1}", "From {0} to {1}")                                        \
     X(MSG_DF_BOOK_TOO_LONG, "Kỳ của sổ theo dõi dài quá {0} ngày.", "The tracking book's period exceeds {0} days.")  \
     X(MSG_DF_BOOK_TOO_MANY, "Kỳ này có hơn {0} hồ sơ: hãy chọn kỳ ngắn hơn hoặc một lĩnh vực.",                   \

@@ -37,14 +37,14 @@ const char *dossier_status_name(int status, lang_t lang)
 
 static const char *const action_names[DA__COUNT] = {
     "accept", "refuse", "assign", "forward", "return", "request_supplement", "resubmit", "request_payment",
-    "record_payment", "extend", "approve", "attach_result", "deliver", "withdraw", "stop"};
+    "record_payment", "extend", "approve", "attach_result", "deliver", "withdraw", "stop", "attach_paper"};
 
 /* The event type of each action. */
 static const char *const action_events[DA__COUNT] = {
     "dossier.accepted", "dossier.refused", "dossier.assigned", "dossier.forwarded", "dossier.returned",
     "dossier.supplement_requested", "dossier.resubmitted", "dossier.payment_requested", "dossier.payment_recorded",
     "dossier.extended", "dossier.approved", "dossier.result_attached", "dossier.delivered", "dossier.withdrawn",
-    "dossier.stopped"};
+    "dossier.stopped", "dossier.paper_attached"};
 
 const char *dossier_action_name(dossier_action_t a) { return (unsigned)a < DA__COUNT ? action_names[a] : ""; }
 
@@ -391,6 +391,37 @@ static int apply_action(db_t *db, const event_meta_t *ev, const json_t *payload)
     return apply_log(db, id, json_object_get(payload, "log"));
 }
 
+/* The checklist items a resubmission or an attach_paper brought (payload "papers", resolved before recording):
+ * each replaces the dossier's row for its item; an upload replaces the item's earlier upload. */
+static int apply_papers(db_t *db, const char *id, const json_t *papers)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(papers, i, p) {
+        const char *item = jstr(p, "paper");
+        if (!item) return -EINVAL;
+        long long n = db_run(db, "DELETE FROM dossier_papers WHERE dossier_id = $1 AND paper_id = $2", "tt", id, item);
+        if (n >= 0)
+            n = db_run(db, "INSERT INTO dossier_papers (dossier_id, paper_id, name, copies, form, mandatory) "
+                           "VALUES ($1, $2, $3, $4, $5, $6)", "tttiti", id, item, jstr(p, "name"),
+                       (long long)json_integer_value(json_object_get(p, "copies")), jstr(p, "form"),
+                       (long long)json_is_true(json_object_get(p, "mandatory")));
+        if (n >= 0 && jstr(p, "upload"))
+            n = db_run(db, "DELETE FROM dossier_uploads WHERE dossier_id = $1 AND paper_id = $2", "tt", id, item);
+        if (n < 0) return (int)n;
+    }
+    return dossier_uploads_apply(db, id, papers);
+}
+
+/* dossier.resubmitted and dossier.paper_attached: the action's state and log, then its papers (none: as before). */
+static int apply_action_papers(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    int rc = apply_action(db, ev, payload);
+    if (rc < 0) return rc;
+    json_t *papers = json_object_get(payload, "papers");
+    return json_is_array(papers) ? apply_papers(db, jstr(payload, "id"), papers) : 0;
+}
+
 static const event_kind_t kinds[] = {
     {"dossier.received", apply_intake},
     {"dossier.submitted_online", apply_intake},
@@ -400,7 +431,7 @@ static const event_kind_t kinds[] = {
     {"dossier.forwarded", apply_action},
     {"dossier.returned", apply_action},
     {"dossier.supplement_requested", apply_action},
-    {"dossier.resubmitted", apply_action},
+    {"dossier.resubmitted", apply_action_papers},
     {"dossier.payment_requested", apply_action},
     {"dossier.payment_recorded", apply_action},
     {"dossier.extended", apply_action},
@@ -409,6 +440,7 @@ static const event_kind_t kinds[] = {
     {"dossier.delivered", apply_action},
     {"dossier.withdrawn", apply_action},
     {"dossier.stopped", apply_action},
+    {"dossier.paper_attached", apply_action_papers},
     {NULL, NULL},
 };
 
@@ -483,6 +515,11 @@ static const struct rule {
     [DA_WITHDRAW] = {ST(DS_NEW) | ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_SUPPLEMENT) | ST(DS_PAYMENT),
                      RO(ROLE_DESK), true},
     [DA_STOP] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_SUPPLEMENT) | ST(DS_PAYMENT), RO(ROLE_LEADER), false},
+    /* A paper of the application brought or uploaded after intake, while the dossier is still being handled: not
+     * once it is resolved (the result is decided on what was there), refused, withdrawn or stopped; and not while
+     * a supplement is awaited, whose papers come with resubmit (which resumes the clock). */
+    [DA_ATTACH_PAPER] = {ST(DS_NEW) | ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_PAYMENT),
+                         RO(ROLE_DESK) | RO(ROLE_SPECIALIST), false},
 };
 
 static bool role_ok(const principal_t *who, const dossier_t *d, dossier_action_t a)
@@ -1271,6 +1308,7 @@ struct action_payload {
     const char      *action, *from, *to, *from_unit, *to_unit, *timing, *note;
     int              step, finished, before;
     long long        at, step_due;
+    const char      *papers;   /* resubmit / attach_paper: the resolved papers array, serialized; or NULL */
 };
 
 static void action_payload(jw_t *w, const void *arg)
@@ -1286,6 +1324,10 @@ static void action_payload(jw_t *w, const void *arg)
     jw_obj_end(w);
     log_json(w, c->n, c->action, c->step, c->from, c->to, c->from_unit, c->to_unit, c->at, c->step_due, c->finished,
              c->timing, c->before, c->d->status, c->note);
+    if (c->papers) {
+        jw_key(w, "papers");
+        jw_raw(w, c->papers, strlen(c->papers));
+    }
     jw_obj_end(w);
 }
 
@@ -1326,6 +1368,123 @@ static int last_log_n(db_t *db, const char *id, long long *n)
 static bool text_ok(const char *s, size_t max)
 {
     return s && utf8_valid(s, strlen(s)) && utf8_length(s, strlen(s)) >= 2 && utf8_length(s, strlen(s)) <= max;
+}
+
+/* The dossier's row for checklist item `item`, if any (name, copies, form, mandatory); 0 found, -ENOENT, or < 0. */
+static int dossier_paper_row(db_t *db, const char *id, const char *item, json_t *e)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT name, copies, form, mandatory FROM dossier_papers "
+                              "WHERE dossier_id = $1 AND paper_id = $2", "tt", id, item);
+    if (rc == DB_ROW) {
+        json_object_set_new(e, "name", json_string(db_col_text(s, 0)));
+        json_object_set_new(e, "copies", json_integer(db_col_int(s, 1)));
+        json_object_set_new(e, "form", json_string(db_col_text(s, 2)));
+        json_object_set_new(e, "mandatory", json_boolean(db_col_int(s, 3) != 0));
+    }
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 0 : rc < 0 ? rc : -ENOENT;
+}
+
+/* Validate the papers of a resubmit / attach_paper (as at intake: an item of the procedure's checklist, the
+ * dossier's own rows included when the procedure changed since, copies 1..99, a known form, an upload who may
+ * see) and resolve each to the full row the apply writes; *out gets the serialized array (malloc'd) or NULL when
+ * there are none. need_upload: every entry must name an upload (attach_paper). */
+static int resolve_papers(db_t *db, const principal_t *who, const dossier_t *d, const json_t *papers,
+                          bool need_upload, char **out, derr_t *err)
+{
+    static const char *const forms[] = {"original", "copy", "electronic"};
+    *out = NULL;
+    size_t n = json_is_array(papers) ? json_array_size(papers) : 0;
+    if (papers && !json_is_array(papers))
+        return derr_set(err, -EINVAL, 400, MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
+    if (need_upload && n == 0) return derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "papers", "papers", NULL, NULL);
+    if (n == 0) return 0;
+    if (n > PROCEDURE_PAPERS_MAX) {
+        char max[16];
+        snprintf(max, sizeof max, "%d", PROCEDURE_PAPERS_MAX);
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_RANGE, "papers", "papers", "1", max);
+    }
+    procedure_t *p = xcalloc(1, sizeof *p);
+    int rc = procedure_get(db, d->unit_id, d->procedure_code, p);
+    if (rc == -ENOENT) p->n_papers = 0, rc = 0;         /* only the dossier's own rows are known then */
+    json_t *res = json_array();
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        json_t *e = json_array_get(papers, i);
+        json_t *cp = json_object_get(e, "copies"), *fm = json_object_get(e, "form"), *up = json_object_get(e, "upload");
+        const char *item = jstr(e, "paper");
+        if (!json_is_object(e)) {
+            rc = derr_set(err, -EINVAL, 400, MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
+            break;
+        }
+        const char *key;
+        json_t *val;
+        json_object_foreach(e, key, val) {
+            if (strcmp(key, "paper") && strcmp(key, "copies") && strcmp(key, "form") && strcmp(key, "upload")) {
+                rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, "papers", key, NULL, NULL);
+                break;
+            }
+        }
+        if (rc < 0) break;
+        if (!item || !*item || strlen(item) > 23) {
+            rc = derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "papers", "papers.paper", NULL, NULL);
+            break;
+        }
+        if (cp && (!json_is_integer(cp) || json_integer_value(cp) < 1 || json_integer_value(cp) > 99)) {
+            rc = derr_set(err, -EINVAL, 400, MSG_FIELD_RANGE, "papers", "papers.copies", "1", "99");
+            break;
+        }
+        bool form_ok = !fm;
+        for (int k = 0; fm && k < 3; k++) form_ok |= json_is_string(fm) && !strcmp(json_string_value(fm), forms[k]);
+        if (!form_ok) {
+            rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "papers", "papers.form", "original | copy | electronic",
+                          NULL);
+            break;
+        }
+        if (up && (!json_is_string(up) || json_string_length(up) != ID_LEN)) {
+            rc = derr_set(err, -EINVAL, 400, MSG_WRONG_TYPE, "papers", "papers.upload", "id", NULL);
+            break;
+        }
+        if (need_upload && !up) {
+            rc = derr_set(err, -EINVAL, 400, MSG_DF_ATTACH_NEEDS_UPLOAD, "papers", item, NULL, NULL);
+            break;
+        }
+        for (size_t j = 0; j < i && rc == 0; j++)      /* the earlier entries passed the checks above */
+            if (!strcmp(jstr(json_array_get(papers, j), "paper"), item))
+                rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "papers", "papers", item, NULL);
+        if (rc < 0) break;
+        json_t *r = json_object();
+        json_object_set_new(r, "paper", json_string(item));
+        json_array_append_new(res, r);
+        /* The dossier's row first (it keeps the name the applicant was received under), else the checklist's. */
+        rc = dossier_paper_row(db, d->id, item, r);
+        if (rc == -ENOENT) {
+            const procedure_paper_t *pp = NULL;
+            for (int k = 0; k < p->n_papers; k++)
+                if (!strcmp(p->papers[k].id, item)) pp = &p->papers[k];
+            if (!pp) {
+                rc = derr_set(err, -EINVAL, 400, MSG_DOSSIER_PAPER_UNKNOWN, "papers", item, NULL, NULL);
+                break;
+            }
+            json_object_set_new(r, "name", json_string(pp->name));
+            json_object_set_new(r, "copies", json_integer(1));
+            json_object_set_new(r, "form", json_string("original"));
+            json_object_set_new(r, "mandatory", json_boolean(pp->mandatory));
+            rc = 0;
+        }
+        if (rc < 0) break;
+        if (cp) json_object_set_new(r, "copies", json_integer(json_integer_value(cp)));
+        if (fm) json_object_set_new(r, "form", json_string(json_string_value(fm)));
+        if (up) {
+            if ((rc = dossier_upload_check_one(db, who, json_string_value(up), item, err)) < 0) break;
+            json_object_set_new(r, "upload", json_string(json_string_value(up)));
+        }
+    }
+    if (rc == 0) *out = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (rc == 0 && !*out) rc = -ENOMEM;
+    json_decref(res);
+    free(p);
+    return rc;
 }
 
 int dossier_act(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *out,
@@ -1388,6 +1547,7 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
     char unit_id[ID_LEN + 1], unit_path[AUTH_PATH_MAX];
     buf_t note;
     buf_init(&note, 0);
+    char *papers_out = NULL;
     switch (a) {
     case DA_ACCEPT: {
         long due, sdue;
@@ -1511,6 +1671,9 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
     }
     case DA_RESUBMIT: {
         long due, sdue = 0, odue = 0, paused = to_min(d->paused_at);
+        /* The supplement's papers when the desk names them (Decree 118/2025 on supplements: not read). */
+        if ((rc = resolve_papers(db, who, d, in->papers, false, &papers_out, err)) < 0) break;
+        c.papers = papers_out;
         if (d->supplement_rule == SUPPLEMENT_RESTART) {
             rc = calendar_due(cal, now, (due_rule_t)d->time_rule, d->work_minutes, &due);
             odue = due;
@@ -1584,6 +1747,17 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         }
         nd.result = (char *)in->result;
         break;
+    case DA_ATTACH_PAPER: {
+        /* A paper received after intake: the state and the clock do not move; the log names the items. */
+        if ((rc = resolve_papers(db, who, d, in->papers, true, &papers_out, err)) < 0) break;
+        c.papers = papers_out;
+        c.step_due = d->step_due_at;
+        size_t i;
+        json_t *e;
+        json_array_foreach(in->papers, i, e) buf_printf(&note, "%s%s", i ? ", " : "", jstr(e, "paper"));
+        if (!in->reason) c.note = note.data;
+        break;
+    }
     case DA_DELIVER: {
         static const char *const hows[] = {"in_person", "post", "online"};
         bool how_ok = !in->how;
@@ -1626,6 +1800,7 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         if (rc == 0) rc = dossier_notify_after(db, d, &nd, (int)a, ev_seq);     /* dforms: same transaction */
     }
     buf_free(&note);
+    free(papers_out);
     if (rc == 0) rc = dossier_get(db, code, out);
 done:
     dossier_free(d);

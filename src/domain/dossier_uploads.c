@@ -8,14 +8,20 @@
 #include "core/mem.h"
 #include "domain/paper.h"
 
+int dossier_upload_check_one(db_t *db, const principal_t *who, const char *upload, const char *item, derr_t *err)
+{
+    int v = id_valid(upload) ? papers_visible(db, who, upload) : 0;
+    if (v < 0) return v;
+    if (v == 0) return derr_set(err, -EINVAL, 422, MSG_DF_UPLOAD_UNKNOWN, "papers", upload, item, NULL);
+    return 0;
+}
+
 int dossier_uploads_check(db_t *db, const principal_t *who, const dossier_intake_t *in, derr_t *err)
 {
     for (int i = 0; i < in->npapers; i++) {
-        const char *up = in->uploads[i];
-        if (!up) continue;
-        int v = id_valid(up) ? papers_visible(db, who, up) : 0;
-        if (v < 0) return v;
-        if (v == 0) return derr_set(err, -EINVAL, 422, MSG_DF_UPLOAD_UNKNOWN, "papers", up, in->papers[i].paper, NULL);
+        if (!in->uploads[i]) continue;
+        int rc = dossier_upload_check_one(db, who, in->uploads[i], in->papers[i].paper, err);
+        if (rc < 0) return rc;
     }
     return 0;
 }

@@ -314,6 +314,105 @@ class DossierUploadTests(DossierBase):
         self.assertIn("projections identical", cp.stdout)
 
 
+class DossierAttachTests(DossierUploadTests):
+    """Papers after intake: the resubmit action names the supplement's uploads (dossier.resubmitted carries them),
+    and an officer of the owning unit attaches an upload to a checklist item (attach_paper, its own event
+    dossier.paper_attached). Every refusal changes nothing; a rebuild gives identical rows."""
+
+    def attach(self, client, code, papers, expect=200, **kw):
+        return self.act(client, code, "attach_paper", expect=expect, papers=papers, **kw)
+
+    def test_resubmit_names_the_supplement_papers(self):
+        d = self.new(proc=self.same_day)
+        code = d["code"]
+        d = self.act(self.desk, code, "request_supplement", reason="Thiếu bản sao cần chứng thực", items=["ban-sao"])
+        self.assertEqual(d["allowed_actions"], ["resubmit", "withdraw"])   # no attach_paper while waiting
+        pid = self.upload(self.desk, "Bản sao bổ sung.pdf")
+        other = self.upload(self.users["thuanan.desk"], "Giấy tờ xã khác.pdf")
+        before = self.counts()
+        v = self.get(code)["version"]
+        for papers, status, msg in (([{"paper": "khong-co", "upload": pid}], 400, "MSG_DOSSIER_PAPER_UNKNOWN"),
+                                    ([{"paper": "ban-sao", "upload": other}], 422, "MSG_DF_UPLOAD_UNKNOWN"),
+                                    ([{"paper": "ban-sao", "copies": 0}], 400, "MSG_FIELD_RANGE"),
+                                    ([{"paper": "ban-sao", "form": "fax"}], 400, "MSG_FIELD_INVALID"),
+                                    (["ban-sao"], 400, "MSG_WRONG_TYPE"),
+                                    ([{"paper": "ban-sao"}, {"paper": "ban-sao"}], 400, "MSG_FIELD_INVALID")):
+            r = self.act(self.desk, code, "resubmit", version=v, expect=None, papers=papers)
+            self.assert_problem(r, status, msg, "papers")
+        self.assert_unchanged(before)
+        self.assertEqual(self.get(code)["status"], 5)
+        d = self.act(self.desk, code, "resubmit", version=v,
+                     papers=[{"paper": "ban-sao", "upload": pid, "copies": 2, "form": "copy"}])
+        self.assertIn(d["status"], (2, 4))
+        items = {p["paper"]: p for p in d["papers"]}
+        self.assertEqual((items["ban-sao"]["upload"], items["ban-sao"]["copies"], items["ban-sao"]["form"],
+                          items["ban-sao"]["mandatory"]), (pid, 2, "copy", False))
+        self.assertIsNone(items["ban-chinh"]["upload"])
+        self.assert_delta(before, events=1)
+        # Visible through the dossier to the commune's leader, not to another commune.
+        self.assert_status(self.lead.req("GET", "/api/v1/papers/" + pid), 200)
+        self.assert_problem(self.users["thuanan.leader"].req("GET", "/api/v1/papers/" + pid), 404, "MSG_NOT_FOUND")
+
+    def test_resubmit_without_papers_as_before(self):
+        code = self.new(proc=self.same_day)["code"]
+        self.act(self.desk, code, "request_supplement", reason="Thiếu giấy tờ", items=["ban-sao"])
+        d = self.act(self.desk, code, "resubmit")
+        self.assertEqual([p["paper"] for p in d["papers"]], ["ban-chinh"])
+
+    def test_officer_attaches_an_upload(self):
+        d = self.new()
+        code, item = d["code"], d["papers"][0]["paper"]
+        self.assertIn("attach_paper", d["allowed_actions"])
+        self.assertIn("attach_paper", self.get(code, self.spec)["allowed_actions"])
+        self.assertNotIn("attach_paper", self.get(code, self.lead)["allowed_actions"])
+        pid = self.upload(self.desk, "Đơn đề nghị bản quét.pdf")
+        other = self.upload(self.users["thuanan.desk"], "Đơn xã khác.pdf")
+        before = self.counts()
+        v = self.get(code)["version"]
+        refusals = (
+            (self.users["thuanan.desk"], [{"paper": item, "upload": pid}], 404, "MSG_NOT_FOUND", None),
+            (self.citizen, [{"paper": item, "upload": pid}], 404, "MSG_NOT_FOUND", None),
+            (self.lead, [{"paper": item, "upload": pid}], 403, "MSG_FORBIDDEN", None),
+            (self.desk, [{"paper": "khong-co", "upload": pid}], 400, "MSG_DOSSIER_PAPER_UNKNOWN", "papers"),
+            (self.desk, [{"paper": item, "upload": other}], 422, "MSG_DF_UPLOAD_UNKNOWN", "papers"),
+            (self.desk, [{"paper": item, "upload": "0" * 26}], 422, "MSG_DF_UPLOAD_UNKNOWN", "papers"),
+            (self.desk, [{"paper": item}], 400, "MSG_DF_ATTACH_NEEDS_UPLOAD", "papers"),
+            (self.desk, [{"paper": item, "upload": 7}], 400, "MSG_WRONG_TYPE", "papers"),
+            (self.desk, [], 400, "MSG_MISSING_FIELD", "papers"),
+            (self.desk, [{"paper": item, "upload": pid, "note": "x"}], 400, "MSG_UNKNOWN_FIELD", "papers"),
+            (self.desk, "x", 400, None, "papers"),
+        )
+        for who, papers, status, msg, field in refusals:
+            r = self.attach(who, code, papers, version=v, expect=None)
+            self.assert_problem(r, status, msg, field)
+        self.assert_problem(self.act(self.desk, code, "attach_paper", version=v, expect=None), 400,
+                            "MSG_MISSING_FIELD", "papers")
+        r = self.attach(self.desk, code, [{"paper": item, "upload": pid}], version=v + 5, expect=None)
+        self.assert_problem(r, 412, "MSG_VERSION_MISMATCH")
+        self.assert_unchanged(before)
+        d = self.attach(self.desk, code, [{"paper": item, "upload": pid}], version=v)
+        self.assertEqual((d["status"], d["version"]), (2, v + 1))
+        self.assertEqual({p["paper"]: p["upload"] for p in d["papers"]}[item], pid)
+        self.assertEqual(d["steps"][-1]["action"], "attach_paper")
+        self.assert_delta(before, events=1)
+        # The specialist replaces it with a newer scan: one row per item, the last upload wins.
+        newer = self.upload(self.spec, "Đơn đề nghị bản quét lại.pdf")
+        d = self.attach(self.spec, code, [{"paper": item, "upload": newer, "copies": 3}])
+        p = {p["paper"]: p for p in d["papers"]}[item]
+        self.assertEqual((p["upload"], p["copies"], len(d["papers"])), (newer, 3, 1))
+        self.assert_status(self.lead.req("GET", "/api/v1/papers/" + newer), 200)
+
+    def test_attach_refused_after_refusal(self):
+        code = self.new()["code"]
+        pid = self.upload(self.desk, "Đơn.pdf")
+        d = self.act(self.desk, code, "refuse", reason="Không thuộc thẩm quyền")
+        self.assertNotIn("attach_paper", d["allowed_actions"])
+        before = self.counts()
+        r = self.attach(self.desk, code, [{"paper": d["papers"][0]["paper"], "upload": pid}], expect=None)
+        self.assert_problem(r, 409, "MSG_DOSSIER_WRONG_STATE", "action")
+        self.assert_unchanged(before)
+
+
 class TrackingBookTests(DossierBase):
     """GET /api/v1/units/{id}/tracking-book.pdf and .csv (Mẫu số 07): the unit's dossiers of a bounded period."""
 

@@ -110,6 +110,29 @@ try {
   c.check("the uploaded paper downloads", dl[0] === 200 && dl[1] === pdf.length, dl.join(" "));
   c.check("the upload is announced with its name", (await desk.textContent("#dossier-upload-form .notice")).includes("Bản sao giấy khai sinh"));
 
+  // The upload is attached to a checklist item (action attach_paper): the papers table then links its download.
+  await desk.waitForSelector("#dossier-uploads li form.dossier-attach select");
+  const up1 = await desk.$eval("#dossier-uploads li", (li) => li.dataset.upload);
+  const opts = await desk.$$eval(`#attach-item-${up1} option`, (os) => os.map((o) => o.value));
+  c.check("the attach select lists the checklist items", opts.join(",") === "don-de-nghi", opts.join(","));
+  await checkScreen(desk, c, "the attach form");
+  await desk.screenshot({ path: screenshotPath(server, "dossier-attach.png"), fullPage: true });
+  let n0 = await loads(desk);
+  await desk.click("#dossier-uploads li form.dossier-attach button[type=submit]");
+  await desk.waitForFunction((n) => Number(document.querySelector("#dossier-view")?.dataset.loads || "0") > n, n0);
+  await desk.waitForSelector("#dossier-view .notice");
+  c.check("the attachment is announced", (await desk.textContent("#dossier-view .notice")).includes("Đã đính kèm Bản sao giấy khai sinh"),
+          await desk.textContent("#dossier-view .notice"));
+  c.check("the papers table links the attached paper",
+          (await desk.getAttribute("#dossier-papers tbody tr td a", "href")) === "/api/v1/papers/" + up1);
+  c.check("the upload says where it is attached, without the form again",
+          (await desk.textContent("#dossier-uploads li .attached")).includes("Đã đính kèm vào thành phần") &&
+          !(await desk.$("#dossier-uploads li form.dossier-attach")));
+  c.check("the control sheet has the attach line", (await desk.textContent("#dossier-sheet tbody")).includes("Bổ sung giấy tờ vào hồ sơ"));
+  r = await call(deskApi, "GET", "/api/v1/dossiers/" + code);
+  c.check("the API has the upload on the item (dossier.paper_attached)",
+          r.body.papers[0].upload === up1 && r.body.steps.at(-1).action === "attach_paper", JSON.stringify(r.body.papers));
+
   // The desk forwards it to the specialist; the dialog takes the focus and gives it back.
   await desk.click("#act-forward");
   await desk.waitForSelector("#dossier-dialog[open]");
@@ -157,7 +180,20 @@ try {
   acts = await actions(desk);
   c.check("the desk is offered the supplement's receipt", acts.includes("resubmit") && !acts.includes("request_supplement"), acts.join(","));
   await new Promise((res) => setTimeout(res, 1200));
-  await act(desk, "resubmit");
+  // The supplement's paper, uploaded on the page, is named in the resubmit dialog for its checklist item.
+  await desk.setInputFiles("#dossier-file", { name: "Đơn đề nghị bổ sung.pdf", mimeType: "application/pdf", buffer: pdf.subarray(0, 4096) });
+  await desk.click("#dossier-upload");
+  await desk.waitForSelector("#dossier-uploads li[data-upload]");
+  const up2 = await desk.$eval("#dossier-uploads li", (li) => li.dataset.upload);
+  c.check("no attach form while a supplement is awaited (its papers come with resubmit)",
+          !(await desk.$("#dossier-uploads li form.dossier-attach")));
+  await act(desk, "resubmit", async (p) => {
+    c.check("the resubmit dialog offers the uploaded paper", (await p.textContent("#f-papers legend")) === "Giấy tờ bổ sung đã tải lên");
+    await checkScreen(p, c, "the resubmit dialog with papers");
+    await p.selectOption("#f-paper-" + up2, "don-de-nghi");
+  });
+  r = await call(deskApi, "GET", "/api/v1/dossiers/" + code);
+  c.check("the resubmission carries the paper (dossier.resubmitted)", r.body.papers[0].upload === up2, JSON.stringify(r.body.papers));
   const moves = await desk.textContent("#dossier-due-moves");
   c.check("the pause shows with its start and end", /Tạm dừng .*từ \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} đến \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/.test(moves), moves);
   const dueAfter = (await call(deskApi, "GET", "/api/v1/dossiers/" + code)).body.due_at;

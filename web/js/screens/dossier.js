@@ -10,6 +10,7 @@ import { state, t, bi, el, api, upload, problemText, field, fmtDateTime, dueBadg
 
 let root = null, code = "", d = null, unitId = "", unitName = "", loads = 0, opener = null;
 const uploaded = [];          // papers uploaded on this page since it was opened: {id, name, size}
+let checklist = [];           // [item id, name] of the checklist: the dossier's items, then the procedure's others
 const $q = (sel) => root.querySelector(sel);
 
 // What each action's dialog asks for. reason: "required" | "optional"; the other keys name extra fields.
@@ -30,6 +31,7 @@ const ACTIONS = {
     withdraw: { reason: "optional" },
     stop: { reason: "required" },
 };
+// attach_paper is offered beside each upload of the papers section (uploadItem), not as a dialog.
 // Actions that end or refuse something are drawn apart from the ones that move the dossier on.
 const DANGER = new Set(["refuse", "return", "withdraw", "stop"]);
 
@@ -115,7 +117,7 @@ function drawPapers() {
     const table = el("table", { id: "dossier-papers" }, [
         el("caption", { class: "sr-only", t: "dossier.papers.title" }),
         el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", t: h })))), el("tbody", {}, rows)]);
-    const list = el("ul", { id: "dossier-uploads" }, uploaded.map((u) => el("li", {}, [paperLink(u.id, u.name), " (" + Math.ceil(u.size / 1024) + " KiB)"])));
+    const list = el("ul", { id: "dossier-uploads" }, uploaded.map(uploadItem));
     const file = field("dossier-file", "dossier.upload.file", { type: "file", accept: "application/pdf,image/jpeg,image/png", required: true, "data-field": "file" });
     const form = el("form", { id: "dossier-upload-form", on: { submit: doUpload } }, [
         file,
@@ -149,9 +151,72 @@ async function doUpload(ev) {
     bar.value = 100;
     uploaded.push({ id: res.data.id, name: res.data.name, size: res.data.size });
     const list = $q("#dossier-uploads");
-    list.append(el("li", {}, [paperLink(res.data.id, res.data.name), " (" + Math.ceil(res.data.size / 1024) + " KiB)"]));
+    list.append(uploadItem(uploaded[uploaded.length - 1]));
     input.value = "";
     notice(form, "dossier.upload.done", { name: res.data.name });
+}
+
+// A label naming the uploaded file it is about (several uploads may be listed, each with its own control).
+function labelWithFile(wrap, name) {
+    wrap.querySelector("label").append(" ", el("span", { class: "file-name", text: name }));
+    return wrap;
+}
+
+// One upload of this page: its download, and — when the API allows attach_paper — a select of the checklist
+// items and a button attaching it to the chosen one (POST .../actions attach_paper, docs/one-stop.md).
+function uploadItem(u) {
+    const li = el("li", { dataset: { upload: u.id } }, [paperLink(u.id, u.name), " (" + Math.ceil(u.size / 1024) + " KiB)"]);
+    const at = d.papers.find((p) => p.upload === u.id);
+    if (at) {
+        li.append(" ", el("span", { class: "attached", t: "dossier.attach.attached", targs: { item: at.name } }));
+        return li;
+    }
+    if (!d.allowed_actions.includes("attach_paper") || !checklist.length) return li;
+    const sel = labelWithFile(field("attach-item-" + u.id, "dossier.attach.item",
+        { name: "paper", "data-field": "papers", options: checklist.map(([id, name]) => [id, name, true]) }, "select"), u.name);
+    li.append(el("form", { class: "dossier-attach", on: { submit: (ev) => doAttach(ev, u) } }, [
+        sel,
+        el("button", { type: "submit", class: "primary", t: "dossier.attach.send" }),
+        el("p", { class: "form-error error", role: "alert", hidden: true }),
+    ]));
+    return li;
+}
+
+async function doAttach(ev, u) {
+    ev.preventDefault();
+    const form = ev.target;
+    clearProblems(form);
+    const item = form.elements.namedItem("paper").value;
+    const btn = form.querySelector("button[type=submit]");
+    btn.disabled = true;
+    const res = await api("POST", "/api/v1/dossiers/" + encodeURIComponent(code) + "/actions",
+                          { action: "attach_paper", version: d.version, papers: [{ paper: item, upload: u.id }] },
+                          { "If-Match": '"' + d.version + '"' });
+    btn.disabled = false;
+    if (res.ok) {
+        const name = (checklist.find((c) => c[0] === item) || [item, item])[1];
+        await load();
+        announce("dossier.attach.done", { name: u.name, item: name }, "ok");
+    } else if (res.status === 409 || res.status === 412) {
+        await load();
+        announce("dossier.conflict", { detail: problemText(res) }, "error");
+    } else {
+        showProblem(form, res);
+    }
+}
+
+// The checklist items a paper may be attached to: the dossier's own, then the procedure's others (a supplement
+// may bring an item the intake did not have). Read only when an action that takes papers is allowed.
+async function loadChecklist() {
+    const items = d.papers.map((p) => [p.paper, p.name]);
+    if (d.allowed_actions.includes("attach_paper") || d.allowed_actions.includes("resubmit")) {
+        const res = await api("GET", "/api/v1/procedures/" + encodeURIComponent(d.procedure.code) + "?" +
+                              new URLSearchParams({ unit: d.unit_id }));
+        if (res.ok && Array.isArray(res.data.papers)) {
+            for (const p of res.data.papers) if (!items.some((i) => i[0] === p.id)) items.push([p.id, p.name]);
+        }
+    }
+    checklist = items;
 }
 
 function person(name, id) { return name || (id ? id.slice(-6) : ""); }
@@ -218,6 +283,7 @@ async function load() {
             unitId = d.unit_id;
             unitName = u.ok ? u.data.name : "";
         }
+        await loadChecklist();
         draw();
     }
     root.dataset.loads = String(++loads);     // tests and assistive tools can tell a reload finished
@@ -261,6 +327,16 @@ async function fieldsFor(a) {
                  field("f-when", "dossier.f.when", { name: "when", type: "datetime-local" }),
                  el("p", { class: "hint", t: "dossier.f.when.hint" }));
     }
+    // Resubmit: the desk may name, for each paper uploaded on this page, the checklist item it brings.
+    const free = uploaded.filter((u) => !d.papers.some((p) => p.upload === u.id));
+    if (a === "resubmit" && free.length && checklist.length) {
+        out.push(el("fieldset", { id: "f-papers", "data-field": "papers" }, [
+            el("legend", { t: "dossier.resubmit.papers" }),
+            ...free.map((u) => labelWithFile(field("f-paper-" + u.id, "dossier.resubmit.for",
+                { name: "paper-for", "data-upload": u.id,
+                  options: [["", "dossier.resubmit.none"], ...checklist.map(([id, name]) => [id, name, true])] }, "select"), u.name)),
+        ]));
+    }
     const r = reasonField(spec, a);
     if (r) out.push(r);
     return out;
@@ -272,6 +348,9 @@ function bodyFor(a, form) {
     for (const n of ["reason", "to", "unit", "result", "received_by", "how", "when"]) if (v(n)) b[n] = v(n);
     if (v("amount")) b.amount = Number(v("amount"));
     if (v("days")) b.days = Number(v("days"));
+    const papers = [...form.querySelectorAll("select[name=paper-for]")].filter((c) => c.value)
+        .map((c) => ({ paper: c.value, upload: c.dataset.upload }));
+    if (papers.length) b.papers = papers;
     if (form.elements.namedItem("items")) {
         const items = v("items").split("\n").map((s) => s.trim()).filter(Boolean);
         if (items.length) b.items = items;
