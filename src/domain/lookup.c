@@ -134,7 +134,8 @@ static int prove_run(store_t *st, const lookup_proof_t *p, const char *client_ad
     unsigned char key[LOOKUP_MEMO_KEY_LEN];
     unsigned long long stamp = store_write_count(st);
     long long at = 0;
-    if (c->w && lookup_memo_ms > 0) {
+    bool memo = c->w && lookup_memo_ms > 0;
+    if (memo) {
         lookup_memo_key(client_addr, p->code, has_phone ? 'p' : 'i', has_phone ? phone : p->id4, key);
         at = clock_now_ms();
         buf_reset(c->b);
@@ -154,7 +155,7 @@ static int prove_run(store_t *st, const lookup_proof_t *p, const char *client_ad
         /* Finished here so that a memo hit and a fresh read hand the caller the same thing: the whole body. */
         rc = jw_finish(c->w);
         if (rc < 0) return rc;
-        if (lookup_memo_ms > 0) lookup_memo_put(st, key, stamp, at, c->b->data, c->b->len);
+        if (memo) lookup_memo_put(st, key, stamp, at, c->b->data, c->b->len);
     }
     if (c->match) return 0;
     /* Failed proofs are never memoised: each reaches the write that counts it. */
