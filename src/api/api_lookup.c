@@ -91,13 +91,12 @@ int api_public_lookup(req_t *r)
     derr_t err = {0};
     buf_t b;
     buf_init(&b, 0);
-    jw_t w;
-    int rc = lookup_public(r->app->store, &p, addr, r->lang, &b, &w, &retry, &err);
+    int rc = lookup_public(r->app->store, &p, addr, r->lang, &b, &retry, &err);
     if (proof_reply(r, rc, retry, &err) < 0) {
         buf_free(&b);
         return 0;
     }
-    return api_reply_writer(r, 200, &w, &b);
+    return reply_json(r, 200, &b);
 }
 
 /* ---- rating ---- */

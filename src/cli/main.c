@@ -19,6 +19,7 @@
 #include "domain/ledger.h"
 #include "domain/setup.h"
 #include "domain/unit.h"
+#include "domain/lookup_memo.h"     /* lookup */
 #include "http/http.h"
 #include "domain/notify.h"
 #include "domain/dossier_forms.h"   /* dforms */
@@ -206,7 +207,7 @@ static int cmd_serve(int argc, char **argv)
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
     long threads = 0, body_max = 1 << 20, ttl = 0, idle = 0, slow_after = 0, slow_ms = 0, account_max = 0,
          addr_after = 0, register_after = 0, header_timeout = 10, body_timeout = 30, slow_threads = 0,
-         auth_cache_ms = -1, lookup_after = 0 /* lookup */;
+         auth_cache_ms = -1, lookup_after = 0, lookup_cache_ms = -1 /* lookup */;
     bool secure = false, trust_proxy = false;
     struct notify_cli ncli = {0};
     const char *blob_dir = NULL, *paper_max_s = "10M";        /* papers */
@@ -249,6 +250,9 @@ static int cmd_serve(int argc, char **argv)
         /* lookup */
         {"lookup-after", OPT_LONG, "N", &lookup_after, 1, 100000, "1..100000",
          "failed public dossier lookups from one client address before its spacing (default 10)"},
+        {"lookup-cache-ms", OPT_LONG, "MS", &lookup_cache_ms, 0, 60000, "0..60000",
+         "how long a passed public lookup may be answered again from memory while this process writes nothing; a"
+         " change by another process is seen within it (default 1000; 0 = off)"},
         /* notify */
         NOTIFY_SENDER_OPTS(&ncli),
         /* papers */
@@ -281,6 +285,7 @@ static int cmd_serve(int argc, char **argv)
     if (register_after) auth_policy.register_after = (int)register_after;
     if (auth_cache_ms >= 0) auth_policy.cache_ms = auth_cache_ms;
     if (lookup_after) auth_policy.lookup_after = (int)lookup_after;   /* lookup */
+    if (lookup_cache_ms >= 0) lookup_memo_ms = lookup_cache_ms;      /* lookup */
     if (threads == 0) {
         /* SQLite work is CPU-bound: one worker per core. PostgreSQL requests mostly wait on round trips to the
          * server: more workers keep the cores busy (each has its own connection; the pool allows 16). */

@@ -6,6 +6,7 @@
 #include "core/utf8.h"
 #include "domain/dossier.h"
 #include "domain/event.h"
+#include "domain/lookup_memo.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -44,6 +45,7 @@ struct prove_ctx {
     buf_t      *b;
     jw_t       *w;
     lang_t      lang;
+    bool        memo_hit;            /* lookup_public: the body in b came from the memo (lookup_memo.h) */
 };
 
 /* The public columns of a dossier, its unit's name and its rating (docs/lookup.md "What is public"), read by
@@ -126,6 +128,22 @@ static int prove_run(store_t *st, const lookup_proof_t *p, const char *client_ad
     c->id4 = p->id4;
     c->st = st;
     c->client_addr = client_addr;
+    /* lookup_public: a proof that passed for this client, code and proof while nothing was written since is
+     * answered from the memo (lookup_memo.h explains why the throttle need not be peeked again). The stamp and
+     * the time are taken before the read, so an answer that overlapped a write is never kept. */
+    unsigned char key[LOOKUP_MEMO_KEY_LEN];
+    unsigned long long stamp = store_write_count(st);
+    long long at = 0;
+    bool memo = c->w && lookup_memo_ms > 0;
+    if (memo) {
+        lookup_memo_key(client_addr, p->code, has_phone ? 'p' : 'i', has_phone ? phone : p->id4, key);
+        at = clock_now_ms();
+        buf_reset(c->b);
+        if (lookup_memo_get(st, key, at, c->b)) {
+            c->memo_hit = c->match = true;
+            return 0;
+        }
+    }
     int rc = store_read(st, prove_read, c);
     c->phone = NULL;                                   /* phone[] ends here */
     if (rc < 0) return rc;
@@ -133,7 +151,14 @@ static int prove_run(store_t *st, const lookup_proof_t *p, const char *client_ad
         *retry_after_ms = c->retry_after_ms;
         return 0;
     }
+    if (c->match && c->w) {
+        /* Finished here so that a memo hit and a fresh read hand the caller the same thing: the whole body. */
+        rc = jw_finish(c->w);
+        if (rc < 0) return rc;
+        if (memo) lookup_memo_put(st, key, stamp, at, c->b->data, c->b->len);
+    }
     if (c->match) return 0;
+    /* Failed proofs are never memoised: each reaches the write that counts it. */
     rc = auth_lookup_throttle_fail(st, client_addr, retry_after_ms);
     if (rc < 0 || *retry_after_ms > 0) return rc;
     return -ENOENT;
@@ -149,12 +174,13 @@ int lookup_prove(store_t *st, const lookup_proof_t *p, const char *client_addr, 
     return rc;
 }
 
-int lookup_public(store_t *st, const lookup_proof_t *p, const char *client_addr, lang_t lang, buf_t *b, jw_t *w,
+int lookup_public(store_t *st, const lookup_proof_t *p, const char *client_addr, lang_t lang, buf_t *b,
                   long long *retry_after_ms, derr_t *err)
 {
     struct prove_ctx c = {0};
+    jw_t w;
     c.b = b;
-    c.w = w;
+    c.w = &w;
     c.lang = lang;
     return prove_run(st, p, client_addr, &c, retry_after_ms, err);
 }

@@ -33,10 +33,10 @@ typedef struct lookup_proof {
 int lookup_prove(store_t *st, const lookup_proof_t *p, const char *client_addr, char dossier_id[ID_LEN + 1],
                  long long *retry_after_ms, derr_t *err);
 
-/* lookup_prove and, on a match, the public JSON of the dossier written into b through w (jw_init'ed here), all in
- * one read snapshot (GET /api/v1/public/lookup). The same return values as lookup_prove; on 0 with
- * *retry_after_ms == 0 the body is in b. */
-int lookup_public(store_t *st, const lookup_proof_t *p, const char *client_addr, lang_t lang, buf_t *b, jw_t *w,
+/* lookup_prove and, on a match, the public JSON of the dossier (the whole body) in b, all in one read snapshot
+ * (GET /api/v1/public/lookup), or from the memo of answers while nothing was written (lookup_memo.h). The same
+ * return values as lookup_prove; on 0 with *retry_after_ms == 0 the body is in b. */
+int lookup_public(store_t *st, const lookup_proof_t *p, const char *client_addr, lang_t lang, buf_t *b,
                   long long *retry_after_ms, derr_t *err);
 
 /* The public JSON of one dossier (what GET /api/v1/public/lookup shows; docs/lookup.md says what is public). */

@@ -158,6 +158,43 @@ class LookupTests(LookupBase):
         self.assertEqual(self.pub("HEAD", q).status, 405)
 
 
+class MemoChecks:
+    """The memo of answers (docs/lookup.md "Memo of answers"): run with the memo on (default --lookup-cache-ms) and
+    off (0), the answers must be the same."""
+
+    def test_memo_repeats_until_a_write_and_never_past_the_throttle(self):
+        code = self.new()["code"]
+        addr = fresh_addr()
+        first = self.lookup(addr, code=code, phone="0912345678")
+        self.assert_status(first, 200)
+        self.assertEqual(first.body["status"], 2)
+        again = self.lookup(addr, code=code, phone="+84 912 345 678")
+        self.assert_status(again, 200)
+        self.assertEqual(again.raw, first.raw)
+        self.assertEqual(again.headers.get("Cache-Control"), "no-store")
+        # An action on the dossier is a write: the very next lookup shows it.
+        self.act(self.desk, code, "forward")
+        after = self.lookup(addr, code=code, phone="0912345678")
+        self.assert_status(after, 200)
+        self.assertNotEqual(after.body["status"], 2)
+        self.assertEqual([s["action"] for s in after.body["steps"]], ["receive", "forward"])
+        # Failures from the same address are all counted although its success was memoised ...
+        self.assert_status(self.lookup(addr, code=code, phone="0912345678"), 200)
+        for i in range(LOOKUP_AFTER):
+            self.assert_problem(self.lookup(addr, code=code, phone="09876543%02d" % i), 404, "MSG_LOOKUP_NOT_FOUND")
+        # ... and the right proof, memoised a moment ago, now waits.
+        self.assert_problem(self.lookup(addr, code=code, phone="0912345678"), 429, "MSG_LOOKUP_SLOW_DOWN")
+        self.assert_status(self.lookup(fresh_addr(), code=code, phone="0912345678"), 200)
+
+
+class LookupMemoTests(MemoChecks, LookupBase):
+    pass
+
+
+class LookupMemoOffTests(MemoChecks, LookupBase):
+    SERVER_ARGS = LookupBase.SERVER_ARGS + ("--lookup-cache-ms", "0")
+
+
 class RatingTests(LookupBase):
 
     def rate(self, code, addr=None, **body):

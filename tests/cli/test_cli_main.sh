@@ -39,7 +39,7 @@ expect 0 "help" --help
 for c in serve init demo user verify backup rebuild calendar; do expect 0 "$c --help" "$c" --help; done
 # --help is generated from each command's option table: every option is listed with its help line
 helps() { local c=$1; shift; "$BIN" $c --help >"$OUT" 2>"$ERR"; for o in "$@"; do grep -q -- "^  --$o\b.* [a-z]" "$OUT" || { note_fail "$c --help lists --$o"; return; }; done; pass=$((pass + 1)); }
-helps serve db listen threads slow-threads web body-max secure-cookies trust-proxy session-ttl session-idle login-slow-after login-slow-ms login-account-max login-addr-after register-after auth-cache-ms lookup-after public-url header-timeout body-timeout
+helps serve db listen threads slow-threads web body-max secure-cookies trust-proxy session-ttl session-idle login-slow-after login-slow-ms login-account-max login-addr-after register-after auth-cache-ms lookup-after lookup-cache-ms public-url header-timeout body-timeout
 helps init db admin-username admin-password admin-password-stdin node-name
 helps demo db
 helps verify db expect-head

@@ -9,6 +9,7 @@
 #include "domain/dossier.h"
 #include "domain/event.h"
 #include "domain/lookup.h"
+#include "domain/lookup_memo.h"
 
 #include <string.h>
 
@@ -86,12 +87,10 @@ static json_t *public_view(const char *code)
     lookup_proof_t p = {code, "0912345678", NULL};
     buf_t b;
     buf_init(&b, 0);
-    jw_t w;
     long long retry = 0;
     derr_t e = {0};
-    cr_assert_eq(lookup_public(tu_env.st, &p, "10.0.0.9", LANG_VI, &b, &w, &retry, &e), 0);
+    cr_assert_eq(lookup_public(tu_env.st, &p, "10.0.0.9", LANG_VI, &b, &retry, &e), 0);
     cr_assert_eq(retry, 0);
-    cr_assert_eq(jw_finish(&w), 0);
     cr_assert_null(strstr(b.data, "0912345678"), "the phone is not repeated");
     cr_assert_null(strstr(b.data, "068095001234"), "nor the identifier");
     cr_assert_null(strstr(b.data, "Nguy"), "nor the name");
@@ -149,6 +148,151 @@ Test(lookup, throttled_per_address)
     retry = 0;
     cr_assert_eq(prove(D_CODE, "0912345678", NULL, "10.0.1.2", &retry), 0);
     cr_assert_eq(retry, 0);
+}
+
+/* ---- the memo of answers (lookup_memo.h) ---- */
+
+static int noop_write(db_t *db, void *arg)
+{
+    (void)db;
+    (void)arg;
+    return 0;
+}
+
+/* The table alone: a hit only for the same key, store and write count within lookup_memo_ms; a write anywhere,
+ * the age, another client or proof, a slot taken by another key, or lookup_memo_ms 0 all miss. */
+Test(lookup, memo_table_hit_invalidation_expiry_eviction)
+{
+    long long saved = lookup_memo_ms;
+    lookup_memo_ms = 1000;
+    unsigned char k[LOOKUP_MEMO_KEY_LEN], other[LOOKUP_MEMO_KEY_LEN];
+    lookup_memo_key("10.0.0.1", D_CODE, 'p', "0912345678", k);
+    lookup_memo_key("10.0.0.2", D_CODE, 'p', "0912345678", other);
+    cr_assert_neq(memcmp(k, other, sizeof k), 0, "the client is part of the key");
+    lookup_memo_key("10.0.0.1", D_CODE, 'p', "0912345679", other);
+    cr_assert_neq(memcmp(k, other, sizeof k), 0, "the proof is part of the key");
+    lookup_memo_key("10.0.0.1", D_CODE, 'i', "0912345678", other);
+    cr_assert_neq(memcmp(k, other, sizeof k), 0, "the proof's kind is part of the key");
+    buf_t b;
+    buf_init(&b, 0);
+    long long now = 5000000;
+    lookup_memo_put(tu_env.st, k, store_write_count(tu_env.st), now, "{\"a\":1}", 7);
+    cr_assert(lookup_memo_get(tu_env.st, k, now + 999, &b));
+    cr_assert_eq(b.len, 7);
+    cr_assert_eq(memcmp(b.data, "{\"a\":1}", 7), 0);
+    buf_reset(&b);
+    cr_assert_not(lookup_memo_get(tu_env.st, other, now, &b), "another key misses");
+    cr_assert_not(lookup_memo_get(tu_env.st, k, now + 1000, &b), "expired at lookup_memo_ms");
+    cr_assert_not(lookup_memo_get(tu_env.st, k, now - 1, &b), "a clock that went back misses");
+    cr_assert_not(lookup_memo_get((store_t *)&b, k, now, &b), "another store misses");
+    lookup_memo_ms = 0;
+    cr_assert_not(lookup_memo_get(tu_env.st, k, now, &b), "0 disables");
+    lookup_memo_ms = 1000;
+    /* A put whose read began before a write is refused; a write after a put invalidates it. */
+    unsigned long long stamp = store_write_count(tu_env.st);
+    cr_assert_eq(store_write(tu_env.st, noop_write, NULL), 0);
+    lookup_memo_put(tu_env.st, other, stamp, now, "x", 1);
+    cr_assert_not(lookup_memo_get(tu_env.st, other, now, &b), "a put that overlapped a write is not kept");
+    cr_assert_not(lookup_memo_get(tu_env.st, k, now, &b), "any write invalidates every entry");
+    /* Eviction: another key of the same slot replaces the entry (slots are direct-mapped on the key's bytes). */
+    lookup_memo_put(tu_env.st, k, store_write_count(tu_env.st), now, "y", 1);
+    cr_assert(lookup_memo_get(tu_env.st, k, now, &b));
+    char code[48];
+    bool evicted = false;
+    for (int i = 0; i < 100000 && !evicted; i++) {
+        snprintf(code, sizeof code, "CODE-%d", i);
+        lookup_memo_key("10.0.0.1", code, 'p', "0912345678", other);
+        if (((unsigned)other[0] << 8 | other[1]) % LOOKUP_MEMO_SLOTS != ((unsigned)k[0] << 8 | k[1]) % LOOKUP_MEMO_SLOTS)
+            continue;
+        lookup_memo_put(tu_env.st, other, store_write_count(tu_env.st), now, "z", 1);
+        evicted = true;
+    }
+    cr_assert(evicted);
+    buf_reset(&b);
+    cr_assert_not(lookup_memo_get(tu_env.st, k, now, &b), "evicted by a key of the same slot");
+    cr_assert(lookup_memo_get(tu_env.st, other, now, &b));
+    cr_assert_eq(b.data[0], 'z');
+    /* Bounded bodies: a larger one is not kept. */
+    char *big = xcalloc(1, LOOKUP_MEMO_BODY_MAX + 1);
+    lookup_memo_put(tu_env.st, k, store_write_count(tu_env.st), now, big, LOOKUP_MEMO_BODY_MAX + 1);
+    free(big);
+    cr_assert_not(lookup_memo_get(tu_env.st, k, now, &b));
+    buf_free(&b);
+    lookup_memo_ms = saved;
+}
+
+static char *public_body(const char *phone, const char *addr, long long *retry)
+{
+    lookup_proof_t p = {D_CODE, phone, NULL};
+    buf_t b;
+    buf_init(&b, 0);
+    derr_t e = {0};
+    *retry = 0;
+    int rc = lookup_public(tu_env.st, &p, addr, LANG_VI, &b, retry, &e);
+    if (rc < 0 || *retry > 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    char *out = xstrdup(b.len ? b.data : "");
+    buf_free(&b);
+    return out;
+}
+
+static int status5_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    long long n = db_run(db, "UPDATE dossiers SET status = 5", "");
+    return n < 0 ? (int)n : 0;
+}
+
+/* Through lookup_public: a passed proof is answered from the memo (a change made behind the store's back, as by
+ * another process, is not seen) until a write of this process; failed proofs are never memoised, so a client
+ * whose earlier success was memoised is still throttled after its failures. */
+Test(lookup, public_memo_until_a_write_and_never_past_the_throttle)
+{
+    long long saved = lookup_memo_ms;
+    lookup_memo_ms = 60000;
+    put_dossier(4);
+    long long retry = 0;
+    char *a = public_body("0912345678", "10.0.2.1", &retry);
+    cr_assert_not_null(a);
+    cr_assert_not_null(strstr(a, "\"status\":4"));
+    /* Another process (a second store on the same file: its writes do not move this store's counter). */
+    store_t *o = NULL;
+    cr_assert_eq(store_open(&o, &(store_opts_t){.url = tu_env.path}), 0);
+    cr_assert_eq(store_write(o, status5_fn, NULL), 0);
+    store_close(o);
+    char *b = public_body("+84 912 345 678", "10.0.2.1", &retry);
+    cr_assert_not_null(b);
+    cr_assert_str_eq(b, a, "the same client, code and (normalised) phone: the memo answers");
+    free(b);
+    b = public_body("0912345678", "10.0.2.2", &retry);
+    cr_assert_not_null(strstr(b, "\"status\":5"), "another client is not answered from this client's memo");
+    free(b);
+    cr_assert_eq(store_write(tu_env.st, noop_write, NULL), 0);
+    b = public_body("0912345678", "10.0.2.1", &retry);
+    cr_assert_not_null(strstr(b, "\"status\":5"), "after any write the next lookup reads again");
+    free(b);
+    /* Failures from the memoised client: each counted, then the right proof waits. */
+    for (int i = 0; i < 3; i++) {
+        cr_assert_null(public_body("0987654321", "10.0.2.1", &retry));
+        cr_assert_eq(retry, 0);
+    }
+    cr_assert_eq(tu_int("SELECT failures FROM signin_throttle", NULL), 3, "every failure counted");
+    cr_assert_null(public_body("0912345678", "10.0.2.1", &retry));
+    cr_assert_gt(retry, 0, "throttled although its success was memoised");
+    /* With the memo off the same: a direct change is seen at once. */
+    lookup_memo_ms = 0;
+    cr_assert_eq(tu_execf("UPDATE dossiers SET status = 6 WHERE id = '%s'", D_ID), 0);
+    b = public_body("0912345678", "10.0.2.3", &retry);
+    cr_assert_not_null(strstr(b, "\"status\":6"));
+    free(b);
+    cr_assert_eq(tu_execf("UPDATE dossiers SET status = 7 WHERE id = '%s'", D_ID), 0);
+    b = public_body("0912345678", "10.0.2.3", &retry);
+    cr_assert_not_null(strstr(b, "\"status\":7"), "no memo when lookup_memo_ms is 0");
+    free(b);
+    free(a);
+    lookup_memo_ms = saved;
 }
 
 struct rate_ctx {

@@ -7,6 +7,7 @@
 #include "core/mem.h"
 #include "db/migrate.h"
 #include "domain/ledger.h"
+#include "domain/lookup_memo.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -42,6 +43,7 @@ void tu_open_store(int migrate)
 {
     tu_close();     /* a second open in one test (suite and test .init both set) must not leak the first */
     memset(&tu_env, 0, sizeof tu_env);
+    lookup_memo_clear();   /* a new store may get the address of the last one: its memoised lookups must go */
     snprintf(tu_env.dir, sizeof tu_env.dir, "/tmp/motcua-ut-XXXXXX");
     cr_assert_not_null(mkdtemp(tu_env.dir), "mkdtemp failed");
     snprintf(tu_env.path, sizeof tu_env.path, "%s/test.db", tu_env.dir);
