@@ -119,7 +119,14 @@ class AsyncWriteShutdownTests(unittest.TestCase):
             for t in threads:
                 t.start()
             go.set()
-            time.sleep(0.05)
+            # SIGTERM once the first intake is acknowledged (the others are then in flight or suspended): a fixed
+            # delay proved nothing on a loaded machine, where every answer could be the 503 of the shutdown.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                with lock:
+                    if any(r[0] == 201 for r in results):
+                        break
+                time.sleep(0.002)
             server.signal_term()
             for t in threads:
                 t.join(60)
