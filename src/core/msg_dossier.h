@@ -33,6 +33,9 @@
     X(MSG_DOSSIER_ONLINE_CITIZEN, "Hồ sơ trực tuyến phải do công dân đã đăng nhập nộp; cán bộ tiếp nhận tại quầy "\
       "hoặc qua bưu chính.", "Online dossiers are submitted by a signed-in citizen; staff receive at the desk "   \
       "or by post.")                                                                                           \
+    X(MSG_DOSSIER_NOT_ONLINE, "Thủ tục \"{0}\" chưa được cung cấp trực tuyến; vui lòng nộp hồ sơ tại Bộ phận "  \
+      "Một cửa.",                                                                                               \
+      "Procedure \"{0}\" is not offered online; please apply at the one-stop desk.")                            \
     X(MSG_DOSSIER_UNIT_REQUIRED, "Cần chọn đơn vị tiếp nhận hồ sơ (trường \"unit\").",                             \
       "Choose the receiving unit (field \"unit\").")                                                            \
     X(MSG_DOSSIER_WRONG_STATE, "Hồ sơ đang ở trạng thái \"{0}\": không thể thực hiện \"{1}\". Thao tác được phép: {2}.",\

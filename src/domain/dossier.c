@@ -1092,6 +1092,11 @@ static int prepare(db_t *db, const principal_t *who, const dossier_intake_t *in,
     unit_t *u = xmalloc(sizeof *u);
     procedure_t *p = xmalloc(sizeof *p);
     int rc = unit_get(db, unit_id, u);
+    /* A citizen addresses an online dossier to a commune or ward: the units GET /api/v1/public/units lists (the
+     * tier that receives citizens' dossiers since the two-tier government of 1 July 2025). Any other unit (a
+     * province, a department) answers as an unknown one does, like an inactive commune: a citizen's view of the
+     * units is that public list, so the answer does not tell whether an unlisted id names some unit. */
+    if (rc == 0 && citizen && strcmp(u->kind, "commune") && strcmp(u->kind, "ward")) rc = -ENOENT;
     if (rc == -ENOENT || (rc == 0 && (!u->active || (citizen ? false : !auth_role_covers(who, ROLE_DESK, u->path))))) {
         rc = rc == 0 && !citizen && auth_sees_path(who, u->path)
                  ? derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "unit", NULL, NULL, NULL)
@@ -1110,6 +1115,13 @@ static int prepare(db_t *db, const principal_t *who, const dossier_intake_t *in,
         goto out;
     }
     if (rc < 0) goto out;
+    /* Online submission only where the procedure is offered online (partly or fully): a procedure of level
+     * "none" is applied for at the desk. The citizen portal offers only those procedures; this holds for any
+     * client. */
+    if (channel == CH_ONLINE && p->online == ONLINE_NONE) {
+        rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_NOT_ONLINE, "procedure", p->code, NULL, NULL);
+        goto out;
+    }
     char phone[16], rep_phone[16];
     if ((rc = check_party(&in->applicant, "applicant", true, phone, sizeof phone, err)) < 0) goto out;
     if (in->has_rep && (rc = check_party(&in->rep, "representative", false, rep_phone, sizeof rep_phone, err)) < 0)

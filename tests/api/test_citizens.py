@@ -103,7 +103,7 @@ class CitizenTests(ApiTestCase):
         c = Client(self.server)
         c.login(body["phone"], "dan-pass-1")
         d = c.req("POST", "/api/v1/dossiers", json={
-            "procedure": "2.000806", "channel": "online", "unit": found[0]["id"],
+            "procedure": "1.004873", "channel": "online", "unit": found[0]["id"],   # offered online (full)
             "applicant": {"kind": "person", "name": body["full_name"], "id_number": "068095001234",
                           "phone": body["phone"], "address": "Thôn 3"},
             "papers": [{"paper": "don-de-nghi", "copies": 1, "form": "electronic"}]})

@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import REPO, ApiTestCase, Client, run_cli, staff_by_username, unique_phone
+from harness import REPO, ApiTestCase, Client, run_cli, staff_by_username, unique_phone, unit_by_slug
 
 CODE_RE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{6})-(\d{4,})$")
 DEMO_IDS = ["068095001234", "001305123456", "079188004321", "066090123456"]
@@ -65,6 +65,10 @@ class DossierBase(ApiTestCase):
         cls.lead = cls.users["cujut.leader"]
         cls.proc = shipped("2.000806")          # 5 working days, the default papers and steps
         cls.same_day = shipped("2.000815")      # same day, "ban-chinh" mandatory
+        # 2.000806 is not offered online (online level none): online submissions use 1.004873 (level full,
+        # 3 working days, the default papers), the one-stop desk 2.000806.
+        cls.online_proc = shipped("1.004873")
+        assert cls.online_proc["rule"] == "days"
         assert cls.proc["rule"] == "days" and cls.proc["amount"] >= 5 and cls.same_day["rule"] == "same_day"
         # A citizen account, signed in.
         phone = unique_phone()
@@ -76,7 +80,7 @@ class DossierBase(ApiTestCase):
 
     # ---- helpers ----
     def body(self, proc=None, **extra):
-        proc = proc or self.proc
+        proc = proc or (self.online_proc if extra.get("channel") == "online" else self.proc)
         b = {"procedure": proc["code"], "channel": "desk",
              "applicant": {"kind": "person", "name": "Nguyễn Văn Đức", "id_number": DEMO_IDS[0],
                            "phone": "+84 912 345 678", "address": "Thôn 3, xã Cư Jút", "email": "duc@example.vn"},
@@ -233,6 +237,28 @@ class DossierLifecycleTests(DossierBase):
         self.assert_problem(self.create(self.citizen), 403, "MSG_DOSSIER_ONLINE_CITIZEN")
         self.assert_problem(self.create(channel="online"), 403, "MSG_DOSSIER_ONLINE_CITIZEN")
         self.assert_problem(self.create(self.citizen, channel="online"), 400, "MSG_DOSSIER_UNIT_REQUIRED")
+
+    def test_online_only_for_online_procedures_at_communes(self):
+        """The server, not only the portal, decides what may be submitted online: a procedure whose online level
+        is none is refused (422, field procedure), and so is a receiving unit that is not a commune or ward (404
+        MSG_UNIT_UNKNOWN, as for an unknown or inactive unit: a citizen's units are GET /api/v1/public/units).
+        Nothing changes either way."""
+        department = unit_by_slug(self.admin, "cujut.ttpvhcc")
+        self.assertEqual((department["kind"], self.lamdong["kind"]), ("department", "province"))
+        before = self.counts()
+        r = self.create(self.citizen, proc=self.proc, channel="online", unit=self.cujut["id"])
+        self.assert_problem(r, 422, "MSG_DOSSIER_NOT_ONLINE", "procedure")
+        self.assertIn(self.proc["code"], r.body["messages"]["en"])
+        for unit in (department, self.lamdong):
+            with self.subTest(kind=unit["kind"]):
+                r = self.create(self.citizen, channel="online", unit=unit["id"])
+                self.assert_problem(r, 404, "MSG_UNIT_UNKNOWN", "unit")
+        # Same answer with a procedure offered online or not: the unit is checked first.
+        self.assert_problem(self.create(self.citizen, proc=self.proc, channel="online", unit=department["id"]),
+                            404, "MSG_UNIT_UNKNOWN", "unit")
+        self.assert_unchanged(before)
+        # The rules are the online channel's: the desk still receives 2.000806.
+        self.assert_status(self.create(), 201)
 
     def test_citizen_sees_no_officer_names_on_the_control_sheet(self):
         """The names beside the control sheet's ids are for staff (form 06): the owning citizen's view names

@@ -104,7 +104,7 @@ try {
   if (r.status !== 201) throw new Error("citizen sign-up: " + r.status);
   const citizen = await session(phone, "nhanh-pass-1");
   const units = await (await fetch(server.url + "/api/v1/public/units?q=cu+jut")).json();
-  const mine = await citizen("POST", "/api/v1/dossiers", { procedure: "2.000806", channel: "online", unit: units.items[0].id,
+  const mine = await citizen("POST", "/api/v1/dossiers", { procedure: "1.004873", channel: "online", unit: units.items[0].id,
     applicant: { kind: "person", name: "Trần Thị Nhanh", id_number: "068195007777", phone, address: "Thôn 7" },
     papers: [{ paper: "don-de-nghi", copies: 1, form: "original" }] });
 

@@ -114,8 +114,10 @@ try {
   if (r.status !== 201) throw new Error("citizen sign-up: " + r.status);
   const citizen = await session(phone, "dao-pass-1");
   const online = [];
+  // 1.001662 is offered online (2.000806 is not) and takes 7 working days: the accepted one is not due within the
+  // leader's three working days, so it stays out of the extension list.
   for (const name of ["Trần Thị Đào", "Trần Văn Mạnh"]) {
-    const o = await citizen("POST", "/api/v1/dossiers", { procedure: "2.000806", channel: "online", unit: commune.id,
+    const o = await citizen("POST", "/api/v1/dossiers", { procedure: "1.001662", channel: "online", unit: commune.id,
       applicant: applicant(name), papers: [{ paper: "don-de-nghi", copies: 1, form: "original" }] });
     if (o.status !== 201) throw new Error("online submission: " + JSON.stringify(o.data));
     online.push(o.data);

@@ -130,6 +130,11 @@ static int psave_fn(db_t *db, void *arg)
     return procedure_save(db, NULL, "", &c->p, -1, &c->out, NULL, &c->err);
 }
 
+/* The online level save_procedure gives (a test sets another one around its own save). */
+static online_level_t fixture_online = ONLINE_FULL;
+/* The unit a citizen's intake names in receive(): NULL = commune A. */
+static const char *citizen_unit;
+
 /* A procedure of 5 working days: desk 0.5, specialist 2, an inter-agency step at the province 1, leader 0.5, and
  * the return (not counted); paper "don" mandatory, "anh" optional. */
 static void save_procedure(const char *code, supplement_rule_t rule, bool inter_agency)
@@ -144,7 +149,7 @@ static void save_procedure(const char *code, supplement_rule_t rule, bool inter_
     p->time_amount = 5;
     p->fee_amount = 0;
     str_copy(p->fee_text, sizeof p->fee_text, "Không");
-    p->online = ONLINE_FULL;
+    p->online = fixture_online;
     p->supplement = rule;
     str_copy(p->source, sizeof p->source, "test");
     p->active = true;
@@ -248,7 +253,7 @@ static int receive(const principal_t *who, const char *proc, const char *when, c
     c->in = (dossier_intake_t){.procedure = proc, .channel = channel, .unit_id = NULL,
                                .applicant = {"person", "Nguyễn Văn Đức", "068095001234", "0912345678", "Thôn 1", NULL},
                                .npapers = npapers, .idem_key = key, .now_ms = at(when), .cal = cal};
-    if (!strcmp(who->kind, "citizen")) c->in.unit_id = com_a.id;
+    if (!strcmp(who->kind, "citizen")) c->in.unit_id = citizen_unit ? citizen_unit : com_a.id;
     c->in.papers[0] = (dossier_paper_in_t){"don", 1, "original"};
     c->in.papers[1] = (dossier_paper_in_t){"anh", 2, "copy"};
     int rc = store_write(tu_env.st, recv_fn, c);
@@ -393,6 +398,36 @@ Test(dossier, online_waits_for_acceptance)
     /* A staff member may not file online, a citizen not at the desk. */
     cr_assert_eq(receive(&desk, "9.000001", "2026-11-30T08:00", "online", 1, NULL, code, &e), -EACCES);
     cr_assert_eq(receive(&cit, "9.000001", "2026-11-30T08:00", "desk", 1, NULL, code, &e), -EACCES);
+}
+
+/* Online only for a procedure offered online, and only at a commune or ward: anything else is answered as an
+ * unknown unit (the citizen's units are the public list of communes and wards). The desk is not concerned. */
+Test(dossier, online_only_where_offered_at_communes)
+{
+    principal_t cit;
+    account_t acc;
+    derr_t e = {0};
+    account_input_t in = {.kind = "citizen", .username = "0987654322", .full_name = "Trần Văn Mạnh",
+                          .phone = "0987654322", .password_hash = "$argon2id$placeholder", .disabled = -1};
+    cr_assert_eq(tu_account_create(NULL, &in, &acc, &e), 0);
+    cr_assert_eq(tu_load_principal(acc.id, &cit), 0);
+    fixture_online = ONLINE_NONE;
+    save_procedure("9.000009", SUPPLEMENT_RESUME, false);
+    fixture_online = ONLINE_FULL;
+    char code[DOSSIER_CODE_MAX];
+    cr_assert_eq(receive(&cit, "9.000009", "2026-11-30T08:00", "online", 1, NULL, code, &e), -EINVAL);
+    cr_assert_eq(e.status, 422);
+    cr_assert_eq(e.msg, MSG_DOSSIER_NOT_ONLINE);
+    cr_assert_str_eq(e.field, "procedure");
+    citizen_unit = prov.id;
+    int rc = receive(&cit, "9.000001", "2026-11-30T08:00", "online", 1, NULL, code, &e);
+    citizen_unit = NULL;
+    cr_assert_eq(rc, -ENOENT);
+    cr_assert_eq(e.status, 404);
+    cr_assert_eq(e.msg, MSG_UNIT_UNKNOWN);
+    cr_assert_str_eq(e.field, "unit");
+    cr_assert_eq(receive(&desk, "9.000009", "2026-11-30T08:00", "desk", 1, NULL, code, &e), 0);
+    cr_assert_eq(receive(&cit, "9.000001", "2026-11-30T08:00", "online", 1, NULL, code, &e), 0);
 }
 
 Test(dossier, supplement_pauses_the_clock_once)
