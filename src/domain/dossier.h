@@ -41,7 +41,7 @@ typedef enum { CH_DESK = 1, CH_ONLINE = 2, CH_POST = 3 } dossier_channel_t;
 typedef enum {
     DA_ACCEPT, DA_REFUSE, DA_ASSIGN, DA_FORWARD, DA_RETURN, DA_REQUEST_SUPPLEMENT, DA_RESUBMIT,
     DA_REQUEST_PAYMENT, DA_RECORD_PAYMENT, DA_EXTEND, DA_APPROVE, DA_ATTACH_RESULT, DA_DELIVER, DA_WITHDRAW,
-    DA_STOP, DA_ATTACH_PAPER, DA__COUNT
+    DA_STOP, DA_ATTACH_PAPER, DA_HAND_BACK, DA__COUNT
 } dossier_action_t;
 
 const char *dossier_status_name(int status, lang_t lang);     /* "Mới" / "New" ... */
