@@ -11,7 +11,8 @@
  *
  * The public status is the National Public Service Portal's (1 new .. 10 result returned); the current step of
  * the process template (copied into the dossier at intake as `plan`), the assignee and the department are kept
- * beside it. A dossier is owned by one unit (unit_id / unit_path); an inter-agency forward passes the ownership.
+ * beside it. A dossier is owned by one unit (unit_id / unit_path); an inter-agency forward passes the ownership,
+ * and hand_back (after the last inter-agency step of a run) returns it to the receiving unit (origin_path).
  * Scope: staff whose grant covers the owning unit or the receiving unit (origin_path: it follows the dossier it
  * received, read-only once handed over) and the applicant citizen see a dossier; anyone else gets -ENOENT (404),
  * never a hint that it exists. Only staff of the owning unit act on it. */
