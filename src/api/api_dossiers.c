@@ -324,7 +324,7 @@ int api_dossiers_action(req_t *r)
         reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "action", "action",
                       "accept | refuse | assign | forward | return | request_supplement | resubmit | "
                       "request_payment | record_payment | extend | approve | attach_result | deliver | withdraw | stop | "
-                      "attach_paper",
+                      "attach_paper | hand_back",
                       NULL);
         goto out;
     }

@@ -56,5 +56,8 @@
     X(MSG_DOSSIER_TARGET_UNIT, "Đơn vị nhận \"{0}\" không phải là đơn vị cấp {1} phù hợp cho bước liên thông.",    \
       "Unit \"{0}\" is not a suitable unit of level {1} for the inter-agency step.")                             \
     X(MSG_DOSSIER_PAYMENT_AMOUNT, "Số tiền phải bằng số đã yêu cầu ({0} đồng).",                                   \
-      "The amount must equal the amount requested ({0} VND).")
+      "The amount must equal the amount requested ({0} VND).")                                                  \
+    X(MSG_DOSSIER_HAND_BACK_STEP,                                                                                 \
+      "Chỉ chuyển trả hồ sơ về đơn vị tiếp nhận khi đã xong bước liên thông cuối cùng tại đơn vị khác.",          \
+      "A dossier is handed back to the receiving unit only after its last inter-agency step at another unit.")
 #endif

@@ -37,14 +37,15 @@ const char *dossier_status_name(int status, lang_t lang)
 
 static const char *const action_names[DA__COUNT] = {
     "accept", "refuse", "assign", "forward", "return", "request_supplement", "resubmit", "request_payment",
-    "record_payment", "extend", "approve", "attach_result", "deliver", "withdraw", "stop", "attach_paper"};
+    "record_payment", "extend", "approve", "attach_result", "deliver", "withdraw", "stop", "attach_paper",
+    "hand_back"};
 
 /* The event type of each action. */
 static const char *const action_events[DA__COUNT] = {
     "dossier.accepted", "dossier.refused", "dossier.assigned", "dossier.forwarded", "dossier.returned",
     "dossier.supplement_requested", "dossier.resubmitted", "dossier.payment_requested", "dossier.payment_recorded",
     "dossier.extended", "dossier.approved", "dossier.result_attached", "dossier.delivered", "dossier.withdrawn",
-    "dossier.stopped", "dossier.paper_attached"};
+    "dossier.stopped", "dossier.paper_attached", "dossier.handed_back"};
 
 const char *dossier_action_name(dossier_action_t a) { return (unsigned)a < DA__COUNT ? action_names[a] : ""; }
 
@@ -422,6 +423,19 @@ static int apply_action_papers(db_t *db, const event_meta_t *ev, const json_t *p
     return json_is_array(papers) ? apply_papers(db, jstr(payload, "id"), papers) : 0;
 }
 
+/* dossier.handed_back: ownership returns to the receiving unit. The payload's "after" carries the new unit_id and
+ * unit_path (computed from origin_path before recording), so the apply needs nothing else; one that lacks them or
+ * names a unit other than the origin is refused rather than guessed. */
+static int apply_handed_back(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    json_t *a = json_object_get(payload, "after");
+    const char *path = jstr(a, "unit_path"), *uid = jstr(a, "unit_id");
+    if (!path || !uid || !jstr(payload, "id")) return -EINVAL;
+    size_t n = strlen(path), k = strlen(uid);
+    if (n < k + 2 || path[n - 1] != '/' || strncmp(path + n - 1 - k, uid, k) != 0) return -EINVAL;
+    return apply_action(db, ev, payload);
+}
+
 static const event_kind_t kinds[] = {
     {"dossier.received", apply_intake},
     {"dossier.submitted_online", apply_intake},
@@ -441,6 +455,7 @@ static const event_kind_t kinds[] = {
     {"dossier.withdrawn", apply_action},
     {"dossier.stopped", apply_action},
     {"dossier.paper_attached", apply_action_papers},
+    {"dossier.handed_back", apply_handed_back},
     {NULL, NULL},
 };
 
@@ -520,6 +535,9 @@ static const struct rule {
      * a supplement is awaited, whose papers come with resubmit (which resumes the clock). */
     [DA_ATTACH_PAPER] = {ST(DS_NEW) | ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_PAYMENT),
                          RO(ROLE_DESK) | RO(ROLE_SPECIALIST), false},
+    /* Inter-agency hand-back (Decree 118/2025 liên thông, second-hand): the unit that worked the last inter-agency
+     * step passes the dossier back to the unit that received it; the same workers as forward. */
+    [DA_HAND_BACK] = {ST(DS_PROCESSING), RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
 };
 
 static bool role_ok(const principal_t *who, const dossier_t *d, dossier_action_t a)
@@ -532,9 +550,42 @@ static bool role_ok(const principal_t *who, const dossier_t *d, dossier_action_t
     return false;
 }
 
+/* One step of the plan: its budget, role, department, inter-agency flag. */
+typedef struct plan_step {
+    long budget;
+    char role[16];
+    char department[128];
+    bool inter_agency;
+    char other_level[16];
+} plan_step_t;
+
+static int plan_step(const dossier_t *d, int i, plan_step_t *out);
+
+/* The receiving unit's id: the last segment of origin_path ("/<root>/<prov>/<id>/"); false when malformed. */
+static bool origin_unit_id(const dossier_t *d, char out[ID_LEN + 1])
+{
+    size_t n = strlen(d->origin_path);
+    if (n < ID_LEN + 2 || d->origin_path[n - 1] != '/' || d->origin_path[n - 2 - ID_LEN] != '/') return false;
+    memcpy(out, d->origin_path + n - 1 - ID_LEN, ID_LEN);
+    out[ID_LEN] = '\0';
+    return id_valid(out);
+}
+
+/* hand_back is possible when the dossier is away from the unit that received it, its current step is an
+ * inter-agency one and the next step exists and is not: the last inter-agency step of a run is done, the rest of
+ * the plan (typically approval and the result return at the desk) belongs to the receiving unit. */
+static bool hand_back_ready(const dossier_t *d)
+{
+    plan_step_t cur, next;
+    char oid[ID_LEN + 1];
+    return strcmp(d->unit_path, d->origin_path) != 0 && origin_unit_id(d, oid) && plan_step(d, d->step, &cur) == 0 &&
+           cur.inter_agency && plan_step(d, d->step + 1, &next) == 0 && !next.inter_agency;
+}
+
 /* Preconditions that do not depend on the request body (so allowed_actions can tell them). */
 static msg_id_t precondition(const dossier_t *d, dossier_action_t a)
 {
+    if (a == DA_HAND_BACK && !hand_back_ready(d)) return MSG_DOSSIER_HAND_BACK_STEP;
     if (a == DA_REQUEST_SUPPLEMENT && d->supplement_count > 0) return MSG_DOSSIER_SUPPLEMENT_ONCE;
     if (a == DA_EXTEND && d->extended) return MSG_DOSSIER_EXTEND_ONCE;
     if (a == DA_RETURN && d->step == 0) return MSG_DOSSIER_FIRST_STEP;
@@ -587,14 +638,6 @@ static void kinstant(jw_t *w, const char *k, long long ms)
     jw_str(w, iso);
 }
 
-/* One step of the plan: its budget, role, department, inter-agency flag. */
-typedef struct plan_step {
-    long budget;
-    char role[16];
-    char department[128];
-    bool inter_agency;
-    char other_level[16];
-} plan_step_t;
 
 static int plan_step(const dossier_t *d, int i, plan_step_t *out)
 {
@@ -1597,8 +1640,9 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         break;
     }
     case DA_FORWARD:
+    case DA_HAND_BACK:
     case DA_RETURN: {
-        int target = a == DA_FORWARD ? d->step + 1 : d->step - 1;
+        int target = a == DA_RETURN ? d->step - 1 : d->step + 1;
         /* Who works the current step: its role, its assignee, or a leader. */
         role_t r;
         bool mine = (cur.role[0] && role_parse(cur.role, &r) == 0 && auth_role_covers(who, r, d->unit_path)) ||
@@ -1613,7 +1657,16 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         }
         str_copy(unit_id, sizeof unit_id, d->unit_id);
         str_copy(unit_path, sizeof unit_path, d->unit_path);
-        if (a == DA_FORWARD && next.inter_agency) {
+        if (a == DA_HAND_BACK) {
+            /* Back to the unit that received it (origin_path; precondition checked it is well formed): no body
+             * field names it, so a "unit" is refused as for a plain forward. */
+            if (in->unit) {
+                rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, "unit", "unit", NULL, NULL);
+                break;
+            }
+            origin_unit_id(d, unit_id);
+            str_copy(unit_path, sizeof unit_path, d->origin_path);
+        } else if (a == DA_FORWARD && next.inter_agency) {
             /* Inter-agency: ownership passes to a unit of the other level (Decree 118/2025, liên thông). */
             unit_t *u = xmalloc(sizeof *u);
             int urc = in->unit && id_valid(in->unit) ? unit_get(db, in->unit, u) : -ENOENT;

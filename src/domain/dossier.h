@@ -11,7 +11,8 @@
  *
  * The public status is the National Public Service Portal's (1 new .. 10 result returned); the current step of
  * the process template (copied into the dossier at intake as `plan`), the assignee and the department are kept
- * beside it. A dossier is owned by one unit (unit_id / unit_path); an inter-agency forward passes the ownership.
+ * beside it. A dossier is owned by one unit (unit_id / unit_path); an inter-agency forward passes the ownership,
+ * and hand_back (after the last inter-agency step of a run) returns it to the receiving unit (origin_path).
  * Scope: staff whose grant covers the owning unit or the receiving unit (origin_path: it follows the dossier it
  * received, read-only once handed over) and the applicant citizen see a dossier; anyone else gets -ENOENT (404),
  * never a hint that it exists. Only staff of the owning unit act on it. */
@@ -41,7 +42,7 @@ typedef enum { CH_DESK = 1, CH_ONLINE = 2, CH_POST = 3 } dossier_channel_t;
 typedef enum {
     DA_ACCEPT, DA_REFUSE, DA_ASSIGN, DA_FORWARD, DA_RETURN, DA_REQUEST_SUPPLEMENT, DA_RESUBMIT,
     DA_REQUEST_PAYMENT, DA_RECORD_PAYMENT, DA_EXTEND, DA_APPROVE, DA_ATTACH_RESULT, DA_DELIVER, DA_WITHDRAW,
-    DA_STOP, DA_ATTACH_PAPER, DA__COUNT
+    DA_STOP, DA_ATTACH_PAPER, DA_HAND_BACK, DA__COUNT
 } dossier_action_t;
 
 const char *dossier_status_name(int status, lang_t lang);     /* "Mới" / "New" ... */

@@ -362,6 +362,72 @@ class DossierLifecycleTests(DossierBase):
         self.assert_unchanged(before)
         self.assert_problem(self.users["thuanan.desk"].req("GET", "/api/v1/dossiers/" + code), 404, "MSG_NOT_FOUND")
 
+    def test_inter_agency_hand_back_round_trip(self):
+        # commune -> province (inter-agency step) -> hand back -> the commune approves and its desk delivers.
+        proc = {"code": "9.900002", "name": "Thủ tục liên thông chuyển trả", "field": "Đất đai",
+                "time": {"rule": "days", "amount": 10}, "fee": {"amount": 0, "text": "Không"},
+                "online_level": "partial",
+                "papers": [{"id": "don", "name": "Đơn đề nghị", "mandatory": True, "form": "original", "copies": 1}],
+                "steps": [{"name": "Tiếp nhận", "role": "desk", "budget_days": 0.5},
+                          {"name": "Thẩm định", "role": "specialist", "budget_days": 3},
+                          {"name": "Sở thẩm định", "role": "specialist", "budget_days": 3, "inter_agency": True,
+                           "other_level": "province"},
+                          {"name": "Phê duyệt", "role": "leader", "budget_days": 1},
+                          {"name": "Trả kết quả", "role": "desk", "budget_days": 0.25, "counted": False}]}
+        self.assert_status(self.admin.req("POST", "/api/v1/procedures", json=proc), 201)
+        name = "hb.spec%d" % os.getpid()
+        r = self.admin.req("POST", "/api/v1/staff", json={"username": name, "full_name": "Chuyên Viên Sở",
+                                                         "password": "hb-pass-123", "unit_id": self.lamdong["id"],
+                                                         "roles": [{"role": "specialist", "unit_id": self.lamdong["id"]}]})
+        self.assert_status(r, 201)
+        prov = Client(self.server)
+        prov.login(name, "hb-pass-123")
+        code = self.new(proc={"code": proc["code"], "papers": proc["papers"]})["code"]
+        self.to_processing(code)
+        # Not away from the commune: hand_back is not offered and is refused (422), nothing changes.
+        self.assertNotIn("hand_back", self.get(code, self.spec)["allowed_actions"])
+        before = self.counts()
+        self.assert_problem(self.act(self.spec, code, "hand_back", expect=None), 422, "MSG_DOSSIER_HAND_BACK_STEP")
+        self.assert_unchanged(before)
+        self.act(self.spec, code, "forward", unit=self.lamdong["id"])
+        d = self.get(code, prov)
+        self.assertIn("hand_back", d["allowed_actions"])
+        version = d["version"]
+        before = self.counts()
+        # Refusals, each changing nothing: another commune 404, the commune (no longer the owner) 403, a desk of
+        # another commune 404, stale 412, a "unit" in the body 400.
+        self.assert_problem(self.act(self.users["thuanan.desk"], code, "hand_back", version=version, expect=None),
+                            404, "MSG_NOT_FOUND")
+        self.assert_problem(self.act(self.spec, code, "hand_back", version=version, expect=None), 403,
+                            "MSG_FORBIDDEN")
+        self.assert_problem(self.act(self.users["lamdong.official"], code, "hand_back", version=version,
+                                     expect=None), 403, "MSG_FORBIDDEN")
+        self.assert_problem(self.act(prov, code, "hand_back", version=version - 1, expect=None), 412,
+                            "MSG_VERSION_MISMATCH")
+        self.assert_problem(self.act(prov, code, "hand_back", version=version, expect=None,
+                                     unit=self.cujut["id"]), 400, "MSG_UNKNOWN_FIELD", "unit")
+        self.assert_unchanged(before)
+        self.assertEqual(self.get(code, prov)["version"], version)
+        d = self.act(prov, code, "hand_back", version=version)
+        self.assertEqual((d["unit_id"], d["step"], d["status"]), (self.cujut["id"], 3, 4))
+        line = d["steps"][-1]
+        self.assertEqual((line["action"], line["from_unit"], line["to_unit"]),
+                         ("hand_back", self.lamdong["id"], self.cujut["id"]))
+        self.assertIn("approve", self.get(code, self.lead)["allowed_actions"])
+        self.assertNotIn("hand_back", self.get(code, self.lead)["allowed_actions"])
+        # Back at the commune: a second hand_back is refused (422), nothing changes.
+        before = self.counts()
+        self.assert_problem(self.act(prov, code, "hand_back", expect=None), 422, "MSG_DOSSIER_HAND_BACK_STEP")
+        self.assert_unchanged(before)
+        self.act(self.lead, code, "approve")
+        # Resolved: hand_back is the wrong state now (409), nothing changes.
+        before = self.counts()
+        self.assert_problem(self.act(self.lead, code, "hand_back", expect=None), 409, "MSG_DOSSIER_WRONG_STATE")
+        self.assert_unchanged(before)
+        self.act(self.desk, code, "attach_result", result="Quyết định công nhận")
+        d = self.act(self.desk, code, "deliver", received_by="Nguyễn Văn Đức", how="in_person")
+        self.assertEqual(d["status"], 10)
+
     def test_z_rebuild_gives_the_same_projections(self):
         # Runs last in this class (alphabetical): every lifecycle above is in the ledger.
         cp = run_cli("rebuild", "--check", "--db", self.db.url)

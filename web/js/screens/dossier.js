@@ -30,6 +30,7 @@ const ACTIONS = {
     deliver: { reason: "optional", deliver: true },
     withdraw: { reason: "optional" },
     stop: { reason: "required" },
+    hand_back: { reason: "optional" },
 };
 // attach_paper is offered beside each upload of the papers section (uploadItem), not as a dialog.
 // Actions that end or refuse something are drawn apart from the ones that move the dossier on.
