@@ -147,3 +147,21 @@ export async function restartServerAt(server, atMs) {
   server.stderr = () => before + stderr;
   return server;
 }
+
+// ---- the dossier page (web/js/screens/dossier.js), shared by the tests that walk a dossier through it ----
+
+// How many times the dossier page has drawn the dossier (it counts in #dossier-view[data-loads]).
+export const dossierLoads = (page) => page.evaluate(() => Number(document.querySelector("#dossier-view")?.dataset.loads || "0"));
+// The actions the page offers (its buttons, from the API's allowed_actions).
+export const dossierActions = (page) => page.$$eval("#dossier-actions button", (bs) => bs.map((b) => b.dataset.action));
+// Open an action's dialog, let fill() fill it, confirm, and wait for the page's reload and its notice (returned).
+export async function dossierAct(page, action, fill) {
+  const before = await dossierLoads(page);
+  await page.click("#act-" + action);
+  await page.waitForSelector("#dossier-dialog[open] #dossier-act-form");
+  if (fill) await fill(page);
+  await page.click("#dossier-act-submit");
+  await page.waitForFunction((n) => Number(document.querySelector("#dossier-view")?.dataset.loads || "0") > n, before);
+  await page.waitForSelector("#dossier-view .notice");
+  return (await page.textContent("#dossier-view .notice")).trim();
+}

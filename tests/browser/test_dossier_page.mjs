@@ -10,7 +10,8 @@
 // progress bar and downloaded; the control sheet lists every step; the forms link to their PDFs; the page turns
 // to English. Prints "N passed, N failed" and exits 1 on any failure.
 import path from "node:path";
-import { counter, startServer, stopServer, launch, newPage, signIn, screen, checkScreen, screenshotPath } from "./lib.mjs";
+import { counter, startServer, stopServer, launch, newPage, signIn, screen, checkScreen, screenshotPath,
+         dossierLoads as loads, dossierActions as actions, dossierAct as act } from "./lib.mjs";
 
 const c = counter();
 // The page opens the control sheet's PDF: fontconfig never frees its process-wide caches (docs/forms.md), so the
@@ -35,8 +36,6 @@ async function call(s, method, path, body) {
   return { status: r.status, body: await r.json() };
 }
 
-// ---- the page ----
-const loads = (page) => page.evaluate(() => Number(document.querySelector("#dossier-view")?.dataset.loads || "0"));
 
 async function open(page, code) {
   await page.goto(page.base + "/#/dossier/" + encodeURIComponent(code));
@@ -46,19 +45,7 @@ async function reopen(page) {
   await page.reload();
   await screen(page, "dossier");
 }
-const actions = (page) => page.$$eval("#dossier-actions button", (bs) => bs.map((b) => b.dataset.action));
 
-// Open an action's dialog, let fill() fill it, confirm, and wait for the page's reload and its notice.
-async function act(page, action, fill) {
-  const before = await loads(page);
-  await page.click("#act-" + action);
-  await page.waitForSelector("#dossier-dialog[open] #dossier-act-form");
-  if (fill) await fill(page);
-  await page.click("#dossier-act-submit");
-  await page.waitForFunction((n) => Number(document.querySelector("#dossier-view")?.dataset.loads || "0") > n, before);
-  await page.waitForSelector("#dossier-view .notice");
-  return (await page.textContent("#dossier-view .notice")).trim();
-}
 
 let pass = false;
 try {

@@ -10,7 +10,8 @@
 // rates it on the portal's public lookup (where rating is offered). Besides: a citizen signs up and submits online
 // in the portal, and cujut.desk accepts it in the online queue. Every user signs out at the end of their part.
 // The API is only read, for counts and states to assert on. Prints "N passed, N failed", exits 1 on any failure.
-import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, signIn, screenshotPath } from "./lib.mjs";
+import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, signIn, screenshotPath,
+         dossierLoads as loads, dossierActions as actions, dossierAct as act } from "./lib.mjs";
 
 // The receipt is drawn by fontconfig, whose process-wide caches the sanitizer build reports at exit: suppressed as in
 // test_desk.mjs, so that "no sanitizer report" still judges our code.
@@ -33,19 +34,6 @@ async function reader(username) {
   return async (p) => (await fetch(server.url + p, { headers: { Cookie: cookie, Accept: "application/json" } })).json();
 }
 
-// ---- the dossier page (selectors of test_dossier_page.mjs) ----
-const loads = (page) => page.evaluate(() => Number(document.querySelector("#dossier-view")?.dataset.loads || "0"));
-const actions = (page) => page.$$eval("#dossier-actions button", (bs) => bs.map((b) => b.dataset.action));
-async function act(page, action, fill) {
-  const before = await loads(page);
-  await page.click("#act-" + action);
-  await page.waitForSelector("#dossier-dialog[open] #dossier-act-form");
-  if (fill) await fill(page);
-  await page.click("#dossier-act-submit");
-  await page.waitForFunction((n) => Number(document.querySelector("#dossier-view")?.dataset.loads || "0") > n, before);
-  await page.waitForSelector("#dossier-view .notice");
-  return (await page.textContent("#dossier-view .notice")).trim();
-}
 
 async function signOutStaff(page, who) {
   await page.click("#signout");

@@ -10,7 +10,8 @@
 // the dialog; the desk attaches the result and records it delivered; each signs out. On the citizen portal at
 // 360x740, without an account, the citizen looks it up by code + phone and rates it. tabTo() proves that focus can
 // reach each control; the API is only read for the assertions. Prints "N passed, N failed", exits 1 on any failure.
-import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath } from "./lib.mjs";
+import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath,
+         dossierLoads as loads } from "./lib.mjs";
 
 const c = counter();
 const server = await startServer();
@@ -79,7 +80,6 @@ async function openMenu(page, name) {
 }
 
 const rowLink = (table, code) => `#${table} tbody tr a.code[href="#/dossier/${encodeURIComponent(code)}"]`;
-const loads = (page) => page.evaluate(() => Number(document.querySelector("#dossier-view")?.dataset.loads || "0"));
 
 // Open a dossier from a list: Tab to its code's link, Enter.
 async function openFrom(page, table, code, what) {
