@@ -87,6 +87,8 @@ try {
   await page.fill("#admin-unit-e-abbr", "PTPHT");
   await page.click("#admin-unit-edit button[type=submit]");
   await noticeIn(page, "#admin-unit-edit", "Đã lưu");
+  await page.waitForFunction(() => [...document.querySelectorAll("#admin-units-table tbody tr")]
+    .some((r) => r.textContent.includes("Phòng Tư pháp - Hộ tịch") && r.textContent.includes("PTPHT")), null, { timeout: 5000 }).catch(() => {});
   c.check("the edited abbreviation is in the list",
           (await page.textContent("#admin-units-table tbody tr:has-text('Phòng Tư pháp - Hộ tịch')")).includes("PTPHT"));
   const deptId = await page.evaluate(async () => {

@@ -128,8 +128,8 @@ async function patch(body, form, okKey) {
   if (!res.ok) { showProblem(form, res); return false; }
   current = res.data;
   drawAccount();
+  await list.reload();   // before the notice: the confirmation means the list already shows the change
   notice(form, okKey);
-  await list.reload();
   return true;
 }
 

@@ -78,8 +78,9 @@ async function saveEdit(ev) {
   if (!res.ok) { showProblem(form, res); return; }
   editing = res.data;
   $q("#admin-unit-edit-title").textContent = editing.name;
-  notice(form, "admin.saved");
+  // The list is reloaded before the notice, so "Saved" means the list shows the change.
   await list.reload();
+  notice(form, "admin.saved");
 }
 
 export async function render(section) {
