@@ -77,6 +77,8 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/units/{id}/tracking-book.pdf", api_units_tracking_book_pdf, ROUTE_STAFF},
     {"GET", "/api/v1/units/{id}/tracking-book.csv", api_units_tracking_book_csv, ROUTE_STAFF},
     /* end dossier forms */
+    /* exports */
+    {"GET", "/api/v1/reports/book", api_reports_book, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

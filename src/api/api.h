@@ -107,4 +107,6 @@ int api_complaints_answer(req_t *r);
 int api_dossier_forms_get(req_t *r);
 int api_units_tracking_book_pdf(req_t *r);
 int api_units_tracking_book_csv(req_t *r);
+/* exports: the tracking book report (api_book.c) */
+int api_reports_book(req_t *r);
 #endif

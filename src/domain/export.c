@@ -505,13 +505,51 @@ static const char *pdf_cell_text(const char *s, char *buf)
     return buf;
 }
 
-static void pdf_weights(const export_table_t *t, const section_t *s, pdf_col_t *cols)
+/* Code points of the longest word (run without a space or line break) of s. */
+static size_t longest_word(const char *s)
 {
-    double w[EXPORT_COLS_MAX];
-    column_widths(t, s, w);
+    size_t best = 0, cur = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == ' ' || *p == '\n') {
+            if (cur > best) best = cur;
+            cur = 0;
+        } else if ((*p & 0xC0) != 0x80) cur++;
+    }
+    return cur > best ? cur : best;
+}
+
+/* Column weights for a table of width avail (points) at size: every column gets room for its longest word (so a
+ * dossier code or a date never breaks inside), then the room left goes to the columns whose lines are longer, in
+ * proportion to what they lack. Weights are points (a character ~0.62 em, 7 points of padding and grid);
+ * pdf_table_begin() scales them to the full width. */
+static void pdf_weights(const export_table_t *t, const section_t *s, double avail, double size, pdf_col_t *cols)
+{
+    double minw[EXPORT_COLS_MAX], want[EXPORT_COLS_MAX], summin = 0, slack = 0;
     for (int c = 0; c < s->ncols; c++) {
-        double v = w[c] > 40 ? 40 : w[c];
-        cols[c] = (pdf_col_t){.weight = v < 4 ? 4 : v, .align = s->numeric[c] ? PDF_RIGHT : PDF_LEFT};
+        /* the header is bold, about a tenth wider, and must not break inside a word either */
+        size_t mw = (longest_word(text_at(t, s->header[c])) * 23 + 19) / 20, wl = mw;
+        for (long r = 0; r < s->nrows; r++) {
+            const cell_t *x = &t->cells[s->first + (size_t)r * (size_t)s->ncols + (size_t)c];
+            char tmp[48] = "";
+            const char *v = tmp;
+            if (x->kind == CELL_TEXT) v = text_at(t, x->v.off);
+            else if (x->kind == CELL_INT) fmt_int(x->v.i, ',', tmp, sizeof tmp);
+            else if (x->kind == CELL_RATIO) fmt_ratio(x->v.r, '.', tmp, sizeof tmp);
+            size_t w = longest_word(v), l = text_width(v);
+            if (w > mw) mw = w;
+            if (l > wl) wl = l;
+        }
+        minw[c] = mw < 2 ? 2 : mw > 26 ? 26 : (double)mw;
+        want[c] = wl > 40 ? 40 : (double)wl;
+        if (want[c] < minw[c]) want[c] = minw[c];
+        summin += minw[c];
+        slack += want[c] - minw[c];
+    }
+    double room = (avail - s->ncols * 7.0) / (0.62 * size) - summin;   /* characters left once every word fits */
+    for (int c = 0; c < s->ncols; c++) {
+        double w = minw[c];
+        if (room > 0 && slack > 0) w += (want[c] - minw[c]) * (room >= slack ? 1.0 : room / slack);
+        cols[c] = (pdf_col_t){.weight = w * 0.62 * size + 7.0, .align = s->numeric[c] ? PDF_RIGHT : PDF_LEFT};
     }
 }
 
@@ -533,9 +571,10 @@ static int draw_export(pdf_t *p, void *arg)
         }
         pdf_col_t cols[PDF_MAX_COLS];
         const char *cells[PDF_MAX_COLS];
-        pdf_weights(t, s, cols);
+        double size = s->ncols > 10 ? 7 : 8;
+        pdf_weights(t, s, pdf_width(p), size, cols);
         for (int c = 0; c < s->ncols; c++) cells[c] = text_at(t, s->header[c]);
-        if ((rc = pdf_table_begin(p, cols, s->ncols, cells, 8))) break;
+        if ((rc = pdf_table_begin(p, cols, s->ncols, cells, size))) break;
         for (long r = 0; r < s->nrows && !rc; r++) {
             const cell_t *row = &t->cells[s->first + (size_t)r * (size_t)s->ncols];
             for (int c = 0; c < s->ncols; c++) {
