@@ -65,6 +65,12 @@ int api_export_format(req_t *r, export_format_t def, export_format_t *f)
 
 int api_send_export(req_t *r, export_table_t *t, export_format_t f, const char *filename_base)
 {
+    if (f == EXPORT_PDF && export_rows(t) > EXPORT_PDF_ROWS_MAX) {
+        char lim[16], got[24];
+        snprintf(lim, sizeof lim, "%d", EXPORT_PDF_ROWS_MAX);
+        snprintf(got, sizeof got, "%ld", export_rows(t));
+        return reply_problem(r, 422, "export-too-big", MSG_EXPORT_PDF_ROWS, "format", lim, got, NULL);
+    }
     buf_t out;
     buf_init(&out, 0);
     int rc = export_write_lang(t, f, r->lang, &out);

@@ -9,8 +9,9 @@
 #include "domain/export.h"
 #include "http/http.h"
 
-/* Render t as f and reply 200 with "<filename_base>.<extension>" as the attachment's name; a table over the export
- * bounds is 422 MSG_EXPORT_TOO_BIG, any other failure 500 (logged). Returns 0 (the reply is made); t stays the
+/* Render t as f and reply 200 with "<filename_base>.<extension>" as the attachment's name; a PDF of more than
+ * EXPORT_PDF_ROWS_MAX rows is 422 MSG_EXPORT_PDF_ROWS (field "format"), another table over the export bounds 422
+ * MSG_EXPORT_TOO_BIG, any other failure 500 (logged). Returns 0 (the reply is made); t stays the
  * caller's to free. */
 int api_send_export(req_t *r, export_table_t *t, export_format_t f, const char *filename_base);
 

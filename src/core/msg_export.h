@@ -8,6 +8,8 @@
       "Format \"{0}\" is not supported (allowed: {1}).")                                                         \
     X(MSG_EXPORT_TOO_BIG, "Bảng xuất vượt quá giới hạn ({0}); hãy thu hẹp phạm vi.",                              \
       "The export exceeds its limits ({0}); narrow the request.")                                                \
+    X(MSG_EXPORT_PDF_ROWS, "Tệp PDF có tối đa {0} dòng (bảng này có {1}); hãy thu hẹp phạm vi hoặc tải CSV, XLSX.", \
+      "A PDF holds at most {0} rows (this table has {1}); narrow the request or download CSV or XLSX.")        \
     X(MSG_EXPORT_FAILED, "Không tạo được tệp xuất ({0}).", "The export file could not be produced ({0}).")      \
     X(MSG_BOOK_TITLE, "SỔ THEO DÕI HỒ SƠ", "DOSSIER TRACKING BOOK")                                               \
     X(MSG_BOOK_SUBTITLE, "{0} — từ ngày {1} đến ngày {2}", "{0} — from {1} to {2}")                               \

@@ -593,6 +593,7 @@ static int draw_export(pdf_t *p, void *arg)
 
 static int write_pdf(const export_table_t *t, lang_t lang, buf_t *out)
 {
+    if (t->rows > EXPORT_PDF_ROWS_MAX) return -E2BIG;
     for (int k = 0; k < t->nsec; k++)
         if (t->sec[k].ncols > PDF_MAX_COLS) return -E2BIG;
     struct pdf_ctx *x = xcalloc(1, sizeof *x);

@@ -26,6 +26,7 @@
 #define EXPORT_CELLS_MAX 1000000      /* cells of the whole table */
 #define EXPORT_CELL_TEXT_MAX 32767    /* bytes of one text cell (Excel's limit is 32,767 characters) */
 #define EXPORT_TEXT_MAX (32u << 20)   /* bytes of all the table's texts */
+#define EXPORT_PDF_ROWS_MAX 5000      /* data rows of a PDF (~2.5 ms a row to lay out and draw; CSV/XLSX take more) */
 #define EXPORT_PDF_CELL_CHARS 600     /* characters of a PDF cell; longer text ends in "…" so a row fits a page */
 
 typedef enum { EXPORT_CSV, EXPORT_XLSX, EXPORT_PDF } export_format_t;
@@ -45,7 +46,8 @@ void export_end_row(export_table_t *t);                                    /* mi
 int  export_write(export_table_t *t, export_format_t f, buf_t *out);       /* the whole file into out; 0 or < 0 */
 /* export_write() with the PDF's page numbers (and its number formatting: 1.234 / 83,33% in Vietnamese) in lang;
  * export_write() is export_write_lang(t, f, LANG_VI, out). Appends to out; on error out is as it was. Returns 0,
- * the builder's error, -E2BIG (out's cap, the PDF's page or column limit), or -EIO (the XLSX temporary file). */
+ * the builder's error, -E2BIG (out's cap; a PDF over EXPORT_PDF_ROWS_MAX rows, PDF_MAX_PAGES pages or
+ * PDF_MAX_COLS columns), or -EIO (the XLSX temporary file). */
 int  export_write_lang(export_table_t *t, export_format_t f, lang_t lang, buf_t *out);
 void export_free(export_table_t *t);
 

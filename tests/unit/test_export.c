@@ -238,6 +238,20 @@ Test(export, bounds, .fini = fini)
     buf_free(&b);
     export_free(t);
 
+    /* A PDF holds EXPORT_PDF_ROWS_MAX rows; the same table is fine as CSV. */
+    t = export_new("T", NULL);
+    export_column(t, "n", true);
+    for (int i = 0; i <= EXPORT_PDF_ROWS_MAX; i++) {
+        export_int(t, i);
+        export_end_row(t);
+    }
+    buf_init(&b, 0);
+    cr_assert_eq(export_write(t, EXPORT_PDF, &b), -E2BIG);
+    cr_assert_eq(b.len, 0);
+    cr_assert_eq(export_write(t, EXPORT_CSV, &b), 0);
+    buf_free(&b);
+    export_free(t);
+
     /* The output buffer's cap. */
     t = export_new("T", NULL);
     export_column(t, "c", false);
