@@ -150,7 +150,7 @@ function fillProcedures(keep) {
 async function loadOfficers(keep) {
   const sel = officerF.control;
   sel.replaceChildren(el("option", { value: "", t: "report.filter.all" }));
-  if (!hasRole("leader", "admin") || !unitF.control.value) { officerF.hidden = !hasRole("leader", "admin"); return; }
+  if (officerF.hidden || !unitF.control.value) return;
   const res = await api("GET", "/api/v1/staff?limit=200&under=" + encodeURIComponent(unitF.control.value));
   if (res.ok) for (const a of res.data.items) sel.append(el("option", { value: a.id, text: (a.full_name || a.username) + " (" + a.username + ")" }));
   if (keep) sel.value = keep;
@@ -168,6 +168,7 @@ export async function render(section, args) {
   fieldF = field("dash-field", "report.filter.field", { name: "field", "data-field": "field", options: [["", "report.filter.all"]] }, "select");
   procF = field("dash-procedure", "report.filter.procedure", { name: "procedure", "data-field": "procedure", options: [["", "report.filter.all"]] }, "select");
   officerF = field("dash-officer", "report.filter.officer", { name: "officer", "data-field": "officer", options: [["", "report.filter.all"]] }, "select");
+  officerF.hidden = !hasRole("leader", "admin");
   fieldF.control.dataset.want = a.get("field") || "";
   procF.control.dataset.want = a.get("procedure") || "";
   officerF.control.dataset.want = a.get("officer") || "";
