@@ -8,8 +8,9 @@
 // desk of Thuận An receives one. So March 2027 at Cư Jút is known: 6 received (4 desk, 1 post, 1 online),
 // 1 resolved, 2 overdue in progress. The browser's clock is the server's. Then: the dashboard shows exactly those
 // numbers (and exactly the API's for every figure), each figure links to exactly the dossiers it counts, a row opens
-// the dossier page; a refused range shows the API's message; the export links; the province official's overview
-// ranks the two communes and sorts with the keyboard, its chart's aria text says the table's numbers; the workload
+// the dossier page; a refused range shows the API's message; the export links (&format=csv|xlsx|pdf); the province
+// official's overview ranks the two communes and sorts with the keyboard, its chart's aria text says the table's
+// numbers; the workload
 // shows the assignee; the trend's table and charts agree; the English switch; the dashboard used with the keyboard
 // only; axe and the catalogs on each screen; no console error. Prints "N passed, N failed" and exits 1 on any failure.
 import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath,
@@ -66,7 +67,7 @@ async function act(as, code, action, extra = {}) {
   return r.data;
 }
 
-const rowsOf = (page, table) => page.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => tr.textContent));
+const rowsOf = (page, table) => page.$$eval(`#${table} > tbody > tr`, (trs) => trs.map((tr) => tr.textContent));
 const loadsOf = (page, sel) => page.$eval(sel, (t) => Number(t.dataset.loads || 0));
 const waitMore = (page, sel, n) => page.waitForFunction(([s, k]) => Number(document.querySelector(s)?.dataset.loads || 0) > k, [sel, n]);
 const codesOf = (page, table) => page.$$eval(`#${table} tbody a.code`, (as) => as.map((a) => a.textContent).sort());
@@ -123,7 +124,7 @@ try {
   lead = await session("cujut.leader");
   spec = await session("cujut.specialist");
   const byPost = await receive(desk, "Đỗ Văn Thư", "2.000806", "post");
-  const open = await receive(desk, "Đặng Văn Mở", "2.000815");
+  const open = await receive(desk, "Đặng Văn Mở");          // due days later: in progress, on time
   await act(desk, open.code, "forward");
   await act(lead, open.code, "assign", { to: "cujut.specialist" });
   const units = (await desk("GET", "/api/v1/units?q=cujut&limit=50")).data.items;
@@ -171,9 +172,9 @@ try {
   const csv = await page.getAttribute("#dash-exports a[data-format=csv]", "href");
   c.check("the CSV export is the same report with format=csv", csv.startsWith("/api/v1/reports/indicators?") &&
           csv.includes("format=csv") && csv.includes("from=2027-03-01") && csv.includes("unit=" + commune.id), csv);
-  const dl = await fetch(server.url + csv, { headers: { Cookie: lead.cookie } });
-  c.check("... and answers a download", dl.status === 200 && /attachment/.test(dl.headers.get("content-disposition") || ""),
-          `${dl.status} ${dl.headers.get("content-disposition")}`);
+  const others = [await page.getAttribute("#dash-exports a[data-format=xlsx]", "href"), await page.getAttribute("#dash-exports a[data-format=pdf]", "href")];
+  c.check("... and the XLSX and PDF ones likewise", others[0] === csv.replace("format=csv", "format=xlsx") &&
+          others[1] === csv.replace("format=csv", "format=pdf"), others.join(" "));
   await checkScreen(page, c, "the dashboard");
   await page.screenshot({ path: screenshotPath(server, "report-dashboard.png"), fullPage: true });
 

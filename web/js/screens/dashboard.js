@@ -51,10 +51,12 @@ function figureTable(d, q) {
                : el("span", { class: "figure", dataset: { measure: k }, text: fmtNum(f[k]) })]))));
 }
 
+const orDash = (n) => (n === null || n === undefined ? "—" : fmtNum(n));
+
 function shareTable(d) {
   return dataTable("dash-shares", "report.shares", [["report.col.share"], ["report.col.numerator", true],
     ["report.col.denominator", true], ["report.col.ratio", true]],
-    (d.shares || []).map((s) => [el("span", { t: "report.share." + s.key }), fmtNum(s.numerator), fmtNum(s.denominator),
+    (d.shares || []).map((s) => [el("span", { t: "report.share." + s.key }), orDash(s.numerator), orDash(s.denominator),
       s.measured === false ? el("span", { t: "report.not_measured" }) : fmtPct(s.ratio)]));
 }
 
@@ -76,8 +78,7 @@ function indexTables(d) {
       (ix.groups || []).map((g) => [el("span", { t: "report.index.group." + g.key }), fmtScore(g.score), fmtScore(g.max)])),
     dataTable("dash-index", "report.index", [["report.col.indicator"], ["report.col.content"], ["report.col.numerator", true],
       ["report.col.denominator", true], ["report.col.ratio", true], ["report.col.score", true], ["report.col.max", true], ["report.col.note"]],
-      (ix.rows || []).map((r) => [r.key, rowName(r), r.numerator === null || r.numerator === undefined ? "—" : fmtNum(r.numerator),
-        r.denominator === null || r.denominator === undefined ? "—" : fmtNum(r.denominator), fmtPct(r.ratio), fmtScore(r.score),
+      (ix.rows || []).map((r) => [r.key, rowName(r), orDash(r.numerator), orDash(r.denominator), fmtPct(r.ratio), fmtScore(r.score),
         fmtScore(r.max), note(r)])),
   ]);
 }
