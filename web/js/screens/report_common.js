@@ -40,7 +40,11 @@ export async function scopeUnits(kinds) {
   for (const r of (state.me && state.me.roles) || []) {
     if (REPORT_ROLES.includes(r.role) && r.unit && kinds.includes(r.unit.kind)) byId.set(r.unit.id, { ...r.unit, parent_id: null, grant: true });
   }
-  const wanted = kinds.filter((k) => k !== "national");
+  // Only the kinds below a grant's level are asked for (a commune's leader asks for none).
+  const LEVEL = { national: 0, province: 1, commune: 2, ward: 2 };
+  const top = Math.min(3, ...((state.me && state.me.roles) || []).filter((r) => REPORT_ROLES.includes(r.role) && r.unit)
+    .map((r) => LEVEL[r.unit.kind] ?? 3));
+  const wanted = kinds.filter((k) => k !== "national" && LEVEL[k] > top);
   const answers = await Promise.all(wanted.map((k) => api("GET", "/api/v1/units?limit=200&kind=" + encodeURIComponent(k))));
   for (const res of answers) {
     if (!res.ok) continue;
