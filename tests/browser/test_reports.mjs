@@ -13,8 +13,8 @@
 // numbers; the workload
 // shows the assignee; the trend's table and charts agree; the English switch; the dashboard used with the keyboard
 // only; axe and the catalogs on each screen; no console error. Prints "N passed, N failed" and exits 1 on any failure.
-import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath,
-         restartServerAt } from "./lib.mjs";
+import { counter, startServer, stopServer, launch, screen, checkScreen, screenshotPath, restartServerAt, apiSession,
+         cookiePage, tabTo, dossierApi } from "./lib.mjs";
 
 const MONDAY = Date.parse("2027-03-01T01:00:00Z");    // 08:00 in Vietnam
 const TUESDAY = Date.parse("2027-03-09T02:00:00Z");   // 09:00 in Vietnam, a week later
@@ -25,47 +25,10 @@ const server = await startServer();
 delete process.env.MOTCUA_CLOCK_OFFSET_MS;
 const browser = await launch();
 
-// A session through the API (cookie + CSRF token), as the browser's would be.
-async function session(username, password = "demo") {
-  const r = await fetch(server.url + "/api/v1/session", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
-  });
-  if (r.status !== 200) throw new Error(`sign-in of ${username}: ${r.status}`);
-  const cookie = (r.headers.get("set-cookie") || "").split(";")[0];
-  const body = await r.json();
-  const as = async (method, p, data) => {
-    const res = await fetch(server.url + p, {
-      method, headers: { "Content-Type": "application/json", Cookie: cookie, "X-CSRF-Token": body.csrf },
-      body: data === undefined ? undefined : JSON.stringify(data),
-    });
-    return { status: res.status, data: await res.json().catch(() => null), headers: res.headers };
-  };
-  as.cookie = cookie;
-  as.me = body;
-  return as;
-}
+const session = (username, password) => apiSession(server, username, password);
+const staffPage = (as) => cookiePage(browser, server, as, TUESDAY + 60000);
 
-let nid = 0;
-function applicant(name) {
-  nid++;
-  return { kind: "person", name, id_number: "0680960" + String(10000 + nid).slice(-5), phone: "09124" + String(10000 + nid).slice(-5),
-           address: "Thôn 5, xã Cư Jút" };
-}
-
-async function receive(as, name, procedure = "2.000806", channel = "desk") {
-  const papers = procedure === "2.000815" ? [{ paper: "ban-chinh", copies: 1, form: "original" }]
-                                          : [{ paper: "don-de-nghi", copies: 1, form: "original" }];
-  const r = await as("POST", "/api/v1/dossiers", { procedure, channel, applicant: applicant(name), papers });
-  if (r.status !== 201) throw new Error("intake failed: " + JSON.stringify(r.data));
-  return r.data;
-}
-
-async function act(as, code, action, extra = {}) {
-  const d = (await as("GET", "/api/v1/dossiers/" + code)).data;
-  const r = await as("POST", `/api/v1/dossiers/${code}/actions`, Object.assign({ action, version: d.version }, extra));
-  if (r.status !== 200) throw new Error(`${action} ${code}: ` + JSON.stringify(r.data));
-  return r.data;
-}
+const { applicant, receive, act } = dossierApi();
 
 const rowsOf = (page, table) => page.$$eval(`#${table} > tbody > tr`, (trs) => trs.map((tr) => tr.textContent));
 const loadsOf = (page, sel) => page.$eval(sel, (t) => Number(t.dataset.loads || 0));
@@ -77,26 +40,6 @@ const same = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].s
 // The numbers of a table cell as the screen shows them (1.234 in Vietnamese).
 const digits = (s) => (s || "").replace(/[^\d]/g, "");
 
-// A browser page signed in with an API session's cookie, its clock at the server's.
-async function staffPage(as) {
-  const page = await newPage(browser, server);
-  await page.clock.setFixedTime(new Date(TUESDAY + 60000));
-  const eq = as.cookie.indexOf("=");
-  await page.context().addCookies([{ name: as.cookie.slice(0, eq), value: as.cookie.slice(eq + 1), url: server.url,
-                                     httpOnly: true, sameSite: "Strict" }]);
-  await page.goto(server.url + "/");
-  await screen(page, "home");
-  return page;
-}
-
-// Tab (or Shift+Tab) until the focus is on selector; false if it never gets there.
-async function tabTo(page, selector, { max = 80, back = false } = {}) {
-  for (let i = 0; i <= max; i++) {
-    if (await page.evaluate((s) => !!document.activeElement && document.activeElement.matches(s), selector)) return true;
-    if (i < max) await page.keyboard.press(back ? "Shift+Tab" : "Tab");
-  }
-  return false;
-}
 async function reach(page, selector, what, opts) {
   const ok = await tabTo(page, selector, opts);
   c.check(`Tab reaches ${what}`, ok, await page.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.tagName)));
@@ -123,7 +66,7 @@ try {
   desk = await session("cujut.desk");
   lead = await session("cujut.leader");
   spec = await session("cujut.specialist");
-  const byPost = await receive(desk, "Đỗ Văn Thư", "2.000806", "post");
+  const byPost = await receive(desk, "Đỗ Văn Thư", "2.000806", { channel: "post" });
   const open = await receive(desk, "Đặng Văn Mở");          // due days later: in progress, on time
   await act(desk, open.code, "forward");
   await act(lead, open.code, "assign", { to: "cujut.specialist" });

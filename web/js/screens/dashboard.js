@@ -112,9 +112,7 @@ async function load() {
     return;
   }
   // The figure links keep the dates the server used (a defaulted unit or period included).
-  const lq = new URLSearchParams(q);
-  lq.set("unit", res.data.unit.id); lq.set("from", res.data.from); lq.set("to", res.data.to);
-  exportsP.update("/api/v1/reports/indicators", lq);
+  const lq = exportsP.update("/api/v1/reports/indicators", q, res.data);
   // ... and the period as chosen, for the way back from the list.
   const back = new URLSearchParams(lq);
   back.set("p", period.kind()); back.set("pv", period.value());

@@ -37,9 +37,7 @@ async function load() {
   lastData = res.data;
   status.set((res.data.items || []).length ? null : "overview.none");
   about.replaceChildren(el("strong", { text: res.data.unit.name }), " · ", fmtRange(res.data.from, res.data.to));
-  const lq = new URLSearchParams(q);
-  lq.set("unit", res.data.unit.id); lq.set("from", res.data.from); lq.set("to", res.data.to);
-  exportsP.update("/api/v1/reports/overview", lq);
+  exportsP.update("/api/v1/reports/overview", q, res.data);
   drawChart();
 }
 

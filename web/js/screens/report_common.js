@@ -155,13 +155,19 @@ export function exportLinks(id) {
   const nav = el("p", { id, class: "exports", hidden: true }, [el("span", { t: "report.export" }), " "]);
   const links = ["csv", "xlsx", "pdf"].map((f) => el("a", { class: "button", dataset: { format: f }, download: "", t: "report.export." + f }));
   links.forEach((a, i) => nav.append(a, i < links.length - 1 ? " " : ""));
-  nav.update = (path, q) => {
+  // The links of the report the server answered: the query with the unit, dates and days it used (its defaults
+  // included); returns that query (without the format).
+  nav.update = (path, q, answer) => {
+    const used = new URLSearchParams(q);
+    if (answer && answer.unit) used.set("unit", answer.unit.id);
+    for (const k of ["from", "to", "days"]) if (answer && answer[k] !== undefined && answer[k] !== null) used.set(k, String(answer[k]));
     for (const a of links) {
-      const x = new URLSearchParams(q);
+      const x = new URLSearchParams(used);
       x.set("format", a.dataset.format);
       a.href = path + "?" + x.toString();
     }
     nav.hidden = false;
+    return used;
   };
   return nav;
 }

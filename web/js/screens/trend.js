@@ -50,9 +50,7 @@ async function load() {
     return;
   }
   lastData = res.data;
-  const lq = new URLSearchParams(q);
-  lq.set("unit", res.data.unit.id); lq.set("from", res.data.from); lq.set("to", res.data.to);
-  exportsP.update("/api/v1/reports/trend", lq);
+  exportsP.update("/api/v1/reports/trend", q, res.data);
   draw();
 }
 

@@ -44,9 +44,7 @@ async function load() {
   if (!res.ok) { status.set(null); lastData = null; chartBox.replaceChildren(); showProblem(form, res); return; }
   lastData = res.data;
   status.set((res.data.items || []).length ? null : "workload.none");
-  const lq = new URLSearchParams(q);
-  lq.set("unit", res.data.unit.id); lq.set("days", String(res.data.days));
-  exportsP.update("/api/v1/reports/workload", lq);
+  exportsP.update("/api/v1/reports/workload", q, res.data);
   drawChart();
 }
 
