@@ -162,8 +162,25 @@ try {
   page.allowed = null;
   page.problems = page.problems.filter((p) => !/status of 400/.test(p));
 
-  // The English switch: the texts change, the numbers stay.
+  // One filter: the online dossier's procedure (1.001662) alone; choosing a field clears the procedure.
   await page.selectOption("#dash-period", "month");
+  await page.click("#dash-more summary");
+  await page.waitForSelector('#dash-procedure option[value="1.001662"]', { state: "attached" });
+  await page.selectOption("#dash-procedure", "1.001662");
+  n = await loadsOf(page, "#dash-out");
+  await page.click("#dash-show");
+  await waitMore(page, "#dash-out", n);
+  c.check("the procedure filter counts its dossiers only", digits(await figure(page, "received")) === "1" &&
+          digits(await figure(page, "received_online")) === "1" && digits(await figure(page, "received_desk")) === "0",
+          await page.textContent("#dash-fig-received"));
+  c.check("... and its figure's list is that dossier", (await page.getAttribute('#dash-out a.figure[data-measure="received"]', "href"))
+          .includes("procedure%3D1.001662"));
+  const aField = await page.$eval("#dash-field", (s) => s.options[1].value);
+  await page.selectOption("#dash-field", aField);
+  c.check("choosing a field clears the procedure (the API filters by one)", (await page.inputValue("#dash-procedure")) === "");
+  await page.selectOption("#dash-field", "");
+
+  // The English switch: the texts change, the numbers stay.
   n = await loadsOf(page, "#dash-out");
   await page.click("#dash-show");
   await waitMore(page, "#dash-out", n);

@@ -2,9 +2,9 @@
 // desk, post), resolved early / on time / late, in progress on time / overdue, supplements, refusals, withdrawals,
 // stops, deliveries; the shares (on time, online, digitized, satisfaction, online payment) and the Decision 766
 // index, row by row with its numerator and denominator. Every figure links to the dossiers it counts
-// (#/report-dossiers/<query>, GET /api/v1/reports/dossiers?measure=). The choices (unit, period, view, field,
-// procedure, officer) are kept in the address. The field, procedure and officer lists are fetched only when
-// "More filters" is opened (the procedure catalog is large): the first drawing stays small.
+// (#/report-dossiers/<query>, GET /api/v1/reports/dossiers?measure=). The choices (unit, period, view, and one of
+// field, procedure or officer, as the API filters) are kept in the address. The field, procedure and officer lists
+// are fetched only when "More filters" is opened (the procedure catalog is large): the first drawing stays small.
 import { t, el, api, hasRole, hasText, showProblem, clearProblems, field } from "../core.js";
 import { argsOf, keepAddress, query, scopeUnits, unitField, periodPicker, viewField, exportLinks, statusLine,
          fmtNum, fmtPct, fmtScore, fmtRange, dataTable } from "./report_common.js";
@@ -130,18 +130,10 @@ async function loadFilters() {
     const fields = [...new Set(procedures.map((p) => p.field).filter(Boolean))].sort((a, b) => a.localeCompare(b, "vi"));
     for (const f of fields) fieldF.control.append(el("option", { value: f, text: f }));
     if (want.field) fieldF.control.value = want.field;
-    fillProcedures(want.procedure);
+    for (const p of procedures) procF.control.append(el("option", { value: p.code, text: p.code + " — " + p.name }));
+    if (want.procedure) procF.control.value = want.procedure;
   }
   await loadOfficers(want.officer);
-}
-
-function fillProcedures(keep) {
-  const fv = fieldF.control.value;
-  const sel = procF.control;
-  const cur = keep || sel.value;
-  sel.replaceChildren(el("option", { value: "", t: "report.filter.all" }));
-  for (const p of procedures) if (!fv || p.field === fv) sel.append(el("option", { value: p.code, text: p.code + " — " + p.name }));
-  sel.value = [...sel.options].some((o) => o.value === cur) ? cur : "";
 }
 
 // The officers of the unit (GET /api/v1/staff is the leader's and the administrator's; a province official filters
@@ -175,10 +167,15 @@ export async function render(section, args) {
   for (const [f, k] of [[fieldF, "field"], [procF, "procedure"], [officerF, "officer"]]) {
     if (a.get(k)) f.control.append(el("option", { value: a.get(k), selected: true, text: a.get(k) }));
   }
-  fieldF.control.addEventListener("change", () => fillProcedures());
+  // The API filters by one of field, procedure, officer: choosing one clears the others.
+  const filters = [fieldF, procF, officerF];
+  for (const f of filters) f.control.addEventListener("change", () => {
+    if (f.control.value) for (const g of filters) if (g !== f) g.control.value = "";
+  });
   unitF.control.addEventListener("change", () => { if (filtersLoaded) loadOfficers(); });
   more = el("details", { id: "dash-more", class: "more-filters", open: !!(a.get("field") || a.get("procedure") || a.get("officer")) }, [
-    el("summary", { t: "report.filter.more" }), el("div", { class: "row" }, [fieldF, procF, officerF])]);
+    el("summary", { t: "report.filter.more" }), el("p", { class: "hint", t: "report.filter.one" }),
+    el("div", { class: "row" }, [fieldF, procF, officerF])]);
   more.addEventListener("toggle", () => { if (more.open) loadFilters(); });
   form = el("form", { id: "dash-form", class: "report-form", on: { submit: (ev) => { ev.preventDefault(); load(); } } }, [
     el("div", { class: "row" }, [unitF, viewF]), period, more,
