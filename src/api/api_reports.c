@@ -172,8 +172,7 @@ static void head(jw_t *w, const params_t *p, bool period)
 static void kratio(jw_t *w, const char *k, double v)
 {
     jw_key(w, k);
-    if (v < 0) jw_null(w);
-    else jw_double(w, (double)(long long)(v * 10000 + 0.5) / 10000);
+    report_json_number(w, v, 4);
 }
 
 /* ---- indicators ---- */
@@ -303,7 +302,7 @@ int api_reports_overview(req_t *r)
         report_json_figures(&w, &c->rows[i].f);
         kratio(&w, "on_time_ratio", c->rows[i].on_time);
         jw_key(&w, "score");
-        jw_double(&w, (double)(long long)(c->rows[i].score * 100 + 0.5) / 100);
+        report_json_number(&w, c->rows[i].score, 2);
         jw_kint(&w, "rank", i + 1);
         jw_obj_end(&w);
     }

@@ -837,11 +837,29 @@ void report_index(const report_figures_t *f, bool commune, report_index_t *x)
     }
 }
 
+void report_json_number(jw_t *w, double v, int digits)
+{
+    if (v < 0 || isnan(v) || isinf(v)) {
+        jw_null(w);
+        return;
+    }
+    char t[48];
+    int n = snprintf(t, sizeof t, "%.*f", digits, v);
+    if (n <= 0 || (size_t)n >= sizeof t) {
+        jw_null(w);
+        return;
+    }
+    if (strchr(t, '.')) {
+        while (n > 0 && t[n - 1] == '0') t[--n] = '\0';
+        if (n > 0 && t[n - 1] == '.') t[--n] = '\0';
+    }
+    jw_raw(w, t, (size_t)n);
+}
+
 static void kratio(jw_t *w, const char *k, double v)
 {
     jw_key(w, k);
-    if (v < 0 || isnan(v)) jw_null(w);
-    else jw_double(w, round(v * 10000) / 10000);
+    report_json_number(w, v, 4);
 }
 
 void report_json_figures(jw_t *w, const report_figures_t *f)
@@ -880,8 +898,7 @@ void report_json_shares(jw_t *w, const report_figures_t *f)
 static void kscore(jw_t *w, const char *k, double v)
 {
     jw_key(w, k);
-    if (v < 0) jw_null(w);
-    else jw_double(w, round(v * 100) / 100);
+    report_json_number(w, v, 2);
 }
 
 void report_json_index(jw_t *w, const report_index_t *x)
@@ -914,7 +931,7 @@ void report_json_index(jw_t *w, const report_index_t *x)
         jw_kstr(w, "group", r->group);
         jw_kint(w, "max", (long long)r->max);
         jw_key(w, "threshold");
-        jw_double(w, r->threshold);
+        report_json_number(w, r->threshold, 2);
         bool has = r->measured && r->applies && r->den > 0;
         jw_key(w, "numerator");
         if (has) jw_int(w, r->num); else jw_null(w);

@@ -122,6 +122,8 @@ void report_json_figures(jw_t *w, const report_figures_t *f);
 void report_json_shares(jw_t *w, const report_figures_t *f);
 void report_json_index(jw_t *w, const report_index_t *x);
 double report_on_time_ratio(const report_figures_t *f);   /* < 0 when nothing to handle */
+/* A ratio or a score as a JSON number with at most `digits` decimals (trailing zeros dropped); null when v < 0. */
+void report_json_number(jw_t *w, double v, int digits);
 
 /* Dates: "YYYY-MM-DD" -> yyyymmdd (0 or -EINVAL); today's local yyyymmdd; a day's neighbours. */
 int report_date_parse(const char *s, int *out);
