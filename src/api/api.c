@@ -56,6 +56,13 @@ const route_t api_routes[] = {
     {"PATCH", "/api/v1/papers/{id}", api_papers_update, ROUTE_STAFF},
     {"GET", "/api/v1/me/papers", api_me_papers, ROUTE_AUTH},
     /* dossier */
+    /* report: the dashboards (api_reports.c) */
+    {"GET", "/api/v1/reports/indicators", api_reports_indicators, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/overview", api_reports_overview, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/workload", api_reports_workload, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/trend", api_reports_trend, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/dossiers", api_reports_dossiers, ROUTE_STAFF},
+    /* end report */
     {"GET", "/api/v1/dossiers", api_dossiers_list, ROUTE_AUTH},
     {"POST", "/api/v1/dossiers", api_dossiers_create, ROUTE_AUTH},
     {"GET", "/api/v1/dossiers/{code}", api_dossiers_get, ROUTE_AUTH},

@@ -72,6 +72,12 @@ int api_calendar_entries_put(req_t *r);
 int api_calendar_entries_delete(req_t *r);
 int api_working_time_get(req_t *r);
 int api_working_time_put(req_t *r);
+/* report: the dashboards (api_reports.c) */
+int api_reports_indicators(req_t *r);
+int api_reports_overview(req_t *r);
+int api_reports_workload(req_t *r);
+int api_reports_trend(req_t *r);
+int api_reports_dossiers(req_t *r);
 /* catalog: procedures (api_procedures.c) */
 int api_procedures_list(req_t *r);
 int api_procedures_get(req_t *r);

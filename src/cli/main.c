@@ -8,6 +8,7 @@
 #include "cli/cli_form.h"
 #include "cli/cli_opt.h"
 #include "cli/cli_procedure.h"
+#include "cli/cli_report.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "db/db.h"
@@ -817,6 +818,7 @@ static const char main_help[] =
     "  notify     the notification outbox: send, enqueue, status\n"
     "  form       render a form of Circular 03/2025 (receipt, ...) to PDF\n"
     "  procedure  import or export the procedure catalog (CSV, JSON)\n"
+    "  report     check or rebuild the dashboards' counts against a full recount\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -850,6 +852,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "notify")) return cmd_notify(argc - 1, argv + 1);
     if (!strcmp(cmd, "form")) return cli_form(argc - 1, argv + 1); /* forms: PDF forms of Circular 03/2025 */
     if (!strcmp(cmd, "procedure")) return cli_procedure(argc - 1, argv + 1, default_db());
+    if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1, default_db()); /* report: check, rebuild */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }
