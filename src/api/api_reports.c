@@ -7,6 +7,7 @@
  * covers the unit; anyone else on staff only their own figures (officer = their account id) in a unit their grant
  * covers. A unit outside every grant is 404 (it reveals nothing); one the caller sees but may not report on, 403. */
 #include "api/api.h"
+#include "api/api_export.h"
 #include "core/clock.h"
 #include "core/mem.h"
 #include "domain/dossier.h"
@@ -175,6 +176,112 @@ static void kratio(jw_t *w, const char *k, double v)
     report_json_number(w, v, 4);
 }
 
+/* ---- exports (format=csv|xlsx|pdf): the same tables, labelled through the catalog ---- */
+
+/* 0 and *want false: answer JSON; 0 and *want true: export as *f; -1: replied 400. */
+static int want_export(req_t *r, export_format_t *f, bool *want)
+{
+    *want = req_query(r, "format") != NULL;
+    return *want ? api_export_format(r, EXPORT_CSV, f) : 0;
+}
+
+static void dmy(int ymd, char out[16])
+{
+    snprintf(out, 16, "%02d/%02d/%04d", ymd % 100, ymd / 100 % 100, ymd / 10000 % 10000);
+}
+
+static export_table_t *export_begin(req_t *r, msg_id_t title, const params_t *p, bool period)
+{
+    buf_t sub;
+    buf_init(&sub, 0);
+    if (period) {
+        char a[16], b[16];
+        dmy(p->q.from, a);
+        dmy(p->q.to, b);
+        const char *args[3] = {p->unit.name, a, b};
+        msg_format(&sub, MSG_REPORT_PERIOD, r->lang, args, 3);
+    } else buf_puts(&sub, p->unit.name);
+    export_table_t *t = export_new(msg_text(title, r->lang), sub.data);
+    buf_free(&sub);
+    return t;
+}
+
+static int export_send(req_t *r, export_table_t *t, export_format_t f, const char *base, const params_t *p)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%s-%s-%d-%d", base, p->unit.slug[0] ? p->unit.slug : p->unit.id, p->q.from, p->q.to);
+    int rc = api_send_export(r, t, f, name);
+    export_free(t);
+    return rc;
+}
+
+static msg_id_t figure_label(int i) { return (msg_id_t)(MSG_REPORT_FIG_CARRIED_OVER + i); }
+
+static int export_indicators(req_t *r, export_format_t f, const params_t *p, const report_figures_t *fig,
+                             const report_index_t *x)
+{
+    lang_t l = r->lang;
+    export_table_t *t = export_begin(r, MSG_REPORT_TITLE_INDICATORS, p, true);
+    export_section(t, msg_text(MSG_REPORT_SECTION_FIGURES, l));
+    export_column(t, msg_text(MSG_REPORT_COL_FIGURE, l), false);
+    export_column(t, msg_text(MSG_REPORT_COL_VALUE, l), true);
+    for (int i = 0; i < RF__PUBLIC; i++) {
+        export_text(t, msg_text(figure_label(i), l));
+        export_int(t, fig->v[i]);
+        export_end_row(t);
+    }
+    export_section(t, msg_text(MSG_REPORT_SECTION_SHARES, l));
+    export_column(t, msg_text(MSG_REPORT_COL_FIGURE, l), false);
+    export_column(t, msg_text(MSG_REPORT_COL_NUMERATOR, l), true);
+    export_column(t, msg_text(MSG_REPORT_COL_DENOMINATOR, l), true);
+    export_column(t, msg_text(MSG_REPORT_COL_RATIO, l), true);
+    report_share_t sh[REPORT_SHARES];
+    report_shares(fig, sh);
+    for (int i = 0; i < REPORT_SHARES; i++) {
+        export_text(t, msg_text((msg_id_t)(MSG_REPORT_SHARE_ON_TIME + i), l));
+        if (sh[i].measured) {
+            export_int(t, sh[i].num);
+            export_int(t, sh[i].den);
+            export_ratio(t, sh[i].den > 0 ? (double)sh[i].num / (double)sh[i].den : -1);
+        } else {
+            export_text(t, msg_text(MSG_REPORT_NOT_MEASURED, l));
+        }
+        export_end_row(t);
+    }
+    export_section(t, msg_text(MSG_REPORT_SECTION_INDEX, l));
+    static const char *const groups[] = {"transparency", "progress", "online", "payment", "digitization", "satisfaction"};
+    const msg_id_t cols[] = {MSG_REPORT_COL_ROW, MSG_REPORT_COL_GROUP, MSG_REPORT_COL_MAX, MSG_REPORT_COL_NUMERATOR,
+                             MSG_REPORT_COL_DENOMINATOR, MSG_REPORT_COL_RATIO, MSG_REPORT_COL_SCORE, MSG_REPORT_COL_NOTE};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        export_column(t, msg_text(cols[i], l), i >= 2 && i <= 6);
+    for (int i = 0; i < REPORT_ROWS; i++) {
+        const report_row_t *row = &x->rows[i];
+        int g = 0;
+        while (g < 5 && strcmp(groups[g], row->group)) g++;
+        bool has = row->measured && row->applies && row->den > 0;
+        export_text(t, row->key);
+        export_text(t, msg_text((msg_id_t)(MSG_REPORT_GROUP_TRANSPARENCY + g), l));
+        export_int(t, (long long)row->max);
+        if (has) {
+            export_int(t, row->num);
+            export_int(t, row->den);
+            export_ratio(t, row->ratio);
+            char sc[24];
+            snprintf(sc, sizeof sc, "%.2f", row->score);
+            export_text(t, sc);
+        } else {
+            export_text(t, NULL);
+            export_text(t, NULL);
+            export_text(t, NULL);
+            export_text(t, NULL);
+        }
+        export_text(t, !row->applies ? msg_text(MSG_REPORT_NOT_FOR_COMMUNES, l)
+                       : !row->measured ? msg_text(MSG_REPORT_NOT_MEASURED, l) : NULL);
+        export_end_row(t);
+    }
+    return export_send(r, t, f, "indicators", p);
+}
+
 /* ---- indicators ---- */
 
 struct ind_ctx {
@@ -190,6 +297,9 @@ static int ind_fn(db_t *db, void *arg)
 
 int api_reports_indicators(req_t *r)
 {
+    export_format_t ef;
+    bool exp;
+    if (want_export(r, &ef, &exp) < 0) return 0;
     struct ind_ctx *c = xcalloc(1, sizeof *c);
     if (parse(r, &c->p, true, false) < 0) {
         free(c);
@@ -202,6 +312,11 @@ int api_reports_indicators(req_t *r)
     }
     report_index_t x;
     report_index(&c->f, c->p.commune, &x);
+    if (exp) {
+        export_indicators(r, ef, &c->p, &c->f, &x);
+        free(c);
+        return 0;
+    }
     buf_t b;
     jw_t w;
     buf_init(&b, 0);
@@ -265,8 +380,37 @@ static int rank_cmp(const void *a, const void *b)
     return strcmp(x->u.path, y->u.path);
 }
 
+static void export_overview(req_t *r, export_format_t f, struct ov_ctx *c)
+{
+    lang_t l = r->lang;
+    export_table_t *t = export_begin(r, MSG_REPORT_TITLE_OVERVIEW, &c->p, true);
+    const msg_id_t cols[] = {MSG_REPORT_COL_RANK, MSG_REPORT_COL_UNIT, MSG_REPORT_FIG_RECEIVED, MSG_REPORT_FIG_TO_HANDLE,
+                             MSG_REPORT_FIG_RESOLVED, MSG_REPORT_FIG_RESOLVED_LATE, MSG_REPORT_FIG_IN_PROGRESS_OVERDUE,
+                             MSG_REPORT_SHARE_ON_TIME, MSG_REPORT_COL_SCORE};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) export_column(t, msg_text(cols[i], l), i != 1);
+    for (int i = 0; i < c->n; i++) {
+        const report_figures_t *fg = &c->rows[i].f;
+        export_int(t, i + 1);
+        export_text(t, c->rows[i].u.name);
+        export_int(t, fg->v[RF_RECEIVED]);
+        export_int(t, fg->v[RF_TO_HANDLE]);
+        export_int(t, fg->v[RF_RESOLVED]);
+        export_int(t, fg->v[RF_RESOLVED_LATE]);
+        export_int(t, fg->v[RF_IN_PROGRESS_OVERDUE]);
+        export_ratio(t, c->rows[i].on_time);
+        char sc[24];
+        snprintf(sc, sizeof sc, "%.2f", c->rows[i].score);
+        export_text(t, sc);
+        export_end_row(t);
+    }
+    export_send(r, t, f, "overview", &c->p);
+}
+
 int api_reports_overview(req_t *r)
 {
+    export_format_t ef;
+    bool exp;
+    if (want_export(r, &ef, &exp) < 0) return 0;
     struct ov_ctx *c = xcalloc(1, sizeof *c);
     if (parse(r, &c->p, true, true) < 0) {
         free(c);
@@ -286,6 +430,12 @@ int api_reports_overview(req_t *r)
         c->rows[i].on_time = report_on_time_ratio(&c->rows[i].f);
     }
     qsort(c->rows, (size_t)c->n, sizeof *c->rows, rank_cmp);
+    if (exp) {
+        export_overview(r, ef, c);
+        free(c->rows);
+        free(c);
+        return 0;
+    }
     buf_t b;
     jw_t w;
     buf_init(&b, 0);
@@ -325,6 +475,7 @@ struct wl_ctx {
     buf_t     fields;        /* the current officer's fields, as JSON array members */
     jw_t      fw;
     char      username[128], full_name[808];
+    export_table_t *t;       /* format=: the rows also go into this table */
 };
 
 static void wl_flush(struct wl_ctx *c)
@@ -365,6 +516,14 @@ static int wl_cb(const char *id, const char *username, const char *full_name, co
     c->open += open;
     c->overdue += overdue;
     c->due_soon += due_soon;
+    if (c->t) {
+        export_text(c->t, full_name && *full_name ? full_name : username);
+        export_text(c->t, field);
+        export_int(c->t, open);
+        export_int(c->t, due_soon);
+        export_int(c->t, overdue);
+        export_end_row(c->t);
+    }
     jw_obj_begin(&c->fw);
     jw_kstr(&c->fw, "field", field ? field : "");
     jw_kint(&c->fw, "open", open);
@@ -395,6 +554,9 @@ static int wl_fn(db_t *db, void *arg)
 
 int api_reports_workload(req_t *r)
 {
+    export_format_t ef;
+    bool exp;
+    if (want_export(r, &ef, &exp) < 0) return 0;
     struct wl_ctx *c = xcalloc(1, sizeof *c);
     if (parse(r, &c->p, false, true) < 0) {
         free(c);
@@ -414,14 +576,24 @@ int api_reports_workload(req_t *r)
     }
     c->now = clock_now_ms();
     c->soon = c->now + days * 86400000LL;
+    if (exp) {
+        lang_t l = r->lang;
+        c->p.q.from = c->p.q.to = report_today(c->now);
+        c->t = export_begin(r, MSG_REPORT_TITLE_WORKLOAD, &c->p, false);
+        const msg_id_t cols[] = {MSG_REPORT_COL_OFFICER, MSG_REPORT_COL_FIELD, MSG_REPORT_COL_OPEN,
+                                 MSG_REPORT_COL_DUE_SOON, MSG_REPORT_COL_OVERDUE};
+        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) export_column(c->t, msg_text(cols[i], l), i >= 2);
+    }
     buf_init(&c->b, 0);
     buf_init(&c->fields, 0);
     int rc = store_read(r->app->store, wl_fn, c);
     buf_free(&c->fields);
-    if (rc < 0) {
+    if (rc < 0 || c->t) {
         buf_free(&c->b);
+        if (rc >= 0) export_send(r, c->t, ef, "workload", &c->p);
+        else export_free(c->t);
         free(c);
-        return reply_errno(r, rc);
+        return rc < 0 ? reply_errno(r, rc) : 0;
     }
     api_reply_writer(r, 200, &c->w, &c->b);
     free(c);
@@ -450,8 +622,35 @@ static int tr_fn(db_t *db, void *arg)
     return 0;
 }
 
+static void export_trend(req_t *r, export_format_t f, struct tr_ctx *c)
+{
+    lang_t l = r->lang;
+    export_table_t *t = export_begin(r, MSG_REPORT_TITLE_TREND, &c->p, true);
+    const msg_id_t cols[] = {MSG_REPORT_COL_MONTH, MSG_REPORT_FIG_RECEIVED, MSG_REPORT_FIG_RESOLVED,
+                             MSG_REPORT_FIG_RESOLVED_LATE, MSG_REPORT_FIG_IN_PROGRESS, MSG_REPORT_FIG_IN_PROGRESS_OVERDUE,
+                             MSG_REPORT_SHARE_ON_TIME};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) export_column(t, msg_text(cols[i], l), i > 0);
+    for (int i = 0; i < c->n; i++) {
+        char mt[16];
+        snprintf(mt, sizeof mt, "%02d/%04d", c->months[i] / 100 % 100, c->months[i] / 10000);
+        const report_figures_t *fg = &c->f[i];
+        export_text(t, mt);
+        export_int(t, fg->v[RF_RECEIVED]);
+        export_int(t, fg->v[RF_RESOLVED]);
+        export_int(t, fg->v[RF_RESOLVED_LATE]);
+        export_int(t, fg->v[RF_IN_PROGRESS]);
+        export_int(t, fg->v[RF_IN_PROGRESS_OVERDUE]);
+        export_ratio(t, report_on_time_ratio(fg));
+        export_end_row(t);
+    }
+    export_send(r, t, f, "trend", &c->p);
+}
+
 int api_reports_trend(req_t *r)
 {
+    export_format_t ef;
+    bool exp;
+    if (want_export(r, &ef, &exp) < 0) return 0;
     struct tr_ctx *c = xcalloc(1, sizeof *c);
     if (parse(r, &c->p, false, false) < 0) {
         free(c);
@@ -483,6 +682,11 @@ int api_reports_trend(req_t *r)
     if (rc < 0) {
         free(c);
         return reply_errno(r, rc);
+    }
+    if (exp) {
+        export_trend(r, ef, c);
+        free(c);
+        return 0;
     }
     buf_t b;
     jw_t w;

@@ -882,16 +882,23 @@ static void share(jw_t *w, const char *key, long long num, long long den, bool m
     jw_obj_end(w);
 }
 
-void report_json_shares(jw_t *w, const report_figures_t *f)
+void report_shares(const report_figures_t *f, report_share_t out[REPORT_SHARES])
 {
     const long long *v = f->v;
     long long late = v[RF_ENDED_LATE] + v[RF_IN_PROGRESS_OVERDUE];
+    out[0] = (report_share_t){"on_time", v[RF_TO_HANDLE] - late, v[RF_TO_HANDLE], true};
+    out[1] = (report_share_t){"online", v[RF_RECEIVED_ONLINE], v[RF_RECEIVED], true};
+    out[2] = (report_share_t){"digitized", v[RF_DIGITIZED], v[RF_RECEIVED], true};
+    out[3] = (report_share_t){"satisfaction", v[RF_SATISFIED], v[RF_RATED], true};
+    out[4] = (report_share_t){"online_payment", 0, 0, false};
+}
+
+void report_json_shares(jw_t *w, const report_figures_t *f)
+{
+    report_share_t sh[REPORT_SHARES];
+    report_shares(f, sh);
     jw_arr_begin(w);
-    share(w, "on_time", v[RF_TO_HANDLE] - late, v[RF_TO_HANDLE], true);
-    share(w, "online", v[RF_RECEIVED_ONLINE], v[RF_RECEIVED], true);
-    share(w, "digitized", v[RF_DIGITIZED], v[RF_RECEIVED], true);
-    share(w, "satisfaction", v[RF_SATISFIED], v[RF_RATED], true);
-    share(w, "online_payment", 0, 0, false);
+    for (int i = 0; i < REPORT_SHARES; i++) share(w, sh[i].key, sh[i].num, sh[i].den, sh[i].measured);
     jw_arr_end(w);
 }
 

@@ -117,7 +117,14 @@ typedef struct report_index {
     double       score, measured_max;
 } report_index_t;
 void report_index(const report_figures_t *f, bool commune, report_index_t *out);
-/* Shares: on_time, online, digitized, satisfaction, online_payment (not measured). */
+/* Shares: on_time, online, digitized, satisfaction, online_payment (not measured), in that order. */
+#define REPORT_SHARES 5
+typedef struct report_share {
+    const char *key;
+    long long   num, den;
+    bool        measured;
+} report_share_t;
+void report_shares(const report_figures_t *f, report_share_t out[REPORT_SHARES]);
 void report_json_figures(jw_t *w, const report_figures_t *f);
 void report_json_shares(jw_t *w, const report_figures_t *f);
 void report_json_index(jw_t *w, const report_index_t *x);

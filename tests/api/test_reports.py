@@ -12,8 +12,13 @@ import os
 import time
 import urllib.parse
 
+import csv
+import re
+import io
+
 from harness import Client, Server, run_cli, staff_by_username
 from test_dossiers import PINNED_NOW_MS, DossierBase
+from test_exports import pdf_raw, read_xlsx
 
 FIGURES = ["carried_over", "received_online", "received_desk", "received_post", "received", "to_handle",
            "resolved_early", "resolved_on_time", "resolved_late", "resolved", "in_progress_on_time",
@@ -206,6 +211,63 @@ class ReportFiguresTests(ReportMixin, DossierBase):
         self.assertEqual(tr["months"][2]["figures"], self.figures(**MARCH))
         self.assertEqual(tr["months"][3]["figures"], self.figures(**APRIL))
         self.assertIsNone(tr["months"][0]["on_time_ratio"])
+
+    def download(self, what, fmt, lang=None, **params):
+        q = dict(params, format=fmt)
+        client = self.admin if what == "overview" else self.lead
+        headers = {"Accept-Language": lang} if lang else None
+        r = client.req("GET", "/api/v1/reports/%s?%s" % (what, urllib.parse.urlencode(q)), headers=headers)
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("attachment;", r.headers.get("Content-Disposition", ""))
+        return r
+
+    def test_exports_have_the_same_numbers(self):
+        f = self.figures(**MARCH)
+        # indicators as CSV: the figures' section, labelled, then shares and the index rows
+        r = self.download("indicators", "csv", unit=self.cujut["id"], **MARCH)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/csv"))
+        rows = list(csv.reader(io.StringIO(r.raw[3:].decode("utf-8"), newline="")))
+        cells = {row[0]: row[1] for row in rows if len(row) >= 2}
+        self.assertEqual(cells["Tổng số mới tiếp nhận"], str(f["received"]))
+        self.assertEqual(cells["Đang giải quyết quá hạn"], str(f["in_progress_overdue"]))
+        self.assertEqual(cells["Kỳ trước chuyển sang"], "0")
+        self.assertTrue(any(row and row[0] == "2.1" for row in rows), rows)
+        # XLSX, read with openpyxl: three sheets, numbers as numbers
+        r = self.download("indicators", "xlsx", unit=self.cujut["id"], **MARCH)
+        wb = read_xlsx(r.raw)
+        self.assertEqual(len(wb["sheets"]), 3)
+        vals = {}
+        for row in wb["sheets"][0]["rows"]:
+            if len(row) >= 2 and isinstance(row[0]["v"], str):
+                vals[row[0]["v"]] = row[1]["v"]
+        self.assertEqual(vals["Tổng số mới tiếp nhận"], f["received"])
+        self.assertEqual(vals["Tổng số đã giải quyết"], f["resolved"])
+        self.assertEqual(vals["Đã trả kết quả"], f["delivered"])
+        # PDF (the quarterly report is this one over a quarter), in English on request
+        q1 = {"from": "2027-01-01", "to": "2027-03-31"}
+        r = self.download("indicators", "pdf", lang="en", unit=self.cujut["id"], **q1)
+        text = pdf_raw(r.raw)
+        self.assertIn("Xã Cư Jút", text)
+        self.assertIn("Received", text)
+        self.assertIn("Decision 766/QĐ-TTg index", text)
+        # the overview, the workload and the trend in each format
+        ov = self.report("overview", client=self.admin, unit=self.lamdong["id"], **MARCH)
+        wb = read_xlsx(self.download("overview", "xlsx", unit=self.lamdong["id"], **MARCH).raw)
+        body = wb["sheets"][0]["rows"]
+        names = [row[1]["v"] for row in body if len(row) > 2 and isinstance(row[0]["v"], int)]
+        self.assertEqual(names, [i["unit"]["name"] for i in ov["items"]])
+        first = [row for row in body if len(row) > 2 and row[0]["v"] == 1][0]
+        self.assertEqual(first[2]["v"], ov["items"][0]["figures"]["received"])
+        wl = self.download("workload", "csv", unit=self.cujut["id"])
+        self.assertIn("Lĩnh vực", wl.raw.decode("utf-8-sig"))
+        tr = read_xlsx(self.download("trend", "xlsx", unit=self.cujut["id"], **{"from": "2027-01", "to": "2027-04"}).raw)
+        months = [row for row in tr["sheets"][0]["rows"] if row and re.fullmatch(r"\d\d/2027", str(row[0]["v"]))]
+        self.assertEqual([m[0]["v"] for m in months], ["01/2027", "02/2027", "03/2027", "04/2027"])
+        self.assertEqual(months[2][1]["v"], f["received"])
+        self.assertIn(b"%PDF", self.download("trend", "pdf", unit=self.cujut["id"]).raw[:8])
+        # a bad format is a 400 problem
+        r = self.lead.req("GET", "/api/v1/reports/indicators?format=doc&unit=" + self.cujut["id"])
+        self.assert_problem(r, 400)
 
     def test_z_check_and_rebuild(self):
         self.assert_report_check()
