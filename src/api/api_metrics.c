@@ -8,7 +8,8 @@
  * does not exist gets, which tells a scanner nothing. A wrong token is refused even from loopback.
  *
  * What it holds: the HTTP layer's counters (http/metrics.c), the store's error counts (db/store.c), the figures
- * of the store (domain/gauges.c: one read snapshot of three aggregate queries) and the build. Every label value is
+ * of the store (domain/gauges.c: one read snapshot of three aggregate queries; left out, with motcua_store_up 0,
+ * when the store does not answer) and the build. Every label value is
  * a string of the program (route patterns, fixed slugs), escaped all the same. */
 #include "api/api.h"
 #include "core/prom.h"
@@ -32,7 +33,8 @@ static bool metrics_allowed(req_t *r)
     return !r->app->trust_proxy && req_peer_is_loopback(r);
 }
 
-static void write_store(buf_t *b, const store_t *st, const gauges_t *g)
+/* The store's figures, from the scrape's read snapshot. */
+static void write_figures(buf_t *b, const gauges_t *g)
 {
     buf_t lab;
     buf_init(&lab, 1024);
@@ -68,6 +70,19 @@ static void write_store(buf_t *b, const store_t *st, const gauges_t *g)
     prom_family(b, "motcua_ledger_chains", "gauge", "Hash chains (origin nodes) the ledger holds.");
     prom_sample_u(b, "motcua_ledger_chains", NULL, (unsigned long long)g->ledger_chains);
 
+    buf_free(&lab);
+}
+
+/* motcua_store_up (g NULL: the scrape's read failed) and the store's error counts. */
+static void write_store(buf_t *b, const store_t *st, const gauges_t *g)
+{
+    prom_family(b, "motcua_store_up", "gauge",
+                "1 when the store answered this scrape's queries, 0 when it did not (the store's figures are then "
+                "left out).");
+    prom_sample_u(b, "motcua_store_up", NULL, g ? 1 : 0);
+    if (g) write_figures(b, g);
+    buf_t lab;
+    buf_init(&lab, 1024);
     store_errors_t e;
     store_error_counts(st, &e);
     static const char *const ops[STORE_ERR_OPS] = {"statement", "read", "write"};
@@ -89,13 +104,14 @@ static void write_store(buf_t *b, const store_t *st, const gauges_t *g)
 int api_metrics(req_t *r)
 {
     if (!metrics_allowed(r)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    /* A store that does not answer is what an operator most wants to see: the scrape still answers 200, with
+     * motcua_store_up 0, the HTTP series and the error counts. */
     gauges_t g;
     int rc = store_read(r->app->store, gauges_read, &g);
-    if (rc < 0) return reply_errno(r, rc);
     buf_t b;
     buf_init(&b, 0);
     http_metrics_write(&b);
-    write_store(&b, r->app->store, &g);
+    write_store(&b, r->app->store, rc < 0 ? NULL : &g);
     buf_t lab;
     buf_init(&lab, 256);
     prom_label(&lab, "version", MOTCUA_VERSION);

@@ -146,6 +146,7 @@ class MetricsLoopbackTests(MetricsMixin, ApiTestCase):
         self.assertEqual(val(s, "motcua_ledger_events", chain="self") + val(s, "motcua_ledger_events",
                                                                               chain="replicated"), events)
         self.assertEqual(val(s, "motcua_ledger_chains"), 1)
+        self.assertEqual(val(s, "motcua_store_up"), 1)
         for op in ("statement", "read", "write"):
             for kind in ("io", "conflict", "read_only", "other"):
                 self.assertEqual(val(s, "motcua_store_errors_total", op=op, kind=kind), 0, (op, kind))
