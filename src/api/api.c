@@ -11,6 +11,7 @@
 const route_t api_routes[] = {
     {"GET", "/healthz", api_healthz, ROUTE_PUBLIC},
     {"GET", "/readyz", api_readyz, ROUTE_PUBLIC},
+    {"GET", "/metrics", api_metrics, ROUTE_PUBLIC},          /* its own access rule (api_metrics.c) */
     {"GET", "/api/v1/openapi.json", api_openapi, ROUTE_PUBLIC},
     {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC | ROUTE_SLOW},
     {"DELETE", "/api/v1/session", api_session_delete, ROUTE_AUTH},

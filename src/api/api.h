@@ -43,6 +43,7 @@ int api_scope_path(req_t *r, const char *under_id, unsigned role_mask, char *pat
 /* Handlers, one group per file. */
 int api_healthz(req_t *r);
 int api_readyz(req_t *r);
+int api_metrics(req_t *r);
 int api_openapi(req_t *r);
 int api_session_create(req_t *r);
 int api_session_delete(req_t *r);
