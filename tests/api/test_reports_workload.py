@@ -9,7 +9,8 @@ who filed it, the province's specialist while it is at the province), with the i
 one of accept, refuse, assign, forward (to the province on an inter-agency step), return, request_supplement,
 resubmit, request_payment, record_payment, extend, approve, attach_result, deliver, withdraw, stop, attach_paper
 and hand_back, plus ratings and complaints through the public lookup API. The seed is random, printed, and named
-in every failure (MOTCUA_TEST_SEED=<n> repeats a run).
+in every failure (MOTCUA_TEST_SEED=<n> makes the same draws again; the servers' clocks still run, so a step close
+to a deadline may be answered differently).
 
 Then the checks:
   (b) an independent recount in Python from the database rows of the figures with a simple definition over a
@@ -118,15 +119,15 @@ class ReportWorkload(DossierBase):
             for role in ("desk", "specialist", "leader", "clerk"):
                 cls.logins["%s.%s" % (c, role)] = ("%s.%s" % (c, role), "demo")
         cls.citizen_phone = unique_phone()
-        r = Client(cls.server).req("POST", "/api/v1/citizens", json={"phone": cls.citizen_phone,
-                                                                     "full_name": "Lê Thị Báo", "password": "bao-pass-1"})
+        r = Client(cls.server).req("POST", "/api/v1/citizens",
+                                   json={"phone": cls.citizen_phone, "full_name": "Lê Thị Báo", "password": "bao-pass-1"})
         assert r.status == 201, r
         cls.logins["citizen"] = (cls.citizen_phone, "bao-pass-1")
         cls.logins["admin"] = ("admin", "demo")
         t0 = time.monotonic()
         cls.sign_in_all()
         cls.restart_secs = time.monotonic() - t0 + 1.5         # and a server start
-        cls.offset_ms = PINNED_NOW_MS - int(time.time() * 1000)     # about what DossierBase set
+        cls.offset_ms = PINNED_NOW_MS - int(time.time() * 1000)     # roughly; next_server sets it exactly
         cls.dossiers = {}        # code -> {"commune", "online", "rated", "complained"}
         cls.log = []             # (phase, who, action, code, status) of every step, for failure messages
         cls.unexpected = []
@@ -443,7 +444,8 @@ class ReportWorkload(DossierBase):
     def check_overview_and_trend(self):
         q = {"from": "2027-03-01", "to": "2027-04-30"}
         for parent in (self.root, self.lamdong):
-            r = self.c["admin"].req("GET", "/api/v1/reports/overview?" + urllib.parse.urlencode(dict(q, unit=parent["id"])))
+            r = self.c["admin"].req("GET", "/api/v1/reports/overview?" +
+                                    urllib.parse.urlencode(dict(q, unit=parent["id"])))
             self.assert_status(r, 200)
             self.assertEqual([i["rank"] for i in r.body["items"]], list(range(1, len(r.body["items"]) + 1)))
             scores = [i["score"] for i in r.body["items"]]
@@ -598,7 +600,8 @@ class ReportWorkload(DossierBase):
         cp = run_cli("report", "rebuild", "--db", self.db.url)
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.report_check()
-        self.assertEqual(sorted(self.rows("SELECT unit_id, dim, kind, bucket, metric, n FROM report_counts")), sorted(rows))
+        again = self.rows("SELECT unit_id, dim, kind, bucket, metric, n FROM report_counts")
+        self.assertEqual(sorted(again), sorted(rows))
 
     # ---- the test ----
 
@@ -626,8 +629,8 @@ class ReportWorkload(DossierBase):
                 break
             self.step(len(PHASES) - 1)          # more steps until every action has been taken once
         tally = collections.Counter((a, str(st)) for _, _, a, _, st in self.log)
-        print("[test_reports_workload] steps: %s" % ", ".join("%s %s: %d" % (a, st, n) for (a, st), n in sorted(tally.items())),
-              flush=True)
+        print("[test_reports_workload] steps: %s"
+              % ", ".join("%s %s: %d" % (a, st, n) for (a, st), n in sorted(tally.items())), flush=True)
         if self.unexpected:
             self.fail_seed("unexpected answers: %r" % self.unexpected[:5])
         missing = EVERY - self.done_actions
