@@ -101,7 +101,7 @@ static int parse(req_t *r, params_t *p, bool period, bool needs_report_role)
     p->field = req_query(r, "field");
     p->procedure = req_query(r, "procedure");
     p->officer = req_query(r, "officer");
-    if (p->field && (!*p->field || strlen(p->field) > 120)) return bad(r, "field");
+    if (p->field && (!*p->field || strlen(p->field) > 127)) return bad(r, "field");   /* procedures.field: 127 bytes */
     if (p->procedure && (!*p->procedure || strlen(p->procedure) >= PROCEDURE_CODE_MAX)) return bad(r, "procedure");
     if (p->officer && !id_valid(p->officer)) return bad(r, "officer");
     if (!!p->field + !!p->procedure + !!p->officer > 1)
@@ -429,7 +429,7 @@ int api_reports_overview(req_t *r)
         c->rows[i].score = x.score;
         c->rows[i].on_time = report_on_time_ratio(&c->rows[i].f);
     }
-    qsort(c->rows, (size_t)c->n, sizeof *c->rows, rank_cmp);
+    if (c->n > 1) qsort(c->rows, (size_t)c->n, sizeof *c->rows, rank_cmp);   /* rows is NULL when no child */
     if (exp) {
         export_overview(r, ef, c);
         free(c->rows);
@@ -570,7 +570,7 @@ int api_reports_workload(req_t *r)
     long long days = 3;
     const char *ds = req_query(r, "days");
     char *end;
-    if (ds && (days = strtoll(ds, &end, 10), end == ds || *end || days < 1 || days > 30)) {
+    if (ds && (days = strtoll(ds, &end, 10), *ds < '0' || *ds > '9' || *end || days < 1 || days > 30)) {
         free(c);
         return reply_problem(r, 400, "invalid-parameter", MSG_FIELD_RANGE, "days", "days", "1", "30");
     }
@@ -666,8 +666,8 @@ int api_reports_trend(req_t *r)
     if (from > to || from < 20000101 || to > (today / 10000 + 1) * 10000 + 1231 || months > TREND_MONTHS_MAX) {
         free(c);
         char span[16];
-        snprintf(span, sizeof span, "%d", TREND_MONTHS_MAX * 31);
-        return reply_problem(r, 400, "invalid-period", MSG_REPORT_RANGE, "from", "from", "to", span);
+        snprintf(span, sizeof span, "%d", TREND_MONTHS_MAX);
+        return reply_problem(r, 400, "invalid-period", MSG_REPORT_MONTHS, "from", "from", "to", span);
     }
     c->n = months;
     int m = from;

@@ -8,6 +8,10 @@
       "đến hết năm sau.",                                                                                       \
       "Invalid period: \"{0}\" must not be after \"{1}\", span at most {2} days, between 2000 and the end of next " \
       "year.")                                                                                                  \
+    X(MSG_REPORT_MONTHS, "Kỳ báo cáo không hợp lệ: \"{0}\" phải không sau \"{1}\", tối đa {2} tháng, từ năm 2000 "  \
+      "đến hết năm sau.",                                                                                       \
+      "Invalid period: \"{0}\" must not be after \"{1}\", span at most {2} months, between 2000 and the end of "  \
+      "next year.")                                                                                             \
     X(MSG_REPORT_DATE, "Tham số \"{0}\" phải là một ngày dạng {1}.", "Parameter \"{0}\" must be a date as {1}.")  \
     X(MSG_REPORT_ONE_FILTER, "Chỉ lọc theo một trong: lĩnh vực (field), thủ tục (procedure) hoặc cán bộ (officer).", \
       "Filter by one of field, procedure or officer at most.")                                                  \

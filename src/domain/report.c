@@ -758,7 +758,7 @@ int report_children(db_t *db, const report_query_t *q, report_child_cb cb, void 
     int nc = 0, cap = 64;
     child_t *c = xcalloc((size_t)cap, sizeof *c);
     int rc = db_query(db, &s, "SELECT u.id, u.path FROM units u JOIN units p ON p.id = u.parent_id "
-                              "WHERE p.path = $1 AND u.active = 1 ORDER BY u.path", "t", q->unit_path);
+                              "WHERE p.path = $1 ORDER BY u.path", "t", q->unit_path);
     while (rc == DB_ROW && nc < CHILDREN_MAX) {
         if (nc == cap) {
             cap *= 2;

@@ -98,7 +98,8 @@ typedef struct report_figures { long long v[RF__COUNT]; } report_figures_t;
 
 /* The figures of q's unit subtree over [from, to]. */
 int report_figures(db_t *db, const report_query_t *q, report_figures_t *out);
-/* The figures of each direct child of q's unit: cb(child unit id, figures) in path order. */
+/* The figures of each direct child of q's unit, inactive ones too (their dossiers count in the parent's totals, so
+ * the children add up to it): cb(child unit id, figures) in path order. */
 typedef int (*report_child_cb)(const char *unit_id, const report_figures_t *f, void *arg);
 int report_children(db_t *db, const report_query_t *q, report_child_cb cb, void *arg);
 
