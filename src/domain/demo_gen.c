@@ -216,11 +216,11 @@ static void person_name(rng_t *r, int minority_pct, char *out, size_t cap)
 }
 
 /* A citizen identity number (Circular 59/2021 art. 7) of someone born in `prov` (3-digit code) in 1945..2007. */
-static void citizen_id(rng_t *r, const char *prov, char out[13])
+static void citizen_id(rng_t *r, const char *prov, char out[16])
 {
     int year = (int)rint_in(r, 1945, 2007), female = (int)rint_in(r, 0, 1);
     int century = year >= 2000 ? 2 : 0;
-    snprintf(out, 13, "%.3s%d%02d%06ld", prov, century + female, year % 100, rint_in(r, 0, 999999));
+    snprintf(out, 16, "%.3s%d%02d%06ld", prov, (century + female) % 10, year % 100, rint_in(r, 0, 999999));
 }
 
 static void phone_number(rng_t *r, char out[16])
