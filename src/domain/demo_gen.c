@@ -518,7 +518,7 @@ static int setup_fn(db_t *db, void *arg)
     int n = 0;
     db_stmt_t *s;
     rc = db_query(db, &s, "SELECT id FROM units WHERE kind IN ('commune', 'ward') AND active = 1 AND edi_code <> '' "
-                          "ORDER BY path", "");
+                          "ORDER BY slug", "");   /* ids (and so paths) are random: slugs give one order */
     while (rc == DB_ROW && n < 256) {
         str_copy(ids[n++], ID_LEN + 1, db_col_text(s, 0));
         rc = db_step(s);

@@ -6,8 +6,9 @@
  * a ledger event by its apply function: `motcua verify` holds and a rebuild gives the same rows.
  *
  * Deterministic: the dossiers of one (unit, day) cell and the history of each dossier are drawn from generators
- * seeded by (seed, unit, day, index) only, so the same seed, range and database give the same dossier codes and
- * statuses, however the work is cut into transactions (ids and the ledger's own instants still differ). The
+ * seeded by (seed, unit, day, index) only — units taken in slug order, never by their random ids — so the same
+ * seed and range on the same demo units give the same dossier codes and statuses, on any database and however the
+ * work is cut into transactions (ids and the ledger's own instants still differ). The
  * histories stop at 00:00 of the `to` day (Vietnam time): a history that would go on past it stays open there.
  *
  * docs/demo.md gives the proportions. Writes run in transactions of `batch` dossiers (thousands of events each),

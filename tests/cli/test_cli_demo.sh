@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN="${MOTCUA_BIN:-build/san/motcua}"
 DIR=$(mktemp -d /tmp/motcua-clidemo.XXXXXX)
-trap 'rm -rf "$DIR"' EXIT
+trap '[ -n "${KEEP_DIR:-}" ] || rm -rf "$DIR"' EXIT
 OUT="$DIR/out"; ERR="$DIR/err"
 pass=0; fail=0
 TO=$(date -u +%F)     # Vietnam's date is never behind UTC's: a valid --to, the same for every run below
