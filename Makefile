@@ -11,6 +11,8 @@ PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libargon2 libutf8proc
 PKGS    += libcurl
 # forms: PDF forms of Circular 03/2025 (cairo + pango, QR codes)
 PKGS    += pangocairo cairo-pdf libqrencode
+# exports: report tables as XLSX (libxlsxwriter 1.1.4 writes to a file: domain/export.c)
+PKGS    += xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)

@@ -11,6 +11,7 @@
 const route_t api_routes[] = {
     {"GET", "/healthz", api_healthz, ROUTE_PUBLIC},
     {"GET", "/readyz", api_readyz, ROUTE_PUBLIC},
+    {"GET", "/metrics", api_metrics, ROUTE_PUBLIC},          /* its own access rule (api_metrics.c) */
     {"GET", "/api/v1/openapi.json", api_openapi, ROUTE_PUBLIC},
     {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC | ROUTE_SLOW},
     {"DELETE", "/api/v1/session", api_session_delete, ROUTE_AUTH},
@@ -56,6 +57,13 @@ const route_t api_routes[] = {
     {"PATCH", "/api/v1/papers/{id}", api_papers_update, ROUTE_STAFF},
     {"GET", "/api/v1/me/papers", api_me_papers, ROUTE_AUTH},
     /* dossier */
+    /* report: the dashboards (api_reports.c) */
+    {"GET", "/api/v1/reports/indicators", api_reports_indicators, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/overview", api_reports_overview, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/workload", api_reports_workload, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/trend", api_reports_trend, ROUTE_STAFF},
+    {"GET", "/api/v1/reports/dossiers", api_reports_dossiers, ROUTE_STAFF},
+    /* end report */
     {"GET", "/api/v1/dossiers", api_dossiers_list, ROUTE_AUTH},
     {"POST", "/api/v1/dossiers", api_dossiers_create, ROUTE_AUTH},
     {"GET", "/api/v1/dossiers/{code}", api_dossiers_get, ROUTE_AUTH},
@@ -77,6 +85,8 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/units/{id}/tracking-book.pdf", api_units_tracking_book_pdf, ROUTE_STAFF},
     {"GET", "/api/v1/units/{id}/tracking-book.csv", api_units_tracking_book_csv, ROUTE_STAFF},
     /* end dossier forms */
+    /* exports */
+    {"GET", "/api/v1/reports/book", api_reports_book, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -43,6 +43,7 @@ int api_scope_path(req_t *r, const char *under_id, unsigned role_mask, char *pat
 /* Handlers, one group per file. */
 int api_healthz(req_t *r);
 int api_readyz(req_t *r);
+int api_metrics(req_t *r);
 int api_openapi(req_t *r);
 int api_session_create(req_t *r);
 int api_session_delete(req_t *r);
@@ -72,6 +73,12 @@ int api_calendar_entries_put(req_t *r);
 int api_calendar_entries_delete(req_t *r);
 int api_working_time_get(req_t *r);
 int api_working_time_put(req_t *r);
+/* report: the dashboards (api_reports.c) */
+int api_reports_indicators(req_t *r);
+int api_reports_overview(req_t *r);
+int api_reports_workload(req_t *r);
+int api_reports_trend(req_t *r);
+int api_reports_dossiers(req_t *r);
 /* catalog: procedures (api_procedures.c) */
 int api_procedures_list(req_t *r);
 int api_procedures_get(req_t *r);
@@ -107,4 +114,6 @@ int api_complaints_answer(req_t *r);
 int api_dossier_forms_get(req_t *r);
 int api_units_tracking_book_pdf(req_t *r);
 int api_units_tracking_book_csv(req_t *r);
+/* exports: the tracking book report (api_book.c) */
+int api_reports_book(req_t *r);
 #endif

@@ -8,6 +8,7 @@
  * and recorded as one paper.uploaded event. Download streams the blob file (MHD_create_response_from_fd) to
  * whoever papers_visible() admits; anyone else gets 404. */
 #include "api/api.h"
+#include "api/api_export.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -265,34 +266,6 @@ static int get_fn(db_t *db, void *arg)
     return c->visible ? paper_get(db, c->id, &c->p) : -ENOENT;
 }
 
-/* Content-Disposition with an ASCII fallback name (letters, digits, . - _ only) and the UTF-8 name (RFC 6266 /
- * RFC 8187 percent-encoding), so no quote, semicolon or line break from a name reaches the header. */
-static void disposition(const char *name, char *out, size_t cap)
-{
-    char ascii[128];
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < sizeof ascii; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch >= 0x80 && (ch & 0xC0) == 0x80) continue;   /* continuation bytes: one '_' per character */
-        ascii[n++] = (isalnum(ch) || ch == '.' || ch == '-' || ch == '_') && ch < 0x80 ? (char)ch : '_';
-    }
-    ascii[n] = '\0';
-    buf_t b;
-    buf_init(&b, 0);
-    buf_printf(&b, "attachment; filename=\"%s\"; filename*=UTF-8''", n ? ascii : "paper");
-    static const char hexd[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (isalnum(*p) || *p == '.' || *p == '-' || *p == '_') buf_putc(&b, (char)*p);
-        else {
-            buf_putc(&b, '%');
-            buf_putc(&b, hexd[*p >> 4]);
-            buf_putc(&b, hexd[*p & 15]);
-        }
-    }
-    str_copy(out, cap, b.data ? b.data : "attachment");
-    buf_free(&b);
-}
-
 int api_papers_get(req_t *r)
 {
     const char *id = req_param(r, 0);
@@ -319,7 +292,7 @@ int api_papers_get(req_t *r)
         return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
     }
     char cd[2048];
-    disposition(c->p.name, cd, sizeof cd);
+    api_disposition("attachment", c->p.name, cd, sizeof cd);
     reply_header(r, "Content-Disposition", cd);
     char etag[SHA256_HEX_LEN + 3];
     snprintf(etag, sizeof etag, "\"%s\"", c->p.sha256);

@@ -9,8 +9,10 @@
 #include "cli/cli_form.h"
 #include "cli/cli_opt.h"
 #include "cli/cli_procedure.h"
+#include "cli/cli_report.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/sha256.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "domain/account.h"
@@ -213,6 +215,7 @@ static int cmd_serve(int argc, char **argv)
     struct notify_cli ncli = {0};
     const char *blob_dir = NULL, *paper_max_s = "10M";        /* papers */
     const char *public_url = NULL;                           /* dforms */
+    const char *metrics_token_file = NULL;                   /* metrics */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -266,6 +269,10 @@ static int cmd_serve(int argc, char **argv)
         {"public-url", OPT_STR, "URL", &public_url, 0, 0, NULL,
          "public address of this service, for the lookup QR of receipts and notifications (default: http://HOST "
          "of the request; notifications then carry no link)"},
+        /* metrics */
+        {"metrics-token-file", OPT_STR, "FILE", &metrics_token_file, 0, 0, NULL,
+         "file whose first line is the bearer token that may read GET /metrics from anywhere (at least 16 "
+         "characters; without it only loopback peers may, and nobody with --trust-proxy)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
@@ -277,6 +284,20 @@ static int cmd_serve(int argc, char **argv)
     long long paper_max = 0;
     if (parse_size(paper_max_s, 1024, 1LL << 30, &paper_max) < 0)
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--paper-max", paper_max_s, "1K..1G");
+    /* metrics: only the token's digest is kept; the token itself is wiped at once */
+    unsigned char metrics_sha[SHA256_LEN] = {0};
+    if (metrics_token_file) {
+        char *tok = read_secret_file(metrics_token_file);
+        if (!tok) { notify_cli_free(&ncli); return 1; }
+        size_t tl = strlen(tok);
+        if (tl < 16) {
+            wipe_free(tok);
+            notify_cli_free(&ncli);
+            return cli_usage_error(MSG_CLI_BAD_VALUE, "--metrics-token-file", metrics_token_file, "16..4096");
+        }
+        sha256(tok, tl, metrics_sha);
+        wipe_free(tok);
+    }
     if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
     if (idle) auth_policy.session_idle_ms = idle * 1000;
     if (slow_after) auth_policy.slow_after = (int)slow_after;
@@ -340,7 +361,10 @@ static int cmd_serve(int argc, char **argv)
                  .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads,
                  .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout,
                  .slow_threads = (int)slow_threads,
-                 .blobs = blobs, .paper_max = (size_t)paper_max};
+                 .blobs = blobs, .paper_max = (size_t)paper_max,
+                 .metrics_token_set = metrics_token_file != NULL};                    /* metrics */
+    memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
+    explicit_bzero(metrics_sha, sizeof metrics_sha);
     rc = http_serve(&app, listen);
     notify_sender_stop(sender);
     blob_store_close(blobs);
@@ -837,6 +861,7 @@ static const char main_help[] =
     "  notify     the notification outbox: send, enqueue, status\n"
     "  form       render a form of Circular 03/2025 (receipt, ...) to PDF\n"
     "  procedure  import or export the procedure catalog (CSV, JSON)\n"
+    "  report     check or rebuild the dashboards' counts against a full recount\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -870,6 +895,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "notify")) return cmd_notify(argc - 1, argv + 1);
     if (!strcmp(cmd, "form")) return cli_form(argc - 1, argv + 1); /* forms: PDF forms of Circular 03/2025 */
     if (!strcmp(cmd, "procedure")) return cli_procedure(argc - 1, argv + 1, default_db());
+    if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1, default_db()); /* report: check, rebuild */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }

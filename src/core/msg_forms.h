@@ -5,7 +5,7 @@
 #define MOTCUA_MSG_FORMS_H
 
 #define MSG_LIST_FORMS(X)                                                                                           \
-    X(MSG_FORMS_PAGE, "Trang {0}/{1}", "Page {0} of {1}")                                                         \
+    X(MSG_FORMS_PAGE, "Trang {0}/{1}", "Page {0}/{1}")                                                         \
     X(MSG_FORMS_QR_CAPTION, "Quét mã để tra cứu tình trạng hồ sơ:\n{0}", "Scan to look the dossier up:\n{0}")    \
     X(MSG_FORMS_TOO_LONG, "Trường \"{0}\" dài quá {1} byte.", "Field \"{0}\" is longer than {1} bytes.")        \
     X(MSG_FORMS_TOO_MANY, "Trường \"{0}\" có quá {1} mục.", "Field \"{0}\" has more than {1} items.")           \

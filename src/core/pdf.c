@@ -140,7 +140,7 @@ static void draw_footer(pdf_t *p)
     const char *args[2] = {a, b};
     buf_t t;
     buf_init(&t, 256);
-    msg_format(&t, MSG_FORMS_PAGE, LANG_VI, args, 2);
+    msg_format(&t, MSG_FORMS_PAGE, p->doc->lang == LANG_EN ? LANG_EN : LANG_VI, args, 2);
     pdf_run_t r = {t.data, PDF_REGULAR};
     PangoLayout *l = make_layout(p, &r, 1, p->size - 2, PDF_CENTER, pdf_width(p));
     buf_free(&t);

@@ -15,6 +15,7 @@
 #ifndef MOTCUA_PDF_H
 #define MOTCUA_PDF_H
 #include "core/buf.h"
+#include "core/msg.h"
 
 #define PDF_MM(x) ((x) * 72.0 / 25.4)
 #define PDF_A4_W 595.2756    /* 210 mm */
@@ -36,6 +37,7 @@ typedef struct pdf_doc {
     const char *font;         /* family; NULL: "DejaVu Serif" */
     double      size;         /* default text size in points; 0: 12 */
     int         page_numbers; /* draw "Trang x/y" at the foot of every page when there is more than one */
+    lang_t      lang;         /* language of the page numbers; 0: LANG_VI */
 } pdf_doc_t;
 
 /* One run of a paragraph: text (UTF-8) in a style (PDF_BOLD | PDF_ITALIC | PDF_UNDERLINE). */

@@ -67,6 +67,18 @@ int store_exclusive(store_t *st, db_fn fn, void *arg);
  * values read before and after some reads mean no write of this process ran in between (caches use it; writes of
  * other processes are not seen). */
 unsigned long long store_write_count(const store_t *st);
+/* Failures of the store itself, counted since the store was opened (GET /metrics): by where they surfaced and by
+ * kind. A statement is a db_prepare() that failed or a db_step() that returned an error other than a unique
+ * violation (-EEXIST, which callers use as an answer); a read or write is a store_read() or store_write() (async
+ * and exclusive included) that returned -EIO, -ECONFLICT after the retries, -EROFS or -EDEADLK. What a callback
+ * returns for a reason of its own (-ENOENT, -EACCES, ...) is no store error. A failed statement usually fails its
+ * transaction too: the two are separate series, never to be added up. */
+enum { STORE_ERR_STATEMENT, STORE_ERR_READ, STORE_ERR_WRITE, STORE_ERR_OPS };
+enum { STORE_ERR_IO, STORE_ERR_CONFLICT, STORE_ERR_READ_ONLY, STORE_ERR_OTHER, STORE_ERR_KINDS };
+typedef struct store_errors {
+    unsigned long long n[STORE_ERR_OPS][STORE_ERR_KINDS];
+} store_errors_t;
+void store_error_counts(const store_t *st, store_errors_t *out);
 /* 0 when the store answers a trivial query now. */
 int store_ping(store_t *st);
 /* Copy a consistent snapshot of the whole store to `dest` (SQLite: online backup API into a file). */

@@ -51,6 +51,7 @@ struct store {
     const db_driver_t *drv;
     unsigned long      generation;   /* unique per open store, keys thread-local connections */
     _Atomic unsigned long long writes; /* store_write()/store_exclusive() calls ended (store_write_count) */
+    _Atomic unsigned long long errors[STORE_ERR_OPS][STORE_ERR_KINDS];   /* store_error_counts() */
 };
 
 extern const db_driver_t db_sqlite_driver;

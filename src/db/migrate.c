@@ -226,6 +226,17 @@ static const struct migration migrations[] = {
      "CREATE INDEX dossier_uploads_upload ON dossier_uploads(upload_id);\n",
      NULL},
     /* ---- end dforms ---- */
+    /* ---- report: migration 12 ---- */
+    {12, "report-counts",
+     /* The dashboards' read model (domain/report.h): counts per receiving unit, dimension ("" | "f:<field>" |
+      * "p:<procedure>" | "o:<officer>"), kind (0 = a day, bucket yyyymmdd; 1 = a month, bucket yyyymm) and
+      * metric, written only by the dossier applies (a difference of the dossier's cells) and by report rebuild.
+      * Rows never hold 0. */
+     "CREATE TABLE report_counts (unit_id TEXT NOT NULL, dim TEXT NOT NULL, kind INTEGER NOT NULL,\n"
+     "  bucket INTEGER NOT NULL, metric INTEGER NOT NULL, n BIGINT NOT NULL,\n"
+     "  PRIMARY KEY (unit_id, dim, kind, bucket, metric));\n",
+     NULL},
+    /* ---- end report ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

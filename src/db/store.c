@@ -81,13 +81,47 @@ void store_close(store_t *st)
 }
 
 const char *store_engine(const store_t *st) { return st->drv->name; }
+
+/* ---- error counts (store_error_counts) ----
+ * Only failure paths add to them (a relaxed atomic add each), so the counting costs nothing on success. */
+
+static void count_error(store_t *st, int op, int rc)
+{
+    int kind;
+    switch (rc) {
+    case -EIO: kind = STORE_ERR_IO; break;
+    case -ECONFLICT: kind = STORE_ERR_CONFLICT; break;
+    case -EROFS: kind = STORE_ERR_READ_ONLY; break;
+    case -EDEADLK: kind = STORE_ERR_OTHER; break;
+    default:
+        if (op != STORE_ERR_STATEMENT || rc == -EEXIST) return;   /* a callback's own answer / a unique key */
+        kind = STORE_ERR_OTHER;
+    }
+    atomic_fetch_add_explicit(&st->errors[op][kind], 1, memory_order_relaxed);
+}
+
+/* The rc of a read or write transaction, counted when it is a store failure. */
+static int counted(store_t *st, int op, int rc)
+{
+    if (rc < 0) count_error(st, op, rc);
+    return rc;
+}
+
+void store_error_counts(const store_t *st, store_errors_t *out)
+{
+    store_t *s = (store_t *)st;
+    for (int o = 0; o < STORE_ERR_OPS; o++)
+        for (int k = 0; k < STORE_ERR_KINDS; k++)
+            out->n[o][k] = atomic_load_explicit(&s->errors[o][k], memory_order_relaxed);
+}
+
 int store_write(store_t *st, db_fn fn, void *arg)
 {
-    if (tls_in_writer) return -EDEADLK;
+    if (tls_in_writer) return counted(st, STORE_ERR_WRITE, -EDEADLK);
     atomic_fetch_add(&st->writes, 1);      /* before and after: a read that overlaps the write sees a change */
     int rc = st->drv->write(st, fn, arg);
     atomic_fetch_add(&st->writes, 1);
-    return rc;
+    return counted(st, STORE_ERR_WRITE, rc);
 }
 
 struct async_wrap {
@@ -100,6 +134,7 @@ static void async_done(int rc, void *arg)
 {
     struct async_wrap *w = arg;
     atomic_fetch_add(&w->st->writes, 1);
+    counted(w->st, STORE_ERR_WRITE, rc);
     db_done_fn done = w->done;
     void *done_arg = w->arg;
     free(w);
@@ -108,7 +143,7 @@ static void async_done(int rc, void *arg)
 
 int store_write_async(store_t *st, db_fn fn, void *arg, db_done_fn done, void *done_arg)
 {
-    if (tls_in_writer) return -EDEADLK;
+    if (tls_in_writer) return counted(st, STORE_ERR_WRITE, -EDEADLK);
     struct async_wrap *w = xmalloc(sizeof *w);
     *w = (struct async_wrap){st, done, done_arg};
     atomic_fetch_add(&st->writes, 1);
@@ -116,6 +151,7 @@ int store_write_async(store_t *st, db_fn fn, void *arg, db_done_fn done, void *d
     if (rc < 0) {
         atomic_fetch_add(&st->writes, 1);
         free(w);
+        count_error(st, STORE_ERR_WRITE, rc);
     }
     return rc;
 }
@@ -124,14 +160,14 @@ unsigned long long store_write_count(const store_t *st)
 {
     return atomic_load(&((store_t *)st)->writes);
 }
-int store_read(store_t *st, db_fn fn, void *arg) { return st->drv->read(st, fn, arg); }
+int store_read(store_t *st, db_fn fn, void *arg) { return counted(st, STORE_ERR_READ, st->drv->read(st, fn, arg)); }
 int store_exclusive(store_t *st, db_fn fn, void *arg)
 {
-    if (tls_in_writer) return -EDEADLK;
+    if (tls_in_writer) return counted(st, STORE_ERR_WRITE, -EDEADLK);
     atomic_fetch_add(&st->writes, 1);
     int rc = st->drv->exclusive(st, fn, arg);
     atomic_fetch_add(&st->writes, 1);
-    return rc;
+    return counted(st, STORE_ERR_WRITE, rc);
 }
 int store_ping(store_t *st) { return st->drv->ping(st); }
 int store_backup(store_t *st, const char *dest) { return st->drv->backup(st, dest); }
@@ -139,7 +175,9 @@ int store_backup(store_t *st, const char *dest) { return st->drv->backup(st, des
 db_stmt_t *db_prepare(db_t *db, const char *sql)
 {
     db->err = 0;
-    return db->drv->prepare(db, sql);
+    db_stmt_t *s = db->drv->prepare(db, sql);
+    if (!s && db->store) count_error(db->store, STORE_ERR_STATEMENT, db->err ? db->err : -EINVAL);
+    return s;
 }
 int db_bind_text(db_stmt_t *s, int i, const char *v, size_t n)
 {
@@ -148,7 +186,12 @@ int db_bind_text(db_stmt_t *s, int i, const char *v, size_t n)
 }
 int db_bind_int(db_stmt_t *s, int i, long long v) { return s->db->drv->bind_int(s, i, v); }
 int db_bind_null(db_stmt_t *s, int i) { return s->db->drv->bind_null(s, i); }
-int db_step(db_stmt_t *s) { return s->db->drv->step(s); }
+int db_step(db_stmt_t *s)
+{
+    int rc = s->db->drv->step(s);
+    if (rc < 0 && s->db->store) count_error(s->db->store, STORE_ERR_STATEMENT, rc);
+    return rc;
+}
 void db_reset(db_stmt_t *s) { s->db->drv->reset(s); }
 int db_col_count(db_stmt_t *s) { return s->db->drv->col_count(s); }
 const char *db_col_text(db_stmt_t *s, int c) { return s->db->drv->col_text(s, c); }

@@ -5,7 +5,8 @@
  * and dossier.submitted_online carry every column, every action event carries the mutable ones ("after") and one
  * control-sheet line ("log"). name_fold and search are derived in apply by utf8_fold(), a pure function. */
 #include "domain/dossier.h"
-#include "domain/dossier_uploads.h"  /* dforms */
+#include "domain/dossier_uploads.h"   /* dforms */
+#include "domain/report.h"            /* report: the dashboards' counts */
 #include "domain/dossier_notify.h"   /* dforms */
 #include "core/buf.h"
 #include "core/clock.h"
@@ -363,10 +364,12 @@ static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
                    jstr(k, "actor"), jstr(k, "key"), id);
         if (n < 0) return (int)n;
     }
-    return apply_log(db, id, json_object_get(payload, "log"));
+    if ((rc = apply_log(db, id, json_object_get(payload, "log"))) < 0) return rc;
+    report_snap_t none = {0};
+    return report_snap_apply(db, id, &none);   /* report: the new dossier's cells */
 }
 
-static int apply_action(db_t *db, const event_meta_t *ev, const json_t *payload)
+static int action_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
     json_t *a = json_object_get(payload, "after");
@@ -415,12 +418,37 @@ static int apply_papers(db_t *db, const char *id, const json_t *papers)
 }
 
 /* dossier.resubmitted and dossier.paper_attached: the action's state and log, then its papers (none: as before). */
-static int apply_action_papers(db_t *db, const event_meta_t *ev, const json_t *payload)
+static int action_paper_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
-    int rc = apply_action(db, ev, payload);
+    int rc = action_rows(db, ev, payload);
     if (rc < 0) return rc;
     json_t *papers = json_object_get(payload, "papers");
     return json_is_array(papers) ? apply_papers(db, jstr(payload, "id"), papers) : 0;
+}
+
+/* report: every action's rows are written between a snapshot of the dossier's cells and their difference. */
+static int tracked(db_t *db, const event_meta_t *ev, const json_t *payload, event_apply_fn rows)
+{
+    const char *id = jstr(payload, "id");
+    if (!id) return -EINVAL;
+    report_snap_t before;
+    int rc = report_snap_take(db, id, &before);
+    if (rc >= 0) rc = rows(db, ev, payload);
+    if (rc < 0) {
+        report_snap_free(&before);
+        return rc;
+    }
+    return report_snap_apply(db, id, &before);
+}
+
+static int apply_action(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    return tracked(db, ev, payload, action_rows);
+}
+
+static int apply_action_papers(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    return tracked(db, ev, payload, action_paper_rows);
 }
 
 /* dossier.handed_back: ownership returns to the receiving unit. The payload's "after" carries the new unit_id and
@@ -484,6 +512,7 @@ static int get_by(db_t *db, const char *where, const char *key, dossier_t *out)
 }
 
 int dossier_get(db_t *db, const char *code, dossier_t *out) { return get_by(db, "code", code, out); }
+int dossier_get_by_id(db_t *db, const char *id, dossier_t *out) { return get_by(db, "id", id, out); }
 
 static bool grant_covers(const principal_t *who, const char *path)
 {

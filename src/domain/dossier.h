@@ -158,6 +158,7 @@ void dossier_intake_prep_free(dossier_intake_prep_t *x);
 
 /* ---- reading ---- */
 int dossier_get(db_t *db, const char *code, dossier_t *out);           /* no scope check; -ENOENT */
+int dossier_get_by_id(db_t *db, const char *id, dossier_t *out);       /* no scope check; -ENOENT */
 bool dossier_visible_to(const principal_t *who, const dossier_t *d);
 /* The actions who may take now (bit per dossier_action_t). */
 unsigned dossier_allowed_actions(const principal_t *who, const dossier_t *d);

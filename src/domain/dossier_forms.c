@@ -385,13 +385,13 @@ static int parse_day(const char *s, long *day)
     return calendar_day_from_ymd(y, m, d, day) < 0 ? -EINVAL : 0;
 }
 
-static const char *method_name(const char *note)
+const char *dossier_delivery_method(const char *note, lang_t lang)
 {
     /* dossier.c's deliver line: "<received by> (<how>)". */
     if (!note) return NULL;
-    if (strstr(note, "(post)")) return msg_text(MSG_DF_BY_POST, LANG_VI);
-    if (strstr(note, "(online)")) return msg_text(MSG_DF_ONLINE, LANG_VI);
-    if (strstr(note, "(in_person)")) return msg_text(MSG_DF_IN_PERSON, LANG_VI);
+    if (strstr(note, "(post)")) return msg_text(MSG_DF_BY_POST, lang);
+    if (strstr(note, "(online)")) return msg_text(MSG_DF_ONLINE, lang);
+    if (strstr(note, "(in_person)")) return msg_text(MSG_DF_IN_PERSON, lang);
     return NULL;
 }
 
@@ -454,7 +454,7 @@ int dossier_book_render(db_t *db, const dossier_book_query_t *q, buf_t *out, der
             db_stmt_t *t;
             int r2 = db_query(db, &t, "SELECT note FROM dossier_steps WHERE dossier_id = $1 AND action = 'deliver' "
                                       "ORDER BY n DESC LIMIT 1", "t", x->id);
-            if (r2 == DB_ROW) how = method_name(db_col_text(t, 0));
+            if (r2 == DB_ROW) how = dossier_delivery_method(db_col_text(t, 0), LANG_VI);
             if (t) db_reset(t);
         }
         rows[got] = (forms_book_row_t){.dossier_code = x->code, .procedure = x->procedure_name,

@@ -32,7 +32,10 @@ int dossier_lookup_url(const char *base, const char *code, char *out, size_t cap
  * the statutory time printed on the receipt). 0, -EBUSY (err 409), or a store / forms error (err set). */
 int dossier_form_render(db_t *db, const dossier_t *d, dossier_form_t f, const char *lookup_base, long day_minutes,
                         buf_t *out, derr_t *err);
-/* ---- the tracking book (Mẫu số 07) ---- */
+/* How the result was handed over, from the note of a deliver line of the control sheet ("<received by> (<how>)"):
+ * "Trực tiếp" / "Bưu chính" / "Trực tuyến" in lang, or NULL. */
+const char *dossier_delivery_method(const char *note, lang_t lang);
+/* ---- the tracking book (Mẫu số 07; the report version over a unit's subtree is domain/dossier_book.h) ---- */
 #define DOSSIER_BOOK_DAYS_MAX 31
 #define DOSSIER_BOOK_ROWS_MAX 2000
 typedef struct dossier_book_query {

@@ -10,6 +10,7 @@
 #include "domain/dossier.h"
 #include "domain/lookup.h"   /* lookup */
 #include "domain/dossier_uploads.h"   /* dforms */
+#include "domain/report.h"   /* report */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ static const event_module_t *const builtin[] = {
     &lookup_events,
     /* dforms: uploaded papers of dossiers (a table refilled by the dossier's apply) */
     &dossier_uploads_events,
+    /* report: the dashboards' counts (refilled by the dossier applies) */
+    &report_events,
     NULL};
 
 static const event_module_t *const *registry = builtin;

@@ -79,8 +79,7 @@ static void format_instant_short(long long utc_ms, char *out, size_t cap)
              tm.tm_year + 1900);
 }
 
-/* "02/12/2026 10:05": the tracking book's cells and CSV. */
-static void format_book_time(long long utc_ms, char *out, size_t cap)
+void forms_format_book_time(long long utc_ms, char *out, size_t cap)
 {
     struct tm tm;
     if (vn_tm(utc_ms, &tm) < 0) {
@@ -709,9 +708,9 @@ static int draw_book(pdf_t *p, void *arg)
         const forms_book_row_t *b = &f->rows[i];
         char no[16], rec[64], due[64], ret[64];
         snprintf(no, sizeof no, "%d", i + 1);
-        format_book_time(b->received_at, rec, sizeof rec);
-        format_book_time(b->due_at, due, sizeof due);
-        format_book_time(b->returned_at, ret, sizeof ret);
+        forms_format_book_time(b->received_at, rec, sizeof rec);
+        forms_format_book_time(b->due_at, due, sizeof due);
+        forms_format_book_time(b->returned_at, ret, sizeof ret);
         const char *cells[11] = {no, b->dossier_code, b->procedure, b->applicant, b->address_phone, b->lead_agency,
                                  rec, due, ret, b->result_method, b->signed_by};
         rc = pdf_table_row(p, cells, PDF_REGULAR);
@@ -782,9 +781,9 @@ int forms_tracking_book_csv(const forms_tracking_book_t *f, buf_t *out, derr_t *
         const forms_book_row_t *b = &f->rows[i];
         char no[16], rec[64], due[64], ret[64];
         snprintf(no, sizeof no, "%d", i + 1);
-        format_book_time(b->received_at, rec, sizeof rec);
-        format_book_time(b->due_at, due, sizeof due);
-        format_book_time(b->returned_at, ret, sizeof ret);
+        forms_format_book_time(b->received_at, rec, sizeof rec);
+        forms_format_book_time(b->due_at, due, sizeof due);
+        forms_format_book_time(b->returned_at, ret, sizeof ret);
         const char *cells[11] = {no, b->dossier_code, b->procedure, b->applicant, b->address_phone, b->lead_agency,
                                  rec, due, ret, b->result_method, b->signed_by};
         for (int c = 0; c < 11 && !rc; c++) rc = csv_cell(out, cells[c], c == 10);

@@ -188,6 +188,8 @@ int forms_tracking_book_csv(const forms_tracking_book_t *f, buf_t *out, derr_t *
 
 /* "14 giờ 30 phút, ngày 02 tháng 12 năm 2026" (Vietnam time) or the blank dotted form for 0. */
 void forms_format_instant(long long utc_ms, char *out, size_t cap);
+/* "02/12/2026 10:05" (Vietnam time), the tracking book's cells; "" for 0. */
+void forms_format_book_time(long long utc_ms, char *out, size_t cap);
 /* "ngày 02 tháng 12 năm 2026": a day below 10 and a month below 3 take a leading 0 (Decree 30/2020, App. I). */
 void forms_format_date(long long utc_ms, char *out, size_t cap);
 #endif

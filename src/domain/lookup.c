@@ -7,6 +7,7 @@
 #include "domain/dossier.h"
 #include "domain/event.h"
 #include "domain/lookup_memo.h"
+#include "domain/report.h"   /* report */
 
 #include <ctype.h>
 #include <pthread.h>
@@ -540,7 +541,7 @@ static int step_done(db_stmt_t *s)
     return rc < 0 ? rc : 0;
 }
 
-static int apply_rated(db_t *db, const event_meta_t *ev, const json_t *payload)
+static int rated_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
     json_t *sat = json_object_get(payload, "satisfied");
@@ -608,7 +609,7 @@ int lookup_complaint_file(db_t *db, const char *dossier_id, const char *id, cons
     return complaint_load(db, id, out, NULL, 0, NULL);
 }
 
-static int apply_filed(db_t *db, const event_meta_t *ev, const json_t *payload)
+static int filed_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
     if (!jstr(payload, "id") || !jstr(payload, "dossier_id") || !jstr(payload, "text")) return -EINVAL;
@@ -716,6 +717,31 @@ int lookup_complaint_list(db_t *db, const principal_t *who, const char *status, 
     complaint_clear(&c);
     db_reset(s);
     return rc < 0 ? rc : n;
+}
+
+/* report: a rating or a complaint changes its dossier's cells (report.h) */
+static int tracked(db_t *db, const event_meta_t *ev, const json_t *payload, event_apply_fn rows)
+{
+    const char *id = jstr(payload, "dossier_id");
+    if (!id) return -EINVAL;
+    report_snap_t before;
+    int rc = report_snap_take(db, id, &before);
+    if (rc >= 0) rc = rows(db, ev, payload);
+    if (rc < 0) {
+        report_snap_free(&before);
+        return rc;
+    }
+    return report_snap_apply(db, id, &before);
+}
+
+static int apply_rated(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    return tracked(db, ev, payload, rated_rows);
+}
+
+static int apply_filed(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    return tracked(db, ev, payload, filed_rows);
 }
 
 static const event_kind_t kinds[] = {

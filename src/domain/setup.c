@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "db/migrate.h"
+#include "domain/report.h"
 #include "domain/account.h"
 #include "domain/auth.h"
 #include "domain/ledger.h"
@@ -88,6 +89,19 @@ static int init_fn(db_t *db, void *arg)
     return rc;
 }
 
+/* report: a database that had dossiers before migration 12 gets its dashboards' counts once, from a recount. */
+static int report_backfill_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM report_counts LIMIT 1) a), "
+                              "(SELECT COUNT(*) FROM (SELECT 1 FROM dossiers LIMIT 1) b)", "");
+    bool need = rc == DB_ROW && db_col_int(s, 0) == 0 && db_col_int(s, 1) > 0;
+    db_reset(s);
+    if (rc < 0) return rc;
+    return need ? report_rebuild(db, NULL, NULL, NULL, NULL) : 0;
+}
+
 int setup_init(store_t *st, const char *node_name, const char *admin_username, const char *admin_password,
                setup_result_t *res, derr_t *err)
 {
@@ -96,6 +110,7 @@ int setup_init(store_t *st, const char *node_name, const char *admin_username, c
     int rc = migrate_up(st);
     if (rc < 0) return rc;
     res->migrations_applied = rc;
+    if (rc > 0 && (rc = store_write(st, report_backfill_fn, NULL)) < 0) return rc;
     char hash[160];
     if (admin_password) {
         if (auth_password_check(admin_password) < 0) {

@@ -36,6 +36,10 @@ typedef struct app {
     /* papers */
     struct blob_store *blobs;     /* where uploaded papers' bytes go (domain/blob.h) */
     size_t      paper_max;        /* upload cap of one paper in bytes (413 beyond) */
+    /* metrics: GET /metrics answers a bearer token whose SHA-256 is this (--metrics-token-file), or, without
+     * trust_proxy, any loopback peer (api/api_metrics.c) */
+    bool          metrics_token_set;
+    unsigned char metrics_token_sha256[32];
 } app_t;
 
 typedef struct req req_t;
@@ -105,6 +109,7 @@ struct req {
     void       *cont_arg;
     int         cont_rc;
     bool        cont_pending;     /* the connection is suspended until the writer has committed */
+    bool        metered;          /* counted by http_metrics_record() (its answer was queued) */
 };
 
 /* ---- server ---- */
@@ -119,6 +124,10 @@ extern const size_t api_routes_count;
 const char *req_header(req_t *r, const char *name);
 /* The client address ("-" when unknown): the peer, or with app->trust_proxy the last X-Forwarded-For entry. */
 void req_client_addr(const req_t *r, char *out, size_t cap);
+/* Whether the socket's peer (never a header) is a loopback address: 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
+bool req_peer_is_loopback(const req_t *r);
+struct sockaddr;
+bool sockaddr_is_loopback(const struct sockaddr *sa);
 const char *req_cookie(req_t *r, const char *name);
 const char *req_query(req_t *r, const char *name);
 const char *req_param(req_t *r, int i);            /* path parameter i (0-based) */
@@ -172,6 +181,30 @@ int  reply_errno(req_t *r, int err);
 /* Forget everything a handler has replied so far (status, body, headers, file): for a store driver that re-runs a
  * handler (e.g. after a reconnect), so the second run does not add its headers to the first run's. */
 void reply_reset(req_t *r);
+
+/* ---- metrics (http/metrics.c) ----
+ * Per route of api_routes (the pattern, never the URL) and one "other" row per method for what no route took
+ * (static files, refusals before routing): requests by status class and a latency histogram, recorded with
+ * relaxed atomics when the answer is queued, so the cost is a few nanoseconds and no lock. */
+#define HTTP_METRICS_MAX_ROUTES 256
+typedef enum {
+    HTTP_REFUSED_NOT_FOUND,       /* no route for the path (404) */
+    HTTP_REFUSED_METHOD,          /* a route, not for this method (405) */
+    HTTP_REFUSED_TOO_LARGE,       /* declared or read body past the cap (413) */
+    HTTP_REFUSED_SHUTTING_DOWN,   /* 503 while stopping */
+    HTTP_REFUSED_BUSY,            /* slow pool full (503) */
+    HTTP_REFUSED_COUNT
+} http_refusal_t;
+/* Once, before serving: 0, or -E2BIG when the route table has more than HTTP_METRICS_MAX_ROUTES rows. */
+int  http_metrics_init(void);
+void http_metrics_record(req_t *r, long long elapsed_us);
+void http_metrics_refused(http_refusal_t why);
+void http_metrics_aborted(void);             /* a request that ended before any answer was queued */
+void http_metrics_cut(int n);                /* connections shut down past their header/body deadline */
+/* Requests being handled now (server.c). */
+int  http_in_flight(void);
+/* Every HTTP family in the text exposition format, then the process's start time and uptime. */
+void http_metrics_write(buf_t *b);
 
 /* ---- static files ---- */
 int static_serve(req_t *r);                                   /* GET/HEAD of anything outside /api */

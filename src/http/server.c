@@ -37,6 +37,8 @@ static app_t *the_app;
 static atomic_int in_flight;
 atomic_int http_stopping;
 
+int http_in_flight(void) { return atomic_load_explicit(&in_flight, memory_order_relaxed); }
+
 static const char *const security_headers[][2] = {
     {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                 "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
@@ -158,8 +160,10 @@ static void run_route(req_t *r, const route_t *rt)
  * 404 or 405 (with Allow). Static files (outside /api) are r->route NULL and true for GET/HEAD. */
 static bool route_request(req_t *r)
 {
-    if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0) {
+    if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0 &&
+        strcmp(r->path, "/metrics") != 0) {
         if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) return true;
+        http_metrics_refused(HTTP_REFUSED_METHOD);
         reply_header(r, "Allow", "GET, HEAD");
         reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
         return false;
@@ -179,10 +183,12 @@ static bool route_request(req_t *r)
         return true;
     }
     if (allow[0]) {
+        http_metrics_refused(HTTP_REFUSED_METHOD);
         reply_header(r, "Allow", allow);
         reply_problem(r, 405, "method-not-allowed", MSG_METHOD_NOT_ALLOWED, NULL, r->method, NULL, NULL);
         return false;
     }
+    http_metrics_refused(HTTP_REFUSED_NOT_FOUND);
     reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     return false;
 }
@@ -217,6 +223,7 @@ static bool refuse_early(req_t *r)
         if (*end == '\0' && n > r->app->body_max) {
             char lim[24];
             snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+            http_metrics_refused(HTTP_REFUSED_TOO_LARGE);
             reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
             reply_header(r, "Connection", "close");
             return true;
@@ -324,6 +331,7 @@ static void *watchdog(void *arg)
             }
         }
         pthread_mutex_unlock(&slots_lock);
+        if (cut) http_metrics_cut(cut);
         if (cut) log_info("http: closed %d connection(s) whose request headers or body were not in on time", cut);
     }
     return NULL;
@@ -375,6 +383,7 @@ static void *slow_worker(void *arg)
         req_t *r = j->r;
         free(j);
         if (atomic_load(&http_stopping)) {
+            http_metrics_refused(HTTP_REFUSED_SHUTTING_DOWN);
             reply_header(r, "Connection", "close");
             reply_header(r, "Retry-After", "5");
             reply_problem(r, 503, "shutting-down", MSG_SHUTTING_DOWN, NULL, NULL, NULL, NULL);
@@ -476,6 +485,8 @@ static void run_continuation(req_t *r)
 
 static enum MHD_Result send_reply(req_t *r)
 {
+    /* Counted before the answer is queued: a client that has read it and then scrapes /metrics sees it. */
+    if (!r->metered) http_metrics_record(r, clock_mono_us() - r->t0_us);
     struct MHD_Response *resp;
     if (r->file_fd >= 0) {
         resp = MHD_create_response_from_fd((uint64_t)r->file_size, r->file_fd);
@@ -575,13 +586,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->body_too_large) {
         char lim[24];
         snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+        http_metrics_refused(HTTP_REFUSED_TOO_LARGE);
         reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
     } else if (atomic_load(&http_stopping) && strcmp(r->path, "/healthz") != 0) {
+        http_metrics_refused(HTTP_REFUSED_SHUTTING_DOWN);
         reply_header(r, "Connection", "close");
         reply_header(r, "Retry-After", "5");
         reply_problem(r, 503, "shutting-down", MSG_SHUTTING_DOWN, NULL, NULL, NULL, NULL);
     } else if (r->route && (r->route->flags & ROUTE_SLOW)) {
         if (slow_submit(r)) return MHD_YES;     /* answered when the pool resumes the connection */
+        http_metrics_refused(HTTP_REFUSED_BUSY);
         reply_header(r, "Retry-After", "1");
         reply_problem(r, 503, "busy", MSG_SERVER_BUSY, NULL, "1", NULL, NULL);
     } else {
@@ -606,6 +620,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              log_esc(euser, sizeof euser, r->authed ? r->who.username : "-"),
              log_esc(eua, sizeof eua, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent")),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    if (!r->metered) http_metrics_aborted();
     if (r->stream && r->stream->release) r->stream->release(r);
     if (r->file_fd >= 0) close(r->file_fd);
     for (int i = 0; i < r->nheaders; i++) {
@@ -690,6 +705,10 @@ int http_serve(app_t *app, const char *listen)
     if (parse_listen(listen, &ss, &sslen) < 0) {
         log_error("invalid listen address '%s' (expected HOST:PORT)", listen);
         return -EINVAL;
+    }
+    if (http_metrics_init() < 0) {
+        log_error("the route table has more than %d rows: raise HTTP_METRICS_MAX_ROUTES", HTTP_METRICS_MAX_ROUTES);
+        return -E2BIG;
     }
     the_app = app;
     sigset_t set;

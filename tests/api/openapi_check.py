@@ -21,7 +21,7 @@ from referencing.jsonschema import DRAFT202012
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 DOC_URI = "urn:motcua:openapi"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-CHECKED_PREFIXES = ("/api/", "/healthz", "/readyz")
+CHECKED_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
 
 _lock = threading.Lock()
 _state = None

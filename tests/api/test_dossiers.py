@@ -433,6 +433,10 @@ class DossierLifecycleTests(DossierBase):
         cp = run_cli("rebuild", "--check", "--db", self.db.url)
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.assertIn("projections identical", cp.stdout)
+        # report: the dashboards' counts, kept by the applies (and rebuilt by the replay), equal a full recount
+        cp = run_cli("report", "check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn(" 0 differences", cp.stdout)
 
 
 class DossierRefusalTests(DossierBase):

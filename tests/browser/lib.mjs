@@ -165,3 +165,74 @@ export async function dossierAct(page, action, fill) {
   await page.waitForSelector("#dossier-view .notice");
   return (await page.textContent("#dossier-view .notice")).trim();
 }
+
+// ---- API sessions and signed-in pages (test_work, test_reports) ----
+// A staff or citizen session through the API (cookie + CSRF token), as the browser's would be: as(method, path,
+// body) → {status, data, headers}; as.cookie, as.me (the sign-in's answer).
+export async function apiSession(server, username, password = "demo") {
+  const r = await fetch(server.url + "/api/v1/session", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
+  });
+  if (r.status !== 200) throw new Error(`sign-in of ${username}: ${r.status}`);
+  const cookie = (r.headers.get("set-cookie") || "").split(";")[0];
+  const me = await r.json();
+  const as = async (method, p, body) => {
+    const res = await fetch(server.url + p, {
+      method, headers: { "Content-Type": "application/json", Cookie: cookie, "X-CSRF-Token": me.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, data: await res.json().catch(() => null), headers: res.headers };
+  };
+  as.cookie = cookie;
+  as.me = me;
+  return as;
+}
+
+// A browser page signed in with an API session's cookie (a sign-in hashes the password: slow under ASan, and the
+// sign-in form has its own test in test_web.mjs), its clock fixed at atMs when given; on the home screen.
+export async function cookiePage(browser, server, as, atMs) {
+  const page = await newPage(browser, server);
+  if (atMs !== undefined) await page.clock.setFixedTime(new Date(atMs));
+  const eq = as.cookie.indexOf("=");
+  await page.context().addCookies([{ name: as.cookie.slice(0, eq), value: as.cookie.slice(eq + 1), url: server.url,
+                                     httpOnly: true, sameSite: "Strict" }]);
+  await page.goto(server.url + "/");
+  await screen(page, "home");
+  return page;
+}
+
+// Press Tab (or Shift+Tab with back) until document.activeElement matches the selector; false if it never does.
+// The check comes first: a control that already has the focus is reached with no key.
+export async function tabTo(page, selector, { max = 80, back = false } = {}) {
+  for (let i = 0; i <= max; i++) {
+    if (await page.evaluate((s) => !!document.activeElement && document.activeElement.matches(s), selector)) return true;
+    if (i < max) await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+  }
+  return false;
+}
+
+// Dossiers through the API for a test's setup: applicant(name) (a person with an identity number and a phone of
+// their own), receive(as, name, procedure, extra) (a desk intake unless extra says otherwise; the papers
+// 2.000815 / the others ask for), act(as, code, action, extra) (at the dossier's current version).
+export function dossierApi() {
+  let nid = 0;
+  function applicant(name) {
+    nid++;
+    return { kind: "person", name, id_number: "0680950" + String(10000 + nid).slice(-5), phone: "09123" + String(10000 + nid).slice(-5),
+             address: "Thôn 3, xã Cư Jút" };
+  }
+  async function receive(as, name, procedure = "2.000806", extra = {}) {
+    const papers = procedure === "2.000815" ? [{ paper: "ban-chinh", copies: 1, form: "original" }]
+                                            : [{ paper: "don-de-nghi", copies: 1, form: "original" }];
+    const r = await as("POST", "/api/v1/dossiers", Object.assign({ procedure, channel: "desk", applicant: applicant(name), papers }, extra));
+    if (r.status !== 201) throw new Error("intake failed: " + JSON.stringify(r.data));
+    return r.data;
+  }
+  async function act(as, code, action, extra = {}) {
+    const d = (await as("GET", "/api/v1/dossiers/" + code)).data;
+    const r = await as("POST", `/api/v1/dossiers/${code}/actions`, Object.assign({ action, version: d.version }, extra));
+    if (r.status !== 200) throw new Error(`${action} ${code}: ` + JSON.stringify(r.data));
+    return r.data;
+  }
+  return { applicant, receive, act };
+}

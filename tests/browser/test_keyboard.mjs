@@ -11,7 +11,7 @@
 // 360x740, without an account, the citizen looks it up by code + phone and rates it. tabTo() proves that focus can
 // reach each control; the API is only read for the assertions. Prints "N passed, N failed", exits 1 on any failure.
 import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath,
-         dossierLoads as loads } from "./lib.mjs";
+         dossierLoads as loads, tabTo } from "./lib.mjs";
 
 const c = counter();
 const server = await startServer();
@@ -42,16 +42,6 @@ const focusedDesc = (page) => page.evaluate(() => {
   if (!a || a === document.body) return "(body)";
   return a.tagName.toLowerCase() + (a.id ? "#" + a.id : "") + (a.className ? "." + String(a.className).split(" ").join(".") : "");
 });
-
-// Press Tab (or Shift+Tab with back) until document.activeElement matches the selector; false if it never does.
-// The check comes first: a control that already has the focus is reached with no key.
-async function tabTo(page, selector, { max = 80, back = false } = {}) {
-  for (let i = 0; i <= max; i++) {
-    if (await page.evaluate((s) => !!document.activeElement && document.activeElement.matches(s), selector)) return true;
-    if (i < max) await page.keyboard.press(back ? "Shift+Tab" : "Tab");
-  }
-  return false;
-}
 
 // tabTo as a check: fail with where the focus was, and stop the story (the next steps would act elsewhere).
 async function reach(page, selector, what, opts) {

@@ -138,6 +138,10 @@ try {
   await throttleCpu(lead, 4);
   await measure(lead, m, "leader", "#/leader", "leader",
                 ["#leader-approvals[data-loads]", "#leader-assigns[data-loads]", "#leader-extensions[data-loads]"], home);
+  // The report screens (their chart.js counted in their first opening).
+  await measure(lead, m, "dashboard", "#/dashboard", "dashboard", ["#dash-out[data-loads]"], home);
+  await measure(lead, m, "workload", "#/workload", "workload", ["#workload-table[data-loads]"], home);
+  await measure(lead, m, "trend", "#/trend", "trend", ["#tr-out[data-loads]"], home);
   c.check("no console errors or unexpected failed responses (leader)", lead.problems.length === 0, lead.problems.join(" | "));
   await lead.close();
 
@@ -150,6 +154,7 @@ try {
   await measure(admin, m, "admin-units", "#/admin-units", "admin-units", ["#admin-units-table[data-loads]"], home);
   await measure(admin, m, "admin-staff", "#/admin-staff", "admin-staff", ["#admin-staff-table[data-loads]"], home);
   await measure(admin, m, "admin-procedures", "#/admin-procedures", "admin-procedures", ["#admin-proc-table[data-loads]"], home);
+  await measure(admin, m, "overview", "#/overview", "overview", ["#overview-table[data-loads]"], home);
   await measure(admin, m, "admin-time", "#/admin-time", "admin-time", ["#admin-wt-unit option"], home);
   c.check("no console errors or unexpected failed responses (admin)", admin.problems.length === 0, admin.problems.join(" | "));
   await admin.close();

@@ -9,8 +9,8 @@
 // with a reason refuses; both leave the queue); the leader assigns with the suggested officer preselected and sees
 // the approval list; the specialist then has the dossier in "mine"; another commune's desk sees none of them;
 // the English switch; axe and the catalogs on each screen. Prints "N passed, N failed" and exits 1 on any failure.
-import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath,
-         restartServerAt } from "./lib.mjs";
+import { counter, startServer, stopServer, launch, screen, checkScreen, screenshotPath, restartServerAt, apiSession,
+         cookiePage, dossierApi } from "./lib.mjs";
 
 const MONDAY = Date.parse("2027-03-01T01:00:00Z");    // 08:00 in Vietnam
 const TUESDAY = Date.parse("2027-03-09T02:00:00Z");   // 09:00 in Vietnam, a week later
@@ -21,64 +21,15 @@ const server = await startServer();
 delete process.env.MOTCUA_CLOCK_OFFSET_MS;
 const browser = await launch();
 
-// A session through the API (cookie + CSRF token), as the browser's would be.
-async function session(username, password = "demo") {
-  const r = await fetch(server.url + "/api/v1/session", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
-  });
-  if (r.status !== 200) throw new Error(`sign-in of ${username}: ${r.status}`);
-  const cookie = (r.headers.get("set-cookie") || "").split(";")[0];
-  const csrf = (await r.json()).csrf;
-  const as = async (method, p, body) => {
-    const res = await fetch(server.url + p, {
-      method, headers: { "Content-Type": "application/json", Cookie: cookie, "X-CSRF-Token": csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await res.json().catch(() => null);
-    return { status: res.status, data };
-  };
-  as.cookie = cookie;
-  return as;
-}
+const session = (username, password) => apiSession(server, username, password);
 
-let nid = 0;
-function applicant(name) {
-  nid++;
-  return { kind: "person", name, id_number: "0680950" + String(10000 + nid).slice(-5), phone: "09123" + String(10000 + nid).slice(-5),
-           address: "Thôn 3, xã Cư Jút" };
-}
-
-async function receive(as, name, procedure = "2.000806", extra = {}) {
-  const papers = procedure === "2.000815" ? [{ paper: "ban-chinh", copies: 1, form: "original" }]
-                                          : [{ paper: "don-de-nghi", copies: 1, form: "original" }];
-  const r = await as("POST", "/api/v1/dossiers", Object.assign({ procedure, channel: "desk", applicant: applicant(name), papers }, extra));
-  if (r.status !== 201) throw new Error("intake failed: " + JSON.stringify(r.data));
-  return r.data;
-}
-
-async function act(as, code, action, extra = {}) {
-  const d = (await as("GET", "/api/v1/dossiers/" + code)).data;
-  const r = await as("POST", `/api/v1/dossiers/${code}/actions`, Object.assign({ action, version: d.version }, extra));
-  if (r.status !== 200) throw new Error(`${action} ${code}: ` + JSON.stringify(r.data));
-  return r.data;
-}
+const { applicant, receive, act } = dossierApi();
 
 const rowsOf = (page, table) => page.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => tr.textContent));
 const waitLoads = (page, table, n) => page.waitForSelector(`#${table}[data-loads="${n}"]`);
 const loadsOf = (page, table) => page.$eval("#" + table, (t) => Number(t.dataset.loads || 0));
 
-// A browser page signed in with an API session's cookie (a sign-in hashes the password: slow under ASan, and the
-// sign-in form has its own test in test_web.mjs).
-async function staffPage(as) {
-  const page = await newPage(browser, server);
-  await page.clock.setFixedTime(new Date(TUESDAY + 60000));
-  const eq = as.cookie.indexOf("=");
-  const name = as.cookie.slice(0, eq), value = as.cookie.slice(eq + 1);
-  await page.context().addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: "Strict" }]);
-  await page.goto(server.url + "/");
-  await screen(page, "home");
-  return page;
-}
+const staffPage = (as) => cookiePage(browser, server, as, TUESDAY + 60000);
 
 try {
   // ---- Monday: two dossiers that will be overdue ----

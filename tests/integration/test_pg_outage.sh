@@ -3,7 +3,9 @@
 #
 # While the database is down: every request that needs the store gets 503 problem+json (MSG_UNAVAILABLE or, for
 # /readyz, MSG_NOT_READY), never a crash or a hang; /healthz still answers 200 (the process is alive). After the
-# database is back: the same process reconnects on its own, reads and writes work, and the ledger verifies. The
+# database is back: the same process reconnects on its own, reads and writes work, and the ledger verifies.
+# GET /metrics keeps answering through it (promtool-clean): motcua_store_up 0 and the store's read errors counted
+# while down, 1 and the figures again once it is back. The
 # test runs its OWN cluster (stopping a shared one would disturb other suites). Binary: $MOTCUA_BIN (default
 # build/san/motcua). Prints one final line "N passed, N failed"; exit 1 on failure.
 set -uo pipefail
@@ -48,6 +50,17 @@ except Exception:
   echo "$status $code"
 }
 
+# metric NAME: the value of the sample NAME (e.g. 'motcua_store_errors_total{op="read",kind="io"}') in a fresh
+# scrape of GET /metrics, or "absent"; the scrape must pass promtool check metrics.
+metric() {
+  curl -s -m 30 -o "$WORK/metrics" "http://127.0.0.1:$PORT/metrics"
+  promtool check metrics <"$WORK/metrics" >"$WORK/promtool" 2>&1 || { echo "promtool-failed"; return; }
+  [ -s "$WORK/promtool" ] && { echo "promtool-lint"; return; }
+  awk -v n="$1" '$1 == n { print $2; f = 1 } END { if (!f) print "absent" }' "$WORK/metrics"
+}
+check "metrics: the store is up before the outage" test "$(metric motcua_store_up)" = 1
+check "metrics: no store read error before the outage" test "$(metric 'motcua_store_errors_total{op="read",kind="io"}')" = 0
+
 "$REPO/tests/pg-cluster" halt "$(pg_cluster_dir)" >/dev/null
 check "the database is down" bash -c "! psql '$DB' -c 'SELECT 1' >/dev/null 2>&1"
 
@@ -64,6 +77,12 @@ check "/readyz while down is 503 MSG_NOT_READY (got $r)" test "$r" = "503 MSG_NO
 r=$(curl -s -m 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
 check "/healthz while down is still 200 (the process is alive)" test "$r" = 200
 check "the process is still running" kill -0 "$PID"
+check "metrics: GET /metrics still answers while down, store_up 0" test "$(metric motcua_store_up)" = 0
+check "metrics: no store figure is made up while down" test "$(metric 'motcua_ledger_chains')" = absent
+n=$(metric 'motcua_store_errors_total{op="read",kind="io"}')
+check "metrics: the failed reads are counted as store read errors (got $n)" test "$n" -ge 3 2>/dev/null
+n=$(metric 'motcua_http_requests_total{route="/api/v1/me",method="GET",status="5xx"}')
+check "metrics: GET /api/v1/me counted as 5xx under its pattern (got $n)" test "$n" = 1
 
 "$REPO/tests/pg-cluster" resume "$(pg_cluster_dir)" >/dev/null
 r=""
@@ -81,6 +100,8 @@ status=$(curl -s -m 30 -b "$JAR" -o /dev/null -w '%{http_code}' -X PATCH -H "X-C
   -H "If-Match: \"$VERSION\"" -H 'Content-Type: application/json' -d '{"abbr":"CP"}' \
   "http://127.0.0.1:$PORT/api/v1/units/$ROOT")
 check "a write after the outage succeeds (got $status)" test "$status" = 200
+check "metrics: the store is up again after the outage" test "$(metric motcua_store_up)" = 1
+check "metrics: the store figures are back" test "$(metric motcua_ledger_chains)" = 1
 stop_serve outage "$PID"
 check "motcua verify is OK after the outage" bash -c "'$MOTCUA_BIN' verify --db '$DB' | grep -q '^ledger OK'"
 it_summary

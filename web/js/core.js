@@ -32,6 +32,9 @@ export function t(key, args) {
   return s;
 }
 
+// Whether the current catalog has a text for key (for keys built from the server's data, which may be new).
+export const hasText = (key) => key in (catalogs[state.lang] || {});
+
 // A value the server gives in both languages ({vi, en}).
 export const bi = (v) => (v ? v[state.lang] || v.vi || "" : "");
 
@@ -209,6 +212,12 @@ export function fmtTime(v) {
   return isNaN(d) ? String(v) : tfmt.format(d);
 }
 
+// A number in the current language's digits grouping (1.234 / 1,234).
+export const fmtNum = (n) => Number(n).toLocaleString(state.lang === "en" ? "en-GB" : "vi-VN");
+
+// Today's date in Vietnam (YYYY-MM-DD), whatever the browser's zone.
+export const todayVn = (now = Date.now()) => new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(now);
+
 export const fmtDateTime = (v) => (v ? fmtDate(v) + " " + fmtTime(v) : "—");
 
 // How a due instant stands now: "overdue", "soon" (within a day), "ok"; null without one.
@@ -286,7 +295,7 @@ export function listTable(o) {
       // Dossier lists count up to 1,000 only (total_capped): then the line says "more than 1,000".
       const key = !o.keep && res.data.total_capped ? "list.total_capped" : "list.total";
       total.dataset.t = key;
-      total._targs = { n: n.toLocaleString(state.lang === "en" ? "en-GB" : "vi-VN") };
+      total._targs = { n: fmtNum(n) };
       total.textContent = t(key, total._targs);
     }
     draw();

@@ -16,6 +16,12 @@ export const routes = [
   { name: "work", nav: "work.nav", show: () => hasRole("desk", "specialist", "leader", "clerk"), load: () => import("./screens/work.js") },
   { name: "leader", nav: "leader.nav", show: () => hasRole("leader"), load: () => import("./screens/leader.js") },
   { name: "dossier", show: () => false, open: () => true, load: () => import("./screens/dossier.js") },
+  // Reports (issue 11): the leader's, the province official's and the administrator's; chart.js is loaded by them only.
+  { name: "dashboard", nav: "dash.nav", show: () => hasRole("leader", "official", "admin"), open: staff, load: () => import("./screens/dashboard.js") },
+  { name: "overview", nav: "overview.nav", show: () => hasRole("official", "admin"), open: staff, load: () => import("./screens/overview.js") },
+  { name: "workload", nav: "workload.nav", show: () => hasRole("leader", "official", "admin"), open: staff, load: () => import("./screens/workload.js") },
+  { name: "trend", nav: "trend.nav", show: () => hasRole("leader", "official", "admin"), open: staff, load: () => import("./screens/trend.js") },
+  { name: "report-dossiers", show: () => false, open: staff, load: () => import("./screens/report_dossiers.js") },
   { name: "calendar", nav: "nav.calendar", show: staff, load: () => import("./screens/calendar.js") },
   // Administration: the menu offers it to administrators; any staff member may still open the address, and the API
   // answers what that caller may do (a desk officer opening #/admin-staff sees the API's refusal, not a blank page).
