@@ -5,6 +5,7 @@
  * --password-stdin reads one line. Every subcommand's options are one table (cli_opt_t) parsed by cli_parse(), which
  * also prints --help from it. */
 #include "cli/cli_calendar.h"
+#include "cli/cli_demo.h"
 #include "cli/cli_form.h"
 #include "cli/cli_opt.h"
 #include "cli/cli_procedure.h"
@@ -423,27 +424,46 @@ static int cmd_init(int argc, char **argv)
 }
 
 static const char demo_usage[] =
-    "usage: motcua demo [--db PATH|URL]\n"
-    "Create the database if needed and load the demo units and staff (every password: demo). Idempotent.\n";
+    "usage: motcua demo [--db PATH|URL] [--dossiers N [--seed S] [--from YYYY-MM-DD] [--to YYYY-MM-DD]]\n"
+    "Create the database if needed and load the demo units and staff (every password: demo). Idempotent.\n"
+    "With --dossiers, then add N dossier histories through the domain's own actions (docs/demo.md).\n";
 
 static int cmd_demo(int argc, char **argv)
 {
-    const char *db = default_db();
-    const cli_opt_t opts[] = {DB_OPT(&db)};
+    const char *db = default_db(), *from = NULL, *to = NULL;
+    long dossiers = 0, seed = 1, batch = 0;
+    const cli_opt_t opts[] = {
+        DB_OPT(&db),
+        {"dossiers", OPT_LONG, "N", &dossiers, 1, (long)DEMO_GEN_MAX, "1..50000000",
+         "also generate N dossier histories (received, processed, resolved, delivered, rated)"},
+        {"seed", OPT_LONG, "S", &seed, 0, LONG_MAX, "0..9223372036854775807",
+         "seed of the histories (default 1): the same seed gives the same dossiers"},
+        {"from", OPT_STR, "YYYY-MM-DD", &from, 0, 0, NULL, "first day of the histories (default " DEMO_GEN_FIRST_DAY ")"},
+        {"to", OPT_STR, "YYYY-MM-DD", &to, 0, 0, NULL, "the histories stop at 00:00 of this day (default today)"},
+        {"batch", OPT_LONG, "N", &batch, 1, 100000, "1..100000", "dossiers per write transaction (default 2000)"},
+    };
     int pr = cli_parse(demo_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
+    demo_gen_opts_t o = {.dossiers = dossiers, .seed = (unsigned long long)seed, .batch = (int)batch};
+    if ((from || to || seed != 1 || batch) && !dossiers) return cli_usage_error(MSG_CLI_REQUIRED, "--dossiers N", NULL, NULL);
+    if (dossiers && (pr = cli_demo_range(from, to, &o.from_day, &o.to_day)) != 0) return pr;
     store_t *st;
     if (open_store(&st, db, 1, 0)) return 1;
     setup_result_t res;
     derr_t err = {0};
     int rc = setup_demo(st, &res, &err);
+    if (rc == 0)
+        printf("demo data %s in %s (%d accounts created)\n", res.demo_loaded ? "loaded" : "already present", db,
+               res.accounts_created);
+    if (rc == 0 && dossiers) {
+        fflush(stdout);
+        rc = cli_demo_generate(st, &o, &err);
+    }
     store_close(st);
     if (rc < 0) {
         print_derr(rc, &err);
         return 1;
     }
-    printf("demo data %s in %s (%d accounts created)\n", res.demo_loaded ? "loaded" : "already present", db,
-           res.accounts_created);
     return 0;
 }
 
@@ -832,7 +852,7 @@ static const char main_help[] =
     "usage: motcua COMMAND [options]   (motcua COMMAND --help for each)\n"
     "  serve      serve the web UI and the JSON API\n"
     "  init       create or migrate a database; create the first administrator\n"
-    "  demo       load the demo units and staff\n"
+    "  demo       load the demo units and staff (--dossiers N: and dossier histories)\n"
     "  user       add, passwd, disable a staff account\n"
     "  verify     check the hash chains of the ledger\n"
     "  backup     copy a consistent snapshot of a live database\n"
