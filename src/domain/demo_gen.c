@@ -1047,7 +1047,7 @@ static int batch_fn(db_t *db, void *arg)
         for (; rc == 0 && idx < n && done < b->count; idx++, done++) {
             r->r = rng_for(g->o.seed, (unsigned long long)u, (unsigned long long)day, (unsigned long long)idx + 1);
             rc = one_dossier(r, &b->slots[idx]);
-            long long after;
+            long long after = seq;
             if (rc == 0) rc = head_seq(db, &after);
             if (rc == 0) rc = purge_notices(db, g->node, seq, after);
             seq = after;
