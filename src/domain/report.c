@@ -645,8 +645,16 @@ static void range_split(int a, int b, range_sql_t *r)
     if (!b_last) { r->d3 = mb * 100 + 1; r->d4 = b; }
 }
 
-#define RANGE_COND "((r.kind = 1 AND r.bucket BETWEEN $3 AND $4) OR (r.kind = 0 AND r.bucket BETWEEN $5 AND $6) " \
-                   "OR (r.kind = 0 AND r.bucket BETWEEN $7 AND $8))"
+/* One branch per range (whole months, the partial first month, the partial last month), each an equality on the
+ * primary key's first three columns (unit_id, dim, kind) and a range on the fourth (bucket), with the subtree's
+ * units as the outer loop: the primary key serves every branch whatever the planner's statistics (none on a
+ * SQLite database, which motcua never analyzes). A branch with an empty range costs one index probe. */
+#define RANGE_BRANCH(sel, kind, lo, hi, group) \
+    "SELECT " sel ", SUM(r.n) FROM units u CROSS JOIN report_counts r WHERE u.path LIKE $1 AND r.unit_id = u.id " \
+    "AND r.dim = $2 AND r.kind = " kind " AND r.bucket BETWEEN " lo " AND " hi " GROUP BY " group
+#define RANGE_SQL(sel, group) \
+    RANGE_BRANCH(sel, "1", "$3", "$4", group) " UNION ALL " RANGE_BRANCH(sel, "0", "$5", "$6", group) \
+    " UNION ALL " RANGE_BRANCH(sel, "0", "$7", "$8", group)
 
 static int sum_range(db_t *db, const char *path, const char *dim, int a, int b, long long out[RM__COUNT])
 {
@@ -657,13 +665,11 @@ static int sum_range(db_t *db, const char *path, const char *dim, int a, int b, 
     char like[AUTH_PATH_MAX + 2];
     snprintf(like, sizeof like, "%s%%", path);
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT r.metric, SUM(r.n) FROM report_counts r WHERE r.unit_id IN "
-                              "(SELECT id FROM units WHERE path LIKE $1) AND r.dim = $2 AND " RANGE_COND
-                              " GROUP BY r.metric",
-                      "ttiiiiii", like, dim, r.m1, r.m2, r.d1, r.d2, r.d3, r.d4);
+    int rc = db_query(db, &s, RANGE_SQL("r.metric", "r.metric"), "ttiiiiii", like, dim, r.m1, r.m2, r.d1, r.d2,
+                      r.d3, r.d4);
     while (rc == DB_ROW) {
         long long m = db_col_int(s, 0);
-        if (m >= 0 && m < RM__COUNT) out[m] = db_col_int(s, 1);
+        if (m >= 0 && m < RM__COUNT) out[m] += db_col_int(s, 1);
         rc = db_step(s);
     }
     db_reset(s);
@@ -732,10 +738,8 @@ static int children_sum(db_t *db, const report_query_t *q, child_t *c, int nc, i
     char like[AUTH_PATH_MAX + 2];
     snprintf(like, sizeof like, "%s%%", q->unit_path);
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT u.path, r.metric, SUM(r.n) FROM report_counts r JOIN units u ON u.id = r.unit_id "
-                              "WHERE u.path LIKE $1 AND r.dim = $2 AND " RANGE_COND
-                              " GROUP BY u.path, r.metric",
-                      "ttiiiiii", like, q->dim, r.m1, r.m2, r.d1, r.d2, r.d3, r.d4);
+    int rc = db_query(db, &s, RANGE_SQL("u.path, r.metric", "u.path, r.metric"), "ttiiiiii", like, q->dim, r.m1,
+                      r.m2, r.d1, r.d2, r.d3, r.d4);
     while (rc == DB_ROW) {
         const char *p = db_col_text(s, 0);
         long long m = db_col_int(s, 1);
