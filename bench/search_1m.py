@@ -123,6 +123,13 @@ def rows(cols, tpl, lo, n):
         yield v
 
 
+def copy_escape(x):
+    """One value in PostgreSQL's COPY text format."""
+    if x is None:
+        return "\\N"
+    return str(x).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
 def gen(db, lo, n):
     t0 = time.time()
     if db.startswith("postgres"):
@@ -130,14 +137,9 @@ def gen(db, lo, n):
         subprocess.run(["psql", "-X", "-q", db, "-c", "DROP INDEX dossiers_search_trgm"], check=True)
         p = subprocess.Popen(["psql", "-X", "-q", db, "-c", "\\copy dossiers (%s) FROM STDIN" % ",".join(cols)],
                              stdin=subprocess.PIPE, text=True)
-
-        def esc(x):
-            if x is None:
-                return "\\N"
-            return str(x).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         buf = []
         for v in rows(cols, tpl, lo, n):
-            buf.append("\t".join(esc(x) for x in v))
+            buf.append("\t".join(copy_escape(x) for x in v))
             if len(buf) >= 10000:
                 p.stdin.write("\n".join(buf) + "\n")
                 buf = []
