@@ -371,17 +371,34 @@ int report_snap_apply(db_t *db, const char *id, report_snap_t *before)
 
 /* ---- recount ---- */
 
-/* An open-addressing table of (unit, dim, kind, bucket, metric) -> n for the recount. */
+/* The recount's accumulator. A (unit, dimension) pair is interned once (names: "unit\tdim" -> a small id), and
+ * each count is keyed by one 64-bit integer: id << 32 | kind << 31 | bucket << 5 | metric (bucket < 2^26: a
+ * yyyymmdd up to 2199; metric < 32), so the millions of additions of a large recount hash integers, not strings. */
 typedef struct rkey {
-    char     *key;             /* "unit\tdim\tkind\tbucket\tmetric" */
-    long long n;
-    bool      seen;
+    char     *key;             /* "unit\tdim" */
+    long long n;               /* its id (-1 until given one) */
 } rkey_t;
 
 typedef struct rmap {
     rkey_t *v;
     size_t  cap, len;
 } rmap_t;
+
+typedef struct ient {
+    uint64_t  key;
+    long long n;
+    bool      used, seen;
+} ient_t;
+
+typedef struct acc {
+    rmap_t   names;
+    char   **name_of;          /* id -> "unit\tdim" (owned by names) */
+    size_t   nnames, capnames;
+    ient_t  *v;
+    size_t   cap, len;
+    const char *last_unit, *last_dim;   /* the last pair interned, and its id */
+    long     last_id;
+} acc_t;
 
 static uint64_t fnv(const char *s)
 {
@@ -390,10 +407,19 @@ static uint64_t fnv(const char *s)
     return h;
 }
 
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
 static rkey_t *rmap_slot(rmap_t *m, const char *key, bool add)
 {
     if (add && (m->len + 1) * 10 > m->cap * 7) {
-        size_t ncap = m->cap ? m->cap * 2 : 1 << 14;
+        size_t ncap = m->cap ? m->cap * 2 : 1 << 10;
         rkey_t *nv = xcalloc(ncap, sizeof *nv);
         for (size_t i = 0; i < m->cap; i++) {
             if (!m->v[i].key) continue;
@@ -413,39 +439,99 @@ static rkey_t *rmap_slot(rmap_t *m, const char *key, bool add)
     }
     if (!add) return NULL;
     m->v[j].key = xstrdup(key);
+    m->v[j].n = -1;            /* new: no id yet */
     m->len++;
     return &m->v[j];
 }
 
-static void rmap_free(rmap_t *m)
+/* The id of (unit, dim), or -1 when it is not interned and add is false. */
+static long acc_name(acc_t *a, const char *unit, const char *dim, bool add)
 {
-    for (size_t i = 0; i < m->cap; i++) free(m->v[i].key);
-    free(m->v);
-    memset(m, 0, sizeof *m);
+    if (a->last_unit && !strcmp(a->last_unit, unit) && !strcmp(a->last_dim, dim)) return a->last_id;
+    char k[ID_LEN + REPORT_DIM_MAX + 4];
+    snprintf(k, sizeof k, "%s\t%s", unit, dim);
+    rkey_t *e = rmap_slot(&a->names, k, add);
+    if (!e) return -1;
+    if (e->n < 0) {
+        if (a->nnames == a->capnames) {
+            a->capnames = a->capnames ? a->capnames * 2 : 256;
+            a->name_of = xrealloc(a->name_of, a->capnames * sizeof *a->name_of);
+        }
+        e->n = (long long)a->nnames;
+        a->name_of[a->nnames++] = e->key;
+    }
+    return (long)e->n;
 }
 
-static void key_of(char *out, size_t cap, const char *unit, const char *dim, int kind, int bucket, int metric)
+static uint64_t acc_key(long id, int kind, int bucket, int metric)
 {
-    snprintf(out, cap, "%s\t%s\t%d\t%d\t%d", unit, dim, kind, bucket, metric);
+    return (uint64_t)id << 32 | (uint64_t)(kind & 1) << 31 | (uint64_t)(bucket & 0x3ffffff) << 5 | (uint64_t)(metric & 31);
 }
 
-static void rmap_add_cells(rmap_t *m, const report_snap_t *s)
+static ient_t *acc_slot(acc_t *a, uint64_t key, bool add)
 {
-    char k[ID_LEN + REPORT_DIM_MAX + 48];
+    if (add && (a->len + 1) * 10 > a->cap * 7) {
+        size_t ncap = a->cap ? a->cap * 2 : 1 << 16;
+        ient_t *nv = xcalloc(ncap, sizeof *nv);
+        for (size_t i = 0; i < a->cap; i++) {
+            if (!a->v[i].used) continue;
+            size_t j = mix(a->v[i].key) & (ncap - 1);
+            while (nv[j].used) j = (j + 1) & (ncap - 1);
+            nv[j] = a->v[i];
+        }
+        free(a->v);
+        a->v = nv;
+        a->cap = ncap;
+    }
+    if (!a->cap) return NULL;
+    size_t j = mix(key) & (a->cap - 1);
+    while (a->v[j].used) {
+        if (a->v[j].key == key) return &a->v[j];
+        j = (j + 1) & (a->cap - 1);
+    }
+    if (!add) return NULL;
+    a->v[j].used = true;
+    a->v[j].key = key;
+    a->len++;
+    return &a->v[j];
+}
+
+static void acc_free(acc_t *a)
+{
+    for (size_t i = 0; i < a->names.cap; i++) free(a->names.v[i].key);
+    free(a->names.v);
+    free(a->name_of);
+    free(a->v);
+    memset(a, 0, sizeof *a);
+}
+
+/* "unit\tdim\tkind\tbucket\tmetric" of a key, as the check prints it. */
+static void acc_text(const acc_t *a, uint64_t key, char *out, size_t cap)
+{
+    long id = (long)(key >> 32);
+    snprintf(out, cap, "%s\t%d\t%d\t%d", id >= 0 && (size_t)id < a->nnames ? a->name_of[id] : "?", (int)(key >> 31 & 1),
+             (int)(key >> 5 & 0x3ffffff), (int)(key & 31));
+}
+
+static void acc_add_cells(acc_t *a, const report_snap_t *s)
+{
     for (size_t i = 0; i < s->n; i++) {
         const report_cell_t *c = &s->v[i];
-        key_of(k, sizeof k, c->unit, c->dim, 0, c->day, c->metric);
-        rmap_slot(m, k, true)->n += c->n;
-        key_of(k, sizeof k, c->unit, c->dim, 1, c->day / 100, c->metric);
-        rmap_slot(m, k, true)->n += c->n;
+        long id = acc_name(a, c->unit, c->dim, true);
+        a->last_unit = c->unit;      /* valid until the cells are freed; reset after each dossier */
+        a->last_dim = c->dim;
+        a->last_id = id;
+        acc_slot(a, acc_key(id, 0, c->day, c->metric), true)->n += c->n;
+        acc_slot(a, acc_key(id, 1, c->day / 100, c->metric), true)->n += c->n;
     }
+    a->last_unit = a->last_dim = NULL;
 }
 
 #define RECOUNT_BATCH 2000
 
 /* Every dossier's cells into m, in batches of ids (bounded memory on both engines: PostgreSQL results are read
  * whole). */
-static int recount(db_t *db, rmap_t *m, long long *dossiers, report_progress_fn progress, void *arg)
+static int recount(db_t *db, acc_t *m, long long *dossiers, report_progress_fn progress, void *arg)
 {
     long long total = 0, done = 0;
     db_stmt_t *s;
@@ -495,7 +581,7 @@ static int recount(db_t *db, rmap_t *m, long long *dossiers, report_progress_fn 
         for (int i = 0; i < n; i++) {
             report_snap_t c = {0};
             cells_of(&batch[i], &c);
-            rmap_add_cells(m, &c);
+            acc_add_cells(m, &c);
             report_snap_free(&c);
             facts_free(&batch[i]);
         }
@@ -513,11 +599,12 @@ static int recount(db_t *db, rmap_t *m, long long *dossiers, report_progress_fn 
 
 int report_check(db_t *db, FILE *out, long long *diffs, long long *dossiers, report_progress_fn progress, void *arg)
 {
-    rmap_t m = {0};
+    acc_t m;
+    memset(&m, 0, sizeof m);
     *diffs = 0;
     int rc = recount(db, &m, dossiers, progress, arg);
     if (rc < 0) {
-        rmap_free(&m);
+        acc_free(&m);
         return rc;
     }
     /* every stored row, unit by unit (bounded result sets) */
@@ -533,16 +620,19 @@ int report_check(db_t *db, FILE *out, long long *diffs, long long *dossiers, rep
         db_reset(u);
         db_stmt_t *s;
         int r2 = db_query(db, &s, "SELECT dim, kind, bucket, metric, n FROM report_counts WHERE unit_id = $1", "t", unit);
-        char k[ID_LEN + REPORT_DIM_MAX + 48];
         while (r2 == DB_ROW) {
-            key_of(k, sizeof k, unit, db_col_text(s, 0), (int)db_col_int(s, 1), (int)db_col_int(s, 2), (int)db_col_int(s, 3));
+            const char *dim = db_col_text(s, 0) ? db_col_text(s, 0) : "";
+            int kind = (int)db_col_int(s, 1), bucket = (int)db_col_int(s, 2), metric = (int)db_col_int(s, 3);
             long long n = db_col_int(s, 4);
-            rkey_t *e = rmap_slot(&m, k, false);
+            long id = acc_name(&m, unit, dim, false);
+            ient_t *e = id >= 0 && kind >= 0 && kind <= 1 && bucket >= 0 && bucket < (1 << 26) && metric >= 0 && metric < 32
+                            ? acc_slot(&m, acc_key(id, kind, bucket, metric), false) : NULL;
             long long want = e ? e->n : 0;
             if (e) e->seen = true;
             if (want != n) {
                 (*diffs)++;
-                if (out) fprintf(out, "differs\t%s\tstored %lld\trecount %lld\n", k, n, want);
+                if (out) fprintf(out, "differs\t%s\t%s\t%d\t%d\t%d\tstored %lld\trecount %lld\n", unit, dim, kind, bucket,
+                                 metric, n, want);
             }
             r2 = db_step(s);
         }
@@ -554,38 +644,42 @@ int report_check(db_t *db, FILE *out, long long *diffs, long long *dossiers, rep
     }
     if (rc >= 0) {
         rc = 0;
+        char k[ID_LEN + REPORT_DIM_MAX + 48];
         for (size_t i = 0; i < m.cap; i++)
-            if (m.v[i].key && !m.v[i].seen && m.v[i].n) {
+            if (m.v[i].used && !m.v[i].seen && m.v[i].n) {
                 (*diffs)++;
-                if (out) fprintf(out, "missing\t%s\tstored 0\trecount %lld\n", m.v[i].key, m.v[i].n);
+                acc_text(&m, m.v[i].key, k, sizeof k);
+                if (out) fprintf(out, "missing\t%s\tstored 0\trecount %lld\n", k, m.v[i].n);
             }
     }
-    rmap_free(&m);
+    acc_free(&m);
     return rc;
 }
 
 int report_rebuild(db_t *db, long long *dossiers, long long *rows, report_progress_fn progress, void *arg)
 {
-    rmap_t m = {0};
+    acc_t m;
+    memset(&m, 0, sizeof m);
     int rc = recount(db, &m, dossiers, progress, arg);
     if (rc >= 0 && db_run(db, "DELETE FROM report_counts", "") < 0) rc = -EIO;
     long long nrows = 0;
     for (size_t i = 0; rc >= 0 && i < m.cap; i++) {
-        if (!m.v[i].key || !m.v[i].n) continue;
-        char unit[ID_LEN + 1], dim[REPORT_DIM_MAX];
-        int kind, bucket, metric;
-        char *p = m.v[i].key, *t1 = strchr(p, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2) { rc = -EINVAL; break; }
-        snprintf(unit, sizeof unit, "%.*s", (int)(t1 - p), p);
-        snprintf(dim, sizeof dim, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
-        if (sscanf(t2 + 1, "%d\t%d\t%d", &kind, &bucket, &metric) != 3) { rc = -EINVAL; break; }
+        if (!m.v[i].used || !m.v[i].n) continue;
+        uint64_t key = m.v[i].key;
+        long id = (long)(key >> 32);
+        if (id < 0 || (size_t)id >= m.nnames) { rc = -EINVAL; break; }
+        const char *name = m.name_of[id], *tab = strchr(name, '\t');
+        if (!tab) { rc = -EINVAL; break; }
+        char unit[ID_LEN + 1];
+        snprintf(unit, sizeof unit, "%.*s", (int)(tab - name), name);
         long long r = db_run(db, "INSERT INTO report_counts (unit_id, dim, kind, bucket, metric, n) VALUES ($1, $2, $3, $4, $5, $6)",
-                             "ttiiii", unit, dim, (long long)kind, (long long)bucket, (long long)metric, m.v[i].n);
+                             "ttiiii", unit, tab + 1, (long long)(key >> 31 & 1), (long long)(key >> 5 & 0x3ffffff),
+                             (long long)(key & 31), m.v[i].n);
         if (r < 0) rc = (int)r;
         nrows++;
     }
     if (rows) *rows = nrows;
-    rmap_free(&m);
+    acc_free(&m);
     return rc < 0 ? rc : 0;
 }
 
