@@ -429,16 +429,7 @@ static int action_paper_rows(db_t *db, const event_meta_t *ev, const json_t *pay
 /* report: every action's rows are written between a snapshot of the dossier's cells and their difference. */
 static int tracked(db_t *db, const event_meta_t *ev, const json_t *payload, event_apply_fn rows)
 {
-    const char *id = jstr(payload, "id");
-    if (!id) return -EINVAL;
-    report_snap_t before;
-    int rc = report_snap_take(db, id, &before);
-    if (rc >= 0) rc = rows(db, ev, payload);
-    if (rc < 0) {
-        report_snap_free(&before);
-        return rc;
-    }
-    return report_snap_apply(db, id, &before);
+    return report_tracked(db, ev, payload, "id", rows);
 }
 
 static int apply_action(db_t *db, const event_meta_t *ev, const json_t *payload)

@@ -722,16 +722,7 @@ int lookup_complaint_list(db_t *db, const principal_t *who, const char *status, 
 /* report: a rating or a complaint changes its dossier's cells (report.h) */
 static int tracked(db_t *db, const event_meta_t *ev, const json_t *payload, event_apply_fn rows)
 {
-    const char *id = jstr(payload, "dossier_id");
-    if (!id) return -EINVAL;
-    report_snap_t before;
-    int rc = report_snap_take(db, id, &before);
-    if (rc >= 0) rc = rows(db, ev, payload);
-    if (rc < 0) {
-        report_snap_free(&before);
-        return rc;
-    }
-    return report_snap_apply(db, id, &before);
+    return report_tracked(db, ev, payload, "dossier_id", rows);
 }
 
 static int apply_rated(db_t *db, const event_meta_t *ev, const json_t *payload)

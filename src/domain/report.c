@@ -350,6 +350,22 @@ static int write_cells(db_t *db, report_cell_t *v, size_t n)
     return 0;
 }
 
+int report_tracked(db_t *db, const event_meta_t *ev, const json_t *payload, const char *id_key,
+                   int (*rows)(db_t *db, const event_meta_t *ev, const json_t *payload))
+{
+    json_t *v = json_object_get(payload, id_key);
+    const char *id = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!id) return -EINVAL;
+    report_snap_t before;
+    int rc = report_snap_take(db, id, &before);
+    if (rc >= 0) rc = rows(db, ev, payload);
+    if (rc < 0) {
+        report_snap_free(&before);
+        return rc;
+    }
+    return report_snap_apply(db, id, &before);
+}
+
 int report_snap_apply(db_t *db, const char *id, report_snap_t *before)
 {
     report_snap_t after;

@@ -19,6 +19,7 @@
  * sum of flows up to it: open = received - ended, overdue = od_in - od_out. */
 #ifndef MOTCUA_REPORT_H
 #define MOTCUA_REPORT_H
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -59,6 +60,11 @@ int report_snap_take(db_t *db, const char *dossier_id, report_snap_t *s);
 /* Write (its cells now) - (before) to report_counts; frees before. 0 or < 0. */
 int report_snap_apply(db_t *db, const char *dossier_id, report_snap_t *before);
 void report_snap_free(report_snap_t *s);
+/* An apply function's rows(db, ev, payload) between a snapshot of the cells of the dossier whose id is payload's
+ * member id_key and the writing of their difference: what every event that changes a dossier's rows runs. */
+struct event_meta;
+int report_tracked(db_t *db, const struct event_meta *ev, const json_t *payload, const char *id_key,
+                   int (*rows)(db_t *db, const struct event_meta *ev, const json_t *payload));
 
 /* ---- recount, check, rebuild ---- */
 typedef void (*report_progress_fn)(long long done, long long total, void *arg);
