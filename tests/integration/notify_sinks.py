@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """notify_sinks.py — the receiving ends of tests/integration/test_notify.sh, and its checker.
 
-  notify_sinks.py smtp PORT FILE [--fail-first N] [--reject DOMAIN]
+  notify_sinks.py smtp PORT FILE [--fail-first N] [--reject DOMAIN] [--delay-ms MS]
       a real SMTP server (aiosmtpd): every accepted message is appended to FILE (one JSON line, fsync'd) BEFORE
       the 250 reply, so a message the sender saw accepted is always on record. The first N DATA commands get
       "451 try again later"; recipients at DOMAIN get "550 no such user" (a permanent refusal).
-  notify_sinks.py http PORT FILE [--fail-first N]
+  notify_sinks.py http PORT FILE [--fail-first N] [--delay-ms MS]
       an HTTP sink: every POST is appended to FILE (method, headers, body) and answered 200 {"ok": true},
       except the first N, answered 500.
+  --delay-ms: wait that long after recording a delivery and before answering it, so that a sender killed at a
+      random moment is often caught between the server's acceptance and its own commit, and never finishes the whole
+      outbox before the test has killed it enough times.
   notify_sinks.py check DBURL SMTPFILE HTTPFILE --token T [--expect-email N] [--expect-sms N] [--reject DOMAIN]
       compares what arrived with the outbox rows and prints PASS/FAIL lines.
 """
 import argparse
+import asyncio
 import base64
 import email
 import email.policy
@@ -51,6 +55,8 @@ def run_smtp(args):
                 return "451 4.3.0 try again later"
             append(args.file, {"mail_from": envelope.mail_from, "rcpt": envelope.rcpt_tos,
                                "raw": base64.b64encode(envelope.original_content or envelope.content).decode()})
+            if args.delay_ms:
+                await asyncio.sleep(args.delay_ms / 1000.0)
             return "250 OK"
 
     ctl = Controller(Handler(), hostname="127.0.0.1", port=args.port)
@@ -87,6 +93,8 @@ def run_http(args):
                 return
             append(args.file, {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                "body": body})
+            if args.delay_ms:
+                time.sleep(args.delay_ms / 1000.0)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -216,10 +224,12 @@ def main():
     s.add_argument("file")
     s.add_argument("--fail-first", type=int, default=0)
     s.add_argument("--reject", default="")
+    s.add_argument("--delay-ms", type=int, default=0)
     h = sub.add_parser("http")
     h.add_argument("port", type=int)
     h.add_argument("file")
     h.add_argument("--fail-first", type=int, default=0)
+    h.add_argument("--delay-ms", type=int, default=0)
     c = sub.add_parser("check")
     c.add_argument("db")
     c.add_argument("smtp")
