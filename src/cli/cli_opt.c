@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *cli_prog = "motcua";
 
@@ -103,4 +104,31 @@ int cli_parse_positional(const char *usage, const cli_opt_t *opts, int n, int ar
 int cli_parse(const char *usage, const cli_opt_t *opts, int n, int argc, char **argv)
 {
     return cli_parse_positional(usage, opts, n, argc, argv, NULL);
+}
+
+char *cli_read_secret_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: cannot read %s\n", cli_prog, path);
+        return NULL;
+    }
+    char *b = calloc(1, 4097);
+    if (!b) abort();
+    size_t n = fread(b, 1, 4096, f);
+    fclose(f);
+    b[n] = '\0';
+    b[strcspn(b, "\r\n")] = '\0';
+    if (!b[0]) {
+        fprintf(stderr, "%s: %s is empty\n", cli_prog, path);
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void cli_wipe_free(char *s)
+{
+    if (s) explicit_bzero(s, strlen(s));
+    free(s);
 }

@@ -47,4 +47,8 @@ void cli_help(const char *usage, const cli_opt_t *opts, int n);
 int cli_parse(const char *usage, const cli_opt_t *opts, int n, int argc, char **argv);
 /* cli_parse() that accepts positional arguments: *first gets the index of the first one (argc when none). */
 int cli_parse_positional(const char *usage, const cli_opt_t *opts, int n, int argc, char **argv, int *first);
+/* The first line of a file holding a secret (a password, a token), malloc'd; NULL (after a message) when the file
+ * cannot be read or is empty. At most 4096 bytes are read. Free it with cli_wipe_free(). */
+char *cli_read_secret_file(const char *path);
+void  cli_wipe_free(char *s);   /* zero the string, then free it; NULL is fine */
 #endif

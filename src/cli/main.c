@@ -155,36 +155,11 @@ struct notify_cli {
     {"sms-token-file", OPT_STR, "FILE", &(n)->token_file, 0, 0, NULL, "file holding the SMS gateway's bearer token"}
 
 /* The first line of a secret file, at most 4 KiB; NULL (message printed) when unreadable or empty. */
-static char *read_secret_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "%s: cannot read %s\n", cli_prog, path);
-        return NULL;
-    }
-    char *b = xcalloc(1, 4097);
-    size_t n = fread(b, 1, 4096, f);
-    fclose(f);
-    b[n] = '\0';
-    b[strcspn(b, "\r\n")] = '\0';
-    if (!b[0]) {
-        fprintf(stderr, "%s: %s is empty\n", cli_prog, path);
-        free(b);
-        return NULL;
-    }
-    return b;
-}
-
-static void wipe_free(char *s)
-{
-    if (s) explicit_bzero(s, strlen(s));
-    free(s);
-}
 
 static void notify_cli_free(struct notify_cli *n)
 {
-    wipe_free(n->password);
-    wipe_free(n->token);
+    cli_wipe_free(n->password);
+    cli_wipe_free(n->token);
     n->password = n->token = NULL;
 }
 
@@ -194,8 +169,8 @@ static int notify_cli_finish(struct notify_cli *n)
     n->o.smtp_starttls = n->starttls;
     if (n->o.smtp_url && (!n->o.smtp_from || !notify_recipient_valid(NOTIFY_EMAIL, n->o.smtp_from)))
         return cli_usage_error(MSG_CLI_REQUIRED, "--smtp-from ADDR (with --smtp-url)", NULL, NULL);
-    if (n->password_file && !(n->o.smtp_password = n->password = read_secret_file(n->password_file))) return 1;
-    if (n->token_file && !(n->o.sms_token = n->token = read_secret_file(n->token_file))) return 1;
+    if (n->password_file && !(n->o.smtp_password = n->password = cli_read_secret_file(n->password_file))) return 1;
+    if (n->token_file && !(n->o.sms_token = n->token = cli_read_secret_file(n->token_file))) return 1;
     return 0;
 }
 
@@ -287,16 +262,16 @@ static int cmd_serve(int argc, char **argv)
     /* metrics: only the token's digest is kept; the token itself is wiped at once */
     unsigned char metrics_sha[SHA256_LEN] = {0};
     if (metrics_token_file) {
-        char *tok = read_secret_file(metrics_token_file);
+        char *tok = cli_read_secret_file(metrics_token_file);
         if (!tok) { notify_cli_free(&ncli); return 1; }
         size_t tl = strlen(tok);
         if (tl < 16) {
-            wipe_free(tok);
+            cli_wipe_free(tok);
             notify_cli_free(&ncli);
             return cli_usage_error(MSG_CLI_BAD_VALUE, "--metrics-token-file", metrics_token_file, "16..4096");
         }
         sha256(tok, tl, metrics_sha);
-        wipe_free(tok);
+        cli_wipe_free(tok);
     }
     if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
     if (idle) auth_policy.session_idle_ms = idle * 1000;
