@@ -13,6 +13,8 @@ PKGS    += libcurl
 PKGS    += pangocairo cairo-pdf libqrencode
 # exports: report tables as XLSX (libxlsxwriter 1.1.4 writes to a file: domain/export.c)
 PKGS    += xlsxwriter
+# documents and signatures: edXML packages (libxml2), their XML-DSig (libxmlsec1 with OpenSSL), PDF object streams (zlib)
+PKGS    += libxml-2.0 xmlsec1-openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
