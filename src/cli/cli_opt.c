@@ -110,7 +110,7 @@ char *cli_read_secret_file(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "%s: cannot read %s\n", cli_prog, path);
+        cli_error(1, MSG_CLI_SECRET_UNREADABLE, path, NULL, NULL);
         return NULL;
     }
     char *b = calloc(1, 4097);
@@ -120,7 +120,7 @@ char *cli_read_secret_file(const char *path)
     b[n] = '\0';
     b[strcspn(b, "\r\n")] = '\0';
     if (!b[0]) {
-        fprintf(stderr, "%s: %s is empty\n", cli_prog, path);
+        cli_error(1, MSG_CLI_SECRET_EMPTY, path, NULL, NULL);
         free(b);
         return NULL;
     }

@@ -91,7 +91,9 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     X(MSG_CLI_UNEXPECTED, "Tham số thừa: {0}", "Unexpected argument: {0}")                                       \
     X(MSG_CLI_BAD_VALUE, "Giá trị không hợp lệ cho {0}: \"{1}\" (cho phép: {2})",                               \
       "Invalid value for {0}: \"{1}\" (allowed: {2})")                                                         \
-    X(MSG_CLI_REQUIRED, "Thiếu {0}", "{0} is required")
+    X(MSG_CLI_REQUIRED, "Thiếu {0}", "{0} is required")                                                         \
+    X(MSG_CLI_SECRET_UNREADABLE, "Không đọc được tệp bí mật {0}", "Cannot read the secret file {0}")              \
+    X(MSG_CLI_SECRET_EMPTY, "Tệp bí mật {0} trống", "The secret file {0} is empty")
 
 /* Each domain area keeps its messages in its own header (one list per area, so areas are added side by side). */
 #include "core/msg_procedure.h"
@@ -104,10 +106,11 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
 #include "core/msg_dforms.h"   /* dforms */
 #include "core/msg_export.h"   /* export */
 #include "core/msg_demo.h"     /* demo dossiers */
+#include "core/msg_ca.h"       /* motcua ca */
 
 #define MSG_LIST(X) MSG_LIST_CORE(X) MSG_LIST_PROCEDURE(X) MSG_LIST_DOSSIER(X) MSG_LIST_FORMS(X) MSG_LIST_NOTIFY(X) \
     MSG_LIST_PAPERS(X) MSG_LIST_LOOKUP(X) MSG_LIST_DFORMS(X) \
-    MSG_LIST_REPORT(X) MSG_LIST_EXPORT(X) MSG_LIST_DEMO(X)
+    MSG_LIST_REPORT(X) MSG_LIST_EXPORT(X) MSG_LIST_DEMO(X) MSG_LIST_CA(X)
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;

@@ -119,7 +119,7 @@ void signer_info_of(X509 *cert, signer_info_t *o)
 
 void signer_get_info(const signer_t *s, signer_info_t *out) { signer_info_of(s->cert, out); }
 
-static int bio_drain(BIO *b, buf_t *out)
+int signer_bio_drain(BIO *b, buf_t *out)
 {
     char *p = NULL;
     long n = BIO_get_mem_data(b, &p);
@@ -143,7 +143,7 @@ int signer_cert_pem(const signer_t *s, buf_t *out)
     BIO *b = BIO_new(BIO_s_mem());
     if (!b) abort();
     if (!PEM_write_bio_X509(b, s->cert)) { BIO_free(b); return -EIO; }
-    return bio_drain(b, out);
+    return signer_bio_drain(b, out);
 }
 
 /* One memory BIO over the ranges, in order (a copy: the ranges of a PDF are not contiguous). */

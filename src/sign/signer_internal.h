@@ -2,6 +2,7 @@
  * Including this header outside src/sign/ is a build-time policy violation (tests/cli/test_sign_isolation.sh). */
 #ifndef MOTCUA_SIGNER_INTERNAL_H
 #define MOTCUA_SIGNER_INTERNAL_H
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include "sign/signer.h"
@@ -15,4 +16,6 @@ struct signer {
 /* Takes ownership of key, cert and chain (chain may be NULL). */
 signer_t *signer_adopt(EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain);
 void      signer_info_of(X509 *cert, signer_info_t *out);
+/* Append a memory BIO's bytes to out, then free the BIO. 0 or a negative errno. */
+int       signer_bio_drain(BIO *b, buf_t *out);
 #endif
