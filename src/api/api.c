@@ -30,6 +30,10 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/tokens", api_tokens_list, ROUTE_STAFF},
     {"POST", "/api/v1/tokens", api_tokens_create, ROUTE_STAFF},
     {"DELETE", "/api/v1/tokens/{id}", api_tokens_delete, ROUTE_STAFF},
+    /* keystore: officers' signing keys and units' seals (api_keys.c) */
+    {"GET", "/api/v1/signing-keys", api_keys_list, ROUTE_STAFF},
+    {"POST", "/api/v1/signing-keys", api_keys_import, ROUTE_STAFF | ROUTE_SLOW},
+    {"DELETE", "/api/v1/signing-keys/{id}", api_keys_remove, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},

@@ -63,6 +63,9 @@ int api_citizens_register(req_t *r);
 int api_tokens_create(req_t *r);
 int api_tokens_list(req_t *r);
 int api_tokens_delete(req_t *r);
+int api_keys_list(req_t *r);     /* keystore */
+int api_keys_import(req_t *r);
+int api_keys_remove(req_t *r);
 int api_calendar_lunar(req_t *r);
 int api_calendar_solar(req_t *r);
 int api_calendar_holidays(req_t *r);

@@ -237,6 +237,23 @@ static const struct migration migrations[] = {
      "  PRIMARY KEY (unit_id, dim, kind, bucket, metric));\n",
      NULL},
     /* ---- end report ---- */
+    /* ---- keystore: migration 14 ---- */
+    {14, "signing-keys",
+     /* Officers' signing keys and units' seals (sign/keystore.h). signing_keys is the projection of the
+      * signing_key.imported / .removed events; signing_key_bundles holds each PKCS#12 bundle once, as imported
+      * (base64, still encrypted under its holder's PIN), addressed by its SHA-256: like the papers' blobs it is
+      * beside the projections, not in the ledger, and a rebuild leaves it alone. */
+     "CREATE TABLE signing_keys (\n"
+     "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, account_id TEXT, unit_id TEXT NOT NULL, label TEXT NOT NULL,\n"
+     "  subject_cn TEXT NOT NULL, subject_o TEXT NOT NULL, issuer_cn TEXT NOT NULL, serial_hex TEXT NOT NULL,\n"
+     "  cert_sha256 TEXT NOT NULL, key_type TEXT NOT NULL, not_before BIGINT NOT NULL, not_after BIGINT NOT NULL,\n"
+     "  bundle_sha256 TEXT NOT NULL, state TEXT NOT NULL, created_at BIGINT NOT NULL, created_by TEXT NOT NULL,\n"
+     "  removed_at BIGINT);\n"
+     "CREATE INDEX signing_keys_account ON signing_keys(account_id, state);\n"
+     "CREATE INDEX signing_keys_unit ON signing_keys(unit_id, kind, state);\n"
+     "CREATE TABLE signing_key_bundles (sha256 TEXT PRIMARY KEY, bundle TEXT NOT NULL, created_at BIGINT NOT NULL);\n",
+     NULL},
+    /* ---- end keystore ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -12,6 +12,8 @@
 #include "domain/dossier_uploads.h"   /* dforms */
 #include "domain/report.h"   /* report */
 
+#include "sign/keystore.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,8 @@ static const event_module_t *const builtin[] = {
     &dossier_uploads_events,
     /* report: the dashboards' counts (refilled by the dossier applies) */
     &report_events,
+    /* keystore: officers' keys and units' seals (sign/keystore.c) */
+    &keystore_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;
