@@ -30,7 +30,6 @@
 #include "domain/dossier_uploads.h" /* dforms */
 #include "sync/notify_sender.h"
 
-#include <assert.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>

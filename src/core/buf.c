@@ -2,6 +2,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ static int reserve(buf_t *b, size_t n)
     if (cap > b->max + 1) cap = b->max + 1;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
+    assert(b->len + n < b->cap && b->cap <= b->max + 1);   /* room for n bytes and the terminator, never past max */
     return 0;
 }
 
@@ -47,6 +49,7 @@ int buf_append(buf_t *b, const void *p, size_t n)
     if (reserve(b, n) < 0) return -E2BIG;
     if (n) memcpy(b->data + b->len, p, n);
     b->len += n;
+    assert(b->len < b->cap);
     b->data[b->len] = '\0';
     return 0;
 }

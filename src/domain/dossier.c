@@ -17,6 +17,7 @@
 #include "domain/holiday_store.h"
 #include "domain/unit.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -1877,6 +1878,10 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
     }
     if (rc == 0) rc = last_log_n(db, d->id, &c.n);
     if (rc == 0) {
+        /* Invariants of a transition (checked above, asserted here for the reader): the action is one the state
+         * it leaves allows, and it lands in a known state. */
+        assert(rules[a].states & ST(d->status));
+        assert(nd.status >= DS_NEW && nd.status <= DS_RETURNED);
         c.n++;
         nd.version = d->version + 1;
         nd.updated_at = in->now_ms;

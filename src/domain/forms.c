@@ -11,6 +11,7 @@
 #include "core/msg.h"
 #include "core/pdf.h"
 #include "core/utf8.h"
+#include "domain/domain.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -90,8 +91,7 @@ void forms_format_book_time(long long utc_ms, char *out, size_t cap)
              tm.tm_min);
 }
 
-static const char *nz(const char *s) { return s && *s ? s : NULL; }
-static const char *or_blank(const char *s) { return nz(s) ? s : BLANK; }
+static const char *or_blank(const char *s) { return domain_nz(s) ? s : BLANK; }
 
 /* ---- validation --------------------------------------------------------------------------------------------- */
 
@@ -168,7 +168,7 @@ static int chk_list(derr_t *e, const char *field, const char *const *items, int 
 static int field(pdf_t *p, const char *label, const char *value)
 {
     pdf_run_t r[2] = {{label, PDF_REGULAR}, {value, PDF_BOLD}};
-    int rc = nz(value) ? pdf_para(p, r, 2, 0, PDF_LEFT, 0) : pdf_para(p, r, 1, 0, PDF_LEFT, 1);
+    int rc = domain_nz(value) ? pdf_para(p, r, 2, 0, PDF_LEFT, 0) : pdf_para(p, r, 1, 0, PDF_LEFT, 1);
     pdf_space(p, 2);
     return rc;
 }
@@ -176,9 +176,9 @@ static int field(pdf_t *p, const char *label, const char *value)
 /* Two fields on one line (phone and e-mail). */
 static int field2(pdf_t *p, const char *l1, const char *v1, const char *l2, const char *v2)
 {
-    pdf_run_t r[4] = {{l1, PDF_REGULAR}, {or_blank(v1), nz(v1) ? PDF_BOLD : PDF_REGULAR},
+    pdf_run_t r[4] = {{l1, PDF_REGULAR}, {or_blank(v1), domain_nz(v1) ? PDF_BOLD : PDF_REGULAR},
                       {"      ", PDF_REGULAR}, {l2, PDF_REGULAR}};
-    pdf_run_t all[5] = {r[0], r[1], r[2], r[3], {or_blank(v2), nz(v2) ? PDF_BOLD : PDF_REGULAR}};
+    pdf_run_t all[5] = {r[0], r[1], r[2], r[3], {or_blank(v2), domain_nz(v2) ? PDF_BOLD : PDF_REGULAR}};
     int rc = pdf_para(p, all, 5, 0, PDF_LEFT, 0);
     pdf_space(p, 2);
     return rc;
@@ -206,7 +206,7 @@ static int header(pdf_t *p, const forms_agency_t *a, const char *form_no, const 
     if ((rc = pdf_text_at(p, 0, 0, lcol, left, 3, size - 1, PDF_CENTER, &lh, NULL))) return rc;
     pdf_rule(p, lcol * 0.35, lh + 2, lcol * 0.30, 0.6);
     char num[FORMS_NAME_MAX + 64];
-    snprintf(num, sizeof num, "Số: %s/%s", nz(a->number) ? a->number : "…", symbol);
+    snprintf(num, sizeof num, "Số: %s/%s", domain_nz(a->number) ? a->number : "…", symbol);
     pdf_run_t nr = {num, PDF_REGULAR};
     double nh;
     if ((rc = pdf_text_at(p, 0, lh + 8, lcol, &nr, 1, size - 1, PDF_CENTER, &nh, NULL))) return rc;
@@ -219,7 +219,7 @@ static int header(pdf_t *p, const forms_agency_t *a, const char *form_no, const 
     pdf_rule(p, lcol + (rcol - lw) / 2, h1 + h2 + 1, lw, 0.6);  /* the underline of the motto */
     char d[64], line[FORMS_NAME_MAX + 80];
     forms_format_date(date, d, sizeof d);
-    snprintf(line, sizeof line, "%s, %s", nz(a->place) ? a->place : "…", d);
+    snprintf(line, sizeof line, "%s, %s", domain_nz(a->place) ? a->place : "…", d);
     pdf_run_t dl = {line, PDF_ITALIC};
     double h3;
     if ((rc = pdf_text_at(p, lcol, h1 + h2 + 8, rcol, &dl, 1, size - 0.5, PDF_CENTER, &h3, NULL))) return rc;
@@ -272,7 +272,7 @@ static int signatures(pdf_t *p, int n, const char *const *titles, const char *co
     maxh = th + 60;
     for (int i = 0; i < n; i++) {   /* the names on one line, below the tallest title */
         double nh = 0;
-        if (nz(names[i])) {
+        if (domain_nz(names[i])) {
             pdf_run_t nm = {names[i], PDF_BOLD};
             if ((rc = pdf_text_at(p, x0 + i * colw, th + 60, colw, &nm, 1, size, PDF_CENTER, &nh, NULL))) return rc;
         }
@@ -303,7 +303,7 @@ static int render(buf_t *out, derr_t *err, const char *title, long long date, in
 /* The office line of Mẫu số 01 and 03: its name, or the form's blank line. */
 static void office(pdf_t *p, const char *name)
 {
-    if (nz(name)) field(p, "", name);
+    if (domain_nz(name)) field(p, "", name);
     else field(p, "Trung tâm Phục vụ hành chính công/Bộ phận Tiếp nhận và Trả kết quả: ", NULL);
 }
 
@@ -313,7 +313,7 @@ static const char *paper_form(const char *form)
 {
     static const char *const codes[3][2] = {
         {"original", "Bản chính"}, {"copy", "Bản sao"}, {"electronic", "Bản điện tử"}};
-    if (!nz(form)) return "";
+    if (!domain_nz(form)) return "";
     for (int i = 0; i < 3; i++)
         if (!strcmp(form, codes[i][0])) return codes[i][1];
     return form;
@@ -330,7 +330,7 @@ static int draw_receipt(pdf_t *p, void *arg)
     field(p, L_CODE, f->dossier_code);
     office(p, f->office);
     party(p, "Tiếp nhận hồ sơ của Ông (Bà)/Tổ chức: ", &f->applicant);
-    if (nz(f->authorization)) field(p, "Thông tin ủy quyền: ", f->authorization);
+    if (domain_nz(f->authorization)) field(p, "Thông tin ủy quyền: ", f->authorization);
     else
         pdf_text(p, "(Trường hợp ủy quyền thì cung cấp thêm thông tin của người ủy quyền, bao gồm: họ và tên, địa chỉ, "
                     "số định danh cá nhân, số điện thoại, email, giấy tờ ủy quyền).", PDF_ITALIC, pdf_size(p) - 1,
@@ -366,7 +366,7 @@ static int draw_receipt(pdf_t *p, void *arg)
                          {", Số thứ tự: ", 0}, {or_blank(f->book_line), PDF_BOLD}};
     pdf_para(p, book, 4, 0, PDF_LEFT, 0), pdf_space(p, 6);
     if ((rc = pdf_ensure(p, 90))) return rc;
-    if (nz(f->lookup_url)) {
+    if (domain_nz(f->lookup_url)) {
         double side = PDF_MM(28), h;
         if ((rc = pdf_qr(p, 0, 0, side, f->lookup_url))) return rc;
         buf_t cap;
@@ -433,7 +433,7 @@ static int draw_supplement(pdf_t *p, void *arg)
     const forms_supplement_t *f = arg;
     int rc = opening(p, &f->agency, "Mẫu số 02", "PBS-TTPVHCC", f->issued_at, "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ");
     if (rc) return rc;
-    if (nz(f->dossier_code)) field(p, L_CODE, f->dossier_code);
+    if (domain_nz(f->dossier_code)) field(p, L_CODE, f->dossier_code);
     field(p, "Hồ sơ của: ", f->applicant.name);
     field(p, L_REQUEST, f->request);
     field(p, L_ADDRESS, f->applicant.address);
@@ -578,7 +578,7 @@ static int draw_stop(pdf_t *p, void *arg)
     forms_format_instant(f->received_at, t, sizeof t);
     field(p, "Thời gian nhận hồ sơ: ", t);
     field(p, "Lý do dừng giải quyết hồ sơ: ", f->reason);
-    if (nz(f->legal_basis)) field(p, "Căn cứ: ", f->legal_basis);
+    if (domain_nz(f->legal_basis)) field(p, "Căn cứ: ", f->legal_basis);
     para(p, "Xin thông báo để Ông/Bà/Tổ chức được biết./.", 0);
     const char *titles[1] = {L_HEAD}, *notes[1] = {L_HEAD_E}, *names[1] = {f->head_name};
     return signatures(p, 1, titles, notes, names);
@@ -695,8 +695,8 @@ static int draw_book(pdf_t *p, void *arg)
     int rc = opening(p, &f->agency, "Mẫu số 07", "STD-TTPVHCC", f->issued_at, "SỔ THEO DÕI HỒ SƠ");
     if (rc) return rc;
     pdf_run_t r[6] = {{"Lĩnh vực: ", 0}, {or_blank(f->field), PDF_BOLD}, {"      Quyển số: ", 0},
-                      {or_blank(f->volume), PDF_BOLD}, {nz(f->period) ? "      " : "", 0},
-                      {nz(f->period) ? f->period : "", PDF_BOLD}};
+                      {or_blank(f->volume), PDF_BOLD}, {domain_nz(f->period) ? "      " : "", 0},
+                      {domain_nz(f->period) ? f->period : "", PDF_BOLD}};
     pdf_para(p, r, 6, 0, PDF_CENTER, 0), pdf_space(p, 8);
     /* The dossier code column holds a 25-character code on one line (Decision 20/2020 identifiers). */
     static const pdf_col_t cols[11] = {{4, PDF_CENTER}, {18, PDF_LEFT}, {13, PDF_LEFT},   {11, PDF_LEFT},

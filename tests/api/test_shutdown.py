@@ -149,6 +149,7 @@ class AsyncWriteShutdownTests(unittest.TestCase):
                 created += 1
             else:
                 self.assertEqual(b.get("code"), "MSG_SHUTTING_DOWN")
+                self.assertRegex(headers.get("Retry-After") or "", r"^[0-9]+$", "a 503 without Retry-After")
         self.assertGreater(created, 0)
         after = server.db.counts()
         unanswered = sum(1 for r in results if r[0] is None)

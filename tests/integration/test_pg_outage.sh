@@ -74,6 +74,8 @@ r=$(status_and_code PATCH "/api/v1/units/$ROOT" '{"name":"Việt Nam"}')
 check "a write while down is 503 MSG_UNAVAILABLE (got $r)" test "$r" = "503 MSG_UNAVAILABLE"
 r=$(status_and_code GET /readyz)
 check "/readyz while down is 503 MSG_NOT_READY (got $r)" test "$r" = "503 MSG_NOT_READY"
+ra=$(curl -s -m 30 -D - -o /dev/null "http://127.0.0.1:$PORT/readyz" | tr -d '\r' | sed -n 's/^[Rr]etry-[Aa]fter: *//p')
+check "/readyz while down says when to ask again (Retry-After: '$ra')" bash -c "[[ '$ra' =~ ^[0-9]+$ ]]"
 r=$(curl -s -m 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
 check "/healthz while down is still 200 (the process is alive)" test "$r" = 200
 check "the process is still running" kill -0 "$PID"

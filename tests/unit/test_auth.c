@@ -527,6 +527,31 @@ Test(auth_principal, load_orders_grants_and_refuses_disabled, .init = auth_setup
     cr_assert_eq(tu_load_principal(alice.id, &who), -ENOENT);
 }
 
+/* An account holding more grants than AUTH_MAX_GRANTS (only possible by editing the database by hand) fails to
+ * load instead of losing grants silently (docs/security.md section 1): 16 load, the 17th makes it -EOVERFLOW. */
+Test(auth_principal, more_grants_than_the_maximum_fail_to_load, .init = auth_setup, .fini = tu_close)
+{
+    static const char *const roles[] = {"desk", "specialist", "leader", "clerk", "official", "admin"};
+    const char *units[] = {root.id, prov.id, ca.id, cb.id, dep.id};
+    int have = 1;   /* alice: desk at ca */
+    for (size_t u = 0; u < 5 && have < AUTH_MAX_GRANTS + 1; u++)
+        for (size_t r = 0; r < 6 && have < AUTH_MAX_GRANTS + 1; r++) {
+            if (u == 2 && r == 0) continue;
+            cr_assert_eq(tu_execf("INSERT INTO roles (account_id, role, unit_id) VALUES ('%s', '%s', '%s')", alice.id,
+                                  roles[r], units[u]), 0);
+            have++;
+            principal_t who;
+            int rc = tu_load_principal(alice.id, &who);
+            if (have <= AUTH_MAX_GRANTS) {
+                cr_assert_eq(rc, 0, "%d grants load", have);
+                cr_assert_eq(who.ngrants, have);
+            } else {
+                cr_assert_eq(rc, -EOVERFLOW, "%d grants: refused, not truncated (got %d)", have, rc);
+            }
+        }
+    cr_assert_eq(have, AUTH_MAX_GRANTS + 1);
+}
+
 /* ---- scopes on hand-built principals ---- */
 
 Test(auth_scope, has_role)
