@@ -614,6 +614,17 @@ static msg_id_t precondition(const dossier_t *d, dossier_action_t a)
     return MSG_OK;
 }
 
+/* Who works the current step (forward, return and hand_back are theirs): the step's role covering the dossier's
+ * unit, its assignee, or a leader. The one check behind both dossier_act() and dossier_allowed_actions(). */
+static bool works_current_step(const principal_t *who, const dossier_t *d)
+{
+    plan_step_t cur;
+    role_t r;
+    if (plan_step(d, d->step, &cur) < 0) cur.role[0] = '\0';
+    return (cur.role[0] && role_parse(cur.role, &r) == 0 && auth_role_covers(who, r, d->unit_path)) ||
+           !strcmp(d->assignee_id, who->account_id) || auth_role_covers(who, ROLE_LEADER, d->unit_path);
+}
+
 static int plan_len(const dossier_t *d)
 {
     json_t *p = json_loads(d->plan ? d->plan : "[]", 0, NULL);
@@ -630,6 +641,7 @@ unsigned dossier_allowed_actions(const principal_t *who, const dossier_t *d)
         if (!(rules[a].states & ST(d->status)) || !role_ok(who, d, (dossier_action_t)a)) continue;
         if (precondition(d, (dossier_action_t)a) != MSG_OK) continue;
         if (a == DA_FORWARD && d->step + 1 >= n) continue;
+        if ((a == DA_FORWARD || a == DA_RETURN || a == DA_HAND_BACK) && !works_current_step(who, d)) continue;
         mask |= 1u << a;
     }
     return mask;
@@ -1664,11 +1676,7 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
     case DA_HAND_BACK:
     case DA_RETURN: {
         int target = a == DA_RETURN ? d->step - 1 : d->step + 1;
-        /* Who works the current step: its role, its assignee, or a leader. */
-        role_t r;
-        bool mine = (cur.role[0] && role_parse(cur.role, &r) == 0 && auth_role_covers(who, r, d->unit_path)) ||
-                    !strcmp(d->assignee_id, who->account_id) || auth_role_covers(who, ROLE_LEADER, d->unit_path);
-        if (!mine) {
+        if (!works_current_step(who, d)) {
             rc = derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "action", NULL, NULL, NULL);
             break;
         }

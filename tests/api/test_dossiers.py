@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import REPO, ApiTestCase, Client, run_cli, staff_by_username, unique_phone, unit_by_slug
+from harness import REPO, ApiTestCase, Client, run_cli, staff_by_username, unique, unique_phone, unit_by_slug
 
 CODE_RE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{6})-(\d{4,})$")
 DEMO_IDS = ["068095001234", "001305123456", "079188004321", "066090123456"]
@@ -457,6 +457,40 @@ class DossierRefusalTests(DossierBase):
                                     "MSG_FORBIDDEN")
         self.assert_problem(self.act(self.citizen, code, "withdraw", version=1, expect=None), 404, "MSG_NOT_FOUND")
         self.unchanged(before, code, 1)
+
+    def test_allowed_actions_are_the_ones_that_pass(self):
+        """forward, return and hand_back belong to whoever works the current step (its role, its assignee, or a
+        leader): allowed_actions offers them to nobody else, and those others get 403 and change nothing. Checked at
+        the specialist's step (assigned) and at the next step, with a second specialist who is not the assignee."""
+        name = unique("spec2.")
+        r = self.admin.req("POST", "/api/v1/staff", json={"username": name, "full_name": "Chuyên Viên Hai",
+                                                         "password": "spec2-pass-1", "unit_id": self.cujut["id"],
+                                                         "roles": [{"role": "specialist", "unit_id": self.cujut["id"]}]})
+        self.assert_status(r, 201)
+        spec2 = Client(self.server)
+        spec2.login(name, "spec2-pass-1")
+        who = {"desk": self.desk, "spec": self.spec, "spec2": spec2, "lead": self.lead, "clerk": self.users["cujut.clerk"]}
+        code = self.new()["code"]
+        self.to_processing(code)
+        checked_refusals = 0
+        for stage in ("specialist step", "next step"):
+            d = self.get(code)
+            for label, c in who.items():
+                allowed = self.get(code, c)["allowed_actions"]
+                for action in ("forward", "return"):
+                    with self.subTest(stage=stage, who=label, action=action):
+                        if action in allowed:
+                            continue
+                        before = self.counts()
+                        r = self.act(c, code, action, version=d["version"], expect=None, reason="Trả lại bổ sung")
+                        self.assertIn(r.status, (403, 409, 422), r)
+                        self.unchanged(before, code, d["version"])
+                        checked_refusals += 1
+            if stage == "specialist step":
+                self.assertIn("forward", self.get(code, self.spec)["allowed_actions"], "the assignee forwards")
+                self.assertNotIn("forward", self.get(code, self.desk)["allowed_actions"], "not the desk's step")
+                self.act(self.spec, code, "forward")
+        self.assertGreater(checked_refusals, 3)
 
     def test_other_commune_is_404(self):
         code = self.new()["code"]
