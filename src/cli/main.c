@@ -6,6 +6,7 @@
  * also prints --help from it. */
 #include "cli/cli_calendar.h"
 #include "cli/cli_demo.h"
+#include "cli/cli_edxml.h"
 #include "cli/cli_form.h"
 #include "cli/cli_opt.h"
 #include "cli/cli_procedure.h"
@@ -837,6 +838,7 @@ static const char main_help[] =
     "  form       render a form of Circular 03/2025 (receipt, ...) to PDF\n"
     "  procedure  import or export the procedure catalog (CSV, JSON)\n"
     "  report     check or rebuild the dashboards' counts against a full recount\n"
+    "  edxml      build, read or verify (XML-DSig) edXML packages of QCVN 102:2016\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -871,6 +873,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "form")) return cli_form(argc - 1, argv + 1); /* forms: PDF forms of Circular 03/2025 */
     if (!strcmp(cmd, "procedure")) return cli_procedure(argc - 1, argv + 1, default_db());
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1, default_db()); /* report: check, rebuild */
+    if (!strcmp(cmd, "edxml")) return cli_edxml(argc - 1, argv + 1); /* edxml: build, read, verify */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }
