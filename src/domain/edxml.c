@@ -723,6 +723,7 @@ static void read_attachments(struct rctx *c, const xmlNode *root, const xmlNode 
         a->description = field(c, e, "Description", EDXML_MAX_TEXT);
         a->content_type = field(c, e, "ContentType", EDXML_MAX_FIELD);
         if (!*a->content_id) { rfail(c, -EINVAL, "%s/ContentId is missing", c->path); break; }
+        if (strlen(a->content_id) > EDXML_MAX_FIELD) { rfail(c, -E2BIG, "%s/ContentId is too long", c->path); break; }
         for (int j = 0; j < d->n_attachments - 1; j++)
             if (!strcmp(d->attachments[j].content_id, a->content_id)) {
                 rfail(c, -EINVAL, "ContentId \"cid:%s\" is used twice", a->content_id);
