@@ -44,9 +44,15 @@ static int read_or_fail(const char *path, buf_t *out)
     return rc;
 }
 
+/* An attachment's "file": relative paths are relative to the JSON file's directory (arg). */
 static int load_attachment(const char *path, unsigned char **out, size_t *len, void *arg)
 {
-    (void)arg;
+    const char *base = arg;
+    char full[4096];
+    if (path[0] != '/' && base && *base) {
+        if (snprintf(full, sizeof full, "%s/%s", base, path) >= (int)sizeof full) return -ENAMETOOLONG;
+        path = full;
+    }
     buf_t b;
     buf_init(&b, EDXML_MAX_ATTACHMENT);
     int rc = slurp(path, &b);
@@ -126,7 +132,12 @@ static int cmd_build(int argc, char **argv)
         cli_error(1, MSG_EDXML_BAD_JSON, why, NULL, NULL);
         goto out;
     }
-    if (edxml_from_json(o, &d, load_attachment, NULL, why, sizeof why)) {
+    char base[4096];
+    str_copy(base, sizeof base, json_path);
+    char *slash = strrchr(base, '/');
+    if (slash) *slash = 0;
+    else str_copy(base, sizeof base, ".");
+    if (edxml_from_json(o, &d, load_attachment, base, why, sizeof why)) {
         cli_error(1, MSG_EDXML_BAD_JSON, why, NULL, NULL);
         goto out;
     }

@@ -1121,6 +1121,40 @@ static edxml_time_t jtime(struct jctx *c, const json_t *o, const char *key)
     return t;
 }
 
+/* Unknown keys are refused (a misspelt key would otherwise vanish silently). */
+static void jkeys(struct jctx *c, const json_t *o, const char *where, const char *const *allowed)
+{
+    if (!o || !json_is_object(o) || c->rc) return;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v) {
+        (void)v;
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(*a, k);
+        if (!ok) { jfail(c, -EINVAL, "%s\"%s\" is not a known field", where, k); return; }
+    }
+}
+
+static const char *const k_organ[] = {"organ_id", "organ_name", "organization_in_charge", "organ_add", "email",
+                                      "telephone", "fax", "website", NULL};
+static const char *const k_staff[] = {"department", "staff", "email", "mobile", NULL};
+static const char *const k_rf[] = {"organ_id", "code", "promulgation_date", "document_id", NULL};
+static const char *const k_status[] = {"kind", "from", "response_for", "staff", "status_code", "status", "description",
+                                       "timestamp", NULL};
+static const char *const k_package[] = {"kind", "from", "to", "document_id", "code", "promulgation", "document_type",
+                                        "subject", "content", "signer", "due_date", "other", "steering_type",
+                                        "to_places", "response_for", "trace", "business", "attachments", NULL};
+static const char *const k_code[] = {"number", "notation", NULL};
+static const char *const k_prom[] = {"place", "date", NULL};
+static const char *const k_type[] = {"type", "type_detail", "type_name", NULL};
+static const char *const k_signer[] = {"competence", "position", "full_name", NULL};
+static const char *const k_other[] = {"priority", "sphere_of_promulgation", "typer_notation", "promulgation_amount",
+                                      "page_amount", "direction", "appendixes", NULL};
+static const char *const k_trace[] = {"organ_id", "timestamp", NULL};
+static const char *const k_business[] = {"document_id", "doc_type", "reason", "paper", "staff", NULL};
+static const char *const k_attachment[] = {"content_id", "name", "description", "content_type", "data_base64",
+                                           "file", "size", "sha256", NULL};
+
 static const json_t *jobj(struct jctx *c, const json_t *o, const char *key)
 {
     const json_t *v = o ? json_object_get(o, key) : NULL;
@@ -1138,6 +1172,7 @@ static const json_t *jarr(struct jctx *c, const json_t *o, const char *key, size
 
 static void jorgan(struct jctx *c, const json_t *o, edxml_organ_t *g)
 {
+    jkeys(c, o, c->path, k_organ);
     g->organ_id = jstr(c, o, "organ_id", EDXML_MAX_FIELD);
     g->organ_name = jstr(c, o, "organ_name", EDXML_MAX_FIELD);
     g->organization_in_charge = jstr(c, o, "organization_in_charge", EDXML_MAX_FIELD);
@@ -1150,6 +1185,7 @@ static void jorgan(struct jctx *c, const json_t *o, edxml_organ_t *g)
 
 static void jstaff(struct jctx *c, const json_t *o, edxml_staff_t *s)
 {
+    jkeys(c, o, c->path, k_staff);
     s->department = jstr(c, o, "department", EDXML_MAX_FIELD);
     s->staff = jstr(c, o, "staff", EDXML_MAX_FIELD);
     s->email = jstr(c, o, "email", EDXML_MAX_FIELD);
@@ -1159,6 +1195,7 @@ static void jstaff(struct jctx *c, const json_t *o, edxml_staff_t *s)
 static void jresponse_for(struct jctx *c, const json_t *o, edxml_response_for_t *r)
 {
     c->path = "response_for.";
+    jkeys(c, o, c->path, k_rf);
     r->organ_id = jstr(c, o, "organ_id", EDXML_MAX_FIELD);
     r->code = jstr(c, o, "code", EDXML_MAX_FIELD);
     r->promulgation_date = jdate(c, o, "promulgation_date");
@@ -1193,6 +1230,7 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
     d->kind = !*kind || !strcmp(kind, "package") ? EDXML_PACKAGE : !strcmp(kind, "status") ? EDXML_STATUS : 0;
     if (!d->kind) jfail(&c, -EINVAL, "kind \"%s\" is not package or status", kind);
     free(kind);
+    jkeys(&c, o, "", d->kind == EDXML_STATUS ? k_status : k_package);
     c.path = "from.";
     jorgan(&c, jobj(&c, o, "from"), &d->from);
     c.path = "";
@@ -1222,15 +1260,18 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
     d->document_id = jstr(&c, o, "document_id", EDXML_MAX_FIELD);
     const json_t *code = jobj(&c, o, "code");
     c.path = "code.";
+    jkeys(&c, code, c.path, k_code);
     d->code_number = jstr(&c, code, "number", EDXML_MAX_FIELD);
     d->code_notation = jstr(&c, code, "notation", EDXML_MAX_FIELD);
     const json_t *pr = jobj(&c, o, "promulgation");
     c.path = "promulgation.";
+    jkeys(&c, pr, c.path, k_prom);
     d->place = jstr(&c, pr, "place", EDXML_MAX_FIELD);
     d->promulgation_date = jdate(&c, pr, "date");
     c.path = "";
     const json_t *dt = jobj(&c, o, "document_type");
     c.path = "document_type.";
+    jkeys(&c, dt, c.path, k_type);
     d->type = jint(&c, dt, "type", 0, 9999);
     d->type_detail = jint(&c, dt, "type_detail", 0, 9999);
     d->type_name = jstr(&c, dt, "type_name", EDXML_MAX_FIELD);
@@ -1239,6 +1280,7 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
     d->content = jstr(&c, o, "content", EDXML_MAX_CONTENT);
     const json_t *si = jobj(&c, o, "signer");
     c.path = "signer.";
+    jkeys(&c, si, c.path, k_signer);
     d->signer_competence = jstr(&c, si, "competence", EDXML_MAX_FIELD);
     d->signer_position = jstr(&c, si, "position", EDXML_MAX_FIELD);
     d->signer_full_name = jstr(&c, si, "full_name", EDXML_MAX_FIELD);
@@ -1246,6 +1288,7 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
     d->due_date = jdate(&c, o, "due_date");
     const json_t *oi = jobj(&c, o, "other");
     c.path = "other.";
+    jkeys(&c, oi, c.path, k_other);
     d->priority = jint(&c, oi, "priority", 0, 9999);
     d->sphere_of_promulgation = jstr(&c, oi, "sphere_of_promulgation", EDXML_MAX_FIELD);
     d->typer_notation = jstr(&c, oi, "typer_notation", EDXML_MAX_FIELD);
@@ -1266,6 +1309,7 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
         for (size_t i = 0; i < json_array_size(tr); i++) {
             const json_t *t = json_array_get(tr, i);
             if (!json_is_object(t)) { jfail(&c, -EINVAL, "trace[%zu] must be an object", i); break; }
+            jkeys(&c, t, c.path, k_trace);
             edxml_trace_t *x = &d->traces[d->n_traces++];
             x->organ_id = jstr(&c, t, "organ_id", EDXML_MAX_FIELD);
             x->timestamp = jtime(&c, t, "timestamp");
@@ -1275,6 +1319,7 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
     const json_t *bu = jobj(&c, o, "business");
     d->has_business = bu != NULL;
     c.path = "business.";
+    jkeys(&c, bu, c.path, k_business);
     d->business.document_id = jstr(&c, bu, "document_id", EDXML_MAX_FIELD);
     d->business.doc_type = jint(&c, bu, "doc_type", 0, 3);
     d->business.reason = jstr(&c, bu, "reason", EDXML_MAX_TEXT);
@@ -1290,6 +1335,7 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
         for (size_t i = 0; i < json_array_size(at) && !c.rc; i++) {
             const json_t *e = json_array_get(at, i);
             if (!json_is_object(e)) { jfail(&c, -EINVAL, "attachments[%zu] must be an object", i); break; }
+            jkeys(&c, e, c.path, k_attachment);
             edxml_attachment_t *a = &d->attachments[d->n_attachments++];
             a->content_id = jstr(&c, e, "content_id", EDXML_MAX_FIELD);
             if (!*a->content_id) {   /* a stable default: the position */

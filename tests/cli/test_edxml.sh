@@ -123,7 +123,7 @@ cat >"$DIR/pkg.json" <<EOF
               "paper": 0, "staff": {"department": "Văn phòng", "staff": "Trần Thị Văn Thư", "email": "vt@tanphu.gov.vn",
               "mobile": "0912000001"}},
  "attachments": [{"content_id": "209", "name": "bao-cao-thang-11.pdf", "content_type": "application/pdf",
-                  "description": "Báo cáo tháng 11", "file": "$DIR/scan.pdf"},
+                  "description": "Báo cáo tháng 11", "file": "scan.pdf"},
                  {"name": "ghi-chú.txt", "content_type": "text/plain", "data_base64": "R2hpIGNow7o6IMSQw6MgeOG7rSBsw70u"}]}
 EOF
 
@@ -331,6 +331,12 @@ sed 's|"2026-12-15"|"2026-02-30"|' "$DIR/pkg.json" >"$DIR/bad-date.json"
 expect 1 "impossible due date" edxml build --json "$DIR/bad-date.json" --out "$DIR/bd.edxml"
 err_has "due_date" "impossible due date"
 [ ! -e "$DIR/bd.edxml" ] && ok || note_fail "no file after a refused build"
+sed 's|"steering_type": 1|"steering_typ": 1|' "$DIR/pkg.json" >"$DIR/typo.json"
+expect 1 "a misspelt key" edxml build --json "$DIR/typo.json" --out "$DIR/bd.edxml"
+err_has '"steering_typ" is not a known field' "a misspelt key"
+sed 's|"file": "scan.pdf"|"file": "no-such.pdf"|' "$DIR/pkg.json" >"$DIR/nofile.json"
+expect 1 "a missing attachment file" edxml build --json "$DIR/nofile.json" --out "$DIR/bd.edxml"
+err_has "no-such.pdf" "a missing attachment file"
 echo '{"from": ' >"$DIR/broken.json"
 expect 1 "broken JSON" edxml build --json "$DIR/broken.json" --out "$DIR/bd.edxml"
 expect 1 "signing a signed package is not a package" edxml read --in "$DIR/pass"
