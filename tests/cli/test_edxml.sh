@@ -268,6 +268,18 @@ expect 0 "read --data" edxml read --in "$DIR/ec.edxml" --data
 python3 -c 'import json,sys,base64; a=json.load(open(sys.argv[1]))["attachments"][0]; sys.exit(base64.b64decode(a["data_base64"])!=open(sys.argv[2],"rb").read())' \
   "$OUT" "$DIR/scan.pdf" && ok || note_fail "read --data gives the attachment's bytes"
 
+# ---- a 9 MB attachment: a base64 text node over libxml2's default 10 MB limit ----
+head -c 9000000 /dev/urandom >"$DIR/big.bin"
+cat >"$DIR/big.json" <<'EOF'
+{"from": {"organ_id": "000.00.06.H56"}, "to": [{"organ_id": "000.00.01.H56"}], "code": {"number": "16"},
+ "promulgation": {"date": "2026-12-03"}, "attachments": [{"name": "ban-quet.tif", "file": "big.bin"}]}
+EOF
+expect 0 "build with a 9 MB attachment" edxml build --json "$DIR/big.json" --out "$DIR/big.edxml" --p12 "$CA/rsa.p12" --pass-file "$DIR/pass"
+xmlsec_ok "$DIR/big.edxml" "9 MB attachment"
+expect 0 "verify with a 9 MB attachment" edxml verify --in "$DIR/big.edxml" --trust "$CA/ca.pem"
+expect 0 "read with a 9 MB attachment" edxml read --in "$DIR/big.edxml"
+has "\"sha256\":\"$(sha256sum "$DIR/big.bin" | cut -c1-64)\"" "9 MB attachment read back"
+
 # ---- status messages ----
 cat >"$DIR/status.json" <<'EOF'
 {"kind": "status", "from": {"organ_id": "000.00.01.H56", "organ_name": "Sở Nội vụ tỉnh Đồng Nai"},

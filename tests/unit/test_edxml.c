@@ -2,6 +2,7 @@
  * missing fields, caps, base64, hostile XML), build -> parse round trips, and sign / verify outcomes. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -520,6 +521,48 @@ Test(xmldsig, expired_and_malformed)
     cr_assert_eq(xmldsig_verify("<d/>", 4, trust, NULL, NULL, why, sizeof why), -ENOENT);
     cr_assert_eq(xmldsig_verify("<d>", 3, trust, NULL, NULL, why, sizeof why), -EINVAL);
     buf_free(&x);
+    signer_close(s);
+    free(trust);
+}
+
+/* Verification from several threads at once (libxmlsec1 is initialised once; errors are per thread). */
+struct vjob { const char *xml, *trust; size_t n; int ok; };
+
+static void *verify_many(void *arg)
+{
+    struct vjob *j = arg;
+    j->ok = 1;
+    for (int i = 0; i < 20; i++) {
+        char why[256];
+        if (xmldsig_verify(j->xml, j->n, j->trust, NULL, NULL, why, sizeof why) != 0) j->ok = 0;
+        if (xmldsig_verify(j->xml, j->n - 20, j->trust, NULL, NULL, why, sizeof why) != -EINVAL) j->ok = 0;
+    }
+    return NULL;
+}
+
+Test(xmldsig, threads)
+{
+    char *trust;
+    signer_t *s = mksigner(1, -1, 30, &trust);
+    edxml_doc_t d;
+    full_doc(&d);
+    buf_t x;
+    buf_init(&x, 0);
+    char why[256];
+    cr_assert_eq(edxml_build(&d, &x, why, sizeof why), 0);
+    cr_assert_eq(xmldsig_sign(s, &x, why, sizeof why), 0, "%s", why);
+    pthread_t t[4];
+    struct vjob j[4];
+    for (int i = 0; i < 4; i++) {
+        j[i] = (struct vjob){x.data, trust, x.len, 0};
+        cr_assert_eq(pthread_create(&t[i], NULL, verify_many, &j[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert(j[i].ok, "thread %d", i);
+    }
+    buf_free(&x);
+    edxml_doc_free(&d);
     signer_close(s);
     free(trust);
 }
