@@ -6,6 +6,7 @@
  * also prints --help from it. */
 #include "cli/cli_calendar.h"
 #include "cli/cli_demo.h"
+#include "cli/cli_edxml.h"
 #include "cli/cli_form.h"
 #include "cli/cli_opt.h"
 #include "cli/cli_procedure.h"
@@ -838,6 +839,7 @@ static const char main_help[] =
     "  procedure  import or export the procedure catalog (CSV, JSON)\n"
     "  report     check or rebuild the dashboards' counts against a full recount\n"
     "  ca         a local certification authority: init, issue, revoke, crl, list\n"
+    "  edxml      build, read or verify (XML-DSig) edXML packages of QCVN 102:2016\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -873,6 +875,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "procedure")) return cli_procedure(argc - 1, argv + 1, default_db());
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1, default_db()); /* report: check, rebuild */
     if (!strcmp(cmd, "ca")) return cli_ca(argc - 1, argv + 1);                        /* ca: the local CA */
+    if (!strcmp(cmd, "edxml")) return cli_edxml(argc - 1, argv + 1); /* edxml: build, read, verify */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }
