@@ -5,6 +5,7 @@
  * elements in the edXML namespace or in none (partners differ), ignoring what it does not know. Both sides apply
  * the same caps and the same rules of what is required, so whatever edxml_build writes edxml_parse reads back. */
 #include "domain/edxml.h"
+#include "core/b64.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -45,83 +46,6 @@ const char *edxml_status_name(const char *code)
     for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
         if (!strcmp(code, status_names[i].code)) return status_names[i].name;
     return NULL;
-}
-
-/* ---- base64 ---- */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int edxml_b64_encode(const unsigned char *p, size_t n, buf_t *out)
-{
-    char q[4];
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        if (i + 1 < n) v |= (unsigned)p[i + 1] << 8;
-        if (i + 2 < n) v |= p[i + 2];
-        q[0] = b64[(v >> 18) & 63];
-        q[1] = b64[(v >> 12) & 63];
-        q[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-        q[3] = i + 2 < n ? b64[v & 63] : '=';
-        int rc = buf_append(out, q, 4);
-        if (rc) return rc;
-    }
-    return 0;
-}
-
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-int edxml_b64_decode(const char *s, size_t n, size_t max, unsigned char **out, size_t *out_len)
-{
-    *out = NULL;
-    *out_len = 0;
-    size_t sig = 0;   /* characters of the alphabet and padding */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-        if (c != '=' && b64_value(c) < 0) return -EINVAL;
-        sig++;
-    }
-    if (sig % 4) return -EINVAL;
-    if (sig / 4 * 3 > max + 2) return -E2BIG;
-    unsigned char *d = sig ? xmalloc(sig / 4 * 3) : NULL;
-    size_t len = 0, k = 0, pad = 0;
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-        if (c == '=') {
-            pad++;
-            v <<= 6;
-        } else {
-            if (pad) { free(d); return -EINVAL; }   /* data after padding */
-            v = (v << 6) | (unsigned)b64_value(c);
-        }
-        if (++k == 4) {
-            if (pad > 2 || (pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff))) { free(d); return -EINVAL; }
-            d[len++] = (unsigned char)(v >> 16);
-            if (pad < 2) d[len++] = (unsigned char)(v >> 8);
-            if (pad < 1) d[len++] = (unsigned char)v;
-            k = 0;
-            v = 0;
-            if (pad) { /* padding only in the last quantum */
-                for (size_t j = i + 1; j < n; j++)
-                    if (s[j] != ' ' && s[j] != '\t' && s[j] != '\r' && s[j] != '\n') { free(d); return -EINVAL; }
-                break;
-            }
-        }
-    }
-    if (len > max) { free(d); return -E2BIG; }
-    *out = d;
-    *out_len = len;
-    return 0;
 }
 
 /* ---- dates ---- */
@@ -514,7 +438,7 @@ int edxml_build(const edxml_doc_t *d, buf_t *xml_out, char *why, size_t why_len)
                 put(&w, at, "Description", a->description, EDXML_MAX_TEXT);
                 put(&w, at, "ContentType", a->content_type, EDXML_MAX_FIELD);
                 buf_reset(&b64s);
-                if (edxml_b64_encode(a->data, a->len, &b64s)) { w.rc = -E2BIG; whyf(why, why_len, "attachments too large"); }
+                if (b64_encode(a->data, a->len, &b64s)) { w.rc = -E2BIG; whyf(why, why_len, "attachments too large"); }
                 put(&w, at, "ContentTransferEncoded", b64s.data ? b64s.data : "", EDXML_MAX_BYTES);
             }
             buf_free(&b64s);
@@ -732,7 +656,7 @@ static void read_attachments(struct rctx *c, const xmlNode *root, const xmlNode 
         const xmlNode *enc = child(e, "ContentTransferEncoded");
         if (!enc) { rfail(c, -EINVAL, "%s/ContentTransferEncoded is missing", c->path); break; }
         char *s = text(c, enc, "ContentTransferEncoded", EDXML_MAX_BYTES);
-        int rc = edxml_b64_decode(s, strlen(s), EDXML_MAX_ATTACHMENT - total, &a->data, &a->len);
+        int rc = b64_decode(s, strlen(s), EDXML_MAX_ATTACHMENT - total, &a->data, &a->len);
         free(s);
         if (rc == -E2BIG) rfail(c, rc, "the attachments are larger than %zu bytes", EDXML_MAX_ATTACHMENT);
         else if (rc) rfail(c, rc, "%s (cid:%s): ContentTransferEncoded is not valid base64", c->path, a->content_id);
@@ -1046,7 +970,7 @@ void edxml_to_json(jw_t *w, const edxml_doc_t *d, bool with_data)
         if (with_data) {
             buf_t b;
             buf_init(&b, EDXML_MAX_BYTES);
-            if (edxml_b64_encode(a->data, a->len, &b) == 0) jw_kstr(w, "data_base64", b.data ? b.data : "");
+            if (b64_encode(a->data, a->len, &b) == 0) jw_kstr(w, "data_base64", b.data ? b.data : "");
             buf_free(&b);
         }
         jw_obj_end(w);
@@ -1351,7 +1275,7 @@ int edxml_from_json(const json_t *o, edxml_doc_t *d, edxml_load_fn load, void *a
             const json_t *b = json_object_get(e, "data_base64");
             const json_t *f = json_object_get(e, "file");
             if (b && json_is_string(b)) {
-                int rc = edxml_b64_decode(json_string_value(b), json_string_length(b), EDXML_MAX_ATTACHMENT - total,
+                int rc = b64_decode(json_string_value(b), json_string_length(b), EDXML_MAX_ATTACHMENT - total,
                                           &a->data, &a->len);
                 if (rc) jfail(&c, rc, "attachments[%zu].data_base64 is %s", i, rc == -E2BIG ? "too large" : "not valid base64");
             } else if (f && json_is_string(f)) {

@@ -137,8 +137,4 @@ int edxml_from_json(const json_t *o, edxml_doc_t *out, edxml_load_fn load, void 
 
 const char *edxml_status_name(const char *code);   /* "arrived", ...; NULL for an unknown code */
 
-/* Base64 (RFC 4648, standard alphabet, padded). Decoding skips ASCII whitespace, refuses anything else that is
- * not of the alphabet, bad padding and non-zero trailing bits; -E2BIG past max bytes. */
-int edxml_b64_encode(const unsigned char *p, size_t n, buf_t *out);
-int edxml_b64_decode(const char *s, size_t n, size_t max, unsigned char **out, size_t *out_len);
 #endif

@@ -2,6 +2,7 @@
 #include "sign/keystore.h"
 #include "sign/signer_internal.h"
 
+#include "core/b64.h"
 #include "core/mem.h"
 #include "core/sha256.h"
 #include "core/utf8.h"
@@ -105,35 +106,16 @@ static bool may_use(const principal_t *who, const signing_key_t *k)
            (auth_role_covers(who, ROLE_LEADER, k->unit_path) || auth_role_covers(who, ROLE_CLERK, k->unit_path));
 }
 
-/* ---- base64 (RFC 4648 section 4, whitespace between groups allowed) ---- */
-
-static int b64_decode(const char *in, buf_t *out)
+/* The bundle's bytes from its base64 (core/b64.h), at most KEYSTORE_BUNDLE_MAX. */
+static int b64_bundle(const char *in, buf_t *out)
 {
-    size_t n = strlen(in);
-    char *clean = xmalloc(n + 1);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-        if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '+' && c != '/' &&
-            c != '=') {
-            free(clean);
-            return -EINVAL;
-        }
-        clean[m++] = (char)c;
-    }
-    int pad = 0;
-    while (pad < 2 && m > (size_t)pad && clean[m - 1 - pad] == '=') pad++;
-    int rc = 0;
-    if (!m || m % 4 || memchr(clean, '=', m - (size_t)pad) || m / 4 * 3 > (size_t)KEYSTORE_BUNDLE_MAX) rc = -EINVAL;
-    if (!rc) {
-        unsigned char *bin = xmalloc(m / 4 * 3 + 1);
-        int got = EVP_DecodeBlock(bin, (const unsigned char *)clean, (int)m);
-        if (got < pad) rc = -EINVAL;
-        else rc = buf_append(out, bin, (size_t)got - (size_t)pad);
-        free(bin);
-    }
-    free(clean);
+    unsigned char *bin = NULL;
+    size_t n = 0;
+    int rc = b64_decode(in, strlen(in), KEYSTORE_BUNDLE_MAX, &bin, &n);
+    if (rc == 0 && n == 0) rc = -EINVAL;
+    if (rc == 0) rc = buf_append(out, bin, n);
+    if (bin) OPENSSL_cleanse(bin, n);
+    free(bin);
     return rc;
 }
 
@@ -279,7 +261,7 @@ int keystore_import(db_t *db, const principal_t *who, const keystore_import_t *i
     buf_init(&bundle, KEYSTORE_BUNDLE_MAX);
     struct imported c = {.in = in, .account_id = seal ? NULL : who->account_id, .unit_id = unit_id};
     signer_t *s = NULL;
-    if (!in->pkcs12_b64 || b64_decode(in->pkcs12_b64, &bundle) < 0) {
+    if (!in->pkcs12_b64 || b64_bundle(in->pkcs12_b64, &bundle) < 0) {
         rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "pkcs12", "pkcs12", "base64 of at most 64 KiB", NULL);
         goto out;
     }
@@ -389,7 +371,7 @@ int keystore_unlock(db_t *db, const principal_t *who, const char *id, const char
         if (rc == DB_ROW) {
             buf_t bundle;
             buf_init(&bundle, KEYSTORE_BUNDLE_MAX);
-            rc = b64_decode(db_col_text(s, 0), &bundle) < 0 ? -EIO : signer_from_pkcs12(bundle.data, bundle.len, pin, out);
+            rc = b64_bundle(db_col_text(s, 0), &bundle) < 0 ? -EIO : signer_from_pkcs12(bundle.data, bundle.len, pin, out);
             if (rc < 0 && rc != -EACCES) rc = -EIO;
             if (bundle.data) OPENSSL_cleanse(bundle.data, bundle.len);
             buf_free(&bundle);

@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/mem.h"
+#include "core/b64.h"
 #include "domain/edxml.h"
 #include "sign/signer.h"
 #include "sign/xmldsig.h"
@@ -55,11 +56,11 @@ Test(edxml, base64_strict)
     for (size_t n = 0; n <= 10; n++) {
         buf_t b;
         buf_init(&b, 0);
-        cr_assert_eq(edxml_b64_encode(raw, n, &b), 0);
+        cr_assert_eq(b64_encode(raw, n, &b), 0);
         cr_assert_eq(b.len, (n + 2) / 3 * 4);
         unsigned char *out;
         size_t len;
-        cr_assert_eq(edxml_b64_decode(b.data ? b.data : "", b.len, 64, &out, &len), 0);
+        cr_assert_eq(b64_decode(b.data ? b.data : "", b.len, 64, &out, &len), 0);
         cr_assert_eq(len, n);
         cr_assert(n == 0 || memcmp(out, raw, n) == 0);
         free(out);
@@ -67,16 +68,16 @@ Test(edxml, base64_strict)
     }
     unsigned char *out;
     size_t len;
-    cr_assert_eq(edxml_b64_decode(" SGVs\nbG8=\r\n", 12, 64, &out, &len), 0);
+    cr_assert_eq(b64_decode(" SGVs\nbG8=\r\n", 12, 64, &out, &len), 0);
     cr_assert_eq(len, 5);
     cr_assert_eq(memcmp(out, "Hello", 5), 0);
     free(out);
     const char *bad[] = {"SGVsbG8", "SGVsbG8*", "SGVs=G8=", "QQ=", "QQ==QQ==", "QR==", "QUI=x", "Q===", "===="};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        cr_assert_eq(edxml_b64_decode(bad[i], strlen(bad[i]), 64, &out, &len), -EINVAL, "%s", bad[i]);
+        cr_assert_eq(b64_decode(bad[i], strlen(bad[i]), 64, &out, &len), -EINVAL, "%s", bad[i]);
         cr_assert_null(out);
     }
-    cr_assert_eq(edxml_b64_decode("SGVsbG8=", 8, 4, &out, &len), -E2BIG);
+    cr_assert_eq(b64_decode("SGVsbG8=", 8, 4, &out, &len), -E2BIG);
 }
 
 /* ---- parsing ---- */
