@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import REPO, ApiTestCase, Client, run_cli, staff_by_username, unique, unique_phone, unit_by_slug
+from harness import REPO, ApiTestCase, Client, Server, run_cli, staff_by_username, unique, unique_phone, unit_by_slug
 
 CODE_RE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{6})-(\d{4,})$")
 DEMO_IDS = ["068095001234", "001305123456", "079188004321", "066090123456"]
@@ -700,6 +700,94 @@ class DossierListTests(DossierBase):
             seqs = sorted(int(CODE_RE.match(i["code"]).group(3)) for i in r.body["items"]
                           if i["code"].startswith("%s-%s-" % (agency, day)))
             self.assertEqual(seqs, list(range(1, len(seqs) + 1)))
+
+
+class WorkListViewTests(DossierBase):
+    """What each work list holds (issue 9 item 8), known dossier by dossier on the pinned clock (Tuesday 2027-03-02
+    08:00), then on a second server on the same database three weeks later:
+      A  5 working days, assigned to the specialist      mine, department, not due soon, overdue later
+      B  same-day procedure, at the desk                 due soon (24 working hours), overdue later
+      C  assigned, supplement requested (clock paused)    waiting; never due soon nor overdue
+      D  refused                                         in no work list
+      E  a procedure whose specialist step is the Economy department's: mine, department; overdue later
+    The expected sets come from the rows above, not from what the server answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        t = cls()
+        cls.a = t.new()["code"]
+        t.to_processing(cls.a)
+        cls.b = t.new(proc=cls.same_day)["code"]
+        cls.c = t.new()["code"]
+        t.to_processing(cls.c)
+        t.act(cls.spec, cls.c, "request_supplement", reason="Thiếu bản sao", items=["Bản sao giấy khai sinh"])
+        cls.d = t.new()["code"]
+        t.act(cls.desk, cls.d, "refuse", reason="Không thuộc thẩm quyền")
+        # E: a procedure whose specialist step belongs to the Economy department (the specialist's home unit).
+        cls.dept_name = cls.admin.req("GET", "/api/v1/units/" + staff_by_username(cls.admin, "cujut.specialist")
+                                      ["unit_id"]).body["name"]
+        code = "9.%06d" % (int(time.time() * 1000) % 1000000)
+        paper = {"id": "don", "name": "Đơn đề nghị", "mandatory": True, "form": "original", "copies": 1}
+        r = cls.admin.req("POST", "/api/v1/procedures", json={
+            "code": code, "name": "Thủ tục của phòng " + code, "field": "Kinh tế", "time": {"rule": "days", "amount": 5},
+            "fee": {"amount": 0, "text": "Không"}, "online_level": "none", "papers": [paper],
+            "steps": [{"name": "Tiếp nhận", "role": "desk", "budget_days": 0.5},
+                      {"name": "Thẩm định", "role": "specialist", "budget_days": 3, "department": cls.dept_name},
+                      {"name": "Phê duyệt", "role": "leader", "budget_days": 1},
+                      {"name": "Trả kết quả", "role": "desk", "budget_days": 0.5, "counted": False}]})
+        assert r.status == 201, r
+        cls.e = t.new(proc={"code": code, "rule": "days", "amount": 5, "papers": [paper]})["code"]
+        t.to_processing(cls.e)
+        cls.now = {v: t.view(cls.spec if v in ("mine", "department") else cls.desk, v)
+                   for v in ("mine", "department", "due_soon", "overdue", "waiting")}
+        cls.desk_department = t.view(cls.desk, "department")
+        cls.e_department = t.get(cls.e)["department"]
+        problems = cls.server.stop()
+        assert not problems, problems
+        later = PINNED_NOW_MS + 21 * 86400000
+        os.environ["MOTCUA_CLOCK_OFFSET_MS"] = str(later - int(time.time() * 1000))
+        try:
+            cls.server = Server(db=cls.db, label=cls.__name__ + "-later")
+            cls.server.start()
+        finally:
+            os.environ.pop("MOTCUA_CLOCK_OFFSET_MS", None)
+        for u in ("cujut.desk", "cujut.specialist"):
+            c = Client(cls.server)
+            c.login(u)
+            cls.users[u] = c
+        cls.desk, cls.spec = cls.users["cujut.desk"], cls.users["cujut.specialist"]
+        cls.later = {v: t.view(cls.desk, v) for v in ("due_soon", "overdue", "waiting")}
+
+    def view(self, client, view, hours=24):
+        codes, cursor = [], None
+        while True:
+            r = client.req("GET", "/api/v1/dossiers?view=%s&hours=%d&limit=50%s"
+                           % (view, hours, "&cursor=" + cursor if cursor else ""))
+            self.assert_status(r, 200)
+            codes += [i["code"] for i in r.body["items"]]
+            cursor = r.body["next_cursor"]
+            if not cursor:
+                return set(codes)
+
+    def test_views_on_the_day(self):
+        self.assertEqual(self.now["mine"], {self.a, self.e})   # C waits for the applicant (status 5): not mine
+        self.assertEqual(self.now["due_soon"], {self.b})
+        self.assertEqual(self.now["overdue"], set())
+        self.assertEqual(self.now["waiting"], {self.c})
+
+    def test_department_view(self):
+        """Open dossiers whose current step belongs to the caller's home unit (a department): E for the specialist
+        of the Economy department, nothing for the desk officer of the service centre."""
+        self.assertEqual(self.e_department, self.dept_name)
+        self.assertEqual(self.now["department"], {self.e})
+        self.assertEqual(self.desk_department, set())
+
+    def test_views_three_weeks_later(self):
+        self.assertEqual(self.later["overdue"], {self.a, self.b, self.e})
+        self.assertEqual(self.later["due_soon"], set())
+        self.assertEqual(self.later["waiting"], {self.c})
+        self.assertNotIn(self.d, set().union(*self.later.values()))
 
 
 class DossierSearchCapTests(DossierBase):
