@@ -11,6 +11,7 @@
 #include "domain/lookup.h"   /* lookup */
 #include "domain/dossier_uploads.h"   /* dforms */
 #include "domain/report.h"   /* report */
+#include "domain/document.h" /* document registers */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ static const event_module_t *const builtin[] = {
     &dossier_uploads_events,
     /* report: the dashboards' counts (refilled by the dossier applies) */
     &report_events,
+    /* document: the official document registers */
+    &document_events,
     NULL};
 
 static const event_module_t *const *registry = builtin;

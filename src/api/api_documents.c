@@ -1,0 +1,248 @@
+/* api_documents.c — the official document registers: the document types, registering outgoing and incoming
+ * documents, the register list (filters, folded search, pages) and one document.
+ *
+ * The handlers check the JSON shape and the query parameters; the domain (domain/document.h) checks everything
+ * else, the caller's rights included, inside one store_write or store_read. A document the caller may not read is
+ * 404, whatever the reason. The clock is read once per request, before the write, and handed to the domain. */
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "domain/document.h"
+#include "domain/unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bad_param(req_t *r, const char *name)
+{
+    return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, name, name, NULL, NULL);
+}
+
+/* ---- types ---- */
+
+int api_document_types(req_t *r)
+{
+    size_t n;
+    const document_type_t *t = document_types(&n);
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    jw_obj_begin(&w);
+    jw_key(&w, "items");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj_begin(&w);
+        jw_kstr(&w, "code", t[i].code);
+        jw_kstr(&w, "abbr", t[i].abbr);
+        jw_kstr(&w, "name_vi", t[i].name_vi);
+        jw_kstr(&w, "name_en", t[i].name_en);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_kint(&w, "total", (long long)n);
+    jw_obj_end(&w);
+    return api_reply_writer(r, 200, &w, &b);
+}
+
+/* ---- registration ---- */
+
+struct reg_ctx {
+    const principal_t *who;
+    bool               outgoing;
+    document_in_t      in;
+    document_t         out;
+    derr_t             err;
+};
+
+static int reg_fn(db_t *db, void *arg)
+{
+    struct reg_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return c->outgoing ? document_register_outgoing(db, c->who, &c->in, &c->out, &c->err)
+                       : document_register_incoming(db, c->who, &c->in, &c->out, &c->err);
+}
+
+static int doc_register(req_t *r, bool outgoing)
+{
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct reg_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->outgoing = outgoing;
+    document_in_t *in = &c->in;
+    const field_t common[] = {
+        {"type", FT_STRING, true, 1, 23, &in->type, NULL},
+        {"unit", FT_STRING, false, ID_LEN, ID_LEN, &in->unit_id, NULL},
+        {"summary", FT_STRING, true, 1, DOCUMENT_SUMMARY_MAX, &in->summary, NULL},
+        {"signer", FT_STRING, false, 0, DOCUMENT_SIGNER_MAX, &in->signer, NULL},
+        {"urgency", FT_STRING, false, 1, 16, &in->urgency, NULL},
+        {"confidentiality", FT_STRING, false, 1, 16, &in->confidentiality, NULL},
+        {"deadline", FT_STRING, false, 10, 10, &in->deadline, NULL},
+        /* outgoing */
+        {"department", FT_STRING, false, ID_LEN, ID_LEN, &in->department_id, NULL},
+        {"recipients", FT_STRING, true, 1, DOCUMENT_RECIPIENTS_MAX, &in->recipients, NULL},
+    };
+    const field_t incoming[] = {
+        common[0], common[1], common[2], common[3], common[4], common[5], common[6],
+        {"agency", FT_STRING, true, 1, DOCUMENT_AGENCY_MAX, &in->agency, NULL},
+        {"symbol", FT_STRING, true, 1, DOCUMENT_SYMBOL_MAX, &in->symbol, NULL},
+        {"dated", FT_STRING, true, 10, 10, &in->dated, NULL},
+    };
+    int rc = outgoing ? req_fields(r, body, common, sizeof common / sizeof common[0])
+                      : req_fields(r, body, incoming, sizeof incoming / sizeof incoming[0]);
+    if (rc < 0) goto out;
+    in->now_ms = clock_now_ms();
+    rc = store_write(r->app->store, reg_fn, c);
+    if (rc < 0) {
+        api_reply_derr(r, rc, &c->err);
+        goto out;
+    }
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/documents/%s", c->out.id);
+    reply_header(r, "Location", loc);
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    document_json(&w, &c->out, r->lang);
+    api_etag(r, c->out.version);
+    api_reply_writer(r, 201, &w, &b);
+out:
+    json_decref(body);
+    free(c);
+    return 0;
+}
+
+int api_documents_outgoing(req_t *r) { return doc_register(r, true); }
+int api_documents_incoming(req_t *r) { return doc_register(r, false); }
+
+/* ---- one document ---- */
+
+struct get_ctx {
+    const principal_t *who;
+    const char        *id;
+    document_t         d;
+};
+
+static int get_fn(db_t *db, void *arg)
+{
+    struct get_ctx *c = arg;
+    int rc = document_get(db, c->id, &c->d);
+    if (rc == 0 && !document_readable(c->who, &c->d)) rc = -ENOENT;
+    return rc;
+}
+
+int api_documents_get(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (!id_valid(id)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    struct get_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->id = id;
+    int rc = store_read(r->app->store, get_fn, c);
+    if (rc == -ENOENT) reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    else if (rc < 0) reply_errno(r, rc);
+    else {
+        buf_t b;
+        buf_init(&b, 0);
+        jw_t w;
+        jw_init(&w, &b);
+        document_json(&w, &c->d, r->lang);
+        api_etag(r, c->d.version);
+        api_reply_writer(r, 200, &w, &b);
+    }
+    free(c);
+    return 0;
+}
+
+/* ---- the register list ---- */
+
+struct list_ctx {
+    const principal_t *who;
+    document_query_t   q;
+    const char        *unit_id;
+    char               under[AUTH_PATH_MAX];
+    int                unit_rc;           /* 0, or the refusal of the unit parameter (-ENOENT / -EACCES) */
+    lang_t             lang;
+    long long          limit;
+    api_page_t         pg;
+};
+
+static int list_cb(const document_t *d, void *arg)
+{
+    struct list_ctx *c = arg;
+    if (!api_page_take(&c->pg, d->id)) return -1;
+    document_json(&c->pg.w, d, c->lang);
+    return 0;
+}
+
+static bool reads_path(const principal_t *who, const char *path)
+{
+    return auth_role_covers(who, ROLE_CLERK, path) || auth_role_covers(who, ROLE_LEADER, path) ||
+           auth_role_covers(who, ROLE_OFFICIAL, path);
+}
+
+static int list_fn(db_t *db, void *arg)
+{
+    struct list_ctx *c = arg;
+    buf_free(&c->pg.b);                       /* the read may be re-run after a reconnect */
+    api_page_begin(&c->pg, c->limit);
+    c->unit_rc = 0;
+    if (c->unit_id) {
+        unit_t *u = xmalloc(sizeof *u);
+        int rc = unit_get(db, c->unit_id, u);
+        if (rc == 0 && !auth_sees_path(c->who, u->path)) rc = -ENOENT;
+        if (rc == 0 && !reads_path(c->who, u->path)) rc = -EACCES;
+        if (rc == 0) str_copy(c->under, sizeof c->under, u->path);
+        free(u);
+        if (rc == -ENOENT || rc == -EACCES) {
+            c->unit_rc = rc;
+            return 0;
+        }
+        if (rc < 0) return rc;
+        c->q.under_path = c->under;
+    }
+    int rc = document_list(db, c->who, &c->q, list_cb, c);
+    return rc < 0 ? rc : 0;
+}
+
+int api_documents_list(req_t *r)
+{
+    page_t p;
+    if (req_page(r, &p) < 0) return 0;
+    const char *dir = req_query(r, "direction"), *unit = req_query(r, "unit"), *year = req_query(r, "year"),
+               *type = req_query(r, "type");
+    if (dir && strcmp(dir, "in") && strcmp(dir, "out")) return bad_param(r, "direction");
+    if (unit && !id_valid(unit)) return bad_param(r, "unit");
+    int y = 0;
+    if (year) {
+        char *end;
+        long v = strtol(year, &end, 10);
+        if (*end || end == year || strlen(year) != 4 || v < 1900 || v > 2199) return bad_param(r, "year");
+        y = (int)v;
+    }
+    if (type && !document_type_find(type)) return bad_param(r, "type");
+    if (p.cursor && !id_valid(p.cursor)) return bad_param(r, "cursor");
+    if (!document_reader(&r->who))
+        return reply_problem(r, 403, "forbidden", MSG_DOC_READ_ROLE, NULL, NULL, NULL, NULL);
+    struct list_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->lang = r->lang;
+    c->unit_id = unit;
+    c->limit = p.limit;
+    c->q = (document_query_t){.direction = dir, .year = y, .type = type, .q = p.q, .after_id = p.cursor,
+                              .limit = p.limit + 1};
+    buf_init(&c->pg.b, 0);
+    int rc = store_read(r->app->store, list_fn, c);
+    if (rc == 0 && c->unit_rc == -ENOENT) {
+        buf_free(&c->pg.b);
+        reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "unit", unit, NULL, NULL);
+    } else if (rc == 0 && c->unit_rc == -EACCES) {
+        buf_free(&c->pg.b);
+        reply_problem(r, 403, "forbidden", MSG_DOC_READ_ROLE, "unit", NULL, NULL, NULL);
+    } else api_page_reply(r, &c->pg, rc);
+    free(c);
+    return 0;
+}
