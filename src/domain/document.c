@@ -208,7 +208,7 @@ static int apply_registered(db_t *db, const event_meta_t *ev, const json_t *p)
                          "signer, deadline, status, dedupe_key, registered_by, search, created_at, updated_at, version) "
                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
                          "$20, $21, $22, $23, $23, 1)",
-                         "tttiittttttttttttttttti", id, dir, unit, jstr(p, "unit_path"), year, number,
+                         "ttttii" "tttttttttttttttt" "i", id, dir, unit, jstr(p, "unit_path"), year, number,
                          jstr(p, "symbol"), jstr(p, "type"), jstr(p, "department_id"), jstr(p, "agency"),
                          jstr(p, "recipients"), jstr(p, "dated"), jstr(p, "arrival_date"), jstr(p, "summary"),
                          jstr(p, "urgency"), jstr(p, "confidentiality"), jstr(p, "signer"), jstr(p, "deadline"),
