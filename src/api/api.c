@@ -93,6 +93,7 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/documents/incoming", api_documents_incoming, ROUTE_STAFF},
     {"GET", "/api/v1/documents", api_documents_list, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}", api_documents_get, ROUTE_STAFF},
+    {"POST", "/api/v1/documents/{id}/handling", api_documents_handling, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

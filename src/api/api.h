@@ -122,4 +122,5 @@ int api_documents_outgoing(req_t *r);
 int api_documents_incoming(req_t *r);
 int api_documents_list(req_t *r);
 int api_documents_get(req_t *r);
+int api_documents_handling(req_t *r);
 #endif

@@ -246,3 +246,68 @@ int api_documents_list(req_t *r)
     free(c);
     return 0;
 }
+
+/* ---- handling ---- */
+
+struct handle_ctx {
+    const principal_t   *who;
+    const char          *id;
+    document_action_in_t in;
+    document_t           out;
+    derr_t               err;
+};
+
+static int handle_fn(db_t *db, void *arg)
+{
+    struct handle_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return document_handle(db, c->who, c->id, &c->in, &c->out, &c->err);
+}
+
+int api_documents_handling(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (!id_valid(id)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct handle_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->id = id;
+    json_t *co = NULL;
+    const field_t fields[] = {
+        {"action", FT_STRING, true, 1, 16, &c->in.action, NULL},
+        {"version", FT_INT, true, 1, 1LL << 40, &c->in.version, NULL},
+        {"lead_unit", FT_STRING, false, ID_LEN, ID_LEN, &c->in.lead_unit_id, NULL},
+        {"lead_account", FT_STRING, false, ID_LEN, ID_LEN, &c->in.lead_account_id, NULL},
+        {"coordinators", FT_ARRAY, false, 0, DOCUMENT_COORDINATORS_MAX, &co, NULL},
+        {"deadline", FT_STRING, false, 10, 10, &c->in.deadline, NULL},
+        {"note", FT_STRING, false, 0, DOCUMENT_SUMMARY_MAX, &c->in.note, NULL},
+    };
+    if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
+    size_t i;
+    json_t *v;
+    json_array_foreach(co, i, v) {
+        if (!json_is_string(v)) {
+            reply_problem(r, 400, "invalid-field", MSG_WRONG_TYPE, "coordinators", "coordinators", "string[]", NULL);
+            goto out;
+        }
+        c->in.coordinators[c->in.ncoordinators++] = json_string_value(v);
+    }
+    c->in.now_ms = clock_now_ms();
+    int rc = store_write(r->app->store, handle_fn, c);
+    if (rc < 0) {
+        api_reply_derr(r, rc, &c->err);
+        goto out;
+    }
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    document_json(&w, &c->out, r->lang);
+    api_etag(r, c->out.version);
+    api_reply_writer(r, 200, &w, &b);
+out:
+    json_decref(body);
+    free(c);
+    return 0;
+}

@@ -20,5 +20,9 @@
       "abbreviation.")                                                                                           \
     X(MSG_DOC_DATE, "Trường \"{0}\" phải là ngày dạng YYYY-MM-DD, {1}.", "Field \"{0}\" must be a YYYY-MM-DD date, {1}.") \
     X(MSG_DOC_DUPLICATE, "Văn bản này đã được đăng ký vào sổ văn bản đến của đơn vị (số đến {0}/{1}).",                  \
-      "This document is already in the unit's incoming register (arrival number {0} of {1}).")
+      "This document is already in the unit's incoming register (arrival number {0} of {1}).")                   \
+    X(MSG_DOC_STATE, "Văn bản đang ở trạng thái \"{0}\": không thể {1}.", "The document is \"{0}\": it cannot be {1}.")  \
+    X(MSG_DOC_HANDLE_ROLE, "Chỉ {0} mới được thực hiện thao tác này với văn bản.", "Only {0} may do this to the document.") \
+    X(MSG_DOC_LEAD, "\"{0}\" phải là một phòng, ban của đơn vị nhận văn bản hoặc một cán bộ của đơn vị đó.",             \
+      "\"{0}\" must be a department of the receiving unit or a staff member of that unit.")
 #endif

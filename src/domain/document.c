@@ -7,6 +7,7 @@
 #include "core/utf8.h"
 #include "domain/calendar.h"
 #include "domain/event.h"
+#include "domain/account.h"
 #include "domain/unit.h"
 
 #include <stdio.h>
@@ -89,7 +90,7 @@ int document_symbol_format(long long number, const char *type_abbr, const char *
 
 #define COLS "id, direction, unit_id, unit_path, year, number, symbol, type_code, department_id, agency, " \
              "recipients, dated, arrival_date, summary, urgency, confidentiality, signer, deadline, status, " \
-             "registered_by, created_at, updated_at, version"
+             "registered_by, created_at, updated_at, version, lead_unit_id, lead_account_id"
 
 static void col_copy(db_stmt_t *s, int i, char *dst, size_t cap)
 {
@@ -123,6 +124,8 @@ static void row_to_document(db_stmt_t *s, document_t *d)
     d->created_at = db_col_int(s, 20);
     d->updated_at = db_col_int(s, 21);
     d->version = db_col_int(s, 22);
+    col_copy(s, 23, d->lead_unit_id, sizeof d->lead_unit_id);
+    col_copy(s, 24, d->lead_account_id, sizeof d->lead_account_id);
 }
 
 int document_get(db_t *db, const char *id, document_t *out)
@@ -223,12 +226,37 @@ static int apply_registered(db_t *db, const event_meta_t *ev, const json_t *p)
     return n < 0 ? (int)n : 0;
 }
 
+/* The handling events: one line of document_handling and the document's state after it, from the payload. */
+static int apply_handling(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    const char *id = jstr(p, "id"), *action = jstr(p, "action"), *status = jstr(p, "status");
+    if (!id || !action || !status) return -EINVAL;
+    const json_t *co = json_object_get(p, "coordinators");
+    char *coj = json_is_array(co) ? json_dumps(co, JSON_COMPACT) : NULL;
+    long long n = db_run(db,
+                         "INSERT INTO document_handling (document_id, n, action, actor, lead_unit_id, lead_account_id, "
+                         "coordinators, deadline, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                         "tittttttti", id, jint(p, "n"), action, ev->actor, jstr(p, "lead_unit_id"),
+                         jstr(p, "lead_account_id"), coj ? coj : "[]", jstr(p, "deadline"), jstr(p, "note"), ev->at);
+    free(coj);
+    if (n < 0) return (int)n;
+    n = db_run(db,
+               "UPDATE documents SET status = $2, lead_unit_id = $3, lead_account_id = $4, deadline = $5, "
+               "updated_at = $6, version = version + 1 WHERE id = $1",
+               "ttttti", id, status, jstr(p, "lead_unit_id"), jstr(p, "lead_account_id"), jstr(p, "deadline"), ev->at);
+    return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
+}
+
 static const event_kind_t kinds[] = {
     {DOCUMENT_EVENT_OUTGOING, apply_registered},
     {DOCUMENT_EVENT_INCOMING, apply_registered},
+    {DOCUMENT_EVENT_ASSIGNED, apply_handling},
+    {DOCUMENT_EVENT_PROGRESS, apply_handling},
+    {DOCUMENT_EVENT_DONE, apply_handling},
     {NULL, NULL},
 };
 static const event_table_t tables[] = {
+    {"document_handling", "document_id, n"},
     {"documents", "id"},
     {"document_counters", "unit_id, direction, year"},
     {NULL, NULL},
@@ -493,6 +521,143 @@ out:
     return rc;
 }
 
+/* ---- handling ---- */
+
+struct handling {
+    const document_t           *d;       /* the state after */
+    long long                   n;
+    const char                 *action;  /* assigned | progress | done */
+    const document_action_in_t *in;
+    bool                        assign;
+};
+
+static void handling_payload(jw_t *w, const void *arg)
+{
+    const struct handling *h = arg;
+    jw_obj_begin(w);
+    kv(w, "id", h->d->id);
+    jw_kint(w, "n", h->n);
+    kv(w, "action", h->action);
+    kv(w, "status", h->d->status);
+    kv(w, "lead_unit_id", h->d->lead_unit_id);
+    kv(w, "lead_account_id", h->d->lead_account_id);
+    jw_key(w, "coordinators");
+    jw_arr_begin(w);
+    for (int i = 0; h->assign && i < h->in->ncoordinators; i++) jw_str(w, h->in->coordinators[i]);
+    jw_arr_end(w);
+    kv(w, "deadline", h->d->deadline);
+    kv(w, "note", h->in->note);
+    jw_obj_end(w);
+}
+
+/* A department whose parent is the document's unit. */
+static bool department_of(db_t *db, const char *id, const document_t *d)
+{
+    if (!id || !id_valid(id)) return false;
+    unit_t *u = xmalloc(sizeof *u);
+    bool ok = unit_get(db, id, u) == 0 && !strcmp(u->kind, "department") && !strcmp(u->parent_id, d->unit_id) &&
+              u->active;
+    free(u);
+    return ok;
+}
+
+static bool reporter(const principal_t *who, const document_t *d)
+{
+    if (may_register(who, d->unit_path)) return true;   /* clerk or leader covering the unit */
+    if (d->lead_account_id[0] && !strcmp(who->account_id, d->lead_account_id)) return true;
+    return d->lead_unit_id[0] && !strcmp(who->unit_id, d->lead_unit_id);
+}
+
+int document_handle(db_t *db, const principal_t *who, const char *id, const document_action_in_t *in,
+                    document_t *out, derr_t *err)
+{
+    document_t *d = xmalloc(sizeof *d);
+    int rc = document_get(db, id, d);
+    if (rc == 0 && !document_readable(who, d) && !reporter(who, d)) rc = -ENOENT;
+    if (rc == -ENOENT) derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) goto out;
+    const char *action = in->action ? in->action : "";
+    bool assign = !strcmp(action, "assign"), progress = !strcmp(action, "progress"), done = !strcmp(action, "done");
+    if (!assign && !progress && !done) {
+        rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "action", "action", "assign | progress | done", NULL);
+        goto out;
+    }
+    if (assign ? !auth_role_covers(who, ROLE_LEADER, d->unit_path) : !reporter(who, d)) {
+        rc = derr_set(err, -EACCES, 403, MSG_DOC_HANDLE_ROLE, NULL,
+                      assign ? "lãnh đạo đơn vị / the unit's leaders" : "người được giao / the assignees", NULL, NULL);
+        goto out;
+    }
+    if (in->version != d->version) {
+        char v[24];
+        snprintf(v, sizeof v, "%lld", d->version);
+        rc = derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, "version", v, NULL, NULL);
+        goto out;
+    }
+    bool state_ok = !strcmp(d->direction, "in") &&
+                    (assign ? strcmp(d->status, "done") != 0
+                            : !strcmp(d->status, "assigned") || !strcmp(d->status, "in_progress"));
+    if (!state_ok) {
+        rc = derr_set(err, -EBUSY, 409, MSG_DOC_STATE, "action", !strcmp(d->direction, "in") ? d->status : "issued",
+                      action, NULL);
+        goto out;
+    }
+    if ((rc = text_field(in->note, "note", progress, DOCUMENT_SUMMARY_MAX, err)) < 0) goto out;
+    if (assign) {
+        if (!!in->lead_unit_id == !!in->lead_account_id) {
+            rc = derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "lead_unit", "lead_unit | lead_account", NULL, NULL);
+            goto out;
+        }
+        if (in->lead_unit_id && !department_of(db, in->lead_unit_id, d)) {
+            rc = derr_set(err, -EINVAL, 422, MSG_DOC_LEAD, "lead_unit", "lead_unit", NULL, NULL);
+            goto out;
+        }
+        if (in->lead_account_id) {
+            account_t *a = xmalloc(sizeof *a);
+            bool ok = id_valid(in->lead_account_id) && account_get(db, in->lead_account_id, a) == 0 &&
+                      !strcmp(a->kind, "staff") && !a->disabled && prefix(d->unit_path, a->unit_path);
+            free(a);
+            if (!ok) {
+                rc = derr_set(err, -EINVAL, 422, MSG_DOC_LEAD, "lead_account", "lead_account", NULL, NULL);
+                goto out;
+            }
+        }
+        for (int i = 0; i < in->ncoordinators; i++) {
+            bool dup = in->lead_unit_id && !strcmp(in->coordinators[i], in->lead_unit_id);
+            for (int j = 0; j < i; j++) dup = dup || !strcmp(in->coordinators[i], in->coordinators[j]);
+            if (dup || !department_of(db, in->coordinators[i], d)) {
+                rc = derr_set(err, -EINVAL, 422, MSG_DOC_LEAD, "coordinators", "coordinators", NULL, NULL);
+                goto out;
+            }
+        }
+        if (in->deadline) {
+            long day, today = calendar_minutes_from_utc_ms(in->now_ms) / 1440;
+            if (parse_date(in->deadline, &day) < 0 || day < today) {
+                rc = derr_set(err, -EINVAL, 400, MSG_DOC_DATE, "deadline", "deadline", "not before today", NULL);
+                goto out;
+            }
+            str_copy(d->deadline, sizeof d->deadline, in->deadline);
+        }
+        str_copy(d->lead_unit_id, sizeof d->lead_unit_id, in->lead_unit_id ? in->lead_unit_id : "");
+        str_copy(d->lead_account_id, sizeof d->lead_account_id, in->lead_account_id ? in->lead_account_id : "");
+        str_copy(d->status, sizeof d->status, "assigned");
+    } else str_copy(d->status, sizeof d->status, progress ? "in_progress" : "done");
+    db_stmt_t *s;
+    long long n = 1;
+    rc = db_query(db, &s, "SELECT COALESCE(MAX(n), 0) FROM document_handling WHERE document_id = $1", "t", d->id);
+    if (rc == DB_ROW) n = db_col_int(s, 0) + 1;
+    if (s) db_reset(s);
+    if (rc < 0) goto out;
+    struct handling h = {d, n, assign ? "assigned" : progress ? "progress" : "done", in, assign};
+    rc = event_record(db, d->unit_id, who->account_id,
+                      assign ? DOCUMENT_EVENT_ASSIGNED : progress ? DOCUMENT_EVENT_PROGRESS : DOCUMENT_EVENT_DONE,
+                      "document", d->id, handling_payload, &h, NULL);
+    if (rc == -EEXIST) rc = -ECONFLICT;
+    if (rc == 0) rc = document_get(db, d->id, out);
+out:
+    free(d);
+    return rc;
+}
+
 /* ---- JSON ---- */
 
 void document_json(jw_t *w, const document_t *d, lang_t lang)
@@ -521,6 +686,8 @@ void document_json(jw_t *w, const document_t *d, lang_t lang)
     kv(w, "signer", d->signer);
     kv(w, "deadline", d->deadline);
     jw_kstr(w, "status", d->status);
+    kv(w, "lead_unit_id", d->lead_unit_id);
+    kv(w, "lead_account_id", d->lead_account_id);
     kv(w, "registered_by", d->registered_by);
     jw_kint(w, "created_at", d->created_at);
     jw_kint(w, "version", d->version);

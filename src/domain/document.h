@@ -90,7 +90,9 @@ typedef struct document {
     char      urgency[16], confidentiality[16];
     char      signer[808];
     char      deadline[11];
-    char      status[16];                /* outgoing "issued"; incoming "registered" */
+    char      status[16];                /* outgoing "issued"; incoming registered -> assigned -> in_progress -> done */
+    char      lead_unit_id[ID_LEN + 1];  /* incoming, once assigned: the lead department, or */
+    char      lead_account_id[ID_LEN + 1]; /* ... the lead person */
     char      registered_by[ID_LEN + 1];
     long long created_at, updated_at, version;
 } document_t;
@@ -105,6 +107,30 @@ int document_register_outgoing(db_t *db, const principal_t *who, const document_
  * a 409 in *err, nothing written. */
 int document_register_incoming(db_t *db, const principal_t *who, const document_in_t *in, document_t *out,
                                derr_t *err);
+
+/* ---- handling (incoming documents; Article 24) ----
+ * assign: a leader covering the unit names the lead (a department of the unit, or a staff member whose home unit
+ * is inside it), up to DOCUMENT_COORDINATORS_MAX co-ordinating departments and a deadline; again while not done
+ * (reassignment). progress / done: the lead person, staff of the lead department, or a clerk or leader covering
+ * the unit. Each is ONE event (document.assigned, document.progress, document.done) carrying the state after it.
+ * Refusals: 404 not readable, 403 role, 409 wrong state or an outgoing document, 412 stale version, 422 lead or
+ * co-ordinator not of the unit, 400 bad field. */
+#define DOCUMENT_COORDINATORS_MAX 8
+#define DOCUMENT_EVENT_ASSIGNED "document.assigned"
+#define DOCUMENT_EVENT_PROGRESS "document.progress"
+#define DOCUMENT_EVENT_DONE     "document.done"
+typedef struct document_action_in {
+    const char *action;                  /* "assign" | "progress" | "done" */
+    long long   version;                 /* the version the caller saw */
+    const char *lead_unit_id, *lead_account_id;   /* assign: exactly one */
+    int         ncoordinators;
+    const char *coordinators[DOCUMENT_COORDINATORS_MAX];
+    const char *deadline;                /* assign: YYYY-MM-DD not before today; NULL keeps the current one */
+    const char *note;                    /* progress: required; otherwise optional */
+    long long   now_ms;
+} document_action_in_t;
+int document_handle(db_t *db, const principal_t *who, const char *id, const document_action_in_t *in,
+                    document_t *out, derr_t *err);
 
 /* ---- reading ---- */
 int document_get(db_t *db, const char *id, document_t *out);            /* no scope check; -ENOENT */

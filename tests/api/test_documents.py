@@ -530,3 +530,78 @@ class DocumentAccessMatrix(DocumentBase):
         self.assertEqual(anon.req("GET", "/api/v1/documents/" + self.docs["cujut"]["id"]).status, 401)
         self.assertEqual(outgoing(anon, expect=None).status, 401)
         self.assertEqual(self.snap(), before)
+
+
+class DocumentHandling(DocumentBase):
+    """Assigning an incoming document (leader), progress and completion (assignees), with refusals unchanged."""
+
+    def act(self, client, doc, expect=200, **body):
+        r = client.req("POST", "/api/v1/documents/%s/handling" % doc["id"], json=body)
+        if expect is not None and r.status != expect:
+            raise AssertionError("handling: expected %s, got %r" % (expect, r))
+        return r
+
+    def test_assign_progress_done(self):
+        leader, clerk = self.users["cujut.leader"], self.users["cujut.clerk"]
+        spec = self.users["cujut.specialist"]                      # home unit: cujut.pkt
+        d = incoming(clerk).body
+        before = self.snap()
+        refusals = [
+            (clerk, dict(action="assign", version=1, lead_unit=self.cujut_pkt["id"]), 403, "MSG_DOC_HANDLE_ROLE"),
+            (self.users["thuanan.clerk"], dict(action="assign", version=1, lead_unit=self.cujut_pkt["id"]), 404, None),
+            (leader, dict(action="assign", version=2, lead_unit=self.cujut_pkt["id"]), 412, "MSG_VERSION_MISMATCH"),
+            (leader, dict(action="assign", version=1), 400, "MSG_MISSING_FIELD"),
+            (leader, dict(action="assign", version=1, lead_unit=self.cujut["id"]), 422, "MSG_DOC_LEAD"),
+            (leader, dict(action="assign", version=1, lead_unit=unit_by_slug(self.admin, "thuanan.pkt")["id"]), 422,
+             "MSG_DOC_LEAD"),
+            (leader, dict(action="assign", version=1, lead_unit=self.cujut_pkt["id"],
+                          coordinators=[self.cujut_pkt["id"]]), 422, "MSG_DOC_LEAD"),
+            (leader, dict(action="assign", version=1, lead_unit=self.cujut_pkt["id"], deadline="2027-03-01"), 400,
+             "MSG_DOC_DATE"),
+            (leader, dict(action="progress", version=1, note="Đang xử lý"), 409, "MSG_DOC_STATE"),
+            (leader, dict(action="close", version=1), 400, "MSG_FIELD_INVALID"),
+            (leader, dict(action="assign", version=1, lead_unit=self.cujut_pkt["id"], extra=1), 400,
+             "MSG_UNKNOWN_FIELD"),
+        ]
+        for client, body, status, code in refusals:
+            with self.subTest(body=body):
+                self.assert_problem(self.act(client, d, expect=None, **body), status, code)
+        self.assertEqual(self.snap(), before)
+        a = self.act(leader, d, action="assign", version=1, lead_unit=self.cujut_pkt["id"],
+                     coordinators=[self.cujut_vp["id"]], deadline="2027-03-09", note="Giao Phòng Kinh tế chủ trì").body
+        self.assertEqual((a["status"], a["lead_unit_id"], a["deadline"], a["version"]),
+                         ("assigned", self.cujut_pkt["id"], "2027-03-09", 2))
+        # the lead department's specialist reports; progress needs a note
+        self.assert_problem(self.act(spec, d, expect=None, action="progress", version=2), 400, "MSG_MISSING_FIELD")
+        p = self.act(spec, d, action="progress", version=2, note="Đã xây dựng dự thảo").body
+        self.assertEqual((p["status"], p["version"]), ("in_progress", 3))
+        # the desk officer neither reads it nor is assigned: 404; the clerk reads it but reports only as a clerk
+        before = self.snap()
+        self.assert_problem(self.act(self.users["cujut.desk"], d, expect=None, action="done", version=3), 404)
+        # the province official reads it but is no assignee: 403
+        self.assert_problem(self.act(self.users["lamdong.official"], d, expect=None, action="done", version=3), 403,
+                            "MSG_DOC_HANDLE_ROLE")
+        self.assertEqual(self.snap(), before)
+        done = self.act(spec, d, action="done", version=3, note="Đã trình ký").body
+        self.assertEqual(done["status"], "done")
+        self.assert_problem(self.act(leader, d, expect=None, action="assign", version=4,
+                                     lead_unit=self.cujut_pkt["id"]), 409, "MSG_DOC_STATE")
+        self.assertEqual(leader.req("GET", "/api/v1/documents/" + d["id"]).body, done)
+        rows = store_query(self.db, "SELECT n, action FROM document_handling WHERE document_id = '%s' ORDER BY n"
+                           % d["id"])
+        self.assertEqual(rows, [("1", "assigned"), ("2", "progress"), ("3", "done")])
+        # an outgoing document is not handled
+        o = outgoing(clerk).body
+        self.assert_problem(self.act(leader, o, expect=None, action="assign", version=1,
+                                     lead_unit=self.cujut_pkt["id"]), 409, "MSG_DOC_STATE")
+        # a person as the lead
+        d2 = incoming(clerk).body
+        spec_id = self.admin.req("GET", "/api/v1/staff?q=cujut.specialist").body["items"][0]["id"]
+        a2 = self.act(leader, d2, action="assign", version=1, lead_account=spec_id).body
+        self.assertEqual((a2["lead_account_id"], a2["lead_unit_id"]), (spec_id, None))
+        self.act(spec, d2, action="done", version=2)
+
+    def test_z_rebuild_gives_the_same_rows(self):
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
