@@ -8,7 +8,9 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "domain/document.h"
+#include "domain/calendar.h"
 #include "domain/unit.h"
+#include "api/api_export.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +310,150 @@ int api_documents_handling(req_t *r)
     api_reply_writer(r, 200, &w, &b);
 out:
     json_decref(body);
+    free(c);
+    return 0;
+}
+
+/* ---- the register as a file ----
+ * One unit's register of one year in register order (numbers ascending), with the columns of the register forms
+ * of Decree 30/2020 (docs/documents.md) that the rows hold. */
+
+struct book_ctx {
+    const principal_t *who;
+    const char        *unit_id;
+    document_query_t   q;
+    char               under[AUTH_PATH_MAX];
+    char               unit_name[808];
+    int                unit_rc;
+    lang_t             lang;
+    export_table_t    *t;
+    bool               outgoing;
+};
+
+static const char *urgency_text(const char *u, lang_t lang)
+{
+    static const char *const codes[] = {"normal", "urgent", "very_urgent", "flash"};
+    static const char *const vi[] = {"Thường", "Khẩn", "Thượng khẩn", "Hỏa tốc"};
+    static const char *const en[] = {"Normal", "Urgent", "Very urgent", "Flash"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(u, codes[i])) return lang == LANG_EN ? en[i] : vi[i];
+    return u;
+}
+
+static int book_cb(const document_t *d, void *arg)
+{
+    struct book_ctx *c = arg;
+    const document_type_t *ty = document_type_find(d->type);
+    char what[4200];
+    snprintf(what, sizeof what, "%s: %s", ty ? (c->lang == LANG_EN ? ty->name_en : ty->name_vi) : d->type,
+             d->summary);
+    if (c->outgoing) {
+        export_text(c->t, d->symbol);
+        export_text(c->t, d->dated);
+        export_text(c->t, what);
+        export_text(c->t, d->signer);
+        export_text(c->t, d->recipients);
+        export_text(c->t, urgency_text(d->urgency, c->lang));
+        export_text(c->t, d->deadline);
+    } else {
+        export_text(c->t, d->arrival_date);
+        export_int(c->t, d->number);
+        export_text(c->t, d->agency);
+        export_text(c->t, d->symbol);
+        export_text(c->t, d->dated);
+        export_text(c->t, what);
+        export_text(c->t, urgency_text(d->urgency, c->lang));
+        export_text(c->t, d->lead_unit_id[0] ? d->lead_unit_id : d->lead_account_id);
+        export_text(c->t, d->deadline);
+        export_text(c->t, d->status);
+    }
+    export_end_row(c->t);
+    return 0;
+}
+
+static int book_fn(db_t *db, void *arg)
+{
+    struct book_ctx *c = arg;
+    c->unit_rc = 0;
+    unit_t *u = xmalloc(sizeof *u);
+    int rc = unit_get(db, c->unit_id, u);
+    if (rc == 0 && !auth_sees_path(c->who, u->path)) rc = -ENOENT;
+    if (rc == 0 && !reads_path(c->who, u->path)) rc = -EACCES;
+    if (rc == 0) {
+        str_copy(c->under, sizeof c->under, u->path);
+        str_copy(c->unit_name, sizeof c->unit_name, u->name);
+    }
+    free(u);
+    if (rc == -ENOENT || rc == -EACCES) {
+        c->unit_rc = rc;
+        return 0;
+    }
+    if (rc < 0) return rc;
+    c->q.under_path = c->under;
+    char title[1024], sub[64];
+    bool en = c->lang == LANG_EN;
+    snprintf(title, sizeof title, "%s — %s", c->outgoing ? (en ? "Outgoing document register" : "Sổ đăng ký văn bản đi")
+                                                         : (en ? "Incoming document register" : "Sổ đăng ký văn bản đến"),
+             c->unit_name);
+    snprintf(sub, sizeof sub, "%s %d", en ? "Year" : "Năm", c->q.year);
+    export_free(c->t);                    /* the read may be re-run after a reconnect */
+    c->t = export_new(title, sub);
+    static const char *const out_vi[] = {"Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung",
+                                         "Người ký", "Nơi nhận", "Độ khẩn", "Hạn xử lý"};
+    static const char *const out_en[] = {"Number and symbol", "Date", "Type and summary", "Signer", "Recipients",
+                                         "Urgency", "Deadline"};
+    static const char *const in_vi[] = {"Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu", "Ngày tháng",
+                                        "Tên loại và trích yếu nội dung", "Độ khẩn", "Đơn vị hoặc người nhận",
+                                        "Hạn giải quyết", "Trạng thái"};
+    static const char *const in_en[] = {"Arrival date", "Arrival number", "Issuing agency", "Number and symbol", "Date",
+                                        "Type and summary", "Urgency", "Assigned to", "Deadline", "Status"};
+    int ncols = c->outgoing ? 7 : 10;
+    for (int i = 0; i < ncols; i++)
+        export_column(c->t, c->outgoing ? (en ? out_en[i] : out_vi[i]) : (en ? in_en[i] : in_vi[i]),
+                      !c->outgoing && i == 1);
+    rc = document_list(db, c->who, &c->q, book_cb, c);
+    return rc < 0 ? rc : 0;
+}
+
+int api_documents_register_csv(req_t *r)
+{
+    const char *dir = req_query(r, "direction"), *unit = req_query(r, "unit"), *year = req_query(r, "year");
+    if (!dir || (strcmp(dir, "in") && strcmp(dir, "out"))) return bad_param(r, "direction");
+    if (unit && !id_valid(unit)) return bad_param(r, "unit");
+    long long now = clock_now_ms();
+    int y = 0, m, d;
+    calendar_ymd_from_day(calendar_minutes_from_utc_ms(now) / 1440, &y, &m, &d);   /* this year, Vietnam time */
+    if (year) {
+        char *end;
+        long v = strtol(year, &end, 10);
+        if (*end || strlen(year) != 4 || v < 1900 || v > 2199) return bad_param(r, "year");
+        y = (int)v;
+    }
+    if (!document_reader(&r->who))
+        return reply_problem(r, 403, "forbidden", MSG_DOC_READ_ROLE, NULL, NULL, NULL, NULL);
+    if (!unit) {
+        for (int i = 0; !unit && i < r->who.ngrants; i++)
+            if (r->who.grants[i].role == ROLE_CLERK || r->who.grants[i].role == ROLE_LEADER ||
+                r->who.grants[i].role == ROLE_OFFICIAL)
+                unit = r->who.grants[i].unit_id;
+    }
+    struct book_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->unit_id = unit;
+    c->lang = r->lang;
+    c->outgoing = !strcmp(dir, "out");
+    c->q = (document_query_t){.direction = dir, .year = y, .limit = EXPORT_ROWS_MAX, .oldest_first = true};
+    int rc = store_read(r->app->store, book_fn, c);
+    if (rc == 0 && c->unit_rc == -ENOENT) reply_problem(r, 404, "not-found", MSG_UNIT_UNKNOWN, "unit", unit, NULL, NULL);
+    else if (rc == 0 && c->unit_rc == -EACCES)
+        reply_problem(r, 403, "forbidden", MSG_DOC_READ_ROLE, "unit", NULL, NULL, NULL);
+    else if (rc < 0) reply_errno(r, rc);
+    else {
+        char name[64];
+        snprintf(name, sizeof name, "%s-%d", c->outgoing ? "so-van-ban-di" : "so-van-ban-den", y);
+        api_send_export(r, c->t, EXPORT_CSV, name);
+    }
+    export_free(c->t);
     free(c);
     return 0;
 }

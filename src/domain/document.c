@@ -742,9 +742,9 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
     }
     if (q->after_id && *q->after_id) {
         args[na++] = q->after_id;
-        buf_printf(&sql, " AND id < $%d", na);
+        buf_printf(&sql, " AND id %s $%d", q->oldest_first ? ">" : "<", na);
     }
-    buf_printf(&sql, " ORDER BY id DESC LIMIT %lld", q->limit);
+    buf_printf(&sql, " ORDER BY id %s LIMIT %lld", q->oldest_first ? "ASC" : "DESC", q->limit);
     int rc = 0, n = 0;
     db_stmt_t *s = db_prepare(db, sql.data);
     if (!s) rc = -EIO;

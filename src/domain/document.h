@@ -145,8 +145,9 @@ typedef struct document_query {
     int         year;            /* 0 any */
     const char *type;            /* NULL any */
     const char *q;               /* folded substring of symbol, summary, agency, recipients, signer */
-    const char *after_id;        /* cursor: rows with id below it */
+    const char *after_id;        /* cursor: rows with id below it (above it when oldest_first) */
     long long   limit;
+    bool        oldest_first;    /* register order (numbers ascending) instead of newest first */
 } document_query_t;
 typedef int (*document_cb)(const document_t *d, void *arg);   /* < 0 stops */
 /* Rows readable by who, newest first. Returns the rows read or < 0. */

@@ -605,3 +605,38 @@ class DocumentHandling(DocumentBase):
         cp = run_cli("rebuild", "--check", "--db", self.db.url)
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.assertIn("projections identical", cp.stdout)
+
+
+class DocumentRegisterCsv(DocumentBase):
+
+    def test_register_csv_in_number_order(self):
+        c = self.users["thuanan.clerk"]
+        made = [outgoing(c, summary="Văn bản %d" % i, type=t).body
+                for i, t in enumerate(("quyet-dinh", "thong-bao", "ke-hoach"))]
+        outgoing(c, recipients="=HYPERLINK(\"x\")")
+        inc = incoming(c, agency="Sở Nội vụ").body
+        r = c.req("GET", "/api/v1/documents/register.csv?direction=out")
+        self.assert_status(r, 200)
+        text = r.raw.decode("utf-8-sig")
+        lines = text.split("\r\n")
+        self.assertIn("Sổ đăng ký văn bản đi", lines[0])
+        body = "\n".join(lines)
+        pos = [body.index(d["symbol"]) for d in made]
+        self.assertEqual(pos, sorted(pos), "register order: numbers ascending")
+        self.assertIn("'=HYPERLINK", body, "formula guard")
+        self.assertIn("Quyết định (cá biệt): Văn bản 0", body)
+        r = c.req("GET", "/api/v1/documents/register.csv?direction=in&year=2027&unit=" + self.thuanan["id"])
+        self.assert_status(r, 200)
+        self.assertIn(inc["symbol"], r.raw.decode("utf-8-sig"))
+        self.assertIn("Sở Nội vụ", r.raw.decode("utf-8-sig"))
+        r = self.client("thuanan.clerk", lang="en").req("GET", "/api/v1/documents/register.csv?direction=in")
+        self.assertIn("Incoming document register", r.raw.decode("utf-8-sig"))
+        r = c.req("GET", "/api/v1/documents/register.csv?direction=out&year=2026")
+        self.assertNotIn(made[0]["symbol"], r.raw.decode("utf-8-sig"))
+        before = self.snap()
+        self.assert_problem(c.req("GET", "/api/v1/documents/register.csv"), 400, field="direction")
+        self.assert_problem(c.req("GET", "/api/v1/documents/register.csv?direction=out&year=99"), 400, field="year")
+        self.assert_problem(c.req("GET", "/api/v1/documents/register.csv?direction=out&unit=" + self.cujut["id"]), 404)
+        self.assert_problem(c.req("GET", "/api/v1/documents/register.csv?direction=out&unit=" + self.lamdong["id"]), 403)
+        self.assert_problem(self.users["cujut.desk"].req("GET", "/api/v1/documents/register.csv?direction=out"), 403)
+        self.assertEqual(self.snap(), before)
