@@ -8,6 +8,8 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "domain/document.h"
+#include "domain/dossier.h"
+#include "domain/holiday_store.h"
 #include "domain/calendar.h"
 #include "domain/unit.h"
 #include "api/api_export.h"
@@ -257,7 +259,43 @@ struct handle_ctx {
     document_action_in_t in;
     document_t           out;
     derr_t               err;
+    char                 unit_id[ID_LEN + 1];
+    char                 deadline[16];
 };
+
+static int unit_of_fn(db_t *db, void *arg)
+{
+    struct handle_ctx *c = arg;
+    document_t *d = xmalloc(sizeof *d);
+    int rc = document_get(db, c->id, d);
+    if (rc == 0) str_copy(c->unit_id, sizeof c->unit_id, d->unit_id);
+    free(d);
+    return rc;
+}
+
+/* deadline_days: the date on which that many working days from now run out on the receiving unit's calendar
+ * (its province's days off and working time; domain/calendar.h). 0, or -1 after replying. A document that does
+ * not exist is left to the domain (404). */
+static int working_days_deadline(req_t *r, struct handle_ctx *c, long long days)
+{
+    int rc = store_read(r->app->store, unit_of_fn, c);
+    if (rc == -ENOENT) return 0;
+    holiday_calendar_t *hc = NULL;
+    if (rc == 0) rc = dossier_calendar(r->app->store, c->unit_id, &hc);
+    long due = 0;
+    if (rc == 0) {
+        const calendar_t *cal = holiday_calendar_cal(hc);
+        rc = calendar_due(cal, calendar_minutes_from_utc_ms(c->in.now_ms), DUE_DAYS,
+                          (long)days * calendar_day_length(cal), &due);
+        holiday_calendar_release(hc);
+    }
+    if (rc < 0) return reply_errno(r, rc), -1;
+    int y, m, d;
+    calendar_ymd_from_day(due / 1440, &y, &m, &d);
+    snprintf(c->deadline, sizeof c->deadline, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    c->in.deadline = c->deadline;
+    return 0;
+}
 
 static int handle_fn(db_t *db, void *arg)
 {
@@ -276,6 +314,7 @@ int api_documents_handling(req_t *r)
     c->who = &r->who;
     c->id = id;
     json_t *co = NULL;
+    long long days = 0;
     const field_t fields[] = {
         {"action", FT_STRING, true, 1, 16, &c->in.action, NULL},
         {"version", FT_INT, true, 1, 1LL << 40, &c->in.version, NULL},
@@ -283,6 +322,7 @@ int api_documents_handling(req_t *r)
         {"lead_account", FT_STRING, false, ID_LEN, ID_LEN, &c->in.lead_account_id, NULL},
         {"coordinators", FT_ARRAY, false, 0, DOCUMENT_COORDINATORS_MAX, &co, NULL},
         {"deadline", FT_STRING, false, 10, 10, &c->in.deadline, NULL},
+        {"deadline_days", FT_INT, false, 1, 90, &days, NULL},
         {"note", FT_STRING, false, 0, DOCUMENT_SUMMARY_MAX, &c->in.note, NULL},
     };
     if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
@@ -296,6 +336,12 @@ int api_documents_handling(req_t *r)
         c->in.coordinators[c->in.ncoordinators++] = json_string_value(v);
     }
     c->in.now_ms = clock_now_ms();
+    if (days && c->in.deadline) {
+        reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "deadline_days", "deadline_days",
+                      "deadline | deadline_days", NULL);
+        goto out;
+    }
+    if (days && working_days_deadline(r, c, days) < 0) goto out;
     int rc = store_write(r->app->store, handle_fn, c);
     if (rc < 0) {
         api_reply_derr(r, rc, &c->err);

@@ -594,6 +594,18 @@ class DocumentHandling(DocumentBase):
         o = outgoing(clerk).body
         self.assert_problem(self.act(leader, o, expect=None, action="assign", version=1,
                                      lead_unit=self.cujut_pkt["id"]), 409, "MSG_DOC_STATE")
+        # a deadline in working days on the unit's calendar, as GET /api/v1/calendar/due counts it (Tuesday
+        # 2027-03-02 08:00 + 5 working days), and never together with a date
+        d3 = incoming(clerk).body
+        self.assert_problem(self.act(leader, d3, expect=None, action="assign", version=1, lead_unit=self.cujut_pkt["id"],
+                                     deadline_days=5, deadline="2027-03-20"), 400, field="deadline_days")
+        self.assert_problem(self.act(leader, d3, expect=None, action="assign", version=1, lead_unit=self.cujut_pkt["id"],
+                                     deadline_days=0), 400, field="deadline_days")
+        a3 = self.act(leader, d3, action="assign", version=1, lead_unit=self.cujut_pkt["id"], deadline_days=5).body
+        due = leader.req("GET", "/api/v1/calendar/due?from=2027-03-02T08:00&rule=days&amount=5&unit=" + self.cujut["id"])
+        self.assert_status(due, 200)
+        self.assertTrue(str(due.body["due"]).startswith(a3["deadline"]), (due.body, a3["deadline"]))
+        self.assertIn(a3["deadline"], ("2027-03-08", "2027-03-09"))
         # a person as the lead
         d2 = incoming(clerk).body
         spec_id = self.admin.req("GET", "/api/v1/staff?q=cujut.specialist").body["items"][0]["id"]
