@@ -261,3 +261,78 @@ Test(document, scope_search_and_rebuild, .init = setup, .fini = tu_close)
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM documents WHERE summary = 'tampered'", NULL), 0);
     cr_assert_eq(tu_int("SELECT last FROM document_counters WHERE direction = 'in'", NULL), 1);
 }
+
+struct act {
+    const principal_t   *who;
+    const char          *id;
+    document_action_in_t in;
+    document_t           doc;
+    derr_t               err;
+};
+
+static int act_fn(db_t *db, void *arg)
+{
+    struct act *a = arg;
+    memset(&a->err, 0, sizeof a->err);
+    return document_handle(db, a->who, a->id, &a->in, &a->doc, &a->err);
+}
+
+static int act(struct act *a) { return store_write(tu_env.st, act_fn, a); }
+
+Test(document, handling_assign_progress_done, .init = setup, .fini = tu_close)
+{
+    principal_t leader;
+    tu_principal(&leader, "01M00000000000000000000LDR", "staff");
+    tu_grant(&leader, ROLE_LEADER, ca.id, ca.path);
+    struct reg r = in_req(&clerk_a, "30/KH-UBND", NOW_MS);
+    cr_assert_eq(reg(&r), 0);
+    long long events = tu_int("SELECT COUNT(*) FROM events", NULL);
+    struct act a = {.who = &clerk_a, .id = r.doc.id,
+                    .in = {.action = "assign", .version = 1, .lead_unit_id = dep.id, .now_ms = NOW_MS}};
+    cr_assert_eq(act(&a), -EACCES, "a clerk does not assign");
+    a.who = &leader;
+    a.in.version = 2;
+    cr_assert_eq(act(&a), -ESTALE);
+    a.in.version = 1;
+    a.in.lead_unit_id = ca.id;
+    cr_assert_eq(act(&a), -EINVAL, "the lead is a department of the unit");
+    a.in.lead_unit_id = dep.id;
+    a.in.coordinators[0] = dep.id;
+    a.in.ncoordinators = 1;
+    cr_assert_eq(act(&a), -EINVAL, "the lead does not co-ordinate with itself");
+    a.in.ncoordinators = 0;
+    a.in.action = "progress";
+    a.in.note = "x";
+    cr_assert_eq(act(&a), -EBUSY, "not assigned yet");
+    cr_assert_eq(a.err.status, 409);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events", NULL), events);
+    a.in.action = "assign";
+    a.in.deadline = "2027-03-10";
+    cr_assert_eq(act(&a), 0, "field %s", a.err.field);
+    cr_assert_str_eq(a.doc.status, "assigned");
+    cr_assert_str_eq(a.doc.lead_unit_id, dep.id);
+    cr_assert_str_eq(a.doc.deadline, "2027-03-10");
+    cr_assert_eq(a.doc.version, 2);
+    struct act p = {.who = &clerk_a, .id = r.doc.id, .in = {.action = "progress", .version = 2, .now_ms = NOW_MS}};
+    cr_assert_eq(act(&p), -EINVAL, "progress needs a note");
+    p.in.note = "Đang soạn";
+    cr_assert_eq(act(&p), 0);
+    cr_assert_str_eq(p.doc.status, "in_progress");
+    p.in.action = "done";
+    p.in.version = 3;
+    cr_assert_eq(act(&p), 0);
+    cr_assert_str_eq(p.doc.status, "done");
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM document_handling", NULL), 3);
+    /* an outgoing document is not handled */
+    struct reg o = out_req(&clerk_a, "quyet-dinh", NOW_MS);
+    cr_assert_eq(reg(&o), 0);
+    struct act x = {.who = &leader, .id = o.doc.id,
+                    .in = {.action = "assign", .version = 1, .lead_unit_id = dep.id, .now_ms = NOW_MS}};
+    cr_assert_eq(act(&x), -EBUSY);
+    char before[65], after[65];
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
+    event_rebuild_report_t rep;
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(event_digest(tu_env.st, after), 0);
+    cr_assert_str_eq(before, after);
+}
