@@ -150,11 +150,18 @@ bool document_reader(const principal_t *who)
 
 static bool prefix(const char *p, const char *s) { return !strncmp(s, p, strlen(p)); }
 
+/* The lead of an assigned document: the lead person, or staff whose home unit is the lead department. */
+static bool is_lead(const principal_t *who, const document_t *d)
+{
+    if (d->lead_account_id[0] && !strcmp(who->account_id, d->lead_account_id)) return true;
+    return d->lead_unit_id[0] && who->unit_id[0] && !strcmp(who->unit_id, d->lead_unit_id);
+}
+
 bool document_readable(const principal_t *who, const document_t *d)
 {
     for (int i = 0; i < who->ngrants; i++)
         if (is_reader_role(who->grants[i].role) && prefix(who->grants[i].unit_path, d->unit_path)) return true;
-    return false;
+    return is_lead(who, d);
 }
 
 static bool may_register(const principal_t *who, const char *unit_path)
@@ -563,9 +570,7 @@ static bool department_of(db_t *db, const char *id, const document_t *d)
 
 static bool reporter(const principal_t *who, const document_t *d)
 {
-    if (may_register(who, d->unit_path)) return true;   /* clerk or leader covering the unit */
-    if (d->lead_account_id[0] && !strcmp(who->account_id, d->lead_account_id)) return true;
-    return d->lead_unit_id[0] && !strcmp(who->unit_id, d->lead_unit_id);
+    return may_register(who, d->unit_path) || is_lead(who, d);   /* clerk or leader covering the unit, or the lead */
 }
 
 int document_handle(db_t *db, const principal_t *who, const char *id, const document_action_in_t *in,
@@ -573,7 +578,7 @@ int document_handle(db_t *db, const principal_t *who, const char *id, const docu
 {
     document_t *d = xmalloc(sizeof *d);
     int rc = document_get(db, id, d);
-    if (rc == 0 && !document_readable(who, d) && !reporter(who, d)) rc = -ENOENT;
+    if (rc == 0 && !document_readable(who, d)) rc = -ENOENT;
     if (rc == -ENOENT) derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     if (rc < 0) goto out;
     const char *action = in->action ? in->action : "";
@@ -660,10 +665,9 @@ out:
 
 /* ---- JSON ---- */
 
-void document_json(jw_t *w, const document_t *d, lang_t lang)
+static void json_members(jw_t *w, const document_t *d, lang_t lang)
 {
     const document_type_t *t = document_type_find(d->type);
-    jw_obj_begin(w);
     jw_kstr(w, "id", d->id);
     jw_kstr(w, "direction", d->direction);
     jw_kstr(w, "unit_id", d->unit_id);
@@ -691,7 +695,52 @@ void document_json(jw_t *w, const document_t *d, lang_t lang)
     kv(w, "registered_by", d->registered_by);
     jw_kint(w, "created_at", d->created_at);
     jw_kint(w, "version", d->version);
+}
+
+void document_json(jw_t *w, const document_t *d, lang_t lang)
+{
+    jw_obj_begin(w);
+    json_members(w, d, lang);
     jw_obj_end(w);
+}
+
+int document_json_full(db_t *db, jw_t *w, const document_t *d, lang_t lang)
+{
+    jw_obj_begin(w);
+    json_members(w, d, lang);
+    jw_key(w, "handling");
+    int rc = document_handling_json(db, w, d->id);
+    jw_obj_end(w);
+    return rc;
+}
+
+int document_handling_json(db_t *db, jw_t *w, const char *id)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s,
+                      "SELECT n, action, actor, lead_unit_id, lead_account_id, coordinators, deadline, note, at "
+                      "FROM document_handling WHERE document_id = $1 ORDER BY n",
+                      "t", id);
+    jw_arr_begin(w);
+    while (rc == DB_ROW) {
+        jw_obj_begin(w);
+        jw_kint(w, "n", db_col_int(s, 0));
+        jw_kstr(w, "action", db_col_text(s, 1));
+        jw_kstr(w, "actor", db_col_text(s, 2));
+        jw_kstr(w, "lead_unit_id", db_col_text(s, 3));
+        jw_kstr(w, "lead_account_id", db_col_text(s, 4));
+        jw_key(w, "coordinators");
+        const char *co = db_col_text(s, 5);
+        jw_raw(w, co ? co : "[]", co ? db_col_len(s, 5) : 2);   /* written by apply from a JSON array of ids */
+        jw_kstr(w, "deadline", db_col_text(s, 6));
+        jw_kstr(w, "note", db_col_text(s, 7));
+        jw_kint(w, "at", db_col_int(s, 8));
+        jw_obj_end(w);
+        rc = db_step(s);
+    }
+    jw_arr_end(w);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
 }
 
 /* ---- list ---- */
@@ -712,7 +761,13 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
         na++;
         buf_printf(&sql, "%sunit_path LIKE $%d", na > 1 ? " OR " : "", na);
     }
-    if (!na) buf_puts(&sql, "1 = 0");
+    /* ... and the documents the caller leads (assigned to them or to their home department) */
+    args[na++] = who->account_id;
+    buf_printf(&sql, "%slead_account_id = $%d", na > 1 ? " OR " : "", na);
+    if (who->unit_id[0]) {
+        args[na++] = who->unit_id;
+        buf_printf(&sql, " OR lead_unit_id = $%d", na);
+    }
     buf_puts(&sql, ")");
     char under[AUTH_PATH_MAX + 2], year[16], *needle = NULL;
     if (q->direction) {

@@ -134,10 +134,16 @@ int document_handle(db_t *db, const principal_t *who, const char *id, const docu
 
 /* ---- reading ---- */
 int document_get(db_t *db, const char *id, document_t *out);            /* no scope check; -ENOENT */
+/* Clerks, leaders and officials covering the unit, and the lead of an assigned document (the lead person, or
+ * staff whose home unit is the lead department). */
 bool document_readable(const principal_t *who, const document_t *d);
 /* Whether who holds a reading role (clerk, leader, official) anywhere. */
 bool document_reader(const principal_t *who);
 void document_json(jw_t *w, const document_t *d, lang_t lang);         /* one object */
+/* The handling lines of a document (assigned / progress / done), oldest first, as a JSON array. */
+int document_handling_json(db_t *db, jw_t *w, const char *id);
+/* document_json() with its "handling" array (GET /api/v1/documents/{id}). */
+int document_json_full(db_t *db, jw_t *w, const document_t *d, lang_t lang);
 
 typedef struct document_query {
     const char *direction;       /* "in" | "out" | NULL */
@@ -150,7 +156,7 @@ typedef struct document_query {
     bool        oldest_first;    /* register order (numbers ascending) instead of newest first */
 } document_query_t;
 typedef int (*document_cb)(const document_t *d, void *arg);   /* < 0 stops */
-/* Rows readable by who, newest first. Returns the rows read or < 0. */
+/* Rows readable by who (document_readable), newest first. Returns the rows read or < 0. */
 int document_list(db_t *db, const principal_t *who, const document_query_t *q, document_cb cb, void *arg);
 
 extern const struct event_module document_events;
