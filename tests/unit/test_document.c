@@ -313,6 +313,14 @@ Test(document, handling_assign_progress_done, .init = setup, .fini = tu_close)
     cr_assert_str_eq(a.doc.lead_unit_id, dep.id);
     cr_assert_str_eq(a.doc.deadline, "2027-03-10");
     cr_assert_eq(a.doc.version, 2);
+    principal_t staff;                        /* a specialist of the lead department: no reading role */
+    tu_principal(&staff, "01M00000000000000000000SPC", "staff");
+    str_copy(staff.unit_id, sizeof staff.unit_id, dep.id);
+    tu_grant(&staff, ROLE_SPECIALIST, ca.id, ca.path);
+    cr_assert(document_readable(&staff, &a.doc));
+    cr_assert(!document_readable(&desk_a, &a.doc));
+    cr_assert_eq(count(&staff, NULL), 1);
+    cr_assert_eq(count(&desk_a, NULL), 0);
     struct act p = {.who = &clerk_a, .id = r.doc.id, .in = {.action = "progress", .version = 2, .now_ms = NOW_MS}};
     cr_assert_eq(act(&p), -EINVAL, "progress needs a note");
     p.in.note = "Đang soạn";
