@@ -750,7 +750,7 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
     bool sqlite = !strcmp(db_engine(db), "sqlite");
     buf_t sql;
     buf_init(&sql, 0);
-    const char *args[AUTH_MAX_GRANTS + 8];
+    const char *args[AUTH_MAX_GRANTS + 12];
     char likes[AUTH_MAX_GRANTS][AUTH_PATH_MAX + 2];
     int na = 0;
     buf_printf(&sql, "SELECT " COLS " FROM documents WHERE (");
