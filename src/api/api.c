@@ -93,6 +93,7 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/documents/incoming", api_documents_incoming, ROUTE_STAFF},
     {"GET", "/api/v1/documents", api_documents_list, ROUTE_STAFF},
     {"GET", "/api/v1/documents/register.csv", api_documents_register_csv, ROUTE_STAFF},
+    {"GET", "/api/v1/documents/register", api_documents_register, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}", api_documents_get, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/handling", api_documents_handling, ROUTE_STAFF},
 };

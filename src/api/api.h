@@ -124,4 +124,5 @@ int api_documents_list(req_t *r);
 int api_documents_get(req_t *r);
 int api_documents_handling(req_t *r);
 int api_documents_register_csv(req_t *r);
+int api_documents_register(req_t *r);
 #endif

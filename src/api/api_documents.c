@@ -465,7 +465,18 @@ static int book_fn(db_t *db, void *arg)
     return rc < 0 ? rc : 0;
 }
 
-int api_documents_register_csv(req_t *r)
+static int register_file(req_t *r, export_format_t f);
+
+int api_documents_register_csv(req_t *r) { return register_file(r, EXPORT_CSV); }
+
+int api_documents_register(req_t *r)
+{
+    export_format_t f;
+    if (api_export_format(r, EXPORT_CSV, &f) < 0) return 0;
+    return register_file(r, f);
+}
+
+static int register_file(req_t *r, export_format_t f)
 {
     const char *dir = req_query(r, "direction"), *unit = req_query(r, "unit"), *year = req_query(r, "year");
     if (!dir || (strcmp(dir, "in") && strcmp(dir, "out"))) return bad_param(r, "direction");
@@ -501,7 +512,7 @@ int api_documents_register_csv(req_t *r)
     else {
         char name[64];
         snprintf(name, sizeof name, "%s-%d", c->outgoing ? "so-van-ban-di" : "so-van-ban-den", y);
-        api_send_export(r, c->t, EXPORT_CSV, name);
+        api_send_export(r, c->t, f, name);
     }
     export_free(c->t);
     free(c);
