@@ -91,6 +91,15 @@ const route_t api_routes[] = {
     /* end dossier forms */
     /* exports */
     {"GET", "/api/v1/reports/book", api_reports_book, ROUTE_STAFF},
+    /* document registers (api_documents.c): the POST routes before {id} */
+    {"GET", "/api/v1/document-types", api_document_types, ROUTE_PUBLIC},
+    {"POST", "/api/v1/documents/outgoing", api_documents_outgoing, ROUTE_STAFF},
+    {"POST", "/api/v1/documents/incoming", api_documents_incoming, ROUTE_STAFF},
+    {"GET", "/api/v1/documents", api_documents_list, ROUTE_STAFF},
+    {"GET", "/api/v1/documents/register.csv", api_documents_register_csv, ROUTE_STAFF},
+    {"GET", "/api/v1/documents/register", api_documents_register, ROUTE_STAFF},
+    {"GET", "/api/v1/documents/{id}", api_documents_get, ROUTE_STAFF},
+    {"POST", "/api/v1/documents/{id}/handling", api_documents_handling, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -119,4 +119,13 @@ int api_units_tracking_book_pdf(req_t *r);
 int api_units_tracking_book_csv(req_t *r);
 /* exports: the tracking book report (api_book.c) */
 int api_reports_book(req_t *r);
+/* document registers (api_documents.c) */
+int api_document_types(req_t *r);
+int api_documents_outgoing(req_t *r);
+int api_documents_incoming(req_t *r);
+int api_documents_list(req_t *r);
+int api_documents_get(req_t *r);
+int api_documents_handling(req_t *r);
+int api_documents_register_csv(req_t *r);
+int api_documents_register(req_t *r);
 #endif

@@ -109,6 +109,7 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
 #include "core/msg_ca.h"       /* motcua ca */
 #include "core/msg_keys.h"     /* keystore */
 #include "core/msg_edxml.h"    /* edxml */
+#include "core/msg_document.h" /* document registers */
 
 /* One module per line after the first ones, so that branches adding a module do not touch the same line. */
 #define MSG_LIST(X) MSG_LIST_CORE(X) MSG_LIST_PROCEDURE(X) MSG_LIST_DOSSIER(X) MSG_LIST_FORMS(X) MSG_LIST_NOTIFY(X) \
@@ -116,7 +117,8 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     MSG_LIST_REPORT(X) MSG_LIST_EXPORT(X) MSG_LIST_DEMO(X) \
     MSG_LIST_CA(X) \
     MSG_LIST_KEYS(X) \
-    MSG_LIST_EDXML(X)
+    MSG_LIST_EDXML(X) \
+    MSG_LIST_DOCUMENT(X)
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;

@@ -237,6 +237,41 @@ static const struct migration migrations[] = {
      "  PRIMARY KEY (unit_id, dim, kind, bucket, metric));\n",
      NULL},
     /* ---- end report ---- */
+    /* ---- document: migration 13 ---- */
+    {13, "document",
+     /* The official document registers (domain/document.h, Decree 30/2020/NĐ-CP): projections of
+      * document.outgoing_registered / document.incoming_registered, written only by their apply. direction 'out'
+      * (number = the issuing unit's number of the year, symbol built) or 'in' (number = the receiving unit's
+      * arrival number of the year, symbol as written on the document); dates are 'YYYY-MM-DD' Vietnam local;
+      * dedupe_key (incoming only: folded agency|symbol|date) makes a second registration of one document in a unit
+      * impossible; search is the folded text of ?q=. document_counters holds the last number of each register
+      * (unit, direction, year): the row a registration locks to take the next number. PostgreSQL: id in the C
+      * collation so that ORDER BY id and the id cursor follow the bytes as on SQLite. */
+     "CREATE TABLE documents (\n"
+     "  id TEXT PRIMARY KEY, direction TEXT NOT NULL, unit_id TEXT NOT NULL, unit_path TEXT NOT NULL,\n"
+     "  year INTEGER NOT NULL, number BIGINT NOT NULL, symbol TEXT NOT NULL, type_code TEXT NOT NULL,\n"
+     "  department_id TEXT, agency TEXT, recipients TEXT, dated TEXT NOT NULL, arrival_date TEXT,\n"
+     "  summary TEXT NOT NULL, urgency TEXT NOT NULL, confidentiality TEXT NOT NULL, signer TEXT, deadline TEXT,\n"
+     "  status TEXT NOT NULL, lead_unit_id TEXT, lead_account_id TEXT,\n"
+     "  dedupe_key TEXT, registered_by TEXT, search TEXT NOT NULL,\n"
+     "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL DEFAULT 1,\n"
+     "  CHECK (direction IN ('in','out')), CHECK (number >= 1),\n"
+     "  CHECK (status IN ('issued','registered','assigned','in_progress','done')),\n"
+     "  CHECK (urgency IN ('normal','urgent','very_urgent','flash')),\n"
+     "  CHECK (confidentiality IN ('normal','confidential','secret','top_secret')),\n"
+     "  UNIQUE (unit_id, direction, year, number));\n"
+     "CREATE UNIQUE INDEX documents_dedupe ON documents(unit_id, dedupe_key);\n"
+     "CREATE INDEX documents_unit ON documents(unit_path, direction, year);\n"
+     "CREATE TABLE document_counters (unit_id TEXT NOT NULL, direction TEXT NOT NULL, year INTEGER NOT NULL,\n"
+     "  last BIGINT NOT NULL, PRIMARY KEY (unit_id, direction, year));\n"
+     /* The handling of an incoming document (Decree 30/2020 Article 24: the leader assigns the lead and the
+      * co-ordinating units or persons with a deadline; progress and completion are reported): one row per
+      * document.assigned / document.progress / document.done event, numbered per document. */
+     "CREATE TABLE document_handling (document_id TEXT NOT NULL, n INTEGER NOT NULL, action TEXT NOT NULL,\n"
+     "  actor TEXT, lead_unit_id TEXT, lead_account_id TEXT, coordinators TEXT NOT NULL, deadline TEXT, note TEXT,\n"
+     "  at BIGINT NOT NULL, PRIMARY KEY (document_id, n), CHECK (action IN ('assigned','progress','done')));\n",
+     "ALTER TABLE documents ALTER COLUMN id TYPE TEXT COLLATE \"C\";\n"},
+    /* ---- end document ---- */
     /* ---- keystore: migration 14 ---- */
     {14, "signing-keys",
      /* Officers' signing keys and units' seals (sign/keystore.h). signing_keys is the projection of the

@@ -11,6 +11,7 @@
 #include "domain/lookup.h"   /* lookup */
 #include "domain/dossier_uploads.h"   /* dforms */
 #include "domain/report.h"   /* report */
+#include "domain/document.h" /* document registers */
 
 #include "sign/keystore.h"
 
@@ -33,6 +34,8 @@ static const event_module_t *const builtin[] = {
     &dossier_uploads_events,
     /* report: the dashboards' counts (refilled by the dossier applies) */
     &report_events,
+    /* document: the official document registers */
+    &document_events,
     /* keystore: officers' keys and units' seals (sign/keystore.c) */
     &keystore_event_module,
     NULL};

@@ -66,6 +66,12 @@ class CsrfTests(ApiTestCase):
             ("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/rating", {}, {"satisfied": True}),
             ("POST", "/api/v1/complaints/01M8T4FRN39MVS7C38TRTKRVDD/answer", {}, {"answer": "Đã trả lời."}),
             ("PUT", "/api/v1/complaints/01M8T4FRN39MVS7C38TRTKRVDD/answer", {}, {"answer": "Đã trả lời."}),
+            # document registers
+            ("POST", "/api/v1/documents/outgoing", {}, {"type": "quyet-dinh", "summary": "Thử", "recipients": "Lưu"}),
+            ("POST", "/api/v1/documents/incoming", {}, {"type": "thong-bao", "summary": "Thử", "agency": "UBND",
+                                                        "symbol": "1/TB-UBND", "dated": "2020-01-02"}),
+            ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/handling", {}, {"action": "done", "version": 1}),
+            # end document registers
             ("DELETE", "/api/v1/session", {}, None),
         ]
 
