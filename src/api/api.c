@@ -34,6 +34,10 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/signing-keys", api_keys_list, ROUTE_STAFF},
     {"POST", "/api/v1/signing-keys", api_keys_import, ROUTE_STAFF | ROUTE_SLOW},
     {"DELETE", "/api/v1/signing-keys/{id}", api_keys_remove, ROUTE_STAFF},
+    /* exchange: the edXML inbox (api_exchange.c) */
+    {"POST", "/api/v1/exchange/inbox", api_exchange_inbox, ROUTE_STAFF},
+    {"GET", "/api/v1/exchange/received", api_exchange_received, ROUTE_STAFF},
+    {"GET", "/api/v1/exchange/rejected", api_exchange_rejected, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},

@@ -66,6 +66,9 @@ int api_tokens_delete(req_t *r);
 int api_keys_list(req_t *r);     /* keystore */
 int api_keys_import(req_t *r);
 int api_keys_remove(req_t *r);
+int api_exchange_inbox(req_t *r);   /* exchange */
+int api_exchange_received(req_t *r);
+int api_exchange_rejected(req_t *r);
 int api_calendar_lunar(req_t *r);
 int api_calendar_solar(req_t *r);
 int api_calendar_holidays(req_t *r);

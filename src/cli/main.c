@@ -12,6 +12,7 @@
 #include "cli/cli_procedure.h"
 #include "cli/cli_report.h"
 #include "cli/cli_ca.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -192,6 +193,7 @@ static int cmd_serve(int argc, char **argv)
     const char *blob_dir = NULL, *paper_max_s = "10M";        /* papers */
     const char *public_url = NULL;                           /* dforms */
     const char *metrics_token_file = NULL;                   /* metrics */
+    const char *exchange_trust = NULL;                       /* exchange */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -249,6 +251,10 @@ static int cmd_serve(int argc, char **argv)
         {"metrics-token-file", OPT_STR, "FILE", &metrics_token_file, 0, 0, NULL,
          "file whose first line is the bearer token that may read GET /metrics from anywhere (at least 16 "
          "characters; without it only loopback peers may, and nobody with --trust-proxy)"},
+        /* exchange */
+        {"exchange-trust", OPT_STR, "FILE", &exchange_trust, 0, 0, NULL,
+         "PEM file of the CA certificates and CRLs that signed edXML packages are verified against (without it "
+         "POST /api/v1/exchange/inbox answers 503)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
@@ -273,6 +279,18 @@ static int cmd_serve(int argc, char **argv)
         }
         sha256(tok, tl, metrics_sha);
         cli_wipe_free(tok);
+    }
+    /* exchange: the trust anchors, read once (certificates and CRLs are public: no wiping) */
+    buf_t trust;
+    buf_init(&trust, 16u << 20);
+    if (exchange_trust) {
+        int trc = file_read_all(exchange_trust, 16u << 20, &trust);
+        if (trc == 0 && (!trust.data || !strstr(trust.data, "-----BEGIN CERTIFICATE-----"))) trc = -EINVAL;
+        if (trc < 0) {
+            buf_free(&trust);
+            notify_cli_free(&ncli);
+            return cli_usage_error(MSG_CLI_BAD_VALUE, "--exchange-trust", exchange_trust, "a readable PEM file of CA certificates");
+        }
     }
     if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
     if (idle) auth_policy.session_idle_ms = idle * 1000;
@@ -301,17 +319,23 @@ static int cmd_serve(int argc, char **argv)
     if (!web && access("web/index.html", R_OK) == 0) web = "web";
     if (web && !realpath(web, webreal)) {
         fprintf(stderr, "%s: web directory %s not found\n", cli_prog, web);
+        buf_free(&trust);
         notify_cli_free(&ncli);
         return 1;
     }
     store_t *st;
-    if (open_store(&st, db, 0, 0)) { notify_cli_free(&ncli); return 1; }
+    if (open_store(&st, db, 0, 0)) {
+        buf_free(&trust);
+        notify_cli_free(&ncli);
+        return 1;
+    }
     setup_result_t res;
     derr_t err = {0};
     int rc = setup_init(st, NULL, NULL, NULL, &res, &err);
     if (rc < 0) {
         print_derr(rc, &err);
         store_close(st);
+        buf_free(&trust);
         notify_cli_free(&ncli);
         return 1;
     }
@@ -338,13 +362,15 @@ static int cmd_serve(int argc, char **argv)
                  .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout,
                  .slow_threads = (int)slow_threads,
                  .blobs = blobs, .paper_max = (size_t)paper_max,
-                 .metrics_token_set = metrics_token_file != NULL};                    /* metrics */
+                 .metrics_token_set = metrics_token_file != NULL,                     /* metrics */
+                 .exchange_trust_pem = exchange_trust ? trust.data : NULL};           /* exchange */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
     rc = http_serve(&app, listen);
     notify_sender_stop(sender);
     blob_store_close(blobs);
     store_close(st);
+    buf_free(&trust);
     notify_cli_free(&ncli);
     return rc < 0 ? 1 : 0;
 }

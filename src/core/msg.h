@@ -110,6 +110,7 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
 #include "core/msg_keys.h"     /* keystore */
 #include "core/msg_edxml.h"    /* edxml */
 #include "core/msg_document.h" /* document registers */
+#include "core/msg_exchange.h" /* exchange inbox */
 
 /* One module per line after the first ones, so that branches adding a module do not touch the same line. */
 #define MSG_LIST(X) MSG_LIST_CORE(X) MSG_LIST_PROCEDURE(X) MSG_LIST_DOSSIER(X) MSG_LIST_FORMS(X) MSG_LIST_NOTIFY(X) \
@@ -118,7 +119,8 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     MSG_LIST_CA(X) \
     MSG_LIST_KEYS(X) \
     MSG_LIST_EDXML(X) \
-    MSG_LIST_DOCUMENT(X)
+    MSG_LIST_DOCUMENT(X) \
+    MSG_LIST_EXCHANGE(X)
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;

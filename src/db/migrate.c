@@ -289,6 +289,24 @@ static const struct migration migrations[] = {
      "CREATE TABLE signing_key_bundles (sha256 TEXT PRIMARY KEY, bundle TEXT NOT NULL, created_at BIGINT NOT NULL);\n",
      NULL},
     /* ---- end keystore ---- */
+    /* ---- exchange: migration 15 ---- */
+    {15, "exchange",
+     /* The edXML inbox (domain/exchange.h): exchange_received and exchange_rejected are the projections of the
+      * exchange.received / .rejected events (one per package: the same sender OrganId + DocumentId is received
+      * once); exchange_package_bytes keeps each package once, base64, by its SHA-256, beside the projections (the
+      * evidence of what arrived), and a rebuild leaves it alone. */
+     "CREATE TABLE exchange_received (\n"
+     "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, document_id TEXT NOT NULL, from_organ TEXT NOT NULL,\n"
+     "  from_name TEXT NOT NULL, edxml_document_id TEXT NOT NULL, sha256 TEXT NOT NULL, signer_cn TEXT NOT NULL,\n"
+     "  signer_serial TEXT NOT NULL, signer_issuer TEXT NOT NULL, lenient INTEGER NOT NULL, lenient_why TEXT NOT NULL,\n"
+     "  received_at BIGINT NOT NULL, UNIQUE (from_organ, edxml_document_id));\n"
+     "CREATE TABLE exchange_rejected (\n"
+     "  id TEXT PRIMARY KEY, unit_id TEXT, from_organ TEXT NOT NULL, edxml_document_id TEXT NOT NULL,\n"
+     "  sha256 TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL, signer_cn TEXT NOT NULL,\n"
+     "  rejected_at BIGINT NOT NULL);\n"
+     "CREATE TABLE exchange_package_bytes (sha256 TEXT PRIMARY KEY, bytes TEXT NOT NULL, created_at BIGINT NOT NULL);\n",
+     NULL},
+    /* ---- end exchange ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -13,6 +13,7 @@
 #include "domain/report.h"   /* report */
 #include "domain/document.h" /* document registers */
 
+#include "domain/exchange.h"
 #include "sign/keystore.h"
 
 #include <stdio.h>
@@ -38,6 +39,8 @@ static const event_module_t *const builtin[] = {
     &document_events,
     /* keystore: officers' keys and units' seals (sign/keystore.c) */
     &keystore_event_module,
+    /* exchange: the edXML inbox */
+    &exchange_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;

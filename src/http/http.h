@@ -40,6 +40,9 @@ typedef struct app {
      * trust_proxy, any loopback peer (api/api_metrics.c) */
     bool          metrics_token_set;
     unsigned char metrics_token_sha256[32];
+    /* exchange: the trust anchors (PEM CA certificates and CRLs) edXML packages are verified against
+     * (--exchange-trust); NULL: the inbox answers 503 not configured */
+    const char   *exchange_trust_pem;
 } app_t;
 
 typedef struct req req_t;

@@ -72,6 +72,10 @@ class CsrfTests(ApiTestCase):
                                                         "symbol": "1/TB-UBND", "dated": "2020-01-02"}),
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/handling", {}, {"action": "done", "version": 1}),
             # end document registers
+            # keystore and exchange
+            ("POST", "/api/v1/signing-keys", {}, {"kind": "person", "label": "x", "pkcs12": "QUJD", "pin": "1"}),
+            ("DELETE", "/api/v1/signing-keys/01M8T4FRN39MVS7C38TRTKRVDD", {}, None),
+            ("POST", "/api/v1/exchange/inbox", {"Content-Type": "application/xml"}, None),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 
