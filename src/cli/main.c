@@ -10,6 +10,7 @@
 #include "cli/cli_opt.h"
 #include "cli/cli_procedure.h"
 #include "cli/cli_report.h"
+#include "cli/cli_sign.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -837,6 +838,7 @@ static const char main_help[] =
     "  form       render a form of Circular 03/2025 (receipt, ...) to PDF\n"
     "  procedure  import or export the procedure catalog (CSV, JSON)\n"
     "  report     check or rebuild the dashboards' counts against a full recount\n"
+    "  sign       sign a PDF (PAdES) or verify its signatures\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -871,6 +873,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "form")) return cli_form(argc - 1, argv + 1); /* forms: PDF forms of Circular 03/2025 */
     if (!strcmp(cmd, "procedure")) return cli_procedure(argc - 1, argv + 1, default_db());
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1, default_db()); /* report: check, rebuild */
+    if (!strcmp(cmd, "sign")) return cli_sign(argc - 1, argv + 1); /* sign: PAdES pdf, verify-pdf */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }

@@ -194,6 +194,11 @@ static void appearance(buf_t *b, const pades_opts_t *o, const signer_info_t *who
         buf_puts(b, " Tj ET Q\n");
         return;
     }
+    if (o->look == PADES_COPY) {   /* the copy's box sits on the page's header: an opaque background */
+        buf_puts(b, "1 g 0 0 ");
+        num(b, w); buf_putc(b, ' '); num(b, h);
+        buf_puts(b, " re f\n");
+    }
     buf_puts(b, "0 0 0.75 RG 0 0 0.75 rg 1.2 w 0.6 0.6 ");
     num(b, w - 1.2); buf_putc(b, ' '); num(b, h - 1.2);
     buf_puts(b, " re S\n");
@@ -315,7 +320,7 @@ int pades_sign(signer_t *s, const void *pdf, size_t len, const pades_opts_t *opt
     if (!s || !pdf || !out) return -EINVAL;
     if (o.reserve == 0) o.reserve = PADES_DEFAULT_RESERVE;
     if (o.reserve < 1024 || o.reserve > PADES_MAX_RESERVE) return -EINVAL;
-    if (o.look == PADES_SIGNER || o.look == PADES_SEAL) {
+    if (o.look == PADES_SIGNER || (o.look == PADES_SEAL && !o.copy_box)) {
         if (!(o.w >= 8 && o.h >= 8 && o.w <= 14400 && o.h <= 14400 && fabs(o.x) <= 14400 && fabs(o.y) <= 14400))
             return -EINVAL;
     } else if (o.look != PADES_INVISIBLE && o.look != PADES_COPY) return -EINVAL;
@@ -358,11 +363,17 @@ int pades_sign(signer_t *s, const void *pdf, size_t len, const pades_opts_t *opt
     }
     /* the box on page 1, and the copy's place at its top right */
     double x = o.x, y = o.y, w = o.w, h = o.h;
-    if (o.look == PADES_COPY) {
-        w = 210;
-        h = 46;
+    if (o.look == PADES_COPY || (o.look == PADES_SEAL && o.copy_box)) {
+        w = PADES_COPY_W;
+        h = PADES_COPY_H;
         x = page.media[2] - w - 24;
         y = page.media[3] - h - 24;
+    }
+    if (o.look == PADES_SEAL) {   /* a square whose right edge is at a third of the box: it covers that third */
+        double side = h > w / 3 ? h : w / 3;
+        x = x + w / 3 - side;
+        y = y + h / 2 - side / 2;
+        w = h = side;
     }
     int visible = o.look != PADES_INVISIBLE;
     long sig_num = pdfdoc_size(d), wid_num = sig_num + 1, ap_num = visible ? sig_num + 2 : 0;

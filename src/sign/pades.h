@@ -17,7 +17,8 @@
 typedef enum {
     PADES_INVISIBLE = 0,   /* no appearance: a /Rect [0 0 0 0] widget */
     PADES_SIGNER,          /* a blue box at rect: the signer's name, title and time */
-    PADES_SEAL,            /* a red seal at rect (Decree 30/2020: the seal covers a third of the signer's box) */
+    PADES_SEAL,            /* a red round seal over the left third of the signer's box x,y,w,h (or of the copy
+                            * box when copy_box): the seal image overlaps a third of the signer's image */
     PADES_COPY             /* a blue box at the top right of page 1: "certified copy", signer, ISO 8601 time +07:00 */
 } pades_look_t;
 
@@ -27,12 +28,15 @@ typedef struct pades_opts {
     const char  *name;         /* /Name; NULL: the certificate's common name */
     const char  *field;        /* /T of the new field; NULL: "Signature<n>", unique in the form */
     pades_look_t look;
-    double       x, y, w, h;   /* PADES_SIGNER / PADES_SEAL: the box on page 1, in points from its lower left */
+    double       x, y, w, h;   /* PADES_SIGNER / PADES_SEAL: the signer's box on page 1, points from its lower left */
+    int          copy_box;     /* PADES_SEAL: the signer's box is the copy box of PADES_COPY */
     time_t       when;         /* /M and the appearance's time; 0: now */
     size_t       reserve;      /* bytes reserved for the CMS; 0: PADES_DEFAULT_RESERVE */
 } pades_opts_t;
 
 #define PADES_DEFAULT_RESERVE 16384
+#define PADES_COPY_W 210.0        /* the copy box, 24 points from the top right corner of page 1 */
+#define PADES_COPY_H 46.0
 #define PADES_MAX_RESERVE     (256 * 1024)
 
 /* Appends to out the original pdf[0..len) followed by the signed update. 0, or: -EINVAL (not a PDF, bad
