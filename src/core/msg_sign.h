@@ -18,7 +18,6 @@
     X(MSG_SIGN_FIELD_EXISTS, "Biểu mẫu đã có trường chữ ký tên \"{0}\".", "The form already has a signature field \"{0}\".") \
     X(MSG_SIGN_NONE, "Tệp {0} không có chữ ký nào.", "{0} has no signature.")                                  \
     X(MSG_SIGN_NO_TRUST, "Tệp {0} không chứa chứng thư tin cậy (PEM) nào.", "{0} holds no PEM trust anchor.")   \
-    X(MSG_SIGN_SIGNED, "Đã ký {0} (chữ ký số {1}).", "Signed {0} (signature {1}).")                            \
     X(MSG_SIGN_SUMMARY, "{0}/{1} chữ ký hợp lệ.", "{0} of {1} signatures valid.")                              \
     X(MSG_SIGN_ST_VALID, "hợp lệ", "valid")                                                                    \
     X(MSG_SIGN_ST_BYTERANGE, "vùng ký (ByteRange) sai", "bad byte range")                                      \
