@@ -39,7 +39,7 @@ typedef struct pades_opts {
 #define PADES_COPY_H 46.0
 #define PADES_MAX_RESERVE     (256 * 1024)
 
-/* Appends to out the original pdf[0..len) followed by the signed update. 0, or: -EINVAL (not a PDF, bad
+/* Appends to out the original pdf[0..len) followed by the signed update (pdf must not point into out). 0, or: -EINVAL (not a PDF, bad
  * options), -EBADMSG (a PDF this reader cannot follow), -ENOTSUP (an encrypted PDF), -ENOSPC (the CMS does not
  * fit the reserved room), -E2BIG (out's cap), -EIO (the signer failed). On error out is as it was. */
 int pades_sign(signer_t *s, const void *pdf, size_t len, const pades_opts_t *opts, buf_t *out);
