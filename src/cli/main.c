@@ -13,6 +13,7 @@
 #include "cli/cli_report.h"
 #include "cli/cli_ca.h"
 #include "core/fileio.h"
+#include "cli/cli_sign.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -866,6 +867,7 @@ static const char main_help[] =
     "  report     check or rebuild the dashboards' counts against a full recount\n"
     "  ca         a local certification authority: init, issue, revoke, crl, list\n"
     "  edxml      build, read or verify (XML-DSig) edXML packages of QCVN 102:2016\n"
+    "  sign       sign a PDF (PAdES) or verify its signatures\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -902,6 +904,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1, default_db()); /* report: check, rebuild */
     if (!strcmp(cmd, "ca")) return cli_ca(argc - 1, argv + 1);                        /* ca: the local CA */
     if (!strcmp(cmd, "edxml")) return cli_edxml(argc - 1, argv + 1); /* edxml: build, read, verify */
+    if (!strcmp(cmd, "sign")) return cli_sign(argc - 1, argv + 1); /* sign: PAdES pdf, verify-pdf */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }
