@@ -108,10 +108,12 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
 #include "core/msg_demo.h"     /* demo dossiers */
 #include "core/msg_ca.h"       /* motcua ca */
 #include "core/msg_keys.h"     /* keystore */
+#include "core/msg_calendar.h" /* motcua calendar */
 
 #define MSG_LIST(X) MSG_LIST_CORE(X) MSG_LIST_PROCEDURE(X) MSG_LIST_DOSSIER(X) MSG_LIST_FORMS(X) MSG_LIST_NOTIFY(X) \
     MSG_LIST_PAPERS(X) MSG_LIST_LOOKUP(X) MSG_LIST_DFORMS(X) \
-    MSG_LIST_REPORT(X) MSG_LIST_EXPORT(X) MSG_LIST_DEMO(X) MSG_LIST_CA(X) MSG_LIST_KEYS(X)
+    MSG_LIST_REPORT(X) MSG_LIST_EXPORT(X) MSG_LIST_DEMO(X) MSG_LIST_CA(X) MSG_LIST_KEYS(X) \
+    MSG_LIST_CALENDAR(X)
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;
