@@ -15,12 +15,10 @@
 #include "domain/lunar.h"
 #include "domain/unit.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define Q_MAX 32 /* longest query value accepted */
 
 static int bad_param(req_t *r, const char *name)
 {
@@ -222,23 +220,6 @@ int api_calendar_holidays(req_t *r)
     return api_reply_writer(r, 200, &w, &b);
 }
 
-/* A positive decimal amount: digits with at most one '.', at most Q_MAX characters. */
-static int parse_amount(const char *s, double *out)
-{
-    size_t n = s ? strnlen(s, Q_MAX + 1) : 0;
-    if (n == 0 || n > Q_MAX || s[0] == '.' || s[n - 1] == '.') return -EINVAL;
-    int dots = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.') dots++;
-        else if (s[i] < '0' || s[i] > '9') return -EINVAL;
-    }
-    if (dots > 1) return -EINVAL;
-    double v = strtod(s, NULL);
-    if (!isfinite(v) || v <= 0) return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 int api_calendar_due(req_t *r)
 {
     const char *from = req_query(r, "from"), *rule_s = req_query(r, "rule"), *amount_s = req_query(r, "amount");
@@ -253,7 +234,7 @@ int api_calendar_due(req_t *r)
     else if (!strcmp(rule_s, "same_day")) rule = DUE_SAME_DAY;
     else return bad_param(r, "rule");
     double amount = 0;
-    if ((rule != DUE_SAME_DAY || amount_s) && parse_amount(amount_s, &amount) < 0) return bad_param(r, "amount");
+    if ((rule != DUE_SAME_DAY || amount_s) && calendar_amount_parse(amount_s, &amount) < 0) return bad_param(r, "amount");
 
     char prov[ID_LEN + 1] = "";
     calendar_config_t cfg;

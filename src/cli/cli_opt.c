@@ -71,13 +71,19 @@ int cli_parse_positional(const char *usage, const cli_opt_t *opts, int n, int ar
     lo[n] = (struct option){"help", no_argument, NULL, n};
     lo[n + 1] = (struct option){0, 0, 0, 0};
     optind = 1;
+    opterr = 0; /* getopt's own message is English only; ours follows */
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == n) {
             cli_help(usage, opts, n);
             return 1;
         }
-        if (c < 0 || c > n) return cli_usage_error(MSG_CLI_UNKNOWN_OPTION, argv[optind - 1], NULL, NULL);
+        if (c < 0 || c > n) {
+            /* optopt: the character of an unknown short option ("-2026" reads as -2, and optind has not moved
+             * past it yet), the index of a long option missing its value (< CLI_MAX_OPTS), 0 for an unknown one */
+            char sh[3] = {'-', (char)optopt, '\0'};
+            return cli_usage_error(MSG_CLI_UNKNOWN_OPTION, optopt >= CLI_MAX_OPTS ? sh : argv[optind - 1], NULL, NULL);
+        }
         const cli_opt_t *o = &opts[c];
         char flag[64];
         snprintf(flag, sizeof flag, "--%s", o->name);

@@ -195,6 +195,27 @@ int calendar_instant_from_parts(int year, int month, int day, int hour, int minu
     return 0;
 }
 
+int calendar_amount_parse(const char *text, double *out)
+{
+    size_t n = text ? strnlen(text, CALENDAR_AMOUNT_MAX + 1) : 0;
+    if (!out || n == 0 || n > CALENDAR_AMOUNT_MAX || text[0] == '.' || text[n - 1] == '.')
+        return -EINVAL;
+    int dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '.')
+            dots++;
+        else if (text[i] < '0' || text[i] > '9')
+            return -EINVAL;
+    }
+    if (dots > 1)
+        return -EINVAL;
+    double v = strtod(text, NULL);
+    if (!isfinite(v) || v <= 0)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
 int calendar_instant_parse(const char *text, long *out)
 {
     if (!text || !out || strnlen(text, 17) != 16)

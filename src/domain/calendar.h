@@ -76,6 +76,11 @@ int calendar_instant_format(long instant, char *buf, size_t cap); /* cap >= 17 *
  * `hours` working hours. -EINVAL if negative, not finite or absurdly large. */
 int calendar_work_from_days(const calendar_t *cal, double days, long *work);
 int calendar_work_from_hours(double hours, long *work);
+/* A statutory amount as the API (?amount=) and the CLI (--days, --hours) take it: a positive decimal written with
+ * digits and at most one inner '.', at most CALENDAR_AMOUNT_MAX characters ("2", "0.25"; not "1e2", "-1", ".5",
+ * "nan"). 0, or -EINVAL. */
+#define CALENDAR_AMOUNT_MAX 32
+int calendar_amount_parse(const char *text, double *out);
 
 /* The due instant of a dossier received at `from` under `rule` with `work` working minutes (> 0 unless
  * DUE_SAME_DAY). */

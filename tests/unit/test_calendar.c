@@ -382,3 +382,24 @@ Test(calendar, dues_land_in_working_time, .timeout = 60)
         }
     }
 }
+
+/* The amount the API (?amount=) and the CLI (--days, --hours) take: a positive plain decimal. */
+Test(calendar, amount_parse)
+{
+    double v = -1;
+    cr_assert_eq(calendar_amount_parse("2", &v), 0);
+    cr_assert_float_eq(v, 2.0, 1e-12);
+    cr_assert_eq(calendar_amount_parse("0.25", &v), 0);
+    cr_assert_float_eq(v, 0.25, 1e-12);
+    cr_assert_eq(calendar_amount_parse("15.5", &v), 0);
+    cr_assert_float_eq(v, 15.5, 1e-12);
+    static const char *const bad[] = {"", "0", "0.0", "-1", "+1", " 1", "1 ", ".5", "5.", "1.2.3", "1e2", "nan",
+                                      "inf", "0x10", "abc", "123456789012345678901234567890123"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = -1;
+        cr_assert_eq(calendar_amount_parse(bad[i], &v), -EINVAL, "accepted '%s'", bad[i]);
+        cr_assert_float_eq(v, -1.0, 0, "'%s' changed the output", bad[i]);
+    }
+    cr_assert_eq(calendar_amount_parse(NULL, &v), -EINVAL);
+    cr_assert_eq(calendar_amount_parse("1", NULL), -EINVAL);
+}
