@@ -193,8 +193,7 @@ static void set_why(char *why, size_t cap, const char *text)
     why[m] = 0;
 }
 
-/* Trust anchors and CRLs from PEM text; *has_crl tells whether revocation can be checked. */
-static X509_STORE *store_from_pem(const char *pem, int *has_crl)
+X509_STORE *signer_trust_store(const char *pem, int *has_crl)
 {
     X509_STORE *st = X509_STORE_new();
     if (!st) abort();
@@ -254,7 +253,7 @@ int signer_cms_verify(const void *der, size_t der_len, const sign_range_t *r, si
     /* 2. the chain, against the trust anchors (and their CRLs) */
     if (trust_pem) {
         int has_crl = 0;
-        st = store_from_pem(trust_pem, &has_crl);
+        st = signer_trust_store(trust_pem, &has_crl);
         certs = CMS_get1_certs(cms);
         ctx = X509_STORE_CTX_new();
         if (!ctx || !X509_STORE_CTX_init(ctx, st, signer, certs)) abort();

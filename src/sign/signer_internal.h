@@ -16,6 +16,8 @@ struct signer {
 /* Takes ownership of key, cert and chain (chain may be NULL). */
 signer_t *signer_adopt(EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain);
 void      signer_info_of(X509 *cert, signer_info_t *out);
+/* Trust anchors (certificates) and CRLs from PEM text, CRL checking on when there is a CRL (*has_crl). */
+X509_STORE *signer_trust_store(const char *pem, int *has_crl);
 /* Append a memory BIO's bytes to out, then free the BIO. 0 or a negative errno. */
 int       signer_bio_drain(BIO *b, buf_t *out);
 #endif

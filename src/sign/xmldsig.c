@@ -242,25 +242,6 @@ static const char *attr(xmlNodePtr n, const char *name)
     return NULL;
 }
 
-static X509_STORE *store_from_pem(const char *pem, int *has_crl)
-{
-    X509_STORE *st = X509_STORE_new();
-    if (!st) abort();
-    *has_crl = 0;
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    STACK_OF(X509_INFO) *infos = b ? PEM_X509_INFO_read_bio(b, NULL, NULL, NULL) : NULL;
-    BIO_free(b);
-    for (int i = 0; infos && i < sk_X509_INFO_num(infos); i++) {
-        X509_INFO *xi = sk_X509_INFO_value(infos, i);
-        if (xi->x509) X509_STORE_add_cert(st, xi->x509);
-        if (xi->crl) { X509_STORE_add_crl(st, xi->crl); *has_crl = 1; }
-    }
-    sk_X509_INFO_pop_free(infos, X509_INFO_free);
-    if (*has_crl) X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
-    ERR_clear_error();
-    return st;
-}
-
 static int enable_transforms(xmlSecDSigCtxPtr ctx)
 {
     const xmlSecTransformId ref[] = {xmlSecTransformEnvelopedId, xmlSecTransformExclC14NId,
@@ -401,7 +382,7 @@ int xmldsig_verify(const void *xml, size_t n, const char *trust_pem, signer_info
     rc = 0;
     if (trust_pem) {
         int has_crl = 0;
-        st = store_from_pem(trust_pem, &has_crl);
+        st = signer_trust_store(trust_pem, &has_crl);
         vctx = X509_STORE_CTX_new();
         if (!vctx || !X509_STORE_CTX_init(vctx, st, leaf, certs)) abort();
         if (X509_verify_cert(vctx) != 1) {
