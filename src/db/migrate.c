@@ -307,6 +307,16 @@ static const struct migration migrations[] = {
      "CREATE TABLE exchange_package_bytes (sha256 TEXT PRIMARY KEY, bytes TEXT NOT NULL, created_at BIGINT NOT NULL);\n",
      NULL},
     /* ---- end exchange ---- */
+    /* ---- document search: migration 16 ---- */
+    {16, "document-search",
+     /* The index of documents.search (issue 12 item 6), as for dossiers (migration 7): SQLite an FTS5 trigram table
+      * kept by triggers (sqlite_extra below), PostgreSQL a view over documents with a pg_trgm GIN index, so that
+      * `id IN (SELECT id FROM document_search WHERE search LIKE '%...%')` is one SQL text served by an index on both
+      * engines. */
+     NULL,
+     "CREATE INDEX documents_search_trgm ON documents USING gin (search gin_trgm_ops);\n"
+     "CREATE VIEW document_search AS SELECT id, search FROM documents;\n"},
+    /* ---- end document search ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */
@@ -324,6 +334,17 @@ static const struct {
      "  INSERT INTO dossier_search (rowid, id, search) VALUES (new.rowid, new.id, new.search); END;\n"
      "CREATE TRIGGER dossiers_search_del AFTER DELETE ON dossiers BEGIN\n"
      "  DELETE FROM dossier_search WHERE rowid = old.rowid; END;\n"},
+    /* document search: the same for documents.search, filled with the rows already there */
+    {16,
+     "CREATE VIRTUAL TABLE document_search USING fts5(id UNINDEXED, search, tokenize = 'trigram');\n"
+     "INSERT INTO document_search (rowid, id, search) SELECT rowid, id, search FROM documents;\n"
+     "CREATE TRIGGER documents_search_ins AFTER INSERT ON documents BEGIN\n"
+     "  INSERT INTO document_search (rowid, id, search) VALUES (new.rowid, new.id, new.search); END;\n"
+     "CREATE TRIGGER documents_search_upd AFTER UPDATE OF search ON documents BEGIN\n"
+     "  DELETE FROM document_search WHERE rowid = old.rowid;\n"
+     "  INSERT INTO document_search (rowid, id, search) VALUES (new.rowid, new.id, new.search); END;\n"
+     "CREATE TRIGGER documents_search_del AFTER DELETE ON documents BEGIN\n"
+     "  DELETE FROM document_search WHERE rowid = old.rowid; END;\n"},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

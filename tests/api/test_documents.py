@@ -293,6 +293,12 @@ class DocumentRegisterTests(DocumentBase):
                 break
         self.assertEqual(seen, sorted(seen, reverse=True))
         self.assertEqual(sorted(seen), sorted([d["id"] for d in made] + [inc["id"]]))
+        # short needles (under the trigram index's three characters) and LIKE's own characters still search, by
+        # scan; a needle of only wildcards is no filter at all, not "everything matches %"
+        r = c.req("GET", "/api/v1/documents?" + urllib.parse.urlencode({"q": "số %d" % 3}))
+        self.assertIn(made[3]["id"], [d["id"] for d in r.body["items"]])
+        r = c.req("GET", "/api/v1/documents?" + urllib.parse.urlencode({"q": "thiên%_ tai " + tag}))
+        self.assertEqual([d["id"] for d in r.body["items"]], [d["id"] for d in reversed(made)])
         # other communes' registers are not listed
         r = self.users["thuanan.clerk"].req("GET", "/api/v1/documents?" + q)
         self.assertEqual(r.body["items"], [])
