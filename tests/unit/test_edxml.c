@@ -413,7 +413,7 @@ static char *pem(X509 *x)
     PEM_write_bio_X509(b, x);
     char *p = NULL;
     long n = BIO_get_mem_data(b, &p);
-    char *s = strndup(p, (size_t)n);
+    char *s = xstrndup(p, (size_t)n);   /* BIO data is not NUL-terminated */
     BIO_free(b);
     return s;
 }

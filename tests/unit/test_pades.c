@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/mem.h"
 #include "sign/pades.h"
 #include "sign/pdfobj.h"
 
@@ -57,7 +58,7 @@ static char *pem(X509 *x)
     PEM_write_bio_X509(b, x);
     char *p = NULL;
     long n = BIO_get_mem_data(b, &p);
-    char *s = strndup(p, (size_t)n);
+    char *s = xstrndup(p, (size_t)n);   /* BIO data is not NUL-terminated */
     BIO_free(b);
     return s;
 }
@@ -160,7 +161,8 @@ static void sign_file(const char *path, int xref_stream)
     cr_assert_eq(r[0].status, PADES_ERR_DIGEST);
     /* bytes of /Contents are not signed, but they are the signature: changing one breaks the CMS */
     memcpy(t, q, qn);
-    const char *ct = strstr((const char *)t + n, "/Contents <");
+    const char *ct = memmem(t + n, qn - n, "/Contents <", 11);   /* t is not NUL-terminated */
+    cr_assert(ct);
     t[ct - (const char *)t + 20] ^= 1;
     cr_assert_eq(pades_verify(t, qn, k.trust, r, 4, &nr), 0);
     cr_assert_neq(r[0].status, PADES_OK);
@@ -230,7 +232,7 @@ Test(pades, failures_leave_the_output_unchanged)
     /* an encrypted document */
     buf_t enc;
     buf_init(&enc, 0);
-    char *tr = strstr((char *)p, "/Info 6 0 R");
+    char *tr = memmem(p, n, "/Info 6 0 R", 11);   /* the file's bytes are not NUL-terminated */
     cr_assert(tr);
     buf_append(&enc, p, (size_t)(tr - (char *)p));
     buf_puts(&enc, "/Encrypt 6 0 R");

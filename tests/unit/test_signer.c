@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/mem.h"
 #include "sign/signer.h"
 
 /* A throwaway CA and leaf, made here so the test depends on nothing outside it. */
@@ -41,7 +42,7 @@ static char *pem_of(X509 *x)
     PEM_write_bio_X509(b, x);
     char *p = NULL;
     long n = BIO_get_mem_data(b, &p);
-    char *s = strndup(p, (size_t)n);
+    char *s = xstrndup(p, (size_t)n);   /* BIO data is not NUL-terminated */
     BIO_free(b);
     return s;
 }
