@@ -202,6 +202,8 @@ try {
   await page.selectOption("#doc-lead-unit", pkt.id);
   await page.fill("#doc-deadline-days", "5");
   await page.fill("#doc-assign-note", "Phòng Kinh tế chủ trì, tham mưu văn bản trả lời");
+  await checkScreen(page, c, "the assignment form");
+  await shot(page, "document-assign.png");
   let n = await docLoads(page);
   await page.click("#doc-assign-submit");
   await page.waitForFunction((x) => Number(document.querySelector("#document-view").dataset.loads) > x, n);
@@ -211,7 +213,6 @@ try {
           (await rowsOf(page, "document-handling")).some((r) => r.includes("Phòng Kinh tế") && r.includes("Giao xử lý")) &&
           /\d\d\/\d\d\/\d{4}/.test(await page.textContent("#document-deadline")));
   await checkScreen(page, c, "the document page (leader)");
-  await shot(page, "document-assign.png");
   c.check("no console errors or unexpected failed responses (leader)", page.problems.length === 0, page.problems.join(" | "));
   await page.close();
 
