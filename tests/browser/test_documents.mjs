@@ -140,6 +140,22 @@ try {
   c.check("the incoming document gets arrival number 01", (await page.textContent("#docnew-number")) === "01" &&
           (await page.textContent("#docnew-symbolout")) === "125/SNV-TCBC");
   const docId = decodeURIComponent((await page.getAttribute("#docnew-open", "href")).split("/").pop());
+  // The same document again (the symbol typed in other case, without diacritics in the agency): 409, by the symbol.
+  page.allowed = (r) => r.status() === 409 && new URL(r.url()).pathname === "/api/v1/documents/incoming";
+  await page.click("#docnew-again");
+  await page.selectOption("#docnew-type", "cong-van");
+  await page.fill("#docnew-agency", "So Noi vu tinh Lam Dong");
+  await page.fill("#docnew-symbol", "125/snv-tcbc");
+  await page.fill("#docnew-dated", dayBefore(today, 2));
+  await page.fill("#docnew-summary", "Về việc hướng dẫn sắp xếp thôn, tổ dân phố (bản gửi lại)");
+  await page.click("#docnew-submit");
+  await page.waitForSelector("#docnew-symbol-err:not([hidden])");
+  c.check("registering the same incoming document again names its arrival number, by the symbol",
+          /01/.test(await page.textContent("#docnew-symbol-err")) && (await page.getAttribute("#docnew-symbol", "aria-invalid")) === "true",
+          await page.textContent("#docnew-symbol-err"));
+  c.check("... and registers nothing", (await clerk("GET", "/api/v1/documents?direction=in")).data.items.length === 1);
+  page.allowed = null;
+  page.problems = page.problems.filter((p) => !/status of 409/.test(p));
 
   // ---- the registers ----
   await page.click("#nav-documents");
