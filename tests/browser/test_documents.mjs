@@ -381,6 +381,7 @@ try {
   await waitLoads(page, "exch-table", 1);
   rows = await rowsOf(page, "exch-table");
   c.check("the rejected package is listed with its reason", rows.length === 1 && rows[0].includes("MSG_EXCHANGE_UNSIGNED") &&
+          rows[0].includes("Gói tin không có chữ ký số") &&
           (await page.evaluate(() => location.hash)) === "#/exchange/rejected", rows.join(" | "));
   await checkScreen(page, c, "the exchange (rejected)");
   await shot(page, "exchange-rejected.png");

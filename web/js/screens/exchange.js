@@ -2,13 +2,26 @@
 // units (each registered once in the incoming register: a link to the document) and the packages rejected, with the
 // reason, kept as evidence. Two tabs (#/exchange/received, #/exchange/rejected), the API's cursor pages; the API
 // offers no search over these lists, so the page sorts the loaded rows only.
-import { t, el, listTable, fmtDateTime } from "../core.js";
+import { t, el, listTable, fmtDateTime, hasText } from "../core.js";
 
 const VIEWS = ["received", "rejected"];
 let root, view = "received", list = null;
 
 const byAt = (a, b) => a.at - b.at;
 const when = (x) => fmtDateTime(new Date(x.at).toISOString());
+
+// The reason of a rejection: the catalog's text for its code (MSG_EXCHANGE_UNSIGNED → exch.reason.unsigned) in the
+// current language, then the server's technical detail (as recorded, in English) and the code.
+function reason(x) {
+  const key = "exch.reason." + String(x.code || "").replace(/^MSG_EXCHANGE_/, "").toLowerCase();
+  const known = x.code && hasText(key);
+  return [
+    known ? el("span", { class: "exch-reason", t: key }) : null,
+    known ? el("br") : null,
+    el("small", {}, [known ? el("span", { t: "exch.detail" }) : null, known ? " " : null, x.reason || "", " ",
+                     x.code ? el("code", { text: x.code }) : null]),
+  ];
+}
 
 function columns() {
   const cols = [
@@ -22,7 +35,7 @@ function columns() {
     cols.push({ key: "document", head: "exch.col.document", cell: (x) => (x.document_id
       ? el("a", { href: "#/document/" + encodeURIComponent(x.document_id), class: "code", t: "exch.open" }) : "—") });
   } else {
-    cols.push({ key: "reason", head: "exch.col.reason", cell: (x) => [x.code ? el("code", { text: x.code }) : null, x.code ? " " : null, x.reason || ""] });
+    cols.push({ key: "reason", head: "exch.col.reason", cell: reason });
   }
   return cols;
 }
