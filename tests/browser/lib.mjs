@@ -17,11 +17,12 @@ export function counter() {
   return c;
 }
 
-export async function startServer() {
+// extra: more `motcua serve` arguments (test_documents: --exchange-trust FILE).
+export async function startServer(extra = []) {
   const dir = mkdtempSync(path.join(tmpdir(), "motcua-web-"));
   const db = path.join(dir, "web.db");
   execFileSync(bin, ["demo", "--db", db], { stdio: "ignore" });
-  const proc = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", "--web", "web"],
+  const proc = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", "--web", "web", ...extra],
                      { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr += d; });

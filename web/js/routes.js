@@ -22,6 +22,13 @@ export const routes = [
   { name: "workload", nav: "workload.nav", show: () => hasRole("leader", "official", "admin"), open: staff, load: () => import("./screens/workload.js") },
   { name: "trend", nav: "trend.nav", show: () => hasRole("leader", "official", "admin"), open: staff, load: () => import("./screens/trend.js") },
   { name: "report-dossiers", show: () => false, open: staff, load: () => import("./screens/report_dossiers.js") },
+  // Official documents (issue 12): the registers for their readers (clerk, leader, official) and for specialists,
+  // who see there the documents they lead; signing keys for those who sign or seal; the edXML exchange inbox.
+  { name: "documents", nav: "doc.nav", show: () => hasRole("clerk", "leader", "official", "specialist"), open: staff, load: () => import("./screens/documents.js") },
+  { name: "document-new", show: () => false, open: staff, load: () => import("./screens/document_new.js") },
+  { name: "document", show: () => false, open: staff, load: () => import("./screens/document.js") },
+  { name: "exchange", nav: "exch.nav", show: () => hasRole("clerk", "leader", "admin"), open: staff, load: () => import("./screens/exchange.js") },
+  { name: "keys", nav: "keys.nav", show: () => hasRole("clerk", "leader", "admin"), open: staff, load: () => import("./screens/keys.js") },
   { name: "calendar", nav: "nav.calendar", show: staff, load: () => import("./screens/calendar.js") },
   // Administration: the menu offers it to administrators; any staff member may still open the address, and the API
   // answers what that caller may do (a desk officer opening #/admin-staff sees the API's refusal, not a blank page).

@@ -1,0 +1,206 @@
+// document.js — one registered document (#/document/<id>): its register entry, the handling lines of an incoming
+// document (Decree 30/2020/NĐ-CP Article 24; docs/documents.md) and the handling the caller may record:
+// a leader assigns it (a lead department or a lead person, co-ordinating departments, a deadline as a date or as
+// working days), the lead — or a clerk or leader of the unit — records progress with a note, then that it is done.
+// The page offers the forms the document's state allows; the server judges who may use them (403 is shown in the
+// form), a stale version is 412 and a wrong state 409: the page says so and shows the document as it is now.
+import { state, t, el, api, field, showProblem, clearProblems, notice, problemText, fmtDate, fmtDateTime, hasRole,
+         todayVn } from "../core.js";
+import { statusBadge } from "./documents.js";
+
+let root = null, id = "", d = null, loads = 0, units = new Map(), people = new Map(), departments = [];
+const $q = (sel) => root.querySelector(sel);
+
+const dd = (key, value, vid) => [el("dt", { t: key }), el("dd", vid ? { id: vid } : {}, value === null || value === undefined || value === "" ? "—" : value)];
+const unitName = (uid) => (uid ? (units.get(uid) || uid.slice(-6)) : "");
+const personName = (aid) => {
+  if (!aid) return "";
+  if (state.me && aid === state.me.id) return state.me.full_name || state.me.username;
+  return people.get(aid) || aid.slice(-6);
+};
+const lead = (x) => (x.lead_unit_id ? unitName(x.lead_unit_id) : x.lead_account_id ? personName(x.lead_account_id) : "");
+
+function title() {
+  if (!d) return el("h2", { id: "document-title", t: "doc.page.title" });
+  return el("h2", { id: "document-title" }, [el("span", { t: "doc.page." + d.direction }), " ", el("span", { id: "document-symbol", text: d.symbol })]);
+}
+
+function drawFacts() {
+  const incoming = d.direction === "in";
+  return el("dl", { class: "facts", id: "document-facts" }, [
+    ...dd("doc.status", statusBadge(d), "document-status"),
+    ...dd(incoming ? "doc.number.in" : "doc.number.out", d.number_text + " / " + d.year, "document-number"),
+    ...dd("doc.symbol", d.symbol),
+    ...dd("doc.type", d.type_name),
+    ...dd("doc.dated", fmtDate(d.dated)),
+    ...(incoming ? dd("doc.arrival", fmtDate(d.arrival_date)) : []),
+    ...(incoming ? dd("doc.agency", d.agency, "document-agency") : dd("doc.recipients", d.recipients, "document-recipients")),
+    ...(d.department_id ? dd("doc.department", unitName(d.department_id)) : []),
+    ...dd("doc.summary", d.summary, "document-summary"),
+    ...dd("doc.signer", d.signer),
+    ...dd("doc.urgency", el("span", { t: "doc.urgency." + d.urgency })),
+    ...dd("doc.confidentiality", el("span", { t: "doc.secrecy." + d.confidentiality })),
+    ...dd("doc.deadline", d.deadline ? fmtDate(d.deadline) : null, "document-deadline"),
+    ...(incoming ? dd("doc.lead", lead(d), "document-lead") : []),
+    ...dd("doc.registered", fmtDateTime(new Date(d.created_at).toISOString())),
+  ]);
+}
+
+function drawHandling() {
+  if (!d.handling.length) return el("p", { id: "document-handling", t: "doc.handling.none" });
+  const head = ["doc.h.n", "doc.h.action", "doc.h.lead", "doc.h.coordinators", "doc.h.deadline", "doc.h.note", "doc.h.at", "doc.h.actor"];
+  const rows = d.handling.map((h) => el("tr", { dataset: { action: h.action } }, [
+    el("td", {}, String(h.n)),
+    el("td", {}, el("span", { t: "doc.h.action." + h.action })),
+    el("td", {}, lead(h) || "—"),
+    el("td", {}, h.coordinators.length ? h.coordinators.map(unitName).join(", ") : "—"),
+    el("td", {}, h.deadline ? fmtDate(h.deadline) : "—"),
+    el("td", {}, h.note || ""),
+    el("td", {}, fmtDateTime(new Date(h.at).toISOString())),
+    el("td", {}, personName(h.actor) || "—"),
+  ]));
+  return el("div", { class: "table-scroll" }, el("table", { id: "document-handling" }, [
+    el("caption", { class: "sr-only", t: "doc.handling.title" }),
+    el("thead", {}, el("tr", {}, head.map((k) => el("th", { scope: "col", t: k })))), el("tbody", {}, rows)]));
+}
+
+// The assignment form (leaders): exactly one lead (a department or a person), co-ordinators, a deadline.
+function assignForm() {
+  const deps = departments.map((u) => [u.id, u.name, true]);
+  const staff = [...people].map(([aid, name]) => [aid, name, true]);
+  const coord = field("doc-coordinators", "doc.f.coordinators", { name: "coordinators", multiple: true, size: Math.min(4, Math.max(2, deps.length)),
+                                                                 options: deps }, "select");
+  return el("form", { id: "doc-assign", class: "admin-panel", on: { submit: (ev) => submit(ev, "assign") } }, [
+    el("h4", { t: d.status === "registered" ? "doc.act.assign" : "doc.act.reassign" }),
+    el("p", { class: "hint", t: "doc.help.assign" }),
+    el("div", { class: "row" }, [
+      field("doc-lead-unit", "doc.f.lead_unit", { name: "lead_unit", options: [["", "doc.f.none"], ...deps] }, "select"),
+      staff.length ? field("doc-lead-account", "doc.f.lead_account", { name: "lead_account", options: [["", "doc.f.none"], ...staff] }, "select") : null,
+    ].filter(Boolean)),
+    coord,
+    el("p", { class: "hint", t: "doc.f.coordinators.hint" }),
+    el("div", { class: "row" }, [
+      field("doc-deadline-days", "doc.f.deadline_days", { name: "deadline_days", type: "number", min: 1, max: 90, step: 1 }),
+      field("doc-deadline", "doc.f.deadline", { name: "deadline", type: "date", min: todayVn() }),
+    ]),
+    el("p", { class: "hint", t: "doc.f.deadline.hint" }),
+    field("doc-assign-note", "doc.f.note", { name: "note", maxlength: 1000, rows: 2 }, "textarea"),
+    el("p", { class: "form-error error", role: "alert", hidden: true }),
+    el("button", { type: "submit", id: "doc-assign-submit", class: "primary", t: "doc.act.assign.submit" }),
+  ]);
+}
+
+function progressForm() {
+  return el("form", { id: "doc-progress", class: "admin-panel", on: { submit: (ev) => submit(ev, ev.submitter && ev.submitter.value === "done" ? "done" : "progress") } }, [
+    el("h4", { t: "doc.act.progress" }),
+    el("p", { class: "hint", t: "doc.help.progress" }),
+    field("doc-note", "doc.f.progress_note", { name: "note", maxlength: 1000, rows: 3 }, "textarea"),
+    el("p", { class: "form-error error", role: "alert", hidden: true }),
+    el("div", { class: "actions" }, [
+      el("button", { type: "submit", id: "doc-progress-submit", name: "what", value: "progress", class: "primary", t: "doc.act.progress.submit" }),
+      el("button", { type: "submit", id: "doc-done-submit", name: "what", value: "done", t: "doc.act.done.submit" }),
+    ]),
+  ]);
+}
+
+function drawActions() {
+  if (d.direction !== "in") return [el("p", { id: "document-actions", t: "doc.actions.out" })];
+  if (d.status === "done") return [el("p", { id: "document-actions", t: "doc.actions.done" })];
+  const out = [];
+  if (hasRole("leader")) out.push(assignForm());
+  if (d.status === "assigned" || d.status === "in_progress") out.push(progressForm());
+  if (!out.length) out.push(el("p", { id: "document-actions", t: "doc.actions.wait" }));
+  return out;
+}
+
+function draw() {
+  root.replaceChildren(
+    title(),
+    el("p", {}, el("a", { href: "#/documents/" + d.direction, id: "document-back", t: "doc.page.back." + d.direction })),
+    drawFacts(),
+    el("h3", { id: "document-h-handling", t: "doc.handling.title" }), drawHandling(),
+    el("h3", { id: "document-h-actions", t: "doc.actions.title" }), ...drawActions());
+}
+
+function body(form, action) {
+  const b = { action, version: d.version };
+  const v = (n) => { const c = form.elements.namedItem(n); return c ? c.value.trim() : ""; };
+  if (v("note")) b.note = v("note");
+  if (action === "assign") {
+    if (v("lead_unit")) b.lead_unit = v("lead_unit");
+    if (v("lead_account")) b.lead_account = v("lead_account");
+    const co = form.elements.namedItem("coordinators");
+    const picked = co ? [...co.selectedOptions].map((o) => o.value) : [];
+    if (picked.length) b.coordinators = picked;
+    if (v("deadline")) b.deadline = v("deadline");
+    if (v("deadline_days")) b.deadline_days = Number(v("deadline_days"));
+  }
+  return b;
+}
+
+async function submit(ev, action) {
+  ev.preventDefault();
+  const form = ev.target;
+  clearProblems(form);
+  form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+  const res = await api("POST", "/api/v1/documents/" + encodeURIComponent(id) + "/handling", body(form, action));
+  form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+  if (res.ok) {
+    d = res.data;
+    draw();
+    root.dataset.loads = String(++loads);
+    announce("doc.act.done." + action, "ok");
+  } else if (res.status === 409 || res.status === 412) {
+    await load();
+    announce("doc.conflict", "error", { detail: problemText(res) });
+  } else {
+    showProblem(form, res, { deadline_days: "deadline_days" });
+  }
+}
+
+function announce(key, kind, args) {
+  if (!d) return;
+  const p = notice(root, key, args, kind);
+  root.insertBefore(p, $q("#document-title").nextSibling);
+  p.tabIndex = -1;
+  p.focus();
+}
+
+// Names for the ids the document holds: the receiving unit's departments, and (for leaders, who may list staff)
+// the unit's staff; other callers see a short id for a person other than themselves.
+async function loadNames() {
+  if (units.has(d.unit_id) && departments.length) return;
+  const u = await api("GET", "/api/v1/units/" + encodeURIComponent(d.unit_id));
+  if (u.ok) units.set(u.data.id, u.data.name);
+  const res = await api("GET", "/api/v1/units?" + new URLSearchParams({ parent: d.unit_id, kind: "department", limit: "200" }));
+  departments = res.ok ? res.data.items : [];
+  for (const x of departments) units.set(x.id, x.name);
+  if (hasRole("leader", "admin")) {
+    const s = await api("GET", "/api/v1/staff?" + new URLSearchParams({ under: d.unit_id, limit: "200" }));
+    if (s.ok) for (const a of s.data.items) if (!a.disabled) people.set(a.id, a.full_name || a.username);
+  }
+}
+
+async function load() {
+  const res = await api("GET", "/api/v1/documents/" + encodeURIComponent(id));
+  if (!res.ok) {
+    d = null;
+    root.replaceChildren(title(), el("p", { id: "document-error", class: "error", role: "alert",
+                                            text: res.status === 404 ? t("doc.notfound") : problemText(res) }));
+    if (res.status === 404) $q("#document-error").dataset.t = "doc.notfound";
+  } else {
+    d = res.data;
+    await loadNames();
+    draw();
+  }
+  root.dataset.loads = String(++loads);
+}
+
+export async function render(section, args) {
+  root = section;
+  id = (args[0] || "").slice(0, 64);
+  d = null; loads = 0; units = new Map(); people = new Map(); departments = [];
+  await load();
+}
+
+export async function onLang() { if (d) draw(); }
