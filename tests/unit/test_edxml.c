@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/mem.h"
+#include "testcerts.h"
 #include "core/b64.h"
 #include "domain/edxml.h"
 #include "sign/signer.h"
@@ -386,44 +387,12 @@ Test(edxml, json_round_trip)
 
 /* ---- XML-DSig ---- */
 
-static X509 *mkcert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, long serial, int ca, long from,
-                    long to)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-    X509_gmtime_adj(X509_getm_notBefore(x), from * 86400L);
-    X509_gmtime_adj(X509_getm_notAfter(x), to * 86400L);
-    X509_set_pubkey(x, key);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-    X509V3_CTX v3;
-    X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
-    return x;
-}
-
-static char *pem(X509 *x)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(b, x);
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    char *s = xstrndup(p, (size_t)n);   /* BIO data is not NUL-terminated */
-    BIO_free(b);
-    return s;
-}
-
 /* A signer for a leaf of a fresh CA; *trust gets the CA's PEM. */
 static signer_t *mksigner(int ec, long from, long to, char **trust)
 {
     EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *key = ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
-    X509 *ca = mkcert(ca_key, "edxml test CA", NULL, NULL, 1, 1, -1, 3650);
-    X509 *leaf = mkcert(key, "Văn Thư", ca, ca_key, 5, 0, from, to);
+    X509 *ca = tc_cert(ca_key, "edxml test CA", NULL, NULL, 1, 1, -1, 3650);
+    X509 *leaf = tc_cert(key, "Văn Thư", ca, ca_key, 5, 0, from, to);
     STACK_OF(X509) *chain = sk_X509_new_null();
     sk_X509_push(chain, ca);
     PKCS12 *p12 = PKCS12_create("pw", "k", key, leaf, chain, 0, 0, 0, 0, 0);
@@ -431,7 +400,7 @@ static signer_t *mksigner(int ec, long from, long to, char **trust)
     int n = i2d_PKCS12(p12, &der);
     signer_t *s = NULL;
     cr_assert_eq(signer_from_pkcs12(der, (size_t)n, "pw", &s), 0);
-    *trust = pem(ca);
+    *trust = tc_pem(ca);
     OPENSSL_free(der);
     PKCS12_free(p12);
     sk_X509_free(chain);

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/mem.h"
+#include "testcerts.h"
 #include "sign/pades.h"
 #include "sign/pdfobj.h"
 
@@ -32,45 +33,14 @@ static unsigned char *slurp(const char *path, size_t *n)
     return p;
 }
 
-static X509 *mkcert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, long serial, int ca)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-    X509_gmtime_adj(X509_getm_notBefore(x), -86400L);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 30);
-    X509_set_pubkey(x, key);
-    X509_NAME *nm = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : nm);
-    X509V3_CTX v3;
-    X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    X509_sign(x, ikey ? ikey : key, EVP_sha256());
-    return x;
-}
-
-static char *pem(X509 *x)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(b, x);
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    char *s = xstrndup(p, (size_t)n);   /* BIO data is not NUL-terminated */
-    BIO_free(b);
-    return s;
-}
-
 struct pki { EVP_PKEY *cak, *k; X509 *ca, *leaf; signer_t *s; char *trust; };
 
 static void pki_make(struct pki *k, int rsa, const char *cn)
 {
     k->cak = EVP_EC_gen("P-256");
-    k->ca = mkcert(k->cak, "pades test CA", NULL, NULL, 1, 1);
+    k->ca = tc_cert(k->cak, "pades test CA", NULL, NULL, 1, 1, -1, 30);
     k->k = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-    k->leaf = mkcert(k->k, cn, k->ca, k->cak, 2, 0);
+    k->leaf = tc_cert(k->k, cn, k->ca, k->cak, 2, 0, -1, 30);
     STACK_OF(X509) *chain = sk_X509_new_null();
     sk_X509_push(chain, k->ca);
     PKCS12 *p12 = PKCS12_create("pw", "x", k->k, k->leaf, chain, 0, 0, 0, 0, 0);
@@ -80,7 +50,7 @@ static void pki_make(struct pki *k, int rsa, const char *cn)
     PKCS12_free(p12);
     cr_assert_eq(signer_from_pkcs12(der, (size_t)n, "pw", &k->s), 0);
     OPENSSL_free(der);
-    k->trust = pem(k->ca);
+    k->trust = tc_pem(k->ca);
 }
 
 static void pki_free(struct pki *k)

@@ -10,51 +10,19 @@
 #include <openssl/x509v3.h>
 
 #include "core/mem.h"
+#include "testcerts.h"
 #include "sign/signer.h"
 
-/* A throwaway CA and leaf, made here so the test depends on nothing outside it. */
 static EVP_PKEY *new_key(int ec) { return ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048); }
-
-static X509 *new_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, long serial, int ca,
-                      long days_from, long days_to)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-    X509_gmtime_adj(X509_getm_notBefore(x), days_from * 86400L);
-    X509_gmtime_adj(X509_getm_notAfter(x), days_to * 86400L);
-    X509_set_pubkey(x, key);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-    X509V3_CTX v3;
-    X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
-    return x;
-}
-
-static char *pem_of(X509 *x)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(b, x);
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    char *s = xstrndup(p, (size_t)n);   /* BIO data is not NUL-terminated */
-    BIO_free(b);
-    return s;
-}
 
 struct fixture { EVP_PKEY *ca_key, *key; X509 *ca, *leaf; unsigned char *p12; int p12_len; };
 
 static void make(struct fixture *f, int ec, long from, long to)
 {
     f->ca_key = new_key(1);
-    f->ca = new_cert(f->ca_key, "motcua test CA", NULL, NULL, 1, 1, -1, 3650);
+    f->ca = tc_cert(f->ca_key, "motcua test CA", NULL, NULL, 1, 1, -1, 3650);
     f->key = new_key(ec);
-    f->leaf = new_cert(f->key, "Nguyễn Văn Lãnh Đạo", f->ca, f->ca_key, 7, 0, from, to);
+    f->leaf = tc_cert(f->key, "Nguyễn Văn Lãnh Đạo", f->ca, f->ca_key, 7, 0, from, to);
     STACK_OF(X509) *chain = sk_X509_new_null();
     sk_X509_push(chain, f->ca);
     PKCS12 *p12 = PKCS12_create("mật-khẩu 1234", "leader", f->key, f->leaf, chain, 0, 0, 0, 0, 0);
@@ -94,7 +62,7 @@ static void sign_and_verify(int ec)
     cr_assert_eq(signer_cms_detached(s, r, 2, &cms), 0);
     cr_assert_gt(cms.len, 300);
 
-    char *trust = pem_of(f.ca);
+    char *trust = tc_pem(f.ca);
     signer_info_t who;
     time_t at = 0;
     char why[128];
@@ -112,8 +80,8 @@ static void sign_and_verify(int ec)
     cr_assert_eq(signer_cms_verify(cms.data, cms.len, r, 2, trust, NULL, NULL, NULL, 0), 0);
     /* another anchor: not trusted */
     EVP_PKEY *k2 = new_key(1);
-    X509 *other = new_cert(k2, "another CA", NULL, NULL, 9, 1, -1, 10);
-    char *trust2 = pem_of(other);
+    X509 *other = tc_cert(k2, "another CA", NULL, NULL, 9, 1, -1, 10);
+    char *trust2 = tc_pem(other);
     cr_assert_eq(signer_cms_verify(cms.data, cms.len, r, 2, trust2, NULL, NULL, why, sizeof why), -EKEYREJECTED);
     cr_assert_gt(strlen(why), 0);
     /* garbage */
@@ -148,7 +116,7 @@ Test(signer, expired_certificate_rejected_by_chain)
     buf_t cms;
     buf_init(&cms, 0);
     cr_assert_eq(signer_cms_detached(s, &r, 1, &cms), 0);
-    char *trust = pem_of(f.ca);
+    char *trust = tc_pem(f.ca);
     char why[128];
     cr_assert_eq(signer_cms_verify(cms.data, cms.len, &r, 1, trust, NULL, NULL, why, sizeof why), -EKEYREJECTED);
     cr_assert(strstr(why, "expired"), "%s", why);
