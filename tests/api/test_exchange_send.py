@@ -216,6 +216,13 @@ class ExchangeSendTests(TwoNodes):
         s2 = self.wait_state(again.body["id"], "delivered")
         self.assertEqual(s2["http_status"], 200)
         self.assertEqual(len(self.b_incoming(doc["symbol"])), 1)
+        # The peer tokens and the PIN appear in neither node's log.
+        self.assertIn("exchange: package %s delivered" % r.body["id"], self.server.stderr_text())
+        self.assertIn("exchange: status", self.node_b.stderr_text())
+        for node in (self.server, self.node_b):
+            log = node.stderr_text()
+            for secret in (self.b_clerk_token.bearer, self.a_token.bearer):
+                self.assertNotIn(secret, log)
 
     def test_b_down_then_retried_and_delivered(self):
         problems = self.node_b.stop()
