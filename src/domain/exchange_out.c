@@ -70,6 +70,11 @@ int exchange_peers_parse(const char *text, exchange_peers_t *out, char *why, siz
             return -EINVAL;
         }
         trim_slash(e->url);
+        const char *host = e->url + (e->url[4] == 's' ? 8 : 7);
+        if (!*host || strchr(host, '@') || strcspn(host, "/?#") == 0) {
+            snprintf(why, why_len, "line %d: the URL names no host (or carries credentials)", line);
+            return -EINVAL;
+        }
         for (int i = 2; i < nw; i++) {
             if (!unit_edi_code_valid(words[i]) || str_copy(e->organs[e->n_organs], sizeof e->organs[0], words[i]) < 0) {
                 snprintf(why, why_len, "line %d: \"%.64s\" is not an electronic identifier code", line, words[i]);

@@ -89,6 +89,9 @@ Test(exchange_out, peers_file_refusals)
         {"# c\nftp://a.vn tok\n", "line 2: the URL must be http(s)://"},
         {"http://a.vn tok not-an-organ\n", "not an electronic identifier code"},
         {"http://a.vn tok\nhttp://a.vn/ tok2\n", "listed twice"},
+        {"http:// tok\n", "names no host"},
+        {"https:/// tok\n", "names no host"},
+        {"http://user:pw@a.vn tok\n", "names no host"},
         {"http://a.vn tok 000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41 "
          "000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41 "
          "000.00.00.H41 000.00.00.H41 000.00.00.H41 000.00.00.H41\n", "more than 16 organ ids"},
