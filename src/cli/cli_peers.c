@@ -32,6 +32,7 @@ int peers_cli_finish(struct peers_cli *p)
     p->o.retry_base_ms = p->retry_ms;
     p->o.max_attempts = (int)p->max_attempts;
     p->o.poll_ms = p->poll_ms;
+    p->o.lease_ms = p->lease_ms;
     return 0;
 }
 

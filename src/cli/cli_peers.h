@@ -7,7 +7,7 @@
 
 struct peers_cli {
     const char            *file;
-    long                   retry_ms, max_attempts, poll_ms;
+    long                   retry_ms, max_attempts, poll_ms, lease_ms;
     exchange_peers_t       peers;
     exchange_sender_opts_t o;
 };
@@ -21,7 +21,10 @@ struct peers_cli {
     {"exchange-max-attempts", OPT_LONG, "N", &(p)->max_attempts, 1, 1000, "1..1000",                               \
      "attempts of an edXML delivery before it fails (default 10)"},                                                 \
     {"exchange-poll-ms", OPT_LONG, "MS", &(p)->poll_ms, 10, 600000, "10..600000",                                  \
-     "idle wait of the edXML sender between looks at its outbox (default 2000)"}
+     "idle wait of the edXML sender between looks at its outbox (default 2000)"},                                 \
+    {"exchange-lease-ms", OPT_LONG, "MS", &(p)->lease_ms, 1000, 3600000, "1000..3600000",                          \
+     "how long a delivery in flight is held before another sender may take it over, e.g. after a crash "          \
+     "(default 120000)"}
 
 /* After parsing: read the file and the tokens. 0 (nothing to do without --exchange-peers), or an exit status
  * after printing the error in both languages. */

@@ -70,7 +70,7 @@ class TwoNodes(ApiTestCase):
                                                                                  B_ORGAN))
         (d / "peers-b").write_text("")
         common = ["--exchange-trust", str(d / "trust.pem"), "--exchange-retry-ms", "200", "--exchange-poll-ms",
-                  "100", "--exchange-max-attempts", "50"]
+                  "100", "--exchange-max-attempts", "50", "--exchange-lease-ms", "1500"]
         cls.args_b = common + ["--exchange-peers", str(d / "peers-b"), "--listen", "127.0.0.1:%d" % cls.port_b]
         cls.args_a = common + ["--exchange-peers", str(d / "peers-a"), "--listen", "127.0.0.1:%d" % cls.port_a]
         # B first (its clerk's token goes into A's peers file), then A, then B again with A's token.
@@ -240,6 +240,26 @@ class ExchangeSendTests(TwoNodes):
             self.restart_b()
         s = self.wait_state(r.body["id"], "delivered")
         self.assertEqual(s["http_status"], 201)
+        self.assertEqual(len(self.b_incoming(doc["symbol"])), 1)
+
+    def test_b_killed_sender_delivers_after_restart(self):
+        # B is down, A's sender retries; A is killed (SIGKILL) with the package queued or in flight. The restarted
+        # A takes the row over (after the lease when it was in flight) and delivers it once B is back.
+        self.assertEqual(self.node_b.stop(), [])
+        try:
+            doc = self.outgoing("Về việc gửi lại sau sự cố")
+            r = self.send(doc["id"])
+            self.assert_status(r, 202)
+            wait_for(lambda: self.sent(r.body["id"])["attempts"] >= 1, "a first attempt")
+            self.server._abort()
+            self.__class__.server = Server(self.args_a, db=self.db, label="node-a")
+            self.server.start()
+            for c in (self.a_clerk, self.a_token):
+                c.server = self.server
+        finally:
+            self.restart_b()
+        s = self.wait_state(r.body["id"], "delivered")
+        self.assertIn(s["http_status"], (200, 201))
         self.assertEqual(len(self.b_incoming(doc["symbol"])), 1)
 
     def test_c_untrusted_signer_rejected_with_the_receivers_reason(self):

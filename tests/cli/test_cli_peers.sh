@@ -35,7 +35,7 @@ has() { if grep -q -- "$1" "$ERR"; then pass=$((pass + 1)); else note_fail "stde
 DB="$DIR/p.db"
 expect 0 "init" init --db "$DB" --admin-password 'cli-peers-1'
 expect 0 "serve --help" serve --help
-for o in exchange-peers exchange-retry-ms exchange-max-attempts exchange-poll-ms; do
+for o in exchange-peers exchange-retry-ms exchange-max-attempts exchange-poll-ms exchange-lease-ms; do
   grep -q -- "--$o" "$OUT" && pass=$((pass + 1)) || note_fail "serve --help lists --$o"
 done
 L=(serve --db "$DB" --listen 127.0.0.1:0)
@@ -52,6 +52,7 @@ has "not-an-organ"
 usage exchange-retry-ms "${L[@]}" --exchange-retry-ms 1
 usage exchange-max-attempts "${L[@]}" --exchange-max-attempts 0
 usage exchange-poll-ms "${L[@]}" --exchange-poll-ms nope
+usage exchange-lease-ms "${L[@]}" --exchange-lease-ms 999
 # A peer whose token file cannot be read: exit 1, and the token file is named.
 printf 'http://a.vn %s/no-such-token\n' "$DIR" >"$DIR/p4"
 expect 1 "unreadable token file" "${L[@]}" --exchange-peers "$DIR/p4"
