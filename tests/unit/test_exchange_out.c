@@ -3,17 +3,23 @@
  * backoff, attempts exhausted -> exchange.failed, 422 -> exchange.rejected_by_peer without retry, 2xx ->
  * exchange.delivered with the receiver's 03, a stale lease owner changes nothing), status messages received (new,
  * duplicate, no such package, another unit's caller), and the status queued back for a document that came through
- * the inbox (and none for one that did not, or with no peer). */
+ * the inbox (and none for one that did not, or with no peer); a rebuild keeps the outbox and rebuilds the sent rows.
+ * Suite store_exchange_out: two stores racing for the outbox on PostgreSQL (MOTCUA_TEST_PG_URL). */
 #include <criterion/criterion.h>
 
 #include "testutil.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
+#include "core/rand.h"
+#include "db/migrate.h"
+#include "domain/event.h"
 #include "domain/document.h"
 #include "domain/edxml.h"
 #include "domain/exchange_out.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,4 +431,116 @@ Test(exchange_out, status_queued_back_for_exchanged_documents)
     cr_assert_eq(a.rc, 1);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_outbox", NULL), 1);
     exchange_peers_free(&p);
+}
+
+/* ---- the outbox is not a projection; the sent rows are ---- */
+
+Test(exchange_out, rebuild_keeps_the_outbox_and_rebuilds_the_sent_rows)
+{
+    struct ctx *c = sent_one();
+    exchange_claim_t *k = xcalloc(1, sizeof *k);
+    cr_assert_eq(claim(NOW_MS, "owner-1", k), 1);
+    cr_assert_eq(outcome(&k->jobs[0], "owner-1", EXCHANGE_OK, 201, "03", "", NOW_MS + 5, 0, 10), 0);
+    char before[65], after[65];
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
+    event_rebuild_report_t rep = {0};
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(event_digest(tu_env.st, after), 0);
+    cr_assert_str_eq(before, after);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'done'", NULL), 1);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_sent WHERE state = 'delivered' AND http_status = 201", NULL), 1);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_statuses WHERE code = '03'", NULL), 1);
+    for (const event_module_t *const *m = event_modules(); *m; m++)
+        for (const event_table_t *t = (*m)->tables; t->name; t++)
+            cr_assert_str_neq(t->name, "exchange_outbox", "the outbox is registered as a projection");
+    exchange_claim_free(k);
+    free(k);
+    ctx_free(c);
+}
+
+/* ---- PostgreSQL: two stores (as two processes would) race for the rows ---- */
+
+static store_t *pg_a, *pg_b;
+
+static int pg_reset_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    return db_exec(db, "DELETE FROM exchange_outbox WHERE to_url = 'http://race.example'");
+}
+
+static int pg_fill_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 40; i++) {
+        char id[ID_LEN + 1];
+        id_new(id);
+        long long n = db_run(db, "INSERT INTO exchange_outbox (id, kind, to_url, body, created_at, attempts, "
+                                 "next_attempt_at, state) VALUES ($1, 'status', 'http://race.example', '<x/>', 1, 0, 1, "
+                                 "'pending')", "t", id);
+        if (n < 0) return (int)n;
+    }
+    return 0;
+}
+
+static void pg_init(void)
+{
+    const char *url = getenv("MOTCUA_TEST_PG_URL");
+    if (!url || !*url) cr_skip_test("MOTCUA_TEST_PG_URL not set");
+    cr_assert_eq(store_open(&pg_a, &(store_opts_t){.url = url}), 0);
+    cr_assert_eq(store_open(&pg_b, &(store_opts_t){.url = url}), 0);
+    cr_assert_geq(migrate_up(pg_a), 0);
+    cr_assert_eq(store_write(pg_a, pg_reset_fn, NULL), 0);
+}
+
+static void pg_fini(void)
+{
+    if (pg_a) store_write(pg_a, pg_reset_fn, NULL);
+    if (pg_a) store_close(pg_a);
+    if (pg_b) store_close(pg_b);
+    pg_a = pg_b = NULL;
+}
+
+struct racer {
+    store_t *st;
+    char     ids[64][ID_LEN + 1];
+    int      n;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    exchange_claim_t *c = xcalloc(1, sizeof *c);
+    char owner[RAND_TOKEN_LEN + 1];
+    for (;;) {
+        rand_token(owner);
+        exchange_claim_free(c);
+        c->now = clock_now_ms();
+        c->lease_ms = 600000;
+        c->owner = owner;
+        c->limit = 2;
+        if (store_write(r->st, exchange_claim, c) < 0 || c->n == 0) break;
+        for (int i = 0; i < c->n && r->n < 64; i++)
+            if (!strcmp(c->jobs[i].to_url, "http://race.example")) memcpy(r->ids[r->n++], c->jobs[i].id, ID_LEN + 1);
+    }
+    exchange_claim_free(c);
+    free(c);
+    return NULL;
+}
+
+Test(store_exchange_out, two_stores_never_claim_one_row_pg, .init = pg_init, .fini = pg_fini)
+{
+    cr_assert_eq(store_write(pg_a, pg_fill_fn, NULL), 0);
+    struct racer *a = xcalloc(1, sizeof *a), *b = xcalloc(1, sizeof *b);
+    a->st = pg_a;
+    b->st = pg_b;
+    pthread_t ta, tb;
+    cr_assert_eq(pthread_create(&ta, NULL, race, a), 0);
+    cr_assert_eq(pthread_create(&tb, NULL, race, b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    cr_assert_eq(a->n + b->n, 40, "%d + %d", a->n, b->n);
+    for (int i = 0; i < a->n; i++)
+        for (int j = 0; j < b->n; j++) cr_assert_str_neq(a->ids[i], b->ids[j], "claimed twice");
+    free(a);
+    free(b);
 }
