@@ -297,7 +297,7 @@ class ExchangeSendTests(TwoNodes):
         self.assertIn(self.send(doc["id"], client=desk).status, (403, 404))
         self.assert_unchanged(before)
 
-    def status_xml(self, document_id, code="06", stamp="2026-12-03T10:00:00"):
+    def status_xml(self, document_id, code="06", stamp="2026-12-03T10:00:00", signer=None):
         d = self.dir
         import json
         src = d / (unique("st-") + ".json")
@@ -306,7 +306,10 @@ class ExchangeSendTests(TwoNodes):
                                    "response_for": {"organ_id": A_ORGAN, "document_id": document_id},
                                    "status_code": code, "description": "Hoàn thành", "timestamp": stamp},
                                   ensure_ascii=False))
-        cli("edxml", "build", "--json", str(src), "--out", str(out))
+        args = ["edxml", "build", "--json", str(src), "--out", str(out)]
+        if signer:
+            args += ["--p12", str(d / (signer + ".p12")), "--pass-file", str(d / "pin")]
+        cli(*args)
         return out.read_bytes()
 
     def test_e_status_messages_by_hand(self):
@@ -317,6 +320,21 @@ class ExchangeSendTests(TwoNodes):
         xml = self.status_xml(r.body["edxml_document_id"])
         other = Client(self.server)
         other.login("thuanan.clerk", "demo")
+        before = self.counts()
+        # Signed by a CA node A does not trust: refused, nothing recorded; tampered after signing: refused too.
+        bad = self.status_xml(r.body["edxml_document_id"], signer="stranger")
+        self.assert_problem(self.a_token.req("POST", "/api/v1/exchange/status", raw_body=bad,
+                                             content_type="application/xml"), 422, "MSG_EXCHANGE_UNTRUSTED")
+        good = self.status_xml(r.body["edxml_document_id"], code="05", signer="clerk")
+        tampered = good.replace("Hoàn thành".encode(), "Hoàn thành!".encode())
+        self.assertNotEqual(good, tampered)
+        self.assert_problem(self.a_token.req("POST", "/api/v1/exchange/status", raw_body=tampered,
+                                             content_type="application/xml"), 422, "MSG_EXCHANGE_BAD_SIGNATURE")
+        self.assert_unchanged(before)
+        # Signed by a trusted signer: recorded.
+        self.assert_status(self.a_token.req("POST", "/api/v1/exchange/status", raw_body=good,
+                                            content_type="application/xml"), 201)
+        self.assert_delta(before, events=1)
         before = self.counts()
         first = self.a_token.req("POST", "/api/v1/exchange/status", raw_body=xml, content_type="application/xml")
         self.assert_status(first, 201)
