@@ -282,6 +282,10 @@ Test(exchange_out, retries_then_failed)
     cr_assert_eq(tu_text("SELECT state FROM exchange_sent WHERE id = $1", c->id, e, sizeof e), 0);
     cr_assert_str_eq(e, "failed");
     cr_assert_eq(claim(NOW_MS + 100000, "owner-3", k2), 0, "a failed row is never claimed again");
+    exchange_counts_t n;
+    cr_assert_eq(store_read(tu_env.st, exchange_counts, &n), 0);
+    cr_assert_eq(n.failed, 1);
+    cr_assert_eq(n.pending + n.sending + n.done, 0);
     exchange_claim_free(k);
     exchange_claim_free(k2);
     free(k);
@@ -312,6 +316,10 @@ Test(exchange_out, expired_lease_claimed_again_refusal_and_delivery)
     cr_assert_str_eq(s, "delivered 201");
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_statuses WHERE code = '03' AND sent_id = $1", b->id), 1);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'done'", NULL), 1);
+    exchange_counts_t n;
+    cr_assert_eq(store_read(tu_env.st, exchange_counts, &n), 0);
+    cr_assert_eq(n.done, 1);
+    cr_assert_eq(n.failed, 1);
     /* owner-1 comes back late: its outcome changes nothing. */
     cr_assert_eq(outcome(&k->jobs[0], "owner-1", EXCHANGE_OK, 201, "03", "", NOW_MS + 1300, 0, 10), 0);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM events WHERE type = 'exchange.delivered'", NULL), 1);
