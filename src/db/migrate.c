@@ -333,7 +333,8 @@ static const struct migration migrations[] = {
      "  http_status INTEGER, last_error TEXT, CHECK (kind IN ('package','status')),\n"
      "  CHECK (state IN ('pending','sending','done','failed')));\n"
      "CREATE INDEX exchange_outbox_due ON exchange_outbox(state, next_attempt_at);\n",
-     NULL},
+     /* PostgreSQL: ids in the C collation, so ORDER BY id and the id cursor follow the bytes as on SQLite. */
+     "ALTER TABLE exchange_sent ALTER COLUMN id TYPE TEXT COLLATE \"C\";\n"},
     /* ---- end outbox ---- */
 };
 

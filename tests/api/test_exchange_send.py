@@ -358,6 +358,24 @@ class ExchangeSendTests(TwoNodes):
                                       content_type="application/xml"), 404, "MSG_OUTBOX_NO_SENT")
         self.assert_unchanged(before)
 
+    def test_f_pages_follow_the_cursor(self):
+        for i in range(2):
+            self.assert_status(self.send(self.outgoing("Về việc trang %d" % i)["id"]), 202)
+        full = [x["id"] for x in self.a_clerk.req("GET", "/api/v1/exchange/sent?limit=200").body["items"]]
+        self.assertGreaterEqual(len(full), 3)
+        self.assertEqual(full, sorted(full, reverse=True), "newest first")
+        got, cursor = [], None
+        while True:
+            r = self.a_clerk.req("GET", "/api/v1/exchange/sent?limit=2" + ("&cursor=" + cursor if cursor else ""))
+            self.assert_status(r, 200)
+            got += [x["id"] for x in r.body["items"]]
+            cursor = r.body.get("next_cursor")
+            if not cursor:
+                break
+        self.assertEqual(got, full)
+        for bad in ("?cursor=nope", "?document=nope", "?q=x", "?limit=0"):
+            self.assert_problem(self.a_clerk.req("GET", "/api/v1/exchange/sent" + bad), 400)
+
     def test_z_rebuild_gives_the_same_rows(self):
         self.server.stop()
         try:
