@@ -8,7 +8,7 @@ names B's URL with an API token of a clerk of Lâm Đồng on B; B's names A's U
 A and A's organ id, so that B's status messages go back to A.
 
 Covered: A registers an outgoing document and sends it; B's inbox registers it (delivered by A's sender thread:
-A sees 'delivered' and status 03); B's leader assigns it and reports progress: A sees 04 then 05. B down at first:
+A sees 'delivered' and status 03); B's leader assigns it, the lead reports progress and completion: A sees 04, 05, 06. B down at first:
 A retries with backoff and delivers once B is back. A resend of the same document is registered once on B. A
 package signed by a CA that B does not trust ends 'rejected' on A with B's reason. Bad input (unknown peer, wrong
 PIN, an incoming document, bad fields) is refused and changes nothing; a status message for no sent package is
@@ -199,8 +199,12 @@ class ExchangeSendTests(TwoNodes):
                              json={"action": "progress", "version": a.body["version"], "note": "Đang tổng hợp"})
         self.assert_status(p, 200)
         wait_for(lambda: "05" in self.codes(r.body["id"]), "status 05 on A")
+        dn = self.b_clerk.req("POST", "/api/v1/documents/%s/handling" % inc["id"],
+                              json={"action": "done", "version": p.body["version"]})
+        self.assert_status(dn, 200)
+        wait_for(lambda: "06" in self.codes(r.body["id"]), "status 06 on A")
         st = self.sent(r.body["id"])["statuses"]
-        self.assertEqual([x["code"] for x in st], ["03", "04", "05"])
+        self.assertEqual([x["code"] for x in st], ["03", "04", "05", "06"])
         self.assertEqual(st[2]["description"], "Đang tổng hợp")
         self.assertEqual(st[1]["status"], "assigned")
         # The list filtered by document, and another commune's clerk does not see it.
