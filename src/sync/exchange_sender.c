@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +47,17 @@ static void problem_reason(const buf_t *answer, long code, char *err, size_t cap
     json_decref(j);
 }
 
-static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchange_job_t *j, long *http,
-                                   char *status_code, char *err, size_t err_cap)
+/* Stopping the server aborts a delivery in flight (it is retried after the restart) instead of waiting for its
+ * timeout. */
+static int progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+    const atomic_int *stop = ud;
+    return stop && atomic_load(stop) ? 1 : 0;
+}
+
+static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchange_job_t *j, const atomic_int *stop,
+                                   long *http, char *status_code, char *err, size_t err_cap)
 {
     *http = 0;
     const exchange_peer_t *peer = exchange_peer_by_url(o->peers, j->to_url);
@@ -86,6 +96,9 @@ static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchan
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->len);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
     CURLcode cr = curl_easy_perform(c);
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -113,7 +126,7 @@ done:
     return out;
 }
 
-int exchange_sender_cycle(store_t *st, const exchange_sender_opts_t *o)
+static int cycle(store_t *st, const exchange_sender_opts_t *o, const atomic_int *stop)
 {
     pthread_once(&curl_once, curl_init_once);
     char owner[RAND_TOKEN_LEN + 1];
@@ -135,7 +148,7 @@ int exchange_sender_cycle(store_t *st, const exchange_sender_opts_t *o)
         const exchange_job_t *j = &c->jobs[i];
         char err[EXCHANGE_ERROR_MAX + 1] = "", status_code[3] = "";
         long http = 0;
-        exchange_delivery_t d = deliver(o, j, &http, status_code, err, sizeof err);
+        exchange_delivery_t d = deliver(o, j, stop, &http, status_code, err, sizeof err);
         unsigned jitter;
         rand_bytes(&jitter, sizeof jitter);
         exchange_delivered_t x = {.job = j, .owner = owner, .result = d, .http_status = http,
@@ -162,6 +175,8 @@ int exchange_sender_cycle(store_t *st, const exchange_sender_opts_t *o)
     return claimed;
 }
 
+int exchange_sender_cycle(store_t *st, const exchange_sender_opts_t *o) { return cycle(st, o, NULL); }
+
 /* ---- the thread of `motcua serve` ---- */
 
 struct exchange_sender {
@@ -171,13 +186,14 @@ struct exchange_sender {
     pthread_mutex_t               mu;
     pthread_cond_t                cv;
     int                           stop;
+    atomic_int                    abort_delivery;
 };
 
 static void *sender_main(void *arg)
 {
     exchange_sender_t *s = arg;
     for (;;) {
-        int n = exchange_sender_cycle(s->st, s->o);
+        int n = cycle(s->st, s->o, &s->abort_delivery);
         if (n < 0) log_warn("exchange: cannot claim the outbox: %s", strerror(-n));
         pthread_mutex_lock(&s->mu);
         if (!s->stop && n <= 0) {
@@ -203,6 +219,7 @@ int exchange_sender_start(exchange_sender_t **out, store_t *st, const exchange_s
     exchange_sender_t *s = xcalloc(1, sizeof *s);
     s->st = st;
     s->o = o;
+    atomic_init(&s->abort_delivery, 0);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->th, NULL, sender_main, s) != 0) {
@@ -218,6 +235,7 @@ int exchange_sender_start(exchange_sender_t **out, store_t *st, const exchange_s
 void exchange_sender_stop(exchange_sender_t *s)
 {
     if (!s) return;
+    atomic_store(&s->abort_delivery, 1);
     pthread_mutex_lock(&s->mu);
     s->stop = 1;
     pthread_cond_signal(&s->cv);

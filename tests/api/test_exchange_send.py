@@ -380,6 +380,37 @@ class ExchangeSendTests(TwoNodes):
         for bad in ("?cursor=nope", "?document=nope", "?q=x", "?limit=0"):
             self.assert_problem(self.a_clerk.req("GET", "/api/v1/exchange/sent" + bad), 400)
 
+    def test_g_shutdown_does_not_wait_for_a_silent_peer(self):
+        # A peer that accepts the connection and never answers: stopping A aborts the delivery in flight at once
+        # (it stays queued, retried after the restart) instead of waiting for the 60 s timeout.
+        hole = socket.socket()
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        url = "http://127.0.0.1:%d" % hole.getsockname()[1]
+        peers = self.dir / "peers-hole"
+        peers.write_text("%s %s %s\n" % (url, self.dir / "token-b", "000.00.02.H41"))
+        args = [a if a != str(self.dir / "peers-a") else str(peers) for a in self.args_a]
+        self.assertEqual(self.server.stop(), [])
+        try:
+            self.__class__.server = Server(args, db=self.db, label="node-a-hole")
+            self.server.start()
+            for c in (self.a_clerk, self.a_token):
+                c.server = self.server
+            r = self.send(self.outgoing("Về việc gửi tới nơi im lặng")["id"], to_url=url, to_organ="000.00.02.H41")
+            self.assert_status(r, 202)
+            wait_for(lambda: self.sent(r.body["id"])["attempts"] >= 1, "the delivery in flight")
+            t0 = time.monotonic()
+            self.assertEqual(self.server.stop(), [])
+            self.assertLess(time.monotonic() - t0, 10, "the stop waited for the peer")
+        finally:
+            hole.close()
+            self.__class__.server = Server(self.args_a, db=self.db, label="node-a")
+            self.server.start()
+            for c in (self.a_clerk, self.a_token):
+                c.server = self.server
+        s = self.sent(r.body["id"])
+        self.assertEqual(s["state"], "queued")
+
     def test_z_rebuild_gives_the_same_rows(self):
         self.server.stop()
         try:
