@@ -7,7 +7,8 @@
  * 400/401/403/404/413/415 permanent ('failed': a configuration or format problem); network errors, 408, 429, 5xx
  * (503 "not configured" included) retried after base * 2^(n-1) (capped, jittered) until max_attempts, then
  * 'failed'. At least once: a package delivered twice is registered once by the inbox (sender OrganId +
- * DocumentId), a status twice recorded once. The peer token is only handed to libcurl, never logged. */
+ * DocumentId), a status twice recorded once. The peer token is only handed to libcurl, never logged. Stopping the
+ * thread aborts a delivery in flight (it is retried later) rather than waiting for its timeout. */
 #ifndef MOTCUA_EXCHANGE_SENDER_H
 #define MOTCUA_EXCHANGE_SENDER_H
 #include "db/db.h"
