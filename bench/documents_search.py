@@ -10,7 +10,7 @@ documents), run by bench/run_docsearch.
 
 Rows go straight into the `documents` projection with the derived columns the apply computes (search = the folded
 "symbol summary agency recipients signer", the folding of core/utf8.c), half outgoing and half incoming, numbered
-per register and year, over 2025 and 2026. The index is the real one of migration 16: SQLite's FTS5 trigram table
+per register and year, over 2025 and 2026. The index is the real one of migration 17: SQLite's FTS5 trigram table
 filled by its insert trigger, PostgreSQL's pg_trgm GIN index (dropped for the COPY and created again with the
 migration's statement). Deterministic (seeded)."""
 import random
@@ -93,7 +93,7 @@ def gen(db, n):
         if p.wait() != 0:
             sys.exit("documents_search: COPY failed")
         t1 = time.time()
-        # migration 16's own statement (src/db/migrate.c)
+        # migration 17's own statement (src/db/migrate.c)
         subprocess.run(["psql", "-X", "-q", db, "-c", "SET maintenance_work_mem = '512MB'", "-c",
                         "CREATE INDEX documents_search_trgm ON documents USING gin (search gin_trgm_ops)",
                         "-c", "ANALYZE documents"], check=True)

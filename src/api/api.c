@@ -38,6 +38,9 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/exchange/inbox", api_exchange_inbox, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/received", api_exchange_received, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/rejected", api_exchange_rejected, ROUTE_STAFF},
+    /* outbox: the sending side (api_exchange_out.c) */
+    {"POST", "/api/v1/exchange/status", api_exchange_status, ROUTE_STAFF},
+    {"GET", "/api/v1/exchange/sent", api_exchange_sent, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},
@@ -104,6 +107,7 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/documents/register", api_documents_register, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}", api_documents_get, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/handling", api_documents_handling, ROUTE_STAFF},
+    {"POST", "/api/v1/documents/{id}/send", api_documents_send, ROUTE_STAFF},   /* outbox */
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

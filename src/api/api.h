@@ -69,6 +69,9 @@ int api_keys_remove(req_t *r);
 int api_exchange_inbox(req_t *r);   /* exchange */
 int api_exchange_received(req_t *r);
 int api_exchange_rejected(req_t *r);
+int api_exchange_status(req_t *r);   /* outbox (api_exchange_out.c) */
+int api_exchange_sent(req_t *r);
+int api_documents_send(req_t *r);
 int api_calendar_lunar(req_t *r);
 int api_calendar_solar(req_t *r);
 int api_calendar_holidays(req_t *r);

@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "domain/document.h"
 #include "domain/dossier.h"
+#include "domain/exchange_out.h"   /* outbox: status messages back */
 #include "domain/holiday_store.h"
 #include "domain/calendar.h"
 #include "domain/unit.h"
@@ -271,6 +272,7 @@ struct handle_ctx {
     derr_t               err;
     char                 unit_id[ID_LEN + 1];
     char                 deadline[16];
+    const exchange_peers_t *peers;   /* outbox */
 };
 
 static int unit_of_fn(db_t *db, void *arg)
@@ -311,7 +313,15 @@ static int handle_fn(db_t *db, void *arg)
 {
     struct handle_ctx *c = arg;
     memset(&c->err, 0, sizeof c->err);
-    return document_handle(db, c->who, c->id, &c->in, &c->out, &c->err);
+    int rc = document_handle(db, c->who, c->id, &c->in, &c->out, &c->err);
+    /* outbox: a document that came through the exchange tells its sender, in the same transaction (edXML status
+     * 04 assigned, 05 in progress, 06 done; domain/exchange_out.h) */
+    if (rc == 0 && c->peers) {
+        const char *a = c->in.action, *code = !strcmp(a, "assign") ? "04" : !strcmp(a, "progress") ? "05" : "06";
+        int q = exchange_ack_queue(db, c->peers, c->out.id, code, c->in.note, c->who->username, c->in.now_ms);
+        if (q < 0) rc = q;
+    }
+    return rc;
 }
 
 int api_documents_handling(req_t *r)
@@ -323,6 +333,7 @@ int api_documents_handling(req_t *r)
     struct handle_ctx *c = xcalloc(1, sizeof *c);
     c->who = &r->who;
     c->id = id;
+    c->peers = r->app->exchange_peers;   /* outbox */
     json_t *co = NULL;
     long long days = 0;
     const field_t fields[] = {

@@ -12,6 +12,7 @@
 #include "cli/cli_procedure.h"
 #include "cli/cli_report.h"
 #include "cli/cli_ca.h"
+#include "cli/cli_peers.h"   /* outbox */
 #include "core/fileio.h"
 #include "cli/cli_sign.h"
 #include "core/log.h"
@@ -195,6 +196,7 @@ static int cmd_serve(int argc, char **argv)
     const char *public_url = NULL;                           /* dforms */
     const char *metrics_token_file = NULL;                   /* metrics */
     const char *exchange_trust = NULL;                       /* exchange */
+    struct peers_cli pcli = {0};                             /* outbox */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -256,10 +258,13 @@ static int cmd_serve(int argc, char **argv)
         {"exchange-trust", OPT_STR, "FILE", &exchange_trust, 0, 0, NULL,
          "PEM file of the CA certificates and CRLs that signed edXML packages are verified against (without it "
          "POST /api/v1/exchange/inbox answers 503)"},
+        /* outbox */
+        PEERS_CLI_OPTS(&pcli),
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
+    if ((pr = peers_cli_finish(&pcli)) != 0) { notify_cli_free(&ncli); return pr; }   /* outbox */
     if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
     dossier_public_url_set(public_url);                      /* dforms */
@@ -344,6 +349,10 @@ static int cmd_serve(int argc, char **argv)
     notify_sender_t *sender = NULL;
     if (notify_sender_configured(&ncli.o) && notify_sender_start(&sender, st, &ncli.o) < 0)
         log_error("notify: cannot start the sender thread");
+    /* outbox: the edXML sender runs beside the HTTP server when peers are configured. */
+    exchange_sender_t *xsender = NULL;
+    if (pcli.file && exchange_sender_start(&xsender, st, &pcli.o) < 0)
+        log_error("exchange: cannot start the sender thread");
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     char blob_default[PATH_MAX];
     if (!blob_dir && blob_default_dir(db, blob_default, sizeof blob_default) == 0) blob_dir = blob_default;
@@ -364,11 +373,14 @@ static int cmd_serve(int argc, char **argv)
                  .slow_threads = (int)slow_threads,
                  .blobs = blobs, .paper_max = (size_t)paper_max,
                  .metrics_token_set = metrics_token_file != NULL,                     /* metrics */
-                 .exchange_trust_pem = exchange_trust ? trust.data : NULL};           /* exchange */
+                 .exchange_trust_pem = exchange_trust ? trust.data : NULL,            /* exchange */
+                 .exchange_peers = pcli.file ? &pcli.peers : NULL};                   /* outbox */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
     rc = http_serve(&app, listen);
     notify_sender_stop(sender);
+    exchange_sender_stop(xsender);   /* outbox */
+    peers_cli_free(&pcli);
     blob_store_close(blobs);
     store_close(st);
     buf_free(&trust);

@@ -307,8 +307,37 @@ static const struct migration migrations[] = {
      "CREATE TABLE exchange_package_bytes (sha256 TEXT PRIMARY KEY, bytes TEXT NOT NULL, created_at BIGINT NOT NULL);\n",
      NULL},
     /* ---- end exchange ---- */
-    /* ---- document search: migration 16 ---- */
-    {16, "document-search",
+    /* ---- outbox: migration 16 ---- */
+    {16, "exchange-outbox",
+     /* The sending side of the edXML exchange (domain/exchange_out.h). exchange_sent is the projection of
+      * exchange.sent / .delivered / .rejected_by_peer / .failed (one row per package sent: state queued ->
+      * delivered | rejected | failed); exchange_statuses the projection of exchange.status_received and of the
+      * receiver's synchronous 03 in exchange.delivered (one row per status code and timestamp of a package).
+      * exchange_outbox is OPERATIONAL state like notify_outbox (not a projection; a rebuild leaves it alone): the
+      * signed bytes of a package ('package') or of a status message sent back ('status') with delivery bookkeeping
+      * (attempts, lease, backoff, last error). */
+     "CREATE TABLE exchange_sent (\n"
+     "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, document_id TEXT NOT NULL, to_url TEXT NOT NULL,\n"
+     "  to_organ TEXT NOT NULL, edxml_document_id TEXT NOT NULL, sha256 TEXT NOT NULL, state TEXT NOT NULL,\n"
+     "  http_status INTEGER, last_error TEXT, sent_by TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,\n"
+     "  CHECK (state IN ('queued','delivered','rejected','failed')));\n"
+     "CREATE INDEX exchange_sent_doc ON exchange_sent(document_id);\n"
+     "CREATE INDEX exchange_sent_edxml ON exchange_sent(edxml_document_id, to_organ);\n"
+     "CREATE TABLE exchange_statuses (\n"
+     "  id TEXT PRIMARY KEY, sent_id TEXT NOT NULL, code TEXT NOT NULL, stamp TEXT NOT NULL, description TEXT NOT NULL,\n"
+     "  staff TEXT NOT NULL, received_at BIGINT NOT NULL, UNIQUE (sent_id, code, stamp));\n"
+     "CREATE TABLE exchange_outbox (\n"
+     "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, sent_id TEXT, to_url TEXT NOT NULL, body TEXT NOT NULL,\n"
+     "  created_at BIGINT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL,\n"
+     "  state TEXT NOT NULL DEFAULT 'pending', lease_until BIGINT, lease_owner TEXT, done_at BIGINT,\n"
+     "  http_status INTEGER, last_error TEXT, CHECK (kind IN ('package','status')),\n"
+     "  CHECK (state IN ('pending','sending','done','failed')));\n"
+     "CREATE INDEX exchange_outbox_due ON exchange_outbox(state, next_attempt_at);\n",
+     /* PostgreSQL: ids in the C collation, so ORDER BY id and the id cursor follow the bytes as on SQLite. */
+     "ALTER TABLE exchange_sent ALTER COLUMN id TYPE TEXT COLLATE \"C\";\n"},
+    /* ---- end outbox ---- */
+    /* ---- document search: migration 17 ---- */
+    {17, "document-search",
      /* The index of documents.search (issue 12 item 6), as for dossiers (migration 7): SQLite an FTS5 trigram table
       * kept by triggers (sqlite_extra below), PostgreSQL a view over documents with a pg_trgm GIN index, so that
       * `id IN (SELECT id FROM document_search WHERE search LIKE '%...%')` is one SQL text served by an index on both
@@ -335,7 +364,7 @@ static const struct {
      "CREATE TRIGGER dossiers_search_del AFTER DELETE ON dossiers BEGIN\n"
      "  DELETE FROM dossier_search WHERE rowid = old.rowid; END;\n"},
     /* document search: the same for documents.search, filled with the rows already there */
-    {16,
+    {17,
      "CREATE VIRTUAL TABLE document_search USING fts5(id UNINDEXED, search, tokenize = 'trigram');\n"
      "INSERT INTO document_search (rowid, id, search) SELECT rowid, id, search FROM documents;\n"
      "CREATE TRIGGER documents_search_ins AFTER INSERT ON documents BEGIN\n"

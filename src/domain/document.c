@@ -797,7 +797,7 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
             if (needle[i] != '%' && needle[i] != '_' && needle[i] != '\\') needle[k++] = needle[i];
         if (needle) needle[k] = '\0';
         if (needle && *needle && utf8_length(needle, k) >= 3) {
-            /* three characters or more: through the trigram index (document_search, migration 16) */
+            /* three characters or more: through the trigram index (document_search, migration 17) */
             pattern = xmalloc(k + 3);
             pattern[0] = '%';
             memcpy(pattern + 1, needle, k);

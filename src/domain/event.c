@@ -14,6 +14,7 @@
 #include "domain/document.h" /* document registers */
 
 #include "domain/exchange.h"
+#include "domain/exchange_out.h"
 #include "sign/keystore.h"
 
 #include <stdio.h>
@@ -41,6 +42,8 @@ static const event_module_t *const builtin[] = {
     &keystore_event_module,
     /* exchange: the edXML inbox */
     &exchange_event_module,
+    /* outbox: the sending side of the edXML exchange */
+    &exchange_out_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;

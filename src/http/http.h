@@ -43,6 +43,9 @@ typedef struct app {
     /* exchange: the trust anchors (PEM CA certificates and CRLs) edXML packages are verified against
      * (--exchange-trust); NULL: the inbox answers 503 not configured */
     const char   *exchange_trust_pem;
+    /* outbox: the peers this node sends edXML packages and status messages to, with their tokens
+     * (--exchange-peers, domain/exchange_out.h); NULL: POST /api/v1/documents/{id}/send answers 503 */
+    const struct exchange_peers *exchange_peers;
 } app_t;
 
 typedef struct req req_t;

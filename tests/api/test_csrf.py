@@ -76,6 +76,10 @@ class CsrfTests(ApiTestCase):
             ("POST", "/api/v1/signing-keys", {}, {"kind": "person", "label": "x", "pkcs12": "QUJD", "pin": "1"}),
             ("DELETE", "/api/v1/signing-keys/01M8T4FRN39MVS7C38TRTKRVDD", {}, None),
             ("POST", "/api/v1/exchange/inbox", {"Content-Type": "application/xml"}, None),
+            # outbox: sending and status messages back
+            ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/send", {},
+             {"to_url": "http://127.0.0.1:1", "to_organ_id": "000.00.00.H41", "key_id": "0" * 26, "pin": "1"}),
+            ("POST", "/api/v1/exchange/status", {"Content-Type": "application/xml"}, None),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 

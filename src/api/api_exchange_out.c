@@ -1,0 +1,297 @@
+/* api_exchange_out.c — the sending side of the edXML exchange over HTTP (domain/exchange_out.h).
+ *
+ *   POST /api/v1/documents/{id}/send   {to_url, to_organ_id, key_id, pin}: build the outgoing document's edXML
+ *                                      package, sign it with the key store's key (the PIN is used once, then wiped)
+ *                                      and queue it for the peer: 202 with the sent record (state "queued")
+ *   POST /api/v1/exchange/status       an edXML status message (application/xml) from a peer, with an API token of
+ *                                      a clerk or leader of the sending unit: 201 recorded, 200 recorded before;
+ *                                      a signed one must verify against --exchange-trust (422 otherwise)
+ *   GET  /api/v1/exchange/sent         packages sent by the caller's units (?document=ID), each with its statuses
+ *
+ * Signing runs on the HTTP worker, between a read transaction (the document, the key) and the write transaction
+ * (the event and the outbox row): the writer never runs libxmlsec. */
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "domain/exchange_out.h"
+#include "domain/unit.h"
+#include "sign/keystore.h"
+#include "sign/xmldsig.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void wipe_json_string(json_t *body, const char *key)
+{
+    json_t *v = json_object_get(body, key);
+    const char *s = json_string_value(v);
+    if (s) explicit_bzero((char *)s, strlen(s));
+}
+
+struct send_ctx {
+    const principal_t *who;
+    exchange_send_in_t in;
+    const char        *key_id, *pin;
+    buf_t              xml;
+    char               edxml_id[EDXML_MAX_FIELD + 1];
+    signer_t          *signer;
+    int                key_rc;
+    char               id[ID_LEN + 1];
+    exchange_sent_t    out;
+    derr_t             err;
+    buf_t              b;
+    jw_t               w;
+};
+
+static int build_fn(db_t *db, void *arg)
+{
+    struct send_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    buf_reset(&c->xml);
+    int rc = exchange_build_package(db, c->who, &c->in, &c->xml, c->edxml_id, sizeof c->edxml_id, &c->err);
+    if (rc < 0) return rc;
+    signer_close(c->signer);
+    c->signer = NULL;
+    c->key_rc = keystore_unlock(db, c->who, c->key_id, c->pin, c->in.now_ms / 1000, &c->signer);
+    return 0;
+}
+
+static int send_fn(db_t *db, void *arg)
+{
+    struct send_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return exchange_send(db, c->who, c->id, &c->in, c->xml.data, c->xml.len, c->edxml_id, &c->out, &c->err);
+}
+
+static int sent_json_fn(db_t *db, void *arg)
+{
+    struct send_ctx *c = arg;
+    int rc = exchange_sent_get(db, c->id, &c->out);
+    if (rc == 0) rc = exchange_sent_json(db, &c->w, &c->out);
+    return rc;
+}
+
+static const char *key_reason(int rc)
+{
+    switch (rc) {
+    case -ENOENT: return "not found, or not yours to use";
+    case -EACCES: return "wrong PIN";
+    case -EKEYEXPIRED: return "the certificate is outside its validity";
+    default: return "the stored key cannot be read";
+    }
+}
+
+int api_documents_send(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (!id_valid(id)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (!r->app->exchange_peers) {
+        reply_header(r, "Retry-After", "3600");
+        return reply_problem(r, 503, "not-configured", MSG_OUTBOX_NOT_CONFIGURED, NULL, NULL, NULL, NULL);
+    }
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct send_ctx *c = xcalloc(1, sizeof *c);
+    buf_init(&c->xml, EDXML_MAX_BYTES);
+    buf_init(&c->b, 0);
+    c->who = &r->who;
+    c->in.document_id = id;
+    const field_t fields[] = {
+        {"to_url", FT_STRING, true, 8, EXCHANGE_URL_MAX - 1, &c->in.to_url, NULL},
+        {"to_organ_id", FT_STRING, true, 1, 23, &c->in.to_organ, NULL},
+        {"key_id", FT_STRING, true, ID_LEN, ID_LEN, &c->key_id, NULL},
+        {"pin", FT_STRING, true, 1, KEYSTORE_PIN_MAX, &c->pin, NULL},
+    };
+    if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
+    if (!unit_edi_code_valid(c->in.to_organ)) {
+        reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "to_organ_id", "to_organ_id",
+                      "000.00.00.H41", NULL);
+        goto out;
+    }
+    if (!exchange_peer_by_url(r->app->exchange_peers, c->in.to_url)) {
+        reply_problem(r, 422, "unknown-peer", MSG_OUTBOX_UNKNOWN_PEER, "to_url", c->in.to_url, NULL, NULL);
+        goto out;
+    }
+    c->in.now_ms = clock_now_ms();
+    int rc = store_read(r->app->store, build_fn, c);
+    wipe_json_string(body, "pin");
+    if (rc < 0) {
+        api_reply_derr(r, rc, &c->err);
+        goto out;
+    }
+    if (c->key_rc < 0) {
+        reply_problem(r, 422, "signing-key", MSG_OUTBOX_KEY, c->key_rc == -EACCES ? "pin" : "key_id", c->key_id,
+                      key_reason(c->key_rc), NULL);
+        goto out;
+    }
+    char why[256] = "";
+    rc = xmldsig_sign(c->signer, &c->xml, why, sizeof why);
+    signer_close(c->signer);
+    c->signer = NULL;
+    if (rc < 0) {
+        reply_problem(r, rc == -E2BIG ? 413 : 500, "sign-failed", MSG_OUTBOX_SIGN, NULL, why, NULL, NULL);
+        goto out;
+    }
+    id_new(c->id);
+    rc = store_write(r->app->store, send_fn, c);
+    if (rc < 0) {
+        api_reply_derr(r, rc, &c->err);
+        goto out;
+    }
+    jw_init(&c->w, &c->b);
+    rc = store_read(r->app->store, sent_json_fn, c);
+    if (rc < 0) {
+        reply_errno(r, rc);
+        goto out;
+    }
+    api_reply_writer(r, 202, &c->w, &c->b);
+out:
+    wipe_json_string(body, "pin");
+    json_decref(body);
+    signer_close(c->signer);
+    buf_free(&c->xml);
+    buf_free(&c->b);
+    free(c);
+    return 0;
+}
+
+/* ---- status messages from peers ---- */
+
+struct status_ctx {
+    const principal_t        *who;
+    char                      id[ID_LEN + 1];
+    long long                 now;
+    edxml_doc_t               st;
+    exchange_sent_t           sent;
+    exchange_status_outcome_t outcome;
+    derr_t                    err;
+    buf_t                     b;
+    jw_t                      w;
+};
+
+static int status_fn(db_t *db, void *arg)
+{
+    struct status_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return exchange_status_receive(db, c->who, c->id, c->now, &c->st, &c->sent, &c->outcome, &c->err);
+}
+
+static int status_json_fn(db_t *db, void *arg)
+{
+    struct status_ctx *c = arg;
+    int rc = exchange_sent_get(db, c->sent.id, &c->sent);
+    jw_obj_begin(&c->w);
+    jw_kstr(&c->w, "outcome", c->outcome == EXCHANGE_STATUS_NEW ? "recorded" : "duplicate");
+    jw_key(&c->w, "sent");
+    if (rc == 0) rc = exchange_sent_json(db, &c->w, &c->sent);
+    jw_obj_end(&c->w);
+    return rc;
+}
+
+static bool xml_type(const char *ct)
+{
+    if (!ct) return false;
+    size_t n = strcspn(ct, "; ");
+    return (n == 15 && !strncasecmp(ct, "application/xml", 15)) || (n == 8 && !strncasecmp(ct, "text/xml", 8));
+}
+
+int api_exchange_status(req_t *r)
+{
+    if (!xml_type(req_header(r, "Content-Type")))
+        return reply_problem(r, 415, "unsupported-media-type", MSG_EXCHANGE_MEDIA_TYPE, NULL, NULL, NULL, NULL);
+    if (!auth_has_role(&r->who, ROLE_CLERK) && !auth_has_role(&r->who, ROLE_LEADER))
+        return reply_problem(r, 403, "forbidden", MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    struct status_ctx *c = xcalloc(1, sizeof *c);
+    buf_init(&c->b, 0);
+    c->who = &r->who;
+    char why[300] = "";
+    const char *xml = r->body.data ? r->body.data : "";
+    /* A signed status message (a partner's system may sign them) must verify against the trust anchors; an
+     * unsigned one is taken on the peer token's word (docs/edxml.md). */
+    if (r->app->exchange_trust_pem) {
+        int vr = xmldsig_verify(xml, r->body.len, r->app->exchange_trust_pem, NULL, NULL, why, sizeof why);
+        if (vr < 0 && vr != -ENOENT && vr != -EINVAL) {
+            reply_problem(r, 422, "status-signature", vr == -EKEYREVOKED    ? MSG_EXCHANGE_REVOKED
+                                                      : vr == -EKEYREJECTED ? MSG_EXCHANGE_UNTRUSTED
+                                                                            : MSG_EXCHANGE_BAD_SIGNATURE,
+                          NULL, why, NULL, NULL);
+            goto out;
+        }
+        why[0] = '\0';
+    }
+    int rc = edxml_parse(xml, r->body.len, &c->st, why, sizeof why);
+    if (rc == 0 && c->st.kind != EDXML_STATUS) {
+        rc = -EINVAL;
+        str_copy(why, sizeof why, "a document package, not a status message");
+    }
+    if (rc < 0) {
+        reply_problem(r, 422, "not-a-status", MSG_OUTBOX_NOT_STATUS, NULL, why, NULL, NULL);
+        goto out;
+    }
+    id_new(c->id);
+    c->now = clock_now_ms();
+    rc = store_write(r->app->store, status_fn, c);
+    if (rc < 0) {
+        api_reply_derr(r, rc, &c->err);
+        goto out;
+    }
+    jw_init(&c->w, &c->b);
+    rc = store_read(r->app->store, status_json_fn, c);
+    if (rc < 0) {
+        reply_errno(r, rc);
+        goto out;
+    }
+    api_reply_writer(r, c->outcome == EXCHANGE_STATUS_NEW ? 201 : 200, &c->w, &c->b);
+out:
+    edxml_doc_free(&c->st);
+    buf_free(&c->b);
+    free(c);
+    return 0;
+}
+
+/* ---- the sent list ---- */
+
+struct list_ctx {
+    const principal_t *who;
+    const char        *document;
+    page_t             p;
+    api_page_t         pg;
+    int                rc;
+};
+
+static int list_cb(db_t *db, const exchange_sent_t *x, void *arg)
+{
+    struct list_ctx *c = arg;
+    if (!api_page_take(&c->pg, x->id)) return -1;
+    int rc = exchange_sent_json(db, &c->pg.w, x);
+    if (rc < 0) c->rc = rc;
+    return rc;
+}
+
+static int list_fn(db_t *db, void *arg)
+{
+    struct list_ctx *c = arg;
+    int rc = exchange_sent_list(db, c->who, c->document, c->p.cursor, c->p.limit + 1, list_cb, c);
+    return rc < 0 ? rc : c->rc;
+}
+
+int api_exchange_sent(req_t *r)
+{
+    struct list_ctx *c = xcalloc(1, sizeof *c);
+    if (req_page(r, &c->p) < 0) {
+        free(c);
+        return 0;
+    }
+    c->document = req_query(r, "document");
+    if ((c->p.cursor && !id_valid(c->p.cursor)) || c->p.q || (c->document && !id_valid(c->document))) {
+        const char *which = c->p.q ? "q" : c->document && !id_valid(c->document) ? "document" : "cursor";
+        free(c);
+        return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, which, which, NULL, NULL);
+    }
+    c->who = &r->who;
+    api_page_begin(&c->pg, c->p.limit);
+    api_page_reply(r, &c->pg, store_read(r->app->store, list_fn, c));
+    free(c);
+    return 0;
+}

@@ -1,0 +1,758 @@
+/* exchange_out.c — the sending side of the edXML exchange and the status messages back (see exchange_out.h). */
+#include "domain/exchange_out.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/sha256.h"
+#include "core/utf8.h"
+#include "domain/unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- peers ---- */
+
+static void trim_slash(char *u)
+{
+    size_t n = strlen(u);
+    while (n > 0 && u[n - 1] == '/') u[--n] = '\0';
+}
+
+int exchange_peers_parse(const char *text, exchange_peers_t *out, char *why, size_t why_len)
+{
+    memset(out, 0, sizeof *out);
+    int line = 0;
+    const char *p = text ? text : "";
+    while (*p) {
+        line++;
+        size_t len = strcspn(p, "\n");
+        char l[2048];
+        if (len >= sizeof l) {
+            snprintf(why, why_len, "line %d is too long", line);
+            return -EINVAL;
+        }
+        memcpy(l, p, len);
+        l[len] = '\0';
+        p += len + (p[len] == '\n');
+        char *hash = strchr(l, '#');
+        if (hash) *hash = '\0';
+        char *words[2 + EXCHANGE_PEER_ORGANS];
+        int nw = 0;
+        for (char *q = l; *q;) {
+            while (*q == ' ' || *q == '\t' || *q == '\r') *q++ = '\0';
+            if (!*q) break;
+            if (nw == (int)(sizeof words / sizeof words[0])) {
+                snprintf(why, why_len, "line %d has more than %d organ ids", line, EXCHANGE_PEER_ORGANS);
+                return -EINVAL;
+            }
+            words[nw++] = q;
+            while (*q && *q != ' ' && *q != '\t' && *q != '\r') q++;
+        }
+        if (nw == 0) continue;
+        if (nw < 2) {
+            snprintf(why, why_len, "line %d: expected \"URL TOKEN-FILE [ORGAN_ID ...]\"", line);
+            return -EINVAL;
+        }
+        if (out->n == EXCHANGE_PEERS_MAX) {
+            snprintf(why, why_len, "more than %d peers", EXCHANGE_PEERS_MAX);
+            return -EINVAL;
+        }
+        exchange_peer_t *e = &out->peer[out->n];
+        if ((strncmp(words[0], "http://", 7) && strncmp(words[0], "https://", 8)) ||
+            str_copy(e->url, sizeof e->url, words[0]) < 0 || str_copy(e->token_file, sizeof e->token_file,
+                                                                        words[1]) < 0) {
+            snprintf(why, why_len, "line %d: the URL must be http(s):// and both fields under %d bytes", line,
+                     EXCHANGE_URL_MAX);
+            return -EINVAL;
+        }
+        trim_slash(e->url);
+        const char *host = e->url + (e->url[4] == 's' ? 8 : 7);
+        if (!*host || strchr(host, '@') || strcspn(host, "/?#") == 0) {
+            snprintf(why, why_len, "line %d: the URL names no host (or carries credentials)", line);
+            return -EINVAL;
+        }
+        for (int i = 2; i < nw; i++) {
+            if (!unit_edi_code_valid(words[i]) || str_copy(e->organs[e->n_organs], sizeof e->organs[0], words[i]) < 0) {
+                snprintf(why, why_len, "line %d: \"%.64s\" is not an electronic identifier code", line, words[i]);
+                return -EINVAL;
+            }
+            e->n_organs++;
+        }
+        if (exchange_peer_by_url(out, e->url)) {
+            snprintf(why, why_len, "line %d: peer %.200s listed twice", line, e->url);
+            return -EINVAL;
+        }
+        out->n++;
+    }
+    return 0;
+}
+
+void exchange_peers_free(exchange_peers_t *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        if (p->peer[i].token) {
+            explicit_bzero(p->peer[i].token, strlen(p->peer[i].token));
+            free(p->peer[i].token);
+            p->peer[i].token = NULL;
+        }
+    }
+    p->n = 0;
+}
+
+const exchange_peer_t *exchange_peer_by_url(const exchange_peers_t *p, const char *url)
+{
+    if (!p || !url) return NULL;
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/') n--;
+    for (int i = 0; i < p->n; i++)
+        if (strlen(p->peer[i].url) == n && !strncmp(p->peer[i].url, url, n)) return &p->peer[i];
+    return NULL;
+}
+
+const exchange_peer_t *exchange_peer_by_organ(const exchange_peers_t *p, const char *organ_id)
+{
+    if (!p || !organ_id) return NULL;
+    for (int i = 0; i < p->n; i++)
+        for (int j = 0; j < p->peer[i].n_organs; j++)
+            if (!strcmp(p->peer[i].organs[j], organ_id)) return &p->peer[i];
+    return NULL;
+}
+
+/* ---- events ---- */
+
+static const char *pstr(const json_t *p, const char *k) { return json_string_value(json_object_get(p, k)); }
+static long long pint(const json_t *p, const char *k) { return (long long)json_integer_value(json_object_get(p, k)); }
+
+struct sent_ev {
+    const exchange_sent_t *s;
+    const char            *by;
+};
+
+static void sent_payload(jw_t *w, const void *arg)
+{
+    const exchange_sent_t *s = ((const struct sent_ev *)arg)->s;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", s->id);
+    jw_kstr(w, "unit_id", s->unit_id);
+    jw_kstr(w, "document_id", s->document_id);
+    jw_kstr(w, "to_url", s->to_url);
+    jw_kstr(w, "to_organ", s->to_organ);
+    jw_kstr(w, "edxml_document_id", s->edxml_document_id);
+    jw_kstr(w, "sha256", s->sha256);
+    jw_kstr(w, "sent_by", ((const struct sent_ev *)arg)->by);
+    jw_kint(w, "at", s->created_at);
+    jw_obj_end(w);
+}
+
+static int apply_sent(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = pstr(p, "id"), *unit = pstr(p, "unit_id"), *doc = pstr(p, "document_id"),
+               *url = pstr(p, "to_url"), *organ = pstr(p, "to_organ"), *did = pstr(p, "edxml_document_id"),
+               *sha = pstr(p, "sha256");
+    if (!id || !unit || !doc || !url || !organ || !did || !sha || !json_is_integer(json_object_get(p, "at")))
+        return -EINVAL;
+    long long at = pint(p, "at");
+    long long n = db_run(db,
+                         "INSERT INTO exchange_sent (id, unit_id, document_id, to_url, to_organ, edxml_document_id, "
+                         "sha256, state, sent_by, created_at, updated_at) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $9)",
+                         "tttttttti", id, unit, doc, url, organ, did, sha, pstr(p, "sent_by"), at);
+    return n < 0 ? (int)n : 0;
+}
+
+/* exchange.delivered {id, http_status, status_code?, at}, exchange.rejected_by_peer {id, http_status, reason, at},
+ * exchange.failed {id, http_status, reason, at}: the row's final state (and the receiver's 03 as a status). */
+struct final_ev {
+    const char *id, *status_code, *reason;
+    long long   http_status, at;
+};
+
+static void final_payload(jw_t *w, const void *arg)
+{
+    const struct final_ev *f = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", f->id);
+    jw_kint(w, "http_status", f->http_status);
+    if (f->status_code) jw_kstr(w, "status_code", f->status_code);
+    if (f->reason) jw_kstr(w, "reason", f->reason);
+    jw_kint(w, "at", f->at);
+    jw_obj_end(w);
+}
+
+static int apply_final(db_t *db, const json_t *p, const char *state)
+{
+    const char *id = pstr(p, "id");
+    if (!id || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
+    long long at = pint(p, "at");
+    long long n = db_run(db,
+                         "UPDATE exchange_sent SET state = $2, http_status = $3, last_error = $4, updated_at = $5 "
+                         "WHERE id = $1",
+                         "ttiti", id, state, pint(p, "http_status"), pstr(p, "reason"), at);
+    if (n < 0) return (int)n;
+    const char *code = pstr(p, "status_code");
+    if (code && *code) {
+        char sid[ID_LEN + 8];
+        snprintf(sid, sizeof sid, "%.26s-%.2s", id, code);   /* one synchronous status per package */
+        n = db_run(db,
+                   "INSERT INTO exchange_statuses (id, sent_id, code, stamp, description, staff, received_at) "
+                   "VALUES ($1, $2, $3, '', $4, '', $5) ON CONFLICT (id) DO NOTHING",
+                   "ttt" "ti", sid, id, code, edxml_status_name(code) ? edxml_status_name(code) : "", at);
+        if (n < 0) return (int)n;
+    }
+    return 0;
+}
+
+static int apply_delivered(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    return apply_final(db, p, "delivered");
+}
+static int apply_rejected_by_peer(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    return apply_final(db, p, "rejected");
+}
+static int apply_failed(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    return apply_final(db, p, "failed");
+}
+
+struct status_ev {
+    const char        *id, *sent_id;
+    const edxml_doc_t *st;
+    const char        *stamp;
+    long long          at;
+};
+
+static void status_payload(jw_t *w, const void *arg)
+{
+    const struct status_ev *s = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", s->id);
+    jw_kstr(w, "sent_id", s->sent_id);
+    jw_kstr(w, "code", s->st->status_code);
+    jw_kstr(w, "stamp", s->stamp);
+    jw_kstr(w, "description", s->st->description ? s->st->description : "");
+    jw_kstr(w, "staff", s->st->staff.staff ? s->st->staff.staff : "");
+    jw_kint(w, "at", s->at);
+    jw_obj_end(w);
+}
+
+static int apply_status(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = pstr(p, "id"), *sent = pstr(p, "sent_id"), *code = pstr(p, "code"), *stamp = pstr(p, "stamp"),
+               *desc = pstr(p, "description"), *staff = pstr(p, "staff");
+    if (!id || !sent || !code || !stamp || !desc || !staff || !json_is_integer(json_object_get(p, "at")))
+        return -EINVAL;
+    long long n = db_run(db,
+                         "INSERT INTO exchange_statuses (id, sent_id, code, stamp, description, staff, received_at) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         "tttttti", id, sent, code, stamp, desc, staff, pint(p, "at"));
+    return n < 0 ? (int)n : 0;
+}
+
+static const event_kind_t out_kinds[] = {
+    {"exchange.sent", apply_sent},
+    {"exchange.delivered", apply_delivered},
+    {"exchange.rejected_by_peer", apply_rejected_by_peer},
+    {"exchange.failed", apply_failed},
+    {"exchange.status_received", apply_status},
+    {NULL, NULL},
+};
+
+static const event_table_t out_tables[] = {
+    {"exchange_sent", "id"},
+    {"exchange_statuses", "id"},
+    {NULL, NULL},
+};
+
+const event_module_t exchange_out_event_module = {"exchange_out", out_kinds, out_tables};
+
+/* ---- building the package ---- */
+
+static bool sends_for(const principal_t *who, const char *path)
+{
+    return auth_role_covers(who, ROLE_CLERK, path) || auth_role_covers(who, ROLE_LEADER, path);
+}
+
+/* The type's name as partners write it: the part before " (" ("Quyết định (cá biệt)" -> "Quyết định"). */
+static void type_name_of(const char *code, char *out, size_t cap)
+{
+    const document_type_t *t = document_type_find(code);
+    str_copy(out, cap, t ? t->name_vi : "Công văn");
+    char *br = strstr(out, " (");
+    if (br) *br = '\0';
+}
+
+static int priority_of(const char *urgency)
+{
+    static const char *const u[] = {"normal", "urgent", "very_urgent", "flash"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(urgency, u[i])) return i;
+    return 0;
+}
+
+struct pkg_ctx {
+    document_t d;
+    unit_t     u;
+};
+
+static int load_sendable(db_t *db, const principal_t *who, const exchange_send_in_t *in, struct pkg_ctx *k,
+                         derr_t *err)
+{
+    int rc = document_get(db, in->document_id, &k->d);
+    if (rc == 0 && !document_readable(who, &k->d)) rc = -ENOENT;
+    if (rc == -ENOENT) return derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (!sends_for(who, k->d.unit_path)) return derr_set(err, -EPERM, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    if (strcmp(k->d.direction, "out"))
+        return derr_set(err, -EBUSY, 409, MSG_OUTBOX_NOT_OUTGOING, NULL, NULL, NULL, NULL);
+    if ((rc = unit_get(db, k->d.unit_id, &k->u)) < 0) return rc;
+    if (!k->u.edi_code[0]) return derr_set(err, -EINVAL, 422, MSG_OUTBOX_NO_EDI_CODE, NULL, NULL, NULL, NULL);
+    return 0;
+}
+
+int exchange_build_package(db_t *db, const principal_t *who, const exchange_send_in_t *in, buf_t *xml,
+                           char *edxml_id, size_t edxml_id_cap, derr_t *err)
+{
+    struct pkg_ctx *k = xcalloc(1, sizeof *k);
+    int rc = load_sendable(db, who, in, k, err);
+    if (rc < 0) goto out;
+    const document_t *d = &k->d;
+    char number[64], notation[256], type_name[128], did[EDXML_MAX_FIELD + 1];
+    const char *slash = strchr(d->symbol, '/');
+    size_t nl = slash ? (size_t)(slash - d->symbol) : strlen(d->symbol);
+    snprintf(number, sizeof number, "%.*s", (int)(nl < sizeof number ? nl : sizeof number - 1), d->symbol);
+    str_copy(notation, sizeof notation, slash ? slash + 1 : "");
+    type_name_of(d->type, type_name, sizeof type_name);
+    edxml_doc_t e;
+    memset(&e, 0, sizeof e);
+    edxml_organ_t to;
+    memset(&to, 0, sizeof to);
+    to.organ_id = (char *)in->to_organ;
+    e.kind = EDXML_PACKAGE;
+    e.from.organ_id = k->u.edi_code;
+    e.from.organ_name = k->u.name;
+    e.to = &to;
+    e.n_to = 1;
+    e.code_number = number;
+    e.code_notation = notation;
+    e.place = k->u.name;
+    if (sscanf(d->dated, "%4d-%2d-%2d", &e.promulgation_date.y, &e.promulgation_date.m, &e.promulgation_date.d) != 3)
+        memset(&e.promulgation_date, 0, sizeof e.promulgation_date);
+    snprintf(did, sizeof did, "%s,%04d/%02d/%02d,%s", k->u.edi_code, e.promulgation_date.y, e.promulgation_date.m,
+             e.promulgation_date.d, d->symbol);
+    e.document_id = did;
+    e.type = 1;
+    e.type_name = type_name;
+    e.subject = (char *)d->summary;
+    e.signer_full_name = (char *)d->signer;
+    e.priority = priority_of(d->urgency);
+    char why[256] = "";
+    rc = edxml_build(&e, xml, why, sizeof why);
+    if (rc < 0) {
+        rc = derr_set(err, -EINVAL, 422, MSG_OUTBOX_SIGN, NULL, why, NULL, NULL);
+        goto out;
+    }
+    str_copy(edxml_id, edxml_id_cap, did);
+out:
+    free(k);
+    return rc;
+}
+
+/* ---- sending ---- */
+
+static int outbox_insert(db_t *db, const char *id, const char *kind, const char *sent_id, const char *url,
+                         const void *xml, size_t n, long long now)
+{
+    char *body = xmalloc(n + 1);
+    memcpy(body, xml, n);
+    body[n] = '\0';
+    long long r = db_run(db,
+                         "INSERT INTO exchange_outbox (id, kind, sent_id, to_url, body, created_at, attempts, "
+                         "next_attempt_at, state) VALUES ($1, $2, $3, $4, $5, $6, 0, $6, 'pending')",
+                         "ttttti", id, kind, sent_id, url, body, now);
+    free(body);
+    return r < 0 ? (int)r : 0;
+}
+
+int exchange_send(db_t *db, const principal_t *who, const char *id, const exchange_send_in_t *in, const void *xml,
+                  size_t n, const char *edxml_id, exchange_sent_t *out, derr_t *err)
+{
+    memset(out, 0, sizeof *out);
+    struct pkg_ctx *k = xcalloc(1, sizeof *k);
+    int rc = load_sendable(db, who, in, k, err);
+    if (rc < 0) goto done;
+    str_copy(out->id, sizeof out->id, id);
+    str_copy(out->unit_id, sizeof out->unit_id, k->d.unit_id);
+    str_copy(out->document_id, sizeof out->document_id, k->d.id);
+    str_copy(out->to_url, sizeof out->to_url, in->to_url);
+    trim_slash(out->to_url);
+    str_copy(out->to_organ, sizeof out->to_organ, in->to_organ);
+    str_copy(out->edxml_document_id, sizeof out->edxml_document_id, edxml_id);
+    sha256_hex(xml, n, out->sha256);
+    str_copy(out->state, sizeof out->state, "queued");
+    out->created_at = out->updated_at = in->now_ms;
+    struct sent_ev ev = {out, who->account_id};
+    rc = event_record(db, out->unit_id, who->account_id, "exchange.sent", "exchange_sent", id, sent_payload, &ev,
+                      NULL);
+    if (rc == 0) rc = outbox_insert(db, id, "package", id, out->to_url, xml, n, in->now_ms);
+done:
+    free(k);
+    return rc;
+}
+
+/* ---- status messages back ---- */
+
+static void vn_time(long long ms, edxml_time_t *t)
+{
+    time_t s = (time_t)((ms + VN_OFFSET_MS) / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    t->y = tm.tm_year + 1900;
+    t->m = tm.tm_mon + 1;
+    t->d = tm.tm_mday;
+    t->hh = tm.tm_hour;
+    t->mi = tm.tm_min;
+    t->ss = tm.tm_sec;
+}
+
+int exchange_ack_queue(db_t *db, const exchange_peers_t *peers, const char *document_id, const char *code,
+                       const char *note, const char *staff, long long now_ms)
+{
+    db_stmt_t *s;
+    char from[64] = "", did[EDXML_MAX_FIELD + 1] = "", unit_id[ID_LEN + 1] = "";
+    int rc = db_query(db, &s, "SELECT from_organ, edxml_document_id, unit_id FROM exchange_received "
+                              "WHERE document_id = $1", "t", document_id);
+    if (rc == DB_ROW) {
+        str_copy(from, sizeof from, db_col_text(s, 0));
+        str_copy(did, sizeof did, db_col_text(s, 1));
+        str_copy(unit_id, sizeof unit_id, db_col_text(s, 2));
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (!did[0]) return 1;
+    const exchange_peer_t *peer = exchange_peer_by_organ(peers, from);
+    if (!peer) {
+        char esc[LOG_ESC_CAP];
+        log_warn("exchange: no peer serves %s (--exchange-peers): status %s of document %s not sent back",
+                 log_esc(esc, sizeof esc, from), code, document_id);
+        return 1;
+    }
+    unit_t *u = xmalloc(sizeof *u);
+    rc = unit_get(db, unit_id, u);
+    if (rc < 0) {
+        free(u);
+        return rc;
+    }
+    edxml_doc_t e;
+    memset(&e, 0, sizeof e);
+    e.kind = EDXML_STATUS;
+    e.from.organ_id = u->edi_code;
+    e.from.organ_name = u->name;
+    e.response_for.organ_id = from;
+    e.response_for.document_id = did;
+    str_copy(e.status_code, sizeof e.status_code, code);
+    e.description = (char *)(note && *note ? note : edxml_status_name(code));
+    e.staff.staff = (char *)(staff ? staff : "");
+    vn_time(now_ms, &e.timestamp);
+    buf_t xml;
+    buf_init(&xml, EDXML_MAX_TEXT * 4);
+    char why[256] = "";
+    rc = edxml_build(&e, &xml, why, sizeof why);
+    free(u);
+    if (rc < 0) {
+        log_error("exchange: cannot build status %s of document %s: %s", code, document_id, why);
+        buf_free(&xml);
+        return 1;
+    }
+    char id[ID_LEN + 1];
+    id_new(id);
+    rc = outbox_insert(db, id, "status", NULL, peer->url, xml.data, xml.len, now_ms);
+    buf_free(&xml);
+    return rc;
+}
+
+/* ---- status messages received ---- */
+
+static int sent_get_where(db_t *db, const char *sql, const char *a, const char *b, exchange_sent_t *out,
+                          char *path, size_t path_cap);
+
+#define SENT_COLS                                                                                                  \
+    "x.id, x.unit_id, x.document_id, x.to_url, x.to_organ, x.edxml_document_id, x.sha256, x.state, "              \
+    "COALESCE(x.http_status, 0), COALESCE(x.last_error, o.last_error, ''), COALESCE(o.attempts, 0), "            \
+    "CASE WHEN o.state = 'pending' THEN o.next_attempt_at ELSE 0 END, x.created_at, x.updated_at, u.path "         \
+    "FROM exchange_sent x JOIN units u ON u.id = x.unit_id LEFT JOIN exchange_outbox o ON o.id = x.id "
+
+static void sent_row(db_stmt_t *s, exchange_sent_t *x, char *path, size_t path_cap)
+{
+    memset(x, 0, sizeof *x);
+    str_copy(x->id, sizeof x->id, db_col_text(s, 0));
+    str_copy(x->unit_id, sizeof x->unit_id, db_col_text(s, 1));
+    str_copy(x->document_id, sizeof x->document_id, db_col_text(s, 2));
+    str_copy(x->to_url, sizeof x->to_url, db_col_text(s, 3));
+    str_copy(x->to_organ, sizeof x->to_organ, db_col_text(s, 4));
+    str_copy(x->edxml_document_id, sizeof x->edxml_document_id, db_col_text(s, 5));
+    str_copy(x->sha256, sizeof x->sha256, db_col_text(s, 6));
+    str_copy(x->state, sizeof x->state, db_col_text(s, 7));
+    x->http_status = db_col_int(s, 8);
+    str_copy(x->last_error, sizeof x->last_error, db_col_text(s, 9));
+    x->attempts = (int)db_col_int(s, 10);
+    x->next_attempt_at = db_col_int(s, 11);
+    x->created_at = db_col_int(s, 12);
+    x->updated_at = db_col_int(s, 13);
+    if (path) str_copy(path, path_cap, db_col_text(s, 14));
+}
+
+static int sent_get_where(db_t *db, const char *sql, const char *a, const char *b, exchange_sent_t *out,
+                          char *path, size_t path_cap)
+{
+    db_stmt_t *s;
+    int rc = b ? db_query(db, &s, sql, "tt", a, b) : db_query(db, &s, sql, "t", a);
+    if (rc == DB_ROW) sent_row(s, out, path, path_cap);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : rc == DB_ROW ? 0 : -ENOENT;
+}
+
+static void stamp_text(const edxml_time_t *t, char *out, size_t cap)
+{
+    if (!t->y) str_copy(out, cap, "");
+    else
+        snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d", t->y % 10000, t->m % 100, t->d % 100, t->hh % 100,
+                 t->mi % 100, t->ss % 100);
+}
+
+int exchange_status_receive(db_t *db, const principal_t *who, const char *id, long long now_ms,
+                            const edxml_doc_t *st, exchange_sent_t *sent, exchange_status_outcome_t *outcome,
+                            derr_t *err)
+{
+    char path[AUTH_PATH_MAX] = "";
+    /* The newest package of that DocumentId to that receiver (a resend carries the same DocumentId). */
+    int rc = sent_get_where(db, "SELECT " SENT_COLS "WHERE x.edxml_document_id = $1 AND x.to_organ = $2 "
+                                "ORDER BY x.id DESC LIMIT 1",
+                            st->response_for.document_id, st->from.organ_id, sent, path, sizeof path);
+    if (rc == 0 && !sends_for(who, path)) rc = -ENOENT;
+    if (rc == -ENOENT) return derr_set(err, rc, 404, MSG_OUTBOX_NO_SENT, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    char stamp[32];
+    stamp_text(&st->timestamp, stamp, sizeof stamp);
+    db_stmt_t *s;
+    rc = db_query(db, &s, "SELECT 1 FROM exchange_statuses x JOIN exchange_sent y ON y.id = x.sent_id "
+                          "WHERE y.edxml_document_id = $1 AND y.to_organ = $2 AND x.code = $3 AND x.stamp = $4",
+                  "tttt", sent->edxml_document_id, sent->to_organ, st->status_code, stamp);
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (rc == DB_ROW) {
+        *outcome = EXCHANGE_STATUS_DUPLICATE;
+        return 0;
+    }
+    struct status_ev ev = {id, sent->id, st, stamp, now_ms};
+    rc = event_record(db, sent->unit_id, who->account_id, "exchange.status_received", "exchange_sent", sent->id,
+                      status_payload, &ev, NULL);
+    if (rc == 0) *outcome = EXCHANGE_STATUS_NEW;
+    return rc;
+}
+
+/* ---- reading ---- */
+
+int exchange_sent_list(db_t *db, const principal_t *who, const char *document_id, const char *before,
+                       long long limit, exchange_sent_cb cb, void *arg)
+{
+    db_stmt_t *s = db_prepare(db, "SELECT " SENT_COLS "WHERE (CAST($1 AS TEXT) = '' OR x.document_id = $1) AND "
+                                  "(CAST($2 AS TEXT) = '' OR x.id < $2) ORDER BY x.id DESC");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, document_id ? document_id : "", DB_NTS);
+    db_bind_text(s, 2, before ? before : "", DB_NTS);
+    exchange_sent_t *x = xmalloc(sizeof *x);
+    char path[AUTH_PATH_MAX];
+    long long n = 0;
+    int rc = 0;
+    /* Rows are copied out first: the callback queries the statuses on the same connection. */
+    exchange_sent_t *rows = NULL;
+    size_t nrows = 0, cap = 0;
+    while (n < limit && (rc = db_step(s)) == DB_ROW) {
+        sent_row(s, x, path, sizeof path);
+        if (!sends_for(who, path) && !auth_role_covers(who, ROLE_ADMIN, path)) continue;
+        if (nrows == cap) {
+            cap = cap ? cap * 2 : 16;
+            rows = xrealloc(rows, cap * sizeof *rows);
+        }
+        rows[nrows++] = *x;
+        n++;
+    }
+    db_reset(s);
+    free(x);
+    if (rc < 0) {
+        free(rows);
+        return rc;
+    }
+    for (size_t i = 0; i < nrows; i++)
+        if (cb(db, &rows[i], arg) < 0) break;
+    free(rows);
+    return (int)n;
+}
+
+int exchange_sent_get(db_t *db, const char *id, exchange_sent_t *out)
+{
+    return sent_get_where(db, "SELECT " SENT_COLS "WHERE x.id = $1", id, NULL, out, NULL, 0);
+}
+
+int exchange_sent_json(db_t *db, jw_t *w, const exchange_sent_t *x)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", x->id);
+    jw_kstr(w, "unit_id", x->unit_id);
+    jw_kstr(w, "document_id", x->document_id);
+    jw_kstr(w, "to_url", x->to_url);
+    jw_kstr(w, "to_organ", x->to_organ);
+    jw_kstr(w, "edxml_document_id", x->edxml_document_id);
+    jw_kstr(w, "sha256", x->sha256);
+    jw_kstr(w, "state", x->state);
+    jw_key(w, "http_status");
+    if (x->http_status) jw_int(w, x->http_status);
+    else jw_null(w);
+    jw_kstr(w, "last_error", domain_nz(x->last_error));
+    jw_kint(w, "attempts", x->attempts);
+    jw_key(w, "next_attempt_at");
+    if (x->next_attempt_at) jw_int(w, x->next_attempt_at);
+    else jw_null(w);
+    jw_kint(w, "created_at", x->created_at);
+    jw_kint(w, "updated_at", x->updated_at);
+    jw_key(w, "statuses");
+    jw_arr_begin(w);
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT code, stamp, description, staff, received_at FROM exchange_statuses "
+                              "WHERE sent_id = $1 ORDER BY received_at, code",
+                      "t", x->id);
+    while (rc == DB_ROW) {
+        jw_obj_begin(w);
+        jw_kstr(w, "code", db_col_text(s, 0));
+        jw_kstr(w, "status", edxml_status_name(db_col_text(s, 0)));
+        jw_kstr(w, "timestamp", domain_nz(db_col_text(s, 1)));
+        jw_kstr(w, "description", db_col_text(s, 2));
+        jw_kstr(w, "staff", domain_nz(db_col_text(s, 3)));
+        jw_kint(w, "received_at", db_col_int(s, 4));
+        jw_obj_end(w);
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- the outbox ---- */
+
+void exchange_claim_free(exchange_claim_t *c)
+{
+    for (int i = 0; i < c->n; i++) free(c->jobs[i].body);
+    c->n = 0;
+}
+
+#define CLAIMABLE "((state = 'pending' AND next_attempt_at <= $1) OR (state = 'sending' AND lease_until < $1))"
+
+int exchange_claim(db_t *db, void *arg)
+{
+    exchange_claim_t *c = arg;
+    exchange_claim_free(c);
+    int limit = c->limit < 1 ? 1 : c->limit > EXCHANGE_CLAIM_MAX ? EXCHANGE_CLAIM_MAX : c->limit;
+    long long lease_until = c->now + c->lease_ms;
+    long long n = db_run(db,
+                         "UPDATE exchange_outbox SET state = 'sending', lease_until = $2, lease_owner = $3, "
+                         "attempts = attempts + 1 WHERE id IN (SELECT id FROM exchange_outbox WHERE " CLAIMABLE
+                         " ORDER BY next_attempt_at, id LIMIT $4) AND " CLAIMABLE,
+                         "iiti", c->now, lease_until, c->owner, (long long)limit);
+    if (n <= 0) return (int)n;
+    db_stmt_t *s = NULL;
+    int rc = db_query(db, &s,
+                      "SELECT id, kind, COALESCE(sent_id, ''), to_url, body, attempts FROM exchange_outbox "
+                      "WHERE lease_owner = $1 AND state = 'sending' AND lease_until = $2 ORDER BY next_attempt_at, id",
+                      "ti", c->owner, lease_until);
+    while (rc == DB_ROW && c->n < EXCHANGE_CLAIM_MAX) {
+        exchange_job_t *j = &c->jobs[c->n++];
+        str_copy(j->id, sizeof j->id, db_col_text(s, 0));
+        str_copy(j->kind, sizeof j->kind, db_col_text(s, 1));
+        str_copy(j->sent_id, sizeof j->sent_id, db_col_text(s, 2));
+        str_copy(j->to_url, sizeof j->to_url, db_col_text(s, 3));
+        const char *b = db_col_text(s, 4);
+        j->len = b ? db_col_len(s, 4) : 0;
+        j->body = xmalloc(j->len + 1);
+        if (j->len) memcpy(j->body, b, j->len);
+        j->body[j->len] = '\0';
+        j->attempts = (int)db_col_int(s, 5);
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* One line, bounded, valid UTF-8. */
+static void one_line(char *e, size_t cap, const char *src)
+{
+    str_copy(e, cap, src ? src : "error");
+    size_t n = strlen(e);
+    while (n && !utf8_valid(e, n)) e[--n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)e[i] < 0x20 || e[i] == 0x7f) e[i] = ' ';
+}
+
+int exchange_record_outcome(db_t *db, void *arg)
+{
+    exchange_delivered_t *x = arg;
+    const exchange_job_t *j = x->job;
+    char e[EXCHANGE_ERROR_MAX + 1];
+    one_line(e, sizeof e, x->error);
+    bool final = x->result != EXCHANGE_RETRY || j->attempts >= x->max_attempts;
+    const char *state = x->result == EXCHANGE_OK ? "done" : final ? "failed" : "pending";
+    long long n = db_run(db,
+                         "UPDATE exchange_outbox SET state = $3, next_attempt_at = $4, last_error = $5, "
+                         "http_status = $6, done_at = $7, lease_until = NULL, lease_owner = NULL "
+                         "WHERE id = $1 AND lease_owner = $2 AND state = 'sending'",
+                         "tttitii", j->id, x->owner, state, x->next_at, x->result == EXCHANGE_OK ? NULL : e,
+                         x->http_status, final ? x->now : 0);
+    if (n <= 0 || !final || strcmp(j->kind, "package")) return n < 0 ? (int)n : 0;
+    /* The package's user-visible outcome: one event, on the sent row's unit. */
+    exchange_sent_t *s = xmalloc(sizeof *s);
+    int rc = sent_get_where(db, "SELECT " SENT_COLS "WHERE x.id = $1", j->sent_id, NULL, s, NULL, 0);
+    if (rc == 0 && !strcmp(s->state, "queued")) {
+        struct final_ev f = {.id = s->id, .http_status = x->http_status, .at = x->now};
+        const char *type = "exchange.failed";
+        if (x->result == EXCHANGE_OK) {
+            type = "exchange.delivered";
+            f.status_code = x->status_code && edxml_status_name(x->status_code) ? x->status_code : NULL;
+        } else {
+            if (x->result == EXCHANGE_REFUSED) type = "exchange.rejected_by_peer";
+            f.reason = e;
+        }
+        rc = event_record(db, s->unit_id, NULL, type, "exchange_sent", s->id, final_payload, &f, NULL);
+    }
+    free(s);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+int exchange_counts(db_t *db, void *arg)
+{
+    exchange_counts_t *out = arg;
+    memset(out, 0, sizeof *out);
+    db_stmt_t *s = NULL;
+    int rc = db_query(db, &s, "SELECT state, COUNT(*) FROM exchange_outbox GROUP BY state", "");
+    while (rc == DB_ROW) {
+        const char *st = db_col_text(s, 0);
+        long long k = db_col_int(s, 1);
+        if (!st) {
+        } else if (!strcmp(st, "pending")) out->pending += k;
+        else if (!strcmp(st, "sending")) out->sending += k;
+        else if (!strcmp(st, "done")) out->done += k;
+        else if (!strcmp(st, "failed")) out->failed += k;
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,247 @@
+/* exchange_sender.c — the edXML outbox sender (see exchange_sender.h).
+ *
+ * A cycle: claim up to `batch` due rows under a fresh random lease owner (one write transaction), POST each with
+ * libcurl, then record each outcome in its own write transaction (domain/exchange_out.c: exchange_record_outcome),
+ * so a crash repeats at most the deliveries in flight, which the receiver answers as duplicates. */
+#include "sync/exchange_sender.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/rand.h"
+#include "domain/notify.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static long long opt_or(long long v, long long dflt) { return v > 0 ? v : dflt; }
+
+#define ANSWER_MAX 16384
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    buf_t *b = ud;
+    size_t n = size * nmemb;
+    if (b->len < ANSWER_MAX) buf_append(b, ptr, n > ANSWER_MAX - b->len ? ANSWER_MAX - b->len : n);
+    return size * nmemb;
+}
+
+/* The receiver's reason from a problem+json answer: "<code>: <detail>". */
+static void problem_reason(const buf_t *answer, long code, char *err, size_t cap)
+{
+    json_t *j = answer->data ? json_loadb(answer->data, answer->len, 0, NULL) : NULL;
+    const char *c = json_string_value(json_object_get(j, "code"));
+    const char *d = json_string_value(json_object_get(j, "detail"));
+    if (c && d) snprintf(err, cap, "%s: %s", c, d);
+    else if (d) snprintf(err, cap, "%s", d);
+    else snprintf(err, cap, "HTTP %ld", code);
+    json_decref(j);
+}
+
+/* Stopping the server aborts a delivery in flight (it is retried after the restart) instead of waiting for its
+ * timeout. */
+static int progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+    const atomic_int *stop = ud;
+    return stop && atomic_load(stop) ? 1 : 0;
+}
+
+static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchange_job_t *j, const atomic_int *stop,
+                                   long *http, char *status_code, char *err, size_t err_cap)
+{
+    *http = 0;
+    const exchange_peer_t *peer = exchange_peer_by_url(o->peers, j->to_url);
+    if (!peer || !peer->token) {
+        snprintf(err, err_cap, "no peer token for this address (--exchange-peers)");
+        return EXCHANGE_RETRY;   /* the configuration may be fixed before the attempts run out */
+    }
+    bool package = !strcmp(j->kind, "package");
+    buf_t url, auth, answer;
+    buf_init(&url, EXCHANGE_URL_MAX + 64);
+    buf_init(&auth, 8192);
+    buf_init(&answer, ANSWER_MAX + 1);
+    exchange_delivery_t out = EXCHANGE_RETRY;
+    buf_printf(&url, "%s/api/v1/exchange/%s", peer->url, package ? "inbox" : "status");
+    buf_printf(&auth, "Authorization: Bearer %s", peer->token);
+    char idem[64];
+    snprintf(idem, sizeof idem, "Idempotency-Key: %s", j->id);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/xml");
+    h = curl_slist_append(h, "Accept-Language: en");
+    h = curl_slist_append(h, idem);
+    h = curl_slist_append(h, auth.data);
+    CURL *c = curl_easy_init();
+    if (!c || !h || !url.data) {
+        snprintf(err, err_cap, "curl_easy_init failed");
+        if (c) curl_easy_cleanup(c);
+        curl_slist_free_all(h);
+        goto done;
+    }
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)opt_or(o->timeout_ms, 60000));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(opt_or(o->timeout_ms, 60000) / 3 + 1));
+    curl_easy_setopt(c, CURLOPT_URL, url.data);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
+    CURLcode cr = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    *http = code;
+    if (cr != CURLE_OK) {
+        snprintf(err, err_cap, "%s", curl_easy_strerror(cr));
+    } else if (code >= 200 && code < 300) {
+        out = EXCHANGE_OK;
+        json_t *a = answer.data ? json_loadb(answer.data, answer.len, 0, NULL) : NULL;
+        const char *sc = json_string_value(json_object_get(a, "status_code"));
+        if (sc && strlen(sc) == 2) memcpy(status_code, sc, 3);
+        json_decref(a);
+    } else {
+        problem_reason(&answer, code, err, err_cap);
+        if (code == 422) out = EXCHANGE_REFUSED;
+        else if (code >= 400 && code < 500 && code != 408 && code != 429) out = EXCHANGE_PERMANENT;
+    }
+done:
+    if (auth.data) explicit_bzero(auth.data, auth.cap);
+    buf_free(&auth);
+    buf_free(&url);
+    buf_free(&answer);
+    return out;
+}
+
+static int cycle(store_t *st, const exchange_sender_opts_t *o, const atomic_int *stop)
+{
+    pthread_once(&curl_once, curl_init_once);
+    char owner[RAND_TOKEN_LEN + 1];
+    rand_token(owner);
+    exchange_claim_t *c = xcalloc(1, sizeof *c);
+    c->now = clock_now_ms();
+    c->lease_ms = opt_or(o->lease_ms, 120000);
+    c->owner = owner;
+    c->limit = (int)opt_or(o->batch, 4);
+    int rc = store_write(st, exchange_claim, c);
+    if (rc < 0) {
+        exchange_claim_free(c);
+        free(c);
+        return rc;
+    }
+    int claimed = c->n;
+    int max_attempts = (int)opt_or(o->max_attempts, 10);
+    for (int i = 0; i < c->n; i++) {
+        const exchange_job_t *j = &c->jobs[i];
+        char err[EXCHANGE_ERROR_MAX + 1] = "", status_code[3] = "";
+        long http = 0;
+        exchange_delivery_t d = deliver(o, j, stop, &http, status_code, err, sizeof err);
+        unsigned jitter;
+        rand_bytes(&jitter, sizeof jitter);
+        exchange_delivered_t x = {.job = j, .owner = owner, .result = d, .http_status = http,
+                                .status_code = status_code[0] ? status_code : NULL, .error = err,
+                                .now = clock_now_ms(), .max_attempts = max_attempts};
+        x.next_at = x.now + notify_backoff_ms(j->attempts, opt_or(o->retry_base_ms, 30000),
+                                              opt_or(o->retry_cap_ms, 3600000), jitter);
+        int wr = store_write(st, exchange_record_outcome, &x);
+        char esc[LOG_ESC_CAP], esc2[LOG_ESC_CAP];
+        const char *to = log_esc(esc, sizeof esc, j->to_url);
+        if (d == EXCHANGE_OK)
+            log_info("exchange: %s %s delivered to %s (HTTP %ld, attempt %d)", j->kind, j->id, to, http, j->attempts);
+        else if (d == EXCHANGE_RETRY && j->attempts < max_attempts)
+            log_warn("exchange: %s %s to %s failed (attempt %d), will retry: %s", j->kind, j->id, to, j->attempts,
+                     log_esc(esc2, sizeof esc2, err));
+        else
+            log_error("exchange: %s %s to %s %s (attempt %d): %s", j->kind, j->id, to,
+                      d == EXCHANGE_REFUSED ? "refused by the receiver" : "failed for good", j->attempts,
+                      log_esc(esc2, sizeof esc2, err));
+        if (wr < 0) log_error("exchange: cannot record the outcome of %s: %s", j->id, strerror(-wr));
+    }
+    exchange_claim_free(c);
+    free(c);
+    return claimed;
+}
+
+int exchange_sender_cycle(store_t *st, const exchange_sender_opts_t *o) { return cycle(st, o, NULL); }
+
+/* ---- the thread of `motcua serve` ---- */
+
+struct exchange_sender {
+    pthread_t                     th;
+    store_t                      *st;
+    const exchange_sender_opts_t *o;
+    pthread_mutex_t               mu;
+    pthread_cond_t                cv;
+    int                           stop;
+    atomic_int                    abort_delivery;
+};
+
+static void *sender_main(void *arg)
+{
+    exchange_sender_t *s = arg;
+    for (;;) {
+        int n = cycle(s->st, s->o, &s->abort_delivery);
+        if (n < 0) log_warn("exchange: cannot claim the outbox: %s", strerror(-n));
+        pthread_mutex_lock(&s->mu);
+        if (!s->stop && n <= 0) {
+            long long p = opt_or(s->o->poll_ms, 2000);
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += (time_t)(p / 1000);
+            ts.tv_nsec += (long)(p % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+        }
+        int stop = s->stop;
+        pthread_mutex_unlock(&s->mu);
+        if (stop) break;
+    }
+    return NULL;
+}
+
+int exchange_sender_start(exchange_sender_t **out, store_t *st, const exchange_sender_opts_t *o)
+{
+    if (!o->peers) return -EINVAL;
+    pthread_once(&curl_once, curl_init_once);
+    exchange_sender_t *s = xcalloc(1, sizeof *s);
+    s->st = st;
+    s->o = o;
+    atomic_init(&s->abort_delivery, 0);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->th, NULL, sender_main, s) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+        free(s);
+        return -EAGAIN;
+    }
+    *out = s;
+    return 0;
+}
+
+void exchange_sender_stop(exchange_sender_t *s)
+{
+    if (!s) return;
+    atomic_store(&s->abort_delivery, 1);
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->th, NULL);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}
