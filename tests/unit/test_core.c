@@ -504,7 +504,7 @@ Test(core_clock, iso_vn_before_local_epoch_floors)
  * days, century years, 1970 and year ends included) at a time of day that moves from day to day. */
 Test(core_clock, iso_vn_agrees_with_gmtime)
 {
-    char s[CLOCK_ISO_LEN], want[CLOCK_ISO_LEN + 8];
+    char s[CLOCK_ISO_LEN], want[80];
     const long long day_ms = 86400000LL, from = -11676096000000LL, to = 16725225600000LL; /* 1600 .. 2500 */
     for (long long t = from, k = 0; t < to; t += day_ms, k++) {
         long long ms = t + (k * 3723457) % day_ms;                 /* a different second each day */
