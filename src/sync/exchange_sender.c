@@ -4,6 +4,7 @@
  * libcurl, then record each outcome in its own write transaction (domain/exchange_out.c: exchange_record_outcome),
  * so a crash repeats at most the deliveries in flight, which the receiver answers as duplicates. */
 #include "sync/exchange_sender.h"
+#include "sync/poller.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -20,8 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 static long long opt_or(long long v, long long dflt) { return v > 0 ? v : dflt; }
 
@@ -128,7 +127,7 @@ done:
 
 static int cycle(store_t *st, const exchange_sender_opts_t *o, const atomic_int *stop)
 {
-    pthread_once(&curl_once, curl_init_once);
+    sync_curl_init();
     char owner[RAND_TOKEN_LEN + 1];
     rand_token(owner);
     exchange_claim_t *c = xcalloc(1, sizeof *c);
@@ -180,53 +179,32 @@ int exchange_sender_cycle(store_t *st, const exchange_sender_opts_t *o) { return
 /* ---- the thread of `motcua serve` ---- */
 
 struct exchange_sender {
-    pthread_t                     th;
     store_t                      *st;
     const exchange_sender_opts_t *o;
-    pthread_mutex_t               mu;
-    pthread_cond_t                cv;
-    int                           stop;
+    poller_t                     *poller;
     atomic_int                    abort_delivery;
 };
 
-static void *sender_main(void *arg)
+static int sender_cycle(void *arg)
 {
     exchange_sender_t *s = arg;
-    for (;;) {
-        int n = cycle(s->st, s->o, &s->abort_delivery);
-        if (n < 0) log_warn("exchange: cannot claim the outbox: %s", strerror(-n));
-        pthread_mutex_lock(&s->mu);
-        if (!s->stop && n <= 0) {
-            long long p = opt_or(s->o->poll_ms, 2000);
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += (time_t)(p / 1000);
-            ts.tv_nsec += (long)(p % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-            pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-        }
-        int stop = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (stop) break;
-    }
-    return NULL;
+    int n = cycle(s->st, s->o, &s->abort_delivery);
+    if (n < 0) log_warn("exchange: cannot claim the outbox: %s", strerror(-n));
+    return n;
 }
 
 int exchange_sender_start(exchange_sender_t **out, store_t *st, const exchange_sender_opts_t *o)
 {
     if (!o->peers) return -EINVAL;
-    pthread_once(&curl_once, curl_init_once);
+    sync_curl_init();
     exchange_sender_t *s = xcalloc(1, sizeof *s);
     s->st = st;
     s->o = o;
     atomic_init(&s->abort_delivery, 0);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    if (pthread_create(&s->th, NULL, sender_main, s) != 0) {
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->cv);
+    int rc = poller_start(&s->poller, sender_cycle, s, opt_or(o->poll_ms, 2000));
+    if (rc < 0) {
         free(s);
-        return -EAGAIN;
+        return rc;
     }
     *out = s;
     return 0;
@@ -235,13 +213,7 @@ int exchange_sender_start(exchange_sender_t **out, store_t *st, const exchange_s
 void exchange_sender_stop(exchange_sender_t *s)
 {
     if (!s) return;
-    atomic_store(&s->abort_delivery, 1);
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->th, NULL);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+    atomic_store(&s->abort_delivery, 1);   /* a delivery in flight ends now; its row is retried after restart */
+    poller_stop(s->poller);
     free(s);
 }

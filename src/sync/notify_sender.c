@@ -6,6 +6,7 @@
  * crash repeats at most the one message that was in flight plus the rest of the batch not yet delivered (which
  * are simply claimed again when their lease expires). */
 #include "sync/notify_sender.h"
+#include "sync/poller.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -23,8 +24,6 @@
 
 typedef enum { DELIVER_OK, DELIVER_RETRY, DELIVER_PERMANENT } deliver_t;
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 static long long opt_or(long long v, long long dflt) { return v > 0 ? v : dflt; }
 
@@ -211,7 +210,7 @@ static int outcome_fn(db_t *db, void *arg)
 
 int notify_sender_cycle(store_t *st, const notify_sender_opts_t *o, notify_stats_t *stats)
 {
-    pthread_once(&curl_once, curl_init_once);
+    sync_curl_init();
     char owner[RAND_TOKEN_LEN + 1];
     rand_token(owner);
     notify_claim_t *c = xcalloc(1, sizeof *c);
@@ -286,51 +285,30 @@ int notify_sender_drain(store_t *st, const notify_sender_opts_t *o, long long ma
 /* ---- the thread of `motcua serve` ---- */
 
 struct notify_sender {
-    pthread_t                   th;
     store_t                    *st;
     const notify_sender_opts_t *o;
-    pthread_mutex_t             mu;
-    pthread_cond_t              cv;
-    int                         stop;
+    poller_t                   *poller;
 };
 
-static void *sender_main(void *arg)
+static int sender_cycle(void *arg)
 {
     notify_sender_t *s = arg;
-    for (;;) {
-        int n = notify_sender_cycle(s->st, s->o, NULL);
-        if (n < 0) log_warn("notify: cannot claim messages: %s", strerror(-n));
-        pthread_mutex_lock(&s->mu);
-        if (!s->stop && n <= 0) {
-            long long p = opt_or(s->o->poll_ms, 2000);
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += (time_t)(p / 1000);
-            ts.tv_nsec += (long)(p % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-            pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-        }
-        int stop = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (stop) break;
-    }
-    return NULL;
+    int n = notify_sender_cycle(s->st, s->o, NULL);
+    if (n < 0) log_warn("notify: cannot claim messages: %s", strerror(-n));
+    return n;
 }
 
 int notify_sender_start(notify_sender_t **out, store_t *st, const notify_sender_opts_t *o)
 {
     if (!notify_sender_configured(o)) return -EINVAL;
-    pthread_once(&curl_once, curl_init_once);
+    sync_curl_init();
     notify_sender_t *s = xcalloc(1, sizeof *s);
     s->st = st;
     s->o = o;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    if (pthread_create(&s->th, NULL, sender_main, s) != 0) {
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->cv);
+    int rc = poller_start(&s->poller, sender_cycle, s, opt_or(o->poll_ms, 2000));
+    if (rc < 0) {
         free(s);
-        return -EAGAIN;
+        return rc;
     }
     *out = s;
     return 0;
@@ -339,12 +317,6 @@ int notify_sender_start(notify_sender_t **out, store_t *st, const notify_sender_
 void notify_sender_stop(notify_sender_t *s)
 {
     if (!s) return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->th, NULL);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+    poller_stop(s->poller);
     free(s);
 }

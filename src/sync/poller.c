@@ -1,0 +1,78 @@
+/* poller.c — see poller.h. */
+#include "sync/poller.h"
+#include "core/mem.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct poller {
+    pthread_t       th;
+    poller_cycle_fn cycle;
+    void           *arg;
+    long long       poll_ms;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    int             stop;
+};
+
+static void *poller_main(void *arg)
+{
+    poller_t *p = arg;
+    for (;;) {
+        int n = p->cycle(p->arg);
+        pthread_mutex_lock(&p->mu);
+        if (!p->stop && n <= 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += (time_t)(p->poll_ms / 1000);
+            ts.tv_nsec += (long)(p->poll_ms % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        }
+        int stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop) break;
+    }
+    return NULL;
+}
+
+int poller_start(poller_t **out, poller_cycle_fn cycle, void *arg, long long poll_ms)
+{
+    poller_t *p = xcalloc(1, sizeof *p);
+    p->cycle = cycle;
+    p->arg = arg;
+    p->poll_ms = poll_ms > 0 ? poll_ms : 2000;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&p->th, NULL, poller_main, p) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+        free(p);
+        return -EAGAIN;
+    }
+    *out = p;
+    return 0;
+}
+
+void poller_stop(poller_t *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->th, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void sync_curl_init(void) { pthread_once(&curl_once, curl_init_once); }

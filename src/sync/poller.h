@@ -1,0 +1,19 @@
+/* poller.h — the background thread of an outbox sender (notify_sender.c, exchange_sender.c): run one cycle,
+ * and when it found nothing to do (or failed) wait poll_ms or until stopped; stop wakes it at once and joins it.
+ * Also the one process-wide libcurl initialisation both senders need. */
+#ifndef MOTCUA_POLLER_H
+#define MOTCUA_POLLER_H
+
+/* One cycle: > 0 did some work (run again at once), 0 nothing due, < 0 an error (logged by the cycle). */
+typedef int (*poller_cycle_fn)(void *arg);
+
+typedef struct poller poller_t;
+
+/* Start the thread. 0, or -EAGAIN when it cannot be created. */
+int  poller_start(poller_t **out, poller_cycle_fn cycle, void *arg, long long poll_ms);
+/* Wake the thread, let its current cycle end, join it and free p (NULL is fine). */
+void poller_stop(poller_t *p);
+
+/* curl_global_init once per process (thread-safe). */
+void sync_curl_init(void);
+#endif
