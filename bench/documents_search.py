@@ -17,10 +17,10 @@ import random
 import subprocess
 import sys
 import time
-import urllib.parse
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from search_1m import copy_escape, fold, ulid  # noqa: E402  (one folding, one id shape for the benchmarks)
+import search_1m  # noqa: E402  (one folding, one id shape, one timing loop for the benchmarks)
+from search_1m import copy_escape, fold, ulid  # noqa: E402
 
 TOPICS = ["phòng chống thiên tai", "cải cách hành chính", "chuyển đổi số", "giải phóng mặt bằng", "an toàn giao thông",
           "phòng cháy chữa cháy", "tiêm chủng mở rộng", "xây dựng nông thôn mới", "quản lý đất đai", "thu ngân sách",
@@ -128,25 +128,7 @@ def queries():
 
 
 def time_queries(url, cookie, passes=2):
-    import http.client
-    u = urllib.parse.urlparse(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-    lat = []
-    for p in range(passes):
-        for q in queries():
-            path = "/api/v1/documents?q=" + urllib.parse.quote(q)
-            t = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie})
-            resp = conn.getresponse()
-            body = resp.read()
-            dt = (time.perf_counter() - t) * 1000
-            if resp.status != 200:
-                sys.exit("documents_search: %s -> %d %s" % (path, resp.status, body[:200]))
-            if p > 0:
-                lat.append(dt)
-    lat.sort()
-    print("%.2f %.2f %d" % (lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))], len(lat)))
-
+    search_1m.time_queries(url, cookie, passes, "/api/v1/documents?q=", queries())
 
 if __name__ == "__main__":
     a = sys.argv[1:]

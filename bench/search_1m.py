@@ -201,16 +201,17 @@ def queries():
     return q[:200]
 
 
-def time_queries(url, cookie, passes=2):
+def time_queries(url, cookie, passes=2, prefix="/api/v1/dossiers?q=", qs=None):
+    """Also the timing of bench/documents_search.py (its prefix and queries)."""
     import http.client
     import urllib.parse
     host, port = urllib.parse.urlparse(url).hostname, urllib.parse.urlparse(url).port
     conn = http.client.HTTPConnection(host, port, timeout=60)
-    qs = queries()
+    qs = qs if qs is not None else queries()
     lat = []
     for p in range(passes):
         for q in qs:
-            path = "/api/v1/dossiers?q=" + urllib.parse.quote(q)
+            path = prefix + urllib.parse.quote(q)
             t = time.perf_counter()
             conn.request("GET", path, headers={"Cookie": cookie})
             resp = conn.getresponse()
