@@ -19,15 +19,16 @@ static char dir[256];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/motcua-ca-test.XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    strcat(dir, "/ca");
+    char tmpl[] = "/tmp/motcua-ca-test.XXXXXX";   /* mkdtemp's template */
+    cr_assert_not_null(mkdtemp(tmpl));
+    cr_assert_lt(snprintf(dir, sizeof dir, "%s/ca", tmpl), (int)sizeof dir);
 }
 
 static void teardown(void)
 {
     char parent[256];
     snprintf(parent, sizeof parent, "%.*s", (int)(strlen(dir) - 3), dir);
+    tu_remove_dir(dir);      /* the CA's files (one level deep), then the directory above it */
     tu_remove_dir(parent);
 }
 
