@@ -17,6 +17,14 @@ PKGS    += xlsxwriter
 PKGS    += libxml-2.0 xmlsec1-openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The documents module (src/cli/docmod.c): the sources that need these libraries are linked into motcua-docs.so,
+# which the executable loads on first use; the executable itself links only the other libraries. The unit tests,
+# benchmarks and fuzz targets link everything directly.
+DOC_PKGS := pangocairo cairo-pdf libqrencode xlsxwriter libxml-2.0 xmlsec1-openssl
+DOC_SRC  := src/core/pdf.c src/core/xmlsafe.c src/domain/edxml.c src/domain/export.c src/domain/forms.c \
+            src/sign/xmldsig.c
+DOC_LIBS := $(shell pkg-config --libs $(DOC_PKGS) 2>/dev/null)
+EXE_LIBS := $(shell pkg-config --libs $(filter-out $(DOC_PKGS),$(PKGS)) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
 
@@ -35,13 +43,14 @@ LDFLAGS_REL := $(LDHARD)
 LDFLAGS_SAN := -fsanitize=address,undefined -pie
 
 SRC      := $(sort $(shell find src -name '*.c'))
-LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
+LIB_SRC  := $(filter-out src/cli/main.c src/cli/docmod.c,$(SRC))
+EXE_SRC  := $(filter-out $(DOC_SRC),$(SRC))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 HDRS     := $(shell find src tests/unit -name '*.h')
 
-OBJ_REL  := $(patsubst %.c,build/rel/%.o,$(SRC))
-OBJ_SAN  := $(patsubst %.c,build/san/%.o,$(SRC))
+OBJ_REL  := $(patsubst %.c,build/rel/%.o,$(EXE_SRC))
+OBJ_SAN  := $(patsubst %.c,build/san/%.o,$(EXE_SRC))
 LIB_SAN  := $(patsubst %.c,build/san/%.o,$(LIB_SRC))
 LIB_REL  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
 TOBJ_SAN := $(patsubst %.c,build/san/%.o,$(TEST_SRC))
@@ -68,13 +77,25 @@ build/gen/openapi_json.h: docs/openapi.yaml scripts/openapi-embed.py
 	@python3 scripts/openapi-embed.py docs/openapi.yaml build/openapi.json $@
 $(foreach d,rel san fuzz cov,build/$(d)/src/api/api_openapi.o): build/gen/openapi_json.h
 
-build/motcua: $(OBJ_REL)
-	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_REL) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS) -lpthread -lm
-
-build/san/motcua: $(OBJ_SAN)
-	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_SAN) $(LDFLAGS_SAN) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+# The module's objects are position-independent (a shared object); the executable exports to it exactly the core
+# functions it calls (build/<v>/docs.dynlist: the module's undefined symbols that the executable's objects define).
+# $(call docmod,v,cflags,ldflags,exe): the module and the executable of build variant v.
+define docmod
+$(patsubst %.c,build/$(1)/%.o,$(DOC_SRC)): PIC := -fPIC
+build/$(1)/docs.dynlist: $(patsubst %.c,build/$(1)/%.o,$(DOC_SRC) $(EXE_SRC))
+	@nm -u --format=posix $(patsubst %.c,build/$(1)/%.o,$(DOC_SRC)) | awk '{print $$$$1}' | sort -u >$$@.undef
+	@nm -g --defined-only --format=posix $(patsubst %.c,build/$(1)/%.o,$(EXE_SRC)) | awk '{print $$$$1}' | sort -u >$$@.def
+	@{ echo '{'; comm -12 $$@.undef $$@.def | sed 's/$$$$/;/'; echo '};'; } >$$@
+$(dir $(4))motcua-docs.so: $(patsubst %.c,build/$(1)/%.o,$(DOC_SRC))
+	@echo "  LD      $$@"
+	@$$(CC) $(2) -shared -Wl,-Bsymbolic -Wl,-z,relro,-z,now -Wl,-z,noexecstack -o $$@ $$^ $$(DOC_LIBS)
+$(4): $(patsubst %.c,build/$(1)/%.o,$(EXE_SRC)) build/$(1)/docs.dynlist $(dir $(4))motcua-docs.so
+	@echo "  LD      $$@"
+	@$$(CC) $(2) $(3) -Wl,--dynamic-list=build/$(1)/docs.dynlist -o $$@ \
+	  $(patsubst %.c,build/$(1)/%.o,$(EXE_SRC)) $$(EXE_LIBS) -lpthread -lm
+endef
+$(eval $(call docmod,rel,$(CFLAGS_REL),$(LDFLAGS_REL),build/motcua))
+$(eval $(call docmod,san,$(CFLAGS_SAN),$(LDFLAGS_SAN),build/san/motcua))
 
 build/san/test_unit: $(LIB_SAN) $(TOBJ_SAN)
 	@echo "  LD      $@"
@@ -83,7 +104,7 @@ build/san/test_unit: $(LIB_SAN) $(TOBJ_SAN)
 build/rel/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_REL) -c -o $@ $<
+	@$(CC) $(CFLAGS_REL) $(PIC) -c -o $@ $<
 
 build/san/tests/%.o: tests/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
@@ -93,7 +114,7 @@ build/san/tests/%.o: tests/%.c $(HDRS) Makefile
 build/san/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"
-	@$(CC) $(CFLAGS_SAN) -c -o $@ $<
+	@$(CC) $(CFLAGS_SAN) $(PIC) -c -o $@ $<
 
 build/fuzz/src/%.o: src/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
@@ -115,13 +136,11 @@ san: build/san/motcua build/san/test_unit
 # lines and one for branches of src/ (gcovr). Counters are updated atomically (the server is threaded) and reset
 # before each run.
 CFLAGS_COV := -std=c11 -O0 -g --coverage -fprofile-update=atomic $(WARN) $(DEFS) $(INC) -fPIE $(PKG_CFLAGS)
-OBJ_COV  := $(patsubst %.c,build/cov/%.o,$(SRC))
+OBJ_COV  := $(patsubst %.c,build/cov/%.o,$(EXE_SRC))
 LIB_COV  := $(patsubst %.c,build/cov/%.o,$(LIB_SRC))
 TOBJ_COV := $(patsubst %.c,build/cov/%.o,$(TEST_SRC))
 
-build/cov/motcua: $(OBJ_COV)
-	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_COV) -pie -o $@ $^ $(PKG_LIBS) -lpthread -lm
+$(eval $(call docmod,cov,$(CFLAGS_COV),-pie,build/cov/motcua))
 
 build/cov/test_unit: $(LIB_COV) $(TOBJ_COV)
 	@echo "  LD      $@"
@@ -135,7 +154,7 @@ build/cov/tests/%.o: tests/%.c $(HDRS) Makefile
 build/cov/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC cov  $<"
-	@$(CC) $(CFLAGS_COV) -c -o $@ $<
+	@$(CC) $(CFLAGS_COV) $(PIC) -c -o $@ $<
 
 coverage: deps
 	@$(MAKE) --no-print-directory -j2 build/motcua build/cov/motcua build/cov/test_unit

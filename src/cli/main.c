@@ -15,6 +15,7 @@
 #include "cli/cli_peers.h"   /* outbox */
 #include "core/fileio.h"
 #include "cli/cli_sign.h"
+#include "cli/docmod.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -328,6 +329,14 @@ static int cmd_serve(int argc, char **argv)
         buf_free(&trust);
         notify_cli_free(&ncli);
         return 1;
+    }
+    /* The documents module is loaded on the first PDF, spreadsheet or edXML package (cli/docmod.c): a server
+     * whose install lacks it would fail then, so it does not start. */
+    char docmod_file[PATH_MAX];
+    if (docmod_check(docmod_file, sizeof docmod_file) != 0) {
+        buf_free(&trust);
+        notify_cli_free(&ncli);
+        return cli_error(1, MSG_CLI_DOCMOD_MISSING, DOCMOD_FILE, NULL, NULL);
     }
     store_t *st;
     if (open_store(&st, db, 0, 0)) {

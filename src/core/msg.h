@@ -93,7 +93,9 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
       "Invalid value for {0}: \"{1}\" (allowed: {2})")                                                         \
     X(MSG_CLI_REQUIRED, "Thiếu {0}", "{0} is required")                                                         \
     X(MSG_CLI_SECRET_UNREADABLE, "Không đọc được tệp bí mật {0}", "Cannot read the secret file {0}")              \
-    X(MSG_CLI_SECRET_EMPTY, "Tệp bí mật {0} trống", "The secret file {0} is empty")
+    X(MSG_CLI_SECRET_EMPTY, "Tệp bí mật {0} trống", "The secret file {0} is empty")                             \
+    X(MSG_CLI_DOCMOD_MISSING, "Không tìm thấy mô-đun văn bản {0} hợp lệ cạnh tệp chạy hay trong ../lib/motcua/ (cài đặt thiếu tệp)", \
+      "No valid documents module {0} next to the executable nor in ../lib/motcua/ (incomplete install)")
 
 /* Each domain area keeps its messages in its own header (one list per area, so areas are added side by side). */
 #include "core/msg_procedure.h"
