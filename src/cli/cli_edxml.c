@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "core/buf.h"
+#include "core/fileio.h"
 #include "core/json.h"
 #include "core/mem.h"
 #include "core/msg.h"
@@ -23,24 +24,10 @@
 #include "sign/signer.h"
 #include "sign/xmldsig.h"
 
-/* The whole file into out (capped by out->max): 0 or a negative errno. */
-static int slurp(const char *path, buf_t *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return -errno;
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = buf_append(out, chunk, n);
-    if (rc == 0 && ferror(f)) rc = -EIO;
-    fclose(f);
-    return rc;
-}
-
 static int read_or_fail(const char *path, buf_t *out)
 {
-    int rc = slurp(path, out);
-    if (rc) cli_error(1, MSG_EDXML_CANNOT_READ, path, rc == -E2BIG ? "file too large" : strerror(-rc), NULL);
+    int rc = file_read_all(path, out->max, out);
+    if (rc) cli_error(1, MSG_EDXML_CANNOT_READ, path, rc == -EFBIG ? "file too large" : strerror(-rc), NULL);
     return rc;
 }
 
@@ -55,38 +42,10 @@ static int load_attachment(const char *path, unsigned char **out, size_t *len, v
     }
     buf_t b;
     buf_init(&b, EDXML_MAX_ATTACHMENT);
-    int rc = slurp(path, &b);
+    int rc = file_read_all(path, b.max, &b);
     if (rc) { buf_free(&b); return rc; }
     *len = b.len;
     *out = (unsigned char *)buf_steal(&b);
-    return 0;
-}
-
-/* Write the bytes to path through path.tmp-XXXXXX and a rename: all or nothing. */
-static int write_atomic(const char *path, const void *p, size_t n)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) return -ENAMETOOLONG;
-    int fd = mkstemp(tmp);
-    if (fd < 0) return -errno;
-    const char *c = p;
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, c + off, n - off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            int e = -errno;
-            close(fd);
-            unlink(tmp);
-            return e;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-        int e = -errno;
-        unlink(tmp);
-        return e;
-    }
     return 0;
 }
 
@@ -161,7 +120,7 @@ static int cmd_build(int argc, char **argv)
             goto out;
         }
     }
-    int rc = write_atomic(out_path, xml.data, xml.len);
+    int rc = file_write_atomic(out_path, xml.data, xml.len, 0644, 0);
     if (rc) { cli_error(1, MSG_EDXML_CANNOT_WRITE, out_path, strerror(-rc), NULL); goto out; }
     printf("%s written (%zu bytes, %d attachment%s%s)\n", out_path, xml.len, d.n_attachments,
            d.n_attachments == 1 ? "" : "s", s ? ", signed" : ", not signed");

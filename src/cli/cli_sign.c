@@ -9,6 +9,7 @@
 #include "cli/cli_opt.h"
 
 #include "core/buf.h"
+#include "core/fileio.h"
 #include "core/mem.h"
 #include "core/msg.h"
 #include "sign/pades.h"
@@ -26,50 +27,14 @@
 #define SIGN_KEY_MAX ((size_t)1 << 20)     /* bytes of a PKCS#12 bundle or a PEM trust file */
 #define SIGN_MAX_RESULTS 64
 
-static int read_all(const char *path, size_t max, buf_t *b)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return -errno;
-    buf_init(b, max);
-    char tmp[65536];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (buf_append(b, tmp, n) < 0) { rc = -EFBIG; break; }
-    if (rc == 0 && ferror(f)) rc = -EIO;
-    fclose(f);
-    if (rc < 0) buf_free(b);
-    return rc;
-}
-
 static int read_or_say(const char *path, size_t max, buf_t *b)
 {
-    int rc = read_all(path, max, b);
-    if (rc < 0) cli_error(1, MSG_SIGN_READ, path, strerror(-rc), NULL);
-    return rc;
-}
-
-/* Writes b to path through a temporary file in the same directory and a rename. */
-static int write_atomic(const char *path, const buf_t *b)
-{
-    size_t n = strlen(path);
-    char *tmp = xmalloc(n + 16);
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) { int e = -errno; free(tmp); return e; }
-    int rc = 0;
-    for (size_t off = 0; off < b->len && rc == 0;) {
-        ssize_t w = write(fd, b->data + off, b->len - off);
-        if (w < 0) rc = errno == EINTR ? 0 : -errno;
-        else off += (size_t)w;
+    buf_init(b, max);
+    int rc = file_read_all(path, max, b);
+    if (rc < 0) {
+        buf_free(b);
+        cli_error(1, MSG_SIGN_READ, path, strerror(-rc), NULL);
     }
-    if (rc == 0 && fchmod(fd, 0644) < 0) rc = -errno;
-    if (rc == 0 && fsync(fd) < 0) rc = -errno;
-    if (close(fd) < 0 && rc == 0) rc = -errno;
-    if (rc == 0 && rename(tmp, path) < 0) rc = -errno;
-    if (rc < 0) unlink(tmp);
-    free(tmp);
     return rc;
 }
 
@@ -191,7 +156,8 @@ static int cmd_pdf(int argc, char **argv)
         if (rc < 0) status = say_sign_error(rc, in, out, o.reserve);
         result = &two;
     }
-    if (status == 0 && (rc = write_atomic(out, result)) < 0) status = cli_error(1, MSG_SIGN_WRITE, out, strerror(-rc), NULL);
+    if (status == 0 && (rc = file_write_atomic(out, result->data, result->len, 0644, 0)) < 0)
+        status = cli_error(1, MSG_SIGN_WRITE, out, strerror(-rc), NULL);
     if (status == 0) {
         signer_info_t who, sw;
         signer_get_info(s, &who);
