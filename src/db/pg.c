@@ -273,8 +273,10 @@ int conn_acquire(pg_store_t *ps, pg_conn_t **out)
 
 void conn_release(pg_store_t *ps, pg_conn_t *c)
 {
-    /* Leave the connection outside any transaction, whatever the callback did. */
-    if (!conn_broken(c) && PQtransactionStatus(c->pc) != PQTRANS_IDLE) {
+    /* Leave the connection outside any transaction, whatever the callback did (a read snapshot's COMMIT on its
+     * way counts as outside: conn_ready reads its answer). */
+    c->begin_pending = NULL;
+    if (!conn_broken(c) && !c->commit_pending && PQtransactionStatus(c->pc) != PQTRANS_IDLE) {
         PGresult *r = PQexec(c->pc, "ROLLBACK");
         PQclear(r);
     }
@@ -288,8 +290,77 @@ void conn_release(pg_store_t *ps, pg_conn_t *c)
 /* Before work starts on c: a connection known to be broken is reconnected first. */
 int conn_ready(pg_store_t *ps, pg_conn_t *c)
 {
+    if (c->commit_pending) {
+        /* The previous read snapshot's COMMIT: read-only, so its outcome changes nothing; only its answer is read. */
+        PGresult *r;
+        while ((r = PQgetResult(c->pc))) PQclear(r);
+        c->commit_pending = 0;
+    }
     if (!conn_broken(c) && !c->down) return 0;
     return conn_reconnect(ps, c);
+}
+
+int conn_begin_now(pg_conn_t *c)
+{
+    const char *begin = c->begin_pending;
+    if (!begin) return 0;
+    c->begin_pending = NULL;
+    PGresult *r = PQexec(c->pc, begin);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : conn_fail(c, r);
+    PQclear(r);
+    return rc;
+}
+
+int conn_exec_after_begin(pg_conn_t *c, const char *name, int nparams, const char *const *vals, PGresult **out)
+{
+    *out = NULL;
+    const char *begin = c->begin_pending;
+    c->begin_pending = NULL;
+    if (PQenterPipelineMode(c->pc) != 1) {
+        c->begin_pending = begin;
+        int rc = conn_begin_now(c);
+        if (rc < 0) return rc;
+        *out = PQexecPrepared(c->pc, name, nparams, vals, NULL, NULL, 0);
+        ExecStatusType es = PQresultStatus(*out);
+        if (es == PGRES_TUPLES_OK || es == PGRES_COMMAND_OK) return 0;
+        rc = conn_fail(c, *out);
+        PQclear(*out);
+        *out = NULL;
+        return rc;
+    }
+    int sent = PQsendQueryParams(c->pc, begin, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+               PQsendQueryPrepared(c->pc, name, nparams, vals, NULL, NULL, 0) == 1 && PQpipelineSync(c->pc) == 1;
+    /* The answers: BEGIN's result and a NULL, the statement's result and a NULL, then the sync. */
+    PGresult *rb = NULL, *rx = NULL;
+    int q = 0;
+    for (int guard = 0; sent && guard < 16; guard++) {
+        PGresult *r = PQgetResult(c->pc);
+        if (!r) {
+            if (conn_broken(c)) break;
+            q++;
+            continue;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (q == 0 && !rb) rb = r;
+        else if (q == 1 && !rx) rx = r;
+        else PQclear(r);
+    }
+    (void)PQexitPipelineMode(c->pc);
+    int rc = 0;
+    if (!sent || !rb) rc = conn_fail(c, NULL);
+    else if (PQresultStatus(rb) != PGRES_COMMAND_OK) rc = conn_fail(c, rb);
+    else if (!rx) rc = conn_fail(c, NULL);
+    else if (PQresultStatus(rx) != PGRES_TUPLES_OK && PQresultStatus(rx) != PGRES_COMMAND_OK) rc = conn_fail(c, rx);
+    if (rb) PQclear(rb);
+    if (rc < 0) {
+        if (rx) PQclear(rx);
+        return rc;
+    }
+    *out = rx;
+    return 0;
 }
 
 /* ---- transactions ---- */
@@ -312,16 +383,27 @@ static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *s
     *sent_commit = 0;
     *rerunnable = 1;
     c->txn_err = 0;
-    PGresult *r = PQexec(c->pc, begin);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        int rc = conn_fail(c, r);
+    PGresult *r;
+    if (c->reading) {
+        c->begin_pending = begin;   /* sent with the first statement (conn_exec_after_begin) */
+    } else {
+        r = PQexec(c->pc, begin);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            int rc = conn_fail(c, r);
+            PQclear(r);
+            c->txn_err = 0;
+            return rc;
+        }
         PQclear(r);
-        c->txn_err = 0;
-        return rc;
     }
-    PQclear(r);
 
     int rc = fn(&c->head, arg);
+    if (c->begin_pending) {
+        /* The snapshot ran no statement: there is no transaction to end. */
+        c->begin_pending = NULL;
+        c->txn_err = 0;
+        return conn_broken(c) && rc >= 0 ? -EIO : rc;
+    }
     *rerunnable = rc == -EIO;
     if (c->txn_err) {
         /* A statement failed, so the server has aborted the transaction. A conflict or a lost connection decides
@@ -330,7 +412,11 @@ static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *s
         if (rc >= 0 || c->txn_err == -ECONFLICT || c->txn_err == -EIO) rc = c->txn_err;
     }
     if (conn_broken(c)) rc = -EIO;
-    if (rc >= 0) {
+    if (rc >= 0 && c->reading) {
+        /* A read-only snapshot: its COMMIT cannot fail in a way that matters, and its answer is read by the
+         * connection's next use (conn_ready). */
+        if (PQsendQueryParams(c->pc, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1) c->commit_pending = 1;
+    } else if (rc >= 0) {
         *sent_commit = 1;
         r = PQexec(c->pc, "COMMIT");
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {

@@ -50,6 +50,11 @@ typedef struct pg_conn {
     unsigned long   next_name;
     long long       changes;
     int             txn_err;         /* first error of the running transaction, 0 when none */
+    /* Read snapshots cost no round trip of their own: their BEGIN goes out in one pipeline with the first statement
+     * (begin_pending until then; a snapshot that runs no statement sends nothing), and their COMMIT is sent without
+     * waiting for its answer (commit_pending), which the next use of the connection reads first (conn_ready). */
+    const char     *begin_pending;
+    int             commit_pending;
     char            err[PG_ERR_CAP];
 } pg_conn_t;
 
@@ -96,6 +101,11 @@ int conn_reconnect(pg_store_t *ps, pg_conn_t *c);
 int conn_acquire(pg_store_t *ps, pg_conn_t **out);
 void conn_release(pg_store_t *ps, pg_conn_t *c);
 int conn_ready(pg_store_t *ps, pg_conn_t *c);
+/* Send the pending BEGIN of a read snapshot, if any, on its own (for commands that cannot join a pipeline). */
+int conn_begin_now(pg_conn_t *c);
+/* Run the prepared statement st (parameters vals) after the pending BEGIN, both in one pipeline: one round trip.
+ * 0 with *out the statement's result, or a negative errno (recorded on c). */
+int conn_exec_after_begin(pg_conn_t *c, const char *name, int nparams, const char *const *vals, PGresult **out);
 void backoff(int attempt);
 
 /* pg_stmt.c: statements (the driver table's connection-level entries) */

@@ -233,12 +233,18 @@ int pg_step(db_stmt_t *s)
             int rc = stmt_server_prepare(c, st);
             if (rc < 0) return rc;
         }
-        PGresult *r = PQexecPrepared(c->pc, st->name, st->nparams, (const char *const *)st->vals, NULL, NULL, 0);
-        ExecStatusType es = PQresultStatus(r);
-        if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
-            int rc = conn_fail(c, r);
-            PQclear(r);
-            return rc;
+        PGresult *r;
+        if (c->begin_pending) {
+            int rc = conn_exec_after_begin(c, st->name, st->nparams, (const char *const *)st->vals, &r);
+            if (rc < 0) return rc;
+        } else {
+            r = PQexecPrepared(c->pc, st->name, st->nparams, (const char *const *)st->vals, NULL, NULL, 0);
+            ExecStatusType es = PQresultStatus(r);
+            if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
+                int rc = conn_fail(c, r);
+                PQclear(r);
+                return rc;
+            }
         }
         const char *tag = PQcmdStatus(r);
         if (is_dml_tag(tag)) c->changes = strtoll(PQcmdTuples(r), NULL, 10);
@@ -301,6 +307,8 @@ long long pg_changes(db_t *db) { return ((pg_conn_t *)db)->changes; }
 int pg_exec(db_t *db, const char *sql)
 {
     pg_conn_t *c = (pg_conn_t *)db;
+    int brc = conn_begin_now(c);
+    if (brc < 0) return brc;
     PGresult *r = PQexec(c->pc, sql);
     ExecStatusType es = PQresultStatus(r);
     int rc = 0;
