@@ -1841,10 +1841,9 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
             break;
         }
         nd.result = (char *)in->result;
-        /* The result document (an uploaded paper the officer may see): it joins the applicant's data store
+        /* The result document (a staff upload the officer may see): it joins the applicant's data store
          * (GET /api/v1/me/papers), reusable in a later dossier. An unknown or invisible id is 404, as at intake. */
-        if (in->result_paper && (rc = dossier_upload_check_one(db, who, in->result_paper, "result_paper", err)) < 0)
-            break;
+        if (in->result_paper && (rc = dossier_result_paper_check(db, who, in->result_paper, err)) < 0) break;
         if (in->result_paper) str_copy(nd.result_paper, sizeof nd.result_paper, in->result_paper);
         break;
     case DA_ATTACH_PAPER: {

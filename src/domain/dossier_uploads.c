@@ -16,6 +16,19 @@ int dossier_upload_check_one(db_t *db, const principal_t *who, const char *uploa
     return 0;
 }
 
+int dossier_result_paper_check(db_t *db, const principal_t *who, const char *paper_id, derr_t *err)
+{
+    int v = id_valid(paper_id) ? papers_visible(db, who, paper_id) : 0;
+    if (v < 0) return v;
+    if (v == 0) return derr_set(err, -ENOENT, 404, MSG_DF_UPLOAD_UNKNOWN, "result_paper", paper_id, "result", NULL);
+    paper_t *p = xmalloc(sizeof *p);
+    int rc = paper_get(db, paper_id, p);
+    if (rc == 0 && !p->unit_id[0])
+        rc = derr_set(err, -EINVAL, 422, MSG_DF_RESULT_NOT_AGENCY, "result_paper", paper_id, NULL, NULL);
+    free(p);
+    return rc;
+}
+
 int dossier_uploads_check(db_t *db, const principal_t *who, const dossier_intake_t *in, derr_t *err)
 {
     for (int i = 0; i < in->npapers; i++) {

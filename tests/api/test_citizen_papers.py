@@ -170,14 +170,20 @@ class DataStoreTests(CitizenPapersBase):
         return self.act(self.lead, code, "approve")
 
     def test_results_join_the_data_store_and_are_reusable(self):
-        code = self.online()
+        filed = self.upload(self.citizen, "Tờ khai đã ký.pdf")
+        papers = self.body(channel="online")["papers"]
+        papers[0]["upload"] = filed
+        code = self.online(papers=papers)
         self.assertEqual(self.resolved(code)["status"], 9)
         result = self.upload(self.spec, "Giấy khai sinh bản điện tử.pdf")
         other_unit = self.upload(self.users["thuanan.desk"], "Kết quả xã khác.pdf")
+        # The citizen's own paper, which the specialist sees through the dossier, is not an agency's result.
+        self.assert_status(self.spec.req("GET", "/api/v1/papers/" + filed), 200)
         before = self.counts()
         v = self.get(code)["version"]
         for who, rp, status, msg in ((self.spec, other_unit, 404, "MSG_DF_UPLOAD_UNKNOWN"),
                                      (self.spec, "0" * 26, 404, "MSG_DF_UPLOAD_UNKNOWN"),
+                                     (self.spec, filed, 422, "MSG_DF_RESULT_NOT_AGENCY"),
                                      (self.spec, "short", 400, None),
                                      (self.spec, 7, 400, "MSG_WRONG_TYPE"),
                                      (self.users["thuanan.desk"], result, 404, "MSG_NOT_FOUND"),
@@ -185,7 +191,7 @@ class DataStoreTests(CitizenPapersBase):
             with self.subTest(who=who, rp=rp):
                 r = self.act(who, code, "attach_result", version=v, expect=None, result="Giấy khai sinh số 7",
                              result_paper=rp)
-                self.assert_problem(r, status, msg)
+                self.assert_problem(r, status, msg, "result_paper" if msg and msg.startswith("MSG_DF") else None)
         self.assert_unchanged(before)
         self.assertIsNone(self.get(code)["result_paper"])
         d = self.act(self.spec, code, "attach_result", version=v, result="Giấy khai sinh số 7", result_paper=result)
