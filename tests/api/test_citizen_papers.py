@@ -214,7 +214,10 @@ class DataStoreTests(CitizenPapersBase):
         self.assertEqual(r.raw, PDF)
         self.assertNotIn(result, [p["id"] for p in self.my_papers(self.stranger)])
         self.assertEqual({p["id"]: p["source"] for p in self.my_papers(self.spec)}[result], "upload")   # its uploader
-        for who in (self.stranger, self.users["thuanan.desk"], self.users["langson.official"]):
+        for who in (self.desk, self.lead, self.users["lamdong.official"]):      # the unit, its province
+            self.assert_status(who.req("GET", "/api/v1/papers/" + result), 200)
+        for who in (self.stranger, self.users["thuanan.desk"], self.users["thuanan.leader"],
+                    self.users["langson.official"]):                           # another citizen, commune, province
             self.assert_problem(who.req("GET", "/api/v1/papers/" + result), 404, "MSG_NOT_FOUND")
         # Another citizen cannot use it at submission: 404, nothing created.
         before = self.counts()
