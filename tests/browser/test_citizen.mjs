@@ -7,7 +7,8 @@
 // of Cư Jút walk it to "result returned" through the API; signed out, the visitor looks it up by code + phone,
 // rates it and files a complaint, which a leader answers through the API: the answer shows at the next lookup.
 // A third dossier waits for a supplement the desk requested: its screen shows what was asked, the visitor uploads
-// the paper there and resubmits with the keyboard, and the status changes.
+// the paper there (and reuses one of the data store for another item) and resubmits with the keyboard, and the
+// status changes.
 // Every screen: no horizontal scroll at 360 px, axe serious/critical = 0, no missing catalog key. Any console
 // error or unexpected failed response fails the run. Prints "N passed, N failed" and exits 1 on any failure.
 import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath } from "./lib.mjs";
@@ -302,6 +303,13 @@ try {
   await page.keyboard.press("Enter");
   await page.waitForSelector("#supp-papers-err:not([hidden])");
   c.check("sending nothing names the missing papers", (await page.textContent("#supp-papers-err")).includes("ít nhất một"));
+  // The data store's papers are offered beside each file field: reuse the first dossier's "to-khai" upload.
+  const first = await me("GET", "/api/v1/dossiers/" + encodeURIComponent(code));
+  const reused = first.papers.find((x) => x.paper === "to-khai").upload;
+  const offers = await page.$$eval("#supp-reuse-to-khai option", (os) => os.map((o) => o.value));
+  c.check("the supplement form offers the papers of the data store", offers.includes(reused) && offers.includes(paper.id),
+          offers.join(","));
+  await page.selectOption("#supp-reuse-to-khai", reused);
   await page.setInputFiles("#supp-paper-giay-chung-sinh",
                            { name: "giay-chung-sinh-ro.pdf", mimeType: "application/pdf", buffer: PDF });
   await page.waitForSelector("#supp-paper-giay-chung-sinh-state[data-uploaded]");
@@ -323,6 +331,8 @@ try {
   const after = await deskS("GET", "/api/v1/dossiers/" + encodeURIComponent(third.code));
   const up = after.papers.find((x) => x.paper === "giay-chung-sinh").upload;
   c.check("the resubmission carries the new upload for its item (not the first one)", up && up !== paper.id, up);
+  c.check("... and the reused paper for the other item, without uploading it again",
+          after.papers.find((x) => x.paper === "to-khai").upload === reused);
   c.check("... and the last step is the citizen's resubmit", after.steps[after.steps.length - 1].action === "resubmit");
 
   // lib.mjs leaves the browser's console note on a 40x response to the response check (page.allowed); the notes
