@@ -314,6 +314,7 @@ int api_dossiers_action(req_t *r)
         {"how", FT_STRING, false, 1, 16, &c->in.how, NULL},
         {"when", FT_STRING, false, 16, 16, &c->in.when, NULL},
         {"result", FT_STRING, false, 0, DOSSIER_TEXT_MAX, &c->in.result, NULL},
+        {"result_paper", FT_STRING, false, ID_LEN, ID_LEN, &c->in.result_paper, NULL},   /* attach_result */
         {"amount", FT_INT, false, 0, 1000000000, &c->in.amount, &c->in.has_amount},
         {"days", FT_INT, false, 1, 60, &c->in.days, NULL},
         {"items", FT_ARRAY, false, 0, 30, &c->in.items, NULL},

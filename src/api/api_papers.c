@@ -315,18 +315,19 @@ struct list_ctx {
     api_page_t         pg;
 };
 
-static int list_cb(const paper_t *p, void *arg)
+static int list_cb(const paper_t *p, const char *result_of, void *arg)
 {
     struct list_ctx *c = arg;
     if (!api_page_take(&c->pg, p->id)) return -1;
-    paper_json(&c->pg.w, p);
+    paper_store_json(&c->pg.w, p, result_of);
     return 0;
 }
 
+/* The caller's uploads and the results of the dossiers they applied for (a citizen's data store). */
 static int list_fn(db_t *db, void *arg)
 {
     struct list_ctx *c = arg;
-    int rc = paper_list_owned(db, c->who->account_id, c->p.q, c->p.cursor, c->p.limit + 1, list_cb, c);
+    int rc = paper_list_store(db, c->who->account_id, c->p.q, c->p.cursor, c->p.limit + 1, list_cb, c);
     return rc < 0 ? rc : 0;
 }
 

@@ -16,6 +16,8 @@
     X(MSG_DF_SAME_DAY, "Trong ngày", "Same day")                                                                  \
     X(MSG_DF_UPLOAD_UNKNOWN, "Giấy tờ đã tải lên \"{0}\" (mục \"{1}\") không tồn tại hoặc bạn không được dùng.",  \
       "Uploaded paper \"{0}\" (item \"{1}\") does not exist or is not yours to use.")                        \
+    X(MSG_DF_RESULT_NOT_AGENCY, "Giấy tờ \"{0}\" không do cơ quan tải lên: kết quả phải là văn bản của cơ quan giải quyết.", \
+      "Paper \"{0}\" was not uploaded by an agency: a result must be the resolving agency's document.")        \
     X(MSG_DF_ATTACH_NEEDS_UPLOAD, "Mục \"{0}\": hãy chọn giấy tờ đã tải lên để đính kèm.",                    \
       "Item \"{0}\": choose an uploaded paper to attach.")                                                     \
     X(MSG_DF_BOOK_PERIOD, "Từ ngày {0} đến ngày {1}", "From {0} to {1}")                                        \

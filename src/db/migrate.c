@@ -346,6 +346,15 @@ static const struct migration migrations[] = {
      "CREATE INDEX documents_search_trgm ON documents USING gin (search gin_trgm_ops);\n"
      "CREATE VIEW document_search AS SELECT id, search FROM documents;\n"},
     /* ---- end document search ---- */
+    /* ---- papers: migration 18 ---- */
+    {18, "dossier-result-paper",
+     /* The result document of a dossier (attach_result's result_paper: a papers.id), a mutable column of the
+      * dossier projection like result; indexed so the papers' visibility hook and the citizen's data store
+      * (GET /api/v1/me/papers) find the dossiers a paper is the result of. */
+     "ALTER TABLE dossiers ADD COLUMN result_paper TEXT;\n"
+     "CREATE INDEX dossiers_result_paper ON dossiers(result_paper);\n",
+     NULL},
+    /* ---- end papers ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -179,7 +179,7 @@ static const struct col cols[] = {
     S(applicant_name, 0), S(id_number, 0), S(phone, 0), S(address, 0), S(email, 0), P(representative, 0),
     P(content, 0), S(applicant_account, 0), S(received_by, 0), L(received_at, 0), O(accepted_at, 1), O(due_at, 1),
     O(original_due_at, 1), O(step_started_at, 1), O(step_due_at, 1), O(paused_at, 1), I(supplement_count, 1),
-    I(extended, 1), F(fee_amount, 1), F(paid_amount, 1), P(result, 1), O(resolved_at, 1), S(timing, 1),
+    I(extended, 1), F(fee_amount, 1), F(paid_amount, 1), P(result, 1), S(result_paper, 1), O(resolved_at, 1), S(timing, 1),
     O(delivered_at, 1), S(delivered_to, 1), P(reason, 1), L(created_at, 0), L(updated_at, 1), L(version, 1),
 };
 #undef S
@@ -829,6 +829,7 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
     jw_key(w, "paid_amount");
     if (d->paid_amount >= 0) jw_int(w, d->paid_amount); else jw_null(w);
     jw_kstr(w, "result", d->result);
+    jw_kstr(w, "result_paper", domain_nz(d->result_paper));
     kinstant(w, "resolved_at", d->resolved_at);
     jw_kstr(w, "timing", domain_nz(d->timing));
     kinstant(w, "delivered_at", d->delivered_at);
@@ -1840,6 +1841,10 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
             break;
         }
         nd.result = (char *)in->result;
+        /* The result document (a staff upload the officer may see): it joins the applicant's data store
+         * (GET /api/v1/me/papers), reusable in a later dossier. An unknown or invisible id is 404, as at intake. */
+        if (in->result_paper && (rc = dossier_result_paper_check(db, who, in->result_paper, err)) < 0) break;
+        if (in->result_paper) str_copy(nd.result_paper, sizeof nd.result_paper, in->result_paper);
         break;
     case DA_ATTACH_PAPER: {
         /* A paper received after intake: the state and the clock do not move; the log names the items. */

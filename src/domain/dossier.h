@@ -122,6 +122,7 @@ typedef struct dossier {
     int       supplement_count, extended;
     long long fee_amount, paid_amount;   /* -1 when none */
     char     *result;                /* malloc'd or NULL */
+    char      result_paper[ID_LEN + 1];  /* attach_result: the result document (papers.id), "" when none */
     long long resolved_at, delivered_at; /* 0 when none (also accepted_at.. above) */
     char      timing[16];
     char      delivered_to[808];
@@ -176,6 +177,7 @@ typedef struct dossier_action_in {
     const char      *how;            /* deliver: "in_person" | "post" | "online" */
     const char      *when;           /* deliver: "YYYY-MM-DDTHH:MM" local, or NULL = now */
     const char      *result;         /* attach_result */
+    const char      *result_paper;   /* attach_result (optional): the id of an uploaded paper, the result document */
     long long        amount;         /* request_payment / record_payment (VND) */
     bool             has_amount;
     long long        days;           /* extend: working days added */

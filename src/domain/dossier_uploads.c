@@ -12,8 +12,21 @@ int dossier_upload_check_one(db_t *db, const principal_t *who, const char *uploa
 {
     int v = id_valid(upload) ? papers_visible(db, who, upload) : 0;
     if (v < 0) return v;
-    if (v == 0) return derr_set(err, -EINVAL, 422, MSG_DF_UPLOAD_UNKNOWN, "papers", upload, item, NULL);
+    if (v == 0) return derr_set(err, -ENOENT, 404, MSG_DF_UPLOAD_UNKNOWN, "papers", upload, item, NULL);
     return 0;
+}
+
+int dossier_result_paper_check(db_t *db, const principal_t *who, const char *paper_id, derr_t *err)
+{
+    int v = id_valid(paper_id) ? papers_visible(db, who, paper_id) : 0;
+    if (v < 0) return v;
+    if (v == 0) return derr_set(err, -ENOENT, 404, MSG_DF_UPLOAD_UNKNOWN, "result_paper", paper_id, "result", NULL);
+    paper_t *p = xmalloc(sizeof *p);
+    int rc = paper_get(db, paper_id, p);
+    if (rc == 0 && !p->unit_id[0])
+        rc = derr_set(err, -EINVAL, 422, MSG_DF_RESULT_NOT_AGENCY, "result_paper", paper_id, NULL, NULL);
+    free(p);
+    return rc;
 }
 
 int dossier_uploads_check(db_t *db, const principal_t *who, const dossier_intake_t *in, derr_t *err)
@@ -41,12 +54,15 @@ int dossier_uploads_apply(db_t *db, const char *dossier_id, const json_t *papers
     return 0;
 }
 
-/* A paper the base rule refused: visible when a dossier it is attached to is visible to who. */
+/* A paper the base rule refused: visible when a dossier it is attached to, or whose result document it is
+ * (attach_result's result_paper), is visible to who. */
 static int visible_through_dossier(db_t *db, const principal_t *who, const paper_t *paper)
 {
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT d.code FROM dossier_uploads u JOIN dossiers d ON d.id = u.dossier_id "
-                              "WHERE u.upload_id = $1 ORDER BY d.code LIMIT 20", "t", paper->id);
+    int rc = db_query(db, &s, "SELECT code FROM (SELECT d.code FROM dossier_uploads u JOIN dossiers d "
+                              "ON d.id = u.dossier_id WHERE u.upload_id = $1 "
+                              "UNION SELECT code FROM dossiers WHERE result_paper = $1) x ORDER BY code LIMIT 20",
+                      "t", paper->id);
     char codes[20][DOSSIER_CODE_MAX];
     int n = 0;
     while (rc == DB_ROW && n < 20) {

@@ -17,10 +17,14 @@
 #include "domain/dossier.h"
 #include "domain/event.h"
 
-/* Before recording an intake: every uploads[i] (the upload of papers[i]) exists and who may see it; else -EINVAL, err 422. */
+/* Before recording an intake: every uploads[i] (the upload of papers[i]) exists and who may see it; else -ENOENT,
+ * err 404 MSG_DF_UPLOAD_UNKNOWN (an id of another account's paper answers as an unknown one). */
 int dossier_uploads_check(db_t *db, const principal_t *who, const dossier_intake_t *in, derr_t *err);
 /* One upload named for checklist item `item` (resubmit, attach_paper): as above for a single paper. */
 int dossier_upload_check_one(db_t *db, const principal_t *who, const char *upload, const char *item, derr_t *err);
+/* attach_result's result_paper: a paper who may see (else -ENOENT, err 404 MSG_DF_UPLOAD_UNKNOWN) uploaded at a
+ * unit, i.e. by staff (a citizen's own upload is not an agency's result: -EINVAL, err 422). */
+int dossier_result_paper_check(db_t *db, const principal_t *who, const char *paper_id, derr_t *err);
 /* From an apply function: the rows of the payload's papers array (items without "upload" are skipped). */
 int dossier_uploads_apply(db_t *db, const char *dossier_id, const json_t *papers);
 /* At start-up, before serving: register the visibility hook (0 or -ENOSPC). */

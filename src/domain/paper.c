@@ -233,27 +233,33 @@ int paper_update(db_t *db, const principal_t *who, const char *id, long long exp
 
 /* ---- reads ---- */
 
-int paper_list_owned(db_t *db, const char *owner_id, const char *q, const char *before_id, long long limit,
-                     paper_cb cb, void *arg)
+int paper_list_store(db_t *db, const char *account_id, const char *q, const char *before_id, long long limit,
+                     paper_store_cb cb, void *arg)
 {
     char *like = domain_like_pattern(q);
-    db_stmt_t *s = db_prepare(db, "SELECT " PAPER_COLS PAPER_FROM "WHERE p.owner_account_id = $1 "
+    /* Two index lookups OR-ed (papers_owner; the applicant's dossiers by dossiers_applicant), one page by id. */
+    db_stmt_t *s = db_prepare(db, "SELECT " PAPER_COLS ", COALESCE((SELECT MIN(d.code) FROM dossiers d "
+                                  "WHERE d.result_paper = p.id AND d.applicant_account = $1), '')" PAPER_FROM
+                                  "WHERE (p.owner_account_id = $1 OR p.id IN (SELECT d.result_paper FROM dossiers d "
+                                  "WHERE d.applicant_account = $1 AND d.result_paper IS NOT NULL)) "
                                   "AND (CAST($2 AS TEXT) = '' OR p.name_fold LIKE $2 ESCAPE '\\') "
                                   "AND (CAST($3 AS TEXT) = '' OR p.id < $3) ORDER BY p.id DESC LIMIT $4");
     if (!s) {
         free(like);
         return -EIO;
     }
-    db_bind_text(s, 1, owner_id, DB_NTS);
+    db_bind_text(s, 1, account_id, DB_NTS);
     db_bind_text(s, 2, like ? like : "", DB_NTS);
     db_bind_text(s, 3, before_id ? before_id : "", DB_NTS);
     db_bind_int(s, 4, limit);
     int rc, n = 0;
     paper_t *p = xmalloc(sizeof *p);
+    char code[64];
     while ((rc = db_step(s)) == DB_ROW) {
         row_to_paper(s, p);
+        str_copy(code, sizeof code, db_col_text(s, 12));
         n++;
-        if (cb(p, arg) < 0) break;
+        if (cb(p, code, arg) < 0) break;
     }
     free(p);
     db_reset(s);
@@ -261,19 +267,35 @@ int paper_list_owned(db_t *db, const char *owner_id, const char *q, const char *
     return rc < 0 ? rc : n;
 }
 
-void paper_json(jw_t *w, const paper_t *p)
+static void paper_fields(jw_t *w, const paper_t *p, bool reusable)
 {
-    jw_obj_begin(w);
     jw_kstr(w, "id", p->id);
     jw_kstr(w, "sha256", p->sha256);
     jw_kint(w, "size", p->size);
     jw_kstr(w, "media_type", p->media_type);
     jw_kstr(w, "name", p->name);
     jw_kbool(w, "digitized", p->digitized);
-    /* Reusable in a later dossier: a digitized copy, checked by an officer (Decree 45/2020/NĐ-CP as amended). */
-    jw_kbool(w, "reusable", p->digitized);
+    jw_kbool(w, "reusable", reusable);
     jw_kstr(w, "unit_id", domain_nz(p->unit_id));
     jw_kint(w, "uploaded_at", p->uploaded_at);
     jw_kint(w, "version", p->version);
+}
+
+void paper_json(jw_t *w, const paper_t *p)
+{
+    jw_obj_begin(w);
+    /* Reusable in a later dossier: a digitized copy, checked by an officer (Decree 45/2020/NĐ-CP as amended). */
+    paper_fields(w, p, p->digitized);
+    jw_obj_end(w);
+}
+
+void paper_store_json(jw_t *w, const paper_t *p, const char *result_of)
+{
+    bool result = result_of && *result_of;
+    jw_obj_begin(w);
+    /* A result is the agency's own document (its electronic copy): reusable like a digitized paper. */
+    paper_fields(w, p, p->digitized || result);
+    jw_kstr(w, "source", result ? "result" : "upload");
+    jw_kstr(w, "dossier", result ? result_of : NULL);
     jw_obj_end(w);
 }

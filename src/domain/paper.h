@@ -74,14 +74,19 @@ typedef int (*papers_visible_fn)(db_t *db, const principal_t *who, const paper_t
 int papers_visibility_add(papers_visible_fn fn);
 void papers_visibility_reset(void);        /* tests */
 
-/* The papers owned by owner_id, newest first, names matching q (folded; NULL = all), ids below before_id (NULL =
- * from the newest), at most limit. cb returns < 0 to stop. Returns the rows seen or a negative errno. */
-typedef int (*paper_cb)(const paper_t *p, void *arg);
-int paper_list_owned(db_t *db, const char *owner_id, const char *q, const char *before_id, long long limit,
-                     paper_cb cb, void *arg);
+/* The citizen's data store (GET /api/v1/me/papers): the papers account_id uploaded AND the result documents of
+ * the dossiers it applied for (dossiers.result_paper, set by attach_result), newest first, names matching q
+ * (folded; NULL = all), ids below before_id (NULL = from the newest), at most limit. cb gets, for a result, the
+ * code of the (first) dossier it is the result of, else "". cb returns < 0 to stop. The rows seen or < 0. */
+typedef int (*paper_store_cb)(const paper_t *p, const char *result_of, void *arg);
+int paper_list_store(db_t *db, const char *account_id, const char *q, const char *before_id, long long limit,
+                     paper_store_cb cb, void *arg);
 
 /* {"id","sha256","size","media_type","name","digitized","reusable","unit_id","uploaded_at","version"} */
 void paper_json(jw_t *w, const paper_t *p);
+/* paper_json with the data store's marks: "source" "upload" | "result", "dossier" (a result's dossier code or
+ * null); reusable is true for a digitized paper and for every result (issued by the agency). */
+void paper_store_json(jw_t *w, const paper_t *p, const char *result_of);
 
 extern const event_module_t paper_event_module;
 #endif

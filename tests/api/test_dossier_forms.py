@@ -295,14 +295,14 @@ class DossierUploadTests(DossierBase):
             self.assertEqual(r.raw, PDF)
         for who in (desk_b, self.users["thuanan.leader"]):
             self.assert_problem(who.req("GET", "/api/v1/papers/" + pid), 404, "MSG_NOT_FOUND")
-        # A stranger cannot use someone else's paper in an intake: 422, nothing changed.
+        # A stranger cannot use someone else's paper in an intake: 404, nothing changed.
         before = self.counts()
         body = self.body()
         body["papers"][0]["upload"] = pid
         r = desk_b.req("POST", "/api/v1/dossiers", json=body)
-        self.assert_problem(r, 422, "MSG_DF_UPLOAD_UNKNOWN", "papers")
+        self.assert_problem(r, 404, "MSG_DF_UPLOAD_UNKNOWN", "papers")
         body["papers"][0]["upload"] = "0" * 26
-        self.assert_problem(self.desk.req("POST", "/api/v1/dossiers", json=body), 422, "MSG_DF_UPLOAD_UNKNOWN")
+        self.assert_problem(self.desk.req("POST", "/api/v1/dossiers", json=body), 404, "MSG_DF_UPLOAD_UNKNOWN")
         body["papers"][0]["upload"] = "not-an-id"
         self.assert_problem(self.desk.req("POST", "/api/v1/dossiers", json=body), 400)
         self.assert_unchanged(before)
@@ -332,7 +332,7 @@ class DossierAttachTests(DossierUploadTests):
         before = self.counts()
         v = self.get(code)["version"]
         for papers, status, msg in (([{"paper": "khong-co", "upload": pid}], 400, "MSG_DOSSIER_PAPER_UNKNOWN"),
-                                    ([{"paper": "ban-sao", "upload": other}], 422, "MSG_DF_UPLOAD_UNKNOWN"),
+                                    ([{"paper": "ban-sao", "upload": other}], 404, "MSG_DF_UPLOAD_UNKNOWN"),
                                     ([{"paper": "ban-sao", "copies": 0}], 400, "MSG_FIELD_RANGE"),
                                     ([{"paper": "ban-sao", "form": "fax"}], 400, "MSG_FIELD_INVALID"),
                                     (["ban-sao"], 400, "MSG_WRONG_TYPE"),
@@ -374,8 +374,8 @@ class DossierAttachTests(DossierUploadTests):
             (self.citizen, [{"paper": item, "upload": pid}], 404, "MSG_NOT_FOUND", None),
             (self.lead, [{"paper": item, "upload": pid}], 403, "MSG_FORBIDDEN", None),
             (self.desk, [{"paper": "khong-co", "upload": pid}], 400, "MSG_DOSSIER_PAPER_UNKNOWN", "papers"),
-            (self.desk, [{"paper": item, "upload": other}], 422, "MSG_DF_UPLOAD_UNKNOWN", "papers"),
-            (self.desk, [{"paper": item, "upload": "0" * 26}], 422, "MSG_DF_UPLOAD_UNKNOWN", "papers"),
+            (self.desk, [{"paper": item, "upload": other}], 404, "MSG_DF_UPLOAD_UNKNOWN", "papers"),
+            (self.desk, [{"paper": item, "upload": "0" * 26}], 404, "MSG_DF_UPLOAD_UNKNOWN", "papers"),
             (self.desk, [{"paper": item}], 400, "MSG_DF_ATTACH_NEEDS_UPLOAD", "papers"),
             (self.desk, [{"paper": item, "upload": 7}], 400, "MSG_WRONG_TYPE", "papers"),
             (self.desk, [], 400, "MSG_MISSING_FIELD", "papers"),

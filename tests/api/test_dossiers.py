@@ -428,6 +428,32 @@ class DossierLifecycleTests(DossierBase):
         d = self.act(self.desk, code, "deliver", received_by="Nguyễn Văn Đức", how="in_person")
         self.assertEqual(d["status"], 10)
 
+    def test_citizen_supplement_and_result_document(self):
+        """The applicant resubmits with an upload from their account; the result document (attach_result's
+        result_paper) joins their data store. Both are in the ledger the rebuild below replays."""
+        r = self.create(self.citizen, channel="online", unit=self.cujut["id"])
+        self.assert_status(r, 201)
+        code = r.body["code"]
+        self.act(self.desk, code, "accept")
+        self.act(self.desk, code, "request_supplement", reason="Thiếu tờ khai có chữ ký")
+        item = self.get(code)["papers"][0]["paper"]
+        up = self.citizen.req("POST", "/api/v1/papers?name=to-khai.pdf", raw_body=b"%PDF-1.4\n%%EOF\n",
+                              content_type="application/pdf")
+        self.assert_status(up, 201)
+        d = self.act(self.citizen, code, "resubmit", papers=[{"paper": item, "upload": up.body["id"]}])
+        self.assertEqual(d["status"], 2)
+        self.to_processing(code)
+        self.act(self.spec, code, "forward")
+        self.act(self.lead, code, "approve")
+        res = self.spec.req("POST", "/api/v1/papers?name=ket-qua.pdf", raw_body=b"%PDF-1.4\n%result\n%%EOF\n",
+                            content_type="application/pdf")
+        self.assert_status(res, 201)
+        d = self.act(self.spec, code, "attach_result", result="Giấy khai sinh", result_paper=res.body["id"])
+        self.assertEqual(d["result_paper"], res.body["id"])
+        self.act(self.desk, code, "deliver", received_by="Trần Thị Đào", how="online")
+        store = self.citizen.req("GET", "/api/v1/me/papers").body["items"]
+        self.assertIn((res.body["id"], "result", code), [(p["id"], p["source"], p["dossier"]) for p in store])
+
     def test_z_rebuild_gives_the_same_projections(self):
         # Runs last in this class (alphabetical): every lifecycle above is in the ledger.
         cp = run_cli("rebuild", "--check", "--db", self.db.url)

@@ -17,13 +17,22 @@ export function counter() {
   return c;
 }
 
+// The server's environment: a page may open a dossier form (a PDF rendered with cairo + pango), and fontconfig
+// never frees its process-wide caches (docs/forms.md): suppress exactly those allocations, as tests/api/harness.py
+// does, nothing of motcua's.
+function serverEnv(extra = {}) {
+  const supp = "suppressions=" + path.resolve("tests/cli/lsan-fontconfig.supp") + ":print_suppressions=0";
+  const lsan = process.env.LSAN_OPTIONS ? process.env.LSAN_OPTIONS + ":" + supp : supp;
+  return Object.assign({}, process.env, { LSAN_OPTIONS: lsan }, extra);
+}
+
 // extra: more `motcua serve` arguments (test_documents: --exchange-trust FILE).
 export async function startServer(extra = []) {
   const dir = mkdtempSync(path.join(tmpdir(), "motcua-web-"));
   const db = path.join(dir, "web.db");
   execFileSync(bin, ["demo", "--db", db], { stdio: "ignore" });
   const proc = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", "--web", "web", ...extra],
-                     { stdio: ["ignore", "pipe", "pipe"] });
+                     { stdio: ["ignore", "pipe", "pipe"], env: serverEnv() });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr += d; });
   const url = await new Promise((resolve, reject) => {
@@ -129,7 +138,7 @@ export async function restartServerAt(server, atMs) {
   server.proc.kill("SIGTERM");
   await new Promise((r) => (server.proc.exitCode !== null ? r() : server.proc.on("exit", r)));
   const before = server.stderr();
-  const env = Object.assign({}, process.env, { MOTCUA_CLOCK_OFFSET_MS: String(Math.round(atMs - Date.now())) });
+  const env = serverEnv({ MOTCUA_CLOCK_OFFSET_MS: String(Math.round(atMs - Date.now())) });
   const proc = spawn(bin, ["serve", "--db", path.join(server.dir, "web.db"), "--listen", "127.0.0.1:0", "--threads", "2",
                            "--web", "web"], { stdio: ["ignore", "pipe", "pipe"], env });
   let stderr = "";

@@ -6,6 +6,9 @@
 // and gets the code; sees the dossier in "my dossiers" with its status and steps, in English too. Then the officers
 // of Cư Jút walk it to "result returned" through the API; signed out, the visitor looks it up by code + phone,
 // rates it and files a complaint, which a leader answers through the API: the answer shows at the next lookup.
+// A third dossier waits for a supplement the desk requested: its screen shows what was asked, the visitor uploads
+// the paper there (and reuses one of the data store for another item) and resubmits with the keyboard, and the
+// status changes.
 // Every screen: no horizontal scroll at 360 px, axe serious/critical = 0, no missing catalog key. Any console
 // error or unexpected failed response fails the run. Prints "N passed, N failed" and exits 1 on any failure.
 import { counter, startServer, stopServer, launch, newPage, screen, checkScreen, screenshotPath } from "./lib.mjs";
@@ -267,6 +270,70 @@ try {
   await page.waitForSelector('#ds-complaints li[data-status="open"]');
   c.check("the owner files a complaint from the dossier's screen", true);
   await fits(page, "the returned dossier's screen after rating");
+
+  // A third dossier: the desk accepts it and requests a supplement (through the API); the citizen sees what was
+  // asked on its screen, uploads the missing paper there and resubmits with the keyboard; the status changes.
+  const third = await me("POST", "/api/v1/dossiers", {
+    procedure: "1.001193", channel: "online", unit: units.items[0].id,
+    applicant: { kind: "person", name: fullName, id_number: "068195001234", phone, address: "Thôn 3" },
+    papers: [{ paper: "to-khai", form: "electronic", upload: paper.id },
+             { paper: "giay-chung-sinh", form: "electronic", upload: paper.id }],
+  });
+  const deskS = await session("cujut.desk");
+  await act(deskS, third.code, "accept");
+  const asked = "Giấy chứng sinh không đọc được, đề nghị tải lên bản rõ nét";
+  await act(deskS, third.code, "request_supplement", { reason: asked, items: ["Giấy chứng sinh (bản rõ nét)"] });
+  await page.click("#nav-mine");
+  await screen(page, "mine");
+  await page.waitForSelector("#mine-table[data-loads]");
+  await page.click(`#mine-table a.code:text("${third.code}")`);
+  await screen(page, "dossier");
+  await page.waitForSelector("#supp-form");
+  const reason = await page.textContent("#supp-reason");
+  c.check("a dossier waiting for a supplement shows what was asked",
+          reason.includes(asked) && reason.includes("Giấy chứng sinh (bản rõ nét)") &&
+          (await page.textContent("#ds-status")) === "Yêu cầu bổ sung hồ sơ", reason);
+  c.check("... with the supplement slip's PDF", (await page.getAttribute("#supp-slip", "href")).endsWith("/forms/supplement.pdf"));
+  const slip = await fetch(server.url + (await page.getAttribute("#supp-slip", "href")),
+                           { headers: { Cookie: (await page.context().cookies()).map((k) => k.name + "=" + k.value).join("; ") } });
+  c.check("... which the applicant may open", slip.status === 200 && slip.headers.get("content-type") === "application/pdf",
+          String(slip.status));
+  await check(page, "the supplement form");
+  await page.focus("#supp-send");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#supp-papers-err:not([hidden])");
+  c.check("sending nothing names the missing papers", (await page.textContent("#supp-papers-err")).includes("ít nhất một"));
+  // The data store's papers are offered beside each file field: reuse the first dossier's "to-khai" upload.
+  const first = await me("GET", "/api/v1/dossiers/" + encodeURIComponent(code));
+  const reused = first.papers.find((x) => x.paper === "to-khai").upload;
+  const offers = await page.$$eval("#supp-reuse-to-khai option", (os) => os.map((o) => o.value));
+  c.check("the supplement form offers the papers of the data store", offers.includes(reused) && offers.includes(paper.id),
+          offers.join(","));
+  await page.selectOption("#supp-reuse-to-khai", reused);
+  await page.setInputFiles("#supp-paper-giay-chung-sinh",
+                           { name: "giay-chung-sinh-ro.pdf", mimeType: "application/pdf", buffer: PDF });
+  await page.waitForSelector("#supp-paper-giay-chung-sinh-state[data-uploaded]");
+  await page.click("#lang");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
+  c.check("the supplement form in English", (await page.textContent("#supp-title")) === "Supplement requested" &&
+          (await page.textContent("#supp-send")).trim() === "Send the supplement");
+  await check(page, "the supplement form in English");
+  await page.click("#lang");
+  await page.waitForFunction(() => document.documentElement.lang === "vi");
+  await page.focus("#supp-send");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#supp-sent");
+  await page.waitForSelector("#ds-status");
+  c.check("after resubmitting, the status changes and the form is gone",
+          (await page.textContent("#ds-status")) === "Đã tiếp nhận" && !(await page.$("#supp-form")),
+          await page.textContent("#ds-status"));
+  await check(page, "the dossier after the supplement");
+  const after = await deskS("GET", "/api/v1/dossiers/" + encodeURIComponent(third.code));
+  const up = after.papers.find((x) => x.paper === "giay-chung-sinh").upload;
+  c.check("the resubmission carries the new upload for its item (not the first one)", up && up !== paper.id, up);
+  c.check("... and the reused paper for the other item, without uploading it again",
+          after.papers.find((x) => x.paper === "to-khai").upload === reused);
+  c.check("... and the last step is the citizen's resubmit", after.steps[after.steps.length - 1].action === "resubmit");
 
   // lib.mjs leaves the browser's console note on a 40x response to the response check (page.allowed); the notes
   // on the 415 and 422 this test provokes are judged there too.

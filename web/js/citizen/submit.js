@@ -92,8 +92,11 @@ function unitPicker() {
   return box;
 }
 
-function paperField(p, uploads) {
-  const id = "sub-paper-" + p.id;
+// One paper's file field: uploads it when chosen (POST /api/v1/papers) and records its id in uploads[p.id]. prefix
+// names the ids ("sub": the submission form; the supplement form of mine.js has its own), and the fieldset's error
+// slot is #<prefix>-papers-err.
+export function paperField(p, uploads, prefix = "sub") {
+  const id = prefix + "-paper-" + p.id;
   const errId = id + "-err";
   const input = el("input", { id, type: "file", accept: "application/pdf,image/jpeg,image/png",
                               "aria-describedby": errId + " " + id + "-state", dataset: { paper: p.id } });
@@ -121,7 +124,8 @@ function paperField(p, uploads) {
     // An earlier "papers missing" answer is out of date once a paper is given.
     const papers = input.closest("fieldset");
     papers.removeAttribute("aria-invalid");
-    papers.querySelector("#sub-papers-err").hidden = true;
+    const papersErr = papers.querySelector("#" + prefix + "-papers-err");
+    if (papersErr) papersErr.hidden = true;
     stateP.replaceChildren(el("span", { class: "ok", t: "citizen.submit.uploaded" }), " " + res.data.name + " (" +
                            Math.max(1, Math.round(res.data.size / 1024)) + " KB)");
     stateP.dataset.uploaded = "1";
