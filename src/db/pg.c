@@ -300,6 +300,18 @@ int conn_ready(pg_store_t *ps, pg_conn_t *c)
     return conn_reconnect(ps, c);
 }
 
+int conn_restart_snapshot(pg_conn_t *c)
+{
+    const char *begin = c->begin_text;
+    if (!begin || !conn_broken(c)) return -EIO;
+    int rc = conn_reconnect((pg_store_t *)c->head.store, c);
+    if (rc < 0) return rc;
+    c->txn_err = 0;
+    c->commit_pending = 0;
+    c->begin_pending = begin;
+    return 0;
+}
+
 int conn_begin_now(pg_conn_t *c)
 {
     const char *begin = c->begin_pending;
@@ -384,8 +396,9 @@ static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *s
     *rerunnable = 1;
     c->txn_err = 0;
     PGresult *r;
+    c->begin_text = NULL;
     if (c->reading) {
-        c->begin_pending = begin;   /* sent with the first statement (conn_exec_after_begin) */
+        c->begin_pending = c->begin_text = begin;   /* sent with the first statement (conn_exec_after_begin) */
     } else {
         r = PQexec(c->pc, begin);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {

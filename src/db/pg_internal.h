@@ -54,6 +54,7 @@ typedef struct pg_conn {
      * (begin_pending until then; a snapshot that runs no statement sends nothing), and their COMMIT is sent without
      * waiting for its answer (commit_pending), which the next use of the connection reads first (conn_ready). */
     const char     *begin_pending;
+    const char     *begin_text;      /* the running read snapshot's BEGIN, to start it again on a new connection */
     int             commit_pending;
     char            err[PG_ERR_CAP];
 } pg_conn_t;
@@ -106,6 +107,9 @@ int conn_begin_now(pg_conn_t *c);
 /* Run the prepared statement st (parameters vals) after the pending BEGIN, both in one pipeline: one round trip.
  * 0 with *out the statement's result, or a negative errno (recorded on c). */
 int conn_exec_after_begin(pg_conn_t *c, const char *name, int nparams, const char *const *vals, PGresult **out);
+/* A read snapshot whose first statement found the connection lost (nothing of the snapshot has run, so nothing
+ * was seen): reconnect and make its BEGIN pending again. 0, or -EIO when the server is still unreachable. */
+int conn_restart_snapshot(pg_conn_t *c);
 void backoff(int attempt);
 
 /* pg_stmt.c: statements (the driver table's connection-level entries) */

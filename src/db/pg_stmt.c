@@ -152,7 +152,10 @@ db_stmt_t *pg_prepare(db_t *db, const char *sql)
         st->caps[i] = 0;
     }
     if (!st->prepared) {
+        int fresh = c->begin_pending != NULL;
         int rc = stmt_server_prepare(c, st);
+        /* The snapshot's first statement on a connection lost meanwhile: nothing has run, so start it again. */
+        if (rc < 0 && fresh && conn_restart_snapshot(c) == 0) rc = stmt_server_prepare(c, st);
         if (rc < 0) {
             db->err = rc;   /* -EIO when the server is gone, the first error of an aborted transaction, ... */
             return NULL;
@@ -236,6 +239,10 @@ int pg_step(db_stmt_t *s)
         PGresult *r;
         if (c->begin_pending) {
             int rc = conn_exec_after_begin(c, st->name, st->nparams, (const char *const *)st->vals, &r);
+            /* The snapshot's first statement on a connection lost meanwhile (the BEGIN of a snapshot used to find
+             * that out before the callback ran): nothing has run, so reconnect, prepare again and run it once more. */
+            if (rc < 0 && c->txn_err == -EIO && conn_restart_snapshot(c) == 0 && (rc = stmt_server_prepare(c, st)) == 0)
+                rc = conn_exec_after_begin(c, st->name, st->nparams, (const char *const *)st->vals, &r);
             if (rc < 0) return rc;
         } else {
             r = PQexecPrepared(c->pc, st->name, st->nparams, (const char *const *)st->vals, NULL, NULL, 0);
