@@ -1486,31 +1486,22 @@ static const char *timing_name(calendar_timing_t t)
 }
 
 /* Resolve "to" (username or id) to a staff account holding role r at path. */
-/* "to" of assign and forward (an id or a username) names the account it returns. assign (d given): an account
- * dossier_assignee_ok accepts for d's current step; forward (d NULL): an enabled staff account holding r over
- * path. Every other account — unknown, disabled, a citizen, of another unit or department, without the role — is
- * the same 422, so that the answer tells nothing about accounts the caller could not assign anyway. */
-static int resolve_to(db_t *db, const char *to, role_t r, const dossier_t *d, const char *path, char *id_out,
-                      derr_t *err)
+/* "to" of assign and forward (an id or a username): an account dossier_assignee_ok accepts for role r at d's
+ * current step, into id_out. Every other account — unknown, disabled, a citizen, of another unit or department,
+ * without the role — is the same 422, so that the answer tells nothing about accounts the caller could not assign
+ * anyway. */
+static int resolve_to(db_t *db, const char *to, role_t r, const dossier_t *d, char *id_out, derr_t *err)
 {
     account_t *a = xmalloc(sizeof *a);
     int rc = id_valid(to) ? account_get(db, to, a) : -ENOENT;
     if (rc == -ENOENT) rc = account_get_by_username(db, to, a);
-    principal_t *pr = NULL;
-    if (rc == 0 && d && !dossier_assignee_ok(d, r, a)) rc = -ENOENT;
-    if (rc == 0 && !d && (a->disabled || strcmp(a->kind, "staff"))) rc = -ENOENT;
-    if (rc == 0 && !d) {
-        pr = xcalloc(1, sizeof *pr);
-        rc = auth_load_principal(db, a->id, pr);
-        if (rc == 0 && !auth_role_covers(pr, r, path)) rc = -ENOENT;
-    }
+    if (rc == 0 && !dossier_assignee_ok(d, r, a)) rc = -ENOENT;
     if (rc == 0) str_copy(id_out, ID_LEN + 1, a->id);
     else if (rc == -ENOENT) {
         char name[256];
-        unit_name_at(db, d ? step_path(d) : path, name, sizeof name);
+        unit_name_at(db, step_path(d), name, sizeof name);
         rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_ASSIGNEE, "to", to, role_name(r), name);
     }
-    free(pr);
     free(a);
     return rc;
 }
@@ -1734,7 +1725,7 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
             rc = derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "to", "to", NULL, NULL);
             break;
         }
-        if ((rc = resolve_to(db, in->to, assign_role(d), d, NULL, to_id, err)) < 0) break;
+        if ((rc = resolve_to(db, in->to, assign_role(d), d, to_id, err)) < 0) break;
         str_copy(nd.assignee_id, sizeof nd.assignee_id, to_id);
         nd.status = DS_PROCESSING;
         c.to = to_id;
@@ -1790,9 +1781,16 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
             break;
         }
         if (in->to) {
-            role_t nr = ROLE_SPECIALIST;
-            if (next.role[0] && role_parse(next.role, &nr) < 0) nr = ROLE_SPECIALIST;
-            if ((rc = resolve_to(db, in->to, nr, NULL, unit_path, to_id, err)) < 0) break;
+            /* The officer named for the target step: the rule of assign, applied to that step at its unit. */
+            dossier_t *tx = xmalloc(sizeof *tx);
+            *tx = *d;                 /* shallow: only the step, its department and unit are read */
+            tx->step = target;
+            str_copy(tx->department, sizeof tx->department, next.department);
+            str_copy(tx->unit_path, sizeof tx->unit_path, unit_path);
+            rc = load_step_unit(db, tx);
+            if (rc == 0) rc = resolve_to(db, in->to, assign_role(tx), tx, to_id, err);
+            free(tx);
+            if (rc < 0) break;
         }
         long sdue;
         if ((rc = calendar_step_due(cal, now, next.budget, &sdue)) < 0) break;

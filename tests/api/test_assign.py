@@ -204,6 +204,16 @@ class AssignMatrix(AssignBase):
         self.act(self.lead, plain, "assign", to=self.home_officer)
         self.assert_problem(self.actors[("leader", "department", "own")].req("GET", "/api/v1/dossiers/" + plain), 404,
                             "MSG_NOT_FOUND")
+        # forward naming the officer of the next step follows the same rule for that step (the department's).
+        fwd = self.new(proc=self.dept_proc)["code"]
+        before = self.counts()
+        for to in ("thuanan.specialist", bad["other department"], bad["disabled"]):
+            with self.subTest(forward_to=to):
+                self.assert_problem(self.act(self.desk, fwd, "forward", version=1, expect=None, to=to), 422,
+                                    "MSG_DOSSIER_ASSIGNEE")
+        self.assert_unchanged(before)
+        d = self.act(self.desk, fwd, "forward", to=self.dept_officer)
+        self.assertEqual((d["step"], d["assignee"]), (1, staff_by_username(self.admin, self.dept_officer)["id"]))
 
 
 class AssigneeSuggestionTests(AssignBase):
