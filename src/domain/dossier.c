@@ -492,16 +492,17 @@ const event_module_t dossier_events = {"dossier", kinds, tables};
 
 /* ---- reading ---- */
 
-/* d->step_unit_path (dossier.h): the department of the current step by name, inside the owning unit. */
+/* d->step_unit_path (dossier.h): the department of the current step by name — a department of the owning unit or a
+ * sub-unit of one of its departments (through units_parent: no scan of the units) — the nearer one first. */
 static int load_step_unit(db_t *db, dossier_t *d)
 {
     str_copy(d->step_unit_path, sizeof d->step_unit_path, d->unit_path);
     if (!d->department[0]) return 0;
-    char like[AUTH_PATH_MAX + 2];
-    snprintf(like, sizeof like, "%s%%", d->unit_path);
     db_stmt_t *s;
     int rc = db_query(db, &s, "SELECT path FROM units WHERE kind = 'department' AND active = 1 AND name = $1 "
-                              "AND path LIKE $2 ORDER BY LENGTH(path), path LIMIT 1", "tt", d->department, like);
+                              "AND (parent_id = $2 OR parent_id IN (SELECT id FROM units WHERE parent_id = $2 "
+                              "AND kind = 'department')) ORDER BY LENGTH(path), path LIMIT 1",
+                      "tt", d->department, d->unit_id);
     if (rc == DB_ROW) str_copy(d->step_unit_path, sizeof d->step_unit_path, db_col_text(s, 0));
     if (s) db_reset(s);
     return rc < 0 ? rc : 0;

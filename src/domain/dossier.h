@@ -129,8 +129,9 @@ typedef struct dossier {
     char     *reason;                /* malloc'd or NULL */
     long long created_at, updated_at, version;
     /* Derived on reading (dossier_get), not stored: the unit the current step belongs to — the department unit
-     * (kind department, active) inside the owning unit whose name is `department`, the nearest one first — or
-     * unit_path when the step names no department or none of that name exists. Scope checks use it. */
+     * (kind department, active) named `department` among the owning unit's departments and their sub-units, the
+     * nearer one first — or unit_path when the step names no department or none of that name exists. Scope
+     * checks use it. */
     char      step_unit_path[AUTH_PATH_MAX];
 } dossier_t;
 
