@@ -399,6 +399,22 @@ static int list_fn(db_t *db, void *arg)
     return rc < 0 ? rc : 0;
 }
 
+/* The instant `hours` working hours after now on the calendar of the caller's first unit (plain hours when the
+ * caller has no unit or its calendar cannot be read). */
+static long long working_hours_after(req_t *r, long long now, long long hours)
+{
+    long long out = now + hours * 3600000LL;
+    holiday_calendar_t *hc;
+    if (r->who.ngrants && dossier_calendar(r->app->store, r->who.grants[0].unit_id, &hc) == 0) {
+        long at;
+        if (calendar_add_working_minutes(holiday_calendar_cal(hc), calendar_minutes_from_utc_ms(now), hours * 60,
+                                         &at) == 0)
+            out = calendar_utc_ms_from_minutes(at);
+        holiday_calendar_release(hc);
+    }
+    return out;
+}
+
 int api_dossiers_list(req_t *r)
 {
     page_t p;
@@ -426,18 +442,7 @@ int api_dossiers_list(req_t *r)
     c->lang = r->lang;
     c->q = (dossier_query_t){.view = (dossier_view_t)v, .q = p.q, .status = (int)status, .now_ms = clock_now_ms(),
                              .after_id = p.cursor, .limit = p.limit + 1};
-    c->q.due_before = c->q.now_ms + hours * 3600000LL;
-    if (v == DV_DUE_SOON && r->who.ngrants) {
-        /* N working hours on the calendar of the caller's first unit. */
-        holiday_calendar_t *hc;
-        if (dossier_calendar(r->app->store, r->who.grants[0].unit_id, &hc) == 0) {
-            long at;
-            if (calendar_add_working_minutes(holiday_calendar_cal(hc), calendar_minutes_from_utc_ms(c->q.now_ms),
-                                             hours * 60, &at) == 0)
-                c->q.due_before = calendar_utc_ms_from_minutes(at);
-            holiday_calendar_release(hc);
-        }
-    }
+    c->q.due_before = v == DV_DUE_SOON ? working_hours_after(r, c->q.now_ms, hours) : c->q.now_ms + hours * 3600000LL;
     buf_init(&c->b, 0);
     int rc = store_read(r->app->store, list_fn, c);
     if (rc < 0) {
@@ -452,51 +457,72 @@ int api_dossiers_list(req_t *r)
 
 struct assignees_ctx {
     const principal_t *who;
-    const char        *code;
+    const char        *code, *after;
+    long long          due_before, total;
     derr_t             err;
-    buf_t              b;
-    jw_t               w;
+    api_page_t         pg;
 };
 
-static int assignee_cb(const char *id, const char *username, const char *full_name, long long open, void *arg)
+static int assignee_cb(const dossier_assignee_t *a, void *arg)
 {
     struct assignees_ctx *c = arg;
-    jw_obj_begin(&c->w);
-    jw_kstr(&c->w, "id", id);
-    jw_kstr(&c->w, "username", username);
-    jw_kstr(&c->w, "full_name", full_name);
-    jw_kint(&c->w, "open", open);
-    jw_obj_end(&c->w);
+    bool first = !c->after && c->pg.n == 0;
+    if (!api_page_take(&c->pg, a->cursor)) return -1;
+    jw_t *w = &c->pg.w;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", a->account_id);
+    jw_kstr(w, "username", a->username);
+    jw_kstr(w, "full_name", a->full_name);
+    jw_kbool(w, "qualified", a->qualified);
+    jw_kint(w, "open", a->open);
+    jw_kint(w, "due_soon", a->due_soon);
+    jw_key(w, "next_due_at");
+    if (a->next_due_at) {
+        char iso[CLOCK_ISO_LEN];
+        clock_iso_vn(a->next_due_at, iso);
+        jw_str(w, iso);
+    } else jw_null(w);
+    jw_kbool(w, "suggested", first);
+    jw_obj_end(w);
     return 0;
 }
 
 static int assignees_fn(db_t *db, void *arg)
 {
     struct assignees_ctx *c = arg;
-    buf_reset(&c->b);
-    jw_init(&c->w, &c->b);
-    jw_obj_begin(&c->w);
-    jw_key(&c->w, "items");
-    jw_arr_begin(&c->w);
-    int rc = dossier_assignees(db, c->who, c->code, assignee_cb, c, &c->err);
-    jw_arr_end(&c->w);
-    jw_obj_end(&c->w);
-    return rc;
+    buf_free(&c->pg.b);               /* a retried read starts the page again */
+    api_page_begin(&c->pg, c->pg.limit);
+    return dossier_assignees(db, c->who, c->code, c->due_before, c->after, c->pg.limit + 1, assignee_cb, c, &c->total,
+                             &c->err);
 }
 
+/* GET /api/v1/dossiers/{code}/assignees[?limit=&cursor=]: who the caller may assign the current step to, the
+ * suggested officer first (dossier.h: dossier_assignees); due_soon counts the open dossiers due within 24 working
+ * hours of the caller's first unit (as view=due_soon&hours=24). */
 int api_dossiers_assignees(req_t *r)
 {
     const char *code = req_param(r, 0);
     if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    page_t p;
+    if (req_page(r, &p) < 0) return 0;
+    if (p.q) return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "q", "q", NULL, NULL);
     struct assignees_ctx *c = xcalloc(1, sizeof *c);
     c->who = &r->who;
     c->code = code;
-    buf_init(&c->b, 0);
+    c->after = p.cursor;
+    c->pg.limit = p.limit;
+    c->due_before = working_hours_after(r, clock_now_ms(), 24);
     int rc = store_read(r->app->store, assignees_fn, c);
     if (rc < 0) {
-        buf_free(&c->b);
+        buf_free(&c->pg.b);
         api_reply_derr(r, rc, &c->err);
-    } else api_reply_writer(r, 200, &c->w, &c->b);
+    } else {
+        jw_arr_end(&c->pg.w);
+        jw_kint(&c->pg.w, "total", c->total);
+        jw_kstr(&c->pg.w, "next_cursor", c->pg.more ? c->pg.cursor : NULL);
+        jw_obj_end(&c->pg.w);
+        api_reply_writer(r, 200, &c->pg.w, &c->pg.b);
+    }
     free(c);
     return 0;
 }

@@ -138,6 +138,24 @@ static int parse_roles(req_t *r, json_t *arr, account_input_t *in)
     return 0;
 }
 
+/* fields: ["Đất đai", "Hộ tịch"], the fields of work (checked against the catalog by account.c). */
+static int parse_work_fields(req_t *r, json_t *arr, account_input_t *in)
+{
+    size_t i;
+    json_t *e;
+    in->set_fields = true;
+    in->nfields = 0;
+    json_array_foreach(arr, i, e) {
+        if (!json_is_string(e)) {
+            char field[32];
+            snprintf(field, sizeof field, "fields[%zu]", i);
+            return reply_problem(r, 400, "wrong-type", MSG_WRONG_TYPE, field, field, "string", NULL), -1;
+        }
+        in->fields[in->nfields++] = json_string_value(e);
+    }
+    return 0;
+}
+
 static int staff_write(req_t *r, bool create)
 {
     long long version = 0;
@@ -150,7 +168,7 @@ static int staff_write(req_t *r, bool create)
     c->version = version;
     c->in.disabled = -1;
     c->in.nroles = -1;
-    json_t *roles = NULL;
+    json_t *roles = NULL, *work_fields = NULL;
     const char *password = NULL;
     bool disabled = false, has_disabled = false;
     char hash[160];
@@ -163,6 +181,7 @@ static int staff_write(req_t *r, bool create)
         {"phone", FT_STRING, false, 0, 15, &c->in.phone, NULL},
         {"unit_id", FT_STRING, create, ID_LEN, ID_LEN, &c->in.unit_id, NULL},
         {"roles", FT_ARRAY, false, 0, AUTH_MAX_GRANTS, &roles, NULL},
+        {"fields", FT_ARRAY, false, 0, ACCOUNT_FIELDS_MAX, &work_fields, NULL},
         {"disabled", FT_BOOL, false, 0, 1, &disabled, &has_disabled},
     };
     /* kind, username and password are set at creation only; disabled only on update. */
@@ -170,6 +189,7 @@ static int staff_write(req_t *r, bool create)
     size_t n = create ? sizeof fields / sizeof fields[0] - 1 : sizeof fields / sizeof fields[0] - 3;
     if (req_fields(r, body, f, n) < 0) goto out;
     if (roles && parse_roles(r, roles, &c->in) < 0) goto out;
+    if (work_fields && parse_work_fields(r, work_fields, &c->in) < 0) goto out;
     if (has_disabled) c->in.disabled = disabled;
     if (create) {
         if (!c->in.kind) c->in.kind = "staff";

@@ -51,8 +51,12 @@
     X(MSG_DOSSIER_FIRST_STEP, "Hồ sơ đang ở bước đầu tiên; không có bước trước để trả lại.",                        \
       "The dossier is at its first step; there is no previous step to return it to.")                           \
     X(MSG_DOSSIER_NO_RESULT, "Chưa đính kèm kết quả giải quyết.", "No result has been attached yet.")          \
-    X(MSG_DOSSIER_ASSIGNEE, "Người nhận \"{0}\" không giữ vai trò {1} tại đơn vị của hồ sơ.",                      \
-      "\"{0}\" does not hold the role {1} at the dossier's unit.")                                              \
+    X(MSG_DOSSIER_ASSIGNEE, "Người nhận \"{0}\" không phải cán bộ đang hoạt động giữ vai trò {1} thuộc {2}.",      \
+      "\"{0}\" is not an active officer holding the role {1} in {2}.")                                         \
+    X(MSG_DOSSIER_FIELD_UNKNOWN, "Lĩnh vực \"{0}\" không có trong danh mục thủ tục.",                              \
+      "Field \"{0}\" is not in the procedure catalog.")                                                           \
+    X(MSG_DOSSIER_FIELDS_STAFF, "Chỉ tài khoản cán bộ mới có lĩnh vực chuyên môn.",                               \
+      "Only staff accounts have fields of work.")                                                               \
     X(MSG_DOSSIER_TARGET_UNIT, "Đơn vị nhận \"{0}\" không phải là đơn vị cấp {1} phù hợp cho bước liên thông.",    \
       "Unit \"{0}\" is not a suitable unit of level {1} for the inter-agency step.")                             \
     X(MSG_DOSSIER_PAYMENT_AMOUNT, "Số tiền phải bằng số đã yêu cầu ({0} đồng).",                                   \

@@ -355,6 +355,16 @@ static const struct migration migrations[] = {
      "CREATE INDEX dossiers_result_paper ON dossiers(result_paper);\n",
      NULL},
     /* ---- end papers ---- */
+    /* ---- assign: migration 19 ---- */
+    {19, "staff-fields",
+     /* The fields of work (lĩnh vực: the procedure catalog's field names) an officer is qualified for: the
+      * projection of staff.fields_set (domain/account.c), read by the assignee suggestion of a dossier;
+      * field_fold is utf8_fold(field), compared with procedures.field_fold. */
+     "CREATE TABLE staff_fields (account_id TEXT NOT NULL, field TEXT NOT NULL, field_fold TEXT NOT NULL,\n"
+     "  PRIMARY KEY (account_id, field_fold));\n"
+     "CREATE INDEX staff_fields_fold ON staff_fields(field_fold);\n",
+     NULL},
+    /* ---- end assign ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

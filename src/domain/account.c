@@ -3,8 +3,11 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "domain/event.h"
 #include "domain/ledger.h"
 #include "domain/unit.h"
+
+#include <jansson.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -16,9 +19,20 @@
     "COALESCE(a.national_id, ''), COALESCE(a.unit_id, ''), COALESCE(u.path, ''), a.disabled, a.created_at, "      \
     "a.updated_at, a.version"
 
+/* The grants and the fields of work of a. */
 static int load_grants(db_t *db, account_t *a)
 {
-    return auth_load_grants(db, a->id, a->grants, &a->ngrants);
+    int rc = auth_load_grants(db, a->id, a->grants, &a->ngrants);
+    if (rc < 0) return rc;
+    db_stmt_t *s;
+    a->nfields = 0;
+    rc = db_query(db, &s, "SELECT field FROM staff_fields WHERE account_id = $1 ORDER BY field_fold", "t", a->id);
+    while (rc == DB_ROW && a->nfields < ACCOUNT_FIELDS_MAX) {
+        str_copy(a->fields[a->nfields++], ACCOUNT_FIELD_LEN, db_col_text(s, 0));
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
 }
 
 static void row_to_account(db_stmt_t *s, account_t *a)
@@ -274,6 +288,10 @@ void account_json(jw_t *w, const principal_t *viewer, const account_t *a)
     }
     jw_arr_end(w);
     jw_kint(w, "roles_outside_scope", hidden);
+    jw_key(w, "fields");
+    jw_arr_begin(w);
+    for (int i = 0; i < a->nfields; i++) jw_str(w, a->fields[i]);
+    jw_arr_end(w);
     jw_kint(w, "created_at", a->created_at);
     jw_kint(w, "updated_at", a->updated_at);
     jw_kint(w, "version", a->version);
@@ -287,6 +305,100 @@ static int append_event(db_t *db, const principal_t *actor, const char *type, co
     return ledger_append_json(db, a->unit_id, actor ? actor->account_id : NULL, type, "account", a->id,
                               account_payload, a);
 }
+
+/* ---- fields of work: staff.fields_set ---- */
+
+/* in->fields: each a field of the procedure catalog (procedures.field_fold, any scope), at most once (by its folded
+ * form); only staff accounts have them. 400 shape errors, 422 an unknown field or a citizen account. */
+static int check_fields_of_work(db_t *db, const account_input_t *in, const char *kind, derr_t *err)
+{
+    if (!in->set_fields) return 0;
+    if (strcmp(kind, "staff")) return derr_set(err, -EINVAL, 422, MSG_DOSSIER_FIELDS_STAFF, "fields", NULL, NULL, NULL);
+    if (in->nfields < 0 || in->nfields > ACCOUNT_FIELDS_MAX) {
+        char max[8];
+        snprintf(max, sizeof max, "%d", ACCOUNT_FIELDS_MAX);
+        return derr_set(err, -EINVAL, 400, MSG_FIELD_RANGE, "fields", "fields", "0", max);
+    }
+    char *folds[ACCOUNT_FIELDS_MAX] = {0};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < in->nfields; i++) {
+        const char *f = in->fields[i];
+        size_t n = f ? strlen(f) : 0;
+        if (!f || !utf8_valid(f, n) || utf8_length(f, n) < 2 || n >= ACCOUNT_FIELD_LEN) {
+            rc = derr_set(err, -EINVAL, 400, MSG_FIELD_LENGTH, "fields", "fields[]", "2", "127");
+            break;
+        }
+        folds[i] = utf8_fold(f, n);
+        for (int k = 0; k < i; k++)
+            if (folds[i] && folds[k] && !strcmp(folds[i], folds[k]))
+                rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "fields", "fields", f, NULL);
+        if (rc < 0) break;
+        db_stmt_t *s;
+        int q = db_query(db, &s, "SELECT 1 FROM procedures WHERE field_fold = $1 LIMIT 1", "t", folds[i] ? folds[i] : "");
+        if (s) db_reset(s);
+        if (q < 0) rc = q;
+        else if (q != DB_ROW) rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_FIELD_UNKNOWN, "fields", f, NULL, NULL);
+    }
+    for (int i = 0; i < in->nfields && i < ACCOUNT_FIELDS_MAX; i++) free(folds[i]);
+    return rc;
+}
+
+struct fields_arg {
+    const char           *id;
+    const account_input_t *in;
+};
+
+static void fields_payload(jw_t *w, const void *arg)
+{
+    const struct fields_arg *c = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "account_id", c->id);
+    jw_key(w, "fields");
+    jw_arr_begin(w);
+    for (int i = 0; i < c->in->nfields; i++) jw_str(w, c->in->fields[i]);
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+static int record_fields(db_t *db, const principal_t *actor, const account_t *a, const account_input_t *in)
+{
+    struct fields_arg c = {a->id, in};
+    return event_record(db, a->unit_id[0] ? a->unit_id : NULL, actor ? actor->account_id : NULL, "staff.fields_set",
+                        "account", a->id, fields_payload, &c, NULL);
+}
+
+/* staff.fields_set: the account's fields of work are exactly the payload's. */
+static int apply_fields_set(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = json_string_value(json_object_get(p, "account_id"));
+    json_t *fields = json_object_get(p, "fields"), *f;
+    size_t i;
+    if (!id || !json_is_array(fields)) return -EINVAL;
+    long long n = db_run(db, "DELETE FROM staff_fields WHERE account_id = $1", "t", id);
+    json_array_foreach(fields, i, f) {
+        if (n < 0) break;
+        const char *name = json_string_value(f);
+        if (!name) return -EINVAL;
+        char *fold = utf8_fold(name, strlen(name));
+        n = db_run(db, "INSERT INTO staff_fields (account_id, field, field_fold) VALUES ($1, $2, $3)", "ttt", id, name,
+                   fold ? fold : name);
+        free(fold);
+    }
+    return n < 0 ? (int)n : 0;
+}
+
+static const event_kind_t staff_kinds[] = {
+    {"staff.fields_set", apply_fields_set},
+    {NULL, NULL},
+};
+
+static const event_table_t staff_tables[] = {
+    {"staff_fields", "account_id, field_fold"},
+    {NULL, NULL},
+};
+
+const event_module_t staff_event_module = {"staff", staff_kinds, staff_tables};
 
 int account_create(db_t *db, const principal_t *actor, const account_input_t *in, account_t *out, derr_t *err)
 {
@@ -302,6 +414,7 @@ int account_create(db_t *db, const principal_t *actor, const account_input_t *in
         rc = derr_set(err, -EINVAL, 422, MSG_ROLE_PLACEMENT, "roles", "citizen", "-", NULL);
     }
     free(u);
+    if (rc == 0) rc = check_fields_of_work(db, in, in->kind, err);
     if (rc < 0) return rc;
     if (!in->password_hash && strcmp(in->kind, "system") != 0)
         return derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "password", "password", NULL, NULL);
@@ -324,7 +437,10 @@ int account_create(db_t *db, const principal_t *actor, const account_input_t *in
         if ((rc = write_roles(db, NULL, out, in)) < 0) return roles_error(rc, err);
     }
     if ((rc = account_get(db, id, out)) < 0) return rc;
-    return append_event(db, actor, !strcmp(in->kind, "citizen") ? "citizen.registered" : "account.created", out);
+    rc = append_event(db, actor, !strcmp(in->kind, "citizen") ? "citizen.registered" : "account.created", out);
+    if (rc == 0 && in->set_fields && in->nfields > 0 && (rc = record_fields(db, actor, out, in)) == 0)
+        rc = account_get(db, id, out);
+    return rc;
 }
 
 /* Whether the account holds admin at a national root unit, and whether another enabled account does too. */
@@ -380,6 +496,7 @@ int account_update(db_t *db, const principal_t *actor, const char *id, long long
     if (in->unit_id) rc = check_unit_ref(db, actor, "unit_id", in->unit_id, u, err);
     free(u);
     if (rc == 0 && in->nroles >= 0) rc = check_roles(db, actor, in, err);
+    if (rc == 0) rc = check_fields_of_work(db, in, out->kind, err);
     if (rc < 0) return rc;
     /* Never lock everyone out: the last enabled national administrator keeps its role and stays enabled. */
     bool removes_admin = in->disabled == 1;
@@ -414,8 +531,14 @@ int account_update(db_t *db, const principal_t *actor, const char *id, long long
     if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
     if (in->nroles >= 0 && (rc = write_roles(db, actor, out, in)) < 0) return roles_error(rc, err);   /* out: the grants before */
     if (in->disabled == 1 && (rc = end_access(db, id, NULL, now)) < 0) return rc;
+    /* Only the fields of work changed: their one event (the version moved all the same, for If-Match). */
+    bool fields_only = in->set_fields && !in->full_name && !in->email && !in->phone && !in->unit_id &&
+                       in->disabled < 0 && in->nroles < 0;
     if ((rc = account_get(db, id, out)) < 0) return rc;
-    return append_event(db, actor, "account.updated", out);
+    if (!fields_only && (rc = append_event(db, actor, "account.updated", out)) < 0) return rc;
+    if (in->set_fields && ((rc = record_fields(db, actor, out, in)) < 0 || (rc = account_get(db, id, out)) < 0))
+        return rc;
+    return 0;
 }
 
 int account_set_password(db_t *db, const principal_t *actor, const char *id, const char *password_hash,

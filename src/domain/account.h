@@ -19,6 +19,10 @@ typedef struct role_grant_input {
     const char *unit_id;
 } role_grant_input_t;
 
+/* Fields of work (lĩnh vực) an officer is qualified for: names of the procedure catalog's fields. */
+#define ACCOUNT_FIELDS_MAX 16
+#define ACCOUNT_FIELD_LEN 128
+
 typedef struct account_input {
     const char *kind;              /* create: "staff" | "citizen" | "system" */
     const char *username;          /* create only */
@@ -31,6 +35,9 @@ typedef struct account_input {
     int         disabled;          /* -1 unchanged */
     int         nroles;            /* -1 unchanged */
     role_grant_input_t roles[AUTH_MAX_GRANTS];
+    bool        set_fields;        /* replace the fields of work (staff only): one staff.fields_set event */
+    int         nfields;
+    const char *fields[ACCOUNT_FIELDS_MAX];
 } account_input_t;
 
 typedef struct account {
@@ -47,6 +54,8 @@ typedef struct account {
     long long created_at, updated_at, version;
     int       ngrants;
     grant_t   grants[AUTH_MAX_GRANTS];
+    int       nfields;               /* fields of work, by name (staff_fields, ordered by field) */
+    char      fields[ACCOUNT_FIELDS_MAX][ACCOUNT_FIELD_LEN];
 } account_t;
 
 /* The short form of a unit shown beside an account. */
@@ -97,4 +106,8 @@ int account_set_password(db_t *db, const principal_t *actor, const char *id, con
 void account_json(jw_t *w, const principal_t *viewer, const account_t *a);
 int account_profile(db_t *db, const char *id, account_profile_t *p);     /* -ENOENT */
 void unit_brief_json(jw_t *w, const unit_brief_t *u);
+
+/* The projection of staff.fields_set (table staff_fields): registered in event.c. */
+struct event_module;
+extern const struct event_module staff_event_module;
 #endif

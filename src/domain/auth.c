@@ -302,7 +302,7 @@ bool auth_has_role(const principal_t *who, role_t r)
     return false;
 }
 
-static bool is_prefix(const char *prefix, const char *s)
+bool auth_path_prefix(const char *prefix, const char *s)
 {
     return strncmp(prefix, s, strlen(prefix)) == 0;
 }
@@ -311,7 +311,7 @@ bool auth_sees_path(const principal_t *who, const char *path)
 {
     if (!path) return false;
     for (int i = 0; i < who->ngrants; i++)
-        if (is_prefix(who->grants[i].unit_path, path) || is_prefix(path, who->grants[i].unit_path)) return true;
+        if (auth_path_prefix(who->grants[i].unit_path, path) || auth_path_prefix(path, who->grants[i].unit_path)) return true;
     return false;
 }
 
@@ -319,7 +319,7 @@ bool auth_role_covers(const principal_t *who, role_t r, const char *path)
 {
     if (!path) return false;
     for (int i = 0; i < who->ngrants; i++)
-        if (who->grants[i].role == r && is_prefix(who->grants[i].unit_path, path)) return true;
+        if (who->grants[i].role == r && auth_path_prefix(who->grants[i].unit_path, path)) return true;
     return false;
 }
 

@@ -152,6 +152,8 @@ int  auth_load_principal(db_t *db, const char *account_id, principal_t *who);
 int  auth_load_grants(db_t *db, const char *account_id, grant_t grants[AUTH_MAX_GRANTS], int *ngrants);
 
 bool auth_has_role(const principal_t *who, role_t r);
+/* True when the unit path s lies at or under prefix (a unit path: the prefix test of every scope check). */
+bool auth_path_prefix(const char *prefix, const char *s);
 /* True when who can see the unit with this path (descendant or ancestor of a grant). */
 bool auth_sees_path(const principal_t *who, const char *unit_path);
 /* True when who holds role r at this unit or above it. */

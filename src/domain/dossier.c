@@ -492,6 +492,22 @@ const event_module_t dossier_events = {"dossier", kinds, tables};
 
 /* ---- reading ---- */
 
+/* d->step_unit_path (dossier.h): the department of the current step by name — a department of the owning unit or a
+ * sub-unit of one of its departments (through units_parent: no scan of the units) — the nearer one first. */
+static int load_step_unit(db_t *db, dossier_t *d)
+{
+    str_copy(d->step_unit_path, sizeof d->step_unit_path, d->unit_path);
+    if (!d->department[0]) return 0;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT path FROM units WHERE kind = 'department' AND active = 1 AND name = $1 "
+                              "AND (parent_id = $2 OR parent_id IN (SELECT id FROM units WHERE parent_id = $2 "
+                              "AND kind = 'department')) ORDER BY LENGTH(path), path LIMIT 1",
+                      "tt", d->department, d->unit_id);
+    if (rc == DB_ROW) str_copy(d->step_unit_path, sizeof d->step_unit_path, db_col_text(s, 0));
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
 static int get_by(db_t *db, const char *where, const char *key, dossier_t *out)
 {
     char sql[2300];
@@ -500,7 +516,8 @@ static int get_by(db_t *db, const char *where, const char *key, dossier_t *out)
     int rc = db_query(db, &s, sql, "t", key);
     if (rc == DB_ROW) row_to_dossier(s, out);
     if (s) db_reset(s);
-    return rc == DB_ROW ? 0 : (rc < 0 ? rc : -ENOENT);
+    if (rc == DB_ROW) return load_step_unit(db, out);
+    return rc < 0 ? rc : -ENOENT;
 }
 
 int dossier_get(db_t *db, const char *code, dossier_t *out) { return get_by(db, "code", code, out); }
@@ -518,10 +535,18 @@ static bool is_applicant(const principal_t *who, const dossier_t *d)
     return !strcmp(who->kind, "citizen") && d->applicant_account[0] && !strcmp(who->account_id, d->applicant_account);
 }
 
+/* The unit the current step belongs to (dossier.h: step_unit_path), the owning unit when not loaded. */
+static const char *step_path(const dossier_t *d)
+{
+    return d->step_unit_path[0] ? d->step_unit_path : d->unit_path;
+}
+
+/* Staff see the dossiers of their units (owning or receiving), and a department's staff those whose current step
+ * belongs to their department (step_path lies under the owning unit's path, so the commune's grants cover it too). */
 bool dossier_visible_to(const principal_t *who, const dossier_t *d)
 {
     return is_applicant(who, d) ||
-           (strcmp(who->kind, "citizen") && (grant_covers(who, d->unit_path) || grant_covers(who, d->origin_path)));
+           (strcmp(who->kind, "citizen") && (grant_covers(who, step_path(d)) || grant_covers(who, d->origin_path)));
 }
 
 /* ---- the rules: which roles and states each action needs ---- */
@@ -535,7 +560,9 @@ static const struct rule {
 } rules[DA__COUNT] = {
     [DA_ACCEPT] = {ST(DS_NEW), RO(ROLE_DESK), false},
     [DA_REFUSE] = {ST(DS_NEW) | ST(DS_ACCEPTED), RO(ROLE_DESK) | RO(ROLE_LEADER), false},
-    [DA_ASSIGN] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_LEADER), false},
+    /* A leader or an administrator over the unit of the current step: the commune's (or above), or the
+     * department's when the step belongs to that department (role_ok tests step_path). */
+    [DA_ASSIGN] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_LEADER) | RO(ROLE_ADMIN), false},
     [DA_FORWARD] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
     [DA_RETURN] = {ST(DS_PROCESSING), RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
     [DA_REQUEST_SUPPLEMENT] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING),
@@ -567,7 +594,7 @@ static bool role_ok(const principal_t *who, const dossier_t *d, dossier_action_t
     if (r->applicant && is_applicant(who, d)) return true;
     if (!strcmp(who->kind, "citizen")) return false;
     for (int role = 0; role < ROLE__COUNT; role++)
-        if ((r->roles & RO(role)) && auth_role_covers(who, (role_t)role, d->unit_path)) return true;
+        if ((r->roles & RO(role)) && auth_role_covers(who, (role_t)role, step_path(d))) return true;
     return false;
 }
 
@@ -621,8 +648,8 @@ static bool works_current_step(const principal_t *who, const dossier_t *d)
     plan_step_t cur;
     role_t r;
     if (plan_step(d, d->step, &cur) < 0) cur.role[0] = '\0';
-    return (cur.role[0] && role_parse(cur.role, &r) == 0 && auth_role_covers(who, r, d->unit_path)) ||
-           !strcmp(d->assignee_id, who->account_id) || auth_role_covers(who, ROLE_LEADER, d->unit_path);
+    return (cur.role[0] && role_parse(cur.role, &r) == 0 && auth_role_covers(who, r, step_path(d))) ||
+           !strcmp(d->assignee_id, who->account_id) || auth_role_covers(who, ROLE_LEADER, step_path(d));
 }
 
 static int plan_len(const dossier_t *d)
@@ -688,6 +715,41 @@ static int plan_step(const dossier_t *d, int i, plan_step_t *out)
     }
     json_decref(p);
     return rc;
+}
+
+/* The role the assignee of the current step holds: the step's, a specialist when it names none. */
+static role_t assign_role(const dossier_t *d)
+{
+    plan_step_t cur;
+    role_t r = ROLE_SPECIALIST;
+    if (plan_step(d, d->step, &cur) == 0 && cur.role[0] && role_parse(cur.role, &r) < 0) r = ROLE_SPECIALIST;
+    return r;
+}
+
+bool dossier_assignee_ok(const dossier_t *d, role_t r, const account_t *a)
+{
+    if (a->disabled || strcmp(a->kind, "staff")) return false;
+    const char *step = step_path(d);
+    bool dept = strcmp(step, d->unit_path) != 0;
+    for (int i = 0; i < a->ngrants; i++) {
+        const char *g = a->grants[i].unit_path;
+        /* Never an officer of another unit (nor of the province above): the grant lies within the owning unit
+         * and covers the step's unit, so that the assignee sees and works it. */
+        if (a->grants[i].role != r || !auth_path_prefix(d->unit_path, g) || !auth_path_prefix(g, step)) continue;
+        if (!dept || strcmp(g, d->unit_path)) return true;
+        if (a->unit_path[0] && auth_path_prefix(step, a->unit_path)) return true;
+    }
+    return false;
+}
+
+/* The name of the unit at path, for a refusal's text ("" when unknown). */
+static void unit_name_at(db_t *db, const char *path, char *out, size_t cap)
+{
+    db_stmt_t *s;
+    out[0] = '\0';
+    if (db_query(db, &s, "SELECT name FROM units WHERE path = $1", "t", path) == DB_ROW)
+        str_copy(out, cap, db_col_text(s, 0));
+    if (s) db_reset(s);
 }
 
 void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang)
@@ -1426,21 +1488,22 @@ static const char *timing_name(calendar_timing_t t)
 }
 
 /* Resolve "to" (username or id) to a staff account holding role r at path. */
-static int resolve_staff(db_t *db, const char *to, role_t r, const char *path, char *id_out, derr_t *err)
+/* "to" of assign and forward (an id or a username): an account dossier_assignee_ok accepts for role r at d's
+ * current step, into id_out. Every other account — unknown, disabled, a citizen, of another unit or department,
+ * without the role — is the same 422, so that the answer tells nothing about accounts the caller could not assign
+ * anyway. */
+static int resolve_to(db_t *db, const char *to, role_t r, const dossier_t *d, char *id_out, derr_t *err)
 {
     account_t *a = xmalloc(sizeof *a);
     int rc = id_valid(to) ? account_get(db, to, a) : -ENOENT;
     if (rc == -ENOENT) rc = account_get_by_username(db, to, a);
-    principal_t *pr = NULL;
-    if (rc == 0 && (a->disabled || strcmp(a->kind, "staff"))) rc = -ENOENT;
-    if (rc == 0) {
-        pr = xcalloc(1, sizeof *pr);
-        rc = auth_load_principal(db, a->id, pr);
-        if (rc == 0 && !auth_role_covers(pr, r, path)) rc = -ENOENT;
-    }
+    if (rc == 0 && !dossier_assignee_ok(d, r, a)) rc = -ENOENT;
     if (rc == 0) str_copy(id_out, ID_LEN + 1, a->id);
-    else if (rc == -ENOENT) rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_ASSIGNEE, "to", to, role_name(r), NULL);
-    free(pr);
+    else if (rc == -ENOENT) {
+        char name[256];
+        unit_name_at(db, step_path(d), name, sizeof name);
+        rc = derr_set(err, -EINVAL, 422, MSG_DOSSIER_ASSIGNEE, "to", to, role_name(r), name);
+    }
     free(a);
     return rc;
 }
@@ -1660,13 +1723,11 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         nd.assignee_id[0] = '\0';
         break;
     case DA_ASSIGN: {
-        role_t r = ROLE_SPECIALIST;
-        if (cur.role[0] && role_parse(cur.role, &r) < 0) r = ROLE_SPECIALIST;
         if (!in->to) {
             rc = derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "to", "to", NULL, NULL);
             break;
         }
-        if ((rc = resolve_staff(db, in->to, r, d->unit_path, to_id, err)) < 0) break;
+        if ((rc = resolve_to(db, in->to, assign_role(d), d, to_id, err)) < 0) break;
         str_copy(nd.assignee_id, sizeof nd.assignee_id, to_id);
         nd.status = DS_PROCESSING;
         c.to = to_id;
@@ -1722,9 +1783,16 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
             break;
         }
         if (in->to) {
-            role_t nr = ROLE_SPECIALIST;
-            if (next.role[0] && role_parse(next.role, &nr) < 0) nr = ROLE_SPECIALIST;
-            if ((rc = resolve_staff(db, in->to, nr, unit_path, to_id, err)) < 0) break;
+            /* The officer named for the target step: the rule of assign, applied to that step at its unit. */
+            dossier_t *tx = xmalloc(sizeof *tx);
+            *tx = *d;                 /* shallow: only the step, its department and unit are read */
+            tx->step = target;
+            str_copy(tx->department, sizeof tx->department, next.department);
+            str_copy(tx->unit_path, sizeof tx->unit_path, unit_path);
+            rc = load_step_unit(db, tx);
+            if (rc == 0) rc = resolve_to(db, in->to, assign_role(tx), tx, to_id, err);
+            free(tx);
+            if (rc < 0) break;
         }
         long sdue;
         if ((rc = calendar_step_due(cal, now, next.budget, &sdue)) < 0) break;
@@ -1944,6 +2012,20 @@ enum match { M_NONE, M_TRIGRAM, M_SCAN };
 static int id_cmp_desc(const void *a, const void *b) { return strcmp((const char *)b, (const char *)a); }
 
 /* "FROM ... WHERE <scope><match>" of a list statement; the match text is parameter $arg. */
+/* 1 when g is at a department unit: *parent gets the path of the unit above it, *name its name; else 0. */
+static int department_of_grant(db_t *db, const grant_t *g, char parent[AUTH_PATH_MAX], char name[808])
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT d.name, p.path FROM units d JOIN units p ON p.id = d.parent_id "
+                              "WHERE d.id = $1 AND d.kind = 'department' AND d.active = 1", "t", g->unit_id);
+    if (rc == DB_ROW) {
+        str_copy(name, 808, db_col_text(s, 0));
+        str_copy(parent, AUTH_PATH_MAX, db_col_text(s, 1));
+    }
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 1 : 0;
+}
+
 static void list_from(buf_t *sql, bool sqlite, enum match m, const char *where, int arg)
 {
     if (m == M_TRIGRAM && sqlite)
@@ -1966,9 +2048,12 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
     /* Scope: the caller's grant paths (at most AUTH_MAX_GRANTS, OR-ed) or the citizen's own dossiers. */
     buf_t where;
     buf_init(&where, 0);
-    const char *args[AUTH_MAX_GRANTS + 8];
+    const char *args[3 * AUTH_MAX_GRANTS + 8];
     int na = 0;
     char likes[AUTH_MAX_GRANTS][AUTH_PATH_MAX + 2];
+    /* A department's grant also covers the dossiers of the unit above it whose current step is the department's
+     * (dossier_visible_to through step_unit_path): same owning unit, department = its name. */
+    char parents[AUTH_MAX_GRANTS][AUTH_PATH_MAX], dnames[AUTH_MAX_GRANTS][808];
     if (citizen) {
         args[na++] = who->account_id;
         buf_printf(&where, "applicant_account = $%d", na);
@@ -1978,6 +2063,11 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
             snprintf(likes[i], sizeof likes[i], "%s%%", who->grants[i].unit_path);
             args[na++] = likes[i];
             buf_printf(&where, "%sunit_path LIKE $%d OR origin_path LIKE $%d", i ? " OR " : "", na, na);
+            if (department_of_grant(db, &who->grants[i], parents[i], dnames[i]) == 1) {
+                args[na++] = parents[i];
+                args[na++] = dnames[i];
+                buf_printf(&where, " OR (unit_path = $%d AND department = $%d)", na - 1, na);
+            }
         }
         if (!who->ngrants) buf_puts(&where, "1 = 0");
         buf_puts(&where, ")");
@@ -2117,31 +2207,114 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
     return rc < 0 ? rc : n;
 }
 
-int dossier_assignees(db_t *db, const principal_t *who, const char *code, dossier_assignee_cb cb, void *arg,
-                      derr_t *err)
+/* The order of dossier_assignees: qualified first, then least open, fewest due soon, username. */
+static int assignee_cmp(const void *x, const void *y)
 {
+    const dossier_assignee_t *a = x, *b = y;
+    if (a->qualified != b->qualified) return a->qualified ? -1 : 1;
+    if (a->open != b->open) return a->open < b->open ? -1 : 1;
+    if (a->due_soon != b->due_soon) return a->due_soon < b->due_soon ? -1 : 1;
+    return strcmp(a->username, b->username);
+}
+
+/* The cursor "<0|1>.<open>.<due_soon>.<username>" (0 = qualified) back into the sort key of a row. */
+static int assignee_cursor_parse(const char *c, dossier_assignee_t *k)
+{
+    int q = -1, n = 0;
+    long long open = -1, due = -1;
+    memset(k, 0, sizeof *k);
+    if (sscanf(c, "%1d.%18lld.%18lld.%n", &q, &open, &due, &n) != 3 || n == 0 || (q != 0 && q != 1) || open < 0 ||
+        due < 0 || !isdigit((unsigned char)c[0]) || !account_username_valid(c + n))
+        return -EINVAL;
+    k->qualified = q == 0;
+    k->open = open;
+    k->due_soon = due;
+    str_copy(k->username, sizeof k->username, c + n);
+    return 0;
+}
+
+/* The load of one officer: open dossiers assigned (status 2, 4), those due by due_before, the earliest due. */
+static int assignee_load(db_t *db, dossier_assignee_t *a, long long due_before)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_at <= $2 THEN 1 ELSE 0 END), 0), "
+                              "COALESCE(MIN(due_at), 0) FROM dossiers WHERE assignee_id = $1 AND status IN (2, 4)",
+                      "ti", a->account_id, due_before);
+    if (rc == DB_ROW) {
+        a->open = db_col_int(s, 0);
+        a->due_soon = db_col_int(s, 1);
+        a->next_due_at = db_col_int(s, 2);
+    }
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+int dossier_assignees(db_t *db, const principal_t *who, const char *code, long long due_before, const char *after,
+                      long long limit, dossier_assignee_cb cb, void *arg, long long *total, derr_t *err)
+{
+    *total = 0;
+    dossier_assignee_t key;
+    if (after && assignee_cursor_parse(after, &key) < 0)
+        return derr_set(err, -EINVAL, 400, MSG_PARAM_INVALID, "cursor", "cursor", NULL, NULL);
     dossier_t *d = xcalloc(1, sizeof *d);
     int rc = dossier_get(db, code, d);
     if (rc == 0 && (!dossier_visible_to(who, d) || !strcmp(who->kind, "citizen"))) rc = -ENOENT;
     if (rc == -ENOENT) derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
-    plan_step_t cur;
-    if (rc == 0) plan_step(d, d->step + (d->status == DS_ACCEPTED && d->step == 0 ? 1 : 0), &cur);
+    else if (rc == 0 && !role_ok(who, d, DA_ASSIGN))
+        rc = derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "action", NULL, NULL, NULL);
+    char(*ids)[ID_LEN + 1] = xcalloc(DOSSIER_ASSIGNEES_MAX, sizeof *ids);
+    dossier_assignee_t *all = NULL;
+    account_t *acc = xmalloc(sizeof *acc);
+    int nids = 0, n = 0;
+    role_t r = assign_role(d);
     if (rc == 0) {
-        const char *role = cur.role[0] && strcmp(cur.role, "desk") ? cur.role : "specialist";
+        /* Candidates: enabled staff holding the role at a unit within the owning unit that covers the step's unit;
+         * dossier_assignee_ok then decides (the home-unit rule of a department's step). */
+        char like[AUTH_PATH_MAX + 2];
+        snprintf(like, sizeof like, "%s%%", d->unit_path);
         db_stmt_t *s;
-        /* Staff holding the role at the dossier's unit, least open (status 2, 4) dossiers first. */
-        rc = db_query(db, &s,
-                      "SELECT a.id, a.username, a.full_name, (SELECT COUNT(*) FROM dossiers d WHERE d.assignee_id = a.id "
-                      "AND d.status IN (2, 4)) AS open FROM accounts a JOIN roles r ON r.account_id = a.id "
-                      "WHERE r.role = $1 AND r.unit_id = $2 AND a.disabled = 0 ORDER BY open, a.username LIMIT 50",
-                      "tt", role, d->unit_id);
-        while (rc == DB_ROW) {
-            if (cb(db_col_text(s, 0), db_col_text(s, 1), db_col_text(s, 2), db_col_int(s, 3), arg) < 0) break;
+        rc = db_query(db, &s, "SELECT DISTINCT a.id FROM accounts a JOIN roles r ON r.account_id = a.id "
+                              "JOIN units u ON u.id = r.unit_id WHERE r.role = $1 AND a.kind = 'staff' "
+                              "AND a.disabled = 0 AND u.path LIKE $2 AND CAST($3 AS TEXT) LIKE u.path || '%' "
+                              "ORDER BY a.id LIMIT 500",
+                      "ttt", role_name(r), like, step_path(d));
+        while (rc == DB_ROW && nids < DOSSIER_ASSIGNEES_MAX) {
+            str_copy(ids[nids++], ID_LEN + 1, db_col_text(s, 0));
             rc = db_step(s);
         }
         if (s) db_reset(s);
         if (rc > 0) rc = 0;
     }
+    char *field = rc == 0 ? utf8_fold(d->field, strlen(d->field)) : NULL;
+    if (rc == 0) all = xcalloc((size_t)nids + 1, sizeof *all);
+    for (int i = 0; rc == 0 && i < nids; i++) {
+        if ((rc = account_get(db, ids[i], acc)) < 0) break;
+        if (!dossier_assignee_ok(d, r, acc)) continue;
+        dossier_assignee_t *a = &all[n++];
+        str_copy(a->account_id, sizeof a->account_id, acc->id);
+        str_copy(a->username, sizeof a->username, acc->username);
+        str_copy(a->full_name, sizeof a->full_name, acc->full_name);
+        for (int k = 0; k < acc->nfields && !a->qualified; k++) {
+            char *f = utf8_fold(acc->fields[k], strlen(acc->fields[k]));
+            a->qualified = f && field && !strcmp(f, field);
+            free(f);
+        }
+        rc = assignee_load(db, a, due_before);
+        snprintf(a->cursor, sizeof a->cursor, "%d.%lld.%lld.%s", a->qualified ? 0 : 1, a->open, a->due_soon,
+                 a->username);
+    }
+    if (rc == 0) {
+        qsort(all, (size_t)n, sizeof *all, assignee_cmp);
+        *total = n;
+        int from = 0;
+        while (after && from < n && assignee_cmp(&all[from], &key) <= 0) from++;
+        for (int i = from; i < n && i - from < limit; i++)
+            if (cb(&all[i], arg) < 0) break;
+    }
+    free(field);
+    free(all);
+    free(acc);
+    free(ids);
     dossier_free(d);
     free(d);
     return rc;

@@ -24,6 +24,7 @@
 #include "core/json.h"
 #include "core/rand.h"
 #include "db/db.h"
+#include "domain/account.h"
 #include "domain/auth.h"
 #include "domain/calendar.h"
 #include "domain/domain.h"
@@ -128,6 +129,11 @@ typedef struct dossier {
     char      delivered_to[808];
     char     *reason;                /* malloc'd or NULL */
     long long created_at, updated_at, version;
+    /* Derived on reading (dossier_get), not stored: the unit the current step belongs to — the department unit
+     * (kind department, active) named `department` among the owning unit's departments and their sub-units, the
+     * nearer one first — or unit_path when the step names no department or none of that name exists. Scope
+     * checks use it. */
+    char      step_unit_path[AUTH_PATH_MAX];
 } dossier_t;
 
 void dossier_free(dossier_t *d);     /* frees the malloc'd members, not d */
@@ -214,11 +220,28 @@ int dossier_list(db_t *db, const principal_t *who, const dossier_query_t *q, dos
                  long long *total);
 void dossier_brief_json(jw_t *w, const dossier_t *d, lang_t lang);
 
-/* Suggested assignees: staff holding `role` at the dossier's unit, least open dossiers first. */
-typedef int (*dossier_assignee_cb)(const char *account_id, const char *username, const char *full_name,
-                                   long long open, void *arg);
-int dossier_assignees(db_t *db, const principal_t *who, const char *code, dossier_assignee_cb cb, void *arg,
-                      derr_t *err);
+/* ---- assignees (GET /api/v1/dossiers/{code}/assignees) ----
+ * The officers who may be assigned the dossier's current step (dossier_assignee_ok), for a caller who may assign
+ * it (404 not visible, 403 not a leader or admin over the step's unit): qualified ones first (a field of work
+ * of theirs is the procedure's field), then least open dossiers assigned (status 2, 4), then fewest of those due
+ * by due_before, then username. `after` is the cursor of the previous page (dossier_assignee_t.cursor; 400 when
+ * malformed); up to limit rows are given to cb; *total gets the number of candidates. */
+#define DOSSIER_ASSIGNEES_MAX 500
+typedef struct dossier_assignee {
+    char      account_id[ID_LEN + 1];
+    char      username[72];
+    char      full_name[808];
+    bool      qualified;
+    long long open, due_soon, next_due_at;   /* next_due_at: the earliest due_at of the open ones, 0 when none */
+    char      cursor[96];                    /* "<0|1>.<open>.<due_soon>.<username>" */
+} dossier_assignee_t;
+typedef int (*dossier_assignee_cb)(const dossier_assignee_t *a, void *arg);
+int dossier_assignees(db_t *db, const principal_t *who, const char *code, long long due_before, const char *after,
+                      long long limit, dossier_assignee_cb cb, void *arg, long long *total, derr_t *err);
+/* Whether account a may be assigned d's current step with role r: an enabled staff account holding r at a unit
+ * within the owning unit that covers the step's unit, and, when the step belongs to a department, that grant is
+ * at the department (or between it and the owning unit), or at the owning unit with a's home in the department. */
+bool dossier_assignee_ok(const dossier_t *d, role_t r, const account_t *a);
 
 extern const struct event_module dossier_events;
 #endif

@@ -15,6 +15,7 @@
 
 #include "domain/exchange.h"
 #include "domain/exchange_out.h"
+#include "domain/account.h"   /* assign: staff fields of work */
 #include "sign/keystore.h"
 
 #include <stdio.h>
@@ -44,6 +45,8 @@ static const event_module_t *const builtin[] = {
     &exchange_event_module,
     /* outbox: the sending side of the edXML exchange */
     &exchange_out_event_module,
+    /* assign: the fields of work of staff (domain/account.c) */
+    &staff_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;

@@ -455,10 +455,16 @@ class DossierLifecycleTests(DossierBase):
         self.assertIn((res.body["id"], "result", code), [(p["id"], p["source"], p["dossier"]) for p in store])
 
     def test_z_rebuild_gives_the_same_projections(self):
-        # Runs last in this class (alphabetical): every lifecycle above is in the ledger.
+        # Runs last in this class (alphabetical): every lifecycle above is in the ledger. assign: an officer's fields
+        # of work (staff.fields_set, table staff_fields) are a projection too.
+        spec = staff_by_username(self.admin, "cujut.specialist")
+        r = self.admin.req("PATCH", "/api/v1/staff/" + spec["id"], json={"fields": ["Hộ tịch", "Chứng thực"]},
+                           headers={"If-Match": '"%d"' % spec["version"]})
+        self.assert_status(r, 200)
         cp = run_cli("rebuild", "--check", "--db", self.db.url)
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.assertIn("projections identical", cp.stdout)
+        self.assertEqual(sorted(staff_by_username(self.admin, "cujut.specialist")["fields"]), ["Chứng thực", "Hộ tịch"])
         # report: the dashboards' counts, kept by the applies (and rebuilt by the replay), equal a full recount
         cp = run_cli("report", "check", "--db", self.db.url)
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)

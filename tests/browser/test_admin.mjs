@@ -134,6 +134,16 @@ try {
   await page.click("#admin-pw button[type=submit]");
   await noticeIn(page, "#admin-pw", "cujut.tuphap");
   c.check("after the reset the account signs in with the new password", (await signInStatus("cujut.tuphap", "moi-2026-abc")) === 200);
+  // Fields of work: chosen among the catalog's fields, saved with the account (one staff.fields_set event).
+  const offered = await page.$$eval("#admin-edit-work option", (os) => os.map((o) => o.value));
+  c.check("the fields of work offered are the catalog's", offered.includes("Hộ tịch") && offered.includes("Đất đai") &&
+          new Set(offered).size === offered.length, offered.join(", "));
+  await page.selectOption("#admin-edit-work", ["Hộ tịch", "Đất đai"]);
+  await page.click("#admin-edit button[type=submit]");
+  await noticeIn(page, "#admin-edit", "Đã lưu");
+  const saved = await page.evaluate(async () => (await (await fetch("/api/v1/staff?q=tuphap")).json()).items
+    .filter((a) => a.username === "cujut.tuphap").map((a) => a.fields.slice().sort().join(",")));
+  c.check("... the account has them", saved.join() === ["Hộ tịch", "Đất đai"].sort().join(","), saved.join());
   await page.fill("#admin-staff-q", "tuphap");
   await page.press("#admin-staff-q", "Enter");
   await page.waitForFunction(() => document.querySelector("#admin-staff-table tbody").textContent.includes("cujut.tuphap") &&

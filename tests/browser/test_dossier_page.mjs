@@ -186,7 +186,19 @@ try {
   const dueAfter = (await call(deskApi, "GET", "/api/v1/dossiers/" + code)).body.due_at;
   c.check("the due date did not move back (the paused time is added)", dueAfter >= dueBefore, dueBefore + " → " + dueAfter);
 
-  // The leader assigns the suggested specialist.
+  // The leader assigns the suggested specialist. A second specialist of the commune sorts before cujut.specialist
+  // by name and load; cujut.specialist is qualified for the procedure's field (Hộ tịch), so it is suggested first.
+  const adminApi = await session("admin");
+  const specAcc = (await call(adminApi, "GET", "/api/v1/staff?q=cujut.specialist")).body.items.find((a) => a.username === "cujut.specialist");
+  r = await call(adminApi, "POST", "/api/v1/staff", { username: "cujut.a-spec", full_name: "Võ Thị An", password: "a-spec-pass-1",
+                                                      unit_id: specAcc.roles[0].unit_id, roles: [{ role: "specialist", unit_id: specAcc.roles[0].unit_id }] });
+  c.check("a second specialist is created", r.status === 201, JSON.stringify(r.body));
+  const sugg = (await call(await session("cujut.leader"), "GET", "/api/v1/dossiers/" + code + "/assignees")).body.items.map((a) => a.username);
+  c.check("unqualified, the new specialist comes first (no load, name)", sugg[0] === "cujut.a-spec", sugg.join(","));
+  r = await fetch(server.url + "/api/v1/staff/" + specAcc.id, {
+    method: "PATCH", headers: { "Content-Type": "application/json", Cookie: adminApi.cookie, "X-CSRF-Token": adminApi.csrf, "If-Match": `"${specAcc.version}"` },
+    body: JSON.stringify({ fields: ["Hộ tịch"] }) });
+  c.check("cujut.specialist is qualified for Hộ tịch", r.status === 200, String(r.status));
   const lead = await newPage(browser, server);
   await signIn(lead, "cujut.leader");
   await open(lead, code);
@@ -197,6 +209,9 @@ try {
   const sel = await lead.$eval("#f-to", (s) => ({ v: s.value, text: s.options[s.selectedIndex].textContent, first: s.selectedIndex }));
   c.check("the suggested officer is first and preselected", sel.first === 0 && sel.v === "cujut.specialist" && sel.text.includes("đề xuất"),
           JSON.stringify(sel));
+  c.check("its option says it is qualified for the field and its load", sel.text.includes("đúng lĩnh vực") && sel.text.includes("0 hồ sơ đang xử lý"), sel.text);
+  const others = await lead.$$eval("#f-to option", (os) => os.map((o) => o.value));
+  c.check("the other specialist is offered after it", others.join(",") === "cujut.specialist,cujut.a-spec", others.join(","));
   c.check("the assignee field has the focus", await lead.evaluate(() => document.activeElement.id === "f-to"));
   await checkScreen(lead, c, "the assignment dialog");
   await lead.screenshot({ path: screenshotPath(server, "dossier-assign.png"), fullPage: false });

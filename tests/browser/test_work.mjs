@@ -181,6 +181,9 @@ try {
   await page.waitForFunction((s) => document.querySelector(s) && document.querySelector(s).options.length > 0 &&
                              document.querySelector(s).value, sel);
   c.check("the suggested officer is preselected", (await page.inputValue(sel)) === "cujut.specialist", await page.inputValue(sel));
+  const optText = await page.$eval(sel, (s) => s.options[s.selectedIndex].textContent);
+  c.check("its option is marked suggested, with its load (open and due soon)", optText.includes("đề xuất") &&
+          /\d+ hồ sơ đang xử lý, \d+ sắp đến hạn/.test(optText), optText);
   rows = await rowsOf(page, "leader-extensions");
   c.check("the dossier due today is the only one offered for an extension", rows.length === 1 && rows[0].includes(soon.code),
           rows.join(" | "));

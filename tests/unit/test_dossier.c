@@ -667,3 +667,43 @@ Test(dossier, prepared_intake_refused_when_unit_or_procedure_gone_meanwhile)
     dossier_intake_prep_free(p.x);
     free(c);
 }
+
+/* dossier_assignee_ok: who may be given the current step. The owning unit /r/p/c/, its departments /r/p/c/d/ (the
+ * step's) and /r/p/c/e/, another commune /r/p/x/, the province /r/p/. */
+static account_t *officer(const char *home, role_t role, const char *grant_path)
+{
+    static account_t a;
+    memset(&a, 0, sizeof a);
+    str_copy(a.kind, sizeof a.kind, "staff");
+    str_copy(a.unit_path, sizeof a.unit_path, home);
+    a.ngrants = 1;
+    a.grants[0].role = role;
+    str_copy(a.grants[0].unit_path, sizeof a.grants[0].unit_path, grant_path);
+    return &a;
+}
+
+Test(dossier_validate, assignee_of_a_department_step)
+{
+    dossier_t d;
+    memset(&d, 0, sizeof d);
+    str_copy(d.unit_path, sizeof d.unit_path, "/r/p/c/");
+    str_copy(d.step_unit_path, sizeof d.step_unit_path, "/r/p/c/d/");
+    cr_assert(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/d/", ROLE_SPECIALIST, "/r/p/c/d/")));
+    cr_assert(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/d/", ROLE_SPECIALIST, "/r/p/c/")));
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/e/", ROLE_SPECIALIST, "/r/p/c/")));
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/e/", ROLE_SPECIALIST, "/r/p/c/e/")));
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/x/", ROLE_SPECIALIST, "/r/p/x/")));
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/d/", ROLE_SPECIALIST, "/r/p/")));
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/d/", ROLE_CLERK, "/r/p/c/d/")));
+    account_t *off = officer("/r/p/c/d/", ROLE_SPECIALIST, "/r/p/c/d/");
+    off->disabled = true;
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, off));
+    off = officer("/r/p/c/d/", ROLE_SPECIALIST, "/r/p/c/d/");
+    str_copy(off->kind, sizeof off->kind, "citizen");
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, off));
+    /* A step of the commune itself: commune grants only (a department's grant does not cover the commune). */
+    str_copy(d.step_unit_path, sizeof d.step_unit_path, "/r/p/c/");
+    cr_assert(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/e/", ROLE_SPECIALIST, "/r/p/c/")));
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/c/d/", ROLE_SPECIALIST, "/r/p/c/d/")));
+    cr_assert_not(dossier_assignee_ok(&d, ROLE_SPECIALIST, officer("/r/p/", ROLE_SPECIALIST, "/r/p/")));
+}

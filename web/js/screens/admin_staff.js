@@ -1,6 +1,7 @@
 // admin_staff.js — staff accounts and their roles: the list of the caller's scope (search, role filter, pages), a new
-// account with roles at units, the edit of an account (If-Match), disabling or enabling it, and setting a new
-// password. The API decides who may manage which account (docs/security.md §1: 404 for an account out of sight,
+// account with roles at units, the edit of an account (If-Match) with its fields of work (the procedure catalog's
+// fields: an officer qualified for a dossier's field is suggested first when it is assigned), disabling or enabling
+// it, and setting a new password. The API decides who may manage which account (docs/security.md §1: 404 for an account out of sight,
 // 403 for one seen but not manageable); its message is shown as it comes.
 import { t, el, api, field, listTable, searchBox, notice, showProblem, clearProblems } from "../core.js";
 import { adminNav, scopeUnits, ifMatch, ROLES } from "./admin_common.js";
@@ -117,6 +118,11 @@ function drawAccount() {
   $q("#admin-edit-phone").value = a.phone || "";
   $q("#admin-edit-unit").value = a.unit_id || "";
   $q("#admin-edit").roles.set(a.roles);
+  const work = $q("#admin-edit-work");
+  for (const f of a.fields || []) {
+    if (![...work.options].some((o) => o.value === f)) work.append(el("option", { value: f, text: f }));
+  }
+  for (const o of work.options) o.selected = (a.fields || []).includes(o.value);
   const tog = $q("#admin-toggle");
   tog.dataset.t = a.disabled ? "admin.staff.enable" : "admin.staff.disable";
   tog.textContent = t(tog.dataset.t);
@@ -143,6 +149,8 @@ async function saveAccount(ev) {
   if (val("admin-edit-unit") !== (current.unit_id || "")) body.unit_id = val("admin-edit-unit");
   const grants = form.roles.value();
   if (!sameGrants(grants, current.roles)) body.roles = grants;
+  const fields = [...$q("#admin-edit-work").selectedOptions].map((o) => o.value);
+  if ([...fields].sort().join("\n") !== [...(current.fields || [])].sort().join("\n")) body.fields = fields;
   if (!Object.keys(body).length) { notice(form, "admin.unchanged"); return; }
   await patch(body, form, "admin.saved");
 }
@@ -204,6 +212,8 @@ export async function render(section, args) {
       field("admin-edit-phone", "admin.staff.phone", { type: "tel", maxlength: 15, "data-field": "phone" }),
       field("admin-edit-unit", "admin.staff.unit", { "data-field": "unit_id" }, "select"),
       el("div", { id: "admin-edit-roles" }),
+      field("admin-edit-work", "admin.staff.fields", { multiple: true, size: 6, "data-field": "fields" }, "select"),
+      el("p", { class: "hint", t: "admin.staff.fields.hint" }),
       el("div", { class: "actions" }, [
         el("button", { type: "submit", t: "admin.save" }),
         el("button", { type: "button", id: "admin-toggle", t: "admin.staff.disable", on: { click: toggle } }),
@@ -249,6 +259,12 @@ export async function render(section, args) {
   for (const id of ["admin-new-unit", "admin-edit-unit"]) {
     const s = $q("#" + id);
     for (const u of units) s.append(el("option", { value: u.id, dataset: { kind: u.kind }, text: u.name + " (" + t("kind." + u.kind) + ")" }));
+  }
+  // The fields of work offered: the catalog's fields (one page of the catalog holds them all).
+  const procs = await api("GET", "/api/v1/procedures?limit=200");
+  const work = $q("#admin-edit-work");
+  for (const f of [...new Set(procs.ok ? procs.data.items.map((p) => p.field) : [])].sort((x, y) => x.localeCompare(y, "vi"))) {
+    work.append(el("option", { value: f, text: f }));
   }
   newForm.roles = rolesEditor("admin-new");
   $q("#admin-new-roles").replaceWith(newForm.roles);

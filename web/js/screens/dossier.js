@@ -298,14 +298,26 @@ function reasonField(spec, a) {
     return field("f-reason", key, { name: "reason", maxlength: 1000, required: spec.reason === "required" }, "textarea");
 }
 
+// "Name — suggested (2 open dossiers, 1 due soon) · qualified for the field": the keys <prefix>.option,
+// <prefix>.suggested and <prefix>.qualified of the web catalogs (the leader's screen uses the same).
+export function assigneeLabel(s, prefix) {
+    const label = t(prefix + (s.suggested ? ".suggested" : ".option"), { name: s.full_name || s.username, open: s.open, due: s.due_soon });
+    return s.qualified ? t(prefix + ".qualified", { label }) : label;
+}
+
 async function fieldsFor(a) {
     const spec = ACTIONS[a];
     const out = [];
     if (spec.to) {
-        const res = await api("GET", "/api/v1/dossiers/" + encodeURIComponent(code) + "/assignees");
-        const opts = res.ok ? res.data.items.map((s, i) => [s.username,
-            t(i === 0 ? "dossier.f.to.suggested" : "dossier.f.to.option", { name: s.full_name || s.username, open: s.open }), true]) : [];
-        out.push(field("f-to", "dossier.f.to", { name: "to", required: true, options: opts }, "select"));
+        // The officers the API lists (qualified for the procedure's field first, then least loaded), the one it
+        // marks suggested preselected.
+        const res = await api("GET", "/api/v1/dossiers/" + encodeURIComponent(code) + "/assignees?limit=200");
+        const items = res.ok ? res.data.items : [];
+        const opts = items.map((s) => [s.username, assigneeLabel(s, "dossier.f.to"), true]);
+        const f = field("f-to", "dossier.f.to", { name: "to", required: true, options: opts }, "select");
+        const sug = items.find((s) => s.suggested);
+        if (sug) f.control.value = sug.username;
+        out.push(f);
         if (!opts.length) out.push(el("p", { class: "error", t: "dossier.f.to.none" }));
     }
     if (spec.unit) {

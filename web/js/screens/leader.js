@@ -5,6 +5,7 @@
 import { t, el, api, listTable, fmtDateTime, dueBadge, notice, field, showProblem, problemText, formDialog } from "../core.js";
 import { codeLink, byCode, byInstant } from "./work.js";
 import { act } from "./queue.js";
+import { assigneeLabel } from "./dossier.js";
 
 let root, approvals, extensions, assigns, current = null, extendDlg = null;
 const suggestions = new Map();   // code@version → the assignees answer, so that a redraw does not ask again
@@ -27,13 +28,14 @@ function assignCell(d) {
   const fill = (res) => {
     if (!res.ok) { f.querySelector(".field-error").textContent = problemText(res); f.querySelector(".field-error").hidden = false; return; }
     for (const a of res.data.items) {
-      f.control.append(el("option", { value: a.username, dataset: { name: a.full_name || a.username }, text: t("leader.assignee.option", { name: a.full_name || a.username, n: a.open }) }));
+      f.control.append(el("option", { value: a.username, dataset: { name: a.full_name || a.username }, text: assigneeLabel(a, "leader.assignee") }));
     }
-    if (res.data.items.length) { f.control.selectedIndex = 0; button.disabled = false; }
+    const sug = res.data.items.find((a) => a.suggested);
+    if (res.data.items.length) { f.control.value = sug ? sug.username : res.data.items[0].username; button.disabled = false; }
     else f.control.append(el("option", { value: "", t: "leader.assignee.none" }));
   };
   if (suggestions.has(key)) fill(suggestions.get(key));
-  else api("GET", "/api/v1/dossiers/" + encodeURIComponent(d.code) + "/assignees").then((res) => {
+  else api("GET", "/api/v1/dossiers/" + encodeURIComponent(d.code) + "/assignees?limit=200").then((res) => {
     suggestions.set(key, res);
     fill(res);
   });
