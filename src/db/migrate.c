@@ -355,6 +355,17 @@ static const struct migration migrations[] = {
      "CREATE INDEX dossiers_result_paper ON dossiers(result_paper);\n",
      NULL},
     /* ---- end papers ---- */
+    /* ---- signed results: migration 19 ---- */
+    {19, "dossier-results",
+     /* The result document of a dossier (domain/dossier_result.h): the attached PDF (attach_result's upload) and the
+      * signed copy the leader's approve made (a paper of its own), a projection of dossier.result_attached and
+      * dossier.approved. signed_sha256 is indexed: the public verification finds a copy by its SHA-256. */
+     "CREATE TABLE dossier_results (dossier_id TEXT PRIMARY KEY, draft_paper_id TEXT, draft_sha256 TEXT,\n"
+     "  signed_paper_id TEXT, signed_sha256 TEXT, signed_at BIGINT, signers TEXT);\n"
+     "CREATE INDEX dossier_results_signed ON dossier_results(signed_sha256);\n"
+     "CREATE INDEX dossier_results_draft ON dossier_results(draft_paper_id);\n",
+     NULL},
+    /* ---- end signed results ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */
