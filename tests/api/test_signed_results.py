@@ -318,6 +318,17 @@ class SignedResultTests(SignedResultBase):
         self.assert_unchanged(before)
 
 
+    def test_z_rebuild_gives_the_same_rows(self):
+        """Runs last in the class: the result documents (dossier_results, from dossier.result_attached and
+        dossier.approved) and the signed files' papers rebuild from the ledger to the same rows."""
+        if self.db.sqlite_path:
+            n = self.db.sql("SELECT COUNT(*) FROM dossier_results WHERE signed_sha256 IS NOT NULL")[0][0]
+            self.assertGreaterEqual(n, 3)
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
+
+
 class VerifyThrottleTests(SignedResultBase):
 
     def test_failed_verifications_are_spaced_out(self):
