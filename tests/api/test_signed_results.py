@@ -14,7 +14,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import REPO, Client, run_cli, tmp_root, unique
+from harness import REPO, Client, Server, run_cli, tmp_root, unique
 from test_dossiers import DossierBase
 
 PIN = "pin-ket-qua-1"
@@ -257,6 +257,26 @@ class SignedResultTests(SignedResultBase):
         r = self.act(self.spec, code, "attach_result", expect=None, result="Kết quả khác",
                      upload=self.upload(self.spec)["id"])
         self.assert_problem(r, 422, "MSG_SIGNRES_SIGNED_ALREADY", "upload")
+
+    def test_expired_certificate_is_refused(self):
+        """A certificate valid when its key was imported but expired when the leader signs: a second server on the
+        same database, on the real clock, imports a 60-day leaf; this class's server runs ~89 days later."""
+        out = self.dir / "short.p12"
+        cli("ca", "issue", "--dir", str(self.ca), "--pass-file", str(self.dir / "pass"), "--cn", "Phạm Văn Hết Hạn",
+            "--days", "60", "--out", str(out), "--p12-pass-file", str(self.dir / "pin"))
+        with Server((), db=self.db, label="signres-real-clock") as now:
+            lead = Client(now)
+            lead.login("cujut.leader")
+            r = lead.req("POST", "/api/v1/signing-keys", json={"kind": "person", "label": "Khoá ngắn hạn",
+                                                               "pkcs12": base64.b64encode(out.read_bytes()).decode(),
+                                                               "pin": PIN})
+            self.assert_status(r, 201)
+            key = r.body["id"]
+        code = self.at_approval()
+        before, version = self.counts(), self.get(code)["version"]
+        self.assert_problem(self.sign(code, expect=None, key_id=key), 422, "MSG_SIGNRES_EXPIRED", "key_id")
+        self.assert_unchanged(before)
+        self.assertEqual(self.get(code)["version"], version)
 
     def test_result_download_matrix(self):
         code = self.at_approval(client=self.citizen)
