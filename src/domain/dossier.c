@@ -828,6 +828,27 @@ static int steps_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t
     return rc < 0 ? rc : 0;
 }
 
+/* signed results: what GET .../result would hand this caller (dossier_result_paper's rule), or null. */
+static int result_document_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d)
+{
+    dossier_result_doc_t row;
+    int rc = dossier_result_get(db, d->id, &row);
+    if (rc < 0 && rc != -ENOENT) return rc;
+    (void)who;                    /* whoever sees the dossier sees this: the rule has no other condition */
+    bool resolved = d->status == DS_RESOLVED || d->status == DS_RETURNED;
+    jw_key(w, "result_document");
+    if (rc == -ENOENT || (!row.signed_sha256[0] && !(row.draft_sha256[0] && resolved))) {
+        jw_null(w);
+        return 0;
+    }
+    jw_obj_begin(w);
+    jw_kbool(w, "signed", row.signed_sha256[0] != 0);
+    jw_kstr(w, "sha256", row.signed_sha256[0] ? row.signed_sha256 : row.draft_sha256);
+    kinstant(w, "signed_at", row.signed_at);
+    jw_obj_end(w);
+    return 0;
+}
+
 int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, lang_t lang)
 {
     jw_obj_begin(w);
@@ -847,6 +868,8 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
     if (d->paid_amount >= 0) jw_int(w, d->paid_amount); else jw_null(w);
     jw_kstr(w, "result", d->result);
     jw_kstr(w, "result_paper", domain_nz(d->result_paper));
+    int rc = result_document_json(db, w, who, d);
+    if (rc < 0) return rc;
     kinstant(w, "resolved_at", d->resolved_at);
     jw_kstr(w, "timing", domain_nz(d->timing));
     kinstant(w, "delivered_at", d->delivered_at);
@@ -858,7 +881,7 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
     for (int a = 0; a < DA__COUNT; a++)
         if (mask & (1u << a)) jw_str(w, action_names[a]);
     jw_arr_end(w);
-    int rc = papers_json(db, w, d);
+    rc = papers_json(db, w, d);
     if (rc == 0) rc = steps_json(db, w, who, d);
     jw_obj_end(w);
     return rc;

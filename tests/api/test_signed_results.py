@@ -283,9 +283,13 @@ class SignedResultTests(SignedResultBase):
         # Before approval nobody gets a result: the draft is not the result yet.
         for who in (self.citizen, self.desk):
             self.assert_problem(self.result(code, who), 404, "MSG_NOT_FOUND")
+        self.assertIsNone(self.get(code, self.citizen)["result_document"])
         self.sign(code)
         signed = self.result(code, self.desk)
         self.assert_status(signed, 200)
+        doc = self.get(code, self.citizen)["result_document"]
+        self.assertEqual((doc["signed"], doc["sha256"]), (True, hashlib.sha256(signed.raw).hexdigest()))
+        self.assertTrue(doc["signed_at"].endswith("+07:00"))
         for label, who, status in (("citizen", self.citizen, 200), ("desk", self.desk, 200),
                                    ("specialist", self.spec, 200), ("leader", self.lead, 200),
                                    ("clerk", self.users["cujut.clerk"], 200),
@@ -312,6 +316,8 @@ class SignedResultTests(SignedResultBase):
         r = self.result(plain, self.desk)
         self.assert_status(r, 200)
         self.assertEqual(r.raw, PDF)
+        doc = self.get(plain)["result_document"]
+        self.assertEqual((doc["signed"], doc["signed_at"]), (False, None))
 
     def other_citizen(self):
         from harness import unique_phone
