@@ -352,8 +352,8 @@ int api_dossiers_action(req_t *r)
         reply_problem(r, 400, "invalid-field", MSG_SIGNRES_SIGN_NEEDED, stray, stray, NULL, NULL);
         goto out;
     }
-    if (sign && (!c->sign.key_id || !c->sign.pin)) {
-        const char *f = c->sign.key_id ? "pin" : "key_id";
+    if (sign && (!c->sign.key_id || !c->sign.pin || !c->sign.seal_key_id != !c->sign.seal_pin)) {
+        const char *f = !c->sign.key_id ? "key_id" : !c->sign.pin ? "pin" : c->sign.seal_key_id ? "seal_pin" : "seal_key_id";
         reply_problem(r, 400, "missing-field", MSG_MISSING_FIELD, f, f, NULL, NULL);
         goto out;
     }

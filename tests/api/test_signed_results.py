@@ -217,6 +217,8 @@ class SignedResultTests(SignedResultBase):
              "seal_key_id"),
             (code, self.lead, {"key_id": None}, 400, "MSG_MISSING_FIELD", "key_id"),
             (code, self.lead, {"pin": None}, 400, "MSG_MISSING_FIELD", "pin"),
+            (code, self.lead, {"seal_key_id": self.keys["seal"]}, 400, "MSG_MISSING_FIELD", "seal_pin"),
+            (code, self.lead, {"seal_pin": PIN}, 400, "MSG_MISSING_FIELD", "seal_key_id"),
             (code, self.lead, {"sign": "yes"}, 400, None, "sign"),
             (code, self.spec, {"key_id": self.keys["spec"]}, 403, "MSG_FORBIDDEN", None),   # not a leader
             (code, self.users["cujut.desk"], {}, 403, "MSG_FORBIDDEN", None),
