@@ -337,8 +337,7 @@ int api_dossiers_action(req_t *r)
         {"days", FT_INT, false, 1, 60, &c->in.days, NULL},
         {"items", FT_ARRAY, false, 0, 30, &c->in.items, NULL},
         {"papers", FT_ARRAY, false, 0, PROCEDURE_PAPERS_MAX, &c->in.papers, NULL},   /* resubmit, attach_paper */
-        /* signed results: attach_result's PDF; approve's signature (sign/keystore.h key ids and PINs) */
-        {"upload", FT_STRING, false, 1, 64, &c->in.upload, NULL},
+        /* signed results: approve's signature (sign/keystore.h key ids and PINs) */
         {"sign", FT_BOOL, false, 0, 0, &sign, NULL},
         {"key_id", FT_STRING, false, 1, 64, &c->sign.key_id, NULL},
         {"pin", FT_STRING, false, 1, KEYSTORE_PIN_MAX, &c->sign.pin, NULL},
@@ -416,7 +415,7 @@ static int result_fn(db_t *db, void *arg)
 {
     struct result_ctx *c = arg;
     char id[ID_LEN + 1];
-    int rc = dossier_result_paper(db, c->who, c->code, id);
+    int rc = dossier_result_download(db, c->who, c->code, id);
     return rc < 0 ? rc : paper_get(db, id, &c->p);
 }
 

@@ -32,8 +32,7 @@
 #include "http/http.h"
 #include "domain/notify.h"
 #include "domain/dossier_forms.h"   /* dforms */
-#include "domain/dossier_uploads.h"
-#include "domain/dossier_result.h"   /* signed results */ /* dforms */
+#include "domain/dossier_uploads.h" /* dforms */
 #include "sync/notify_sender.h"
 
 #include <getopt.h>
@@ -285,7 +284,6 @@ static int cmd_serve(int argc, char **argv)
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
     dossier_public_url_set(public_url);                      /* dforms */
     if (dossier_uploads_register() < 0) log_warn("papers: cannot register the dossier visibility rule");   /* dforms */
-    if (dossier_result_register() < 0) log_warn("papers: cannot register the result visibility rule");   /* signed results */
     long long paper_max = 0;
     if (parse_size(paper_max_s, 1024, 1LL << 30, &paper_max) < 0)
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--paper-max", paper_max_s, "1K..1G");

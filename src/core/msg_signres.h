@@ -5,10 +5,8 @@
 #define MOTCUA_MSG_SIGNRES_H
 
 #define MSG_LIST_SIGNRES(X)                                                                                         \
-    X(MSG_SIGNRES_NO_PDF, "Hồ sơ chưa có tệp PDF kết quả để ký; đính kèm bằng thao tác attach_result có \"upload\".", \
-      "The dossier has no result PDF to sign; attach one with attach_result and \"upload\".")                   \
-    X(MSG_SIGNRES_UPLOAD, "\"upload\" phải là mã một tệp PDF đã tải lên mà bạn xem được ({0}).",                     \
-      "\"upload\" must be the id of an uploaded PDF paper you can see ({0}).")                                  \
+    X(MSG_SIGNRES_NO_PDF, "Hồ sơ chưa có tệp PDF kết quả để ký; đính kèm bằng attach_result có \"result_paper\".", \
+      "The dossier has no result PDF to sign; attach one with attach_result and \"result_paper\".")             \
     X(MSG_SIGNRES_SIGNED_ALREADY, "Kết quả của hồ sơ đã được ký số; không thay được tệp kết quả.",                   \
       "The dossier's result is signed already; its file cannot be replaced.")                                   \
     X(MSG_SIGNRES_CHANGED, "Tệp kết quả vừa được thay trong lúc ký; hãy ký lại.",                                    \

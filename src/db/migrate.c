@@ -357,13 +357,13 @@ static const struct migration migrations[] = {
     /* ---- end papers ---- */
     /* ---- signed results: migration 19 ---- */
     {19, "dossier-results",
-     /* The result document of a dossier (domain/dossier_result.h): the attached PDF (attach_result's upload) and the
-      * signed copy the leader's approve made (a paper of its own), a projection of dossier.result_attached and
-      * dossier.approved. signed_sha256 is indexed: the public verification finds a copy by its SHA-256. */
-     "CREATE TABLE dossier_results (dossier_id TEXT PRIMARY KEY, draft_paper_id TEXT, draft_sha256 TEXT,\n"
-     "  signed_paper_id TEXT, signed_sha256 TEXT, signed_at BIGINT, signers TEXT);\n"
-     "CREATE INDEX dossier_results_signed ON dossier_results(signed_sha256);\n"
-     "CREATE INDEX dossier_results_draft ON dossier_results(draft_paper_id);\n",
+     /* The signed result of a dossier (domain/dossier_result.h): the copy the leader's signed approve made (a paper of
+      * its own, then the dossier's result_paper), the SHA-256 of the PDF it was made from, the instant and the
+      * signers; a projection of dossier.approved. signed_sha256 is indexed: the public verification finds a copy by
+      * its SHA-256. */
+     "CREATE TABLE dossier_results (dossier_id TEXT PRIMARY KEY, signed_paper_id TEXT NOT NULL,\n"
+     "  signed_sha256 TEXT NOT NULL, from_sha256 TEXT NOT NULL, signed_at BIGINT NOT NULL, signers TEXT NOT NULL);\n"
+     "CREATE INDEX dossier_results_signed ON dossier_results(signed_sha256);\n",
      NULL},
     /* ---- end signed results ---- */
 };

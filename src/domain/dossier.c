@@ -458,7 +458,7 @@ static int apply_handed_back(db_t *db, const event_meta_t *ev, const json_t *pay
     return apply_action(db, ev, payload);
 }
 
-/* dossier.approved and dossier.result_attached: the action's rows, then the result document (dossier_result.h). */
+/* dossier.approved: the action's rows, then the signed result's row when it was signed (dossier_result.h). */
 static int action_result_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     int rc = action_rows(db, ev, payload);
@@ -484,7 +484,7 @@ static const event_kind_t kinds[] = {
     {"dossier.payment_recorded", apply_action},
     {"dossier.extended", apply_action},
     {"dossier.approved", apply_action_result},
-    {"dossier.result_attached", apply_action_result},
+    {"dossier.result_attached", apply_action},
     {"dossier.delivered", apply_action},
     {"dossier.withdrawn", apply_action},
     {"dossier.stopped", apply_action},
@@ -828,22 +828,20 @@ static int steps_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t
     return rc < 0 ? rc : 0;
 }
 
-/* signed results: what GET .../result would hand this caller (dossier_result_paper's rule), or null. */
-static int result_document_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d)
+/* signed results: the leader's signature of the result document (its result_paper is then the signed copy), or
+ * null before a signed approval. */
+static int result_signature_json(db_t *db, jw_t *w, const dossier_t *d)
 {
     dossier_result_doc_t row;
     int rc = dossier_result_get(db, d->id, &row);
     if (rc < 0 && rc != -ENOENT) return rc;
-    (void)who;                    /* whoever sees the dossier sees this: the rule has no other condition */
-    bool resolved = d->status == DS_RESOLVED || d->status == DS_RETURNED;
-    jw_key(w, "result_document");
-    if (rc == -ENOENT || (!row.signed_sha256[0] && !(row.draft_sha256[0] && resolved))) {
+    jw_key(w, "result_signature");
+    if (rc == -ENOENT) {
         jw_null(w);
         return 0;
     }
     jw_obj_begin(w);
-    jw_kbool(w, "signed", row.signed_sha256[0] != 0);
-    jw_kstr(w, "sha256", row.signed_sha256[0] ? row.signed_sha256 : row.draft_sha256);
+    jw_kstr(w, "sha256", row.signed_sha256);
     kinstant(w, "signed_at", row.signed_at);
     jw_obj_end(w);
     return 0;
@@ -868,7 +866,7 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
     if (d->paid_amount >= 0) jw_int(w, d->paid_amount); else jw_null(w);
     jw_kstr(w, "result", d->result);
     jw_kstr(w, "result_paper", domain_nz(d->result_paper));
-    int rc = result_document_json(db, w, who, d);
+    int rc = result_signature_json(db, w, d);
     if (rc < 0) return rc;
     kinstant(w, "resolved_at", d->resolved_at);
     jw_kstr(w, "timing", domain_nz(d->timing));
@@ -1438,7 +1436,7 @@ struct action_payload {
     int              step, finished, before;
     long long        at, step_due;
     const char      *papers;   /* resubmit / attach_paper: the resolved papers array, serialized; or NULL */
-    const char      *result_doc;   /* approve (signed) / attach_result (upload): dossier_result.h, or NULL */
+    const char      *result_doc;   /* approve with a signed result: dossier_result.h, or NULL */
 };
 
 static void action_payload(jw_t *w, const void *arg)
@@ -1648,35 +1646,30 @@ int dossier_act_check(db_t *db, const principal_t *who, const char *code, const 
     return 0;
 }
 
-/* approve with a signed result / attach_result with a PDF: check the result document against the dossier's row
- * and write the payload's "result_doc" member into *doc (malloc'd JSON); the signed file's paper is recorded by
- * the caller in the same transaction. 0, or the refusal with err. */
-static int result_doc(db_t *db, const principal_t *who, const dossier_t *d, const dossier_action_in_t *in,
-                      char **doc, derr_t *err)
+/* approve with a signed result: the result document must still be the PDF that was signed (409 when it was
+ * replaced meanwhile); *doc gets the payload's "result_doc" member (malloc'd JSON). attach_result: the result
+ * document is fixed once signed (422). The signed file's paper is recorded by the caller in the same transaction. */
+static int result_doc(db_t *db, const dossier_t *d, const dossier_action_in_t *in, char **doc, derr_t *err)
 {
     *doc = NULL;
     dossier_result_doc_t row;
     int rc = dossier_result_get(db, d->id, &row);
     if (rc < 0 && rc != -ENOENT) return rc;
-    bool have = rc == 0;
+    if (in->action == DA_ATTACH_RESULT)
+        return rc == 0 ? derr_set(err, -EPERM, 422, MSG_SIGNRES_SIGNED_ALREADY, "result_paper", NULL, NULL, NULL) : 0;
+    char sha[SHA256_HEX_LEN + 1];
+    if (rc == 0) return derr_set(err, -EPERM, 422, MSG_SIGNRES_SIGNED_ALREADY, "sign", NULL, NULL, NULL);
+    rc = dossier_result_pdf(db, d, sha);
+    if (rc == -ENOENT) return derr_set(err, -EPERM, 422, MSG_SIGNRES_NO_PDF, "sign", NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (strcmp(sha, in->signed_result->from_sha256))
+        return derr_set(err, -EBUSY, 409, MSG_SIGNRES_CHANGED, "sign", NULL, NULL, NULL);
     buf_t b;
     buf_init(&b, 0);
     jw_t w;
     jw_init(&w, &b);
-    if (in->action == DA_APPROVE) {
-        const dossier_signed_t *s = in->signed_result;
-        if (!have || !row.draft_sha256[0]) rc = derr_set(err, -EPERM, 422, MSG_SIGNRES_NO_PDF, "sign", NULL, NULL, NULL);
-        else if (strcmp(row.draft_sha256, s->from_sha256))
-            rc = derr_set(err, -EBUSY, 409, MSG_SIGNRES_CHANGED, "sign", NULL, NULL, NULL);
-        else rc = 0;
-        if (rc == 0) dossier_result_signed_json(&w, s);
-    } else {
-        char sha[SHA256_HEX_LEN + 1];
-        if (have && row.signed_sha256[0]) rc = derr_set(err, -EPERM, 422, MSG_SIGNRES_SIGNED_ALREADY, "upload", NULL, NULL, NULL);
-        else rc = dossier_result_check_upload(db, who, in->upload, sha, err);
-        if (rc == 0) dossier_result_draft_json(&w, in->upload, sha);
-    }
-    if (rc == 0) rc = jw_finish(&w);
+    dossier_result_signed_json(&w, in->signed_result);
+    rc = jw_finish(&w);
     if (rc == 0) *doc = xstrdup(b.data);
     buf_free(&b);
     return rc;
@@ -1717,13 +1710,12 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
     buf_t note;
     buf_init(&note, 0);
     char *papers_out = NULL, *doc = NULL;
-    if ((in->signed_result && a != DA_APPROVE) || (in->upload && a != DA_ATTACH_RESULT)) {
-        rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, in->upload ? "upload" : "sign", in->upload ? "upload" : "sign",
-                      NULL, NULL);
+    if (in->signed_result && a != DA_APPROVE) {
+        rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, "sign", "sign", NULL, NULL);
         goto out;
     }
-    if (in->signed_result || in->upload) {
-        if ((rc = result_doc(db, who, d, in, &doc, err)) < 0) goto out;
+    if (in->signed_result || (a == DA_ATTACH_RESULT && in->result_paper)) {
+        if ((rc = result_doc(db, d, in, &doc, err)) < 0) goto out;
         c.result_doc = doc;
     }
     switch (a) {
@@ -1922,6 +1914,8 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         nd.status = DS_RESOLVED;
         nd.resolved_at = in->now_ms;
         nd.assignee_id[0] = '\0';
+        /* signed results: the signed copy becomes the result document (the applicant's data store holds it) */
+        if (in->signed_result) str_copy(nd.result_paper, sizeof nd.result_paper, in->signed_result->paper_id);
         break;
     case DA_ATTACH_RESULT:
         if (!text_ok(in->result, DOSSIER_TEXT_MAX)) {

@@ -185,7 +185,6 @@ typedef struct dossier_action_in {
     /* resubmit (optional) / attach_paper (required, each with "upload"): [{paper, upload?, copies?, form?}], the
      * checklist items received or replaced; the event's payload carries them resolved (name, mandatory, ...). */
     json_t          *papers;
-    const char      *upload;         /* attach_result: the result PDF, an uploaded paper id (dossier_result.h) */
     /* approve {"sign": true}: the signed result made by dossier_result_sign() before the write, or NULL */
     const struct dossier_signed *signed_result;
     long long        now_ms;

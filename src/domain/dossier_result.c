@@ -38,46 +38,30 @@ int dossier_result_get(db_t *db, const char *dossier_id, dossier_result_doc_t *o
 {
     memset(out, 0, sizeof *out);
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT draft_paper_id, draft_sha256, signed_paper_id, signed_sha256, signed_at "
-                              "FROM dossier_results WHERE dossier_id = $1", "t", dossier_id);
+    int rc = db_query(db, &s, "SELECT signed_paper_id, signed_sha256, from_sha256, signed_at FROM dossier_results "
+                              "WHERE dossier_id = $1", "t", dossier_id);
     if (rc == DB_ROW) {
-        str_copy(out->draft_paper, sizeof out->draft_paper, db_col_text(s, 0) ? db_col_text(s, 0) : "");
-        str_copy(out->draft_sha256, sizeof out->draft_sha256, db_col_text(s, 1) ? db_col_text(s, 1) : "");
-        str_copy(out->signed_paper, sizeof out->signed_paper, db_col_text(s, 2) ? db_col_text(s, 2) : "");
-        str_copy(out->signed_sha256, sizeof out->signed_sha256, db_col_text(s, 3) ? db_col_text(s, 3) : "");
-        out->signed_at = db_col_is_null(s, 4) ? 0 : db_col_int(s, 4);
+        str_copy(out->signed_paper, sizeof out->signed_paper, db_col_text(s, 0) ? db_col_text(s, 0) : "");
+        str_copy(out->signed_sha256, sizeof out->signed_sha256, db_col_text(s, 1) ? db_col_text(s, 1) : "");
+        str_copy(out->from_sha256, sizeof out->from_sha256, db_col_text(s, 2) ? db_col_text(s, 2) : "");
+        out->signed_at = db_col_int(s, 3);
     }
     if (s) db_reset(s);
     return rc == DB_ROW ? 0 : rc < 0 ? rc : -ENOENT;
 }
 
-int dossier_result_check_upload(db_t *db, const principal_t *who, const char *upload, char sha256[SHA256_HEX_LEN + 1],
-                                derr_t *err)
+int dossier_result_pdf(db_t *db, const dossier_t *d, char sha256[SHA256_HEX_LEN + 1])
 {
-    const char *shown = upload ? upload : "";
-    int v = upload && id_valid(upload) ? papers_visible(db, who, upload) : 0;
-    if (v < 0) return v;
+    if (!d->result_paper[0]) return -ENOENT;
     paper_t *p = xmalloc(sizeof *p);
-    int rc = v ? paper_get(db, upload, p) : -ENOENT;
+    int rc = paper_get(db, d->result_paper, p);
     if (rc == 0 && strcmp(p->media_type, "application/pdf")) rc = -ENOENT;
     if (rc == 0) str_copy(sha256, SHA256_HEX_LEN + 1, p->sha256);
     free(p);
-    if (rc == -ENOENT) return derr_set(err, -EINVAL, 422, MSG_SIGNRES_UPLOAD, "upload", shown, NULL, NULL);
     return rc;
 }
 
-/* ---- payloads and their apply ---- */
-
-void dossier_result_draft_json(jw_t *w, const char *paper, const char *sha256)
-{
-    jw_obj_begin(w);
-    jw_key(w, "draft");
-    jw_obj_begin(w);
-    jw_kstr(w, "paper", paper);
-    jw_kstr(w, "sha256", sha256);
-    jw_obj_end(w);
-    jw_obj_end(w);
-}
+/* ---- the approve event's payload and its apply ---- */
 
 static void signers_json(jw_t *w, const dossier_signed_t *s)
 {
@@ -117,27 +101,17 @@ int dossier_result_apply(db_t *db, const char *dossier_id, const json_t *payload
 {
     json_t *doc = json_object_get(payload, "result_doc");
     if (!doc) return 0;
-    json_t *draft = json_object_get(doc, "draft"), *sig = json_object_get(doc, "signed");
-    if (!dossier_id || (!json_is_object(draft) && !json_is_object(sig))) return -EINVAL;
-    long long n = 0;
-    if (json_is_object(draft)) {
-        if (!jstr(draft, "paper") || !jstr(draft, "sha256")) return -EINVAL;
-        n = db_run(db, "INSERT INTO dossier_results (dossier_id, draft_paper_id, draft_sha256) VALUES ($1, $2, $3) "
-                       "ON CONFLICT (dossier_id) DO UPDATE SET draft_paper_id = excluded.draft_paper_id, "
-                       "draft_sha256 = excluded.draft_sha256", "ttt", dossier_id, jstr(draft, "paper"),
-                   jstr(draft, "sha256"));
-    }
-    if (n >= 0 && json_is_object(sig)) {
-        json_t *signers = json_object_get(sig, "signers");
-        if (!jstr(sig, "paper") || !jstr(sig, "sha256") || !json_is_array(signers)) return -EINVAL;
-        char *sj = json_dumps(signers, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (!sj) return -ENOMEM;
-        n = db_run(db, "UPDATE dossier_results SET signed_paper_id = $2, signed_sha256 = $3, signed_at = $4, "
-                       "signers = $5 WHERE dossier_id = $1", "tttit", dossier_id, jstr(sig, "paper"),
-                   jstr(sig, "sha256"), (long long)json_integer_value(json_object_get(sig, "at")), sj);
-        free(sj);
-        if (n == 0) return -EINVAL;       /* a signed result always has its draft */
-    }
+    json_t *sig = json_object_get(doc, "signed"), *signers = json_object_get(sig, "signers");
+    if (!dossier_id || !jstr(sig, "paper") || !jstr(sig, "sha256") || !jstr(sig, "from_sha256") ||
+        !json_is_array(signers))
+        return -EINVAL;
+    char *sj = json_dumps(signers, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!sj) return -ENOMEM;
+    long long n = db_run(db, "INSERT INTO dossier_results (dossier_id, signed_paper_id, signed_sha256, from_sha256, "
+                             "signed_at, signers) VALUES ($1, $2, $3, $4, $5, $6)", "ttttit", dossier_id,
+                         jstr(sig, "paper"), jstr(sig, "sha256"), jstr(sig, "from_sha256"),
+                         (long long)json_integer_value(json_object_get(sig, "at")), sj);
+    free(sj);
     return n < 0 ? (int)n : 0;
 }
 
@@ -219,19 +193,16 @@ int dossier_result_sign(db_t *db, blob_store_t *bs, const principal_t *who, cons
     if (act->action != DA_APPROVE || !bs) return -EINVAL;
     dossier_t *d = xcalloc(1, sizeof *d);
     procedure_t *p = xcalloc(1, sizeof *p);
-    dossier_result_doc_t row;
     signer_t *lead = NULL, *seal = NULL;
     buf_t pdf, one, two;
     buf_init(&pdf, DOSSIER_RESULT_PDF_MAX);
     buf_init(&one, DOSSIER_RESULT_PDF_MAX + ((size_t)1 << 20));
     buf_init(&two, DOSSIER_RESULT_PDF_MAX + ((size_t)2 << 20));
     long long at_s = now_ms / 1000;
+    char draft[SHA256_HEX_LEN + 1] = "";
     int rc = dossier_act_check(db, who, code, act, d, err);
-    if (rc == 0) {
-        rc = dossier_result_get(db, d->id, &row);
-        if (rc == -ENOENT || (rc == 0 && !row.draft_sha256[0]))
-            rc = derr_set(err, -EPERM, 422, MSG_SIGNRES_NO_PDF, "sign", NULL, NULL, NULL);
-    }
+    if (rc == 0 && (rc = dossier_result_pdf(db, d, draft)) == -ENOENT)
+        rc = derr_set(err, -EPERM, 422, MSG_SIGNRES_NO_PDF, "sign", NULL, NULL, NULL);
     bool need_seal = false;
     if (rc == 0) {
         rc = procedure_get(db, d->unit_id, d->procedure_code, p);
@@ -246,7 +217,7 @@ int dossier_result_sign(db_t *db, blob_store_t *bs, const principal_t *who, cons
         rc = unlock(db, who, in->seal_key_id, in->seal_pin, "seal", d->unit_id, at_s, "seal_key_id", "seal_pin", &seal,
                     err);
     char path[1024];
-    if (rc == 0 && (rc = blob_path(bs, row.draft_sha256, path, sizeof path)) == 0) {
+    if (rc == 0 && (rc = blob_path(bs, draft, path, sizeof path)) == 0) {
         rc = file_read_all(path, DOSSIER_RESULT_PDF_MAX, &pdf);
         if (rc < 0) rc = -EIO;
     }
@@ -276,7 +247,7 @@ int dossier_result_sign(db_t *db, blob_store_t *bs, const principal_t *who, cons
     }
     if (rc == 0) {
         id_new(out->paper_id);
-        str_copy(out->from_sha256, sizeof out->from_sha256, row.draft_sha256);
+        str_copy(out->from_sha256, sizeof out->from_sha256, draft);
         snprintf(out->name, sizeof out->name, "%s-ket-qua.pdf", code);
         out->size = (long long)result->len;
         out->at = at_s * 1000;
@@ -294,18 +265,19 @@ int dossier_result_sign(db_t *db, blob_store_t *bs, const principal_t *who, cons
 
 /* ---- handing out ---- */
 
-int dossier_result_paper(db_t *db, const principal_t *who, const char *code, char paper_id[ID_LEN + 1])
+int dossier_result_download(db_t *db, const principal_t *who, const char *code, char paper_id[ID_LEN + 1])
 {
     dossier_t *d = xcalloc(1, sizeof *d);
     int rc = dossier_get(db, code, d);
     if (rc == 0 && !dossier_visible_to(who, d)) rc = -ENOENT;
     dossier_result_doc_t row;
-    if (rc == 0) rc = dossier_result_get(db, d->id, &row);
     if (rc == 0) {
-        if (row.signed_paper[0]) str_copy(paper_id, ID_LEN + 1, row.signed_paper);
-        else if (row.draft_paper[0] && (d->status == DS_RESOLVED || d->status == DS_RETURNED))
-            str_copy(paper_id, ID_LEN + 1, row.draft_paper);
-        else rc = -ENOENT;
+        rc = dossier_result_get(db, d->id, &row);
+        if (rc == 0) str_copy(paper_id, ID_LEN + 1, row.signed_paper);
+        else if (rc == -ENOENT && d->result_paper[0] && (d->status == DS_RESOLVED || d->status == DS_RETURNED)) {
+            str_copy(paper_id, ID_LEN + 1, d->result_paper);
+            rc = 0;
+        }
     }
     dossier_free(d);
     free(d);
@@ -447,43 +419,7 @@ int dossier_result_verify(db_t *db, const void *pdf, size_t len, const char *tru
     return 0;
 }
 
-/* ---- visibility and the projection's table ---- */
-
-/* A paper the base rule refused: a signed result is visible to whoever may see its dossier; the attached draft
- * to staff who may see the dossier, and to the applicant once the dossier is resolved. */
-static int visible_as_result(db_t *db, const principal_t *who, const paper_t *paper)
-{
-    db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT d.code, r.signed_paper_id = $1 FROM dossier_results r "
-                              "JOIN dossiers d ON d.id = r.dossier_id "
-                              "WHERE r.signed_paper_id = $1 OR r.draft_paper_id = $1 ORDER BY d.code LIMIT 8",
-                      "t", paper->id);
-    char codes[8][DOSSIER_CODE_MAX];
-    bool is_signed[8];
-    int n = 0;
-    while (rc == DB_ROW && n < 8) {
-        str_copy(codes[n], DOSSIER_CODE_MAX, db_col_text(s, 0));
-        is_signed[n++] = db_col_int(s, 1) != 0;
-        rc = db_step(s);
-    }
-    if (s) db_reset(s);
-    if (rc < 0) return rc;
-    int seen = 0;
-    dossier_t *d = xcalloc(1, sizeof *d);
-    for (int i = 0; i < n && !seen && rc >= 0; i++) {
-        rc = dossier_get(db, codes[i], d);
-        if (rc == 0)
-            seen = dossier_visible_to(who, d) &&
-                   (is_signed[i] || strcmp(who->kind, "citizen") || d->status == DS_RESOLVED || d->status == DS_RETURNED);
-        else if (rc == -ENOENT) rc = 0;
-        dossier_free(d);
-        memset(d, 0, sizeof *d);
-    }
-    free(d);
-    return rc < 0 ? rc : seen;
-}
-
-int dossier_result_register(void) { return papers_visibility_add(visible_as_result); }
+/* ---- the projection's table ---- */
 
 static const event_kind_t kinds[] = {{NULL, NULL}};
 static const event_table_t tables[] = {{"dossier_results", "dossier_id"}, {NULL, NULL}};

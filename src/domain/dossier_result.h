@@ -1,12 +1,16 @@
-/* dossier_result.h — the result document of a dossier: the PDF attached as the result, the leader's signed copy
- * of it, the download, and the public verification of a copy (issue 12 item 5; docs/one-stop.md "Signed results").
+/* dossier_result.h — the signed result of a dossier: the leader's signed copy of the result PDF, the download, and
+ * the public verification of a copy (issue 12 item 5; docs/one-stop.md "Signed results").
  *
- * The rows of dossier_results are a projection of two dossier events, written by dossier_result_apply() from the
- * dossier module's apply functions (dossier.c), never elsewhere:
- *   dossier.result_attached {..., "result_doc": {"draft": {paper, sha256}}}   the result PDF (attach_result upload)
- *   dossier.approved        {..., "result_doc": {"signed": {paper, sha256, size, at, from_sha256, signers[]}}}
- * The signed bytes are a new content-addressed paper (paper.uploaded, recorded in the same transaction); the
- * draft stays as it was, a byte-for-byte prefix of the signed file (PAdES incremental update).
+ * The result document is the dossier's result_paper (attach_result {"result_paper": id}, dossier.c). The rows of
+ * dossier_results are a projection of one dossier event, written by dossier_result_apply() from the dossier
+ * module's apply function (dossier.c), never elsewhere:
+ *   dossier.approved {..., "after": {..., "result_paper": <the signed paper>},
+ *                     "result_doc": {"signed": {paper, sha256, size, at, from_sha256, signers[]}}}
+ * The signed bytes are a new content-addressed paper (paper.uploaded, recorded in the same transaction) that becomes
+ * the dossier's result_paper, so the applicant's data store holds the signed copy; the attached PDF stays as it
+ * was, a byte-for-byte prefix of the signed file (PAdES incremental update).
+ *
+ * Visibility of the papers: dossier_uploads.h's hook (a dossier's result_paper is visible to whoever may see it).
  *
  * Signing (dossier_result_sign) runs BEFORE the write transaction, in a read snapshot: it checks the action as
  * dossier_act would (dossier_act_check), unlocks the leader's key and, when the procedure requires it (its
@@ -59,19 +63,17 @@ typedef struct dossier_sign_in {
     const char *trust_pem;              /* the node's trust anchors and CRLs (--sign-trust), or NULL */
 } dossier_sign_in_t;
 
-/* The dossier's result document row. */
+/* The dossier's signed result row (there is none before a signed approval). */
 typedef struct dossier_result_doc {
-    char      draft_paper[ID_LEN + 1], draft_sha256[SHA256_HEX_LEN + 1];
     char      signed_paper[ID_LEN + 1], signed_sha256[SHA256_HEX_LEN + 1];
-    long long signed_at;                /* 0 when not signed */
+    char      from_sha256[SHA256_HEX_LEN + 1];
+    long long signed_at;                /* milliseconds */
 } dossier_result_doc_t;
 
 int dossier_result_get(db_t *db, const char *dossier_id, dossier_result_doc_t *out);   /* 0 or -ENOENT */
 
-/* attach_result's "upload": a PDF paper who may see. 0, or -EINVAL with err 422 naming "upload". *sha256 gets its
- * content address. */
-int dossier_result_check_upload(db_t *db, const principal_t *who, const char *upload, char sha256[SHA256_HEX_LEN + 1],
-                                derr_t *err);
+/* The SHA-256 of the dossier's result document when it is a PDF: 0, or -ENOENT (none, or not a PDF). */
+int dossier_result_pdf(db_t *db, const dossier_t *d, char sha256[SHA256_HEX_LEN + 1]);
 
 /* In a read snapshot: check approve by who on code (as dossier_act), sign the result PDF and commit the signed
  * bytes to bs; *out describes them. Refusals (err filled): those of dossier_act_check (404, 403, 409, 412), 422 no
@@ -82,16 +84,15 @@ int dossier_result_sign(db_t *db, struct blob_store *bs, const principal_t *who,
                         const dossier_action_in_t *act, const dossier_sign_in_t *in, long long now_ms,
                         dossier_signed_t *out, derr_t *err);
 
-/* The payload member "result_doc" of the approve event ({"signed": ...}) or of attach_result ({"draft": ...}). */
+/* The payload member "result_doc" of the approve event: {"signed": ...}. */
 void dossier_result_signed_json(jw_t *w, const dossier_signed_t *s);
-void dossier_result_draft_json(jw_t *w, const char *paper, const char *sha256);
 
-/* From the dossier's apply functions: the rows of payload["result_doc"] (nothing when absent). */
+/* From the dossier's apply function: the row of payload["result_doc"] (nothing when absent). */
 int dossier_result_apply(db_t *db, const char *dossier_id, const json_t *payload);
 
 /* The paper to hand out for GET /api/v1/dossiers/{code}/result: the signed one, else (the dossier resolved or
  * returned) the attached one. -ENOENT when who may not see the dossier or there is none. */
-int dossier_result_paper(db_t *db, const principal_t *who, const char *code, char paper_id[ID_LEN + 1]);
+int dossier_result_download(db_t *db, const principal_t *who, const char *code, char paper_id[ID_LEN + 1]);
 
 /* The code of the dossier whose signed result has this SHA-256, or -ENOENT. */
 int dossier_result_by_sha256(db_t *db, const char *sha256, char code[DOSSIER_CODE_MAX]);
@@ -102,10 +103,6 @@ int dossier_result_by_sha256(db_t *db, const char *sha256, char code[DOSSIER_COD
  * err 422 when the bytes are not a PDF this reader can follow. */
 int dossier_result_verify(db_t *db, const void *pdf, size_t len, const char *trust_pem, jw_t *w, bool *valid,
                           bool *issued, derr_t *err);
-
-/* At start-up: a signed or attached result is visible to whoever may see its dossier (the draft to the
- * applicant only once the dossier is resolved). 0 or -ENOSPC. */
-int dossier_result_register(void);
 
 extern const event_module_t dossier_result_events;
 #endif

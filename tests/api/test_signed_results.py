@@ -1,4 +1,4 @@
-"""Signed results (issue 12 item 5): attach_result with the result PDF, approve {"sign": true} with the leader's key
+"""Signed results (issue 12 item 5): attach_result with the result PDF (result_paper), approve {"sign": true} with the leader's key
 (and the unit's seal where the procedure requires it), GET /api/v1/dossiers/{code}/result, and the public
 POST /api/v1/lookup/verify of an uploaded copy.
 
@@ -88,7 +88,7 @@ class SignedResultBase(DossierBase):
         self.to_processing(code)
         if attach:
             up = self.upload(self.spec)
-            self.act(self.spec, code, "attach_result", result="Giấy chứng nhận số 12/2027", upload=up["id"])
+            self.act(self.spec, code, "attach_result", result="Giấy chứng nhận số 12/2027", result_paper=up["id"])
         return code
 
     def sign(self, code, client=None, expect=200, **kw):
@@ -243,22 +243,26 @@ class SignedResultTests(SignedResultBase):
                      key_id=self.keys["lead"], pin=PIN)
         self.assert_problem(r, 400, None, "sign")
         self.assert_unchanged(before)
-        # attach_result's upload: not a PDF, unknown, or a paper the caller cannot see.
+        # A result document that is not a PDF (an agency's scan as PNG) is attached, but cannot be signed.
         png = self.spec.req("POST", "/api/v1/papers?name=anh.png", raw_body=b"\x89PNG\r\n\x1a\n" + b"\0" * 32,
                             content_type="image/png")
         self.assert_status(png, 201)
-        foreign = self.upload(self.users["thuanan.desk"])
-        for up in (png.body["id"], "0" * 26, foreign["id"]):
-            with self.subTest(upload=up):
-                before = self.counts()
-                r = self.act(self.spec, code, "attach_result", expect=None, result="Kết quả", upload=up)
-                self.assert_problem(r, 422, "MSG_SIGNRES_UPLOAD", "upload")
-                self.assert_unchanged(before)
-        # Once signed, the result file cannot be replaced.
+        scan = self.at_approval(attach=False)
+        self.act(self.spec, scan, "attach_result", result="Bản chụp", result_paper=png.body["id"])
+        before = self.counts()
+        self.assert_problem(self.sign(scan, expect=None), 422, "MSG_SIGNRES_NO_PDF", "sign")
+        self.assert_unchanged(before)
+        # Once signed, the result document cannot be replaced, nor signed again.
         self.sign(code)
+        d = self.get(code)
+        self.assertIsNotNone(d["result_signature"])
+        signed_paper = d["result_paper"]
+        before = self.counts()
         r = self.act(self.spec, code, "attach_result", expect=None, result="Kết quả khác",
-                     upload=self.upload(self.spec)["id"])
-        self.assert_problem(r, 422, "MSG_SIGNRES_SIGNED_ALREADY", "upload")
+                     result_paper=self.upload(self.spec)["id"])
+        self.assert_problem(r, 422, "MSG_SIGNRES_SIGNED_ALREADY", "result_paper")
+        self.assertEqual(self.get(code)["result_paper"], signed_paper)
+        self.assert_delta(before, events=1)                # the upload of the replacement only
 
     def test_expired_certificate_is_refused(self):
         """A certificate valid when its key was imported but expired when the leader signs: a second server on the
@@ -285,13 +289,18 @@ class SignedResultTests(SignedResultBase):
         # Before approval nobody gets a result: the draft is not the result yet.
         for who in (self.citizen, self.desk):
             self.assert_problem(self.result(code, who), 404, "MSG_NOT_FOUND")
-        self.assertIsNone(self.get(code, self.citizen)["result_document"])
+        self.assertIsNone(self.get(code, self.citizen)["result_signature"])
         self.sign(code)
         signed = self.result(code, self.desk)
         self.assert_status(signed, 200)
-        doc = self.get(code, self.citizen)["result_document"]
-        self.assertEqual((doc["signed"], doc["sha256"]), (True, hashlib.sha256(signed.raw).hexdigest()))
-        self.assertTrue(doc["signed_at"].endswith("+07:00"))
+        d = self.get(code, self.citizen)
+        self.assertEqual(d["result_signature"]["sha256"], hashlib.sha256(signed.raw).hexdigest())
+        self.assertTrue(d["result_signature"]["signed_at"].endswith("+07:00"))
+        # The signed copy is the dossier's result document: the applicant's data store holds it.
+        mine = self.citizen.req("GET", "/api/v1/me/papers")
+        self.assert_status(mine, 200)
+        self.assertIn(d["result_paper"], [p["id"] for p in mine.body["items"]])
+        self.assertEqual(self.citizen.req("GET", "/api/v1/papers/" + d["result_paper"]).raw, signed.raw)
         for label, who, status in (("citizen", self.citizen, 200), ("desk", self.desk, 200),
                                    ("specialist", self.spec, 200), ("leader", self.lead, 200),
                                    ("clerk", self.users["cujut.clerk"], 200),
@@ -318,8 +327,7 @@ class SignedResultTests(SignedResultBase):
         r = self.result(plain, self.desk)
         self.assert_status(r, 200)
         self.assertEqual(r.raw, PDF)
-        doc = self.get(plain)["result_document"]
-        self.assertEqual((doc["signed"], doc["signed_at"]), (False, None))
+        self.assertIsNone(self.get(plain)["result_signature"])
 
     def other_citizen(self):
         from harness import unique_phone

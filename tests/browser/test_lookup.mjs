@@ -44,7 +44,7 @@ async function signedResult() {
   });
   const paper = await up.json();
   if (up.status !== 201) throw new Error("upload: " + JSON.stringify(paper));
-  await act(spec, d.code, "attach_result", { result: "Giấy chứng nhận số 7", upload: paper.id });
+  await act(spec, d.code, "attach_result", { result: "Giấy chứng nhận số 7", result_paper: paper.id });
   await act(lead, d.code, "approve", { sign: true, key_id: key.data.id, pin: "pin-1234" });
   const r = await fetch(server.url + `/api/v1/dossiers/${d.code}/result`, { headers: { Cookie: lead.cookie } });
   if (r.status !== 200) throw new Error("result: " + r.status);

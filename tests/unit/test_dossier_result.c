@@ -1,5 +1,5 @@
-/* test_dossier_result.c — the result documents' projection (domain/dossier_result.h): the rows dossier_result_apply
- * writes from the payloads of dossier.result_attached and dossier.approved, and its refusals. The signing, the
+/* test_dossier_result.c — the signed results' projection (domain/dossier_result.h): the row dossier_result_apply
+ * writes from the payload of a signed dossier.approved, and its refusals. The signing, the
  * download and the public verification run end to end in tests/api/test_signed_results.py (both engines) and
  * tests/browser/test_lookup.mjs. */
 #include <criterion/criterion.h>
@@ -58,38 +58,37 @@ static int get(const char *id, dossier_result_doc_t *out)
 Test(dossier_result, rows_from_the_payloads)
 {
     dossier_result_doc_t r;
-    cr_assert_eq(apply("D1", "{\"id\":\"D1\"}"), 0, "no result_doc: nothing to write");
+    cr_assert_eq(apply("D1", "{\"id\":\"D1\"}"), 0, "no result_doc (an approve without signing): no row");
     cr_assert_eq(get("D1", &r), -ENOENT);
-    cr_assert_eq(apply("D1", "{\"result_doc\":{\"draft\":{\"paper\":\"P1\",\"sha256\":\"" SHA_A "\"}}}"), 0);
-    cr_assert_eq(get("D1", &r), 0);
-    cr_assert_str_eq(r.draft_paper, "P1");
-    cr_assert_str_eq(r.draft_sha256, SHA_A);
-    cr_assert_str_eq(r.signed_paper, "");
-    /* a second attach replaces the draft */
-    cr_assert_eq(apply("D1", "{\"result_doc\":{\"draft\":{\"paper\":\"P2\",\"sha256\":\"" SHA_B "\"}}}"), 0);
-    cr_assert_eq(get("D1", &r), 0);
-    cr_assert_str_eq(r.draft_paper, "P2");
     cr_assert_eq(apply("D1", "{\"result_doc\":{\"signed\":{\"paper\":\"S1\",\"sha256\":\"" SHA_A "\",\"size\":9,"
                              "\"at\":1803000000000,\"from_sha256\":\"" SHA_B "\",\"signers\":[{\"role\":\"leader\"}]}}}"),
                  0);
     cr_assert_eq(get("D1", &r), 0);
     cr_assert_str_eq(r.signed_paper, "S1");
     cr_assert_str_eq(r.signed_sha256, SHA_A);
+    cr_assert_str_eq(r.from_sha256, SHA_B);
     cr_assert_eq(r.signed_at, 1803000000000LL);
-    cr_assert_str_eq(r.draft_paper, "P2", "the draft stays");
+    /* a dossier is signed once: a second row for it is refused by the key */
+    cr_assert_lt(apply("D1", "{\"result_doc\":{\"signed\":{\"paper\":\"S2\",\"sha256\":\"" SHA_B "\",\"at\":1,"
+                             "\"from_sha256\":\"" SHA_A "\",\"signers\":[]}}}"), 0);
+    cr_assert_eq(get("D1", &r), 0);
+    cr_assert_str_eq(r.signed_paper, "S1");
 }
 
 Test(dossier_result, malformed_payloads_are_refused)
 {
     dossier_result_doc_t r;
-    /* a signed result without its draft row, a draft without its hash, signers not an array, no dossier id */
+    /* no from_sha256, no sha256, signers not an array, an empty result_doc, no dossier id */
     cr_assert_eq(apply("D2", "{\"result_doc\":{\"signed\":{\"paper\":\"S\",\"sha256\":\"" SHA_A "\",\"signers\":[]}}}"),
                  -EINVAL);
-    cr_assert_eq(apply("D2", "{\"result_doc\":{\"draft\":{\"paper\":\"P\"}}}"), -EINVAL);
+    cr_assert_eq(apply("D2", "{\"result_doc\":{\"signed\":{\"paper\":\"S\",\"from_sha256\":\"" SHA_A "\",\"signers\":[]}}}"),
+                 -EINVAL);
+    cr_assert_eq(apply("D2", "{\"result_doc\":{\"signed\":{\"paper\":\"S\",\"sha256\":\"" SHA_A "\",\"from_sha256\":\""
+                             SHA_B "\",\"signers\":{}}}}"),
+                 -EINVAL);
     cr_assert_eq(apply("D2", "{\"result_doc\":{}}"), -EINVAL);
-    cr_assert_eq(apply(NULL, "{\"result_doc\":{\"draft\":{\"paper\":\"P\",\"sha256\":\"" SHA_A "\"}}}"), -EINVAL);
-    cr_assert_eq(apply("D2", "{\"result_doc\":{\"draft\":{\"paper\":\"P\",\"sha256\":\"" SHA_A "\"},"
-                             "\"signed\":{\"paper\":\"S\",\"sha256\":\"" SHA_B "\",\"signers\":{}}}}"),
+    cr_assert_eq(apply(NULL, "{\"result_doc\":{\"signed\":{\"paper\":\"S\",\"sha256\":\"" SHA_A "\",\"from_sha256\":\""
+                             SHA_B "\",\"signers\":[]}}}"),
                  -EINVAL);
     cr_assert_eq(get("D2", &r), -ENOENT, "a refused apply leaves no row");
 }
