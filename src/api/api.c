@@ -80,9 +80,11 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/dossiers/{code}", api_dossiers_get, ROUTE_AUTH},
     {"POST", "/api/v1/dossiers/{code}/actions", api_dossiers_action, ROUTE_AUTH},
     {"GET", "/api/v1/dossiers/{code}/assignees", api_dossiers_assignees, ROUTE_STAFF},
+    {"GET", "/api/v1/dossiers/{code}/result", api_dossiers_result, ROUTE_AUTH},   /* signed results */
     /* end dossier */
     /* lookup: public lookup, rating, complaints */
     {"GET", "/api/v1/public/lookup", api_public_lookup, ROUTE_PUBLIC},
+    {"POST", "/api/v1/lookup/verify", api_lookup_verify, ROUTE_PUBLIC},   /* signed results */
     {"GET", "/api/v1/public/units", api_public_units, ROUTE_PUBLIC},
     {"POST", "/api/v1/public/dossiers/{code}/rating", api_public_rating, ROUTE_PUBLIC},
     {"POST", "/api/v1/public/dossiers/{code}/complaints", api_public_complaint, ROUTE_PUBLIC},
@@ -124,6 +126,13 @@ int api_reply_derr(req_t *r, int rc, const derr_t *e)
                              e->arg[2]);
     }
     return reply_errno(r, rc);                 /* the one mapping: -EAGAIN/-EROFS 503, -EEXIST 409, -ESTALE 412 */
+}
+
+void api_wipe_json_string(json_t *body, const char *key)
+{
+    json_t *v = json_object_get(body, key);
+    const char *s = json_string_value(v);
+    if (s) explicit_bzero((char *)s, json_string_length(v));
 }
 
 int api_if_match(req_t *r, long long *version)

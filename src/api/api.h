@@ -10,6 +10,8 @@
 
 /* Answer a domain refusal: e->status when set, else the errno mapping. */
 int api_reply_derr(req_t *r, int rc, const derr_t *e);
+/* Overwrite the value of the string member key of a parsed body (a PIN) once it is no longer needed. */
+void api_wipe_json_string(json_t *body, const char *key);
 /* 400 weak-password (MSG_WEAK_PASSWORD with the length bounds) naming field. */
 int api_reply_weak_password(req_t *r, const char *field);
 /* The version in If-Match ("3", W/"3" or "\"3\""). Returns 0, or -1 after replying 428/400. */
@@ -104,12 +106,16 @@ int api_papers_upload(req_t *r);
 int api_papers_get(req_t *r);
 int api_papers_update(req_t *r);
 int api_me_papers(req_t *r);
+/* Answer with the bytes of paper p (streamed from the blob store; Content-Disposition, ETag, no-store). */
+struct paper;
+int api_paper_send(req_t *r, const struct paper *p);
 /* dossier */
 int api_dossiers_list(req_t *r);
 int api_dossiers_create(req_t *r);
 int api_dossiers_get(req_t *r);
 int api_dossiers_action(req_t *r);
 int api_dossiers_assignees(req_t *r);
+int api_dossiers_result(req_t *r);        /* signed results (api_dossiers.c) */
 /* end dossier */
 /* lookup: public lookup, rating, complaints (api_lookup.c) */
 int api_public_lookup(req_t *r);
@@ -118,6 +124,7 @@ int api_public_complaint(req_t *r);
 int api_dossiers_rating(req_t *r);
 int api_complaints_list(req_t *r);
 int api_complaints_answer(req_t *r);
+int api_lookup_verify(req_t *r);          /* signed results: the public verification of a copy */
 /* end lookup */
 /* dossier forms (api_dossier_forms.c) */
 int api_dossier_forms_get(req_t *r);

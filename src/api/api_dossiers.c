@@ -7,7 +7,10 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "domain/dossier.h"
+#include "domain/dossier_result.h"
 #include "domain/holiday_store.h"
+#include "domain/paper.h"
+#include "sign/keystore.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +263,10 @@ struct act_ctx {
     char                unit_id[ID_LEN + 1];
     holiday_calendar_t *hc;           /* held until the continuation (in.cal points into it) */
     json_t             *body;         /* the request body the strings of `in` point into */
+    /* approve {"sign": true}: the keys, and the signed result made before the write (dossier_result.h) */
+    dossier_sign_in_t   sign;
+    dossier_signed_t    signed_result;
+    struct blob_store  *blobs;
 };
 
 static int owner_fn(db_t *db, void *arg)
@@ -272,6 +279,16 @@ static int owner_fn(db_t *db, void *arg)
     dossier_free(d);
     free(d);
     return rc;
+}
+
+/* Sign the result in a read snapshot, before the write (unlocking a key and signing take milliseconds that the
+ * store's one writer should not wait for). */
+static int sign_fn(db_t *db, void *arg)
+{
+    struct act_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return dossier_result_sign(db, c->blobs, c->who, c->code, &c->in, &c->sign, c->in.now_ms, &c->signed_result,
+                               &c->err);
 }
 
 static int act_fn(db_t *db, void *arg)
@@ -304,6 +321,7 @@ int api_dossiers_action(req_t *r)
     c->code = code;
     const char *action = NULL;
     holiday_calendar_t *hc = NULL;
+    bool sign = false;
     const field_t fields[] = {
         {"action", FT_STRING, true, 1, 32, &action, NULL},
         {"version", FT_INT, true, 1, 1LL << 40, &c->in.version, NULL},
@@ -319,8 +337,25 @@ int api_dossiers_action(req_t *r)
         {"days", FT_INT, false, 1, 60, &c->in.days, NULL},
         {"items", FT_ARRAY, false, 0, 30, &c->in.items, NULL},
         {"papers", FT_ARRAY, false, 0, PROCEDURE_PAPERS_MAX, &c->in.papers, NULL},   /* resubmit, attach_paper */
+        /* signed results: approve's signature (sign/keystore.h key ids and PINs) */
+        {"sign", FT_BOOL, false, 0, 0, &sign, NULL},
+        {"key_id", FT_STRING, false, 1, 64, &c->sign.key_id, NULL},
+        {"pin", FT_STRING, false, 1, KEYSTORE_PIN_MAX, &c->sign.pin, NULL},
+        {"seal_key_id", FT_STRING, false, 1, 64, &c->sign.seal_key_id, NULL},
+        {"seal_pin", FT_STRING, false, 1, KEYSTORE_PIN_MAX, &c->sign.seal_pin, NULL},
     };
     if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
+    const char *stray = c->sign.key_id ? "key_id" : c->sign.pin ? "pin" : c->sign.seal_key_id ? "seal_key_id"
+                      : c->sign.seal_pin ? "seal_pin" : NULL;
+    if (!sign && stray) {
+        reply_problem(r, 400, "invalid-field", MSG_SIGNRES_SIGN_NEEDED, stray, stray, NULL, NULL);
+        goto out;
+    }
+    if (sign && (!c->sign.key_id || !c->sign.pin || !c->sign.seal_key_id != !c->sign.seal_pin)) {
+        const char *f = !c->sign.key_id ? "key_id" : !c->sign.pin ? "pin" : c->sign.seal_key_id ? "seal_pin" : "seal_key_id";
+        reply_problem(r, 400, "missing-field", MSG_MISSING_FIELD, f, f, NULL, NULL);
+        goto out;
+    }
     if (dossier_action_parse(action, &c->in.action) < 0) {
         reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "action", "action",
                       "accept | refuse | assign | forward | return | request_supplement | resubmit | "
@@ -338,6 +373,22 @@ int api_dossiers_action(req_t *r)
     }
     c->in.cal = holiday_calendar_cal(hc);
     c->in.now_ms = clock_now_ms();
+    if (sign && c->in.action != DA_APPROVE) {
+        reply_problem(r, 400, "invalid-field", MSG_FIELD_INVALID, "sign", "sign", "approve", NULL);
+        goto out;
+    }
+    if (sign) {
+        c->blobs = r->app->blobs;
+        c->sign.trust_pem = r->app->sign_trust_pem;
+        rc = store_read(r->app->store, sign_fn, c);
+        api_wipe_json_string(body, "pin");
+        api_wipe_json_string(body, "seal_pin");
+        if (rc < 0) {
+            api_reply_derr(r, rc, &c->err);
+            goto out;
+        }
+        c->in.signed_result = &c->signed_result;
+    }
     /* The commit is waited for off the worker (req_write_async); action_done replies and frees. */
     c->hc = hc;
     c->body = body;
@@ -346,7 +397,41 @@ out:
     if (hc) holiday_calendar_release(hc);
     dossier_free(&c->out);
     free(c);
+    api_wipe_json_string(body, "pin");
+    api_wipe_json_string(body, "seal_pin");
     json_decref(body);
+    return 0;
+}
+
+/* ---- the result document: GET /api/v1/dossiers/{code}/result ---- */
+
+struct result_ctx {
+    const principal_t *who;
+    const char        *code;
+    paper_t            p;
+};
+
+static int result_fn(db_t *db, void *arg)
+{
+    struct result_ctx *c = arg;
+    char id[ID_LEN + 1];
+    int rc = dossier_result_download(db, c->who, c->code, id);
+    return rc < 0 ? rc : paper_get(db, id, &c->p);
+}
+
+/* The signed result (else, once resolved, the attached one) to whoever may see the dossier; 404 otherwise. */
+int api_dossiers_result(req_t *r)
+{
+    const char *code = req_param(r, 0);
+    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    struct result_ctx *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->code = code;
+    int rc = store_read(r->app->store, result_fn, c);
+    if (rc == -ENOENT) reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    else if (rc < 0) reply_errno(r, rc);
+    else api_paper_send(r, &c->p);
+    free(c);
     return 0;
 }
 

@@ -22,13 +22,6 @@
 #include <string.h>
 #include <strings.h>
 
-static void wipe_json_string(json_t *body, const char *key)
-{
-    json_t *v = json_object_get(body, key);
-    const char *s = json_string_value(v);
-    if (s) explicit_bzero((char *)s, strlen(s));
-}
-
 struct send_ctx {
     const principal_t *who;
     exchange_send_in_t in;
@@ -115,7 +108,7 @@ int api_documents_send(req_t *r)
     }
     c->in.now_ms = clock_now_ms();
     int rc = store_read(r->app->store, build_fn, c);
-    wipe_json_string(body, "pin");
+    api_wipe_json_string(body, "pin");
     if (rc < 0) {
         api_reply_derr(r, rc, &c->err);
         goto out;
@@ -147,7 +140,7 @@ int api_documents_send(req_t *r)
     }
     api_reply_writer(r, 202, &c->w, &c->b);
 out:
-    wipe_json_string(body, "pin");
+    api_wipe_json_string(body, "pin");
     json_decref(body);
     signer_close(c->signer);
     buf_free(&c->xml);

@@ -8,11 +8,13 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "domain/dossier.h"
+#include "domain/dossier_result.h"
 #include "domain/lookup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int reply_not_found(req_t *r)
 {
@@ -307,4 +309,54 @@ int api_complaints_list(req_t *r)
     struct list_ctx l = {&r->who, status, p.cursor, &pg};
     int rc = store_read(r->app->store, list_fn, &l);
     return api_page_reply(r, &pg, rc);
+}
+
+/* ---- signed results: the public verification of a copy ---- */
+
+struct verify_ctx {
+    const req_t *r;
+    buf_t        b;
+    jw_t         w;
+    bool         valid, issued;
+    derr_t       err;
+};
+
+static int verify_fn(db_t *db, void *arg)
+{
+    struct verify_ctx *c = arg;
+    buf_reset(&c->b);
+    jw_init(&c->w, &c->b);
+    memset(&c->err, 0, sizeof c->err);
+    return dossier_result_verify(db, c->r->body.data, c->r->body.len, c->r->app->sign_trust_pem, &c->w, &c->valid,
+                                 &c->issued, &c->err);
+}
+
+/* POST /api/v1/lookup/verify, body = the PDF (application/pdf, at most --body-max: 413 beyond). Public: every
+ * check that does not end in "a valid result this node issued" counts against the client address like a failed
+ * lookup proof, so the route cannot be used to probe or to burn CPU without being spaced out (429). */
+int api_lookup_verify(req_t *r)
+{
+    reply_header(r, "Cache-Control", "no-store");
+    const char *ct = req_header(r, "Content-Type");
+    size_t n = ct ? strcspn(ct, "; ") : 0;
+    if (!ct || n != 15 || strncasecmp(ct, "application/pdf", 15))
+        return reply_problem(r, 415, "unsupported-media-type", MSG_VERIFY_TYPE, "Content-Type", NULL, NULL, NULL);
+    char addr[64];
+    req_client_addr(r, addr, sizeof addr);
+    long long retry = 0;
+    int rc = auth_lookup_throttle_peek(r->app->store, addr, &retry);
+    if (rc < 0) return reply_errno(r, rc);
+    if (retry > 0) return reply_throttled(r, retry);
+    if (r->body.len == 0) return reply_problem(r, 400, "empty-body", MSG_VERIFY_EMPTY, NULL, NULL, NULL, NULL);
+    struct verify_ctx *c = xcalloc(1, sizeof *c);
+    c->r = r;
+    buf_init(&c->b, 0);
+    rc = store_read(r->app->store, verify_fn, c);
+    bool issued = rc == 0 && c->valid && c->issued;
+    if (!issued && (rc == 0 || c->err.status == 422)) auth_lookup_throttle_fail(r->app->store, addr, &retry);
+    if (rc < 0) api_reply_derr(r, rc, &c->err);
+    else api_reply_writer(r, 200, &c->w, &c->b);
+    if (rc < 0) buf_free(&c->b);
+    free(c);
+    return 0;
 }

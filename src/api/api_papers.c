@@ -279,31 +279,36 @@ int api_papers_get(req_t *r)
         return rc == -ENOENT ? reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL)
                              : reply_errno(r, rc);
     }
+    api_paper_send(r, &c->p);
+    free(c);
+    return 0;
+}
+
+int api_paper_send(req_t *r, const paper_t *p)
+{
     int fd = -1;
     long long size = 0;
-    rc = r->app->blobs ? blob_open_read(r->app->blobs, c->p.sha256, &fd, &size) : -ENODEV;
-    if (rc == 0 && size != c->p.size) {
+    int rc = r->app->blobs ? blob_open_read(r->app->blobs, p->sha256, &fd, &size) : -ENODEV;
+    if (rc == 0 && size != p->size) {
         close(fd);
         rc = -EIO;
     }
     if (rc < 0) {
-        log_error("papers: the bytes of paper %s (sha256 %s) cannot be read: %s", c->p.id, c->p.sha256, strerror(-rc));
-        free(c);
+        log_error("papers: the bytes of paper %s (sha256 %s) cannot be read: %s", p->id, p->sha256, strerror(-rc));
         return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
     }
     char cd[2048];
-    api_disposition("attachment", c->p.name, cd, sizeof cd);
+    api_disposition("attachment", p->name, cd, sizeof cd);
     reply_header(r, "Content-Disposition", cd);
     char etag[SHA256_HEX_LEN + 3];
-    snprintf(etag, sizeof etag, "\"%s\"", c->p.sha256);
+    snprintf(etag, sizeof etag, "\"%s\"", p->sha256);
     reply_header(r, "ETag", etag);
     reply_header(r, "Cache-Control", "private, no-store");
     r->status = 200;
     r->replied = true;
-    r->content_type = canonical_type(c->p.media_type);
+    r->content_type = canonical_type(p->media_type);
     r->file_fd = fd;
     r->file_size = size;
-    free(c);
     return 0;
 }
 

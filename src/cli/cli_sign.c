@@ -172,21 +172,6 @@ static int cmd_pdf(int argc, char **argv)
     return status;
 }
 
-static msg_id_t status_msg(pades_status_t st)
-{
-    switch (st) {
-    case PADES_OK: return MSG_SIGN_ST_VALID;
-    case PADES_ERR_BYTERANGE: return MSG_SIGN_ST_BYTERANGE;
-    case PADES_ERR_NOT_WHOLE: return MSG_SIGN_ST_NOT_WHOLE;
-    case PADES_ERR_DIGEST: return MSG_SIGN_ST_DIGEST;
-    case PADES_ERR_UNTRUSTED: return MSG_SIGN_ST_UNTRUSTED;
-    case PADES_ERR_REVOKED: return MSG_SIGN_ST_REVOKED;
-    case PADES_ERR_CMS: return MSG_SIGN_ST_CMS;
-    case PADES_ERR_SUBFILTER: return MSG_SIGN_ST_SUBFILTER;
-    }
-    return MSG_SIGN_ST_CMS;
-}
-
 static const char verify_usage[] =
     "usage: motcua sign verify-pdf --in FILE --trust FILE\n"
     "Check every signature of a PDF against the trust anchors (PEM certificates, optional CRLs); one line per\n"
@@ -227,7 +212,7 @@ static int cmd_verify(int argc, char **argv)
         }
         if (r->status == PADES_OK) valid++;
         printf("%zu\t%s\t%s / %s\t%s\tsigner=%s\tissuer=%s\tserial=%s\tsigned=%s\t%s\t%s\n", k + 1, r->field,
-               msg_text(status_msg(r->status), LANG_EN), msg_text(status_msg(r->status), LANG_VI), r->subfilter,
+               msg_text(pades_status_msg(r->status), LANG_EN), msg_text(pades_status_msg(r->status), LANG_VI), r->subfilter,
                r->who.subject_cn, r->who.issuer_cn, r->who.serial_hex, when,
                r->whole ? "whole document" : "partial (a later revision follows)", r->status ? r->why : "");
     }

@@ -185,6 +185,15 @@ static const char serve_usage[] =
     "usage: motcua serve [options]\n"
     "Serve the web UI and the JSON API until SIGTERM/SIGINT.\n";
 
+/* Trust anchors read once from a PEM file (certificates and CRLs are public: no wiping); path NULL: none. */
+static int read_trust(const char *path, buf_t *out)
+{
+    if (!path) return 0;
+    int rc = file_read_all(path, 16u << 20, out);
+    if (rc == 0 && (!out->data || !strstr(out->data, "-----BEGIN CERTIFICATE-----"))) rc = -EINVAL;
+    return rc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
@@ -197,6 +206,7 @@ static int cmd_serve(int argc, char **argv)
     const char *public_url = NULL;                           /* dforms */
     const char *metrics_token_file = NULL;                   /* metrics */
     const char *exchange_trust = NULL;                       /* exchange */
+    const char *sign_trust = NULL;                           /* signed results */
     struct peers_cli pcli = {0};                             /* outbox */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
@@ -261,6 +271,10 @@ static int cmd_serve(int argc, char **argv)
          "POST /api/v1/exchange/inbox answers 503)"},
         /* outbox */
         PEERS_CLI_OPTS(&pcli),
+        /* signed results */
+        {"sign-trust", OPT_STR, "FILE", &sign_trust, 0, 0, NULL,
+         "PEM file of the CA certificates and CRLs that signed results are checked against when a leader signs "
+         "and when POST /api/v1/lookup/verify checks a copy (without it a copy is never reported valid)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
@@ -288,16 +302,17 @@ static int cmd_serve(int argc, char **argv)
         cli_wipe_free(tok);
     }
     /* exchange: the trust anchors, read once (certificates and CRLs are public: no wiping) */
-    buf_t trust;
+    buf_t trust, strust;
     buf_init(&trust, 16u << 20);
-    if (exchange_trust) {
-        int trc = file_read_all(exchange_trust, 16u << 20, &trust);
-        if (trc == 0 && (!trust.data || !strstr(trust.data, "-----BEGIN CERTIFICATE-----"))) trc = -EINVAL;
-        if (trc < 0) {
-            buf_free(&trust);
-            notify_cli_free(&ncli);
-            return cli_usage_error(MSG_CLI_BAD_VALUE, "--exchange-trust", exchange_trust, "a readable PEM file of CA certificates");
-        }
+    buf_init(&strust, 16u << 20);
+    const char *bad_trust = read_trust(exchange_trust, &trust) < 0 ? "--exchange-trust"
+                          : read_trust(sign_trust, &strust) < 0   ? "--sign-trust" : NULL;   /* signed results */
+    if (bad_trust) {
+        buf_free(&trust);
+        buf_free(&strust);
+        notify_cli_free(&ncli);
+        return cli_usage_error(MSG_CLI_BAD_VALUE, bad_trust, strcmp(bad_trust, "--sign-trust") ? exchange_trust : sign_trust,
+                               "a readable PEM file of CA certificates");
     }
     if (ttl) auth_policy.session_ttl_ms = ttl * 1000;
     if (idle) auth_policy.session_idle_ms = idle * 1000;
@@ -327,6 +342,7 @@ static int cmd_serve(int argc, char **argv)
     if (web && !realpath(web, webreal)) {
         fprintf(stderr, "%s: web directory %s not found\n", cli_prog, web);
         buf_free(&trust);
+        buf_free(&strust);
         notify_cli_free(&ncli);
         return 1;
     }
@@ -341,6 +357,7 @@ static int cmd_serve(int argc, char **argv)
     store_t *st;
     if (open_store(&st, db, 0, 0)) {
         buf_free(&trust);
+        buf_free(&strust);
         notify_cli_free(&ncli);
         return 1;
     }
@@ -351,6 +368,7 @@ static int cmd_serve(int argc, char **argv)
         print_derr(rc, &err);
         store_close(st);
         buf_free(&trust);
+        buf_free(&strust);
         notify_cli_free(&ncli);
         return 1;
     }
@@ -383,7 +401,8 @@ static int cmd_serve(int argc, char **argv)
                  .blobs = blobs, .paper_max = (size_t)paper_max,
                  .metrics_token_set = metrics_token_file != NULL,                     /* metrics */
                  .exchange_trust_pem = exchange_trust ? trust.data : NULL,            /* exchange */
-                 .exchange_peers = pcli.file ? &pcli.peers : NULL};                   /* outbox */
+                 .exchange_peers = pcli.file ? &pcli.peers : NULL,                    /* outbox */
+                 .sign_trust_pem = sign_trust ? strust.data : NULL};                  /* signed results */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
     rc = http_serve(&app, listen);
@@ -393,6 +412,7 @@ static int cmd_serve(int argc, char **argv)
     blob_store_close(blobs);
     store_close(st);
     buf_free(&trust);
+    buf_free(&strust);
     notify_cli_free(&ncli);
     return rc < 0 ? 1 : 0;
 }

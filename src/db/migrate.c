@@ -365,6 +365,17 @@ static const struct migration migrations[] = {
      "CREATE INDEX staff_fields_fold ON staff_fields(field_fold);\n",
      NULL},
     /* ---- end assign ---- */
+    /* ---- signed results: migration 20 ---- */
+    {20, "dossier-results",
+     /* The signed result of a dossier (domain/dossier_result.h): the copy the leader's signed approve made (a paper of
+      * its own, then the dossier's result_paper), the SHA-256 of the PDF it was made from, the instant and the
+      * signers; a projection of dossier.approved. signed_sha256 is indexed: the public verification finds a copy by
+      * its SHA-256. */
+     "CREATE TABLE dossier_results (dossier_id TEXT PRIMARY KEY, signed_paper_id TEXT NOT NULL,\n"
+     "  signed_sha256 TEXT NOT NULL, from_sha256 TEXT NOT NULL, signed_at BIGINT NOT NULL, signers TEXT NOT NULL);\n"
+     "CREATE INDEX dossier_results_signed ON dossier_results(signed_sha256);\n",
+     NULL},
+    /* ---- end signed results ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

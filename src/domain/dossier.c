@@ -8,6 +8,8 @@
 #include "domain/dossier_uploads.h"   /* dforms */
 #include "domain/report.h"            /* report: the dashboards' counts */
 #include "domain/dossier_notify.h"   /* dforms */
+#include "domain/dossier_result.h"   /* signed results */
+#include "domain/paper.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/mem.h"
@@ -456,6 +458,18 @@ static int apply_handed_back(db_t *db, const event_meta_t *ev, const json_t *pay
     return apply_action(db, ev, payload);
 }
 
+/* dossier.approved: the action's rows, then the signed result's row when it was signed (dossier_result.h). */
+static int action_result_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    int rc = action_rows(db, ev, payload);
+    return rc < 0 ? rc : dossier_result_apply(db, jstr(payload, "id"), payload);
+}
+
+static int apply_action_result(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    return tracked(db, ev, payload, action_result_rows);
+}
+
 static const event_kind_t kinds[] = {
     {"dossier.received", apply_intake},
     {"dossier.submitted_online", apply_intake},
@@ -469,7 +483,7 @@ static const event_kind_t kinds[] = {
     {"dossier.payment_requested", apply_action},
     {"dossier.payment_recorded", apply_action},
     {"dossier.extended", apply_action},
-    {"dossier.approved", apply_action},
+    {"dossier.approved", apply_action_result},
     {"dossier.result_attached", apply_action},
     {"dossier.delivered", apply_action},
     {"dossier.withdrawn", apply_action},
@@ -573,7 +587,10 @@ static const struct rule {
     [DA_RECORD_PAYMENT] = {ST(DS_PAYMENT), RO(ROLE_DESK), false},
     [DA_EXTEND] = {ST(DS_ACCEPTED) | ST(DS_PROCESSING), RO(ROLE_LEADER), false},
     [DA_APPROVE] = {ST(DS_PROCESSING), RO(ROLE_LEADER), false},
-    [DA_ATTACH_RESULT] = {ST(DS_RESOLVED), RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER), false},
+    /* The result: while processing, the draft the leader approves (and signs: dossier_result.h); once resolved,
+     * as before approval had a file. */
+    [DA_ATTACH_RESULT] = {ST(DS_PROCESSING) | ST(DS_RESOLVED), RO(ROLE_DESK) | RO(ROLE_SPECIALIST) | RO(ROLE_LEADER),
+                          false},
     [DA_DELIVER] = {ST(DS_RESOLVED), RO(ROLE_DESK), false},
     [DA_WITHDRAW] = {ST(DS_NEW) | ST(DS_ACCEPTED) | ST(DS_PROCESSING) | ST(DS_SUPPLEMENT) | ST(DS_PAYMENT),
                      RO(ROLE_DESK), true},
@@ -873,6 +890,25 @@ static int steps_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t
     return rc < 0 ? rc : 0;
 }
 
+/* signed results: the leader's signature of the result document (its result_paper is then the signed copy), or
+ * null before a signed approval. */
+static int result_signature_json(db_t *db, jw_t *w, const dossier_t *d)
+{
+    dossier_result_doc_t row;
+    int rc = dossier_result_get(db, d->id, &row);
+    if (rc < 0 && rc != -ENOENT) return rc;
+    jw_key(w, "result_signature");
+    if (rc == -ENOENT) {
+        jw_null(w);
+        return 0;
+    }
+    jw_obj_begin(w);
+    jw_kstr(w, "sha256", row.signed_sha256);
+    kinstant(w, "signed_at", row.signed_at);
+    jw_obj_end(w);
+    return 0;
+}
+
 int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, lang_t lang)
 {
     jw_obj_begin(w);
@@ -892,6 +928,8 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
     if (d->paid_amount >= 0) jw_int(w, d->paid_amount); else jw_null(w);
     jw_kstr(w, "result", d->result);
     jw_kstr(w, "result_paper", domain_nz(d->result_paper));
+    int rc = result_signature_json(db, w, d);
+    if (rc < 0) return rc;
     kinstant(w, "resolved_at", d->resolved_at);
     jw_kstr(w, "timing", domain_nz(d->timing));
     kinstant(w, "delivered_at", d->delivered_at);
@@ -903,7 +941,7 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
     for (int a = 0; a < DA__COUNT; a++)
         if (mask & (1u << a)) jw_str(w, action_names[a]);
     jw_arr_end(w);
-    int rc = papers_json(db, w, d);
+    rc = papers_json(db, w, d);
     if (rc == 0) rc = steps_json(db, w, who, d);
     jw_obj_end(w);
     return rc;
@@ -1460,6 +1498,7 @@ struct action_payload {
     int              step, finished, before;
     long long        at, step_due;
     const char      *papers;   /* resubmit / attach_paper: the resolved papers array, serialized; or NULL */
+    const char      *result_doc;   /* approve with a signed result: dossier_result.h, or NULL */
 };
 
 static void action_payload(jw_t *w, const void *arg)
@@ -1478,6 +1517,10 @@ static void action_payload(jw_t *w, const void *arg)
     if (c->papers) {
         jw_key(w, "papers");
         jw_raw(w, c->papers, strlen(c->papers));
+    }
+    if (c->result_doc) {
+        jw_key(w, "result_doc");
+        jw_raw(w, c->result_doc, strlen(c->result_doc));
     }
     jw_obj_end(w);
 }
@@ -1639,39 +1682,69 @@ static int resolve_papers(db_t *db, const principal_t *who, const dossier_t *d, 
     return rc;
 }
 
-int dossier_act(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *out,
-                derr_t *err)
+int dossier_act_check(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *d,
+                      derr_t *err)
 {
-    dossier_t *d = xcalloc(1, sizeof *d);
     int rc = dossier_get(db, code, d);
     if (rc == 0 && !dossier_visible_to(who, d)) rc = -ENOENT;
     if (rc < 0) {
         if (rc == -ENOENT) derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
-        goto done;
+        return rc;
     }
     dossier_action_t a = in->action;
-    if (!role_ok(who, d, a)) {
-        rc = derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "action", NULL, NULL, NULL);
-        goto done;
-    }
+    if (!role_ok(who, d, a)) return derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "action", NULL, NULL, NULL);
     if (in->version != d->version) {
         char v[24];
         snprintf(v, sizeof v, "%lld", d->version);
-        rc = derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, "version", v, NULL, NULL);
-        goto done;
+        return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, "version", v, NULL, NULL);
     }
     if (!(rules[a].states & ST(d->status))) {
         char allowed[128];
         allowed_text(dossier_allowed_actions(who, d), allowed, sizeof allowed);
-        rc = derr_set(err, -EBUSY, 409, MSG_DOSSIER_WRONG_STATE, "action", dossier_status_name(d->status, LANG_VI),
-                      action_names[a], allowed);
-        goto done;
+        return derr_set(err, -EBUSY, 409, MSG_DOSSIER_WRONG_STATE, "action", dossier_status_name(d->status, LANG_VI),
+                        action_names[a], allowed);
     }
     msg_id_t pre = precondition(d, a);
-    if (pre != MSG_OK) {
-        rc = derr_set(err, -EPERM, 422, pre, "action", NULL, NULL, NULL);
-        goto done;
-    }
+    if (pre != MSG_OK) return derr_set(err, -EPERM, 422, pre, "action", NULL, NULL, NULL);
+    return 0;
+}
+
+/* approve with a signed result: the result document must still be the PDF that was signed (409 when it was
+ * replaced meanwhile); *doc gets the payload's "result_doc" member (malloc'd JSON). attach_result: the result
+ * document is fixed once signed (422). The signed file's paper is recorded by the caller in the same transaction. */
+static int result_doc(db_t *db, const dossier_t *d, const dossier_action_in_t *in, char **doc, derr_t *err)
+{
+    *doc = NULL;
+    dossier_result_doc_t row;
+    int rc = dossier_result_get(db, d->id, &row);
+    if (rc < 0 && rc != -ENOENT) return rc;
+    if (in->action == DA_ATTACH_RESULT)
+        return rc == 0 ? derr_set(err, -EPERM, 422, MSG_SIGNRES_SIGNED_ALREADY, "result_paper", NULL, NULL, NULL) : 0;
+    char sha[SHA256_HEX_LEN + 1];
+    if (rc == 0) return derr_set(err, -EPERM, 422, MSG_SIGNRES_SIGNED_ALREADY, "sign", NULL, NULL, NULL);
+    rc = dossier_result_pdf(db, d, sha);
+    if (rc == -ENOENT) return derr_set(err, -EPERM, 422, MSG_SIGNRES_NO_PDF, "sign", NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (strcmp(sha, in->signed_result->from_sha256))
+        return derr_set(err, -EBUSY, 409, MSG_SIGNRES_CHANGED, "sign", NULL, NULL, NULL);
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    dossier_result_signed_json(&w, in->signed_result);
+    rc = jw_finish(&w);
+    if (rc == 0) *doc = xstrdup(b.data);
+    buf_free(&b);
+    return rc;
+}
+
+int dossier_act(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *out,
+                derr_t *err)
+{
+    dossier_t *d = xcalloc(1, sizeof *d);
+    dossier_action_t a = in->action;
+    int rc = dossier_act_check(db, who, code, in, d, err);
+    if (rc < 0) goto done;
 
     /* The new state, computed here from the old one, the body, now and the calendar. */
     dossier_t nd = *d;            /* shallow: pointer members still belong to d */
@@ -1699,7 +1772,15 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
     char unit_id[ID_LEN + 1], unit_path[AUTH_PATH_MAX];
     buf_t note;
     buf_init(&note, 0);
-    char *papers_out = NULL;
+    char *papers_out = NULL, *doc = NULL;
+    if (in->signed_result && a != DA_APPROVE) {
+        rc = derr_set(err, -EINVAL, 400, MSG_UNKNOWN_FIELD, "sign", "sign", NULL, NULL);
+        goto out;
+    }
+    if (in->signed_result || (a == DA_ATTACH_RESULT && in->result_paper)) {
+        if ((rc = result_doc(db, d, in, &doc, err)) < 0) goto out;
+        c.result_doc = doc;
+    }
     switch (a) {
     case DA_ACCEPT: {
         long due, sdue;
@@ -1901,6 +1982,8 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         nd.status = DS_RESOLVED;
         nd.resolved_at = in->now_ms;
         nd.assignee_id[0] = '\0';
+        /* signed results: the signed copy becomes the result document (the applicant's data store holds it) */
+        if (in->signed_result) str_copy(nd.result_paper, sizeof nd.result_paper, in->signed_result->paper_id);
         break;
     case DA_ATTACH_RESULT:
         if (!text_ok(in->result, DOSSIER_TEXT_MAX)) {
@@ -1957,6 +2040,15 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
     default:
         rc = -EINVAL;
     }
+    if (rc == 0 && in->signed_result) {
+        /* The signed file is a paper of its own (content-addressed, committed before the transaction), recorded
+         * here so that the approve event can name it; both events commit together or not at all. */
+        const dossier_signed_t *s = in->signed_result;
+        paper_upload_t up = {.at = s->at, .sha256 = s->sha256, .name = s->name, .media_type = "application/pdf",
+                             .unit_id = d->unit_id, .size = s->size, .digitized = true};
+        str_copy(up.id, sizeof up.id, s->paper_id);
+        rc = paper_record_upload(db, who, &up, NULL, err);
+    }
     if (rc == 0) rc = last_log_n(db, d->id, &c.n);
     if (rc == 0) {
         /* Invariants of a transition (checked above, asserted here for the reader): the action is one the state
@@ -1970,8 +2062,10 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         rc = event_record(db, nd.unit_id, who->account_id, c.type, "dossier", d->id, action_payload, &c, &ev_seq);
         if (rc == 0) rc = dossier_notify_after(db, d, &nd, (int)a, ev_seq);     /* dforms: same transaction */
     }
+out:
     buf_free(&note);
     free(papers_out);
+    free(doc);
     if (rc == 0) rc = dossier_get(db, code, out);
 done:
     dossier_free(d);

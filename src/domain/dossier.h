@@ -191,6 +191,8 @@ typedef struct dossier_action_in {
     /* resubmit (optional) / attach_paper (required, each with "upload"): [{paper, upload?, copies?, form?}], the
      * checklist items received or replaced; the event's payload carries them resolved (name, mandatory, ...). */
     json_t          *papers;
+    /* approve {"sign": true}: the signed result made by dossier_result_sign() before the write, or NULL */
+    const struct dossier_signed *signed_result;
     long long        now_ms;
     const calendar_t *cal;
 } dossier_action_in_t;
@@ -199,6 +201,11 @@ typedef struct dossier_action_in {
  * allowed actions), 422 a rule (second supplement, late extension, ...), 400 bad field. *out is the new state. */
 int dossier_act(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *out,
                 derr_t *err);
+/* The checks of dossier_act that do not depend on the body (visible 404, role 403, version 412, state 409, the
+ * action's precondition 422), for work done before the write (signing a result): 0 with *out filled (free with
+ * dossier_free), or the refusal with err. */
+int dossier_act_check(db_t *db, const principal_t *who, const char *code, const dossier_action_in_t *in, dossier_t *out,
+                      derr_t *err);
 
 /* ---- work lists ---- */
 typedef enum { DV_UNIT, DV_MINE, DV_DEPARTMENT, DV_DUE_SOON, DV_OVERDUE, DV_WAITING } dossier_view_t;

@@ -10,6 +10,7 @@
 #include "domain/dossier.h"
 #include "domain/lookup.h"   /* lookup */
 #include "domain/dossier_uploads.h"   /* dforms */
+#include "domain/dossier_result.h"    /* signed results */
 #include "domain/report.h"   /* report */
 #include "domain/document.h" /* document registers */
 
@@ -35,6 +36,8 @@ static const event_module_t *const builtin[] = {
     &lookup_events,
     /* dforms: uploaded papers of dossiers (a table refilled by the dossier's apply) */
     &dossier_uploads_events,
+    /* signed results: the result documents of dossiers (a table refilled by the dossier applies) */
+    &dossier_result_events,
     /* report: the dashboards' counts (refilled by the dossier applies) */
     &report_events,
     /* document: the official document registers */

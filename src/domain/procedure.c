@@ -60,6 +60,7 @@ static void write_record(jw_t *w, const procedure_t *p, bool meta)
     jw_obj_end(w);
     jw_kstr(w, "online_level", online_names[p->online]);
     jw_kstr(w, "supplement", supplement_names[p->supplement]);
+    jw_kbool(w, "seal", p->seal);
     jw_kstr(w, "source", p->source);
     if (meta) jw_kbool(w, "active", p->active);
     jw_key(w, "papers");
@@ -265,9 +266,9 @@ static int procedure_parse(const json_t *o, bool allow_meta, procedure_t *p, der
     p->fee_amount = -1;
     if (!json_is_object(o)) return derr_set(e, -EINVAL, 400, MSG_BODY_NOT_OBJECT, NULL, NULL, NULL, NULL);
     static const char *const keys[] = {"code", "name", "field", "level", "time", "fee", "online_level",
-                                       "supplement", "source", "papers", "steps", NULL};
+                                       "supplement", "seal", "source", "papers", "steps", NULL};
     static const char *const meta_keys[] = {"code", "name", "field", "level", "time", "fee", "online_level",
-                                            "supplement", "source", "papers", "steps", "scope", "active",
+                                            "supplement", "seal", "source", "papers", "steps", "scope", "active",
                                             "version", "created_at", "updated_at", NULL};
     int rc = only_keys(o, allow_meta ? meta_keys : keys, "", e);
     if (rc < 0) return rc;
@@ -315,6 +316,7 @@ static int procedure_parse(const json_t *o, bool allow_meta, procedure_t *p, der
     if ((rc = get_enum(o, "supplement", "supplement", supplement_names, 2, SUPPLEMENT_RESUME, &supplement, e)) < 0)
         return rc;
     p->supplement = (supplement_rule_t)supplement;
+    if ((rc = get_bool(o, "seal", "seal", false, &p->seal, e)) < 0) return rc;
 
     char max[8];
     json_t *papers = json_object_get(o, "papers");

@@ -60,6 +60,8 @@ typedef struct procedure {
     char              fee_text[512];          /* "Không", "50.000 đồng/di chúc", "theo Nghị quyết HĐND tỉnh" */
     online_level_t    online;
     supplement_rule_t supplement;
+    bool              seal;                   /* the result bears the agency's seal: approve signs it with the
+                                               * unit's seal after the leader (domain/dossier_result.h) */
     char              source[1024];           /* where its data was read (decision, dataset file) */
     char              time_text[1024];        /* the time limit as the source words it (may be empty) */
     bool              active;

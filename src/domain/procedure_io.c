@@ -87,10 +87,10 @@ static int csv_next(const char *t, size_t len, size_t *pos, int *line, csv_row_t
 /* ---- CSV row → API object ---- */
 
 enum { C_CODE, C_NAME, C_FIELD, C_LEVEL, C_TIME_TEXT, C_TIME_RULE, C_TIME_AMOUNT, C_FEE_AMOUNT, C_FEE_TEXT, C_ONLINE,
-       C_SUPPLEMENT, C_PAPERS, C_PAPERS_SOURCE, C_STEPS, C_SOURCE, C__COUNT };
+       C_SUPPLEMENT, C_PAPERS, C_PAPERS_SOURCE, C_STEPS, C_SOURCE, C_SEAL, C__COUNT };
 static const char *const csv_names[C__COUNT] = {
     "code", "name", "field", "level", "time_limit_text", "time_rule", "time_amount", "fee_amount", "fee_text",
-    "online", "supplement", "papers", "papers_source", "steps", "source"};
+    "online", "supplement", "papers", "papers_source", "steps", "source", "seal"};
 
 static int csv_header(const csv_row_t *h, int map[C__COUNT], derr_t *e)
 {
@@ -163,6 +163,13 @@ static json_t *csv_object(const csv_row_t *r, const int map[C__COUNT], derr_t *e
     /* The dataset's yes/partial/no (empty: not stated, taken as none) or the API's own names. */
     const char *level = !strcmp(on, "yes") ? "full" : !strcmp(on, "no") || !*on ? "none" : on;
     json_object_set_new(o, "online_level", json_string(level));
+    /* The result bears the agency's seal: yes/no (empty: no). */
+    const char *seal = cell(r, map, C_SEAL);
+    if (*seal && strcmp(seal, "yes") && strcmp(seal, "no")) {
+        derr_set(e, -EINVAL, 400, MSG_FIELD_INVALID, "seal", "seal", "yes | no", NULL);
+        goto fail;
+    }
+    json_object_set_new(o, "seal", json_boolean(!strcmp(seal, "yes")));
     static const int json_cols[] = {C_PAPERS, C_STEPS};
     for (int k = 0; k < 2; k++) {
         const char *v = cell(r, map, json_cols[k]);
@@ -440,7 +447,8 @@ static int export_cb(const procedure_t *p, void *arg)
         else fee[0] = '\0';
         char *papers = json_member(rec.data, rec.len, "papers"), *steps = json_member(rec.data, rec.len, "steps");
         const char *cells[] = {p->code, p->name, p->field, p->level, p->time_text, rules[p->time_rule], amount, fee,
-                               p->fee_text, online[p->online], supplement[p->supplement], papers, steps, p->source};
+                               p->fee_text, online[p->online], supplement[p->supplement], papers, steps, p->source,
+                               p->seal ? "yes" : "no"};
         size_t nc = sizeof cells / sizeof cells[0];
         for (size_t i = 0; i < nc; i++) csv_cell(c->out, cells[i], i == nc - 1);
         free(papers);
@@ -457,7 +465,7 @@ int procedure_export(db_t *db, const char *scope, bool csv, buf_t *out)
     if (csv) {
         static const char *const head[] = {"code", "name", "field", "level", "time_limit_text", "time_rule",
                                            "time_amount", "fee_amount", "fee_text", "online", "supplement", "papers",
-                                           "steps", "source"};
+                                           "steps", "source", "seal"};
         size_t nh = sizeof head / sizeof head[0];
         for (size_t i = 0; i < nh; i++) csv_cell(out, head[i], i == nh - 1);
     } else buf_putc(out, '[');

@@ -522,6 +522,21 @@ fail:
 
 /* ---- verification ---- */
 
+msg_id_t pades_status_msg(pades_status_t st)
+{
+    switch (st) {
+    case PADES_OK: return MSG_SIGN_ST_VALID;
+    case PADES_ERR_BYTERANGE: return MSG_SIGN_ST_BYTERANGE;
+    case PADES_ERR_NOT_WHOLE: return MSG_SIGN_ST_NOT_WHOLE;
+    case PADES_ERR_DIGEST: return MSG_SIGN_ST_DIGEST;
+    case PADES_ERR_UNTRUSTED: return MSG_SIGN_ST_UNTRUSTED;
+    case PADES_ERR_REVOKED: return MSG_SIGN_ST_REVOKED;
+    case PADES_ERR_CMS: return MSG_SIGN_ST_CMS;
+    case PADES_ERR_SUBFILTER: return MSG_SIGN_ST_SUBFILTER;
+    }
+    return MSG_SIGN_ST_CMS;
+}
+
 const char *pades_status_name(pades_status_t st)
 {
     switch (st) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/msg.h"
 #include "sign/signer.h"
 
 typedef enum {
@@ -75,4 +76,5 @@ typedef struct pades_result {
 int pades_verify(const void *pdf, size_t len, const char *trust_pem, pades_result_t *res, size_t max, size_t *n);
 
 const char *pades_status_name(pades_status_t st);   /* "valid", "digest mismatch", ... */
+msg_id_t    pades_status_msg(pades_status_t st);    /* the same in both languages (core/msg_sign.h) */
 #endif

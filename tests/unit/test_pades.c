@@ -231,3 +231,16 @@ Test(pades, failures_leave_the_output_unchanged)
     free(p);
     pki_free(&k);
 }
+
+/* signed results: every status has its own message in both languages (the lookup page shows them). */
+Test(pades, status_msg_names_every_status)
+{
+    const pades_status_t all[] = {PADES_OK, PADES_ERR_BYTERANGE, PADES_ERR_NOT_WHOLE, PADES_ERR_DIGEST,
+                                  PADES_ERR_UNTRUSTED, PADES_ERR_REVOKED, PADES_ERR_CMS, PADES_ERR_SUBFILTER};
+    size_t n = sizeof all / sizeof all[0];
+    cr_assert_eq(pades_status_msg(PADES_OK), MSG_SIGN_ST_VALID);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(msg_text(pades_status_msg(all[i]), LANG_VI)[0] && msg_text(pades_status_msg(all[i]), LANG_EN)[0]);
+        for (size_t j = 0; j < i; j++) cr_assert_neq(pades_status_msg(all[i]), pades_status_msg(all[j]));
+    }
+}

@@ -565,3 +565,51 @@ Test(procedure, apply_refuses_a_malformed_payload)
     json_decref(noat);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM procedures", NULL), 0);
 }
+
+/* signed results: the seal flag (the result bears the agency's seal) in the API form, the CSV and the export. */
+Test(procedure, seal_flag_round_trip)
+{
+    json_error_t jerr;
+    json_t *o = json_loads("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2},\"seal\":true}", 0, &jerr);
+    procedure_t *p = xmalloc(sizeof *p);
+    derr_t e;
+    cr_assert_eq(procedure_from_json(o, false, p, &e), 0);
+    json_decref(o);
+    cr_assert(p->seal);
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    procedure_json(&w, p);
+    cr_assert_eq(jw_finish(&w), 0);
+    cr_assert(strstr(b.data, "\"seal\":true"));
+    buf_free(&b);
+    o = json_loads("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2}}", 0, &jerr);
+    cr_assert_eq(procedure_from_json(o, false, p, &e), 0);
+    json_decref(o);
+    cr_assert(!p->seal, "no seal unless asked");
+    free(p);
+    reject("{" BASE ",\"time\":{\"rule\":\"days\",\"amount\":2},\"seal\":\"yes\"}", "seal", 400);
+    procedure_import_report_t *rep = xcalloc(1, sizeof *rep);
+    const char *csv = "code,name,field,time_rule,time_amount,seal\n2.000001,Một,Hộ tịch,days,2,yes\n"
+                      "2.000002,Hai,Hộ tịch,days,2,\n";
+    cr_assert_eq(procedure_import_check(csv, strlen(csv), true, rep), 2);
+    const char *bad = "code,name,field,time_rule,time_amount,seal\n2.000001,Một,Hộ tịch,days,2,có\n";
+    cr_assert_eq(procedure_import_check(bad, strlen(bad), true, rep), -EINVAL);
+    cr_assert_str_eq(rep->errors[0].err.field, "seal");
+    cr_assert_eq(import(csv, true, rep), 0);
+    p = xmalloc(sizeof *p);
+    cr_assert_eq(get(NULL, "2.000001", p), 0);
+    cr_assert(p->seal);
+    cr_assert_eq(get(NULL, "2.000002", p), 0);
+    cr_assert(!p->seal);
+    free(p);
+    buf_t out;
+    buf_init(&out, 0);
+    struct export_ctx x = {true, &out};
+    cr_assert_eq(store_read(tu_env.st, export_fn, &x), 0);
+    cr_assert(strstr(out.data, ",seal\r\n") || strstr(out.data, ",seal\n"), "the export has the column");
+    cr_assert(strstr(out.data, ",yes\r\n") || strstr(out.data, ",yes\n"), "2.000001 exported with its seal");
+    buf_free(&out);
+    free(rep);
+}
