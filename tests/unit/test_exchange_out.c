@@ -347,7 +347,7 @@ static int st_fn(db_t *db, void *arg)
     struct st_ctx *c = arg;
     char id[ID_LEN + 1];
     id_new(id);
-    return exchange_status_receive(db, c->who, id, NOW_MS, &c->st, &c->sent, &c->outcome, &c->err);
+    return exchange_status_receive(db, c->who, id, NOW_MS, &c->st, NULL, &c->sent, &c->outcome, &c->err);
 }
 
 Test(exchange_out, status_received_once)
@@ -397,7 +397,7 @@ struct ack_ctx {
 static int ack_fn(db_t *db, void *arg)
 {
     struct ack_ctx *a = arg;
-    a->rc = exchange_ack_queue(db, a->peers, a->doc, a->code, "Giao phòng chuyên môn", "lanhdao", NOW_MS);
+    a->rc = exchange_ack_queue(db, a->peers, a->doc, a->code, "Giao phòng chuyên môn", "lanhdao", NOW_MS, NULL);
     return a->rc < 0 ? a->rc : 0;
 }
 
