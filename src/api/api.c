@@ -41,6 +41,7 @@ const route_t api_routes[] = {
     /* outbox: the sending side (api_exchange_out.c) */
     {"POST", "/api/v1/exchange/status", api_exchange_status, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/sent", api_exchange_sent, ROUTE_STAFF},
+    {"GET", "/api/v1/exchange/peers", api_exchange_peers, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},

@@ -494,3 +494,35 @@ int api_exchange_sent(req_t *r)
     free(c);
     return 0;
 }
+
+/* ---- the peers a document may be sent to ---- */
+
+int api_exchange_peers(req_t *r)
+{
+    if (!auth_has_role(&r->who, ROLE_CLERK) && !auth_has_role(&r->who, ROLE_LEADER))
+        return reply_problem(r, 403, "forbidden", MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    /* The peers file's addresses and organ ids only: the tokens never leave the process. */
+    const exchange_peers_t *p = r->app->exchange_peers;
+    buf_t b;
+    buf_init(&b, 0);
+    jw_t w;
+    jw_init(&w, &b);
+    jw_obj_begin(&w);
+    jw_kbool(&w, "configured", p != NULL);
+    jw_key(&w, "items");
+    jw_arr_begin(&w);
+    for (int i = 0; p && i < p->n; i++) {
+        jw_obj_begin(&w);
+        jw_kstr(&w, "url", p->peer[i].url);
+        jw_key(&w, "organs");
+        jw_arr_begin(&w);
+        for (int j = 0; j < p->peer[i].n_organs; j++) jw_str(&w, p->peer[i].organs[j]);
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    api_reply_writer(r, 200, &w, &b);
+    buf_free(&b);
+    return 0;
+}
