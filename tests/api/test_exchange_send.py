@@ -497,6 +497,18 @@ class ExchangeSendTests(TwoNodes):
         desk = Client(self.server)
         desk.login("cujut.desk", "demo")
         never = self.outgoing("Về việc chưa gửi")
+        matrix = []
+        for user in ("cujut.specialist", "thuanan.leader"):
+            c = Client(self.server)
+            if c.login(user, "demo", expect=None).status == 200:
+                matrix.append(c)
+        self.assertEqual(len(matrix), 2)
+        # The peers for the send form: addresses and organ ids, never the tokens; not for a desk officer.
+        peers = self.a_clerk.req("GET", "/api/v1/exchange/peers")
+        self.assert_status(peers, 200)
+        self.assertEqual(peers.body["items"], [{"url": self.url_b, "organs": [B_ORGAN]}])
+        self.assertNotIn(self.b_clerk_token.bearer, peers.raw.decode())
+        self.assert_problem(desk.req("GET", "/api/v1/exchange/peers"), 403)
         before = self.counts()
         self.assert_problem(self.recall(doc["id"], reason=None), 400, "MSG_MISSING_FIELD", "reason")
         self.assert_problem(self.recall(doc["id"], reason=""), 400, None, "reason")
@@ -504,6 +516,8 @@ class ExchangeSendTests(TwoNodes):
         self.assert_problem(self.recall("0" * 26), 404)
         self.assert_problem(self.recall(doc["id"], client=other), 404)
         self.assertIn(self.recall(doc["id"], client=desk).status, (403, 404))
+        for c in matrix:   # the sender's side: a desk officer / specialist of the commune, another commune's leader
+            self.assertIn(self.recall(doc["id"], client=c).status, (403, 404))
         self.assert_problem(self.recall(never["id"]), 409, "MSG_OUTBOX_NOT_DELIVERED")
         self.assert_unchanged(before)
 
