@@ -5,7 +5,8 @@
 //
 // The clerk of Cư Jút signs and sends an outgoing document from its page (the receiving agency among the peers, the
 // key, a wrong PIN first: the message by the PIN, nothing sent), then sees the acknowledgements timeline (03
-// registered; 04 assigned once Thuận An's leader assigns it, marked unsigned), asks for a recall (13) with the
+// registered; 04 assigned once Thuận An's leader assigns it, marked unsigned; 05 reported from Thuận An's page with
+// the key of its exchange part, marked valid with its signer), asks for a recall (13) with the
 // keyboard only; Thuận An's clerk sees the request on the received document and accepts it (15): the document is
 // marked recalled, still in the register, and Cư Jút's leader (who may read the document) sees 15 in the
 // timeline. Both languages; axe and the catalogs on every page. Prints "N passed, N failed"; exits 1 on a failure.
@@ -147,6 +148,25 @@ try {
   const row4 = await page.textContent("#document-exchange .xd-timeline tr[data-code='04']");
   c.check("04 assigned is shown, visibly unsigned", row4.includes("Phân công xử lý") && row4.includes("không ký số"), row4);
 
+  // Thuận An's clerk reports progress from the page, signing the status with the key of the exchange part: 05
+  // arrives at Cư Jút with a valid signature.
+  const rpage = await cookiePage(browser, server, other);
+  await rpage.goto(server.url + "/#/document/" + inc.id);
+  await rpage.waitForSelector("#xd-ack-sign");
+  c.check("the received document says where it came from", (await rpage.textContent("#xd-received")).includes("000.00.01.H41"));
+  await checkScreen(rpage, c, "the received document with the acknowledgement key");
+  await rpage.fill("#doc-note", "Đang rà soát hồ sơ");
+  await rpage.fill("#xd-ack-pin", "2468");
+  await rpage.click("#doc-progress-submit");
+  await rpage.waitForSelector("#document-view > .notice.ok, #document-view .notice.ok");
+  c.check("the PIN field is emptied once the handling is sent", (await rpage.inputValue("#xd-ack-pin").catch(() => "")) === "");
+  c.check("no console errors or unexpected failed responses (receiver, progress)", rpage.problems.length === 0, rpage.problems.join(" | "));
+  await rpage.close();
+  await waitCode(page, doc.id, "05");
+  const row5 = await page.textContent("#document-exchange .xd-timeline tr[data-code='05']");
+  c.check("05 in progress is shown with a valid signature and its signer", row5.includes("Đang xử lý") && row5.includes("chữ ký hợp lệ") &&
+          row5.includes("Lê Văn Văn Thư") && row5.includes("Đang rà soát hồ sơ"), row5);
+
   // ---- the recall request, with the keyboard only ----
   await page.waitForSelector("#xd-recall");
   await page.focus("#document-back");
@@ -170,7 +190,6 @@ try {
   const rq = await page.textContent("#xd-recall-request");
   c.check("the receiver sees the request, its reason and a valid signature", rq.includes("Gửi nhầm nơi nhận") && rq.includes("chữ ký hợp lệ") &&
           rq.includes("Trần Thị Văn Thư"), rq);
-  c.check("the received document says where it came from", (await page.textContent("#xd-received")).includes("000.00.01.H41"));
   await checkScreen(page, c, "the received document with a recall request");
   await page.fill("#xd-answer-reason", "Đồng ý thu hồi");
   await page.fill("#xd-answer-pin", "2468");
