@@ -5,8 +5,13 @@
  *                                      and queue it for the peer: 202 with the sent record (state "queued")
  *   POST /api/v1/exchange/status       an edXML status message (application/xml) from a peer, with an API token of
  *                                      a clerk or leader of the sending unit: 201 recorded, 200 recorded before;
- *                                      a signed one must verify against --exchange-trust (422 otherwise)
+ *                                      verified against --exchange-trust (a bad signature: 422, kept as evidence;
+ *                                      unsigned: recorded as unsigned); 13 records a recall request
  *   GET  /api/v1/exchange/sent         packages sent by the caller's units (?document=ID), each with its statuses
+ *   GET  /api/v1/exchange/peers        the peers' URLs and organ ids (never the tokens), for the send form
+ *   POST /api/v1/documents/{id}/recall {reason, key_id, pin}: signed status 13 queued for the receiver (202)
+ *   POST /api/v1/documents/{id}/recall/answer {accept, reason?, key_id, pin}: signed 15 / 16 back to the sender
+ *   GET  /api/v1/documents/{id}/exchange  the document's exchange (received package, recall, sent packages)
  *
  * Signing runs on the HTTP worker, between a read transaction (the document, the key) and the write transaction
  * (the event and the outbox row): the writer never runs libxmlsec. */

@@ -16,9 +16,12 @@
  * permanent refusal). Retries are not events (they are the outbox's bookkeeping, shown with the sent row).
  *
  * Status back: on the receiving node, assigning / progressing / completing an incoming document that came through
- * the inbox queues (in the same transaction, exchange_ack_queue) an unsigned edXML status message for the peer
- * serving the package's From OrganId; the original sender's POST /api/v1/exchange/status authenticates the peer
- * by its token (a clerk or leader of the sending unit) and records exchange.status_received (exchange_status_receive).
+ * the inbox queues (in the same transaction, exchange_ack_queue) an edXML status message for the peer serving the
+ * package's From OrganId, signed when the caller gave a key (exchange_ack_build, signed outside the transaction);
+ * the original sender's POST /api/v1/exchange/status authenticates the peer by its token (a clerk or leader of the
+ * sending unit), verifies the signature and records exchange.status_received (exchange_status_receive).
+ * Recall: the sender's exchange.recall_requested (13), the receiver's exchange.recall_received and
+ * exchange.recall_answered (15 accepted: the incoming document marked recalled, never deleted; 16 refused).
  * A package delivered twice is registered once by the inbox; a status delivered twice is recorded once (its sent
  * package, code and Timestamp). */
 #ifndef MOTCUA_EXCHANGE_OUT_H
