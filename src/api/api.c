@@ -41,6 +41,7 @@ const route_t api_routes[] = {
     /* outbox: the sending side (api_exchange_out.c) */
     {"POST", "/api/v1/exchange/status", api_exchange_status, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/sent", api_exchange_sent, ROUTE_STAFF},
+    {"GET", "/api/v1/exchange/peers", api_exchange_peers, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},
@@ -110,6 +111,9 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/documents/{id}", api_documents_get, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/handling", api_documents_handling, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/send", api_documents_send, ROUTE_STAFF},   /* outbox */
+    {"POST", "/api/v1/documents/{id}/recall", api_documents_recall, ROUTE_STAFF},   /* outbox: recall */
+    {"POST", "/api/v1/documents/{id}/recall/answer", api_documents_recall_answer, ROUTE_STAFF},
+    {"GET", "/api/v1/documents/{id}/exchange", api_documents_exchange, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

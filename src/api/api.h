@@ -74,6 +74,15 @@ int api_exchange_rejected(req_t *r);
 int api_exchange_status(req_t *r);   /* outbox (api_exchange_out.c) */
 int api_exchange_sent(req_t *r);
 int api_documents_send(req_t *r);
+int api_documents_recall(req_t *r);
+int api_documents_recall_answer(req_t *r);
+int api_documents_exchange(req_t *r);
+int api_exchange_peers(req_t *r);
+/* Sign an edXML message (xml) with the signer a read transaction unlocked (key_rc its keystore_unlock result):
+ * 0 signed, *signer closed and signer_cn filled; -1 after replying (422 key / PIN, 413 / 500 signing). */
+struct signer;
+int api_exchange_sign(req_t *r, struct signer **signer, int key_rc, const char *key_id, buf_t *xml, char *signer_cn,
+                      size_t cap);
 int api_calendar_lunar(req_t *r);
 int api_calendar_solar(req_t *r);
 int api_calendar_holidays(req_t *r);

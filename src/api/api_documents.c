@@ -9,7 +9,8 @@
 #include "core/mem.h"
 #include "domain/document.h"
 #include "domain/dossier.h"
-#include "domain/exchange_out.h"   /* outbox: status messages back */
+#include "domain/exchange_out.h"
+#include "sign/keystore.h"   /* outbox: status messages back */
 #include "domain/holiday_store.h"
 #include "domain/calendar.h"
 #include "domain/unit.h"
@@ -273,6 +274,10 @@ struct handle_ctx {
     char                 unit_id[ID_LEN + 1];
     char                 deadline[16];
     const exchange_peers_t *peers;   /* outbox */
+    const char          *key_id, *pin;   /* outbox: sign the status sent back (optional) */
+    buf_t                ack;            /* outbox: the signed status, when key_id was given */
+    signer_t            *signer;
+    int                  key_rc;
 };
 
 static int unit_of_fn(db_t *db, void *arg)
@@ -309,6 +314,11 @@ static int working_days_deadline(req_t *r, struct handle_ctx *c, long long days)
     return 0;
 }
 
+static const char *ack_code(const char *action)
+{
+    return !strcmp(action, "assign") ? "04" : !strcmp(action, "progress") ? "05" : "06";
+}
+
 static int handle_fn(db_t *db, void *arg)
 {
     struct handle_ctx *c = arg;
@@ -317,11 +327,27 @@ static int handle_fn(db_t *db, void *arg)
     /* outbox: a document that came through the exchange tells its sender, in the same transaction (edXML status
      * 04 assigned, 05 in progress, 06 done; domain/exchange_out.h) */
     if (rc == 0 && c->peers) {
-        const char *a = c->in.action, *code = !strcmp(a, "assign") ? "04" : !strcmp(a, "progress") ? "05" : "06";
-        int q = exchange_ack_queue(db, c->peers, c->out.id, code, c->in.note, c->who->username, c->in.now_ms);
+        const char *code = ack_code(c->in.action);
+        int q = exchange_ack_queue(db, c->peers, c->out.id, code, c->in.note, c->who->username, c->in.now_ms,
+                                   &c->ack);
         if (q < 0) rc = q;
     }
     return rc;
+}
+
+/* outbox: the status message this handling sends back, built and the key unlocked in one read transaction */
+static int ack_build_fn(db_t *db, void *arg)
+{
+    struct handle_ctx *c = arg;
+    buf_reset(&c->ack);
+    int rc = exchange_ack_build(db, c->peers, c->id, ack_code(c->in.action), c->in.note, c->who->username,
+                                c->in.now_ms, &c->ack);
+    if (rc != 0) {
+        buf_reset(&c->ack);
+        return rc < 0 ? rc : 0;
+    }
+    c->key_rc = keystore_unlock(db, c->who, c->key_id, c->pin, c->in.now_ms / 1000, &c->signer);
+    return 0;
 }
 
 int api_documents_handling(req_t *r)
@@ -345,8 +371,16 @@ int api_documents_handling(req_t *r)
         {"deadline", FT_STRING, false, 10, 10, &c->in.deadline, NULL},
         {"deadline_days", FT_INT, false, 1, 90, &days, NULL},
         {"note", FT_STRING, false, 0, DOCUMENT_SUMMARY_MAX, &c->in.note, NULL},
+        {"key_id", FT_STRING, false, ID_LEN, ID_LEN, &c->key_id, NULL},
+        {"pin", FT_STRING, false, 1, KEYSTORE_PIN_MAX, &c->pin, NULL},
     };
+    buf_init(&c->ack, 0);
     if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
+    if (!c->key_id != !c->pin) {
+        reply_problem(r, 400, "missing-field", MSG_MISSING_FIELD, c->key_id ? "pin" : "key_id",
+                      c->key_id ? "pin" : "key_id", NULL, NULL);
+        goto out;
+    }
     size_t i;
     json_t *v;
     json_array_foreach(co, i, v) {
@@ -363,6 +397,19 @@ int api_documents_handling(req_t *r)
         goto out;
     }
     if (days && working_days_deadline(r, c, days) < 0) goto out;
+    /* outbox: with key_id and pin the status sent back to the sender is signed (docs/edxml.md) */
+    if (c->key_id && c->peers) {
+        int br = store_read(r->app->store, ack_build_fn, c);
+        if (br < 0) {
+            reply_errno(r, br);
+            goto out;
+        }
+        if (c->ack.len) {
+            char cn[256];
+            int sr = api_exchange_sign(r, &c->signer, c->key_rc, c->key_id, &c->ack, cn, sizeof cn);
+            if (sr < 0) goto out;
+        }
+    }
     int rc = store_write(r->app->store, handle_fn, c);
     if (rc < 0) {
         api_reply_derr(r, rc, &c->err);
@@ -370,6 +417,9 @@ int api_documents_handling(req_t *r)
     }
     reply_document(r, 200, c->out.id);
 out:
+    if (c->pin) explicit_bzero((char *)c->pin, strlen(c->pin));
+    signer_close(c->signer);
+    buf_free(&c->ack);
     json_decref(body);
     free(c);
     return 0;

@@ -16,6 +16,16 @@
     X(MSG_OUTBOX_NOT_STATUS, "Nội dung không phải thông điệp trạng thái edXML hợp lệ: {0}",                        \
       "The body is not a valid edXML status message: {0}")                                                       \
     X(MSG_OUTBOX_NO_SENT, "Không có văn bản đã gửi nào khớp với thông điệp trạng thái này.",                       \
-      "No sent document matches this status message.")
+      "No sent document matches this status message.")                                                          \
+    X(MSG_OUTBOX_NOT_DELIVERED, "Chỉ thu hồi được văn bản đã gửi đến nơi nhận.",                                  \
+      "Only a document delivered to its receiver can be recalled.")                                             \
+    X(MSG_OUTBOX_RECALL_OPEN, "Văn bản này đã có đề nghị thu hồi đang chờ hoặc đã được đồng ý.",                   \
+      "A recall of this document is already pending or was accepted.")                                          \
+    X(MSG_OUTBOX_NO_RECALL, "Văn bản này không có đề nghị thu hồi đang chờ trả lời.",                             \
+      "This document has no recall request waiting for an answer.")                                             \
+    X(MSG_OUTBOX_NOT_EXCHANGED, "Văn bản này không đến qua trục liên thông văn bản điện tử.",                      \
+      "This document did not arrive through the electronic exchange.")                                          \
+    X(MSG_OUTBOX_NO_RECEIVED, "Không có văn bản đến nào khớp với đề nghị thu hồi này.",                            \
+      "No received document matches this recall request.")
 
 #endif

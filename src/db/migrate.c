@@ -376,6 +376,29 @@ static const struct migration migrations[] = {
      "CREATE INDEX dossier_results_signed ON dossier_results(signed_sha256);\n",
      NULL},
     /* ---- end signed results ---- */
+    /* ---- exchange recall: migration 21 ---- */
+    {21, "exchange-recall",
+     /* Signed status messages and recall (docs/edxml.md, "Recall"): how each status received was signed
+      * (signature '' for the inbox's synchronous answer, 'valid', 'unsigned' or 'unverified'; the signer's name);
+      * on the sender the recall's state of a sent package (exchange.recall_requested, then 15/16 received), on the
+      * receiver the recall request and its answer (exchange.recall_received, exchange.recall_answered): all
+      * projections of events. */
+     "ALTER TABLE exchange_statuses ADD COLUMN signature TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_statuses ADD COLUMN signer_cn TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_sent ADD COLUMN recall_state TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_sent ADD COLUMN recall_reason TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_state TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_reason TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_stamp TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_signature TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_signer_cn TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_requested_at BIGINT NOT NULL DEFAULT 0;\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_answer TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_answered_by TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE exchange_received ADD COLUMN recall_answered_at BIGINT NOT NULL DEFAULT 0;\n"
+     "CREATE INDEX exchange_received_doc ON exchange_received(document_id);\n",
+     NULL},
+    /* ---- end exchange recall ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

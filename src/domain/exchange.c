@@ -87,7 +87,10 @@ static void rejected_payload(jw_t *w, const void *arg)
     jw_key(w, "unit_id");
     jw_str(w, domain_nz(r->unit_id));
     jw_kstr(w, "from_organ", parsed ? r->c->doc.from.organ_id : "");
-    jw_kstr(w, "edxml_document_id", parsed ? r->c->doc.document_id : "");
+    /* a status message refused for its signature names the package it answers */
+    const char *did = !parsed ? "" : r->c->doc.kind == EDXML_STATUS ? r->c->doc.response_for.document_id
+                                                                    : r->c->doc.document_id;
+    jw_kstr(w, "edxml_document_id", did ? did : "");
     jw_kstr(w, "sha256", r->sha);
     jw_kstr(w, "code", r->code);
     jw_kstr(w, "reason", r->reason);
@@ -201,6 +204,17 @@ static int reject(db_t *db, const principal_t *who, const char *id, long long at
     str_copy(res->status_code, sizeof res->status_code, "02");
     str_copy(res->id, sizeof res->id, id);
     return 0;
+}
+
+int exchange_reject_evidence(db_t *db, const principal_t *who, const char *id, long long now_ms, const char *unit_id,
+                             const void *xml, size_t n, const exchange_check_t *c, msg_id_t msg, const char *reason)
+{
+    char sha[SHA256_HEX_LEN + 1];
+    sha256_hex(xml, n, sha);
+    exchange_result_t *res = xmalloc(sizeof *res);
+    int rc = reject(db, who, id, now_ms, unit_id, xml, n, sha, c, msg, reason && *reason ? reason : "refused", res);
+    free(res);
+    return rc;
 }
 
 static bool receives_for(const principal_t *who, const char *path)

@@ -66,6 +66,12 @@ typedef struct exchange_result {
 int exchange_receive(db_t *db, const principal_t *who, const char *id, long long now_ms, const void *xml, size_t n,
                      const exchange_check_t *c, exchange_result_t *res, derr_t *err);
 
+/* Inside a store_write: keep a message refused outside exchange_receive (a status message whose signature failed,
+ * docs/edxml.md) as evidence: its bytes and one exchange.rejected event with msg and reason, on unit_id (NULL:
+ * listed for national admins only). */
+int exchange_reject_evidence(db_t *db, const principal_t *who, const char *id, long long now_ms, const char *unit_id,
+                             const void *xml, size_t n, const exchange_check_t *c, msg_id_t msg, const char *reason);
+
 /* One received or rejected package, as the lists show it. */
 typedef struct exchange_row {
     bool      rejected;

@@ -224,11 +224,14 @@ static int apply_failed(db_t *db, const event_meta_t *ev, const json_t *p)
 }
 
 struct status_ev {
-    const char        *id, *sent_id;
-    const edxml_doc_t *st;
-    const char        *stamp;
-    long long          at;
+    const char           *id, *sent_id;
+    const edxml_doc_t    *st;
+    const char           *stamp;
+    long long             at;
+    const exchange_sig_t *sig;
 };
+
+static const char *ez(const char *s) { return s ? s : ""; }
 
 static void status_payload(jw_t *w, const void *arg)
 {
@@ -240,6 +243,8 @@ static void status_payload(jw_t *w, const void *arg)
     jw_kstr(w, "stamp", s->stamp);
     jw_kstr(w, "description", s->st->description ? s->st->description : "");
     jw_kstr(w, "staff", s->st->staff.staff ? s->st->staff.staff : "");
+    jw_kstr(w, "signature", s->sig ? ez(s->sig->signature) : "unsigned");
+    jw_kstr(w, "signer_cn", s->sig ? ez(s->sig->signer_cn) : "");
     jw_kint(w, "at", s->at);
     jw_obj_end(w);
 }
@@ -251,10 +256,127 @@ static int apply_status(db_t *db, const event_meta_t *ev, const json_t *p)
                *desc = pstr(p, "description"), *staff = pstr(p, "staff");
     if (!id || !sent || !code || !stamp || !desc || !staff || !json_is_integer(json_object_get(p, "at")))
         return -EINVAL;
+    long long at = pint(p, "at");
     long long n = db_run(db,
-                         "INSERT INTO exchange_statuses (id, sent_id, code, stamp, description, staff, received_at) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                         "tttttti", id, sent, code, stamp, desc, staff, pint(p, "at"));
+                         "INSERT INTO exchange_statuses (id, sent_id, code, stamp, description, staff, received_at, "
+                         "signature, signer_cn) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         "ttttttitt", id, sent, code, stamp, desc, staff, at, ez(pstr(p, "signature")),
+                         ez(pstr(p, "signer_cn")));
+    /* 15 / 16: the receiver's answer to this node's recall request */
+    if (n >= 0 && (!strcmp(code, "15") || !strcmp(code, "16")))
+        n = db_run(db, "UPDATE exchange_sent SET recall_state = $2, updated_at = $3 WHERE id = $1", "tti", sent,
+                   !strcmp(code, "15") ? "accepted" : "refused", at);
+    return n < 0 ? (int)n : 0;
+}
+
+/* exchange.recall_requested {id, sent_id, reason, stamp, staff, signer_cn, at}: this node asks the receiver of a
+ * sent package to recall it (status 13, signed here). */
+struct recall_req_ev {
+    const char *id, *sent_id, *reason, *stamp, *staff, *signer_cn;
+    long long   at;
+};
+
+static void recall_req_payload(jw_t *w, const void *arg)
+{
+    const struct recall_req_ev *e = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", e->id);
+    jw_kstr(w, "sent_id", e->sent_id);
+    jw_kstr(w, "reason", e->reason);
+    jw_kstr(w, "stamp", e->stamp);
+    jw_kstr(w, "staff", e->staff);
+    jw_kstr(w, "signer_cn", e->signer_cn);
+    jw_kint(w, "at", e->at);
+    jw_obj_end(w);
+}
+
+static int apply_recall_requested(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = pstr(p, "id"), *sent = pstr(p, "sent_id"), *reason = pstr(p, "reason"),
+               *stamp = pstr(p, "stamp");
+    if (!id || !sent || !reason || !stamp || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
+    long long at = pint(p, "at");
+    long long n = db_run(db,
+                         "INSERT INTO exchange_statuses (id, sent_id, code, stamp, description, staff, received_at, "
+                         "signature, signer_cn) VALUES ($1, $2, '13', $3, $4, $5, $6, 'signed', $7)",
+                         "tttttit", id, sent, stamp, reason, ez(pstr(p, "staff")), at, ez(pstr(p, "signer_cn")));
+    if (n >= 0)
+        n = db_run(db, "UPDATE exchange_sent SET recall_state = 'requested', recall_reason = $2, updated_at = $3 "
+                       "WHERE id = $1", "tti", sent, reason, at);
+    return n < 0 ? (int)n : 0;
+}
+
+/* exchange.recall_received {id (the exchange_received row), document_id, reason, stamp, staff, signature,
+ * signer_cn, at}: the sender of a received package asks this node to recall it. */
+struct recall_rcv_ev {
+    const char           *id, *document_id, *reason, *stamp, *staff;
+    const exchange_sig_t *sig;
+    long long             at;
+};
+
+static void recall_rcv_payload(jw_t *w, const void *arg)
+{
+    const struct recall_rcv_ev *e = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", e->id);
+    jw_kstr(w, "document_id", e->document_id);
+    jw_kstr(w, "reason", e->reason);
+    jw_kstr(w, "stamp", e->stamp);
+    jw_kstr(w, "staff", e->staff);
+    jw_kstr(w, "signature", ez(e->sig->signature));
+    jw_kstr(w, "signer_cn", ez(e->sig->signer_cn));
+    jw_kint(w, "at", e->at);
+    jw_obj_end(w);
+}
+
+static int apply_recall_received(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = pstr(p, "id"), *reason = pstr(p, "reason"), *stamp = pstr(p, "stamp");
+    if (!id || !reason || !stamp || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
+    long long n = db_run(db,
+                         "UPDATE exchange_received SET recall_state = 'requested', recall_reason = $2, "
+                         "recall_stamp = $3, recall_signature = $4, recall_signer_cn = $5, recall_requested_at = $6, "
+                         "recall_answer = '', recall_answered_by = '', recall_answered_at = 0 WHERE id = $1",
+                         "ttttti", id, reason, stamp, ez(pstr(p, "signature")), ez(pstr(p, "signer_cn")),
+                         pint(p, "at"));
+    return n < 0 ? (int)n : 0;
+}
+
+/* exchange.recall_answered {id (the exchange_received row), document_id, accepted, reason, by, signer_cn, at}:
+ * accepted, the incoming document is marked recalled (it stays in the register). */
+struct recall_ans_ev {
+    const char *id, *document_id, *reason, *by, *signer_cn;
+    bool        accepted;
+    long long   at;
+};
+
+static void recall_ans_payload(jw_t *w, const void *arg)
+{
+    const struct recall_ans_ev *e = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", e->id);
+    jw_kstr(w, "document_id", e->document_id);
+    jw_kbool(w, "accepted", e->accepted);
+    jw_kstr(w, "reason", e->reason);
+    jw_kstr(w, "by", e->by);
+    jw_kstr(w, "signer_cn", e->signer_cn);
+    jw_kint(w, "at", e->at);
+    jw_obj_end(w);
+}
+
+static int apply_recall_answered(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = pstr(p, "id"), *reason = pstr(p, "reason");
+    json_t *acc = json_object_get(p, "accepted");
+    if (!id || !reason || !json_is_boolean(acc) || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
+    long long n = db_run(db,
+                         "UPDATE exchange_received SET recall_state = $2, recall_answer = $3, recall_answered_by = $4, "
+                         "recall_answered_at = $5 WHERE id = $1",
+                         "tttti", id, json_is_true(acc) ? "accepted" : "refused", reason, ez(pstr(p, "by")),
+                         pint(p, "at"));
     return n < 0 ? (int)n : 0;
 }
 
@@ -264,6 +386,9 @@ static const event_kind_t out_kinds[] = {
     {"exchange.rejected_by_peer", apply_rejected_by_peer},
     {"exchange.failed", apply_failed},
     {"exchange.status_received", apply_status},
+    {"exchange.recall_requested", apply_recall_requested},
+    {"exchange.recall_received", apply_recall_received},
+    {"exchange.recall_answered", apply_recall_answered},
     {NULL, NULL},
 };
 
@@ -424,58 +549,95 @@ static void vn_time(long long ms, edxml_time_t *t)
     t->ss = tm.tm_sec;
 }
 
-int exchange_ack_queue(db_t *db, const exchange_peers_t *peers, const char *document_id, const char *code,
-                       const char *note, const char *staff, long long now_ms)
+/* The status message From unit u about the package DocumentId did of organ rf_organ. */
+static int status_build(const unit_t *u, const char *rf_organ, const char *did, const char *code, const char *desc,
+                        const char *staff, long long now_ms, buf_t *xml, char *why, size_t why_len)
 {
-    db_stmt_t *s;
-    char from[64] = "", did[EDXML_MAX_FIELD + 1] = "", unit_id[ID_LEN + 1] = "";
-    int rc = db_query(db, &s, "SELECT from_organ, edxml_document_id, unit_id FROM exchange_received "
-                              "WHERE document_id = $1", "t", document_id);
-    if (rc == DB_ROW) {
-        str_copy(from, sizeof from, db_col_text(s, 0));
-        str_copy(did, sizeof did, db_col_text(s, 1));
-        str_copy(unit_id, sizeof unit_id, db_col_text(s, 2));
-    }
-    if (s) db_reset(s);
-    if (rc < 0) return rc;
-    if (!did[0]) return 1;
-    const exchange_peer_t *peer = exchange_peer_by_organ(peers, from);
-    if (!peer) {
-        char esc[LOG_ESC_CAP];
-        log_warn("exchange: no peer serves %s (--exchange-peers): status %s of document %s not sent back",
-                 log_esc(esc, sizeof esc, from), code, document_id);
-        return 1;
-    }
-    unit_t *u = xmalloc(sizeof *u);
-    rc = unit_get(db, unit_id, u);
-    if (rc < 0) {
-        free(u);
-        return rc;
-    }
     edxml_doc_t e;
     memset(&e, 0, sizeof e);
     e.kind = EDXML_STATUS;
-    e.from.organ_id = u->edi_code;
-    e.from.organ_name = u->name;
-    e.response_for.organ_id = from;
-    e.response_for.document_id = did;
+    e.from.organ_id = (char *)u->edi_code;
+    e.from.organ_name = (char *)u->name;
+    e.response_for.organ_id = (char *)rf_organ;
+    e.response_for.document_id = (char *)did;
     str_copy(e.status_code, sizeof e.status_code, code);
-    e.description = (char *)(note && *note ? note : edxml_status_name(code));
+    e.description = (char *)(desc && *desc ? desc : edxml_status_name(code));
     e.staff.staff = (char *)(staff ? staff : "");
     vn_time(now_ms, &e.timestamp);
-    buf_t xml;
-    buf_init(&xml, EDXML_MAX_TEXT * 4);
-    char why[256] = "";
-    rc = edxml_build(&e, &xml, why, sizeof why);
-    free(u);
-    if (rc < 0) {
-        log_error("exchange: cannot build status %s of document %s: %s", code, document_id, why);
-        buf_free(&xml);
+    buf_reset(xml);
+    return edxml_build(&e, xml, why, why_len);
+}
+
+/* Where the status of an incoming document goes: its exchange_received row and the peer serving its sender.
+ * 0 found, 1 not from the exchange / no peer (logged), < 0 a store error. */
+struct ack_target {
+    char                   from[64], did[EDXML_MAX_FIELD + 1], unit_id[ID_LEN + 1];
+    const exchange_peer_t *peer;
+};
+
+static int ack_target(db_t *db, const exchange_peers_t *peers, const char *document_id, const char *code,
+                      struct ack_target *t)
+{
+    memset(t, 0, sizeof *t);
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT from_organ, edxml_document_id, unit_id FROM exchange_received "
+                              "WHERE document_id = $1", "t", document_id);
+    if (rc == DB_ROW) {
+        str_copy(t->from, sizeof t->from, db_col_text(s, 0));
+        str_copy(t->did, sizeof t->did, db_col_text(s, 1));
+        str_copy(t->unit_id, sizeof t->unit_id, db_col_text(s, 2));
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (!t->did[0]) return 1;
+    t->peer = exchange_peer_by_organ(peers, t->from);
+    if (!t->peer) {
+        char esc[LOG_ESC_CAP];
+        log_warn("exchange: no peer serves %s (--exchange-peers): status %s of document %s not sent back",
+                 log_esc(esc, sizeof esc, t->from), code, document_id);
         return 1;
     }
+    return 0;
+}
+
+static int ack_build_for(db_t *db, const struct ack_target *t, const char *document_id, const char *code,
+                         const char *note, const char *staff, long long now_ms, buf_t *xml)
+{
+    unit_t *u = xmalloc(sizeof *u);
+    int rc = unit_get(db, t->unit_id, u);
+    if (rc == 0) {
+        char why[256] = "";
+        if (status_build(u, t->from, t->did, code, note, staff, now_ms, xml, why, sizeof why) < 0) {
+            log_error("exchange: cannot build status %s of document %s: %s", code, document_id, why);
+            rc = 1;
+        }
+    }
+    free(u);
+    return rc;
+}
+
+int exchange_ack_build(db_t *db, const exchange_peers_t *peers, const char *document_id, const char *code,
+                       const char *note, const char *staff, long long now_ms, buf_t *xml)
+{
+    struct ack_target t;
+    int rc = ack_target(db, peers, document_id, code, &t);
+    return rc != 0 ? rc : ack_build_for(db, &t, document_id, code, note, staff, now_ms, xml);
+}
+
+int exchange_ack_queue(db_t *db, const exchange_peers_t *peers, const char *document_id, const char *code,
+                       const char *note, const char *staff, long long now_ms, const buf_t *signed_xml)
+{
+    struct ack_target t;
+    int rc = ack_target(db, peers, document_id, code, &t);
+    if (rc != 0) return rc;
     char id[ID_LEN + 1];
     id_new(id);
-    rc = outbox_insert(db, id, "status", NULL, peer->url, xml.data, xml.len, now_ms);
+    if (signed_xml && signed_xml->len)
+        return outbox_insert(db, id, "status", NULL, t.peer->url, signed_xml->data, signed_xml->len, now_ms);
+    buf_t xml;
+    buf_init(&xml, EDXML_MAX_TEXT * 4);
+    rc = ack_build_for(db, &t, document_id, code, note, staff, now_ms, &xml);
+    if (rc == 0) rc = outbox_insert(db, id, "status", NULL, t.peer->url, xml.data, xml.len, now_ms);
     buf_free(&xml);
     return rc;
 }
@@ -488,7 +650,8 @@ static int sent_get_where(db_t *db, const char *sql, const char *a, const char *
 #define SENT_COLS                                                                                                  \
     "x.id, x.unit_id, x.document_id, x.to_url, x.to_organ, x.edxml_document_id, x.sha256, x.state, "              \
     "COALESCE(x.http_status, 0), COALESCE(x.last_error, o.last_error, ''), COALESCE(o.attempts, 0), "            \
-    "CASE WHEN o.state = 'pending' THEN o.next_attempt_at ELSE 0 END, x.created_at, x.updated_at, u.path "         \
+    "CASE WHEN o.state = 'pending' THEN o.next_attempt_at ELSE 0 END, x.created_at, x.updated_at, u.path, "        \
+    "x.recall_state, x.recall_reason "                                                                             \
     "FROM exchange_sent x JOIN units u ON u.id = x.unit_id LEFT JOIN exchange_outbox o ON o.id = x.id "
 
 static void sent_row(db_stmt_t *s, exchange_sent_t *x, char *path, size_t path_cap)
@@ -509,6 +672,8 @@ static void sent_row(db_stmt_t *s, exchange_sent_t *x, char *path, size_t path_c
     x->created_at = db_col_int(s, 12);
     x->updated_at = db_col_int(s, 13);
     if (path) str_copy(path, path_cap, db_col_text(s, 14));
+    str_copy(x->recall_state, sizeof x->recall_state, db_col_text(s, 15));
+    str_copy(x->recall_reason, sizeof x->recall_reason, db_col_text(s, 16));
 }
 
 static int sent_get_where(db_t *db, const char *sql, const char *a, const char *b, exchange_sent_t *out,
@@ -530,8 +695,8 @@ static void stamp_text(const edxml_time_t *t, char *out, size_t cap)
 }
 
 int exchange_status_receive(db_t *db, const principal_t *who, const char *id, long long now_ms,
-                            const edxml_doc_t *st, exchange_sent_t *sent, exchange_status_outcome_t *outcome,
-                            derr_t *err)
+                            const edxml_doc_t *st, const exchange_sig_t *sig, exchange_sent_t *sent,
+                            exchange_status_outcome_t *outcome, derr_t *err)
 {
     char path[AUTH_PATH_MAX] = "";
     /* The newest package of that DocumentId to that receiver (a resend carries the same DocumentId). */
@@ -553,7 +718,7 @@ int exchange_status_receive(db_t *db, const principal_t *who, const char *id, lo
         *outcome = EXCHANGE_STATUS_DUPLICATE;
         return 0;
     }
-    struct status_ev ev = {id, sent->id, st, stamp, now_ms};
+    struct status_ev ev = {id, sent->id, st, stamp, now_ms, sig};
     rc = event_record(db, sent->unit_id, who->account_id, "exchange.status_received", "exchange_sent", sent->id,
                       status_payload, &ev, NULL);
     if (rc == 0) *outcome = EXCHANGE_STATUS_NEW;
@@ -625,11 +790,15 @@ int exchange_sent_json(db_t *db, jw_t *w, const exchange_sent_t *x)
     else jw_null(w);
     jw_kint(w, "created_at", x->created_at);
     jw_kint(w, "updated_at", x->updated_at);
+    jw_key(w, "recall_state");
+    if (x->recall_state[0]) jw_str(w, x->recall_state);
+    else jw_null(w);
+    jw_kstr(w, "recall_reason", x->recall_reason);
     jw_key(w, "statuses");
     jw_arr_begin(w);
     db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT code, stamp, description, staff, received_at FROM exchange_statuses "
-                              "WHERE sent_id = $1 ORDER BY received_at, code",
+    int rc = db_query(db, &s, "SELECT code, stamp, description, staff, received_at, signature, signer_cn "
+                              "FROM exchange_statuses WHERE sent_id = $1 ORDER BY received_at, code",
                       "t", x->id);
     while (rc == DB_ROW) {
         jw_obj_begin(w);
@@ -639,6 +808,12 @@ int exchange_sent_json(db_t *db, jw_t *w, const exchange_sent_t *x)
         jw_kstr(w, "description", db_col_text(s, 2));
         jw_kstr(w, "staff", domain_nz(db_col_text(s, 3)));
         jw_kint(w, "received_at", db_col_int(s, 4));
+        /* "" the inbox's synchronous answer; "valid" verified, "unsigned", "unverified" (no trust anchors);
+         * "signed" a status this node sent itself (13) */
+        jw_key(w, "signature");
+        if (db_col_text(s, 5) && *db_col_text(s, 5)) jw_str(w, db_col_text(s, 5));
+        else jw_null(w);
+        jw_kstr(w, "signer_cn", ez(db_col_text(s, 6)));
         jw_obj_end(w);
         rc = db_step(s);
     }
@@ -646,6 +821,326 @@ int exchange_sent_json(db_t *db, jw_t *w, const exchange_sent_t *x)
     jw_arr_end(w);
     jw_obj_end(w);
     return rc < 0 ? rc : 0;
+}
+
+/* ---- recall ---- */
+
+static void now_stamp(long long now_ms, char *out, size_t cap)
+{
+    edxml_time_t t;
+    memset(&t, 0, sizeof t);
+    vn_time(now_ms, &t);
+    stamp_text(&t, out, cap);
+}
+
+struct recall_ctx {
+    document_t      d;
+    unit_t          u;
+    exchange_sent_t sent;
+};
+
+/* The sender's checks; k filled. */
+static int recall_load(db_t *db, const principal_t *who, const exchange_recall_in_t *in, struct recall_ctx *k,
+                       derr_t *err)
+{
+    int rc = document_get(db, in->document_id, &k->d);
+    if (rc == 0 && !document_readable(who, &k->d)) rc = -ENOENT;
+    if (rc == -ENOENT) return derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (!sends_for(who, k->d.unit_path)) return derr_set(err, -EPERM, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    if (strcmp(k->d.direction, "out"))
+        return derr_set(err, -EBUSY, 409, MSG_OUTBOX_NOT_OUTGOING, NULL, NULL, NULL, NULL);
+    rc = sent_get_where(db, "SELECT " SENT_COLS "WHERE x.document_id = $1 ORDER BY x.id DESC LIMIT 1",
+                        k->d.id, NULL, &k->sent, NULL, 0);
+    if (rc == -ENOENT || (rc == 0 && strcmp(k->sent.state, "delivered")))
+        return derr_set(err, -EBUSY, 409, MSG_OUTBOX_NOT_DELIVERED, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (!strcmp(k->sent.recall_state, "requested") || !strcmp(k->sent.recall_state, "accepted"))
+        return derr_set(err, -EBUSY, 409, MSG_OUTBOX_RECALL_OPEN, NULL, k->sent.recall_state, NULL, NULL);
+    if ((rc = unit_get(db, k->d.unit_id, &k->u)) < 0) return rc;
+    if (!k->u.edi_code[0]) return derr_set(err, -EINVAL, 422, MSG_OUTBOX_NO_EDI_CODE, NULL, NULL, NULL, NULL);
+    return 0;
+}
+
+int exchange_recall_build(db_t *db, const principal_t *who, const exchange_recall_in_t *in, buf_t *xml,
+                          exchange_sent_t *sent, derr_t *err)
+{
+    struct recall_ctx *k = xcalloc(1, sizeof *k);
+    int rc = recall_load(db, who, in, k, err);
+    if (rc == 0) {
+        char why[256] = "";
+        /* 13 comes from the sender: ResponseFor names its own package (its OrganId and DocumentId). */
+        rc = status_build(&k->u, k->u.edi_code, k->sent.edxml_document_id, "13", in->reason, who->username,
+                          in->now_ms, xml, why, sizeof why);
+        if (rc < 0) rc = derr_set(err, -EINVAL, 422, MSG_OUTBOX_SIGN, NULL, why, NULL, NULL);
+        else *sent = k->sent;
+    }
+    free(k);
+    return rc;
+}
+
+int exchange_recall_request(db_t *db, const principal_t *who, const exchange_recall_in_t *in, const void *xml,
+                            size_t n, const char *signer_cn, exchange_sent_t *sent, derr_t *err)
+{
+    struct recall_ctx *k = xcalloc(1, sizeof *k);
+    int rc = recall_load(db, who, in, k, err);
+    if (rc < 0) goto out;
+    char stamp[32];
+    now_stamp(in->now_ms, stamp, sizeof stamp);
+    struct recall_req_ev ev = {.id = in->id, .sent_id = k->sent.id, .reason = in->reason, .stamp = stamp,
+                               .staff = who->username, .signer_cn = ez(signer_cn), .at = in->now_ms};
+    rc = event_record(db, k->sent.unit_id, who->account_id, "exchange.recall_requested", "exchange_sent",
+                      k->sent.id, recall_req_payload, &ev, NULL);
+    if (rc == 0) rc = outbox_insert(db, in->id, "status", NULL, k->sent.to_url, xml, n, in->now_ms);
+    if (rc == 0) rc = exchange_sent_get(db, k->sent.id, sent);
+out:
+    free(k);
+    return rc;
+}
+
+static bool receives_for(const principal_t *who, const char *path) { return sends_for(who, path); }
+
+struct received_row {
+    char id[ID_LEN + 1], unit_id[ID_LEN + 1], document_id[ID_LEN + 1], path[AUTH_PATH_MAX];
+    char from_organ[64], did[EDXML_MAX_FIELD + 1], recall_state[12], recall_stamp[32];
+};
+
+static int received_where(db_t *db, const char *where, const char *a, const char *b, struct received_row *r)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT r.id, r.unit_id, r.document_id, u.path, r.from_organ, r.edxml_document_id, r.recall_state, "
+             "r.recall_stamp FROM exchange_received r JOIN units u ON u.id = r.unit_id WHERE %s", where);
+    db_stmt_t *s;
+    int rc = b ? db_query(db, &s, sql, "tt", a, b) : db_query(db, &s, sql, "t", a);
+    if (rc == DB_ROW) {
+        memset(r, 0, sizeof *r);
+        str_copy(r->id, sizeof r->id, db_col_text(s, 0));
+        str_copy(r->unit_id, sizeof r->unit_id, db_col_text(s, 1));
+        str_copy(r->document_id, sizeof r->document_id, db_col_text(s, 2));
+        str_copy(r->path, sizeof r->path, db_col_text(s, 3));
+        str_copy(r->from_organ, sizeof r->from_organ, db_col_text(s, 4));
+        str_copy(r->did, sizeof r->did, db_col_text(s, 5));
+        str_copy(r->recall_state, sizeof r->recall_state, db_col_text(s, 6));
+        str_copy(r->recall_stamp, sizeof r->recall_stamp, db_col_text(s, 7));
+    }
+    if (s) db_reset(s);
+    return rc < 0 ? rc : rc == DB_ROW ? 0 : -ENOENT;
+}
+
+int exchange_recall_receive(db_t *db, const principal_t *who, long long now_ms, const edxml_doc_t *st,
+                            const exchange_sig_t *sig, char *document_id, size_t cap,
+                            exchange_status_outcome_t *outcome, derr_t *err)
+{
+    struct received_row *r = xmalloc(sizeof *r);
+    int rc = received_where(db, "r.from_organ = $1 AND r.edxml_document_id = $2", st->from.organ_id,
+                            st->response_for.document_id, r);
+    if (rc == 0 && !receives_for(who, r->path)) rc = -ENOENT;
+    if (rc == -ENOENT) {
+        rc = derr_set(err, rc, 404, MSG_OUTBOX_NO_RECEIVED, NULL, NULL, NULL, NULL);
+        goto out;
+    }
+    if (rc < 0) goto out;
+    str_copy(document_id, cap, r->document_id);
+    char stamp[32];
+    stamp_text(&st->timestamp, stamp, sizeof stamp);
+    if (r->recall_state[0] && !strcmp(r->recall_stamp, stamp)) {
+        *outcome = EXCHANGE_STATUS_DUPLICATE;
+        goto out;
+    }
+    if (!strcmp(r->recall_state, "accepted")) {
+        rc = derr_set(err, -EBUSY, 409, MSG_OUTBOX_RECALL_OPEN, NULL, r->recall_state, NULL, NULL);
+        goto out;
+    }
+    struct recall_rcv_ev ev = {.id = r->id, .document_id = r->document_id,
+                               .reason = st->description ? st->description : "", .stamp = stamp,
+                               .staff = st->staff.staff ? st->staff.staff : "", .sig = sig, .at = now_ms};
+    rc = event_record(db, r->unit_id, who->account_id, "exchange.recall_received", "exchange", r->id,
+                      recall_rcv_payload, &ev, NULL);
+    if (rc == 0) *outcome = EXCHANGE_STATUS_NEW;
+out:
+    free(r);
+    return rc;
+}
+
+struct answer_ctx {
+    document_t          d;
+    unit_t              u;
+    struct received_row r;
+};
+
+static int answer_load(db_t *db, const principal_t *who, const exchange_recall_in_t *in, struct answer_ctx *k,
+                       derr_t *err)
+{
+    int rc = document_get(db, in->document_id, &k->d);
+    if (rc == 0 && !document_readable(who, &k->d)) rc = -ENOENT;
+    if (rc == -ENOENT) return derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    rc = received_where(db, "r.document_id = $1", k->d.id, NULL, &k->r);
+    if (rc == -ENOENT) return derr_set(err, -EBUSY, 409, MSG_OUTBOX_NOT_EXCHANGED, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    if (!receives_for(who, k->r.path)) return derr_set(err, -EPERM, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
+    if (strcmp(k->r.recall_state, "requested"))
+        return derr_set(err, -EBUSY, 409, MSG_OUTBOX_NO_RECALL, NULL, NULL, NULL, NULL);
+    return unit_get(db, k->r.unit_id, &k->u);
+}
+
+int exchange_recall_answer_build(db_t *db, const principal_t *who, const exchange_recall_in_t *in, buf_t *xml,
+                                 derr_t *err)
+{
+    struct answer_ctx *k = xcalloc(1, sizeof *k);
+    int rc = answer_load(db, who, in, k, err);
+    if (rc == 0) {
+        char why[256] = "";
+        rc = status_build(&k->u, k->r.from_organ, k->r.did, in->accept ? "15" : "16", in->reason, who->username,
+                          in->now_ms, xml, why, sizeof why);
+        if (rc < 0) rc = derr_set(err, -EINVAL, 422, MSG_OUTBOX_SIGN, NULL, why, NULL, NULL);
+    }
+    free(k);
+    return rc;
+}
+
+int exchange_recall_answer(db_t *db, const principal_t *who, const exchange_peers_t *peers,
+                           const exchange_recall_in_t *in, const void *xml, size_t n, const char *signer_cn,
+                           derr_t *err)
+{
+    struct answer_ctx *k = xcalloc(1, sizeof *k);
+    int rc = answer_load(db, who, in, k, err);
+    if (rc < 0) goto out;
+    struct recall_ans_ev ev = {.id = k->r.id, .document_id = k->r.document_id, .reason = ez(in->reason),
+                               .by = who->account_id, .signer_cn = ez(signer_cn), .accepted = in->accept,
+                               .at = in->now_ms};
+    rc = event_record(db, k->r.unit_id, who->account_id, "exchange.recall_answered", "exchange", k->r.id,
+                      recall_ans_payload, &ev, NULL);
+    if (rc < 0) goto out;
+    const exchange_peer_t *peer = exchange_peer_by_organ(peers, k->r.from_organ);
+    if (peer) rc = outbox_insert(db, in->id, "status", NULL, peer->url, xml, n, in->now_ms);
+    else {
+        char esc[LOG_ESC_CAP];
+        log_warn("exchange: no peer serves %s (--exchange-peers): the recall answer of document %s not sent back",
+                 log_esc(esc, sizeof esc, k->r.from_organ), k->d.id);
+    }
+out:
+    free(k);
+    return rc;
+}
+
+int exchange_status_unit(db_t *db, const principal_t *who, const edxml_doc_t *st, char *unit_id, size_t cap)
+{
+    str_copy(unit_id, cap, "");
+    if (!st->from.organ_id || !st->response_for.document_id) return 0;
+    int rc;
+    if (!strcmp(st->status_code, "13")) {
+        struct received_row *r = xmalloc(sizeof *r);
+        rc = received_where(db, "r.from_organ = $1 AND r.edxml_document_id = $2", st->from.organ_id,
+                            st->response_for.document_id, r);
+        if (rc == 0 && receives_for(who, r->path)) str_copy(unit_id, cap, r->unit_id);
+        free(r);
+    } else {
+        exchange_sent_t *x = xmalloc(sizeof *x);
+        char path[AUTH_PATH_MAX] = "";
+        rc = sent_get_where(db, "SELECT " SENT_COLS "WHERE x.edxml_document_id = $1 AND x.to_organ = $2 "
+                                "ORDER BY x.id DESC LIMIT 1",
+                            st->response_for.document_id, st->from.organ_id, x, path, sizeof path);
+        if (rc == 0 && sends_for(who, path)) str_copy(unit_id, cap, x->unit_id);
+        free(x);
+    }
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* ---- one document's exchange ---- */
+
+struct doc_json_ctx {
+    jw_t *w;
+    int   rc;
+};
+
+static int doc_sent_cb(db_t *db, const exchange_sent_t *x, void *arg)
+{
+    struct doc_json_ctx *c = arg;
+    int rc = exchange_sent_json(db, c->w, x);
+    if (rc < 0) c->rc = rc;
+    return rc;
+}
+
+int exchange_document_json(db_t *db, const principal_t *who, const char *document_id, jw_t *w, derr_t *err)
+{
+    document_t *d = xmalloc(sizeof *d);
+    int rc = document_get(db, document_id, d);
+    if (rc == 0 && !document_readable(who, d)) rc = -ENOENT;
+    free(d);
+    if (rc == -ENOENT) return derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) return rc;
+    jw_obj_begin(w);
+    jw_kstr(w, "document_id", document_id);
+    db_stmt_t *s;
+    rc = db_query(db, &s,
+                  "SELECT id, from_organ, from_name, edxml_document_id, signer_cn, lenient, received_at, "
+                  "recall_state, recall_reason, recall_stamp, recall_signature, recall_signer_cn, "
+                  "recall_requested_at, recall_answer, recall_answered_by, recall_answered_at "
+                  "FROM exchange_received WHERE document_id = $1",
+                  "t", document_id);
+    bool recalled = false;
+    jw_key(w, "received");
+    if (rc == DB_ROW) {
+        jw_obj_begin(w);
+        jw_kstr(w, "id", db_col_text(s, 0));
+        jw_kstr(w, "from_organ", db_col_text(s, 1));
+        jw_kstr(w, "from_name", db_col_text(s, 2));
+        jw_kstr(w, "edxml_document_id", db_col_text(s, 3));
+        jw_kstr(w, "signer_cn", db_col_text(s, 4));
+        jw_kbool(w, "lenient", db_col_int(s, 5) != 0);
+        jw_kint(w, "received_at", db_col_int(s, 6));
+        const char *state = ez(db_col_text(s, 7));
+        recalled = !strcmp(state, "accepted");
+        jw_key(w, "recall");
+        if (*state) {
+            jw_obj_begin(w);
+            jw_kstr(w, "state", state);
+            jw_kstr(w, "reason", ez(db_col_text(s, 8)));
+            jw_kstr(w, "timestamp", ez(db_col_text(s, 9)));
+            jw_kstr(w, "signature", ez(db_col_text(s, 10)));
+            jw_kstr(w, "signer_cn", ez(db_col_text(s, 11)));
+            jw_kint(w, "requested_at", db_col_int(s, 12));
+            jw_kstr(w, "answer", ez(db_col_text(s, 13)));
+            jw_key(w, "answered_by");
+            if (db_col_text(s, 14) && *db_col_text(s, 14)) jw_str(w, db_col_text(s, 14));
+            else jw_null(w);
+            jw_key(w, "answered_at");
+            if (db_col_int(s, 15)) jw_int(w, db_col_int(s, 15));
+            else jw_null(w);
+            jw_obj_end(w);
+        } else jw_null(w);
+        jw_obj_end(w);
+    } else jw_null(w);
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    jw_kbool(w, "recalled", recalled);
+    jw_key(w, "sent");
+    jw_arr_begin(w);
+    /* Everyone who may read the document sees its acknowledgements (the sent list itself is for clerks and
+     * leaders): its packages by document id, newest first. */
+    s = db_prepare(db, "SELECT " SENT_COLS "WHERE x.document_id = $1 ORDER BY x.id DESC LIMIT 50");
+    if (!s) return -EIO;
+    db_bind_text(s, 1, document_id, DB_NTS);
+    exchange_sent_t *rows = NULL;
+    size_t nrows = 0, cap = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nrows == cap) {
+            cap = cap ? cap * 2 : 8;
+            rows = xrealloc(rows, cap * sizeof *rows);
+        }
+        sent_row(s, &rows[nrows++], NULL, 0);
+    }
+    db_reset(s);
+    struct doc_json_ctx c = {w, 0};
+    for (size_t i = 0; rc >= 0 && i < nrows; i++) doc_sent_cb(db, &rows[i], &c);
+    free(rows);
+    if (rc < 0) return rc;
+    if (c.rc < 0) return c.rc;
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return 0;
 }
 
 /* ---- the outbox ---- */

@@ -16,9 +16,12 @@
  * permanent refusal). Retries are not events (they are the outbox's bookkeeping, shown with the sent row).
  *
  * Status back: on the receiving node, assigning / progressing / completing an incoming document that came through
- * the inbox queues (in the same transaction, exchange_ack_queue) an unsigned edXML status message for the peer
- * serving the package's From OrganId; the original sender's POST /api/v1/exchange/status authenticates the peer
- * by its token (a clerk or leader of the sending unit) and records exchange.status_received (exchange_status_receive).
+ * the inbox queues (in the same transaction, exchange_ack_queue) an edXML status message for the peer serving the
+ * package's From OrganId, signed when the caller gave a key (exchange_ack_build, signed outside the transaction);
+ * the original sender's POST /api/v1/exchange/status authenticates the peer by its token (a clerk or leader of the
+ * sending unit), verifies the signature and records exchange.status_received (exchange_status_receive).
+ * Recall: the sender's exchange.recall_requested (13), the receiver's exchange.recall_received and
+ * exchange.recall_answered (15 accepted: the incoming document marked recalled, never deleted; 16 refused).
  * A package delivered twice is registered once by the inbox; a status delivered twice is recorded once (its sent
  * package, code and Timestamp). */
 #ifndef MOTCUA_EXCHANGE_OUT_H
@@ -38,6 +41,7 @@
 #define EXCHANGE_PEER_ORGANS  16
 #define EXCHANGE_URL_MAX      512
 #define EXCHANGE_ERROR_MAX    300
+#define EXCHANGE_RECALL_REASON_MAX 500      /* characters of a recall's reason or answer */
 
 extern const event_module_t exchange_out_event_module;
 
@@ -86,6 +90,8 @@ typedef struct exchange_sent {
     int       attempts;                   /* from the outbox */
     long long next_attempt_at;            /* from the outbox, while queued */
     long long created_at, updated_at;
+    char      recall_state[12];           /* "" | requested | accepted | refused */
+    char      recall_reason[EXCHANGE_RECALL_REASON_MAX * 4 + 1];
 } exchange_sent_t;
 
 /* Inside a store_write: re-check as exchange_build_package, then record exchange.sent and the outbox row with the
@@ -94,11 +100,53 @@ int exchange_send(db_t *db, const principal_t *who, const char *id, const exchan
                   size_t n, const char *edxml_id, exchange_sent_t *out, derr_t *err);
 
 /* ---- status messages back (receiving node) ---- */
+/* Inside a store_read: the unsigned status message (code "04", "05" or "06") that handling document_id would send
+ * back, for the caller to sign outside the transaction (xmldsig_sign with the keystore's signer). 0 built, 1
+ * nothing to send (not from the exchange, or no peer serves its sender), or a store error. */
+int exchange_ack_build(db_t *db, const exchange_peers_t *peers, const char *document_id, const char *code,
+                       const char *note, const char *staff, long long now_ms, buf_t *xml);
 /* Inside the write transaction of a document handling event: when document_id came through the inbox and a peer
- * serves its sender, queue the status message (code "04", "05" or "06"). 0 queued, 1 nothing to send (not from the
- * exchange, or no peer: logged), or a store error. */
+ * serves its sender, queue the status message: signed_xml when given (exchange_ack_build's, signed), else built
+ * here unsigned. 0 queued, 1 nothing to send (not from the exchange, or no peer: logged), or a store error. */
 int exchange_ack_queue(db_t *db, const exchange_peers_t *peers, const char *document_id, const char *code,
-                       const char *note, const char *staff, long long now_ms);
+                       const char *note, const char *staff, long long now_ms, const buf_t *signed_xml);
+
+/* ---- recall (13 requested, 15 accepted, 16 refused) ---- */
+typedef struct exchange_recall_in {
+    const char *id;                       /* chosen before the transaction: the status row and the outbox row */
+    const char *document_id;
+    const char *reason;
+    bool        accept;                   /* answer only */
+    long long   now_ms;
+} exchange_recall_in_t;
+
+/* Sender, inside a store_read: check who may recall the document (404 not readable, 403 not a clerk or leader of
+ * its unit, 409 not outgoing / its newest package not delivered / a recall pending or accepted) and build the
+ * unsigned status 13 (Description = the reason) into xml; sent gets the package it recalls. */
+int exchange_recall_build(db_t *db, const principal_t *who, const exchange_recall_in_t *in, buf_t *xml,
+                          exchange_sent_t *sent, derr_t *err);
+/* Sender, inside a store_write: re-check, record exchange.recall_requested (status 13 on the sent row, its recall
+ * state 'requested') and queue the signed xml for the receiver. */
+int exchange_recall_request(db_t *db, const principal_t *who, const exchange_recall_in_t *in, const void *xml,
+                            size_t n, const char *signer_cn, exchange_sent_t *sent, derr_t *err);
+
+/* Receiver, inside a store_read: check who may answer the recall of document_id (404 not readable, 409 not from
+ * the exchange, 403 not a clerk or leader of its unit, 409 no recall pending) and build the unsigned status 15
+ * (accept) or 16 into xml (Description = the reason). */
+int exchange_recall_answer_build(db_t *db, const principal_t *who, const exchange_recall_in_t *in, buf_t *xml,
+                                 derr_t *err);
+/* Receiver, inside a store_write: re-check, record exchange.recall_answered (accepted: the registered incoming
+ * document is marked recalled, never deleted) and queue the signed xml for the peer serving the sender (none:
+ * logged, nothing queued). */
+int exchange_recall_answer(db_t *db, const principal_t *who, const exchange_peers_t *peers,
+                           const exchange_recall_in_t *in, const void *xml, size_t n, const char *signer_cn,
+                           derr_t *err);
+
+/* How a status message received was signed, found before the transaction. */
+typedef struct exchange_sig {
+    const char *signature;                /* "valid" | "unsigned" | "unverified" (the node has no trust anchors) */
+    const char *signer_cn;                /* the signer when valid, else "" */
+} exchange_sig_t;
 
 /* ---- status messages received (sending node) ---- */
 typedef enum { EXCHANGE_STATUS_NEW = 1, EXCHANGE_STATUS_DUPLICATE = 2 } exchange_status_outcome_t;
@@ -106,8 +154,19 @@ typedef enum { EXCHANGE_STATUS_NEW = 1, EXCHANGE_STATUS_DUPLICATE = 2 } exchange
  * edxml_document_id is st's ResponseFor/DocumentId and whose to_organ is st's From/OrganId, visible to who (a
  * clerk or leader covering the sending unit). 404 (-ENOENT) no such row; *outcome new or duplicate. */
 int exchange_status_receive(db_t *db, const principal_t *who, const char *id, long long now_ms,
-                            const edxml_doc_t *st, exchange_sent_t *sent, exchange_status_outcome_t *outcome,
-                            derr_t *err);
+                            const edxml_doc_t *st, const exchange_sig_t *sig, exchange_sent_t *sent,
+                            exchange_status_outcome_t *outcome, derr_t *err);
+/* Receiver, inside a store_write: record the recall request st (code 13) for the exchange_received row whose
+ * from_organ is st's From/OrganId and whose DocumentId is st's ResponseFor/DocumentId, visible to who (a clerk or
+ * leader of the receiving unit; 404 otherwise): exchange.recall_received; the same Timestamp again: duplicate;
+ * a recall already accepted: 409. document_id gets the incoming document. */
+int exchange_recall_receive(db_t *db, const principal_t *who, long long now_ms, const edxml_doc_t *st,
+                            const exchange_sig_t *sig, char *document_id, size_t cap,
+                            exchange_status_outcome_t *outcome, derr_t *err);
+
+/* The unit of this node that status message st concerns (the sent package's, or for 13 the received one's) when
+ * who covers it, else "" in unit_id: where a status refused for its signature is kept as evidence. */
+int exchange_status_unit(db_t *db, const principal_t *who, const edxml_doc_t *st, char *unit_id, size_t cap);
 
 /* ---- reading ---- */
 typedef int (*exchange_sent_cb)(db_t *db, const exchange_sent_t *s, void *arg);
@@ -119,6 +178,9 @@ int exchange_sent_list(db_t *db, const principal_t *who, const char *document_id
 int exchange_sent_get(db_t *db, const char *id, exchange_sent_t *out);
 /* One sent row as JSON, with its statuses (oldest first). */
 int exchange_sent_json(db_t *db, jw_t *w, const exchange_sent_t *s);
+/* The exchange of one document as who may see it (document_readable; 404 otherwise): {document_id, received (the
+ * package it came in, with its recall) or null, recalled, sent: [its packages with their statuses]}. */
+int exchange_document_json(db_t *db, const principal_t *who, const char *document_id, jw_t *w, derr_t *err);
 
 /* ---- the outbox, used by the sender ---- */
 typedef struct exchange_job {

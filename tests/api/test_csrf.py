@@ -80,6 +80,11 @@ class CsrfTests(ApiTestCase):
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/send", {},
              {"to_url": "http://127.0.0.1:1", "to_organ_id": "000.00.00.H41", "key_id": "0" * 26, "pin": "1"}),
             ("POST", "/api/v1/exchange/status", {"Content-Type": "application/xml"}, None),
+            # outbox: recall (13) and its answer (15 / 16)
+            ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/recall", {},
+             {"reason": "Sai sót", "key_id": "0" * 26, "pin": "1"}),
+            ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/recall/answer", {},
+             {"accept": True, "key_id": "0" * 26, "pin": "1"}),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 

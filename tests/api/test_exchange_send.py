@@ -63,6 +63,8 @@ class TwoNodes(ApiTestCase):
         for name, ca in (("clerk", "ca"), ("stranger", "other")):
             cli("ca", "issue", "--dir", str(d / ca), "--pass-file", str(d / "pass"), "--cn", "Văn thư " + name,
                 "--key", "ec", "--out", str(d / (name + ".p12")), "--p12-pass-file", str(d / "pin"))
+        cli("ca", "issue", "--dir", str(d / "ca"), "--pass-file", str(d / "pass"), "--cn", "UBND tỉnh Lâm Đồng",
+            "--seal", "--key", "ec", "--out", str(d / "seal-b.p12"), "--p12-pass-file", str(d / "pin"))
         (d / "trust.pem").write_text((d / "ca" / "ca.pem").read_text() + (d / "ca" / "crl.pem").read_text())
         cls.port_a, cls.port_b = free_port(), free_port()
         cls.url_a, cls.url_b = "http://127.0.0.1:%d" % cls.port_a, "http://127.0.0.1:%d" % cls.port_b
@@ -96,6 +98,13 @@ class TwoNodes(ApiTestCase):
         cls.restart_b()
         cls.key = cls.import_key("clerk")
         cls.stranger_key = cls.import_key("stranger")
+        # B's seal (the province's), used by B's clerks and leaders to sign the statuses they send back.
+        import base64
+        r = cls.admin_b.req("POST", "/api/v1/signing-keys",
+                            json={"kind": "seal", "unit_id": lamdong["id"], "label": "Con dấu UBND tỉnh",
+                                  "pkcs12": base64.b64encode((d / "seal-b.p12").read_bytes()).decode(), "pin": PIN})
+        assert r.status == 201, r
+        cls.b_seal = r.body["id"]
 
     @classmethod
     def tearDownClass(cls):
@@ -325,25 +334,44 @@ class ExchangeSendTests(TwoNodes):
         other = Client(self.server)
         other.login("thuanan.clerk", "demo")
         before = self.counts()
-        # Signed by a CA node A does not trust: refused, nothing recorded; tampered after signing: refused too.
+        # Signed by a CA node A does not trust: refused; tampered after signing: refused too. Each is kept as
+        # evidence (one exchange.rejected event and the bytes), listed for the sending unit with its reason, and
+        # records no status.
         bad = self.status_xml(r.body["edxml_document_id"], signer="stranger")
         self.assert_problem(self.a_token.req("POST", "/api/v1/exchange/status", raw_body=bad,
                                              content_type="application/xml"), 422, "MSG_EXCHANGE_UNTRUSTED")
         good = self.status_xml(r.body["edxml_document_id"], code="05", signer="clerk")
         tampered = good.replace("Hoàn thành".encode(), "Hoàn thành!".encode())
         self.assertNotEqual(good, tampered)
-        self.assert_problem(self.a_token.req("POST", "/api/v1/exchange/status", raw_body=tampered,
-                                             content_type="application/xml"), 422, "MSG_EXCHANGE_BAD_SIGNATURE")
-        self.assert_unchanged(before)
-        # Signed by a trusted signer: recorded.
-        self.assert_status(self.a_token.req("POST", "/api/v1/exchange/status", raw_body=good,
-                                            content_type="application/xml"), 201)
+        t = self.a_token.req("POST", "/api/v1/exchange/status", raw_body=tampered, content_type="application/xml")
+        self.assert_problem(t, 422, "MSG_EXCHANGE_BAD_SIGNATURE")
+        self.assertTrue(t.body["detail"], t.body)
+        self.assert_delta(before, events=2)
+        self.assertEqual(self.codes(r.body["id"]), ["03"], "no status recorded")
+        rej = self.a_clerk.req("GET", "/api/v1/exchange/rejected?limit=200").body["items"]
+        mine = [x for x in rej if x["edxml_document_id"] == r.body["edxml_document_id"]]
+        self.assertEqual(sorted(x["code"] for x in mine), ["MSG_EXCHANGE_BAD_SIGNATURE", "MSG_EXCHANGE_UNTRUSTED"])
+        self.assertTrue(all(x["reason"] for x in mine), mine)
+        self.assertEqual(other.req("GET", "/api/v1/exchange/rejected?limit=200").body["items"] and
+                         [x for x in other.req("GET", "/api/v1/exchange/rejected?limit=200").body["items"]
+                          if x["edxml_document_id"] == r.body["edxml_document_id"]], [])
+        before = self.counts()
+        # Signed by a trusted signer: recorded as valid, with the signer.
+        ok = self.a_token.req("POST", "/api/v1/exchange/status", raw_body=good, content_type="application/xml")
+        self.assert_status(ok, 201)
+        self.assertEqual(ok.body["signature"], "valid")
+        st5 = next(x for x in ok.body["sent"]["statuses"] if x["code"] == "05")
+        self.assertEqual((st5["signature"], st5["signer_cn"]), ("valid", "Văn thư clerk"))
         self.assert_delta(before, events=1)
         before = self.counts()
+        # Unsigned (an older peer): recorded, visibly unsigned.
         first = self.a_token.req("POST", "/api/v1/exchange/status", raw_body=xml, content_type="application/xml")
         self.assert_status(first, 201)
         self.assertEqual(first.body["outcome"], "recorded")
+        self.assertEqual(first.body["signature"], "unsigned")
         self.assertIn("06", [x["code"] for x in first.body["sent"]["statuses"]])
+        st6 = next(x for x in first.body["sent"]["statuses"] if x["code"] == "06")
+        self.assertEqual((st6["signature"], st6["signer_cn"]), ("unsigned", ""))
         self.assert_delta(before, events=1)
         before = self.counts()
         again = self.a_token.req("POST", "/api/v1/exchange/status", raw_body=xml, content_type="application/xml")
@@ -411,12 +439,177 @@ class ExchangeSendTests(TwoNodes):
         s = self.sent(r.body["id"])
         self.assertEqual(s["state"], "queued")
 
+    # ---- signed statuses and recall ----
+    def b_exchange(self, doc_id, client=None):
+        r = (client or self.b_clerk).req("GET", "/api/v1/documents/%s/exchange" % doc_id)
+        self.assert_status(r, 200)
+        return r.body
+
+    def recall(self, doc_id, reason="Văn bản có sai sót về số liệu", key=None, pin=PIN, client=None):
+        body = {"key_id": key or self.key, "pin": pin}
+        if reason is not None:
+            body["reason"] = reason
+        return (client or self.a_clerk).req("POST", "/api/v1/documents/%s/recall" % doc_id, json=body)
+
+    def answer(self, doc_id, accept, reason="", pin=PIN, client=None, key=None):
+        body = {"accept": accept, "key_id": key or self.b_seal, "pin": pin}
+        if reason:
+            body["reason"] = reason
+        return (client or self.b_clerk).req("POST", "/api/v1/documents/%s/recall/answer" % doc_id, json=body)
+
+    def statuses(self, sent_id):
+        return self.sent(sent_id)["statuses"]
+
+    def test_h_signed_statuses_and_recall(self):
+        doc = self.outgoing("Về việc thu hồi văn bản gửi nhầm")
+        r = self.send(doc["id"])
+        self.assert_status(r, 202)
+        sid = r.body["id"]
+        # Recalling before delivery: 409.
+        early = self.recall(doc["id"])
+        if early.status != 202:   # the sender thread may have delivered it already
+            self.assert_problem(early, 409, "MSG_OUTBOX_NOT_DELIVERED")
+        else:
+            self.fail("recalled before delivery: %r" % (early,))
+        self.wait_state(sid, "delivered")
+        inc = self.b_incoming(doc["symbol"])[0]
+        # B's leader assigns it and signs the status with the province's seal: A records 04 as valid.
+        a = self.b_leader.req("POST", "/api/v1/documents/%s/handling" % inc["id"],
+                              json={"action": "assign", "version": inc["version"], "lead_account": self.b_clerk_id,
+                                    "key_id": self.b_seal, "pin": PIN})
+        self.assert_status(a, 200)
+        s4 = wait_for(lambda: next((x for x in self.statuses(sid) if x["code"] == "04"), None), "04 on A")
+        self.assertEqual((s4["signature"], s4["signer_cn"]), ("valid", "UBND tỉnh Lâm Đồng"))
+        # A wrong PIN for the status: 422 and the handling is not done.
+        b_before = self.node_b.db.counts()
+        w = self.b_clerk.req("POST", "/api/v1/documents/%s/handling" % inc["id"],
+                             json={"action": "progress", "version": a.body["version"], "note": "x",
+                                   "key_id": self.b_seal, "pin": "9999"})
+        self.assert_problem(w, 422, "MSG_OUTBOX_KEY", "pin")
+        self.assert_problem(self.b_clerk.req("POST", "/api/v1/documents/%s/handling" % inc["id"],
+                                             json={"action": "progress", "version": a.body["version"], "note": "x",
+                                                   "key_id": self.b_seal}), 400, "MSG_MISSING_FIELD", "pin")
+        self.assertEqual(self.node_b.db.counts(), b_before)
+
+        # Bad recall requests on A change nothing.
+        other = Client(self.server)
+        other.login("thuanan.clerk", "demo")
+        desk = Client(self.server)
+        desk.login("cujut.desk", "demo")
+        never = self.outgoing("Về việc chưa gửi")
+        matrix = []
+        for user in ("cujut.specialist", "thuanan.leader"):
+            c = Client(self.server)
+            if c.login(user, "demo", expect=None).status == 200:
+                matrix.append(c)
+        self.assertEqual(len(matrix), 2)
+        # The peers for the send form: addresses and organ ids, never the tokens; not for a desk officer.
+        peers = self.a_clerk.req("GET", "/api/v1/exchange/peers")
+        self.assert_status(peers, 200)
+        self.assertEqual(peers.body["items"], [{"url": self.url_b, "organs": [B_ORGAN]}])
+        self.assertNotIn(self.b_clerk_token.bearer, peers.raw.decode())
+        self.assert_problem(desk.req("GET", "/api/v1/exchange/peers"), 403)
+        before = self.counts()
+        self.assert_problem(self.recall(doc["id"], reason=None), 400, "MSG_MISSING_FIELD", "reason")
+        self.assert_problem(self.recall(doc["id"], reason=""), 400, None, "reason")
+        self.assert_problem(self.recall(doc["id"], pin="9999"), 422, "MSG_OUTBOX_KEY", "pin")
+        self.assert_problem(self.recall("0" * 26), 404)
+        self.assert_problem(self.recall(doc["id"], client=other), 404)
+        self.assertIn(self.recall(doc["id"], client=desk).status, (403, 404))
+        for c in matrix:   # the sender's side: a desk officer / specialist of the commune, another commune's leader
+            self.assertIn(self.recall(doc["id"], client=c).status, (403, 404))
+        self.assert_problem(self.recall(never["id"]), 409, "MSG_OUTBOX_NOT_DELIVERED")
+        self.assert_unchanged(before)
+
+        # A asks to recall: one event, 13 on the sent record, queued for B.
+        rq = self.recall(doc["id"])
+        self.assert_status(rq, 202)
+        self.assertEqual(rq.body["recall_state"], "requested")
+        s13 = next(x for x in rq.body["statuses"] if x["code"] == "13")
+        self.assertEqual((s13["signature"], s13["signer_cn"], s13["description"]),
+                         ("signed", "Văn thư clerk", "Văn bản có sai sót về số liệu"))
+        self.assertNotIn(PIN, rq.raw.decode())
+        self.assert_delta(before, events=1)
+        self.assert_problem(self.recall(doc["id"]), 409, "MSG_OUTBOX_RECALL_OPEN")
+        # B shows the request, signed and verified.
+        ex = wait_for(lambda: (lambda e: e if e["received"]["recall"] else None)(self.b_exchange(inc["id"])),
+                      "the recall request on B")
+        rc = ex["received"]["recall"]
+        self.assertEqual((rc["state"], rc["reason"], rc["signature"], rc["signer_cn"]),
+                         ("requested", "Văn bản có sai sót về số liệu", "valid", "Văn thư clerk"))
+        self.assertFalse(ex["recalled"])
+
+        # Who may answer on B: clerks and leaders of the province (own unit); a commune's clerk or desk officer
+        # on B (another unit) gets 404; bad input 400 / 422; all change nothing.
+        strangers = []
+        for user in ("cujut.clerk", "cujut.desk", "cujut.leader"):
+            c = Client(self.node_b)
+            c.login(user, "demo")
+            strangers.append(c)
+        b_before = self.node_b.db.counts()
+        for c in strangers:
+            self.assert_problem(self.answer(inc["id"], False, client=c), 404)
+        self.assert_problem(self.answer(inc["id"], False, pin="9999"), 422, "MSG_OUTBOX_KEY", "pin")
+        self.assert_problem(self.b_clerk.req("POST", "/api/v1/documents/%s/recall/answer" % inc["id"],
+                                             json={"key_id": self.b_seal, "pin": PIN}), 400, "MSG_MISSING_FIELD",
+                            "accept")
+        self.assert_problem(self.b_clerk.req("POST", "/api/v1/documents/%s/recall/answer" % inc["id"],
+                                             json={"accept": "yes", "key_id": self.b_seal, "pin": PIN}), 400, None,
+                            "accept")
+        hand = self.b_clerk.req("POST", "/api/v1/documents/incoming",
+                                json={"type": "thong-bao", "summary": "Nhập tay", "agency": "UBND xã",
+                                      "symbol": unique("") + "/TB-UBND", "dated": "2026-01-05"})
+        self.assert_status(hand, 201)
+        b_before = self.node_b.db.counts()
+        self.assert_problem(self.answer(hand.body["id"], True), 409, "MSG_OUTBOX_NOT_EXCHANGED")
+        self.assertEqual(self.node_b.db.counts(), b_before)
+
+        # B's leader refuses (16): A sees 16, the recall refused.
+        ref = self.answer(inc["id"], False, reason="Văn bản đã được triển khai", client=self.b_leader)
+        self.assert_status(ref, 200)
+        self.assertEqual(ref.body["received"]["recall"]["state"], "refused")
+        self.assertEqual(self.node_b.db.counts()["events"], b_before["events"] + 1)
+        self.assert_problem(self.answer(inc["id"], True), 409, "MSG_OUTBOX_NO_RECALL")
+        s16 = wait_for(lambda: next((x for x in self.statuses(sid) if x["code"] == "16"), None), "16 on A")
+        self.assertEqual((s16["signature"], s16["description"]), ("valid", "Văn bản đã được triển khai"))
+        self.assertEqual(self.sent(sid)["recall_state"], "refused")
+        # A asks again; B's clerk accepts (15): B's document stays in the register, marked recalled.
+        time.sleep(1.1)   # a new Timestamp (seconds)
+        self.assert_status(self.recall(doc["id"], reason="Thu hồi để sửa số liệu"), 202)
+        wait_for(lambda: self.b_exchange(inc["id"])["received"]["recall"]["state"] == "requested", "request 2")
+        acc = self.answer(inc["id"], True, reason="Đồng ý thu hồi")
+        self.assert_status(acc, 200)
+        self.assertTrue(acc.body["recalled"])
+        self.assertEqual(acc.body["received"]["recall"]["answered_by"], self.b_clerk_id)
+        self.assertEqual(len(self.b_incoming(doc["symbol"])), 1, "marked recalled, not deleted")
+        wait_for(lambda: self.sent(sid)["recall_state"] == "accepted", "15 on A")
+        codes = [x["code"] for x in self.statuses(sid)]
+        self.assertEqual(codes[0], "03")
+        self.assertEqual(sorted(codes[1:]), ["04", "13", "13", "15", "16"])
+        self.assert_problem(self.recall(doc["id"]), 409, "MSG_OUTBOX_RECALL_OPEN")
+        self.assert_problem(self.answer(inc["id"], False), 409, "MSG_OUTBOX_NO_RECALL")
+        # Everyone who may read the document sees the timeline: A's leader through the document's exchange.
+        lead = Client(self.server)
+        lead.login("cujut.leader", "demo")
+        mine = lead.req("GET", "/api/v1/documents/%s/exchange" % doc["id"])
+        self.assert_status(mine, 200)
+        self.assertEqual(mine.body["received"], None)
+        self.assertEqual(mine.body["sent"][-1]["id"], sid)
+        self.assert_problem(other.req("GET", "/api/v1/documents/%s/exchange" % doc["id"]), 404)
+        self.assert_problem(lead.req("GET", "/api/v1/documents/%s/exchange" % ("0" * 26)), 404)
+
     def test_z_rebuild_gives_the_same_rows(self):
+        # Both nodes: A holds exchange.sent ... recall_requested, status_received (15/16); B exchange.received,
+        # recall_received, recall_answered.
         self.server.stop()
+        problems = self.node_b.stop()
+        self.assertEqual(problems, [])
         try:
-            cp = run_cli("rebuild", "--check", "--db", self.db.url)
-            self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+            for db in (self.db, self.node_b.db):
+                cp = run_cli("rebuild", "--check", "--db", db.url)
+                self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         finally:
+            self.restart_b()
             self.server = Server(self.args_a, db=self.db, label="node-a")
             self.server.start()
             self.__class__.server = self.server

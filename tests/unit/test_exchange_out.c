@@ -3,7 +3,8 @@
  * backoff, attempts exhausted -> exchange.failed, 422 -> exchange.rejected_by_peer without retry, 2xx ->
  * exchange.delivered with the receiver's 03, a stale lease owner changes nothing), status messages received (new,
  * duplicate, no such package, another unit's caller), and the status queued back for a document that came through
- * the inbox (and none for one that did not, or with no peer); a rebuild keeps the outbox and rebuilds the sent rows.
+ * the inbox (and none for one that did not, or with no peer); a rebuild keeps the outbox and rebuilds the sent rows;
+ * the recall (13 requested, received, 15 accepted: wrong state 409, another unit 404) rebuilt to the same rows.
  * Suite store_exchange_out: two stores racing for the outbox on PostgreSQL (MOTCUA_TEST_PG_URL). */
 #include <criterion/criterion.h>
 
@@ -17,6 +18,7 @@
 #include "domain/event.h"
 #include "domain/document.h"
 #include "domain/edxml.h"
+#include "domain/exchange.h"
 #include "domain/exchange_out.h"
 
 #include <pthread.h>
@@ -347,7 +349,7 @@ static int st_fn(db_t *db, void *arg)
     struct st_ctx *c = arg;
     char id[ID_LEN + 1];
     id_new(id);
-    return exchange_status_receive(db, c->who, id, NOW_MS, &c->st, &c->sent, &c->outcome, &c->err);
+    return exchange_status_receive(db, c->who, id, NOW_MS, &c->st, NULL, &c->sent, &c->outcome, &c->err);
 }
 
 Test(exchange_out, status_received_once)
@@ -397,7 +399,7 @@ struct ack_ctx {
 static int ack_fn(db_t *db, void *arg)
 {
     struct ack_ctx *a = arg;
-    a->rc = exchange_ack_queue(db, a->peers, a->doc, a->code, "Giao phòng chuyên môn", "lanhdao", NOW_MS);
+    a->rc = exchange_ack_queue(db, a->peers, a->doc, a->code, "Giao phòng chuyên môn", "lanhdao", NOW_MS, NULL);
     return a->rc < 0 ? a->rc : 0;
 }
 
@@ -463,6 +465,159 @@ Test(exchange_out, rebuild_keeps_the_outbox_and_rebuilds_the_sent_rows)
             cr_assert_str_neq(t->name, "exchange_outbox", "the outbox is registered as a projection");
     exchange_claim_free(k);
     free(k);
+    ctx_free(c);
+}
+
+/* ---- recall: 13, then 15, both sides in one database (the sender Cư Jút, the receiver the province) ---- */
+
+struct rc_ctx {
+    const principal_t   *who;
+    exchange_peers_t     peers;
+    exchange_recall_in_t in;
+    buf_t                xml;
+    exchange_sent_t      sent;
+    exchange_check_t     chk;
+    exchange_result_t    res;
+    edxml_doc_t          st;
+    exchange_sig_t       sig;
+    char                 doc[ID_LEN + 1];
+    exchange_status_outcome_t outcome;
+    derr_t               err;
+    int                  rc;
+};
+
+static int rc_receive_fn(db_t *db, void *arg)
+{
+    struct rc_ctx *c = arg;
+    char id[ID_LEN + 1];
+    id_new(id);
+    return exchange_receive(db, c->who, id, NOW_MS, c->xml.data, c->xml.len, &c->chk, &c->res, &c->err);
+}
+static int rc_build_fn(db_t *db, void *arg)
+{
+    struct rc_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    c->rc = exchange_recall_build(db, c->who, &c->in, &c->xml, &c->sent, &c->err);
+    return 0;
+}
+static int rc_request_fn(db_t *db, void *arg)
+{
+    struct rc_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return exchange_recall_request(db, c->who, &c->in, c->xml.data, c->xml.len, "Văn thư", &c->sent, &c->err);
+}
+static int rc_got_fn(db_t *db, void *arg)
+{
+    struct rc_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return exchange_recall_receive(db, c->who, NOW_MS + 10, &c->st, &c->sig, c->doc, sizeof c->doc, &c->outcome,
+                                   &c->err);
+}
+static int rc_answer_build_fn(db_t *db, void *arg)
+{
+    struct rc_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    c->rc = exchange_recall_answer_build(db, c->who, &c->in, &c->xml, &c->err);
+    return 0;
+}
+static int rc_answer_fn(db_t *db, void *arg)
+{
+    struct rc_ctx *c = arg;
+    memset(&c->err, 0, sizeof c->err);
+    return exchange_recall_answer(db, c->who, &c->peers, &c->in, c->xml.data, c->xml.len, "Văn thư tỉnh", &c->err);
+}
+
+Test(exchange_out, recall_requested_received_accepted_and_rebuilt)
+{
+    principal_t clerk_p;
+    tu_principal(&clerk_p, "01M00000000000000000000CLP", "staff");
+    tu_grant(&clerk_p, ROLE_CLERK, prov.id, prov.path);
+    struct ctx *c = sent_one();
+    struct rc_ctx *r = xcalloc(1, sizeof *r);
+    buf_init(&r->xml, 0);
+    char why[200];
+    cr_assert_eq(exchange_peers_parse("http://a.example tok 000.00.01.H41\n", &r->peers, why, sizeof why), 0);
+    /* The recall of a package not delivered yet: 409. */
+    r->who = &clerk_a;
+    char rid[ID_LEN + 1];
+    id_new(rid);
+    r->in = (exchange_recall_in_t){.id = rid, .document_id = c->doc.id, .reason = "Sai số liệu", .now_ms = NOW_MS + 1000};
+    cr_assert_eq(store_read(tu_env.st, rc_build_fn, r), 0);
+    cr_assert_eq(r->rc, -EBUSY);
+    cr_assert_eq(r->err.status, 409);
+    /* Delivered; the province receives it (as its inbox would, the signature taken as checked). */
+    exchange_claim_t *k = xcalloc(1, sizeof *k);
+    cr_assert_eq(claim(NOW_MS, "owner-1", k), 1);
+    cr_assert_eq(outcome(&k->jobs[0], "owner-1", EXCHANGE_OK, 201, "03", "", NOW_MS + 5, 0, 10), 0);
+    exchange_claim_free(k);
+    free(k);
+    buf_append(&r->xml, c->xml.data, c->xml.len);
+    cr_assert_eq(edxml_parse(r->xml.data, r->xml.len, &r->chk.doc, why, sizeof why), 0, "%s", why);
+    str_copy(r->chk.who.subject_cn, sizeof r->chk.who.subject_cn, "Văn thư");
+    r->who = &clerk_p;
+    cr_assert_eq(store_write(tu_env.st, rc_receive_fn, r), 0, "%d", r->err.status);
+    cr_assert_eq(r->res.outcome, EXCHANGE_REGISTERED);
+    char incoming[ID_LEN + 1];
+    str_copy(incoming, sizeof incoming, r->res.doc.id);
+    edxml_doc_free(&r->chk.doc);
+    /* Another commune's clerk may not recall it (404); Cư Jút's clerk does: one event, 13, the outbox row. */
+    r->who = &clerk_b;
+    cr_assert_eq(store_read(tu_env.st, rc_build_fn, r), 0);
+    cr_assert_eq(r->err.status, 404);
+    r->who = &clerk_a;
+    long long ev = tu_int("SELECT COUNT(*) FROM events", NULL);
+    cr_assert_eq(store_read(tu_env.st, rc_build_fn, r), 0);
+    cr_assert_eq(r->rc, 0, "%d", r->err.status);
+    cr_assert_eq(store_write(tu_env.st, rc_request_fn, r), 0);
+    cr_assert_str_eq(r->sent.recall_state, "requested");
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events", NULL), ev + 1);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_statuses WHERE code = '13' AND signature = 'signed'", NULL), 1);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_outbox WHERE kind = 'status'", NULL), 1);
+    cr_assert_eq(store_read(tu_env.st, rc_build_fn, r), 0);
+    cr_assert_eq(r->err.status, 409, "a recall pending");
+    /* The province records the 13 (once); another unit's clerk: 404. */
+    cr_assert_eq(edxml_parse(r->xml.data, r->xml.len, &r->st, why, sizeof why), 0, "%s", why);
+    cr_assert_str_eq(r->st.status_code, "13");
+    r->sig = (exchange_sig_t){"valid", "Văn thư"};
+    r->who = &clerk_b;
+    cr_assert_eq(store_write(tu_env.st, rc_got_fn, r), -ENOENT);
+    r->who = &clerk_p;
+    cr_assert_eq(store_write(tu_env.st, rc_got_fn, r), 0);
+    cr_assert_eq(r->outcome, EXCHANGE_STATUS_NEW);
+    cr_assert_str_eq(r->doc, incoming);
+    cr_assert_eq(store_write(tu_env.st, rc_got_fn, r), 0);
+    cr_assert_eq(r->outcome, EXCHANGE_STATUS_DUPLICATE);
+    edxml_doc_free(&r->st);
+    /* Answers: another unit 404, the receiving clerk accepts (15 queued for the peer serving Cư Jút), again 409. */
+    r->in.document_id = incoming;
+    r->in.accept = true;
+    r->in.reason = "Đồng ý";
+    r->who = &clerk_b;
+    cr_assert_eq(store_read(tu_env.st, rc_answer_build_fn, r), 0);
+    cr_assert_eq(r->err.status, 404);
+    r->who = &clerk_p;
+    cr_assert_eq(store_read(tu_env.st, rc_answer_build_fn, r), 0);
+    cr_assert_eq(r->rc, 0, "%d", r->err.status);
+    id_new(rid);
+    cr_assert_eq(store_write(tu_env.st, rc_answer_fn, r), 0);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_received WHERE recall_state = 'accepted'", NULL), 1);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM documents WHERE id = $1", incoming), 1, "not deleted");
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_outbox WHERE kind = 'status' AND to_url = 'http://a.example'",
+                        NULL), 1);
+    cr_assert_eq(store_read(tu_env.st, rc_answer_build_fn, r), 0);
+    cr_assert_eq(r->err.status, 409);
+    /* The rebuild gives the same rows. */
+    char before[65], after[65];
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
+    event_rebuild_report_t rep = {0};
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(event_digest(tu_env.st, after), 0);
+    cr_assert_str_eq(before, after);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM exchange_received WHERE recall_state = 'accepted' AND "
+                        "recall_signature = 'valid'", NULL), 1);
+    exchange_peers_free(&r->peers);
+    buf_free(&r->xml);
+    free(r);
     ctx_free(c);
 }
 

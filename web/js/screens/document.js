@@ -7,8 +7,10 @@
 import { state, t, el, api, field, showProblem, clearProblems, notice, problemText, fmtDate, fmtDateTime, hasRole,
          todayVn } from "../core.js";
 import { statusBadge } from "./documents.js";
+import { exchangeSection, ackSigning, onLangExchange } from "./document_exchange.js";   // edXML exchange
 
 let root = null, id = "", d = null, loads = 0, units = new Map(), people = new Map(), departments = [];
+let xsec = null;   // the exchange section (document_exchange.js)
 const $q = (sel) => root.querySelector(sel);
 
 const dd = (key, value, vid) => [el("dt", { t: key }), el("dd", vid ? { id: vid } : {}, value === null || value === undefined || value === "" ? "—" : value)];
@@ -120,10 +122,11 @@ function draw() {
     drawFacts(),
     el("h3", { id: "document-h-handling", t: "doc.handling.title" }), drawHandling(),
     el("h3", { id: "document-h-actions", t: "doc.actions.title" }), ...drawActions());
+  if (xsec) root.append(xsec);
 }
 
 function body(form, action) {
-  const b = { action, version: d.version };
+  const b = Object.assign({ action, version: d.version }, ackSigning());
   const v = (n) => { const c = form.elements.namedItem(n); return c ? c.value.trim() : ""; };
   if (v("note")) b.note = v("note");
   if (action === "assign") {
@@ -191,6 +194,7 @@ async function load() {
   } else {
     d = res.data;
     await loadNames();
+    xsec = await exchangeSection(d, null);
     draw();
   }
   root.dataset.loads = String(++loads);
@@ -199,8 +203,8 @@ async function load() {
 export async function render(section, args) {
   root = section;
   id = (args[0] || "").slice(0, 64);
-  d = null; loads = 0; units = new Map(); people = new Map(); departments = [];
+  d = null; loads = 0; units = new Map(); people = new Map(); departments = []; xsec = null;
   await load();
 }
 
-export async function onLang() { if (d) draw(); }
+export async function onLang() { if (d) { onLangExchange(); draw(); } }
