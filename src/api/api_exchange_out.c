@@ -380,7 +380,7 @@ static int recall_route(req_t *r, bool answer)
     id_new(c->id);
     c->in.id = c->id;
     int rc = store_read(r->app->store, recall_build_fn, c);
-    wipe_json_string(body, "pin");
+    api_wipe_json_string(body, "pin");
     if (rc < 0) {
         api_reply_derr(r, rc, &c->err);
         goto out;
@@ -400,7 +400,7 @@ static int recall_route(req_t *r, bool answer)
     }
     api_reply_writer(r, answer ? 200 : 202, &c->w, &c->b);
 out:
-    wipe_json_string(body, "pin");
+    api_wipe_json_string(body, "pin");
     json_decref(body);
     signer_close(c->signer);
     buf_free(&c->xml);
