@@ -13,7 +13,7 @@
       "The result file was replaced while it was being signed; sign again.")                                    \
     X(MSG_SIGNRES_KEY, "Không dùng được khoá ký {0}: không có khoá này, hoặc không phải khoá của bạn.",              \
       "Signing key {0} cannot be used: there is no such key, or it is not yours to use.")                       \
-    X(MSG_SIGNRES_KEY_KIND, "Khoá {0} không phải {1}.", "Key {0} is not {2}.")                                    \
+    X(MSG_SIGNRES_KEY_KIND, "Khoá {0} không phải khoá cá nhân của bạn.", "Key {0} is not your personal key.")                                    \
     X(MSG_SIGNRES_PIN, "Mã PIN của khoá {0} không đúng.", "Wrong PIN for key {0}.")                                \
     X(MSG_SIGNRES_EXPIRED, "Chứng thư số của khoá {0} đã hết hạn hoặc chưa có hiệu lực.",                             \
       "The certificate of key {0} is expired or not yet valid.")                                                \
@@ -25,8 +25,8 @@
     X(MSG_SIGNRES_SIGN_NEEDED, "\"{0}\" chỉ dùng khi ký số (\"sign\": true).",                                       \
       "\"{0}\" is only for signing (\"sign\": true).")                                                          \
     X(MSG_SIGNRES_BAD_PDF, "Không ký được tệp kết quả: {0}.", "The result file cannot be signed: {0}.")            \
-    X(MSG_SIGNRES_KIND_PERSON, "khoá cá nhân của bạn", "your personal key")                                       \
-    X(MSG_SIGNRES_KIND_SEAL, "con dấu của đơn vị giải quyết hồ sơ", "the seal of the unit handling the dossier")  \
+    X(MSG_SIGNRES_KEY_NOT_SEAL, "Khoá {0} không phải con dấu của đơn vị giải quyết hồ sơ.",                         \
+      "Key {0} is not the seal of the unit handling the dossier.")                                                  \
     X(MSG_VERIFY_TYPE, "Hãy gửi tệp PDF (Content-Type: application/pdf).",                                          \
       "Send a PDF file (Content-Type: application/pdf).")                                                       \
     X(MSG_VERIFY_EMPTY, "Tệp gửi lên rỗng.", "The uploaded file is empty.")                                        \

@@ -128,9 +128,8 @@ static int unlock(db_t *db, const principal_t *who, const char *id, const char *
     bool seal = !strcmp(kind, "seal");
     if (rc == 0 && (strcmp(k->kind, kind) || (seal && strcmp(k->unit_id, unit_id)))) {
         free(k);
-        return derr_set(err, -EINVAL, 422, MSG_SIGNRES_KEY_KIND, field, shown,
-                        msg_text(seal ? MSG_SIGNRES_KIND_SEAL : MSG_SIGNRES_KIND_PERSON, LANG_VI),
-                        msg_text(seal ? MSG_SIGNRES_KIND_SEAL : MSG_SIGNRES_KIND_PERSON, LANG_EN));
+        return derr_set(err, -EINVAL, 422, seal ? MSG_SIGNRES_KEY_NOT_SEAL : MSG_SIGNRES_KEY_KIND, field, shown, NULL,
+                        NULL);
     }
     free(k);
     if (rc == 0) rc = keystore_unlock(db, who, id, pin, at_s, out);

@@ -213,7 +213,7 @@ class SignedResultTests(SignedResultBase):
             (code, self.lead, {"key_id": self.keys["seal"]}, 422, "MSG_SIGNRES_KEY_KIND", "key_id"),
             (code, self.lead, {"key_id": "0" * 26}, 422, "MSG_SIGNRES_KEY", "key_id"),
             (code, self.lead, {"key_id": self.keys["revoked"]}, 422, "MSG_SIGNRES_REVOKED", "key_id"),
-            (code, self.lead, {"seal_key_id": self.keys["lead"], "seal_pin": PIN}, 422, "MSG_SIGNRES_KEY_KIND",
+            (code, self.lead, {"seal_key_id": self.keys["lead"], "seal_pin": PIN}, 422, "MSG_SIGNRES_KEY_NOT_SEAL",
              "seal_key_id"),
             (code, self.lead, {"key_id": None}, 400, "MSG_MISSING_FIELD", "key_id"),
             (code, self.lead, {"pin": None}, 400, "MSG_MISSING_FIELD", "pin"),
