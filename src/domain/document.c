@@ -1,6 +1,7 @@
 /* document.c — outgoing and incoming document registers: types, numbering, symbols, events, lists (see
  * document.h and docs/documents.md). */
 #include "domain/document.h"
+#include "domain/document_attach.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/mem.h"
@@ -168,6 +169,8 @@ static bool may_register(const principal_t *who, const char *unit_path)
 {
     return auth_role_covers(who, ROLE_CLERK, unit_path) || auth_role_covers(who, ROLE_LEADER, unit_path);
 }
+
+bool document_registrar(const principal_t *who, const document_t *d) { return may_register(who, d->unit_path); }
 
 /* ---- events ---- */
 
@@ -710,6 +713,8 @@ int document_json_full(db_t *db, jw_t *w, const document_t *d, lang_t lang)
     json_members(w, d, lang);
     jw_key(w, "handling");
     int rc = document_handling_json(db, w, d->id);
+    jw_key(w, "attachments");
+    if (rc == 0) rc = document_attachments_json(db, w, d->id);
     jw_obj_end(w);
     return rc;
 }
@@ -803,10 +808,17 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
             memcpy(pattern + 1, needle, k);
             memcpy(pattern + 1 + k, "%", 2);
             args[na++] = pattern;
-            buf_printf(&sql, " AND id IN (SELECT id FROM document_search WHERE search LIKE $%d)", na);
+            /* ... in the register fields or in the text of an attachment (document_attachment_search, migration 18) */
+            buf_printf(&sql,
+                       " AND (id IN (SELECT id FROM document_search WHERE search LIKE $%d) OR id IN "
+                       "(SELECT id FROM document_attachment_search WHERE search LIKE $%d))",
+                       na, na);
         } else if (needle && *needle) {
             args[na++] = needle;
-            buf_printf(&sql, " AND %s(search, $%d) > 0", sqlite ? "instr" : "strpos", na);
+            buf_printf(&sql,
+                       " AND (%s(search, $%d) > 0 OR id IN (SELECT document_id FROM document_attachments WHERE "
+                       "%s(search, $%d) > 0))",
+                       sqlite ? "instr" : "strpos", na, sqlite ? "instr" : "strpos", na);
         }
     }
     if (q->after_id && *q->after_id) {

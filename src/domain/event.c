@@ -12,6 +12,7 @@
 #include "domain/dossier_uploads.h"   /* dforms */
 #include "domain/report.h"   /* report */
 #include "domain/document.h" /* document registers */
+#include "domain/document_attach.h" /* document attachments */
 
 #include "domain/exchange.h"
 #include "domain/exchange_out.h"
@@ -38,6 +39,8 @@ static const event_module_t *const builtin[] = {
     &report_events,
     /* document: the official document registers */
     &document_events,
+    /* document attachments and their text */
+    &document_attach_events,
     /* keystore: officers' keys and units' seals (sign/keystore.c) */
     &keystore_event_module,
     /* exchange: the edXML inbox */

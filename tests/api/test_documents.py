@@ -146,6 +146,7 @@ class DocumentRegisterTests(DocumentBase):
         r = c.req("GET", "/api/v1/documents/" + d["id"])
         self.assert_status(r, 200)
         self.assertEqual(r.body.pop("handling"), [])
+        self.assertEqual(r.body.pop("attachments"), [])
         self.assertEqual(r.body, d)
         self.assert_problem(self.users["cujut.clerk"].req("GET", "/api/v1/documents/" + d["id"]), 404)
         self.assert_problem(c.req("GET", "/api/v1/documents/01M000000000000000000000ZZ"), 404)

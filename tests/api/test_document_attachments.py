@@ -1,0 +1,301 @@
+"""PDF attachments of official documents and full-text search over them (issue 12 item 6; docs/documents.md
+"Attachments"): POST /api/v1/documents/{id}/attachments (streamed, PDF by its bytes, --paper-max),
+GET /api/v1/documents/{id}/attachments/{aid}, the "attachments" of GET /api/v1/documents/{id}, and ?q= of
+GET /api/v1/documents matching the text pdftotext read from them.
+
+Covers: upload, listing, download identical; the background extractor fills the text (text_state pending -> text);
+a word that is only in the PDF finds the document, with and without diacritics, for the readers of its unit only;
+a PDF pdftotext cannot read is recorded as "none" with a reason; bad input (a fake PDF, another type, empty, too
+large, bad name, the same file twice) -> 4xx problem+json and nothing changed (ledger, rows, blob files, tmp/);
+the authorization matrix (role x grant level x own / other unit) for attaching and downloading; and
+`motcua rebuild --check` after all of it. Runs on SQLite, and on PostgreSQL with MOTCUA_TEST_PG_URL."""
+import hashlib
+import os
+import time
+import urllib.parse
+from pathlib import Path
+
+import harness
+from harness import ApiTestCase, Client, run_cli, unique, unit_by_slug
+from test_documents import LEVELS, PW, outgoing, incoming, store_query
+
+REPO = Path(__file__).resolve().parents[2]
+PDF_VI = (REPO / "tests/data/pdf/attach-vi.pdf").read_bytes()   # "... hồ Thuồng Luồng, xã Nhân Cơ ..." (pango-view)
+BROKEN_PDF = b"%PDF-1.7\n" + b"this is not a PDF body at all\n" * 40
+TEXT = b"This is a PDF, trust me.\n" * 20
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + os.urandom(300)
+PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(200)
+ATTACH_ROLES = ("clerk", "leader")
+READ_ROLES = ("clerk", "leader", "official")
+
+
+def variant(data):
+    """Other bytes for the same PDF (a trailing comment after %%EOF): a new file for the duplicate rule."""
+    return data + b"\n%" + os.urandom(8).hex().encode() + b"\n"
+
+
+class AttachmentBase(ApiTestCase):
+    PAPER_MAX = "1M"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.blob_dir = harness.tmp_root() / ("blobs-%s-%d" % (cls.__name__, os.getpid()))
+        cls.SERVER_ARGS = ("--blob-dir", str(cls.blob_dir), "--paper-max", cls.PAPER_MAX)
+        super().setUpClass()
+        cls.sign_in_admin_with_units("cujut", "thuanan", "lamdong")
+        cls.users = {}
+        for u in ("cujut.clerk", "cujut.leader", "cujut.desk", "thuanan.clerk", "lamdong.official",
+                  "langson.official"):
+            c = Client(cls.server)
+            c.login(u)
+            cls.users[u] = c
+
+    def attach(self, client, doc_id, data, ctype="application/pdf", name=None, headers=None):
+        path = "/api/v1/documents/%s/attachments" % doc_id
+        if name is not None:
+            path += "?" + urllib.parse.urlencode({"name": name})
+        return client.req("POST", path, raw_body=data, content_type=ctype, headers=headers)
+
+    def wait_text(self, client, doc_id, att_id, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            r = client.req("GET", "/api/v1/documents/" + doc_id)
+            self.assert_status(r, 200)
+            a = [x for x in r.body["attachments"] if x["id"] == att_id][0]
+            if a["text_state"] != "pending":
+                return a
+            time.sleep(0.2)
+        raise AssertionError("the text of attachment %s was not extracted in %d s" % (att_id, timeout))
+
+    def search(self, client, q):
+        r = client.req("GET", "/api/v1/documents?" + urllib.parse.urlencode({"q": q, "limit": 200}))
+        self.assert_status(r, 200)
+        return [d["id"] for d in r.body["items"]]
+
+    def snapshot(self):
+        blobs = sorted(p.name for p in (self.blob_dir / "sha256").rglob("*") if p.is_file())
+        tmp = sorted(p.name for p in (self.blob_dir / "tmp").iterdir())
+        rows = store_query(self.db, "SELECT id, document_id, n, sha256 FROM document_attachments ORDER BY id")
+        return (self.counts(), rows, blobs, tmp)
+
+
+class AttachmentTests(AttachmentBase):
+
+    def test_attach_extract_and_find_by_the_pdf_text(self):
+        c = self.users["cujut.clerk"]
+        d = outgoing(c, summary="Về việc nghiệm thu " + unique("ct")).body
+        other = outgoing(self.users["thuanan.clerk"], summary="Văn bản khác " + unique("x")).body
+        # the word is only in the PDF: nothing finds it yet
+        self.assertEqual(self.search(c, "Thuồng Luồng"), [])
+        r = self.attach(c, d["id"], PDF_VI, name="Biên bản nghiệm thu.pdf")
+        self.assert_status(r, 201)
+        a = r.body
+        self.assertEqual((a["n"], a["name"], a["media_type"], a["size"], a["source"]),
+                         (1, "Biên bản nghiệm thu.pdf", "application/pdf", len(PDF_VI), "upload"))
+        self.assertEqual(a["sha256"], hashlib.sha256(PDF_VI).hexdigest())
+        self.assertEqual(r.headers["Location"], "/api/v1/documents/%s/attachments/%s" % (d["id"], a["id"]))
+        self.assertEqual(a["href"], r.headers["Location"])
+        self.assertIn(a["text_state"], ("pending", "text"))
+        # the same file attached to another document of another unit: its own row (content stored once)
+        self.assert_status(self.attach(self.users["thuanan.clerk"], other["id"], variant(PDF_VI)), 201)
+        got = self.wait_text(c, d["id"], a["id"])
+        self.assertEqual(got["text_state"], "text", got)
+        self.assertGreater(got["text_chars"], 40)
+        # listed on the document, downloadable byte for byte
+        r = c.req("GET", "/api/v1/documents/" + d["id"])
+        self.assertEqual([x["id"] for x in r.body["attachments"]], [a["id"]])
+        dl = c.req("GET", a["href"])
+        self.assert_status(dl, 200)
+        self.assertEqual(dl.raw, PDF_VI)
+        self.assertEqual(dl.headers["Content-Type"], "application/pdf")
+        self.assertIn("attachment;", dl.headers["Content-Disposition"])
+        # found by a word only in the PDF, with and without diacritics, in any case
+        for q in ("Thuồng Luồng", "thuong luong", "THUỒNG", "nhân cơ, tỉnh"):
+            with self.subTest(q=q):
+                self.assertIn(d["id"], self.search(c, q))
+                self.assertNotIn(other["id"], self.search(c, q), "another unit's document is not found")
+        # the province official above the commune finds it; another province's does not; nor another commune
+        self.assertIn(d["id"], self.search(self.users["lamdong.official"], "thuong luong"))
+        self.assertEqual(self.search(self.users["langson.official"], "thuong luong"), [])
+        self.assertNotIn(d["id"], self.search(self.users["thuanan.clerk"], "thuong luong"))
+        self.assertIn(other["id"], self.search(self.users["thuanan.clerk"], "thuong luong"))
+        # and nobody outside downloads it: 404 like an unknown id
+        for u in ("thuanan.clerk", "langson.official", "cujut.desk"):
+            self.assert_problem(self.users[u].req("GET", a["href"]), 404)
+        self.assert_problem(c.req("GET", "/api/v1/documents/%s/attachments/01M000000000000000000000ZZ" % d["id"]), 404)
+        self.assert_problem(c.req("GET", "/api/v1/documents/%s/attachments/%s" % (other["id"], a["id"])), 404)
+
+    def test_search_pages_through_attachment_hits(self):
+        c = self.users["cujut.clerk"]
+        tag = unique("tl")
+        made = []
+        for i in range(5):
+            d = outgoing(c, summary="Hồ sơ %s số %d" % (tag, i)).body
+            a = self.attach(c, d["id"], variant(PDF_VI)).body
+            made.append((d["id"], a["id"]))
+        for did, aid in made:
+            self.wait_text(c, did, aid)
+        seen, cursor = [], None
+        while True:
+            q = {"q": "thuong luong", "limit": 2}
+            if cursor:
+                q["cursor"] = cursor
+            r = c.req("GET", "/api/v1/documents?" + urllib.parse.urlencode(q))
+            self.assert_status(r, 200)
+            self.assertLessEqual(len(r.body["items"]), 2)
+            seen += [x["id"] for x in r.body["items"]]
+            cursor = r.body.get("next_cursor")
+            if not cursor:
+                break
+        for did, _ in made:
+            self.assertIn(did, seen)
+        self.assertEqual(len(seen), len(set(seen)))
+
+    def test_unreadable_pdf_is_no_text_with_a_reason(self):
+        c = self.users["cujut.leader"]
+        d = incoming(c, dated="2026-01-05").body
+        r = self.attach(c, d["id"], variant(BROKEN_PDF), name="hỏng.pdf")
+        self.assert_status(r, 201)
+        got = self.wait_text(c, d["id"], r.body["id"])
+        self.assertEqual(got["text_state"], "none")
+        self.assertTrue(got["text_reason"], got)
+        self.assertEqual(got["text_chars"], 0)
+        # the document itself is still found by its register fields
+        self.assertIn(d["id"], self.search(c, d["symbol"]))
+
+    def test_bad_input_is_4xx_and_changes_nothing(self):
+        c = self.users["cujut.clerk"]
+        d = outgoing(c).body
+        first_bytes = variant(PDF_VI)
+        first = self.attach(c, d["id"], first_bytes)
+        self.assert_status(first, 201)
+        before = self.snapshot()
+        big = b"%PDF-1.7\n" + b"0" * (1 << 20)
+        cases = [
+            (TEXT, "application/pdf", None, 415, "MSG_PAPER_TYPE_MISMATCH"),       # text claiming to be a PDF
+            (EXE, "application/pdf", None, 415, "MSG_PAPER_TYPE_MISMATCH"),        # a program renamed .pdf
+            (PNG, "image/png", None, 415, "MSG_ATTACH_TYPE"),                      # not a PDF at all
+            (PDF_VI, "application/octet-stream", None, 415, "MSG_ATTACH_TYPE"),
+            (PDF_VI, None, None, 415, "MSG_ATTACH_TYPE"),
+            (b"", "application/pdf", None, 400, "MSG_PAPER_EMPTY"),
+            (big, "application/pdf", None, 413, "MSG_PAPER_TOO_LARGE"),
+            (variant(PDF_VI), "application/pdf", "a/b.pdf", 400, None),
+            (variant(PDF_VI), "application/pdf", "x" * 201, 400, None),
+        ]
+        for data, ctype, name, status, code in cases:
+            with self.subTest(ctype=ctype, name=name, status=status, size=len(data)):
+                if ctype is None:
+                    r = c.req("POST", "/api/v1/documents/%s/attachments" % d["id"], raw_body=data)
+                else:
+                    r = self.attach(c, d["id"], data, ctype, name=name)
+                self.assert_problem(r, status, code)
+                self.assertEqual(self.snapshot(), before)
+        # the same file twice on one document: 409 naming the first
+        p = self.assert_problem(self.attach(c, d["id"], first_bytes), 409,
+                                "MSG_ATTACH_DUPLICATE")
+        self.assertIn("1", p["messages"]["en"])
+        # unknown or malformed document ids, another unit's document: 404
+        self.assert_problem(self.attach(c, "01M000000000000000000000ZZ", variant(PDF_VI)), 404)
+        self.assert_problem(self.attach(c, "not-an-id", variant(PDF_VI)), 404)
+        self.assert_problem(self.attach(self.users["thuanan.clerk"], d["id"], variant(PDF_VI)), 404)
+        # the province official reads it but does not keep its register: 403
+        self.assert_problem(self.attach(self.users["lamdong.official"], d["id"], variant(PDF_VI)), 403,
+                            "MSG_ATTACH_ROLE")
+        # a write without the CSRF token is refused before anything
+        r = c.req("POST", "/api/v1/documents/%s/attachments" % d["id"], raw_body=variant(PDF_VI),
+                  content_type="application/pdf", csrf=False)
+        self.assert_problem(r, 403)
+        self.assertEqual(self.snapshot(), before)
+
+
+class AttachmentAccessMatrix(AttachmentBase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        a = cls.admin
+        u = {s: unit_by_slug(a, s) for s in ("cujut", "cujut.pkt", "thuanan", "lamdong", "locbinh")}
+        u["root"] = a.req("GET", "/api/v1/units?kind=national").body["items"][0]
+        for unit in u.values():
+            unit["path"] = cls.path_of(unit)
+        cls.unit = u
+        grant_units = {"department": u["cujut.pkt"], "commune": u["cujut"], "province": u["lamdong"],
+                       "national": u["root"]}
+        cls.actors = {}
+        for role, levels in LEVELS.items():
+            for level in levels:
+                g = grant_units[level]
+                name = unique("am.")
+                r = a.req("POST", "/api/v1/staff", json={"username": name, "full_name": "Văn Thư Thử", "password": PW,
+                                                        "unit_id": g["id"], "roles": [{"role": role, "unit_id": g["id"]}]})
+                if r.status != 201:
+                    raise AssertionError("creating %s: %r" % (name, r))
+                c = Client(cls.server)
+                c.login(name, PW)
+                cls.actors[(role, level)] = (c, g)
+        locbinh = Client(cls.server)
+        locbinh.login("locbinh.clerk")
+        cls.docs = {"cujut": outgoing(cls.users["cujut.clerk"]).body,
+                    "thuanan": outgoing(cls.users["thuanan.clerk"]).body,
+                    "locbinh": incoming(locbinh, dated="2026-01-05").body}
+        cls.atts = {}
+        for cname, clerk in (("cujut", cls.users["cujut.clerk"]), ("thuanan", cls.users["thuanan.clerk"]),
+                             ("locbinh", locbinh)):
+            r = clerk.req("POST", "/api/v1/documents/%s/attachments" % cls.docs[cname]["id"],
+                          raw_body=variant(PDF_VI), content_type="application/pdf")
+            if r.status != 201:
+                raise AssertionError("attaching to %s: %r" % (cname, r))
+            cls.atts[cname] = r.body
+
+    @classmethod
+    def path_of(cls, unit):
+        ids = [unit["id"]]
+        while unit.get("parent_id"):
+            unit = cls.admin.req("GET", "/api/v1/units/" + unit["parent_id"]).body
+            ids.append(unit["id"])
+        return "/" + "/".join(reversed(ids)) + "/"
+
+    def test_matrix(self):
+        cells = 0
+        for (role, level), (c, g) in sorted(self.actors.items()):
+            for cname, d in sorted(self.docs.items()):
+                inside = self.unit[cname]["path"].startswith(g["path"])
+                readable = inside and role in READ_ROLES
+                want = 201 if inside and role in ATTACH_ROLES else 403 if readable else 404
+                with self.subTest(role=role, level=level, document=cname, op="attach"):
+                    before = self.snapshot()
+                    r = self.attach(c, d["id"], variant(PDF_VI))
+                    if want == 201:
+                        self.assert_status(r, 201)
+                    else:
+                        self.assert_problem(r, want)
+                        self.assertEqual(self.snapshot(), before)
+                    cells += 1
+                with self.subTest(role=role, level=level, document=cname, op="download"):
+                    r = c.req("GET", self.atts[cname]["href"])
+                    if readable:
+                        self.assert_status(r, 200)
+                        self.assertEqual(r.raw[:5], b"%PDF-")
+                    else:
+                        self.assert_problem(r, 404)
+                    cells += 1
+        self.assertGreater(cells, 60)
+
+    def test_z_rebuild_gives_the_same_rows(self):
+        # after the matrix (alphabetical order): wait for the extractor, then replay the ledger
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if store_query(self.db, "SELECT COUNT(*) FROM document_attachments WHERE text_state = 'pending'")[0][0] == "0":
+                break
+            time.sleep(0.3)
+        rows = store_query(self.db, "SELECT id, text_state, text_chars, search FROM document_attachments ORDER BY id")
+        self.assertGreater(len(rows), 3)
+        self.assertTrue(all(r[1] == "text" for r in rows), rows)
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
+        self.assertEqual(store_query(self.db, "SELECT id, text_state, text_chars, search FROM document_attachments "
+                                              "ORDER BY id"), rows)
+        # the search index is rebuilt with the rows
+        c = self.users["cujut.clerk"]
+        self.assertIn(self.docs["cujut"]["id"], self.search(c, "thuong luong"))
