@@ -168,6 +168,27 @@ out:
     return rc;
 }
 
+int document_attach_received(db_t *db, const char *document_id, const document_attach_file_t *files, int n,
+                             long long at)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n && i < DOCUMENT_ATTACH_MAX; i++) {
+        if (!files[i].sha256) continue;
+        bool repeat = false;
+        for (int j = 0; j < i; j++) repeat = repeat || (files[j].sha256 && !strcmp(files[j].sha256, files[i].sha256));
+        if (repeat) continue;
+        derr_t e = {0};
+        char fallback[32];
+        snprintf(fallback, sizeof fallback, "attachment-%d.pdf", i + 1);
+        const char *name = files[i].name && paper_name_check(files[i].name, "name", &e) == 0 ? files[i].name : fallback;
+        document_attach_in_t in = {.at = at, .document_id = document_id, .sha256 = files[i].sha256, .name = name,
+                                   .media_type = "application/pdf", .source = "edxml", .size = files[i].size};
+        id_new(in.id);
+        rc = document_attach(db, NULL, &in, NULL, &e);
+    }
+    return rc;
+}
+
 struct text_ev {
     const document_text_in_t *in;
     const char               *doc;

@@ -67,6 +67,18 @@ int document_attach_allowed(db_t *db, const principal_t *who, const char *docume
  * DOCUMENT_ATTACH_MAX reached. */
 int document_attach(db_t *db, const principal_t *who, const document_attach_in_t *in, document_attachment_t *out,
                     derr_t *err);
+/* The PDF files of a received edXML package (domain/exchange.h), committed to the blob store before the write
+ * transaction, attached by the system (source "edxml") to the document the package registered, in the same
+ * transaction: one document.attachment_added event each. Entries whose sha256 is NULL (not a PDF) and repeats of
+ * one content are skipped; a name that is not a valid display name becomes "attachment-<n>.pdf". 0 or < 0. */
+typedef struct document_attach_file {
+    const char *sha256;        /* NULL: not attached */
+    char        hex[SHA256_HEX_LEN + 1];
+    const char *name;
+    long long   size;
+} document_attach_file_t;
+int document_attach_received(db_t *db, const char *document_id, const document_attach_file_t *files, int n,
+                             long long at);
 /* One attachment of a document: 0, -ENOENT. No scope check. */
 int document_attachment_get(db_t *db, const char *document_id, const char *id, document_attachment_t *out);
 /* The attachments of a document in order, as a JSON array. */

@@ -9,6 +9,7 @@ a PDF pdftotext cannot read is recorded as "none" with a reason; bad input (a fa
 large, bad name, the same file twice) -> 4xx problem+json and nothing changed (ledger, rows, blob files, tmp/);
 the authorization matrix (role x grant level x own / other unit) for attaching and downloading; and
 `motcua rebuild --check` after all of it. Runs on SQLite, and on PostgreSQL with MOTCUA_TEST_PG_URL."""
+import base64
 import hashlib
 import os
 import time
@@ -76,7 +77,10 @@ class AttachmentBase(ApiTestCase):
         blobs = sorted(p.name for p in (self.blob_dir / "sha256").rglob("*") if p.is_file())
         tmp = sorted(p.name for p in (self.blob_dir / "tmp").iterdir())
         rows = store_query(self.db, "SELECT id, document_id, n, sha256 FROM document_attachments ORDER BY id")
-        return (self.counts(), rows, blobs, tmp)
+        counts = self.counts()
+        # the extractor thread records text events meanwhile: those are not the refused request's doing
+        counts["events"] = store_query(self.db, "SELECT COUNT(*) FROM events WHERE type <> 'document.attachment_text'")
+        return (counts, rows, blobs, tmp)
 
 
 class AttachmentTests(AttachmentBase):
@@ -288,14 +292,62 @@ class AttachmentAccessMatrix(AttachmentBase):
             if store_query(self.db, "SELECT COUNT(*) FROM document_attachments WHERE text_state = 'pending'")[0][0] == "0":
                 break
             time.sleep(0.3)
-        rows = store_query(self.db, "SELECT id, text_state, text_chars, search FROM document_attachments ORDER BY id")
+        rows = store_query(self.db, "SELECT id, text_state, text_chars, length(search) FROM document_attachments "
+                                    "ORDER BY id")
         self.assertGreater(len(rows), 3)
         self.assertTrue(all(r[1] == "text" for r in rows), rows)
         cp = run_cli("rebuild", "--check", "--db", self.db.url)
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.assertIn("projections identical", cp.stdout)
-        self.assertEqual(store_query(self.db, "SELECT id, text_state, text_chars, search FROM document_attachments "
+        self.assertEqual(store_query(self.db, "SELECT id, text_state, text_chars, length(search) FROM document_attachments "
                                               "ORDER BY id"), rows)
         # the search index is rebuilt with the rows
         c = self.users["cujut.clerk"]
         self.assertIn(self.docs["cujut"]["id"], self.search(c, "thuong luong"))
+
+
+from test_exchange import ExchangeBase, package   # noqa: E402  (the edXML inbox fixtures)
+
+
+class ReceivedAttachmentTests(ExchangeBase):
+    """A received edXML package's PDF files become the registered document's attachments (source "edxml"),
+    their text searchable like an upload's; a file that is not a PDF is not attached."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+
+    def test_package_pdfs_are_attached_and_searchable(self):
+        body = package(number=unique("")[-6:], subject="Công văn gửi kèm biên bản " + unique("k"))
+        body["attachments"] = [
+            {"name": "Biên bản.pdf", "content_type": "application/pdf",
+             "data_base64": base64.b64encode(PDF_VI).decode()},
+            {"name": "ghi-chu.txt", "content_type": "text/plain", "data_base64": base64.b64encode(TEXT).decode()},
+            {"name": "../../etc/passwd.pdf", "content_type": "application/pdf",
+             "data_base64": base64.b64encode(variant(BROKEN_PDF)).decode()},
+        ]
+        r = self.post(self.clerk_token, self.build(body))
+        self.assert_status(r, 201)
+        doc = r.body["document"]
+        deadline = time.time() + 60
+        while True:
+            got = self.clerk.req("GET", "/api/v1/documents/" + doc["id"])
+            self.assert_status(got, 200)
+            atts = got.body["attachments"]
+            if all(a["text_state"] != "pending" for a in atts) or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual([(a["n"], a["name"], a["source"], a["text_state"]) for a in atts],
+                         [(1, "Biên bản.pdf", "edxml", "text"), (2, "attachment-3.pdf", "edxml", "none")])
+        self.assertIsNone(atts[0]["added_by"])
+        dl = self.clerk.req("GET", atts[0]["href"])
+        self.assert_status(dl, 200)
+        self.assertEqual(dl.raw, PDF_VI)
+        r = self.clerk.req("GET", "/api/v1/documents?" + urllib.parse.urlencode({"q": "thuong luong"}))
+        self.assertIn(doc["id"], [d["id"] for d in r.body["items"]])
+        self.assertNotIn(doc["id"], [d["id"] for d in self.other_clerk.req(
+            "GET", "/api/v1/documents?" + urllib.parse.urlencode({"q": "thuong luong"})).body["items"]])
+        self.assert_problem(self.other_clerk.req("GET", atts[0]["href"]), 404)
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
