@@ -10,69 +10,51 @@
 #define ACOLS "a.id, a.document_id, d.unit_id, a.n, a.sha256, a.name, a.media_type, a.size, a.source, a.added_by, " \
               "a.added_at, a.text_state, a.text_reason, a.text_chars"
 
-static void col_copy(db_stmt_t *s, int i, char *dst, size_t cap)
-{
-    const char *v = db_col_text(s, i);
-    str_copy(dst, cap, v ? v : "");
-}
-
 static void row_to_attachment(db_stmt_t *s, document_attachment_t *a)
 {
     memset(a, 0, sizeof *a);
-    col_copy(s, 0, a->id, sizeof a->id);
-    col_copy(s, 1, a->document_id, sizeof a->document_id);
-    col_copy(s, 2, a->unit_id, sizeof a->unit_id);
+    db_col_copy(s, 0, a->id, sizeof a->id);
+    db_col_copy(s, 1, a->document_id, sizeof a->document_id);
+    db_col_copy(s, 2, a->unit_id, sizeof a->unit_id);
     a->n = db_col_int(s, 3);
-    col_copy(s, 4, a->sha256, sizeof a->sha256);
-    col_copy(s, 5, a->name, sizeof a->name);
-    col_copy(s, 6, a->media_type, sizeof a->media_type);
+    db_col_copy(s, 4, a->sha256, sizeof a->sha256);
+    db_col_copy(s, 5, a->name, sizeof a->name);
+    db_col_copy(s, 6, a->media_type, sizeof a->media_type);
     a->size = db_col_int(s, 7);
-    col_copy(s, 8, a->source, sizeof a->source);
-    col_copy(s, 9, a->added_by, sizeof a->added_by);
+    db_col_copy(s, 8, a->source, sizeof a->source);
+    db_col_copy(s, 9, a->added_by, sizeof a->added_by);
     a->added_at = db_col_int(s, 10);
-    col_copy(s, 11, a->text_state, sizeof a->text_state);
-    col_copy(s, 12, a->text_reason, sizeof a->text_reason);
+    db_col_copy(s, 11, a->text_state, sizeof a->text_state);
+    db_col_copy(s, 12, a->text_reason, sizeof a->text_reason);
     a->text_chars = db_col_int(s, 13);
 }
 
 /* ---- events ---- */
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static long long jint(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
 static int apply_added(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    const char *id = jstr(p, "id"), *doc = jstr(p, "document_id"), *sha = jstr(p, "sha256");
+    const char *id = event_str(p, "id"), *doc = event_str(p, "document_id"), *sha = event_str(p, "sha256");
     if (!id || !doc || !sha) return -EINVAL;
     long long n = db_run(db,
                          "INSERT INTO document_attachments (id, document_id, n, sha256, name, media_type, size, source, "
                          "added_by, added_at, text_state, search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
                          "'pending', '')",
-                         "ttitttitti", id, doc, jint(p, "n"), sha, jstr(p, "name"), jstr(p, "media_type"),
-                         jint(p, "size"), jstr(p, "source"), ev->actor, jint(p, "at"));
+                         "ttitttitti", id, doc, event_int(p, "n"), sha, event_str(p, "name"), event_str(p, "media_type"),
+                         event_int(p, "size"), event_str(p, "source"), ev->actor, event_int(p, "at"));
     return n < 0 ? (int)n : 0;
 }
 
 static int apply_text(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = jstr(p, "id"), *state = jstr(p, "state"), *text = jstr(p, "text");
+    const char *id = event_str(p, "id"), *state = event_str(p, "state"), *text = event_str(p, "text");
     if (!id || !state) return -EINVAL;
     char *fold = text ? utf8_fold(text, strlen(text)) : NULL;
     if (text && !fold) return -EINVAL;
     long long n = db_run(db,
                          "UPDATE document_attachments SET text_state = $2, text_reason = $3, text_chars = $4, "
                          "search = $5, text_at = $6 WHERE id = $1 AND text_state = 'pending'",
-                         "tttiti", id, state, jstr(p, "reason"), jint(p, "chars"), fold ? fold : "", jint(p, "at"));
+                         "tttiti", id, state, event_str(p, "reason"), event_int(p, "chars"), fold ? fold : "", event_int(p, "at"));
     free(fold);
     return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
 }

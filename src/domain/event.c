@@ -64,6 +64,18 @@ event_apply_fn event_find(const char *type)
     return NULL;
 }
 
+const char *event_str(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+long long event_int(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len)
 {
     event_apply_fn fn = event_find(ev->type);

@@ -16,9 +16,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import harness
-from harness import ApiTestCase, Client, run_cli, unique, unit_by_slug
-from test_documents import LEVELS, PW, outgoing, incoming, store_query
+from harness import Client, run_cli, unique, unit_by_slug
+from test_documents import incoming, matrix_actors, outgoing, store_query, unit_path
+from test_papers import PapersBase
 
 REPO = Path(__file__).resolve().parents[2]
 PDF_VI = (REPO / "tests/data/pdf/attach-vi.pdf").read_bytes()   # "... hồ Thuồng Luồng, xã Nhân Cơ ..." (pango-view)
@@ -35,13 +35,10 @@ def variant(data):
     return data + b"\n%" + os.urandom(8).hex().encode() + b"\n"
 
 
-class AttachmentBase(ApiTestCase):
-    PAPER_MAX = "1M"
+class AttachmentBase(PapersBase):          # its server: a blob directory of its own, --paper-max 1M
 
     @classmethod
     def setUpClass(cls):
-        cls.blob_dir = harness.tmp_root() / ("blobs-%s-%d" % (cls.__name__, os.getpid()))
-        cls.SERVER_ARGS = ("--blob-dir", str(cls.blob_dir), "--paper-max", cls.PAPER_MAX)
         super().setUpClass()
         cls.sign_in_admin_with_units("cujut", "thuanan", "lamdong")
         cls.users = {}
@@ -74,8 +71,7 @@ class AttachmentBase(ApiTestCase):
         return [d["id"] for d in r.body["items"]]
 
     def snapshot(self):
-        blobs = sorted(p.name for p in (self.blob_dir / "sha256").rglob("*") if p.is_file())
-        tmp = sorted(p.name for p in (self.blob_dir / "tmp").iterdir())
+        blobs, tmp = self.blob_files(), self.tmp_files()
         rows = store_query(self.db, "SELECT id, document_id, n, sha256 FROM document_attachments ORDER BY id")
         counts = self.counts()
         # the extractor thread records text events meanwhile: those are not the refused request's doing
@@ -221,22 +217,10 @@ class AttachmentAccessMatrix(AttachmentBase):
         u = {s: unit_by_slug(a, s) for s in ("cujut", "cujut.pkt", "thuanan", "lamdong", "locbinh")}
         u["root"] = a.req("GET", "/api/v1/units?kind=national").body["items"][0]
         for unit in u.values():
-            unit["path"] = cls.path_of(unit)
+            unit["path"] = unit_path(a, unit)
         cls.unit = u
-        grant_units = {"department": u["cujut.pkt"], "commune": u["cujut"], "province": u["lamdong"],
-                       "national": u["root"]}
-        cls.actors = {}
-        for role, levels in LEVELS.items():
-            for level in levels:
-                g = grant_units[level]
-                name = unique("am.")
-                r = a.req("POST", "/api/v1/staff", json={"username": name, "full_name": "Văn Thư Thử", "password": PW,
-                                                        "unit_id": g["id"], "roles": [{"role": role, "unit_id": g["id"]}]})
-                if r.status != 201:
-                    raise AssertionError("creating %s: %r" % (name, r))
-                c = Client(cls.server)
-                c.login(name, PW)
-                cls.actors[(role, level)] = (c, g)
+        cls.actors = matrix_actors(a, cls.server, {"department": u["cujut.pkt"], "commune": u["cujut"],
+                                                   "province": u["lamdong"], "national": u["root"]}, "am.")
         locbinh = Client(cls.server)
         locbinh.login("locbinh.clerk")
         cls.docs = {"cujut": outgoing(cls.users["cujut.clerk"]).body,
@@ -250,14 +234,6 @@ class AttachmentAccessMatrix(AttachmentBase):
             if r.status != 201:
                 raise AssertionError("attaching to %s: %r" % (cname, r))
             cls.atts[cname] = r.body
-
-    @classmethod
-    def path_of(cls, unit):
-        ids = [unit["id"]]
-        while unit.get("parent_id"):
-            unit = cls.admin.req("GET", "/api/v1/units/" + unit["parent_id"]).body
-            ids.append(unit["id"])
-        return "/" + "/".join(reversed(ids)) + "/"
 
     def test_matrix(self):
         cells = 0
