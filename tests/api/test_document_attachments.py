@@ -16,7 +16,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from harness import Client, run_cli, unique, unit_by_slug
+import harness
+from harness import ApiTestCase, Client, run_cli, unique, unit_by_slug
 from test_documents import incoming, matrix_actors, outgoing, store_query, unit_path
 from test_papers import PapersBase
 
@@ -206,6 +207,37 @@ class AttachmentTests(AttachmentBase):
                   content_type="application/pdf", csrf=False)
         self.assert_problem(r, 403)
         self.assertEqual(self.snapshot(), before)
+
+
+class ExtractorLimitsTests(AttachmentBase):
+    """pdftotext bounded in time: a program that hangs is killed at --pdftotext-timeout and the attachment is
+    recorded as "none" with the reason; the server goes on (the next attachment is handled too)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.blob_dir = harness.tmp_root() / ("blobs-%s-%d" % (cls.__name__, os.getpid()))
+        hang = harness.tmp_root() / ("hang-%d.sh" % os.getpid())
+        hang.write_text("#!/bin/sh\nexec sleep 60\n")
+        hang.chmod(0o755)
+        cls.SERVER_ARGS = ("--blob-dir", str(cls.blob_dir), "--paper-max", "1M", "--pdftotext", str(hang),
+                           "--pdftotext-timeout", "1")
+        ApiTestCase.setUpClass.__func__(cls)
+        cls.users = {}
+        for u in ("cujut.clerk",):
+            c = Client(cls.server)
+            c.login(u)
+            cls.users[u] = c
+
+    def test_a_hanging_pdftotext_is_killed_at_the_deadline(self):
+        c = self.users["cujut.clerk"]
+        d = outgoing(c).body
+        t0 = time.time()
+        ids = [self.attach(c, d["id"], variant(PDF_VI)).body["id"] for _ in range(2)]
+        for aid in ids:
+            got = self.wait_text(c, d["id"], aid, timeout=30)
+            self.assertEqual(got["text_state"], "none")
+            self.assertIn("did not finish within 1 s", got["text_reason"])
+        self.assertLess(time.time() - t0, 20)
 
 
 class AttachmentAccessMatrix(AttachmentBase):
