@@ -360,6 +360,9 @@ static const struct migration migrations[] = {
      "  search TEXT NOT NULL, UNIQUE (document_id, n), UNIQUE (document_id, sha256),\n"
      "  CHECK (text_state IN ('pending','text','none')), CHECK (source IN ('upload','edxml')));\n"
      "CREATE INDEX document_attachments_pending ON document_attachments(added_at) WHERE text_state = 'pending';\n",
+     /* PostgreSQL: ids in the C collation like documents.id, so that a.document_id = documents.id uses the index */
+     "ALTER TABLE document_attachments ALTER COLUMN id TYPE TEXT COLLATE \"C\";\n"
+     "ALTER TABLE document_attachments ALTER COLUMN document_id TYPE TEXT COLLATE \"C\";\n"
      "CREATE INDEX document_attachments_search_trgm ON document_attachments USING gin (search gin_trgm_ops);\n"
      "CREATE VIEW document_attachment_search AS SELECT document_id AS id, search FROM document_attachments;\n"},
     /* ---- end document attachments ---- */

@@ -732,6 +732,22 @@ int document_handling_json(db_t *db, jw_t *w, const char *id)
 
 /* ---- list ---- */
 
+/* Attachment texts matching a pattern, counted up to this many through the index: at or past it the needle is
+ * "broad" (document_list reads the newest documents in order instead of building the whole set). */
+#define DOCUMENT_SEARCH_BROAD 100
+
+static int attachments_broad(db_t *db, const char *pattern)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s,
+                      "SELECT COUNT(*) FROM (SELECT 1 FROM document_attachment_search WHERE search LIKE $1 LIMIT "
+                      "100) AS t",
+                      "t", pattern);
+    long long n = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    if (s) db_reset(s);
+    return rc < 0 ? rc : n >= DOCUMENT_SEARCH_BROAD;
+}
+
 int document_list(db_t *db, const principal_t *who, const document_query_t *q, document_cb cb, void *arg)
 {
     bool sqlite = !strcmp(db_engine(db), "sqlite");
@@ -776,6 +792,7 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
         buf_printf(&sql, " AND type_code = $%d", na);
     }
     char *pattern = NULL;
+    int rc0 = 0;
     if (q->q && *q->q) {
         needle = utf8_fold(q->q, strlen(q->q));
         /* LIKE's own characters are dropped from the needle: they would be wildcards in the pattern. */
@@ -790,16 +807,32 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
             memcpy(pattern + 1, needle, k);
             memcpy(pattern + 1 + k, "%", 2);
             args[na++] = pattern;
-            /* ... in the register fields or in the text of an attachment (document_attachment_search, migration 18) */
-            buf_printf(&sql,
-                       " AND (id IN (SELECT id FROM document_search WHERE search LIKE $%d) OR id IN "
-                       "(SELECT id FROM document_attachment_search WHERE search LIKE $%d))",
-                       na, na);
+            /* ... in the register fields or in the text of an attachment (document_attachment_search, migration 18).
+             * A needle found in few attachment texts: through that index too. One found in many (a phrase of every
+             * plan): the set would be built whole before the page is cut, so the newest documents are read in order
+             * instead, each one's attachments looked up by document, until the page is full (the hits are dense).
+             * Both give the same rows; only the plan differs. */
+            int broad = attachments_broad(db, pattern);
+            if (broad < 0) {
+                rc0 = broad;
+            } else if (!broad) {
+                buf_printf(&sql,
+                           " AND (id IN (SELECT id FROM document_search WHERE search LIKE $%d) OR id IN "
+                           "(SELECT id FROM document_attachment_search WHERE search LIKE $%d))",
+                           na, na);
+            } else {
+                /* a scalar subquery, not EXISTS: PostgreSQL would hash an EXISTS under OR (the whole set again) */
+                buf_printf(&sql,
+                           " AND (id IN (SELECT id FROM document_search WHERE search LIKE $%d) OR (SELECT 1 FROM "
+                           "document_attachments a WHERE a.document_id = documents.id AND a.search LIKE $%d LIMIT 1) "
+                           "IS NOT NULL)",
+                           na, na);
+            }
         } else if (needle && *needle) {
             args[na++] = needle;
             buf_printf(&sql,
-                       " AND (%s(search, $%d) > 0 OR id IN (SELECT document_id FROM document_attachments WHERE "
-                       "%s(search, $%d) > 0))",
+                       " AND (%s(search, $%d) > 0 OR (SELECT 1 FROM document_attachments a WHERE "
+                       "a.document_id = documents.id AND %s(a.search, $%d) > 0 LIMIT 1) IS NOT NULL)",
                        sqlite ? "instr" : "strpos", na, sqlite ? "instr" : "strpos", na);
         }
     }
@@ -808,9 +841,9 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
         buf_printf(&sql, " AND id %s $%d", q->oldest_first ? ">" : "<", na);
     }
     buf_printf(&sql, " ORDER BY id %s LIMIT %lld", q->oldest_first ? "ASC" : "DESC", q->limit);
-    int rc = 0, n = 0;
-    db_stmt_t *s = db_prepare(db, sql.data);
-    if (!s) rc = -EIO;
+    int rc = rc0, n = 0;
+    db_stmt_t *s = rc < 0 ? NULL : db_prepare(db, sql.data);
+    if (!s && rc == 0) rc = -EIO;
     for (int i = 0; rc == 0 && i < na; i++) rc = db_bind_text(s, i + 1, args[i], DB_NTS);
     document_t *d = xmalloc(sizeof *d);
     while (rc == 0 && (rc = db_step(s)) == DB_ROW) {

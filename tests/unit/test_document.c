@@ -427,4 +427,18 @@ Test(document, attachments_text_search_and_rebuild, .init = setup, .fini = tu_cl
     cr_assert_str_eq(before, after);
     cr_assert_eq(count(&clerk_a, "thuong luong"), 1);
     cr_assert_eq(count(&clerk_a, "tampered"), 0);
+    /* a needle in many attachment texts takes the other plan (newest documents in order): the same answers */
+    struct reg b = out_req(&clerk_a, "ke-hoach", NOW_MS);
+    cr_assert_eq(reg(&b), 0);
+    tu_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 150) "
+            "INSERT INTO document_attachments (id, document_id, n, sha256, name, media_type, size, source, added_at, "
+            "text_state, text_chars, search) SELECT printf('01M%023d', i), (SELECT id FROM documents WHERE "
+            "type_code = 'bien-ban'), 100 + i, printf('%064d', i), 'x.pdf', 'application/pdf', 1, 'upload', 1, "
+            "'text', 20, 'kinh phi thuc hien nam ' || i FROM k");
+    cr_assert_eq(count(&clerk_a, "kinh phi thuc hien"), 1);
+    cr_assert_eq(count(&official, "KINH PHÍ thực hiện"), 1);
+    cr_assert_eq(count(&desk_a, "kinh phi thuc hien"), 0);
+    cr_assert_eq(count(&clerk_a, "kinh phi thuc hien nam 150"), 1, "a needle in one text: through the index");
+    cr_assert_eq(count(&clerk_a, "thuong luong"), 1);
+    cr_assert_eq(count(&clerk_a, "ph"), 1, "a short needle, matched by document");
 }
