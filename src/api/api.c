@@ -110,6 +110,8 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/documents/register", api_documents_register, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}", api_documents_get, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/handling", api_documents_handling, ROUTE_STAFF},
+    {"POST", "/api/v1/documents/{id}/attachments", api_documents_attach, ROUTE_STAFF | ROUTE_STREAM},   /* attachments */
+    {"GET", "/api/v1/documents/{id}/attachments/{aid}", api_documents_attachment_get, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/send", api_documents_send, ROUTE_STAFF},   /* outbox */
     {"POST", "/api/v1/documents/{id}/recall", api_documents_recall, ROUTE_STAFF},   /* outbox: recall */
     {"POST", "/api/v1/documents/{id}/recall/answer", api_documents_recall_answer, ROUTE_STAFF},

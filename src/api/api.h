@@ -150,4 +150,6 @@ int api_documents_get(req_t *r);
 int api_documents_handling(req_t *r);
 int api_documents_register_csv(req_t *r);
 int api_documents_register(req_t *r);
+int api_documents_attach(req_t *r);            /* attachments (api_document_attach.c) */
+int api_documents_attachment_get(req_t *r);
 #endif

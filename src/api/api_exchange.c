@@ -12,6 +12,8 @@
 #include "api/api.h"
 #include "core/clock.h"
 #include "core/mem.h"
+#include "core/log.h"
+#include "domain/blob.h"
 #include "domain/exchange.h"
 
 #include <stdlib.h>
@@ -42,6 +44,33 @@ static bool xml_type(const char *ct)
     return (n == 15 && !strncasecmp(ct, "application/xml", 15)) || (n == 8 && !strncasecmp(ct, "text/xml", 8));
 }
 
+/* attachments: the PDF files of a package that verified, into the blob store before the write transaction (a
+ * blob left by a transaction that fails is content-addressed and harmless, as for papers). A file that cannot be
+ * stored is not attached (logged); the package is still registered. */
+static void keep_pdfs(req_t *r, exchange_check_t *c)
+{
+    const edxml_doc_t *d = &c->doc;
+    if (c->parse_rc != 0 || c->verify_rc != 0 || d->kind != EDXML_PACKAGE || d->n_attachments <= 0 || !r->app->blobs)
+        return;
+    c->pdfs = xcalloc((size_t)d->n_attachments, sizeof *c->pdfs);
+    for (int i = 0; i < d->n_attachments; i++) {
+        const edxml_attachment_t *a = &d->attachments[i];
+        const char *t = a->len ? blob_sniff(a->data, a->len) : NULL;
+        if (!t || strcmp(t, "application/pdf") != 0) continue;
+        blob_writer_t *w;
+        int rc = blob_begin(r->app->blobs, &w);
+        if (rc == 0 && (rc = blob_write(w, a->data, a->len)) < 0) blob_abort(w);
+        if (rc == 0) rc = blob_commit(w, c->pdfs[i].hex);
+        if (rc < 0) {
+            log_error("exchange: cannot store attachment %d of a package: %s", i + 1, strerror(-rc));
+            continue;
+        }
+        c->pdfs[i].sha256 = c->pdfs[i].hex;
+        c->pdfs[i].name = a->name;
+        c->pdfs[i].size = (long long)a->len;
+    }
+}
+
 int api_exchange_inbox(req_t *r)
 {
     if (!r->app->exchange_trust_pem) {
@@ -59,7 +88,9 @@ int api_exchange_inbox(req_t *r)
     c->xml = r->body.data ? r->body.data : "";
     c->n = r->body.len;
     exchange_check(c->xml, c->n, r->app->exchange_trust_pem, &c->check);
+    keep_pdfs(r, &c->check);                                 /* attachments */
     int rc = store_write(r->app->store, inbox_fn, c);
+    free(c->check.pdfs);
     if (rc < 0) {
         api_reply_derr(r, rc, &c->err);
     } else if (c->res.outcome == EXCHANGE_REJECTED) {

@@ -12,16 +12,15 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "api/api_upload.h"
 #include "domain/blob.h"
 #include "domain/paper.h"
 #include "domain/unit.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 /* The three accepted types as static strings (r->content_type must outlive the handler). */
 static const char *canonical_type(const char *t)
@@ -38,70 +37,15 @@ static const char *default_name(const char *type)
 }
 
 struct upload {
-    blob_writer_t *w;
     const char    *type;           /* declared, canonical */
     char           name[PAPER_NAME_MAX * 4 + 1];
     char           unit_id[ID_LEN + 1];
     bool           digitized;
-    bool           head_checked;
-    size_t         max;
     paper_upload_t in;
-    char           sha[SHA256_HEX_LEN + 1];
     paper_t        out;
     derr_t         err;
     const principal_t *who;
 };
-
-static int reply_too_large(req_t *r)
-{
-    char lim[24];
-    snprintf(lim, sizeof lim, "%zu", r->app->paper_max);
-    reply_header(r, "Connection", "close");
-    return reply_problem(r, 413, "paper-too-large", MSG_PAPER_TOO_LARGE, NULL, lim, NULL, NULL);
-}
-
-static int reply_storage(req_t *r, int rc, const char *what)
-{
-    log_error("papers: %s failed in %s: %s", what, blob_store_dir(r->app->blobs), strerror(-rc));
-    reply_header(r, "Retry-After", "5");
-    return reply_problem(r, 503, "paper-storage", MSG_PAPER_STORAGE, NULL, NULL, NULL, NULL);
-}
-
-/* Whether the bytes seen so far agree with the declared type; replies 415 when they do not. */
-static bool head_agrees(req_t *r, struct upload *u, bool final)
-{
-    size_t n;
-    const unsigned char *h = blob_head(u->w, &n);
-    if (n < 8 && !final) return true;             /* not enough bytes to judge yet */
-    u->head_checked = true;
-    const char *found = blob_sniff(h, n);
-    if (found && !strcmp(found, u->type)) return true;
-    reply_problem(r, 415, "paper-type-mismatch", MSG_PAPER_TYPE_MISMATCH, NULL, u->type,
-                  found ? found : "application/octet-stream", NULL);
-    return false;
-}
-
-static int upload_chunk(req_t *r, const char *data, size_t len)
-{
-    struct upload *u = r->stream_ctx;
-    if (blob_written(u->w) + len > u->max) {
-        blob_abort(u->w);
-        u->w = NULL;
-        return reply_too_large(r), -1;
-    }
-    int rc = blob_write(u->w, data, len);
-    if (rc < 0) {
-        blob_abort(u->w);
-        u->w = NULL;
-        return reply_storage(r, rc, "writing an upload"), -1;
-    }
-    if (!u->head_checked && !head_agrees(r, u, false)) {
-        blob_abort(u->w);
-        u->w = NULL;
-        return -1;
-    }
-    return 0;
-}
 
 static int upload_fn(db_t *db, void *arg)
 {
@@ -110,38 +54,18 @@ static int upload_fn(db_t *db, void *arg)
     return paper_record_upload(db, u->who, &u->in, &u->out, &u->err);
 }
 
-static void upload_end(req_t *r)
+static void upload_done(req_t *r, void *ctx, const char *sha, long long size)
 {
-    struct upload *u = r->stream_ctx;
-    /* A refusal removes the temporary file before the answer goes out, so a client that sees the answer
-     * never sees the file (releasing the request comes only after the answer is sent). */
-    if (blob_written(u->w) == 0) {
-        blob_abort(u->w);
-        u->w = NULL;
-        reply_problem(r, 400, "paper-empty", MSG_PAPER_EMPTY, NULL, NULL, NULL, NULL);
-        return;
-    }
-    if (!u->head_checked && !head_agrees(r, u, true)) {
-        blob_abort(u->w);
-        u->w = NULL;
-        return;
-    }
-    long long size = (long long)blob_written(u->w);
-    int rc = blob_commit(u->w, u->sha);
-    u->w = NULL;
-    if (rc < 0) {
-        reply_storage(r, rc, "committing an upload");
-        return;
-    }
+    struct upload *u = ctx;
     id_new(u->in.id);
     u->in.at = clock_now_ms();
-    u->in.sha256 = u->sha;
+    u->in.sha256 = sha;
     u->in.name = u->name;
     u->in.media_type = u->type;
     u->in.unit_id = u->unit_id;
     u->in.size = size;
     u->in.digitized = u->digitized;
-    rc = store_write(r->app->store, upload_fn, u);
+    int rc = store_write(r->app->store, upload_fn, u);
     if (rc < 0) {
         /* The blob stays: it is content-addressed, harmless, and may be another paper's bytes too. */
         api_reply_derr(r, rc, &u->err);
@@ -159,25 +83,7 @@ static void upload_end(req_t *r)
     api_reply_writer(r, 201, &w, &b);
 }
 
-static void upload_release(req_t *r)
-{
-    struct upload *u = r->stream_ctx;
-    if (!u) return;
-    blob_abort(u->w);                 /* an unfinished upload: its temporary file goes */
-    free(u);
-    r->stream_ctx = NULL;
-}
-
-static const stream_ops_t upload_ops = {upload_chunk, upload_end, upload_release};
-
-/* "image/png; charset=x" → "image/png" (lowercase) into out. */
-static void media_of(const char *ct, char *out, size_t cap)
-{
-    size_t i = 0;
-    while (ct && *ct == ' ') ct++;
-    for (; ct && ct[i] && ct[i] != ';' && ct[i] != ' ' && i + 1 < cap; i++) out[i] = (char)tolower((unsigned char)ct[i]);
-    out[i] = '\0';
-}
+static const api_upload_ops_t upload_ops = {upload_done, free};
 
 struct unit_ctx {
     const char *id;
@@ -193,18 +99,11 @@ static int unit_fn(db_t *db, void *arg)
 int api_papers_upload(req_t *r)
 {
     char media[64];
-    const char *ct = req_header(r, "Content-Type");
-    media_of(ct, media, sizeof media);
+    api_upload_media(req_header(r, "Content-Type"), media, sizeof media);
     const char *type = canonical_type(media);
     if (!type) return reply_problem(r, 415, "unsupported-media-type", MSG_PAPER_TYPE_UNSUPPORTED, NULL,
                                     media[0] ? media : "-", NULL, NULL);
-    const char *cl = req_header(r, "Content-Length");
-    if (cl) {
-        char *end;
-        unsigned long long n = strtoull(cl, &end, 10);
-        if (*end == '\0' && n > r->app->paper_max) return reply_too_large(r);
-        if (*end == '\0' && n == 0) return reply_problem(r, 400, "paper-empty", MSG_PAPER_EMPTY, NULL, NULL, NULL, NULL);
-    }
+    if (api_upload_refuse_length(r)) return 0;
     const char *name = req_query(r, "name");
     derr_t e = {0};
     if (name && paper_name_check(name, "name", &e) < 0) return api_reply_derr(r, -EINVAL, &e);
@@ -231,22 +130,14 @@ int api_papers_upload(req_t *r)
             str_copy(unit_id, sizeof unit_id, r->who.grants[0].unit_id);
         }
     }
-    if (!r->app->blobs) return reply_storage(r, -ENODEV, "opening the blob store");
     struct upload *u = xcalloc(1, sizeof *u);
-    int rc = blob_begin(r->app->blobs, &u->w);
-    if (rc < 0) {
-        free(u);
-        return reply_storage(r, rc, "creating a temporary file");
-    }
     u->type = type;
     str_copy(u->name, sizeof u->name, name ? name : default_name(type));
     memcpy(u->unit_id, unit_id, sizeof unit_id);
     /* Scanned at the desk by an officer: digitized. A citizen's own upload waits for an officer's check. */
     u->digitized = !citizen;
-    u->max = r->app->paper_max;
     u->who = &r->who;
-    req_stream(r, &upload_ops, u);
-    return 0;
+    return api_upload_stream(r, type, &upload_ops, u);
 }
 
 /* ---- download ---- */
@@ -286,30 +177,7 @@ int api_papers_get(req_t *r)
 
 int api_paper_send(req_t *r, const paper_t *p)
 {
-    int fd = -1;
-    long long size = 0;
-    int rc = r->app->blobs ? blob_open_read(r->app->blobs, p->sha256, &fd, &size) : -ENODEV;
-    if (rc == 0 && size != p->size) {
-        close(fd);
-        rc = -EIO;
-    }
-    if (rc < 0) {
-        log_error("papers: the bytes of paper %s (sha256 %s) cannot be read: %s", p->id, p->sha256, strerror(-rc));
-        return reply_problem(r, 500, "internal", MSG_INTERNAL, NULL, NULL, NULL, NULL);
-    }
-    char cd[2048];
-    api_disposition("attachment", p->name, cd, sizeof cd);
-    reply_header(r, "Content-Disposition", cd);
-    char etag[SHA256_HEX_LEN + 3];
-    snprintf(etag, sizeof etag, "\"%s\"", p->sha256);
-    reply_header(r, "ETag", etag);
-    reply_header(r, "Cache-Control", "private, no-store");
-    r->status = 200;
-    r->replied = true;
-    r->content_type = canonical_type(p->media_type);
-    r->file_fd = fd;
-    r->file_size = size;
-    return 0;
+    return api_blob_send(r, p->sha256, p->size, p->name, canonical_type(p->media_type));
 }
 
 /* ---- the citizen's data store ---- */

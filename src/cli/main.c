@@ -34,6 +34,7 @@
 #include "domain/dossier_forms.h"   /* dforms */
 #include "domain/dossier_uploads.h" /* dforms */
 #include "sync/notify_sender.h"
+#include "sync/pdf_extractor.h"   /* attachments */
 
 #include <getopt.h>
 #include <signal.h>
@@ -208,6 +209,8 @@ static int cmd_serve(int argc, char **argv)
     const char *exchange_trust = NULL;                       /* exchange */
     const char *sign_trust = NULL;                           /* signed results */
     struct peers_cli pcli = {0};                             /* outbox */
+    const char *pdftotext = "pdftotext";                     /* attachments */
+    long pdftotext_timeout = 30;                             /* attachments */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -275,6 +278,11 @@ static int cmd_serve(int argc, char **argv)
         {"sign-trust", OPT_STR, "FILE", &sign_trust, 0, 0, NULL,
          "PEM file of the CA certificates and CRLs that signed results are checked against when a leader signs "
          "and when POST /api/v1/lookup/verify checks a copy (without it a copy is never reported valid)"},
+        /* attachments */
+        {"pdftotext", OPT_STR, "PROGRAM", &pdftotext, 0, 0, NULL,
+         "the pdftotext program (poppler-utils) that reads the text of attached PDFs for search (default pdftotext)"},
+        {"pdftotext-timeout", OPT_LONG, "S", &pdftotext_timeout, 1, 600, "1..600 seconds",
+         "time allowed to read one attached PDF's text (default 30)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
@@ -405,7 +413,12 @@ static int cmd_serve(int argc, char **argv)
                  .sign_trust_pem = sign_trust ? strust.data : NULL};                  /* signed results */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
+    /* attachments: the text of attached PDFs is read by a background thread (sync/pdf_extractor.h) */
+    pdf_extractor_opts_t xopts = {.program = pdftotext, .timeout_ms = pdftotext_timeout * 1000};
+    pdf_extractor_t *extractor = NULL;
+    if (pdf_extractor_start(&extractor, st, blobs, &xopts) < 0) log_error("attachments: cannot start the text extractor");
     rc = http_serve(&app, listen);
+    pdf_extractor_stop(extractor);   /* attachments */
     notify_sender_stop(sender);
     exchange_sender_stop(xsender);   /* outbox */
     peers_cli_free(&pcli);

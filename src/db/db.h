@@ -92,6 +92,8 @@ int  db_step(db_stmt_t *st);                                 /* DB_ROW, DB_DONE 
 void db_reset(db_stmt_t *st);                                /* ready to bind and step again */
 int  db_col_count(db_stmt_t *st);
 const char *db_col_text(db_stmt_t *st, int col);             /* NULL for SQL NULL; valid until next step/reset */
+/* The column as a string into dst (bounded by cap; "" for SQL NULL). */
+void db_col_copy(db_stmt_t *st, int col, char *dst, size_t cap);
 size_t db_col_len(db_stmt_t *st, int col);
 long long db_col_int(db_stmt_t *st, int col);
 int  db_col_is_null(db_stmt_t *st, int col);

@@ -399,6 +399,26 @@ static const struct migration migrations[] = {
      "CREATE INDEX exchange_received_doc ON exchange_received(document_id);\n",
      NULL},
     /* ---- end exchange recall ---- */
+    /* ---- document attachments: migration 22 ---- */
+    {22, "document-attachments",
+     /* PDF attachments of documents (domain/document_attach.h): the projection of document.attachment_added and
+      * document.attachment_text. The bytes are in the blob store (sha256); text_state 'pending' rows are the queue
+      * of the text extractor (sync/pdf_extractor.h); search holds the folded text pdftotext found (at most 200 KB),
+      * indexed like documents.search (SQLite: the FTS5 trigram table document_attachment_search kept by triggers;
+      * PostgreSQL: a pg_trgm GIN index and a view of the same name), its id column being the document's id. */
+     "CREATE TABLE document_attachments (\n"
+     "  id TEXT PRIMARY KEY, document_id TEXT NOT NULL, n INTEGER NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,\n"
+     "  media_type TEXT NOT NULL, size BIGINT NOT NULL, source TEXT NOT NULL, added_by TEXT, added_at BIGINT NOT NULL,\n"
+     "  text_state TEXT NOT NULL, text_reason TEXT, text_chars BIGINT NOT NULL DEFAULT 0, text_at BIGINT,\n"
+     "  search TEXT NOT NULL, UNIQUE (document_id, n), UNIQUE (document_id, sha256),\n"
+     "  CHECK (text_state IN ('pending','text','none')), CHECK (source IN ('upload','edxml')));\n"
+     "CREATE INDEX document_attachments_pending ON document_attachments(added_at) WHERE text_state = 'pending';\n",
+     /* PostgreSQL: ids in the C collation like documents.id, so that a.document_id = documents.id uses the index */
+     "ALTER TABLE document_attachments ALTER COLUMN id TYPE TEXT COLLATE \"C\";\n"
+     "ALTER TABLE document_attachments ALTER COLUMN document_id TYPE TEXT COLLATE \"C\";\n"
+     "CREATE INDEX document_attachments_search_trgm ON document_attachments USING gin (search gin_trgm_ops);\n"
+     "CREATE VIEW document_attachment_search AS SELECT document_id AS id, search FROM document_attachments;\n"},
+    /* ---- end document attachments ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */
@@ -427,6 +447,16 @@ static const struct {
      "  INSERT INTO document_search (rowid, id, search) VALUES (new.rowid, new.id, new.search); END;\n"
      "CREATE TRIGGER documents_search_del AFTER DELETE ON documents BEGIN\n"
      "  DELETE FROM document_search WHERE rowid = old.rowid; END;\n"},
+    /* document attachments: the FTS5 trigram index of document_attachments.search (id = the document's id) */
+    {18,
+     "CREATE VIRTUAL TABLE document_attachment_search USING fts5(id UNINDEXED, search, tokenize = 'trigram');\n"
+     "CREATE TRIGGER document_attachments_search_ins AFTER INSERT ON document_attachments BEGIN\n"
+     "  INSERT INTO document_attachment_search (rowid, id, search) VALUES (new.rowid, new.document_id, new.search); END;\n"
+     "CREATE TRIGGER document_attachments_search_upd AFTER UPDATE OF search ON document_attachments BEGIN\n"
+     "  DELETE FROM document_attachment_search WHERE rowid = old.rowid;\n"
+     "  INSERT INTO document_attachment_search (rowid, id, search) VALUES (new.rowid, new.document_id, new.search); END;\n"
+     "CREATE TRIGGER document_attachments_search_del AFTER DELETE ON document_attachments BEGIN\n"
+     "  DELETE FROM document_attachment_search WHERE rowid = old.rowid; END;\n"},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -195,6 +195,11 @@ int db_step(db_stmt_t *s)
 void db_reset(db_stmt_t *s) { s->db->drv->reset(s); }
 int db_col_count(db_stmt_t *s) { return s->db->drv->col_count(s); }
 const char *db_col_text(db_stmt_t *s, int c) { return s->db->drv->col_text(s, c); }
+void db_col_copy(db_stmt_t *s, int c, char *dst, size_t cap)
+{
+    const char *v = db_col_text(s, c);
+    str_copy(dst, cap, v ? v : "");
+}
 size_t db_col_len(db_stmt_t *s, int c) { return s->db->drv->col_len(s, c); }
 long long db_col_int(db_stmt_t *s, int c) { return s->db->drv->col_int(s, c); }
 int db_col_is_null(db_stmt_t *s, int c) { return s->db->drv->col_is_null(s, c); }

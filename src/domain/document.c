@@ -1,6 +1,7 @@
 /* document.c — outgoing and incoming document registers: types, numbering, symbols, events, lists (see
  * document.h and docs/documents.md). */
 #include "domain/document.h"
+#include "domain/document_attach.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/mem.h"
@@ -92,40 +93,34 @@ int document_symbol_format(long long number, const char *type_abbr, const char *
              "recipients, dated, arrival_date, summary, urgency, confidentiality, signer, deadline, status, " \
              "registered_by, created_at, updated_at, version, lead_unit_id, lead_account_id"
 
-static void col_copy(db_stmt_t *s, int i, char *dst, size_t cap)
-{
-    const char *v = db_col_text(s, i);
-    str_copy(dst, cap, v ? v : "");
-}
-
 static void row_to_document(db_stmt_t *s, document_t *d)
 {
     memset(d, 0, sizeof *d);
-    col_copy(s, 0, d->id, sizeof d->id);
-    col_copy(s, 1, d->direction, sizeof d->direction);
-    col_copy(s, 2, d->unit_id, sizeof d->unit_id);
-    col_copy(s, 3, d->unit_path, sizeof d->unit_path);
+    db_col_copy(s, 0, d->id, sizeof d->id);
+    db_col_copy(s, 1, d->direction, sizeof d->direction);
+    db_col_copy(s, 2, d->unit_id, sizeof d->unit_id);
+    db_col_copy(s, 3, d->unit_path, sizeof d->unit_path);
     d->year = (int)db_col_int(s, 4);
     d->number = db_col_int(s, 5);
-    col_copy(s, 6, d->symbol, sizeof d->symbol);
-    col_copy(s, 7, d->type, sizeof d->type);
-    col_copy(s, 8, d->department_id, sizeof d->department_id);
-    col_copy(s, 9, d->agency, sizeof d->agency);
-    col_copy(s, 10, d->recipients, sizeof d->recipients);
-    col_copy(s, 11, d->dated, sizeof d->dated);
-    col_copy(s, 12, d->arrival_date, sizeof d->arrival_date);
-    col_copy(s, 13, d->summary, sizeof d->summary);
-    col_copy(s, 14, d->urgency, sizeof d->urgency);
-    col_copy(s, 15, d->confidentiality, sizeof d->confidentiality);
-    col_copy(s, 16, d->signer, sizeof d->signer);
-    col_copy(s, 17, d->deadline, sizeof d->deadline);
-    col_copy(s, 18, d->status, sizeof d->status);
-    col_copy(s, 19, d->registered_by, sizeof d->registered_by);
+    db_col_copy(s, 6, d->symbol, sizeof d->symbol);
+    db_col_copy(s, 7, d->type, sizeof d->type);
+    db_col_copy(s, 8, d->department_id, sizeof d->department_id);
+    db_col_copy(s, 9, d->agency, sizeof d->agency);
+    db_col_copy(s, 10, d->recipients, sizeof d->recipients);
+    db_col_copy(s, 11, d->dated, sizeof d->dated);
+    db_col_copy(s, 12, d->arrival_date, sizeof d->arrival_date);
+    db_col_copy(s, 13, d->summary, sizeof d->summary);
+    db_col_copy(s, 14, d->urgency, sizeof d->urgency);
+    db_col_copy(s, 15, d->confidentiality, sizeof d->confidentiality);
+    db_col_copy(s, 16, d->signer, sizeof d->signer);
+    db_col_copy(s, 17, d->deadline, sizeof d->deadline);
+    db_col_copy(s, 18, d->status, sizeof d->status);
+    db_col_copy(s, 19, d->registered_by, sizeof d->registered_by);
     d->created_at = db_col_int(s, 20);
     d->updated_at = db_col_int(s, 21);
     d->version = db_col_int(s, 22);
-    col_copy(s, 23, d->lead_unit_id, sizeof d->lead_unit_id);
-    col_copy(s, 24, d->lead_account_id, sizeof d->lead_account_id);
+    db_col_copy(s, 23, d->lead_unit_id, sizeof d->lead_unit_id);
+    db_col_copy(s, 24, d->lead_account_id, sizeof d->lead_account_id);
 }
 
 int document_get(db_t *db, const char *id, document_t *out)
@@ -169,19 +164,9 @@ static bool may_register(const principal_t *who, const char *unit_path)
     return auth_role_covers(who, ROLE_CLERK, unit_path) || auth_role_covers(who, ROLE_LEADER, unit_path);
 }
 
+bool document_registrar(const principal_t *who, const document_t *d) { return may_register(who, d->unit_path); }
+
 /* ---- events ---- */
-
-static const char *jstr(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static long long jint(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
 
 /* The folded text searched by ?q=. */
 static char *search_text(const json_t *p)
@@ -190,7 +175,7 @@ static char *search_text(const json_t *p)
     buf_init(&b, 0);
     static const char *const keys[] = {"symbol", "summary", "agency", "recipients", "signer"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const char *v = jstr(p, keys[i]);
+        const char *v = event_str(p, keys[i]);
         if (!v) continue;
         char *f = utf8_fold(v, strlen(v));
         if (f) {
@@ -208,9 +193,9 @@ static char *search_text(const json_t *p)
  * (unit, direction, year, number) is what refuses a number taken twice. */
 static int apply_registered(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    const char *id = jstr(p, "id"), *dir = jstr(p, "direction"), *unit = jstr(p, "unit_id");
+    const char *id = event_str(p, "id"), *dir = event_str(p, "direction"), *unit = event_str(p, "unit_id");
     if (!id || !dir || !unit) return -EINVAL;
-    long long year = jint(p, "year"), number = jint(p, "number");
+    long long year = event_int(p, "year"), number = event_int(p, "number");
     char *search = search_text(p);
     long long n = db_run(db,
                          "INSERT INTO documents (id, direction, unit_id, unit_path, year, number, symbol, type_code, "
@@ -218,11 +203,11 @@ static int apply_registered(db_t *db, const event_meta_t *ev, const json_t *p)
                          "signer, deadline, status, dedupe_key, registered_by, search, created_at, updated_at, version) "
                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
                          "$20, $21, $22, $23, $23, 1)",
-                         "ttttii" "tttttttttttttttt" "i", id, dir, unit, jstr(p, "unit_path"), year, number,
-                         jstr(p, "symbol"), jstr(p, "type"), jstr(p, "department_id"), jstr(p, "agency"),
-                         jstr(p, "recipients"), jstr(p, "dated"), jstr(p, "arrival_date"), jstr(p, "summary"),
-                         jstr(p, "urgency"), jstr(p, "confidentiality"), jstr(p, "signer"), jstr(p, "deadline"),
-                         jstr(p, "status"), jstr(p, "dedupe_key"), ev->actor, search, ev->at);
+                         "ttttii" "tttttttttttttttt" "i", id, dir, unit, event_str(p, "unit_path"), year, number,
+                         event_str(p, "symbol"), event_str(p, "type"), event_str(p, "department_id"), event_str(p, "agency"),
+                         event_str(p, "recipients"), event_str(p, "dated"), event_str(p, "arrival_date"), event_str(p, "summary"),
+                         event_str(p, "urgency"), event_str(p, "confidentiality"), event_str(p, "signer"), event_str(p, "deadline"),
+                         event_str(p, "status"), event_str(p, "dedupe_key"), ev->actor, search, ev->at);
     free(search);
     if (n < 0) return (int)n;
     n = db_run(db,
@@ -236,21 +221,21 @@ static int apply_registered(db_t *db, const event_meta_t *ev, const json_t *p)
 /* The handling events: one line of document_handling and the document's state after it, from the payload. */
 static int apply_handling(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    const char *id = jstr(p, "id"), *action = jstr(p, "action"), *status = jstr(p, "status");
+    const char *id = event_str(p, "id"), *action = event_str(p, "action"), *status = event_str(p, "status");
     if (!id || !action || !status) return -EINVAL;
     const json_t *co = json_object_get(p, "coordinators");
     char *coj = json_is_array(co) ? json_dumps(co, JSON_COMPACT) : NULL;
     long long n = db_run(db,
                          "INSERT INTO document_handling (document_id, n, action, actor, lead_unit_id, lead_account_id, "
                          "coordinators, deadline, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                         "tittttttti", id, jint(p, "n"), action, ev->actor, jstr(p, "lead_unit_id"),
-                         jstr(p, "lead_account_id"), coj ? coj : "[]", jstr(p, "deadline"), jstr(p, "note"), ev->at);
+                         "tittttttti", id, event_int(p, "n"), action, ev->actor, event_str(p, "lead_unit_id"),
+                         event_str(p, "lead_account_id"), coj ? coj : "[]", event_str(p, "deadline"), event_str(p, "note"), ev->at);
     free(coj);
     if (n < 0) return (int)n;
     n = db_run(db,
                "UPDATE documents SET status = $2, lead_unit_id = $3, lead_account_id = $4, deadline = $5, "
                "updated_at = $6, version = version + 1 WHERE id = $1",
-               "ttttti", id, status, jstr(p, "lead_unit_id"), jstr(p, "lead_account_id"), jstr(p, "deadline"), ev->at);
+               "ttttti", id, status, event_str(p, "lead_unit_id"), event_str(p, "lead_account_id"), event_str(p, "deadline"), ev->at);
     return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
 }
 
@@ -710,6 +695,8 @@ int document_json_full(db_t *db, jw_t *w, const document_t *d, lang_t lang)
     json_members(w, d, lang);
     jw_key(w, "handling");
     int rc = document_handling_json(db, w, d->id);
+    jw_key(w, "attachments");
+    if (rc == 0) rc = document_attachments_json(db, w, d->id);
     jw_obj_end(w);
     return rc;
 }
@@ -744,6 +731,22 @@ int document_handling_json(db_t *db, jw_t *w, const char *id)
 }
 
 /* ---- list ---- */
+
+/* Attachment texts matching a pattern, counted up to this many through the index: at or past it the needle is
+ * "broad" (document_list reads the newest documents in order instead of building the whole set). */
+#define DOCUMENT_SEARCH_BROAD 100
+
+static int attachments_broad(db_t *db, const char *pattern)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s,
+                      "SELECT COUNT(*) FROM (SELECT 1 FROM document_attachment_search WHERE search LIKE $1 LIMIT "
+                      "100) AS t",
+                      "t", pattern);
+    long long n = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    if (s) db_reset(s);
+    return rc < 0 ? rc : n >= DOCUMENT_SEARCH_BROAD;
+}
 
 int document_list(db_t *db, const principal_t *who, const document_query_t *q, document_cb cb, void *arg)
 {
@@ -789,6 +792,7 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
         buf_printf(&sql, " AND type_code = $%d", na);
     }
     char *pattern = NULL;
+    int rc0 = 0;
     if (q->q && *q->q) {
         needle = utf8_fold(q->q, strlen(q->q));
         /* LIKE's own characters are dropped from the needle: they would be wildcards in the pattern. */
@@ -803,10 +807,33 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
             memcpy(pattern + 1, needle, k);
             memcpy(pattern + 1 + k, "%", 2);
             args[na++] = pattern;
-            buf_printf(&sql, " AND id IN (SELECT id FROM document_search WHERE search LIKE $%d)", na);
+            /* ... in the register fields or in the text of an attachment (document_attachment_search, migration 22).
+             * A needle found in few attachment texts: through that index too. One found in many (a phrase of every
+             * plan): the set would be built whole before the page is cut, so the newest documents are read in order
+             * instead, each one's attachments looked up by document, until the page is full (the hits are dense).
+             * Both give the same rows; only the plan differs. */
+            int broad = attachments_broad(db, pattern);
+            if (broad < 0) {
+                rc0 = broad;
+            } else if (!broad) {
+                buf_printf(&sql,
+                           " AND (id IN (SELECT id FROM document_search WHERE search LIKE $%d) OR id IN "
+                           "(SELECT id FROM document_attachment_search WHERE search LIKE $%d))",
+                           na, na);
+            } else {
+                /* a scalar subquery, not EXISTS: PostgreSQL would hash an EXISTS under OR (the whole set again) */
+                buf_printf(&sql,
+                           " AND (id IN (SELECT id FROM document_search WHERE search LIKE $%d) OR (SELECT 1 FROM "
+                           "document_attachments a WHERE a.document_id = documents.id AND a.search LIKE $%d LIMIT 1) "
+                           "IS NOT NULL)",
+                           na, na);
+            }
         } else if (needle && *needle) {
             args[na++] = needle;
-            buf_printf(&sql, " AND %s(search, $%d) > 0", sqlite ? "instr" : "strpos", na);
+            buf_printf(&sql,
+                       " AND (%s(search, $%d) > 0 OR (SELECT 1 FROM document_attachments a WHERE "
+                       "a.document_id = documents.id AND %s(a.search, $%d) > 0 LIMIT 1) IS NOT NULL)",
+                       sqlite ? "instr" : "strpos", na, sqlite ? "instr" : "strpos", na);
         }
     }
     if (q->after_id && *q->after_id) {
@@ -814,9 +841,9 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
         buf_printf(&sql, " AND id %s $%d", q->oldest_first ? ">" : "<", na);
     }
     buf_printf(&sql, " ORDER BY id %s LIMIT %lld", q->oldest_first ? "ASC" : "DESC", q->limit);
-    int rc = 0, n = 0;
-    db_stmt_t *s = db_prepare(db, sql.data);
-    if (!s) rc = -EIO;
+    int rc = rc0, n = 0;
+    db_stmt_t *s = rc < 0 ? NULL : db_prepare(db, sql.data);
+    if (!s && rc == 0) rc = -EIO;
     for (int i = 0; rc == 0 && i < na; i++) rc = db_bind_text(s, i + 1, args[i], DB_NTS);
     document_t *d = xmalloc(sizeof *d);
     while (rc == 0 && (rc = db_step(s)) == DB_ROW) {

@@ -137,12 +137,14 @@ int document_get(db_t *db, const char *id, document_t *out);            /* no sc
 /* Clerks, leaders and officials covering the unit, and the lead of an assigned document (the lead person, or
  * staff whose home unit is the lead department). */
 bool document_readable(const principal_t *who, const document_t *d);
+/* Clerks and leaders covering the unit: those who register in its registers (and attach files to its documents). */
+bool document_registrar(const principal_t *who, const document_t *d);
 /* Whether who holds a reading role (clerk, leader, official) anywhere. */
 bool document_reader(const principal_t *who);
 void document_json(jw_t *w, const document_t *d, lang_t lang);         /* one object */
 /* The handling lines of a document (assigned / progress / done), oldest first, as a JSON array. */
 int document_handling_json(db_t *db, jw_t *w, const char *id);
-/* document_json() with its "handling" array (GET /api/v1/documents/{id}). */
+/* document_json() with its "handling" and "attachments" arrays (GET /api/v1/documents/{id}). */
 int document_json_full(db_t *db, jw_t *w, const document_t *d, lang_t lang);
 
 typedef struct document_query {

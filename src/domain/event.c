@@ -13,6 +13,7 @@
 #include "domain/dossier_result.h"    /* signed results */
 #include "domain/report.h"   /* report */
 #include "domain/document.h" /* document registers */
+#include "domain/document_attach.h" /* document attachments */
 
 #include "domain/exchange.h"
 #include "domain/exchange_out.h"
@@ -42,6 +43,8 @@ static const event_module_t *const builtin[] = {
     &report_events,
     /* document: the official document registers */
     &document_events,
+    /* document attachments and their text */
+    &document_attach_events,
     /* keystore: officers' keys and units' seals (sign/keystore.c) */
     &keystore_event_module,
     /* exchange: the edXML inbox */
@@ -65,6 +68,18 @@ event_apply_fn event_find(const char *type)
         for (const event_kind_t *k = (*m)->kinds; k && k->type; k++)
             if (!strcmp(k->type, type)) return k->apply;
     return NULL;
+}
+
+const char *event_str(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+long long event_int(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len)

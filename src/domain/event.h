@@ -84,6 +84,9 @@ void event_payload_free(event_payload_t *p);   /* the value and the text; p may 
 int event_record_payload(db_t *db, const char *unit_id, const char *actor_id, const char *type,
                          const char *entity_kind, const char *entity_id, event_payload_t *p, json_t *const fills[],
                          long long *seq_out);
+/* For apply functions: the payload member k as a string (NULL when absent or not a string) and as an integer (0). */
+const char *event_str(const json_t *payload, const char *k);
+long long event_int(const json_t *payload, const char *k);
 /* Apply one stored event (payload as text): 0 when applied or when its type has no apply function. */
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len);
 

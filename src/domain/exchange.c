@@ -317,6 +317,8 @@ int exchange_receive(db_t *db, const principal_t *who, const char *id, long long
         goto out;
     }
     rc = keep_bytes(db, xml, n, sha, now_ms);
+    if (rc == 0 && c->pdfs)                                  /* attachments: the package's PDF files */
+        rc = document_attach_received(db, res->doc.id, c->pdfs, c->doc.n_attachments, now_ms);
     struct received r = {.id = id, .unit_id = u->id, .document_id = res->doc.id, .sha = sha, .c = c, .at = now_ms};
     if (rc == 0)
         rc = event_record(db, u->id, who->account_id, "exchange.received", "exchange", id, received_payload, &r, NULL);

@@ -26,6 +26,7 @@
 #include "db/db.h"
 #include "domain/auth.h"
 #include "domain/document.h"
+#include "domain/document_attach.h"   /* attachments */
 #include "domain/domain.h"
 #include "domain/edxml.h"
 #include "domain/event.h"
@@ -44,6 +45,9 @@ typedef struct exchange_check {
     int           parse_rc;       /* edxml_parse(): 0 or -EINVAL / -E2BIG */
     char          parse_why[EXCHANGE_REASON_MAX];
     edxml_doc_t   doc;            /* parsed package (parse_rc == 0) */
+    /* attachments: the package's PDF files, committed to the blob store before the transaction (api_exchange.c),
+     * one entry per doc.attachments[i] (sha256 NULL: not a PDF); attached to the registered document. */
+    document_attach_file_t *pdfs;
 } exchange_check_t;
 
 /* Verify and parse (no database): fills c; free c->doc with edxml_doc_free(). */

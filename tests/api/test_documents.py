@@ -146,6 +146,7 @@ class DocumentRegisterTests(DocumentBase):
         r = c.req("GET", "/api/v1/documents/" + d["id"])
         self.assert_status(r, 200)
         self.assertEqual(r.body.pop("handling"), [])
+        self.assertEqual(r.body.pop("attachments"), [])
         self.assertEqual(r.body, d)
         self.assert_problem(self.users["cujut.clerk"].req("GET", "/api/v1/documents/" + d["id"]), 404)
         self.assert_problem(c.req("GET", "/api/v1/documents/01M000000000000000000000ZZ"), 404)
@@ -421,6 +422,32 @@ REGISTER_ROLES = ("clerk", "leader")
 READ_ROLES = ("clerk", "leader", "official")
 
 
+def unit_path(admin, unit):
+    """The unit's path of ids ("/<root>/.../<id>/"), read up its parents."""
+    ids = [unit["id"]]
+    while unit.get("parent_id"):
+        unit = admin.req("GET", "/api/v1/units/" + unit["parent_id"]).body
+        ids.append(unit["id"])
+    return "/" + "/".join(reversed(ids)) + "/"
+
+
+def matrix_actors(admin, server, grant_units, prefix):
+    """One signed-in staff member per (role, level) of LEVELS, holding that role at grant_units[level]."""
+    actors = {}
+    for role, levels in LEVELS.items():
+        for level in levels:
+            g = grant_units[level]
+            name = unique(prefix)
+            r = admin.req("POST", "/api/v1/staff", json={"username": name, "full_name": "Văn Thư Thử", "password": PW,
+                                                        "unit_id": g["id"], "roles": [{"role": role, "unit_id": g["id"]}]})
+            if r.status != 201:
+                raise AssertionError("creating %s: %r" % (name, r))
+            c = Client(server)
+            c.login(name, PW)
+            actors[(role, level)] = (c, g)
+    return actors
+
+
 class DocumentAccessMatrix(DocumentBase):
 
     @classmethod
@@ -430,7 +457,7 @@ class DocumentAccessMatrix(DocumentBase):
         u = {s: unit_by_slug(a, s) for s in ("cujut", "cujut.pkt", "thuanan", "lamdong", "langson", "locbinh")}
         u["root"] = a.req("GET", "/api/v1/units?kind=national").body["items"][0]
         for unit in u.values():
-            unit["path"] = cls.path_of(unit)
+            unit["path"] = unit_path(a, unit)
         cls.unit = u
         cls.grant_units = {"department": u["cujut.pkt"], "commune": u["cujut"], "province": u["lamdong"],
                            "national": u["root"]}
@@ -438,30 +465,11 @@ class DocumentAccessMatrix(DocumentBase):
         # the province
         cls.targets = {"cujut": u["cujut"], "cujut.pkt": u["cujut.pkt"], "thuanan": u["thuanan"],
                        "locbinh": u["locbinh"], "lamdong": u["lamdong"]}
-        cls.actors = {}
-        for role, levels in LEVELS.items():
-            for level in levels:
-                g = cls.grant_units[level]
-                name = unique("dm.")
-                r = a.req("POST", "/api/v1/staff", json={"username": name, "full_name": "Văn Thư Thử", "password": PW,
-                                                        "unit_id": g["id"], "roles": [{"role": role, "unit_id": g["id"]}]})
-                if r.status != 201:
-                    raise AssertionError("creating %s: %r" % (name, r))
-                c = Client(cls.server)
-                c.login(name, PW)
-                cls.actors[(role, level)] = (c, g)
+        cls.actors = matrix_actors(a, cls.server, cls.grant_units, "dm.")
         # one document in each commune register, made by its own clerk
         cls.docs = {"cujut": outgoing(cls.users["cujut.clerk"]).body,
                     "thuanan": outgoing(cls.users["thuanan.clerk"]).body,
                     "locbinh": incoming(cls.users["locbinh.clerk"]).body}
-
-    @classmethod
-    def path_of(cls, unit):
-        ids = [unit["id"]]
-        while unit.get("parent_id"):
-            unit = cls.admin.req("GET", "/api/v1/units/" + unit["parent_id"]).body
-            ids.append(unit["id"])
-        return "/" + "/".join(reversed(ids)) + "/"
 
     def test_matrix(self):
         cells = 0

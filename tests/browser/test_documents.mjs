@@ -11,7 +11,8 @@
 // and removes it; the administrator imports the commune's seal, which the clerk then sees; a signed edXML package
 // and an unsigned one posted to the inbox show in the exchange screen as received (with its document) and
 // rejected (with the reason); the clerk registers a document with the keyboard only. axe and the catalogs on every
-// screen. Prints "N passed, N failed" and exits 1 on any failure.
+// screen; the clerk attaches a PDF to the incoming document with the keyboard, the page lists it with its link,
+// and a search for a word only in the PDF's text finds the document. Prints "N passed, N failed" and exits 1 on any failure.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -203,6 +204,49 @@ try {
   await checkScreen(page, c, "the registers");
   await shot(page, "documents-register.png");
   c.check("no console errors or unexpected failed responses (clerk)", page.problems.length === 0, page.problems.join(" | "));
+  await page.close();
+
+  // ---- attachments: the clerk attaches a PDF with the keyboard; a word only in the PDF finds the document ----
+  page = await cookiePage(browser, server, clerk);
+  await page.goto(server.url + "/#/document/" + docId);
+  await screen(page, "document");
+  c.check("the document page has no attachment yet and offers the upload",
+          (await page.textContent("#document-attachments")).includes("Chưa có tệp") && await page.isVisible("#doc-attach-file"));
+  c.check("the upload field is reached with the keyboard", await tabTo(page, "#doc-attach-file"));
+  await page.setInputFiles("#doc-attach-file", path.resolve("tests/data/pdf/attach-vi.pdf"));
+  c.check("... and so is its button", await tabTo(page, "#doc-attach-submit"));
+  let m = await docLoads(page);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((x) => Number(document.querySelector("#document-view").dataset.loads) > x, m);
+  const attHref = await page.getAttribute("#document-attachments a.attachment-link", "href");
+  c.check("attaching says so and lists the file with its download link",
+          (await page.textContent("#document-view .notice")).includes("Đã đính kèm") && /\/attachments\//.test(attHref || "") &&
+          (await page.textContent("#document-attachments")).includes("attach-vi.pdf"), attHref);
+  let att = null;
+  for (let i = 0; i < 150; i++) {
+    att = (await clerk("GET", "/api/v1/documents/" + docId)).data.attachments[0];
+    if (att.text_state !== "pending") break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  c.check("the extractor reads the PDF's text", att.text_state === "text", JSON.stringify(att));
+  const dl = await page.context().request.get(server.url + attHref);
+  c.check("the link downloads the PDF", dl.status() === 200 && (await dl.body()).subarray(0, 5).toString() === "%PDF-", String(dl.status()));
+  m = await docLoads(page);
+  await page.reload();
+  await screen(page, "document");
+  c.check("the attachment is shown as searchable", (await page.textContent("#document-attachments")).includes("nội dung tìm kiếm được"));
+  await checkScreen(page, c, "the document page with an attachment");
+  await shot(page, "document-attachment.png");
+  await page.click("#nav-documents");
+  await screen(page, "documents");
+  await waitLoads(page, "doc-table", 1);
+  await page.fill("#doc-q", "thuong luong");
+  await page.press("#doc-q", "Enter");
+  await waitLoads(page, "doc-table", 2);
+  rows = await rowsOf(page, "doc-table");
+  c.check("a search for a word only in the PDF, without diacritics, finds the document",
+          rows.length === 1 && rows[0].includes("125/SNV-TCBC"), rows.join(" | "));
+  c.check("no console errors or unexpected failed responses (attachments)", page.problems.length === 0, page.problems.join(" | "));
   await page.close();
 
   // ---- the leader assigns the incoming document ----

@@ -1,10 +1,12 @@
 /* test_document.c — the document registers (domain/document.h): the types of Decree 30/2020, symbols,
- * validators, numbering per unit / direction / year, duplicates, scope, and rebuild from the ledger. */
+ * validators, numbering per unit / direction / year, duplicates, scope, attachments and their text, and rebuild
+ * from the ledger. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "core/mem.h"
 #include "domain/document.h"
+#include "domain/document_attach.h"
 #include "domain/event.h"
 #include "testutil.h"
 
@@ -343,4 +345,100 @@ Test(document, handling_assign_progress_done, .init = setup, .fini = tu_close)
     cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
     cr_assert_eq(event_digest(tu_env.st, after), 0);
     cr_assert_str_eq(before, after);
+}
+
+/* ---- attachments (domain/document_attach.h) ---- */
+
+struct att {
+    const principal_t    *who;
+    document_attach_in_t  in;
+    document_attachment_t out;
+    derr_t                err;
+    document_text_in_t    text;
+};
+
+static int att_fn(db_t *db, void *arg)
+{
+    struct att *a = arg;
+    memset(&a->err, 0, sizeof a->err);
+    id_new(a->in.id);
+    return document_attach(db, a->who, &a->in, &a->out, &a->err);
+}
+
+static int text_fn(db_t *db, void *arg) { return document_attachment_set_text(db, &((struct att *)arg)->text); }
+
+static int pending_fn(db_t *db, void *arg) { return document_attachment_next_pending(db, arg); }
+
+Test(document, attachments_text_search_and_rebuild, .init = setup, .fini = tu_close)
+{
+    struct reg a = out_req(&clerk_a, "bien-ban", NOW_MS);
+    cr_assert_eq(reg(&a), 0);
+    const char *sha1 = "1111111111111111111111111111111111111111111111111111111111111111";
+    struct att t = {.who = &clerk_a, .in = {.at = NOW_MS, .document_id = a.doc.id, .sha256 = sha1, .name = "bb.pdf",
+                                            .media_type = "application/pdf", .source = "upload", .size = 10}};
+    cr_assert_eq(store_write(tu_env.st, att_fn, &t), 0);
+    cr_assert_eq(t.out.n, 1);
+    cr_assert_str_eq(t.out.text_state, "pending");
+    /* the same file again: 409; an official reads but does not attach: 403; a desk officer: 404 */
+    long long events = tu_int("SELECT COUNT(*) FROM events", NULL);
+    cr_assert_eq(store_write(tu_env.st, att_fn, &t), -EEXIST);
+    cr_assert_eq(t.err.status, 409);
+    struct att o = t;
+    o.who = &official;
+    o.in.sha256 = "2222222222222222222222222222222222222222222222222222222222222222";
+    cr_assert_eq(store_write(tu_env.st, att_fn, &o), -EACCES);
+    o.who = &desk_a;
+    cr_assert_eq(store_write(tu_env.st, att_fn, &o), -ENOENT);
+    o.who = &clerk_a;
+    o.in.name = "a/b.pdf";
+    cr_assert_eq(store_write(tu_env.st, att_fn, &o), -EINVAL);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events", NULL), events, "refusals record nothing");
+    /* the extractor's queue: the pending row; its text, once */
+    document_attachment_t *p = xmalloc(sizeof *p);
+    cr_assert_eq(store_read(tu_env.st, pending_fn, p), 0);
+    cr_assert_str_eq(p->id, t.out.id);
+    static const char text[] = "Biên bản nghiệm thu hồ Thuồng Luồng";
+    t.text = (document_text_in_t){.id = t.out.id, .text = text, .len = sizeof text - 1, .at = NOW_MS + 1};
+    cr_assert_eq(store_write(tu_env.st, text_fn, &t), 0);
+    cr_assert_eq(store_write(tu_env.st, text_fn, &t), 1, "recorded once: a second extractor writes nothing");
+    cr_assert_eq(store_read(tu_env.st, pending_fn, p), -ENOENT);
+    free(p);
+    cr_assert_eq(count(&clerk_a, "thuong luong"), 1);
+    cr_assert_eq(count(&clerk_a, "THUỒNG LUỒNG"), 1);
+    cr_assert_eq(count(&clerk_a, "hồ"), 1, "a needle under three characters scans the attachments too");
+    cr_assert_eq(count(&official, "thuong luong"), 1);
+    cr_assert_eq(count(&desk_a, "thuong luong"), 0);
+    /* a second attachment without text: recorded as none with its reason */
+    struct att n2 = t;
+    n2.in.sha256 = "3333333333333333333333333333333333333333333333333333333333333333";
+    cr_assert_eq(store_write(tu_env.st, att_fn, &n2), 0);
+    cr_assert_eq(n2.out.n, 2);
+    n2.text = (document_text_in_t){.id = n2.out.id, .reason = "no text layer", .at = NOW_MS + 2};
+    cr_assert_eq(store_write(tu_env.st, text_fn, &n2), 0);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM document_attachments WHERE text_state = 'none' AND text_reason = "
+                        "'no text layer'", NULL), 1);
+    /* rebuild: the same rows and the same index from the ledger */
+    char before[65], after[65];
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
+    tu_exec("UPDATE document_attachments SET search = 'tampered', text_state = 'pending'");
+    event_rebuild_report_t rep;
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(event_digest(tu_env.st, after), 0);
+    cr_assert_str_eq(before, after);
+    cr_assert_eq(count(&clerk_a, "thuong luong"), 1);
+    cr_assert_eq(count(&clerk_a, "tampered"), 0);
+    /* a needle in many attachment texts takes the other plan (newest documents in order): the same answers */
+    struct reg b = out_req(&clerk_a, "ke-hoach", NOW_MS);
+    cr_assert_eq(reg(&b), 0);
+    tu_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 150) "
+            "INSERT INTO document_attachments (id, document_id, n, sha256, name, media_type, size, source, added_at, "
+            "text_state, text_chars, search) SELECT printf('01M%023d', i), (SELECT id FROM documents WHERE "
+            "type_code = 'bien-ban'), 100 + i, printf('%064d', i), 'x.pdf', 'application/pdf', 1, 'upload', 1, "
+            "'text', 20, 'kinh phi thuc hien nam ' || i FROM k");
+    cr_assert_eq(count(&clerk_a, "kinh phi thuc hien"), 1);
+    cr_assert_eq(count(&official, "KINH PHÍ thực hiện"), 1);
+    cr_assert_eq(count(&desk_a, "kinh phi thuc hien"), 0);
+    cr_assert_eq(count(&clerk_a, "kinh phi thuc hien nam 150"), 1, "a needle in one text: through the index");
+    cr_assert_eq(count(&clerk_a, "thuong luong"), 1);
+    cr_assert_eq(count(&clerk_a, "ph"), 1, "a short needle, matched by document");
 }

@@ -4,8 +4,10 @@
 // working days), the lead — or a clerk or leader of the unit — records progress with a note, then that it is done.
 // The page offers the forms the document's state allows; the server judges who may use them (403 is shown in the
 // form), a stale version is 412 and a wrong state 409: the page says so and shows the document as it is now.
+// Attachments: the document's PDF files with their download links and whether their text is searchable yet, and
+// (for the unit's clerks and leaders) an upload field (POST /api/v1/documents/{id}/attachments, docs/documents.md).
 import { state, t, el, api, field, showProblem, clearProblems, notice, problemText, fmtDate, fmtDateTime, hasRole,
-         todayVn } from "../core.js";
+         todayVn, upload } from "../core.js";
 import { statusBadge } from "./documents.js";
 import { exchangeSection, ackSigning, onLangExchange } from "./document_exchange.js";   // edXML exchange
 
@@ -66,6 +68,52 @@ function drawHandling() {
     el("thead", {}, el("tr", {}, head.map((k) => el("th", { scope: "col", t: k })))), el("tbody", {}, rows)]));
 }
 
+// ---- attachments ----
+function drawAttachments() {
+  const list = d.attachments || [];
+  const out = [];
+  if (!list.length) out.push(el("p", { id: "document-attachments", t: "doc.att.none" }));
+  else {
+    out.push(el("ul", { id: "document-attachments" }, list.map((a) => el("li", { dataset: { attachment: a.id, text: a.text_state } }, [
+      el("a", { href: a.href, download: a.name, class: "attachment-link" }, [el("span", { t: "doc.att.download" }), " ", el("span", { text: a.name })]),
+      " (" + Math.max(1, Math.ceil(a.size / 1024)) + " KiB", a.source === "edxml" ? [", ", el("span", { t: "doc.att.source.edxml" })] : "", ") — ",
+      el("span", { class: "attachment-text", t: "doc.att.text." + a.text_state, title: a.text_reason || undefined }),
+    ].flat()))));
+  }
+  if (hasRole("clerk", "leader")) {
+    out.push(el("form", { id: "doc-attach", class: "admin-panel", on: { submit: doAttach } }, [
+      field("doc-attach-file", "doc.att.file", { type: "file", accept: "application/pdf", required: true, "data-field": "file" }),
+      el("p", { class: "hint", id: "doc-attach-hint", t: "doc.att.hint" }),
+      el("div", { class: "field" }, [
+        el("label", { for: "doc-attach-progress", t: "doc.att.progress" }),
+        el("progress", { id: "doc-attach-progress", max: 100, value: 0 }),
+      ]),
+      el("p", { class: "form-error error", role: "alert", hidden: true }),
+      el("button", { type: "submit", id: "doc-attach-submit", t: "doc.att.send" }),
+    ]));
+  }
+  return out;
+}
+
+async function doAttach(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  clearProblems(form);
+  const input = $q("#doc-attach-file");
+  const f = input.files && input.files[0];
+  if (!f) { input.focus(); return; }
+  const bar = $q("#doc-attach-progress"), btn = $q("#doc-attach-submit");
+  bar.value = 0;
+  btn.disabled = true;
+  const q = new URLSearchParams({ name: f.name.slice(0, 200) || "attachment.pdf" });
+  const res = await upload("/api/v1/documents/" + encodeURIComponent(id) + "/attachments?" + q, f,
+                           (p) => { bar.value = Math.round(p * 100); });
+  btn.disabled = false;
+  if (!res.ok) { showProblem(form, res, { name: "file" }); return; }
+  await load();
+  announce("doc.att.done", "ok", { name: res.data.name });
+}
+
 // The assignment form (leaders): exactly one lead (a department or a person), co-ordinators, a deadline.
 function assignForm() {
   const deps = departments.map((u) => [u.id, u.name, true]);
@@ -120,6 +168,7 @@ function draw() {
     title(),
     el("p", {}, el("a", { href: "#/documents/" + d.direction, id: "document-back", t: "doc.page.back." + d.direction })),
     drawFacts(),
+    el("h3", { id: "document-h-attachments", t: "doc.att.title" }), ...drawAttachments(),   // attachments
     el("h3", { id: "document-h-handling", t: "doc.handling.title" }), drawHandling(),
     el("h3", { id: "document-h-actions", t: "doc.actions.title" }), ...drawActions());
   if (xsec) root.append(xsec);
