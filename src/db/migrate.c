@@ -448,7 +448,7 @@ static const struct {
      "CREATE TRIGGER documents_search_del AFTER DELETE ON documents BEGIN\n"
      "  DELETE FROM document_search WHERE rowid = old.rowid; END;\n"},
     /* document attachments: the FTS5 trigram index of document_attachments.search (id = the document's id) */
-    {18,
+    {22,
      "CREATE VIRTUAL TABLE document_attachment_search USING fts5(id UNINDEXED, search, tokenize = 'trigram');\n"
      "CREATE TRIGGER document_attachments_search_ins AFTER INSERT ON document_attachments BEGIN\n"
      "  INSERT INTO document_attachment_search (rowid, id, search) VALUES (new.rowid, new.document_id, new.search); END;\n"
