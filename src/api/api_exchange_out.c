@@ -137,6 +137,7 @@ int api_documents_send(req_t *r)
         goto out;
     }
     c->in.now_ms = clock_now_ms();
+    c->in.blobs = r->app->blobs;
     int rc = store_read(r->app->store, build_fn, c);
     api_wipe_json_string(body, "pin");
     if (rc < 0) {

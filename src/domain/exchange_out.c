@@ -2,6 +2,7 @@
 #include "domain/exchange_out.h"
 
 #include "core/clock.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -444,6 +445,67 @@ static int load_sendable(db_t *db, const principal_t *who, const exchange_send_i
     return 0;
 }
 
+static void attachments_free(edxml_doc_t *e)
+{
+    for (int i = 0; i < e->n_attachments; i++) {
+        edxml_attachment_t *a = &e->attachments[i];
+        free(a->content_id);
+        free(a->name);
+        free(a->data);
+    }
+    free(e->attachments);
+    e->attachments = NULL;
+    e->n_attachments = 0;
+}
+
+/* The document's PDF attachments, in their order, read from the blob store into e (at most
+ * EDXML_MAX_ATTACHMENT bytes in all: beyond, 422). */
+static int package_attachments(db_t *db, const exchange_send_in_t *in, const char *document_id, edxml_doc_t *e,
+                               derr_t *err)
+{
+    if (!in->blobs) return 0;
+    db_stmt_t *s = NULL;
+    int rc = db_query(db, &s, "SELECT name, sha256, size FROM document_attachments WHERE document_id = $1 "
+                              "ORDER BY n LIMIT $2", "ti", document_id, (long long)EDXML_MAX_ATTACHMENTS);
+    size_t total = 0;
+    for (; rc == DB_ROW; rc = db_step(s)) {
+        long long size = db_col_int(s, 2);
+        if (size < 0 || (size_t)size > EDXML_MAX_ATTACHMENT - total) {
+            rc = derr_set(err, -E2BIG, 422, MSG_OUTBOX_SIGN, NULL, "the attachments are too large for one package",
+                          NULL, NULL);
+            break;
+        }
+        char path[4096];
+        buf_t b;
+        buf_init(&b, (size_t)size);
+        rc = blob_path(in->blobs, db_col_text(s, 1), path, sizeof path);
+        if (rc == 0) rc = file_read_all(path, (size_t)size, &b);
+        if (rc == 0 && b.len != (size_t)size) rc = -EIO;
+        if (rc < 0) {
+            buf_free(&b);
+            log_error("exchange: attachment %s of document %s cannot be read: %s", db_col_text(s, 1), document_id,
+                      strerror(-rc));
+            rc = -EIO;
+            break;
+        }
+        total += b.len;
+        e->attachments = xrealloc(e->attachments, (size_t)(e->n_attachments + 1) * sizeof *e->attachments);
+        edxml_attachment_t *a = &e->attachments[e->n_attachments++];
+        memset(a, 0, sizeof *a);
+        char cid[32];
+        snprintf(cid, sizeof cid, "attachment-%d", e->n_attachments);
+        a->content_id = xstrdup(cid);
+        a->name = xstrdup(db_col_text(s, 0));
+        a->content_type = (char *)"application/pdf";
+        a->len = b.len;
+        a->data = b.len ? (unsigned char *)buf_steal(&b) : NULL;
+        buf_free(&b);
+    }
+    if (s) db_reset(s);
+    if (rc < 0) attachments_free(e);
+    return rc < 0 ? rc : 0;
+}
+
 int exchange_build_package(db_t *db, const principal_t *who, const exchange_send_in_t *in, buf_t *xml,
                            char *edxml_id, size_t edxml_id_cap, derr_t *err)
 {
@@ -480,8 +542,11 @@ int exchange_build_package(db_t *db, const principal_t *who, const exchange_send
     e.subject = (char *)d->summary;
     e.signer_full_name = (char *)d->signer;
     e.priority = priority_of(d->urgency);
+    rc = package_attachments(db, in, d->id, &e, err);
+    if (rc < 0) goto out;
     char why[256] = "";
     rc = edxml_build(&e, xml, why, sizeof why);
+    attachments_free(&e);
     if (rc < 0) {
         rc = derr_set(err, -EINVAL, 422, MSG_OUTBOX_SIGN, NULL, why, NULL, NULL);
         goto out;

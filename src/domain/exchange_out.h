@@ -32,6 +32,7 @@
 #include "core/json.h"
 #include "db/db.h"
 #include "domain/auth.h"
+#include "domain/blob.h"
 #include "domain/document.h"
 #include "domain/domain.h"
 #include "domain/edxml.h"
@@ -71,10 +72,12 @@ typedef struct exchange_send_in {
     const char *document_id;
     const char *to_url, *to_organ;
     long long   now_ms;
+    const blob_store_t *blobs;   /* where the document's attachments are (NULL: the package carries none) */
 } exchange_send_in_t;
 
 /* Inside a store_read: check who may send the document (a clerk or leader covering its unit; an outgoing
- * document; the unit has an edi_code) and build its unsigned package into xml (and its DocumentId into edxml_id).
+ * document; the unit has an edi_code) and build its unsigned package into xml (and its DocumentId into edxml_id),
+ * with the document's PDF attachments (in->blobs) as the package's attachments.
  * Refusals with err: 404 not readable, 403 role, 409 not outgoing, 422 no edi_code / not buildable. */
 int exchange_build_package(db_t *db, const principal_t *who, const exchange_send_in_t *in, buf_t *xml,
                            char *edxml_id, size_t edxml_id_cap, derr_t *err);

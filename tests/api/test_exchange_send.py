@@ -598,6 +598,35 @@ class ExchangeSendTests(TwoNodes):
         self.assert_problem(other.req("GET", "/api/v1/documents/%s/exchange" % doc["id"]), 404)
         self.assert_problem(lead.req("GET", "/api/v1/documents/%s/exchange" % ("0" * 26)), 404)
 
+    def test_i_attachments_travel_with_the_package(self):
+        """The outgoing document's PDF attachments are the package's attachments: B registers the document with
+        the same files (source "edxml"), byte for byte, and serves them to its readers."""
+        import hashlib
+        from pathlib import Path
+        pdf = (Path(__file__).resolve().parents[2] / "tests/data/pdf/attach-vi.pdf").read_bytes()
+        doc = self.outgoing(summary="Về việc gửi biên bản nghiệm thu " + unique("att"))
+        up = self.a_clerk.req("POST", "/api/v1/documents/%s/attachments?name=%s" % (doc["id"], "bien-ban.pdf"),
+                              raw_body=pdf, content_type="application/pdf")
+        self.assert_status(up, 201)
+        r = self.send(doc["id"])
+        self.assert_status(r, 202)
+        self.wait_state(r.body["id"], "delivered")
+        got = self.b_incoming(doc["symbol"])
+        self.assertEqual(len(got), 1)
+        full = self.b_clerk.req("GET", "/api/v1/documents/" + got[0]["id"])
+        self.assert_status(full, 200)
+        atts = full.body["attachments"]
+        self.assertEqual([(a["name"], a["sha256"], a["size"], a["source"]) for a in atts],
+                         [("bien-ban.pdf", hashlib.sha256(pdf).hexdigest(), len(pdf), "edxml")])
+        dl = self.b_clerk.req("GET", "/api/v1/documents/%s/attachments/%s" % (got[0]["id"], atts[0]["id"]))
+        self.assert_status(dl, 200)
+        self.assertEqual(dl.raw, pdf)
+        # A document with no attachment still sends a package with none (test_a), and B's other commune sees none.
+        other = Client(self.node_b)
+        other.login("cujut.clerk", "demo")
+        self.assert_problem(other.req("GET", "/api/v1/documents/%s/attachments/%s" % (got[0]["id"], atts[0]["id"])),
+                            404)
+
     def test_z_rebuild_gives_the_same_rows(self):
         # Both nodes: A holds exchange.sent ... recall_requested, status_received (15/16); B exchange.received,
         # recall_received, recall_answered.
