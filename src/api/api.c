@@ -111,6 +111,7 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/documents/{id}", api_documents_get, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/handling", api_documents_handling, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/send", api_documents_send, ROUTE_STAFF},   /* outbox */
+    {"POST", "/api/v1/documents/{id}/dossier", api_documents_dossier, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/recall", api_documents_recall, ROUTE_STAFF},   /* outbox: recall */
     {"POST", "/api/v1/documents/{id}/recall/answer", api_documents_recall_answer, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}/exchange", api_documents_exchange, ROUTE_STAFF},

@@ -398,6 +398,14 @@ static const struct migration migrations[] = {
      "ALTER TABLE exchange_received ADD COLUMN recall_answered_at BIGINT NOT NULL DEFAULT 0;\n"
      "CREATE INDEX exchange_received_doc ON exchange_received(document_id);\n",
      NULL},
+    /* ---- document starts a dossier: migration 22 ---- */
+    {22, "document-dossier",
+     /* An incoming document that started a dossier (document_start_dossier): the projection of
+      * document.dossier_started, one row per document (the key holds "one dossier per document" on both engines
+      * under concurrency) and per dossier. */
+     "CREATE TABLE document_dossiers (document_id TEXT PRIMARY KEY, dossier_id TEXT NOT NULL UNIQUE,\n"
+     "  dossier_code TEXT NOT NULL UNIQUE, actor TEXT, at BIGINT NOT NULL);\n",
+     NULL},
     /* ---- end exchange recall ---- */
 };
 

@@ -94,8 +94,7 @@ int document_symbol_format(long long number, const char *type_abbr, const char *
              "registered_by, created_at, updated_at, version, lead_unit_id, lead_account_id, " \
              "(SELECT h.coordinators FROM document_handling h WHERE h.document_id = documents.id " \
              "AND h.action = 'assigned' ORDER BY h.n DESC LIMIT 1), " \
-             "(SELECT h.note FROM document_handling h WHERE h.document_id = documents.id AND h.action = 'dossier' " \
-             "ORDER BY h.n LIMIT 1)"
+             "(SELECT x.dossier_code FROM document_dossiers x WHERE x.document_id = documents.id)"
 
 static void col_copy(db_stmt_t *s, int i, char *dst, size_t cap)
 {
@@ -276,15 +275,15 @@ static int apply_handling(db_t *db, const event_meta_t *ev, const json_t *p)
     return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
 }
 
-/* document.dossier_started: the "dossier" handling line (its note the dossier's code); status unchanged. */
+/* document.dossier_started: the row of document_dossiers; the document's version moves on. */
 static int apply_dossier_started(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    const char *id = jstr(p, "id"), *code = jstr(p, "dossier_code");
-    if (!id || !code) return -EINVAL;
+    const char *id = jstr(p, "id"), *dossier = jstr(p, "dossier_id"), *code = jstr(p, "dossier_code");
+    if (!id || !dossier || !code) return -EINVAL;
     long long n = db_run(db,
-                         "INSERT INTO document_handling (document_id, n, action, actor, coordinators, note, at) "
-                         "VALUES ($1, $2, 'dossier', $3, '[]', $4, $5)",
-                         "titti", id, jint(p, "n"), ev->actor, code, ev->at);
+                         "INSERT INTO document_dossiers (document_id, dossier_id, dossier_code, actor, at) "
+                         "VALUES ($1, $2, $3, $4, $5)",
+                         "tttti", id, dossier, code, ev->actor, ev->at);
     if (n < 0) return (int)n;
     n = db_run(db, "UPDATE documents SET updated_at = $2, version = version + 1 WHERE id = $1", "ti", id, ev->at);
     return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
@@ -301,6 +300,7 @@ static const event_kind_t kinds[] = {
 };
 static const event_table_t tables[] = {
     {"document_handling", "document_id, n"},
+    {"document_dossiers", "document_id"},
     {"documents", "id"},
     {"document_counters", "unit_id, direction, year"},
     {NULL, NULL},
@@ -709,8 +709,7 @@ int document_dossier_code(db_t *db, const char *document_id, char *code, size_t 
     db_stmt_t *s;
     if (cap) code[0] = '\0';
     int rc = db_query(db, &s,
-                      "SELECT note FROM document_handling WHERE document_id = $1 AND action = 'dossier' "
-                      "ORDER BY n LIMIT 1",
+                      "SELECT dossier_code FROM document_dossiers WHERE document_id = $1",
                       "t", document_id);
     if (rc == DB_ROW) col_copy(s, 0, code, cap);
     if (s) db_reset(s);
@@ -721,8 +720,8 @@ int document_of_dossier(db_t *db, const char *dossier_code, char id[ID_LEN + 1],
 {
     db_stmt_t *s;
     int rc = db_query(db, &s,
-                      "SELECT d.id, d.symbol FROM document_handling h JOIN documents d ON d.id = h.document_id "
-                      "WHERE h.action = 'dossier' AND h.note = $1 ORDER BY d.id LIMIT 1",
+                      "SELECT d.id, d.symbol FROM document_dossiers x JOIN documents d ON d.id = x.document_id "
+                      "WHERE x.dossier_code = $1",
                       "t", dossier_code);
     if (rc == DB_ROW) {
         col_copy(s, 0, id, ID_LEN + 1);
@@ -734,7 +733,6 @@ int document_of_dossier(db_t *db, const char *dossier_code, char id[ID_LEN + 1],
 
 struct started {
     const document_t *d;
-    long long         n;
     const dossier_t  *x;
 };
 
@@ -743,7 +741,6 @@ static void started_payload(jw_t *w, const void *arg)
     const struct started *st = arg;
     jw_obj_begin(w);
     kv(w, "id", st->d->id);
-    jw_kint(w, "n", st->n);
     kv(w, "dossier_id", st->x->id);
     kv(w, "dossier_code", st->x->code);
     kv(w, "procedure", st->x->procedure_code);
@@ -756,10 +753,12 @@ int document_start_dossier(db_t *db, const principal_t *who, const char *id, dos
     document_t *d = xmalloc(sizeof *d);
     char code[DOSSIER_CODE_MAX];
     int rc = document_get(db, id, d);
-    if (rc == 0 && !document_readable(who, d)) rc = -ENOENT;
+    /* the unit's desk officers start dossiers from its documents too, without reading its registers */
+    bool starts = rc == 0 && (may_register(who, d->unit_path) || auth_role_covers(who, ROLE_DESK, d->unit_path));
+    if (rc == 0 && !starts && !document_readable(who, d)) rc = -ENOENT;
     if (rc == -ENOENT) derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     if (rc < 0) goto out;
-    if (!may_register(who, d->unit_path) && !auth_role_covers(who, ROLE_DESK, d->unit_path)) {
+    if (!starts) {
         rc = derr_set(err, -EACCES, 403, MSG_DOC_DOSSIER_ROLE, NULL, NULL, NULL, NULL);
         goto out;
     }
@@ -778,13 +777,7 @@ int document_start_dossier(db_t *db, const principal_t *who, const char *id, dos
     in->idem_key = NULL;
     bool replayed = false;
     if ((rc = dossier_receive(db, who, in, out, &replayed, err)) < 0) goto out;
-    db_stmt_t *s;
-    long long n = 1;
-    rc = db_query(db, &s, "SELECT COALESCE(MAX(n), 0) FROM document_handling WHERE document_id = $1", "t", d->id);
-    if (rc == DB_ROW) n = db_col_int(s, 0) + 1;
-    if (s) db_reset(s);
-    if (rc < 0) goto out;
-    struct started st = {d, n, out};
+    struct started st = {d, out};
     rc = event_record(db, d->unit_id, who->account_id, DOCUMENT_EVENT_DOSSIER, "document", d->id, started_payload,
                       &st, NULL);
     if (rc == -EEXIST) rc = -ECONFLICT;

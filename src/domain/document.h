@@ -138,8 +138,7 @@ int document_handle(db_t *db, const principal_t *who, const char *id, const docu
 /* ---- a document starts a dossier (issue 12 item 2) ----
  * An incoming document (a citizen's petition, another agency's request) starts a dossier of a procedure of its
  * unit through the one intake (dossier_receive, channel desk, in->unit_id = the document's unit) and, in the same
- * transaction, ONE document.dossier_started event links the two (a document_handling line "dossier" whose note is
- * the dossier's code). Who: a clerk, desk officer or leader covering the document's unit (403), a reader of it
+ * transaction, ONE document.dossier_started event links the two (a row of document_dossiers, migration 22). Who: a clerk, desk officer or leader covering the document's unit (403), a reader of it
  * (else 404). One dossier per document: a second is -EEXIST, 409 naming the dossier. An outgoing document: 409.
  * The intake's own refusals (400, 404 procedure, 422 papers) pass through; nothing is written on any refusal. */
 #define DOCUMENT_EVENT_DOSSIER "document.dossier_started"

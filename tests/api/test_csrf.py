@@ -71,6 +71,7 @@ class CsrfTests(ApiTestCase):
             ("POST", "/api/v1/documents/incoming", {}, {"type": "thong-bao", "summary": "Thử", "agency": "UBND",
                                                         "symbol": "1/TB-UBND", "dated": "2020-01-02"}),
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/handling", {}, {"action": "done", "version": 1}),
+            ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/dossier", {}, {"procedure": "x"}),
             # end document registers
             # keystore and exchange
             ("POST", "/api/v1/signing-keys", {}, {"kind": "person", "label": "x", "pkcs12": "QUJD", "pin": "1"}),
