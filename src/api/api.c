@@ -113,6 +113,7 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/documents/{id}/attachments", api_documents_attach, ROUTE_STAFF | ROUTE_STREAM},   /* attachments */
     {"GET", "/api/v1/documents/{id}/attachments/{aid}", api_documents_attachment_get, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/send", api_documents_send, ROUTE_STAFF},   /* outbox */
+    {"POST", "/api/v1/documents/{id}/dossier", api_documents_dossier, ROUTE_STAFF},
     {"POST", "/api/v1/documents/{id}/recall", api_documents_recall, ROUTE_STAFF},   /* outbox: recall */
     {"POST", "/api/v1/documents/{id}/recall/answer", api_documents_recall_answer, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}/exchange", api_documents_exchange, ROUTE_STAFF},

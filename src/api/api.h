@@ -77,6 +77,7 @@ int api_documents_send(req_t *r);
 int api_documents_recall(req_t *r);
 int api_documents_recall_answer(req_t *r);
 int api_documents_exchange(req_t *r);
+int api_documents_dossier(req_t *r);   /* api_dossiers.c: a document starts a dossier */
 int api_exchange_peers(req_t *r);
 /* Sign an edXML message (xml) with the signer a read transaction unlocked (key_rc its keystore_unlock result):
  * 0 signed, *signer closed and signer_cn filled; -1 after replying (422 key / PIN, 413 / 500 signing). */

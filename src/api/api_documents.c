@@ -242,6 +242,24 @@ int api_documents_list(req_t *r)
     }
     if (type && !document_type_find(type)) return bad_param(r, "type");
     if (p.cursor && !id_valid(p.cursor)) return bad_param(r, "cursor");
+    /* the work lists: view=lead | coordinating, due=soon (within days, 1..60, default 3) | overdue */
+    const char *view = req_query(r, "view"), *due = req_query(r, "due"), *days = req_query(r, "days");
+    int vw = !view || !strcmp(view, "all") ? DOCUMENT_VIEW_ALL
+             : !strcmp(view, "lead")        ? DOCUMENT_VIEW_LEAD
+             : !strcmp(view, "coordinating") ? DOCUMENT_VIEW_COORDINATING
+                                             : -1;
+    if (vw < 0) return bad_param(r, "view");
+    int du = !due ? DOCUMENT_DUE_ANY : !strcmp(due, "soon") ? DOCUMENT_DUE_SOON
+             : !strcmp(due, "overdue")                   ? DOCUMENT_DUE_OVERDUE
+                                                         : -1;
+    if (du < 0) return bad_param(r, "due");
+    long nd = 3;
+    if (days) {
+        char *end;
+        nd = strtol(days, &end, 10);
+        if (*end || end == days || strlen(days) > 2 || nd < 1 || nd > 60 || du != DOCUMENT_DUE_SOON)
+            return bad_param(r, "days");
+    }
     /* No reading role: only the documents the caller leads (document_list's scope). */
     struct list_ctx *c = xcalloc(1, sizeof *c);
     c->who = &r->who;
@@ -249,7 +267,8 @@ int api_documents_list(req_t *r)
     c->unit_id = unit;
     c->limit = p.limit;
     c->q = (document_query_t){.direction = dir, .year = y, .type = type, .q = p.q, .after_id = p.cursor,
-                              .limit = p.limit + 1};
+                              .limit = p.limit + 1, .view = vw, .due = du, .now_ms = clock_now_ms(),
+                              .due_days = (int)nd};
     buf_init(&c->pg.b, 0);
     int rc = store_read(r->app->store, list_fn, c);
     if (rc == 0 && c->unit_rc == -ENOENT) {

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "domain/dossier.h"
+#include "domain/document.h"
 #include "domain/dossier_result.h"
 #include "domain/holiday_store.h"
 #include "domain/paper.h"
@@ -141,6 +142,45 @@ static bool idem_key_ok(const char *k)
     return true;
 }
 
+/* The intake's body into *in (POST /api/v1/dossiers; POST /api/v1/documents/{id}/dossier without channel and
+ * unit, which the document gives). 0, or -1 after replying 400. */
+static int intake_body(req_t *r, json_t *body, dossier_intake_t *in, bool full)
+{
+    json_t *applicant = NULL, *rep = NULL, *papers = NULL;
+    const field_t fields[] = {
+        {"procedure", FT_STRING, true, 1, PROCEDURE_CODE_MAX - 1, &in->procedure, NULL},
+        {"applicant", FT_OBJECT, true, 0, 0, &applicant, NULL},
+        {"representative", FT_OBJECT, false, 0, 0, &rep, &in->has_rep},
+        {"papers", FT_ARRAY, true, 0, PROCEDURE_PAPERS_MAX, &papers, NULL},
+        {"content", FT_STRING, false, 0, DOSSIER_TEXT_MAX, &in->content, NULL},
+        {"channel", FT_STRING, true, 1, 8, &in->channel, NULL},
+        {"unit", FT_STRING, false, ID_LEN, ID_LEN, &in->unit_id, NULL},
+    };
+    if (req_fields(r, body, fields, full ? 7 : 5) < 0) return -1;
+    if (party_fields(r, applicant, &in->applicant, true) < 0) return -1;
+    if (rep && party_fields(r, rep, &in->rep, false) < 0) return -1;
+    size_t i;
+    json_t *p;
+    json_array_foreach(papers, i, p) {
+        dossier_paper_in_t *pi = &in->papers[i];
+        pi->copies = 1;
+        pi->form = "original";
+        const field_t pf[] = {
+            {"paper", FT_STRING, true, 1, 23, &pi->paper, NULL},
+            {"copies", FT_INT, false, 1, 99, &pi->copies, NULL},
+            {"form", FT_STRING, false, 1, 16, &pi->form, NULL},
+            {"upload", FT_STRING, false, ID_LEN, ID_LEN, &in->uploads[i], NULL},   /* dforms */
+        };
+        if (!json_is_object(p)) {
+            reply_problem(r, 400, "invalid-field", MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
+            return -1;
+        }
+        if (req_fields(r, p, pf, sizeof pf / sizeof pf[0]) < 0) return -1;
+        in->npapers++;
+    }
+    return 0;
+}
+
 /* After the intake's commit (or its failure): the answer, then what the request held. */
 static void intake_done(req_t *r, int rc, void *arg)
 {
@@ -167,39 +207,8 @@ int api_dossiers_create(req_t *r)
     if (req_json(r, &body) < 0) return 0;
     struct receive_ctx *c = xcalloc(1, sizeof *c);
     c->who = &r->who;
-    json_t *applicant = NULL, *rep = NULL, *papers = NULL;
-    const field_t fields[] = {
-        {"procedure", FT_STRING, true, 1, PROCEDURE_CODE_MAX - 1, &c->in.procedure, NULL},
-        {"channel", FT_STRING, true, 1, 8, &c->in.channel, NULL},
-        {"unit", FT_STRING, false, ID_LEN, ID_LEN, &c->in.unit_id, NULL},
-        {"applicant", FT_OBJECT, true, 0, 0, &applicant, NULL},
-        {"representative", FT_OBJECT, false, 0, 0, &rep, &c->in.has_rep},
-        {"papers", FT_ARRAY, true, 0, PROCEDURE_PAPERS_MAX, &papers, NULL},
-        {"content", FT_STRING, false, 0, DOSSIER_TEXT_MAX, &c->in.content, NULL},
-    };
     holiday_calendar_t *hc = NULL;
-    if (req_fields(r, body, fields, sizeof fields / sizeof fields[0]) < 0) goto out;
-    if (party_fields(r, applicant, &c->in.applicant, true) < 0) goto out;
-    if (rep && party_fields(r, rep, &c->in.rep, false) < 0) goto out;
-    size_t i;
-    json_t *p;
-    json_array_foreach(papers, i, p) {
-        dossier_paper_in_t *pi = &c->in.papers[i];
-        pi->copies = 1;
-        pi->form = "original";
-        const field_t pf[] = {
-            {"paper", FT_STRING, true, 1, 23, &pi->paper, NULL},
-            {"copies", FT_INT, false, 1, 99, &pi->copies, NULL},
-            {"form", FT_STRING, false, 1, 16, &pi->form, NULL},
-            {"upload", FT_STRING, false, ID_LEN, ID_LEN, &c->in.uploads[i], NULL},   /* dforms */
-        };
-        if (!json_is_object(p)) {
-            reply_problem(r, 400, "invalid-field", MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
-            goto out;
-        }
-        if (req_fields(r, p, pf, sizeof pf / sizeof pf[0]) < 0) goto out;
-        c->in.npapers++;
-    }
+    if (intake_body(r, body, &c->in, true) < 0) goto out;
     c->in.idem_key = key;
     char unit_id[ID_LEN + 1];
     bool citizen = !strcmp(r->who.kind, "citizen");
@@ -248,6 +257,66 @@ out:
     dossier_free(&c->out);
     dossier_intake_prep_free(c->prep);
     free(c);
+    json_decref(body);
+    return 0;
+}
+
+/* ---- a document starts a dossier (POST /api/v1/documents/{id}/dossier; document_start_dossier) ---- */
+
+struct from_doc_ctx {
+    struct receive_ctx rc;      /* the intake's context: the same continuation answers */
+    const char        *doc_id;
+    char               unit_id[ID_LEN + 1];
+};
+
+static int doc_unit_fn(db_t *db, void *arg)
+{
+    struct from_doc_ctx *c = arg;
+    document_t *d = xmalloc(sizeof *d);
+    int rc = document_get(db, c->doc_id, d);   /* the scope is document_start_dossier's (404 there) */
+    if (rc == 0) str_copy(c->unit_id, sizeof c->unit_id, d->unit_id);
+    free(d);
+    return rc;
+}
+
+static int from_doc_fn(db_t *db, void *arg)
+{
+    struct receive_ctx *c = arg;
+    struct from_doc_ctx *f = (struct from_doc_ctx *)c;
+    memset(&c->err, 0, sizeof c->err);
+    return document_start_dossier(db, c->who, f->doc_id, &c->in, &c->out, &c->err);
+}
+
+int api_documents_dossier(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (!id || !id_valid(id)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    json_t *body;
+    if (req_json(r, &body) < 0) return 0;
+    struct from_doc_ctx *f = xcalloc(1, sizeof *f);
+    struct receive_ctx *c = &f->rc;
+    c->who = &r->who;
+    f->doc_id = id;
+    holiday_calendar_t *hc = NULL;
+    if (intake_body(r, body, &c->in, false) < 0) goto out;
+    int rc = store_read(r->app->store, doc_unit_fn, f);
+    if (rc == -ENOENT) {
+        reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+        goto out;
+    }
+    if (rc == 0) rc = dossier_calendar(r->app->store, f->unit_id, &hc);
+    if (rc < 0) {
+        reply_errno(r, rc);
+        goto out;
+    }
+    c->in.cal = holiday_calendar_cal(hc);
+    c->in.now_ms = clock_now_ms();
+    c->hc = hc;
+    c->body = body;
+    return req_write_async(r, from_doc_fn, c, intake_done);   /* intake_done replies 201 and frees (c first) */
+out:
+    if (hc) holiday_calendar_release(hc);
+    free(f);
     json_decref(body);
     return 0;
 }

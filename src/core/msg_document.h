@@ -24,5 +24,8 @@
     X(MSG_DOC_STATE, "Văn bản đang ở trạng thái \"{0}\": không thể {1}.", "The document is \"{0}\": it cannot be {1}.")  \
     X(MSG_DOC_HANDLE_ROLE, "Chỉ {0} mới được thực hiện thao tác này với văn bản.", "Only {0} may do this to the document.") \
     X(MSG_DOC_LEAD, "\"{0}\" phải là một phòng, ban của đơn vị nhận văn bản hoặc một cán bộ của đơn vị đó.",             \
-      "\"{0}\" must be a department of the receiving unit or a staff member of that unit.")
+      "\"{0}\" must be a department of the receiving unit or a staff member of that unit.")                     \
+    X(MSG_DOC_DOSSIER_EXISTS, "Văn bản này đã khởi tạo hồ sơ {0}.", "This document has already started dossier {0}.") \
+    X(MSG_DOC_DOSSIER_ROLE, "Chỉ văn thư, cán bộ một cửa hoặc lãnh đạo của đơn vị nhận văn bản mới được khởi tạo hồ sơ từ văn bản.", \
+      "Only a clerk, desk officer or leader of the receiving unit may start a dossier from the document.")
 #endif

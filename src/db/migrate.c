@@ -419,6 +419,15 @@ static const struct migration migrations[] = {
      "CREATE INDEX document_attachments_search_trgm ON document_attachments USING gin (search gin_trgm_ops);\n"
      "CREATE VIEW document_attachment_search AS SELECT document_id AS id, search FROM document_attachments;\n"},
     /* ---- end document attachments ---- */
+    /* ---- document starts a dossier: migration 23 ---- */
+    {23, "document-dossier",
+     /* An incoming document that started a dossier (document_start_dossier): the projection of
+      * document.dossier_started, one row per document (the key holds "one dossier per document" on both engines
+      * under concurrency) and per dossier. */
+     "CREATE TABLE document_dossiers (document_id TEXT PRIMARY KEY, dossier_id TEXT NOT NULL UNIQUE,\n"
+     "  dossier_code TEXT NOT NULL UNIQUE, actor TEXT, at BIGINT NOT NULL);\n",
+     NULL},
+    /* ---- end document starts a dossier ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -2,6 +2,7 @@
  * document.h and docs/documents.md). */
 #include "domain/document.h"
 #include "domain/document_attach.h"
+#include "domain/dossier.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/mem.h"
@@ -91,7 +92,10 @@ int document_symbol_format(long long number, const char *type_abbr, const char *
 
 #define COLS "id, direction, unit_id, unit_path, year, number, symbol, type_code, department_id, agency, " \
              "recipients, dated, arrival_date, summary, urgency, confidentiality, signer, deadline, status, " \
-             "registered_by, created_at, updated_at, version, lead_unit_id, lead_account_id"
+             "registered_by, created_at, updated_at, version, lead_unit_id, lead_account_id, " \
+             "(SELECT h.coordinators FROM document_handling h WHERE h.document_id = documents.id " \
+             "AND h.action = 'assigned' ORDER BY h.n DESC LIMIT 1), " \
+             "(SELECT x.dossier_code FROM document_dossiers x WHERE x.document_id = documents.id)"
 
 static void row_to_document(db_stmt_t *s, document_t *d)
 {
@@ -121,6 +125,9 @@ static void row_to_document(db_stmt_t *s, document_t *d)
     d->version = db_col_int(s, 22);
     db_col_copy(s, 23, d->lead_unit_id, sizeof d->lead_unit_id);
     db_col_copy(s, 24, d->lead_account_id, sizeof d->lead_account_id);
+        const char *co = db_col_text(s, 25);
+    str_copy(d->coordinators, sizeof d->coordinators, co && (size_t)db_col_len(s, 25) < sizeof d->coordinators ? co : "[]");
+    db_col_copy(s, 26, d->dossier_code, sizeof d->dossier_code);
 }
 
 int document_get(db_t *db, const char *id, document_t *out)
@@ -152,11 +159,25 @@ static bool is_lead(const principal_t *who, const document_t *d)
     return d->lead_unit_id[0] && who->unit_id[0] && !strcmp(who->unit_id, d->lead_unit_id);
 }
 
+/* The quoted id as it appears in the coordinators array ("\"<id>\""). */
+static void quoted_id(const char *id, char out[ID_LEN + 3])
+{
+    snprintf(out, ID_LEN + 3, "\"%s\"", id);
+}
+
+bool document_coordinator(const principal_t *who, const document_t *d)
+{
+    if (!who->unit_id[0] || !id_valid(who->unit_id)) return false;
+    char q[ID_LEN + 3];
+    quoted_id(who->unit_id, q);
+    return memmem(d->coordinators, strnlen(d->coordinators, sizeof d->coordinators), q, strlen(q)) != NULL;
+}
+
 bool document_readable(const principal_t *who, const document_t *d)
 {
     for (int i = 0; i < who->ngrants; i++)
         if (is_reader_role(who->grants[i].role) && prefix(who->grants[i].unit_path, d->unit_path)) return true;
-    return is_lead(who, d);
+    return is_lead(who, d) || document_coordinator(who, d);
 }
 
 static bool may_register(const principal_t *who, const char *unit_path)
@@ -239,16 +260,32 @@ static int apply_handling(db_t *db, const event_meta_t *ev, const json_t *p)
     return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
 }
 
+/* document.dossier_started: the row of document_dossiers; the document's version moves on. */
+static int apply_dossier_started(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    const char *id = jstr(p, "id"), *dossier = jstr(p, "dossier_id"), *code = jstr(p, "dossier_code");
+    if (!id || !dossier || !code) return -EINVAL;
+    long long n = db_run(db,
+                         "INSERT INTO document_dossiers (document_id, dossier_id, dossier_code, actor, at) "
+                         "VALUES ($1, $2, $3, $4, $5)",
+                         "tttti", id, dossier, code, ev->actor, ev->at);
+    if (n < 0) return (int)n;
+    n = db_run(db, "UPDATE documents SET updated_at = $2, version = version + 1 WHERE id = $1", "ti", id, ev->at);
+    return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
+}
+
 static const event_kind_t kinds[] = {
     {DOCUMENT_EVENT_OUTGOING, apply_registered},
     {DOCUMENT_EVENT_INCOMING, apply_registered},
     {DOCUMENT_EVENT_ASSIGNED, apply_handling},
     {DOCUMENT_EVENT_PROGRESS, apply_handling},
     {DOCUMENT_EVENT_DONE, apply_handling},
+    {DOCUMENT_EVENT_DOSSIER, apply_dossier_started},
     {NULL, NULL},
 };
 static const event_table_t tables[] = {
     {"document_handling", "document_id, n"},
+    {"document_dossiers", "document_id"},
     {"documents", "id"},
     {"document_counters", "unit_id, direction, year"},
     {NULL, NULL},
@@ -572,7 +609,9 @@ int document_handle(db_t *db, const principal_t *who, const char *id, const docu
         rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "action", "action", "assign | progress | done", NULL);
         goto out;
     }
-    if (assign ? !auth_role_covers(who, ROLE_LEADER, d->unit_path) : !reporter(who, d)) {
+    /* co-ordinating departments add progress notes; assigning is the leaders', done the lead's */
+    if (assign ? !auth_role_covers(who, ROLE_LEADER, d->unit_path)
+               : !reporter(who, d) && !(progress && document_coordinator(who, d))) {
         rc = derr_set(err, -EACCES, 403, MSG_DOC_HANDLE_ROLE, NULL,
                       assign ? "lãnh đạo đơn vị / the unit's leaders" : "người được giao / the assignees", NULL, NULL);
         goto out;
@@ -648,6 +687,90 @@ out:
     return rc;
 }
 
+/* ---- a document starts a dossier ---- */
+
+int document_dossier_code(db_t *db, const char *document_id, char *code, size_t cap)
+{
+    db_stmt_t *s;
+    if (cap) code[0] = '\0';
+    int rc = db_query(db, &s,
+                      "SELECT dossier_code FROM document_dossiers WHERE document_id = $1",
+                      "t", document_id);
+    if (rc == DB_ROW) col_copy(s, 0, code, cap);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+int document_of_dossier(db_t *db, const char *dossier_code, char id[ID_LEN + 1], char *symbol, size_t cap)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s,
+                      "SELECT d.id, d.symbol FROM document_dossiers x JOIN documents d ON d.id = x.document_id "
+                      "WHERE x.dossier_code = $1",
+                      "t", dossier_code);
+    if (rc == DB_ROW) {
+        col_copy(s, 0, id, ID_LEN + 1);
+        col_copy(s, 1, symbol, cap);
+    }
+    if (s) db_reset(s);
+    return rc == DB_ROW ? 0 : rc < 0 ? rc : -ENOENT;
+}
+
+struct started {
+    const document_t *d;
+    const dossier_t  *x;
+};
+
+static void started_payload(jw_t *w, const void *arg)
+{
+    const struct started *st = arg;
+    jw_obj_begin(w);
+    kv(w, "id", st->d->id);
+    kv(w, "dossier_id", st->x->id);
+    kv(w, "dossier_code", st->x->code);
+    kv(w, "procedure", st->x->procedure_code);
+    jw_obj_end(w);
+}
+
+int document_start_dossier(db_t *db, const principal_t *who, const char *id, dossier_intake_t *in, dossier_t *out,
+                           derr_t *err)
+{
+    document_t *d = xmalloc(sizeof *d);
+    char code[DOSSIER_CODE_MAX];
+    int rc = document_get(db, id, d);
+    /* the unit's desk officers start dossiers from its documents too, without reading its registers */
+    bool starts = rc == 0 && (may_register(who, d->unit_path) || auth_role_covers(who, ROLE_DESK, d->unit_path));
+    if (rc == 0 && !starts && !document_readable(who, d)) rc = -ENOENT;
+    if (rc == -ENOENT) derr_set(err, rc, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (rc < 0) goto out;
+    if (!starts) {
+        rc = derr_set(err, -EACCES, 403, MSG_DOC_DOSSIER_ROLE, NULL, NULL, NULL, NULL);
+        goto out;
+    }
+    if (strcmp(d->direction, "in")) {
+        rc = derr_set(err, -EBUSY, 409, MSG_DOC_STATE, "id", "issued", "dossier", NULL);
+        goto out;
+    }
+    if ((rc = document_dossier_code(db, d->id, code, sizeof code)) < 0) goto out;
+    if (code[0]) {
+        rc = derr_set(err, -EEXIST, 409, MSG_DOC_DOSSIER_EXISTS, "id", code, NULL, NULL);
+        goto out;
+    }
+    in->unit_id = d->unit_id;
+    in->channel = "desk";
+    in->from_document = true;
+    in->idem_key = NULL;
+    bool replayed = false;
+    if ((rc = dossier_receive(db, who, in, out, &replayed, err)) < 0) goto out;
+    struct started st = {d, out};
+    rc = event_record(db, d->unit_id, who->account_id, DOCUMENT_EVENT_DOSSIER, "document", d->id, started_payload,
+                      &st, NULL);
+    if (rc == -EEXIST) rc = -ECONFLICT;
+out:
+    free(d);
+    return rc;
+}
+
 /* ---- JSON ---- */
 
 static void json_members(jw_t *w, const document_t *d, lang_t lang)
@@ -677,7 +800,10 @@ static void json_members(jw_t *w, const document_t *d, lang_t lang)
     jw_kstr(w, "status", d->status);
     kv(w, "lead_unit_id", d->lead_unit_id);
     kv(w, "lead_account_id", d->lead_account_id);
+    jw_key(w, "coordinators");
+    jw_raw(w, d->coordinators[0] ? d->coordinators : "[]", d->coordinators[0] ? strlen(d->coordinators) : 2);
     kv(w, "registered_by", d->registered_by);
+    if (!strcmp(d->direction, "in")) kv(w, "dossier_code", d->dossier_code);
     jw_kint(w, "created_at", d->created_at);
     jw_kint(w, "version", d->version);
 }
@@ -753,7 +879,7 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
     bool sqlite = !strcmp(db_engine(db), "sqlite");
     buf_t sql;
     buf_init(&sql, 0);
-    const char *args[AUTH_MAX_GRANTS + 12];
+    const char *args[AUTH_MAX_GRANTS + 16];
     char likes[AUTH_MAX_GRANTS][AUTH_PATH_MAX + 2];
     int na = 0;
     buf_printf(&sql, "SELECT " COLS " FROM documents WHERE (");
@@ -767,11 +893,49 @@ int document_list(db_t *db, const principal_t *who, const document_query_t *q, d
     /* ... and the documents the caller leads (assigned to them or to their home department) */
     args[na++] = who->account_id;
     buf_printf(&sql, "%slead_account_id = $%d", na > 1 ? " OR " : "", na);
-    if (who->unit_id[0]) {
+    /* ... and those their home department co-ordinates (the latest assignment's line names it) */
+    char co_like[ID_LEN + 8];
+#define CO_SQL "id IN (SELECT h.document_id FROM document_handling h WHERE h.action = 'assigned' AND " \
+               "h.coordinators LIKE $%d AND h.n = (SELECT MAX(h2.n) FROM document_handling h2 WHERE " \
+               "h2.document_id = h.document_id AND h2.action = 'assigned'))"
+    int co_arg = 0;
+    if (who->unit_id[0] && id_valid(who->unit_id)) {
         args[na++] = who->unit_id;
         buf_printf(&sql, " OR lead_unit_id = $%d", na);
+        snprintf(co_like, sizeof co_like, "%%\"%s\"%%", who->unit_id);
+        args[na++] = co_like;
+        co_arg = na;
+        buf_puts(&sql, " OR ");
+        buf_printf(&sql, CO_SQL, na);
     }
     buf_puts(&sql, ")");
+    if (q->view != DOCUMENT_VIEW_ALL || q->due != DOCUMENT_DUE_ANY)
+        buf_puts(&sql, " AND direction = 'in' AND status IN ('assigned', 'in_progress')");
+    if (q->view == DOCUMENT_VIEW_LEAD) {
+        args[na++] = who->account_id;
+        buf_printf(&sql, " AND (lead_account_id = $%d", na);
+        if (co_arg) buf_printf(&sql, " OR lead_unit_id = $%d", co_arg - 1);
+        buf_puts(&sql, ")");
+    } else if (q->view == DOCUMENT_VIEW_COORDINATING) {
+        if (!co_arg) buf_puts(&sql, " AND 1 = 0");   /* no home department: co-ordinates nothing */
+        else {
+            buf_puts(&sql, " AND ");
+            buf_printf(&sql, CO_SQL, co_arg);
+        }
+    }
+    char today[11], until[11];
+    int y_unused;
+    long day = calendar_minutes_from_utc_ms(q->now_ms) / 1440;
+    format_day(day, today, &y_unused);
+    format_day(day + (q->due_days > 0 ? q->due_days : 0), until, &y_unused);
+    if (q->due == DOCUMENT_DUE_SOON) {
+        args[na++] = today;
+        args[na++] = until;
+        buf_printf(&sql, " AND deadline IS NOT NULL AND deadline >= $%d AND deadline <= $%d", na - 1, na);
+    } else if (q->due == DOCUMENT_DUE_OVERDUE) {
+        args[na++] = today;
+        buf_printf(&sql, " AND deadline IS NOT NULL AND deadline < $%d", na);
+    }
     char under[AUTH_PATH_MAX + 2], year[16], *needle = NULL;
     if (q->direction) {
         args[na++] = q->direction;

@@ -93,6 +93,9 @@ typedef struct document {
     char      status[16];                /* outgoing "issued"; incoming registered -> assigned -> in_progress -> done */
     char      lead_unit_id[ID_LEN + 1];  /* incoming, once assigned: the lead department, or */
     char      lead_account_id[ID_LEN + 1]; /* ... the lead person */
+    char      coordinators[8 * (ID_LEN + 3) + 4]; /* incoming: the co-ordinating departments of the latest
+                                                   * assignment, a JSON array of ids ("[]" when none) */
+    char      dossier_code[64];          /* incoming: the dossier it started ("" when none) */
     char      registered_by[ID_LEN + 1];
     long long created_at, updated_at, version;
 } document_t;
@@ -132,13 +135,31 @@ typedef struct document_action_in {
 int document_handle(db_t *db, const principal_t *who, const char *id, const document_action_in_t *in,
                     document_t *out, derr_t *err);
 
+/* ---- a document starts a dossier (issue 12 item 2) ----
+ * An incoming document (a citizen's petition, another agency's request) starts a dossier of a procedure of its
+ * unit through the one intake (dossier_receive, channel desk, in->unit_id = the document's unit) and, in the same
+ * transaction, ONE document.dossier_started event links the two (a row of document_dossiers, migration 23). Who: a clerk, desk officer or leader covering the document's unit (403), a reader of it
+ * (else 404). One dossier per document: a second is -EEXIST, 409 naming the dossier. An outgoing document: 409.
+ * The intake's own refusals (400, 404 procedure, 422 papers) pass through; nothing is written on any refusal. */
+#define DOCUMENT_EVENT_DOSSIER "document.dossier_started"
+struct dossier_intake;
+struct dossier;
+int document_start_dossier(db_t *db, const principal_t *who, const char *id, struct dossier_intake *in,
+                           struct dossier *out, derr_t *err);
+/* The dossier code a document started ("" when none): *code gets it (cap bytes). 0 or < 0. */
+int document_dossier_code(db_t *db, const char *document_id, char *code, size_t cap);
+/* The document that started a dossier (by the dossier's code): its id and symbol, -ENOENT when none. */
+int document_of_dossier(db_t *db, const char *dossier_code, char id[ID_LEN + 1], char *symbol, size_t cap);
+
 /* ---- reading ---- */
 int document_get(db_t *db, const char *id, document_t *out);            /* no scope check; -ENOENT */
-/* Clerks, leaders and officials covering the unit, and the lead of an assigned document (the lead person, or
- * staff whose home unit is the lead department). */
+/* Clerks, leaders and officials covering the unit, the lead of an assigned document (the lead person, or staff
+ * whose home unit is the lead department), and staff whose home unit is one of its co-ordinating departments. */
 bool document_readable(const principal_t *who, const document_t *d);
 /* Clerks and leaders covering the unit: those who register in its registers (and attach files to its documents). */
 bool document_registrar(const principal_t *who, const document_t *d);
+/* Whether who's home unit is one of d's co-ordinating departments (d->coordinators). */
+bool document_coordinator(const principal_t *who, const document_t *d);
 /* Whether who holds a reading role (clerk, leader, official) anywhere. */
 bool document_reader(const principal_t *who);
 void document_json(jw_t *w, const document_t *d, lang_t lang);         /* one object */
@@ -156,6 +177,14 @@ typedef struct document_query {
     const char *after_id;        /* cursor: rows with id below it (above it when oldest_first) */
     long long   limit;
     bool        oldest_first;    /* register order (numbers ascending) instead of newest first */
+    /* Work lists (docs/documents.md, "Work lists"): DOCUMENT_VIEW_ALL every readable row; _LEAD the open
+     * (assigned, in progress) documents who leads; _COORDINATING the open ones who's home department
+     * co-ordinates. due: DOCUMENT_DUE_SOON a deadline from today to today + due_days; _OVERDUE a deadline before
+     * today (both: open documents only). Today is now_ms's Vietnam local date. */
+    enum { DOCUMENT_VIEW_ALL, DOCUMENT_VIEW_LEAD, DOCUMENT_VIEW_COORDINATING } view;
+    enum { DOCUMENT_DUE_ANY, DOCUMENT_DUE_SOON, DOCUMENT_DUE_OVERDUE } due;
+    long long   now_ms;
+    int         due_days;
 } document_query_t;
 typedef int (*document_cb)(const document_t *d, void *arg);   /* < 0 stops */
 /* Rows readable by who (document_readable), newest first. Returns the rows read or < 0. */

@@ -5,6 +5,7 @@
  * and dossier.submitted_online carry every column, every action event carries the mutable ones ("after") and one
  * control-sheet line ("log"). name_fold and search are derived in apply by utf8_fold(), a pure function. */
 #include "domain/dossier.h"
+#include "domain/document.h"
 #include "domain/dossier_uploads.h"   /* dforms */
 #include "domain/report.h"            /* report: the dashboards' counts */
 #include "domain/dossier_notify.h"   /* dforms */
@@ -918,6 +919,16 @@ int dossier_json(db_t *db, jw_t *w, const principal_t *who, const dossier_t *d, 
         jw_raw(w, d->representative, strlen(d->representative));
     }
     jw_kstr(w, "content", d->content);
+    char src_id[ID_LEN + 1], src_symbol[256];   /* the incoming document that started it (document_start_dossier) */
+    int src = document_of_dossier(db, d->code, src_id, src_symbol, sizeof src_symbol);
+    if (src < 0 && src != -ENOENT) return src;
+    if (src == 0) {
+        jw_key(w, "source_document");
+        jw_obj_begin(w);
+        jw_kstr(w, "id", src_id);
+        jw_kstr(w, "symbol", src_symbol);
+        jw_obj_end(w);
+    }
     jw_key(w, "plan");
     jw_raw(w, d->plan, strlen(d->plan));
     jw_kint(w, "supplement_count", d->supplement_count);
@@ -1274,7 +1285,10 @@ static int prepare(db_t *db, const principal_t *who, const dossier_intake_t *in,
      * province, a department) answers as an unknown one does, like an inactive commune: a citizen's view of the
      * units is that public list, so the answer does not tell whether an unlisted id names some unit. */
     if (rc == 0 && citizen && strcmp(u->kind, "commune") && strcmp(u->kind, "ward")) rc = -ENOENT;
-    if (rc == -ENOENT || (rc == 0 && (!u->active || (citizen ? false : !auth_role_covers(who, ROLE_DESK, u->path))))) {
+    bool receives = rc == 0 && (citizen || auth_role_covers(who, ROLE_DESK, u->path) ||
+                    (in->from_document &&
+                     (auth_role_covers(who, ROLE_CLERK, u->path) || auth_role_covers(who, ROLE_LEADER, u->path))));
+    if (rc == -ENOENT || (rc == 0 && (!u->active || !receives))) {
         rc = rc == 0 && !citizen && auth_sees_path(who, u->path)
                  ? derr_set(err, -EACCES, 403, MSG_FORBIDDEN, "unit", NULL, NULL, NULL)
                  : derr_set(err, -ENOENT, 404, MSG_UNIT_UNKNOWN, "unit", unit_id, NULL, NULL);

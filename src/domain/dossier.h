@@ -90,6 +90,8 @@ typedef struct dossier_intake {
     long long          now_ms;       /* the caller's clock */
     const calendar_t  *cal;          /* the receiving unit's calendar (dossier_calendar) */
     const char        *uploads[PROCEDURE_PAPERS_MAX];   /* dforms: papers[i]'s uploaded paper id, or NULL */
+    bool               from_document; /* started from an incoming document (document_start_dossier): a clerk or
+                                       * leader covering the unit receives it as the desk would */
 } dossier_intake_t;
 
 typedef struct dossier {

@@ -73,6 +73,7 @@ class CsrfTests(ApiTestCase):
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/handling", {}, {"action": "done", "version": 1}),
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/attachments", {"Content-Type": "application/pdf"},
              None),
+            ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/dossier", {}, {"procedure": "x"}),
             # end document registers
             # keystore and exchange
             ("POST", "/api/v1/signing-keys", {}, {"kind": "person", "label": "x", "pkcs12": "QUJD", "pin": "1"}),

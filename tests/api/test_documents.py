@@ -640,6 +640,188 @@ class DocumentHandling(DocumentBase):
         self.assertIn("projections identical", cp.stdout)
 
 
+class DocumentWorkLists(DocumentBase):
+    """The work lists (docs/documents.md, "Work lists"): view=lead | coordinating with due=soon | overdue; a
+    co-ordinating department reads the document and adds progress notes but does not close it; a department not
+    named and another commune's staff neither list nor read it (404), each refusal changing nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        a = cls.admin
+        cls.dept = {s: unit_by_slug(a, s) for s in ("cujut.pkt", "cujut.vp", "cujut.pvhxh", "thuanan.pkt")}
+        cls.staff, cls.names = {}, {}
+        for slug, g in cls.dept.items():
+            name = unique("wl.")
+            r = a.req("POST", "/api/v1/staff", json={"username": name, "full_name": "Chuyên Viên Thử", "password": PW,
+                                                    "unit_id": g["id"], "roles": [{"role": "specialist",
+                                                                                   "unit_id": g["id"]}]})
+            if r.status != 201:
+                raise AssertionError("creating %s: %r" % (name, r))
+            c = Client(cls.server)
+            c.login(name, PW)
+            cls.staff[slug] = c
+            cls.names[slug] = name
+
+    def act(self, client, doc, expect=200, **body):
+        r = client.req("POST", "/api/v1/documents/%s/handling" % doc["id"], json=body)
+        if expect is not None and r.status != expect:
+            raise AssertionError("handling: expected %s, got %r" % (expect, r))
+        return r
+
+    def ids(self, client, query):
+        r = client.req("GET", "/api/v1/documents?limit=200&" + query)
+        self.assert_status(r, 200)
+        return [x["id"] for x in r.body["items"]]
+
+    def test_lists_matrix_and_progress(self):
+        leader, clerk = self.users["cujut.leader"], self.users["cujut.clerk"]
+        lead, coord = self.staff["cujut.pkt"], self.staff["cujut.vp"]
+        other, far = self.staff["cujut.pvhxh"], self.staff["thuanan.pkt"]
+        soon, later, plain = (incoming(clerk).body for _ in range(3))
+        self.act(leader, soon, action="assign", version=1, lead_unit=self.dept["cujut.pkt"]["id"],
+                 coordinators=[self.dept["cujut.vp"]["id"]], deadline="2027-03-04")
+        a = self.act(leader, later, action="assign", version=1, lead_unit=self.dept["cujut.pkt"]["id"],
+                     coordinators=[self.dept["cujut.vp"]["id"]], deadline="2027-03-20").body
+        self.assertEqual(a["coordinators"], [self.dept["cujut.vp"]["id"]])
+        self.act(leader, plain, action="assign", version=1, lead_unit=self.dept["cujut.pkt"]["id"])
+        mine = {soon["id"], later["id"], plain["id"]}
+        # who lists what: lead dept, co-ordinating dept, a department not named, another commune's department
+        cells = {
+            (lead, "view=lead"): {soon["id"], later["id"], plain["id"]},
+            (lead, "view=lead&due=soon"): {soon["id"]},
+            (lead, "view=coordinating"): set(),
+            (coord, "view=coordinating"): {soon["id"], later["id"]},
+            (coord, "view=coordinating&due=soon"): {soon["id"]},
+            (coord, "view=coordinating&due=soon&days=30"): {soon["id"], later["id"]},
+            (coord, "view=coordinating&due=overdue"): set(),
+            (coord, "view=lead"): set(),
+            (coord, ""): {soon["id"], later["id"]},
+            (other, "view=coordinating"): set(),
+            (other, "view=lead"): set(),
+            (other, ""): set(),
+            (far, "view=coordinating"): set(),
+            (far, ""): set(),
+        }
+        for (client, query), want in cells.items():
+            with self.subTest(query=query):
+                self.assertEqual(set(self.ids(client, query)) & mine, want)
+        # reading: the co-ordinating department reads it; the others 404
+        self.assert_status(coord.req("GET", "/api/v1/documents/" + soon["id"]), 200)
+        self.assert_problem(coord.req("GET", "/api/v1/documents/" + plain["id"]), 404)
+        for c in (other, far):
+            self.assert_problem(c.req("GET", "/api/v1/documents/" + soon["id"]), 404)
+        # bad parameters: 400 naming it
+        for query, field in (("view=mine", "view"), ("due=late", "due"), ("due=soon&days=0", "days"),
+                             ("due=soon&days=61", "days"), ("view=lead&days=3", "days")):
+            with self.subTest(query=query):
+                self.assert_problem(coord.req("GET", "/api/v1/documents?" + query), 400, field=field)
+        # progress by the co-ordinating department; done is the lead's: 403; the others 404; nothing changed
+        before = self.snap()
+        self.assert_problem(self.act(coord, soon, expect=None, action="done", version=2), 403, "MSG_DOC_HANDLE_ROLE")
+        for c in (other, far):
+            self.assert_problem(self.act(c, soon, expect=None, action="progress", version=2, note="x"), 404)
+        self.assertEqual(self.snap(), before)
+        p = self.act(coord, soon, action="progress", version=2, note="Văn phòng đã góp ý").body
+        self.assertEqual((p["status"], p["handling"][-1]["action"], p["handling"][-1]["note"]),
+                         ("in_progress", "progress", "Văn phòng đã góp ý"))
+        # a reassignment without co-ordinators takes the document off their list
+        self.act(leader, later, action="assign", version=2, lead_unit=self.dept["cujut.pkt"]["id"])
+        self.assertEqual(set(self.ids(coord, "view=coordinating")) & mine, {soon["id"]})
+        self.assert_problem(coord.req("GET", "/api/v1/documents/" + later["id"]), 404)
+        # ten days later on the same store: the first one is overdue for both lists, done drops it
+        s2 = start_server("worklists-later", ms(2027, 3, 12, 8, 0), db=self.db)
+        try:
+            c2, l2 = Client(s2), Client(s2)
+            c2.login(self.names["cujut.vp"], PW)
+            l2.login(self.names["cujut.pkt"], PW)
+            self.assertEqual(set(self.ids(c2, "view=coordinating&due=overdue")) & mine, {soon["id"]})
+            self.assertEqual(set(self.ids(l2, "view=lead&due=overdue")) & mine, {soon["id"]})
+            self.assertEqual(set(self.ids(l2, "view=lead&due=soon")) & mine, set())
+            self.act(l2, soon, action="done", version=3, note="Đã xong")
+            self.assertEqual(set(self.ids(c2, "view=coordinating&due=overdue")) & mine, set())
+        finally:
+            self.assertEqual(s2.stop(), [])
+
+    def test_z_rebuild_gives_the_same_rows(self):
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
+
+
+class DocumentStartsDossier(DocumentBase):
+    """POST /api/v1/documents/{id}/dossier: an incoming document starts a dossier through the one intake, linked
+    both ways as event data; one per document (409 naming it); a clerk, desk officer or leader of the document's
+    unit only; every refusal changes nothing."""
+
+    def body(self, **extra):
+        from test_dossiers import DEMO_IDS, mandatory_papers, shipped
+        proc = shipped("2.000806")
+        b = {"procedure": proc["code"],
+             "applicant": {"kind": "organisation", "name": "UBND tỉnh Lâm Đồng", "id_number": "0100109106",
+                           "phone": "0263 3822 123", "address": "Đà Lạt"},
+             "papers": [{"paper": pid} for pid in mandatory_papers(proc)]}
+        b.update(extra)
+        return b
+
+    def start(self, client, doc, **extra):
+        return client.req("POST", "/api/v1/documents/%s/dossier" % doc["id"], json=self.body(**extra))
+
+    def snap(self):
+        return snapshot(self.db) + (store_query(self.db, "SELECT COUNT(*) FROM dossiers"),)
+
+    def test_starts_once_linked_both_ways(self):
+        clerk = self.users["cujut.clerk"]
+        made = {}
+        for who in ("cujut.clerk", "cujut.desk", "cujut.leader"):
+            d = incoming(clerk).body
+            r = self.start(self.users[who], d)
+            self.assert_status(r, 201)
+            self.assertEqual(r.body["source_document"], {"id": d["id"], "symbol": d["symbol"]})
+            self.assertEqual(r.body["applicant"]["name"] if isinstance(r.body.get("applicant"), dict)
+                             else r.body.get("applicant_name"), "UBND tỉnh Lâm Đồng")
+            made[who] = (d, r.body)
+        d, x = made["cujut.clerk"]
+        doc = clerk.req("GET", "/api/v1/documents/" + d["id"]).body
+        self.assertEqual(doc["dossier_code"], x["code"])
+        self.assertEqual(doc["version"], d["version"] + 1)
+        self.assertEqual(store_query(self.db, "SELECT dossier_code FROM document_dossiers WHERE document_id = '%s'"
+                                     % d["id"]), [(x["code"],)])
+        self.assertEqual(self.users["cujut.desk"].req("GET", "/api/v1/dossiers/" + x["code"]).body["source_document"]["id"],
+                         d["id"])
+        # refusals, each changing nothing
+        fresh = incoming(clerk).body
+        out = outgoing(clerk).body
+        before = self.snap()
+        cells = [
+            (self.users["cujut.leader"], d, {}, 409, "MSG_DOC_DOSSIER_EXISTS"),
+            (self.users["cujut.specialist"], fresh, {}, 404, None),      # no reading role, not its lead
+            (self.users["thuanan.clerk"], fresh, {}, 404, None),         # another commune's clerk
+            (self.users["locbinh.clerk"], fresh, {}, 404, None),
+            (self.users["lamdong.official"], fresh, {}, 403, "MSG_DOC_DOSSIER_ROLE"),   # reads, may not start
+            (clerk, out, {}, 409, "MSG_DOC_STATE"),
+            (clerk, fresh, {"procedure": "9.999999"}, 404, "MSG_DOSSIER_PROCEDURE_UNKNOWN"),
+            (clerk, fresh, {"channel": "desk"}, 400, "MSG_UNKNOWN_FIELD"),
+            (clerk, fresh, {"papers": []}, 422, None),
+            (clerk, fresh, {"applicant": {"kind": "person"}}, 400, None),
+        ]
+        for client, doc_, extra, status, code in cells:
+            with self.subTest(status=status, code=code, extra=extra):
+                r = self.start(client, doc_, **extra)
+                self.assert_problem(r, status, code)
+                if code == "MSG_DOC_DOSSIER_EXISTS":
+                    self.assertIn(x["code"], r.body["detail"])
+        self.assertEqual(self.snap(), before)
+        anon = Client(self.server)
+        self.assertEqual(anon.req("POST", "/api/v1/documents/%s/dossier" % fresh["id"], json=self.body()).status, 401)
+        self.assertEqual(self.snap(), before)
+
+    def test_z_rebuild_gives_the_same_rows(self):
+        cp = run_cli("rebuild", "--check", "--db", self.db.url)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("projections identical", cp.stdout)
+
+
 class DocumentRegisterCsv(DocumentBase):
 
     def test_register_csv_in_number_order(self):

@@ -272,6 +272,31 @@ try {
   c.check("the handling line names the lead department and the deadline",
           (await rowsOf(page, "document-handling")).some((r) => r.includes("Phòng Kinh tế") && r.includes("Giao xử lý")) &&
           /\d\d\/\d\d\/\d{4}/.test(await page.textContent("#document-deadline")));
+  // ---- the document starts a dossier (POST /api/v1/documents/{id}/dossier), with the keyboard only ----
+  await page.focus("#doc-start-dossier");
+  await page.keyboard.press("Enter");
+  c.check("the start-a-dossier button opens its form and moves the focus to the procedure",
+          await page.isVisible("#doc-dossier-form") && (await page.getAttribute("#doc-start-dossier", "aria-expanded")) === "true" &&
+          await page.evaluate(() => document.activeElement && document.activeElement.id === "doc-dossier-procedure"));
+  c.check("the applicant is prefilled from the issuing agency", (await page.inputValue("#doc-dossier-name")) === "Sở Nội vụ tỉnh Lâm Đồng");
+  await page.keyboard.type("2.000806");
+  await page.focus("#doc-dossier-idnum");
+  await page.keyboard.type("0100109106");
+  await page.focus("#doc-dossier-phone");
+  await page.keyboard.type("0263 3822 123");
+  await page.focus("#doc-dossier-address");
+  await page.keyboard.type("36 Trần Phú, Đà Lạt");
+  await checkScreen(page, c, "the start-a-dossier form");
+  n = await docLoads(page);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((x) => Number(document.querySelector("#document-view").dataset.loads) > x, n);
+  const started = (await lead("GET", "/api/v1/documents/" + docId)).data;
+  c.check("the dossier is started and the document links to it", !!started.dossier_code &&
+          (await page.textContent("#document-dossier-link")) === started.dossier_code &&
+          (await page.textContent("#document-view .notice")).includes(started.dossier_code) && !(await page.isVisible("#doc-start-dossier")),
+          JSON.stringify(started.dossier_code));
+  const dossier = (await lead("GET", "/api/v1/dossiers/" + started.dossier_code)).data;
+  c.check("... and the dossier names its source document", dossier.source_document && dossier.source_document.id === docId);
   await checkScreen(page, c, "the document page (leader)");
   c.check("no console errors or unexpected failed responses (leader)", page.problems.length === 0, page.problems.join(" | "));
   await page.close();

@@ -10,7 +10,10 @@
 // progress bar and downloaded; the control sheet lists every step; the forms link to their PDFs; the page turns
 // to English. Prints "N passed, N failed" and exits 1 on any failure.
 import path from "node:path";
-import { counter, startServer, stopServer, launch, newPage, signIn, screen, checkScreen, screenshotPath,
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { counter, bin, startServer, stopServer, launch, newPage, signIn, screen, checkScreen, screenshotPath,
          dossierLoads as loads, dossierActions as actions, dossierAct as act } from "./lib.mjs";
 
 const c = counter();
@@ -18,7 +21,17 @@ const c = counter();
 // server gets the same LeakSanitizer suppression as the forms' API tests (only allocations inside libfontconfig).
 const supp = "suppressions=" + path.resolve("tests/cli/lsan-fontconfig.supp") + ":print_suppressions=0";
 process.env.LSAN_OPTIONS = process.env.LSAN_OPTIONS ? process.env.LSAN_OPTIONS + ":" + supp : supp;
-const server = await startServer();
+// Sign on approve (signed results): a local CA made by `motcua ca` and the leader's PKCS#12, as
+// tests/api/test_signed_results.py makes them; the server trusts the CA for signing.
+const ca = mkdtempSync(path.join(tmpdir(), "motcua-dossierweb-ca-"));
+const run = (...args) => execFileSync(bin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+writeFileSync(path.join(ca, "pass"), "ca-pass-dossierweb\n");
+writeFileSync(path.join(ca, "pin"), "1357\n");
+run("ca", "init", "--dir", path.join(ca, "ca"), "--pass-file", path.join(ca, "pass"), "--name", "CA thử nghiệm hồ sơ", "--key", "ec");
+run("ca", "issue", "--dir", path.join(ca, "ca"), "--pass-file", path.join(ca, "pass"), "--cn", "Nguyễn Văn Lãnh Đạo",
+    "--key", "ec", "--out", path.join(ca, "lead.p12"), "--p12-pass-file", path.join(ca, "pin"));
+writeFileSync(path.join(ca, "trust.pem"), readFileSync(path.join(ca, "ca", "ca.pem"), "utf8") + readFileSync(path.join(ca, "ca", "crl.pem"), "utf8"));
+const server = await startServer(["--sign-trust", path.join(ca, "trust.pem")]);
 const browser = await launch();
 
 // ---- the API, from node (for the intake and to compare with what the page shows) ----
@@ -285,6 +298,61 @@ try {
   await checkScreen(desk, c, "the dossier page in English");
   await desk.click("#lang");
 
+  // ---- the leader signs on approval: their key and PIN in the approve dialog, then the signed result's link ----
+  const leadApi = await session("cujut.leader"), specApi = await session("cujut.specialist");
+  r = await call(leadApi, "POST", "/api/v1/signing-keys", { kind: "person", label: "Chữ ký số lãnh đạo",
+                                                            pkcs12: readFileSync(path.join(ca, "lead.p12")).toString("base64"), pin: "1357" });
+  if (r.status !== 201) throw new Error("key import failed: " + JSON.stringify(r.body));
+  const keyId = r.body.id;
+  r = await call(deskApi, "POST", "/api/v1/dossiers", {
+    procedure: "2.000806", channel: "desk",
+    applicant: { kind: "person", name: "Trần Văn Ký", id_number: "001305123456", phone: "0912345679", address: "Thôn 5, xã Cư Jút" },
+    papers: [{ paper: "don-de-nghi", copies: 1, form: "original" }],
+  });
+  const code2 = r.body.code;
+  await call(deskApi, "POST", "/api/v1/dossiers/" + code2 + "/actions", { action: "forward", version: r.body.version });
+  let cur = (await call(leadApi, "GET", "/api/v1/dossiers/" + code2)).body;
+  await call(leadApi, "POST", "/api/v1/dossiers/" + code2 + "/actions", { action: "assign", version: cur.version, to: "cujut.specialist" });
+  const up = await fetch(server.url + "/api/v1/papers?name=ket-qua.pdf", {
+    method: "POST", headers: { "Content-Type": "application/pdf", Cookie: specApi.cookie, "X-CSRF-Token": specApi.csrf },
+    body: readFileSync("tests/data/pdf/table.pdf") });
+  const paper = await up.json();
+  cur = (await call(specApi, "GET", "/api/v1/dossiers/" + code2)).body;
+  r = await call(specApi, "POST", "/api/v1/dossiers/" + code2 + "/actions", { action: "attach_result", version: cur.version,
+                                                                          result: "Giấy chứng nhận số 15/2027", result_paper: paper.id });
+  if (r.status !== 200) throw new Error("attach_result failed: " + JSON.stringify(r.body));
+  await open(lead, code2);
+  await lead.focus("#act-approve");
+  await lead.keyboard.press("Enter");
+  await lead.waitForSelector("#dossier-dialog[open] #f-key");
+  c.check("the approve dialog offers signing with my key, checked", await lead.isChecked("#f-sign") &&
+          (await lead.$$eval("#f-key option", (os) => os.map((o) => o.value))).includes(keyId) && !(await lead.$("#f-seal")));
+  await checkScreen(lead, c, "the approve dialog with the signature");
+  // a wrong PIN: the API's message next to the PIN, nothing signed
+  lead.allowed = (x) => x.status() === 422 && new URL(x.url()).pathname.endsWith("/actions");
+  await lead.focus("#f-pin");
+  await lead.keyboard.type("0000");
+  await lead.keyboard.press("Enter");
+  await lead.waitForSelector("#f-pin-err:not([hidden])");
+  c.check("a wrong PIN is explained next to the PIN", (await lead.textContent("#f-pin-err")).trim().length > 5,
+          await lead.textContent("#dossier-dialog"));
+  lead.allowed = null;
+  lead.problems = lead.problems.filter((p) => !/status of 422/.test(p));
+  const before2 = await loads(lead);
+  await lead.fill("#f-pin", "1357");
+  await lead.keyboard.press("Enter");
+  await lead.waitForFunction((n) => Number(document.querySelector("#dossier-view")?.dataset.loads || "0") > n, before2);
+  await lead.waitForSelector("#dossier-result-link");
+  const href = await lead.getAttribute("#dossier-result-link", "href");
+  const got = await lead.evaluate(async (h) => { const x = await fetch(h); return [x.status, x.headers.get("content-type")]; }, href);
+  c.check("after the signed approval the page links to the signed result PDF", got[0] === 200 && got[1] === "application/pdf" &&
+          href === "/api/v1/dossiers/" + code2 + "/result", got.join(" ") + " " + href);
+  await checkScreen(lead, c, "the signed dossier");
+  await lead.click("#lang");
+  await lead.waitForFunction(() => document.documentElement.lang === "en");
+  c.check("... in English too", (await lead.textContent("#dossier-result-link")).includes("signed result"));
+  await lead.click("#lang");
+
   for (const [name, p] of [["desk", desk], ["clerk", clerk], ["other commune", other], ["specialist", spec], ["leader", lead]]) {
     c.check(`no console errors or unexpected failed responses (${name})`, p.problems.length === 0, p.problems.join(" | "));
   }
@@ -294,6 +362,7 @@ try {
 } finally {
   await browser.close();
   await stopServer(server, c);
+  rmSync(ca, { recursive: true, force: true });
   if (process.env.WD_DEBUG) console.log(server.stderr());
 }
 console.log(`${c.passed} passed, ${c.failed} failed`);

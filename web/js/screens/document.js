@@ -46,6 +46,8 @@ function drawFacts() {
     ...dd("doc.confidentiality", el("span", { t: "doc.secrecy." + d.confidentiality })),
     ...dd("doc.deadline", d.deadline ? fmtDate(d.deadline) : null, "document-deadline"),
     ...(incoming ? dd("doc.lead", lead(d), "document-lead") : []),
+    ...(incoming && d.dossier_code ? dd("doc.dossier", el("a", { href: "#/dossier/" + encodeURIComponent(d.dossier_code),
+                                                                id: "document-dossier-link", text: d.dossier_code }), "document-dossier") : []),
     ...dd("doc.registered", fmtDateTime(new Date(d.created_at).toISOString())),
   ]);
 }
@@ -153,7 +155,80 @@ function progressForm() {
   ]);
 }
 
+// A document starts a dossier (POST /api/v1/documents/{id}/dossier): a button that opens a small form — the
+// procedure's code and the applicant, prefilled from the issuing agency as an organisation. The papers the
+// procedure requires are taken as received with the document.
+function dossierStarter() {
+  if (d.direction !== "in" || d.dossier_code || !hasRole("clerk", "desk", "leader")) return null;
+  const form = el("form", { id: "doc-dossier-form", class: "admin-panel", hidden: true, on: { submit: startDossier } }, [
+    el("h4", { t: "doc.dossier.title" }),
+    el("p", { class: "hint", t: "doc.dossier.help" }),
+    field("doc-dossier-procedure", "doc.dossier.procedure", { name: "procedure", required: true, maxlength: 40, autocomplete: "off" }),
+    el("div", { class: "row" }, [
+      field("doc-dossier-kind", "doc.dossier.kind", { name: "applicant.kind", options: [["organisation", "doc.dossier.kind.organisation"], ["person", "doc.dossier.kind.person"]] }, "select"),
+      field("doc-dossier-name", "doc.dossier.name", { name: "applicant.name", required: true, maxlength: 200, value: d.agency || "" }),
+    ]),
+    el("div", { class: "row" }, [
+      field("doc-dossier-idnum", "doc.dossier.id_number", { name: "applicant.id_number", required: true, maxlength: 14 }),
+      field("doc-dossier-phone", "doc.dossier.phone", { name: "applicant.phone", required: true, maxlength: 20, type: "tel" }),
+    ]),
+    field("doc-dossier-address", "doc.dossier.address", { name: "applicant.address", required: true, maxlength: 300 }),
+    el("p", { class: "form-error error", role: "alert", hidden: true }),
+    el("div", { class: "actions" }, [
+      el("button", { type: "submit", id: "doc-dossier-submit", class: "primary", t: "doc.dossier.submit" }),
+      el("button", { type: "button", id: "doc-dossier-cancel", t: "doc.dossier.cancel", on: { click: () => toggleStarter(false) } }),
+    ]),
+  ]);
+  const btn = el("button", { type: "button", id: "doc-start-dossier", "aria-expanded": "false", "aria-controls": "doc-dossier-form",
+                             t: "doc.dossier.start", on: { click: () => toggleStarter(form.hidden) } });
+  return el("div", { id: "doc-dossier" }, [btn, form]);
+}
+
+function toggleStarter(open) {
+  const form = $q("#doc-dossier-form"), btn = $q("#doc-start-dossier");
+  if (!form || !btn) return;
+  form.hidden = !open;
+  btn.setAttribute("aria-expanded", String(open));
+  if (open) $q("#doc-dossier-procedure").focus();
+  else btn.focus();
+}
+
+async function startDossier(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  clearProblems(form);
+  const v = (n) => form.elements.namedItem(n).value.trim();
+  const code = v("procedure");
+  form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+  const proc = code ? await api("GET", "/api/v1/procedures/" + encodeURIComponent(code) + "?" + new URLSearchParams({ unit: d.unit_id })) : null;
+  const papers = proc && proc.ok ? (proc.data.papers || []).filter((p) => p.mandatory).map((p) => ({ paper: p.id })) : [];
+  const res = await api("POST", "/api/v1/documents/" + encodeURIComponent(id) + "/dossier", {
+    procedure: code,
+    applicant: { kind: v("applicant.kind"), name: v("applicant.name"), id_number: v("applicant.id_number"),
+                 phone: v("applicant.phone"), address: v("applicant.address") },
+    papers,
+  });
+  form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+  if (res.ok) {
+    await load();
+    announce("doc.dossier.started", "ok", { code: res.data.code });
+  } else if (res.status === 409) {
+    await load();
+    announce("doc.conflict", "error", { detail: problemText(res) });
+  } else {
+    showProblem(form, res, { "applicant.name": "applicant.name", "applicant.id_number": "applicant.id_number",
+                             "applicant.phone": "applicant.phone", "applicant.address": "applicant.address",
+                             "applicant.kind": "applicant.kind" });
+  }
+}
+
 function drawActions() {
+  const starter = dossierStarter();
+  if (starter) return [...drawHandlingActions(), starter];
+  return drawHandlingActions();
+}
+
+function drawHandlingActions() {
   if (d.direction !== "in") return [el("p", { id: "document-actions", t: "doc.actions.out" })];
   if (d.status === "done") return [el("p", { id: "document-actions", t: "doc.actions.done" })];
   const out = [];

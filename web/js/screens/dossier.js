@@ -25,7 +25,7 @@ const ACTIONS = {
     request_payment: { reason: "optional", amount: true },
     record_payment: { reason: "optional", amount: true },
     extend: { reason: "required", days: true },
-    approve: { reason: "optional" },
+    approve: { reason: "optional", sign: true },
     attach_result: { result: true },
     deliver: { reason: "optional", deliver: true },
     withdraw: { reason: "optional" },
@@ -69,6 +69,12 @@ function drawFacts() {
         ...(d.content ? dd("dossier.content", d.content) : []),
         ...(d.fee_amount !== null ? dd("dossier.fee", money(d.fee_amount) + (d.paid_amount !== null ? " — " + t("dossier.paid") : "")) : []),
         ...(d.result ? dd("dossier.result", d.result, "dossier-result") : []),
+        ...(d.source_document ? dd("dossier.source_document", el("a", { href: "#/document/" + encodeURIComponent(d.source_document.id),
+                                                                       id: "dossier-source-document", text: d.source_document.symbol })) : []),
+        // signed results: the signed PDF, once the leader signed on approval
+        ...(d.result_signature ? dd("dossier.result_signed", el("a", { href: "/api/v1/dossiers/" + encodeURIComponent(code) + "/result",
+                                                                      id: "dossier-result-link", target: "_blank", rel: "noopener", t: "dossier.result_signed.open" }),
+                                    "dossier-result-signed") : []),
         ...(d.reason ? dd("dossier.reason", d.reason, "dossier-reason") : []),
         ...(d.delivered_at ? dd("dossier.delivered", fmtDateTime(d.delivered_at) + " — " + (d.delivered_to || "")) : []),
     ]);
@@ -350,9 +356,43 @@ async function fieldsFor(a) {
                   options: [["", "dossier.resubmit.none"], ...checklist.map(([id, name]) => [id, name, true])] }, "select"), u.name)),
         ]));
     }
+    if (spec.sign) out.push(...(await signFields()));
     const r = reasonField(spec, a);
     if (r) out.push(r);
     return out;
+}
+
+// Sign on approve (signed results; POST .../actions {"sign": true, key_id, pin, seal_key_id?, seal_pin?}): one of
+// the caller's own active signing keys and its PIN, and the unit's seal with its PIN when the procedure asks for
+// the seal. The PINs go to the server only in this request.
+async function signFields() {
+    const [keys, proc] = await Promise.all([
+        api("GET", "/api/v1/signing-keys?limit=200"),
+        api("GET", "/api/v1/procedures/" + encodeURIComponent(d.procedure.code) + "?" + new URLSearchParams({ unit: d.unit_id })),
+    ]);
+    const items = keys.ok ? keys.data.items.filter((k) => k.active) : [];
+    const mine = items.filter((k) => k.kind === "person" && state.me && k.account_id === state.me.id);
+    const seals = items.filter((k) => k.kind === "seal" && k.unit_id === d.unit_id);
+    const sealed = proc.ok && proc.data.seal === true;
+    const label = (k) => k.label + " — " + k.certificate.subject_cn;
+    if (!mine.length) return [el("p", { id: "f-sign-none", class: "hint", t: "dossier.sign.nokeys" })];
+    const box = el("input", { type: "checkbox", id: "f-sign", name: "sign", checked: true, "aria-controls": "f-sign-fields",
+                              on: { change: (ev) => { $q("#f-sign-fields").hidden = !ev.currentTarget.checked; } } });
+    const parts = [
+        field("f-key", "dossier.sign.key", { name: "key_id", required: true, options: mine.map((k) => [k.id, label(k), true]) }, "select"),
+        field("f-pin", "dossier.sign.pin", { name: "pin", type: "password", autocomplete: "off", required: true, maxlength: 128 }),
+    ];
+    if (sealed) {
+        parts.push(el("p", { class: "hint", t: "dossier.sign.seal_needed" }));
+        parts.push(seals.length
+            ? field("f-seal", "dossier.sign.seal", { name: "seal_key_id", required: true, options: seals.map((k) => [k.id, label(k), true]) }, "select")
+            : el("p", { id: "f-seal-none", class: "error", t: "dossier.sign.noseal" }));
+        if (seals.length) parts.push(field("f-seal-pin", "dossier.sign.seal_pin", { name: "seal_pin", type: "password", autocomplete: "off", required: true, maxlength: 128 }));
+    }
+    return [
+        el("div", { class: "desk-check" }, [box, el("label", { for: "f-sign", t: "dossier.sign.toggle" })]),
+        el("fieldset", { id: "f-sign-fields" }, [el("legend", { t: "dossier.sign.legend" }), ...parts]),
+    ];
 }
 
 function bodyFor(a, form) {
@@ -364,6 +404,14 @@ function bodyFor(a, form) {
     const papers = [...form.querySelectorAll("select[name=paper-for]")].filter((c) => c.value)
         .map((c) => ({ paper: c.value, upload: c.dataset.upload }));
     if (papers.length) b.papers = papers;
+    const sign = form.elements.namedItem("sign");
+    if (sign && sign.checked) {
+        b.sign = true;
+        for (const n of ["key_id", "pin", "seal_key_id", "seal_pin"]) {
+            const c = form.elements.namedItem(n);
+            if (c && c.value) b[n] = c.value;          // PINs as typed: not trimmed
+        }
+    }
     if (form.elements.namedItem("items")) {
         const items = v("items").split("\n").map((s) => s.trim()).filter(Boolean);
         if (items.length) b.items = items;
