@@ -263,7 +263,7 @@ static int apply_handling(db_t *db, const event_meta_t *ev, const json_t *p)
 /* document.dossier_started: the row of document_dossiers; the document's version moves on. */
 static int apply_dossier_started(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    const char *id = jstr(p, "id"), *dossier = jstr(p, "dossier_id"), *code = jstr(p, "dossier_code");
+    const char *id = event_str(p, "id"), *dossier = event_str(p, "dossier_id"), *code = event_str(p, "dossier_code");
     if (!id || !dossier || !code) return -EINVAL;
     long long n = db_run(db,
                          "INSERT INTO document_dossiers (document_id, dossier_id, dossier_code, actor, at) "
@@ -696,7 +696,7 @@ int document_dossier_code(db_t *db, const char *document_id, char *code, size_t 
     int rc = db_query(db, &s,
                       "SELECT dossier_code FROM document_dossiers WHERE document_id = $1",
                       "t", document_id);
-    if (rc == DB_ROW) col_copy(s, 0, code, cap);
+    if (rc == DB_ROW) db_col_copy(s, 0, code, cap);
     if (s) db_reset(s);
     return rc < 0 ? rc : 0;
 }
@@ -709,8 +709,8 @@ int document_of_dossier(db_t *db, const char *dossier_code, char id[ID_LEN + 1],
                       "WHERE x.dossier_code = $1",
                       "t", dossier_code);
     if (rc == DB_ROW) {
-        col_copy(s, 0, id, ID_LEN + 1);
-        col_copy(s, 1, symbol, cap);
+        db_col_copy(s, 0, id, ID_LEN + 1);
+        db_col_copy(s, 1, symbol, cap);
     }
     if (s) db_reset(s);
     return rc == DB_ROW ? 0 : rc < 0 ? rc : -ENOENT;
