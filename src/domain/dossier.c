@@ -278,12 +278,6 @@ static int step_done(db_stmt_t *s)
     return rc < 0 ? rc : 0;
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* ---- apply ---- */
 
 static int apply_log(db_t *db, const char *dossier_id, json_t *log)
@@ -305,9 +299,9 @@ static char *search_text(json_t *d)
 {
     buf_t b;
     buf_init(&b, 0);
-    buf_printf(&b, "%s %s %s %s", jstr(d, "code") ? jstr(d, "code") : "",
-               jstr(d, "applicant_name") ? jstr(d, "applicant_name") : "", jstr(d, "id_number") ? jstr(d, "id_number") : "",
-               jstr(d, "phone") ? jstr(d, "phone") : "");
+    buf_printf(&b, "%s %s %s %s", event_str(d, "code") ? event_str(d, "code") : "",
+               event_str(d, "applicant_name") ? event_str(d, "applicant_name") : "", event_str(d, "id_number") ? event_str(d, "id_number") : "",
+               event_str(d, "phone") ? event_str(d, "phone") : "");
     char *f = utf8_fold(b.data, b.len);
     buf_free(&b);
     return f ? f : xstrdup("");
@@ -337,7 +331,7 @@ static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
     db_stmt_t *s = db_prepare(db, insert_sql);
     if (!s) return -EIO;
     for (size_t i = 0; i < NCOLS; i++) bind_json(s, (int)i + 1, json_object_get(d, cols[i].name));
-    const char *name = jstr(d, "applicant_name") ? jstr(d, "applicant_name") : "";
+    const char *name = event_str(d, "applicant_name") ? event_str(d, "applicant_name") : "";
     char *fold = utf8_fold(name, strlen(name));
     char *search = search_text(d);
     db_bind_text(s, (int)NCOLS + 1, fold ? fold : "", DB_NTS);
@@ -346,13 +340,13 @@ static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
     free(fold);
     free(search);
     if (rc < 0) return rc;
-    const char *id = jstr(d, "id");
+    const char *id = event_str(d, "id");
     size_t i;
     json_t *p;
     json_array_foreach(json_object_get(payload, "papers"), i, p) {
         long long n = db_run(db, "INSERT INTO dossier_papers (dossier_id, paper_id, name, copies, form, mandatory) "
-                                 "VALUES ($1, $2, $3, $4, $5, $6)", "tttiti", id, jstr(p, "paper"), jstr(p, "name"),
-                             (long long)json_integer_value(json_object_get(p, "copies")), jstr(p, "form"),
+                                 "VALUES ($1, $2, $3, $4, $5, $6)", "tttiti", id, event_str(p, "paper"), event_str(p, "name"),
+                             (long long)json_integer_value(json_object_get(p, "copies")), event_str(p, "form"),
                              (long long)json_is_true(json_object_get(p, "mandatory")));
         if (n < 0) return (int)n;
     }
@@ -360,12 +354,12 @@ static int apply_intake(db_t *db, const event_meta_t *ev, const json_t *payload)
     json_t *c = json_object_get(payload, "counter");
     long long n = db_run(db, "INSERT INTO dossier_counters (agency, day, seq) VALUES ($1, $2, $3) "
                              "ON CONFLICT (agency, day) DO UPDATE SET seq = excluded.seq", "tti",
-                         jstr(c, "agency"), jstr(c, "day"), (long long)json_integer_value(json_object_get(c, "seq")));
+                         event_str(c, "agency"), event_str(c, "day"), (long long)json_integer_value(json_object_get(c, "seq")));
     if (n < 0) return (int)n;
     json_t *k = json_object_get(payload, "idempotency");
     if (json_is_object(k)) {
         n = db_run(db, "INSERT INTO dossier_idempotency (actor, key, dossier_id) VALUES ($1, $2, $3)", "ttt",
-                   jstr(k, "actor"), jstr(k, "key"), id);
+                   event_str(k, "actor"), event_str(k, "key"), id);
         if (n < 0) return (int)n;
     }
     if ((rc = apply_log(db, id, json_object_get(payload, "log"))) < 0) return rc;
@@ -377,7 +371,7 @@ static int action_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
     json_t *a = json_object_get(payload, "after");
-    const char *id = jstr(payload, "id");
+    const char *id = event_str(payload, "id");
     if (!json_is_object(a) || !id) return -EINVAL;
     buf_t sql;
     buf_init(&sql, 0);
@@ -406,15 +400,15 @@ static int apply_papers(db_t *db, const char *id, const json_t *papers)
     size_t i;
     json_t *p;
     json_array_foreach(papers, i, p) {
-        const char *item = jstr(p, "paper");
+        const char *item = event_str(p, "paper");
         if (!item) return -EINVAL;
         long long n = db_run(db, "DELETE FROM dossier_papers WHERE dossier_id = $1 AND paper_id = $2", "tt", id, item);
         if (n >= 0)
             n = db_run(db, "INSERT INTO dossier_papers (dossier_id, paper_id, name, copies, form, mandatory) "
-                           "VALUES ($1, $2, $3, $4, $5, $6)", "tttiti", id, item, jstr(p, "name"),
-                       (long long)json_integer_value(json_object_get(p, "copies")), jstr(p, "form"),
+                           "VALUES ($1, $2, $3, $4, $5, $6)", "tttiti", id, item, event_str(p, "name"),
+                       (long long)json_integer_value(json_object_get(p, "copies")), event_str(p, "form"),
                        (long long)json_is_true(json_object_get(p, "mandatory")));
-        if (n >= 0 && jstr(p, "upload"))
+        if (n >= 0 && event_str(p, "upload"))
             n = db_run(db, "DELETE FROM dossier_uploads WHERE dossier_id = $1 AND paper_id = $2", "tt", id, item);
         if (n < 0) return (int)n;
     }
@@ -427,7 +421,7 @@ static int action_paper_rows(db_t *db, const event_meta_t *ev, const json_t *pay
     int rc = action_rows(db, ev, payload);
     if (rc < 0) return rc;
     json_t *papers = json_object_get(payload, "papers");
-    return json_is_array(papers) ? apply_papers(db, jstr(payload, "id"), papers) : 0;
+    return json_is_array(papers) ? apply_papers(db, event_str(payload, "id"), papers) : 0;
 }
 
 /* report: every action's rows are written between a snapshot of the dossier's cells and their difference. */
@@ -452,8 +446,8 @@ static int apply_action_papers(db_t *db, const event_meta_t *ev, const json_t *p
 static int apply_handed_back(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     json_t *a = json_object_get(payload, "after");
-    const char *path = jstr(a, "unit_path"), *uid = jstr(a, "unit_id");
-    if (!path || !uid || !jstr(payload, "id")) return -EINVAL;
+    const char *path = event_str(a, "unit_path"), *uid = event_str(a, "unit_id");
+    if (!path || !uid || !event_str(payload, "id")) return -EINVAL;
     size_t n = strlen(path), k = strlen(uid);
     if (n < k + 2 || path[n - 1] != '/' || strncmp(path + n - 1 - k, uid, k) != 0) return -EINVAL;
     return apply_action(db, ev, payload);
@@ -463,7 +457,7 @@ static int apply_handed_back(db_t *db, const event_meta_t *ev, const json_t *pay
 static int action_result_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     int rc = action_rows(db, ev, payload);
-    return rc < 0 ? rc : dossier_result_apply(db, jstr(payload, "id"), payload);
+    return rc < 0 ? rc : dossier_result_apply(db, event_str(payload, "id"), payload);
 }
 
 static int apply_action_result(db_t *db, const event_meta_t *ev, const json_t *payload)
@@ -716,7 +710,6 @@ static void kinstant(jw_t *w, const char *k, long long ms)
     jw_str(w, iso);
 }
 
-
 static int plan_step(const dossier_t *d, int i, plan_step_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -725,10 +718,10 @@ static int plan_step(const dossier_t *d, int i, plan_step_t *out)
     int rc = -ENOENT;
     if (json_is_object(s)) {
         out->budget = (long)json_integer_value(json_object_get(s, "budget"));
-        str_copy(out->role, sizeof out->role, jstr(s, "role") ? jstr(s, "role") : "");
-        str_copy(out->department, sizeof out->department, jstr(s, "department") ? jstr(s, "department") : "");
+        str_copy(out->role, sizeof out->role, event_str(s, "role") ? event_str(s, "role") : "");
+        str_copy(out->department, sizeof out->department, event_str(s, "department") ? event_str(s, "department") : "");
         out->inter_agency = json_is_true(json_object_get(s, "inter_agency"));
-        str_copy(out->other_level, sizeof out->other_level, jstr(s, "other_level") ? jstr(s, "other_level") : "");
+        str_copy(out->other_level, sizeof out->other_level, event_str(s, "other_level") ? event_str(s, "other_level") : "");
         rc = 0;
     }
     json_decref(p);
@@ -1621,7 +1614,7 @@ static int resolve_papers(db_t *db, const principal_t *who, const dossier_t *d, 
     for (size_t i = 0; rc == 0 && i < n; i++) {
         json_t *e = json_array_get(papers, i);
         json_t *cp = json_object_get(e, "copies"), *fm = json_object_get(e, "form"), *up = json_object_get(e, "upload");
-        const char *item = jstr(e, "paper");
+        const char *item = event_str(e, "paper");
         if (!json_is_object(e)) {
             rc = derr_set(err, -EINVAL, 400, MSG_WRONG_TYPE, "papers", "papers", "object[]", NULL);
             break;
@@ -1659,7 +1652,7 @@ static int resolve_papers(db_t *db, const principal_t *who, const dossier_t *d, 
             break;
         }
         for (size_t j = 0; j < i && rc == 0; j++)      /* the earlier entries passed the checks above */
-            if (!strcmp(jstr(json_array_get(papers, j), "paper"), item))
+            if (!strcmp(event_str(json_array_get(papers, j), "paper"), item))
                 rc = derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "papers", "papers", item, NULL);
         if (rc < 0) break;
         json_t *r = json_object();
@@ -2018,7 +2011,7 @@ int dossier_act(db_t *db, const principal_t *who, const char *code, const dossie
         c.step_due = d->step_due_at;
         size_t i;
         json_t *e;
-        json_array_foreach(in->papers, i, e) buf_printf(&note, "%s%s", i ? ", " : "", jstr(e, "paper"));
+        json_array_foreach(in->papers, i, e) buf_printf(&note, "%s%s", i ? ", " : "", event_str(e, "paper"));
         if (!in->reason) c.note = note.data;
         break;
     }

@@ -28,12 +28,6 @@
 #define BOX_W 240.0
 #define BOX_H 72.0
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 int dossier_result_get(db_t *db, const char *dossier_id, dossier_result_doc_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -102,14 +96,14 @@ int dossier_result_apply(db_t *db, const char *dossier_id, const json_t *payload
     json_t *doc = json_object_get(payload, "result_doc");
     if (!doc) return 0;
     json_t *sig = json_object_get(doc, "signed"), *signers = json_object_get(sig, "signers");
-    if (!dossier_id || !jstr(sig, "paper") || !jstr(sig, "sha256") || !jstr(sig, "from_sha256") ||
+    if (!dossier_id || !event_str(sig, "paper") || !event_str(sig, "sha256") || !event_str(sig, "from_sha256") ||
         !json_is_array(signers))
         return -EINVAL;
     char *sj = json_dumps(signers, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!sj) return -ENOMEM;
     long long n = db_run(db, "INSERT INTO dossier_results (dossier_id, signed_paper_id, signed_sha256, from_sha256, "
                              "signed_at, signers) VALUES ($1, $2, $3, $4, $5, $6)", "ttttit", dossier_id,
-                         jstr(sig, "paper"), jstr(sig, "sha256"), jstr(sig, "from_sha256"),
+                         event_str(sig, "paper"), event_str(sig, "sha256"), event_str(sig, "from_sha256"),
                          (long long)json_integer_value(json_object_get(sig, "at")), sj);
     free(sj);
     return n < 0 ? (int)n : 0;

@@ -23,8 +23,6 @@ void exchange_check(const void *xml, size_t n, const char *trust_pem, exchange_c
 
 /* ---- events ---- */
 
-static const char *pstr(const json_t *p, const char *k) { return json_string_value(json_object_get(p, k)); }
-
 struct received {
     const char             *id, *unit_id, *document_id, *sha;
     const exchange_check_t *c;
@@ -55,10 +53,10 @@ static void received_payload(jw_t *w, const void *arg)
 static int apply_received(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *unit = pstr(p, "unit_id"), *doc = pstr(p, "document_id"),
-               *from = pstr(p, "from_organ"), *name = pstr(p, "from_name"), *did = pstr(p, "edxml_document_id"),
-               *sha = pstr(p, "sha256"), *cn = pstr(p, "signer_cn"), *serial = pstr(p, "signer_serial"),
-               *issuer = pstr(p, "signer_issuer"), *why = pstr(p, "lenient_why");
+    const char *id = event_str(p, "id"), *unit = event_str(p, "unit_id"), *doc = event_str(p, "document_id"),
+               *from = event_str(p, "from_organ"), *name = event_str(p, "from_name"), *did = event_str(p, "edxml_document_id"),
+               *sha = event_str(p, "sha256"), *cn = event_str(p, "signer_cn"), *serial = event_str(p, "signer_serial"),
+               *issuer = event_str(p, "signer_issuer"), *why = event_str(p, "lenient_why");
     json_t *at = json_object_get(p, "at");
     if (!id || !unit || !doc || !from || !name || !did || !sha || !cn || !serial || !issuer || !why ||
         !json_is_integer(at))
@@ -102,15 +100,15 @@ static void rejected_payload(jw_t *w, const void *arg)
 static int apply_rejected(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *from = pstr(p, "from_organ"), *did = pstr(p, "edxml_document_id"),
-               *sha = pstr(p, "sha256"), *code = pstr(p, "code"), *reason = pstr(p, "reason"),
-               *cn = pstr(p, "signer_cn");
+    const char *id = event_str(p, "id"), *from = event_str(p, "from_organ"), *did = event_str(p, "edxml_document_id"),
+               *sha = event_str(p, "sha256"), *code = event_str(p, "code"), *reason = event_str(p, "reason"),
+               *cn = event_str(p, "signer_cn");
     json_t *at = json_object_get(p, "at");
     if (!id || !from || !did || !sha || !code || !reason || !cn || !json_is_integer(at)) return -EINVAL;
     long long n = db_run(db,
                          "INSERT INTO exchange_rejected (id, unit_id, from_organ, edxml_document_id, sha256, code, "
                          "reason, signer_cn, rejected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                         "tttttttti", id, pstr(p, "unit_id"), from, did, sha, code, reason, cn,
+                         "tttttttti", id, event_str(p, "unit_id"), from, did, sha, code, reason, cn,
                          (long long)json_integer_value(at));
     return n < 0 ? (int)n : 0;
 }

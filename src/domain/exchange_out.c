@@ -125,9 +125,6 @@ const exchange_peer_t *exchange_peer_by_organ(const exchange_peers_t *p, const c
 
 /* ---- events ---- */
 
-static const char *pstr(const json_t *p, const char *k) { return json_string_value(json_object_get(p, k)); }
-static long long pint(const json_t *p, const char *k) { return (long long)json_integer_value(json_object_get(p, k)); }
-
 struct sent_ev {
     const exchange_sent_t *s;
     const char            *by;
@@ -152,17 +149,17 @@ static void sent_payload(jw_t *w, const void *arg)
 static int apply_sent(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *unit = pstr(p, "unit_id"), *doc = pstr(p, "document_id"),
-               *url = pstr(p, "to_url"), *organ = pstr(p, "to_organ"), *did = pstr(p, "edxml_document_id"),
-               *sha = pstr(p, "sha256");
+    const char *id = event_str(p, "id"), *unit = event_str(p, "unit_id"), *doc = event_str(p, "document_id"),
+               *url = event_str(p, "to_url"), *organ = event_str(p, "to_organ"), *did = event_str(p, "edxml_document_id"),
+               *sha = event_str(p, "sha256");
     if (!id || !unit || !doc || !url || !organ || !did || !sha || !json_is_integer(json_object_get(p, "at")))
         return -EINVAL;
-    long long at = pint(p, "at");
+    long long at = event_int(p, "at");
     long long n = db_run(db,
                          "INSERT INTO exchange_sent (id, unit_id, document_id, to_url, to_organ, edxml_document_id, "
                          "sha256, state, sent_by, created_at, updated_at) "
                          "VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $9)",
-                         "tttttttti", id, unit, doc, url, organ, did, sha, pstr(p, "sent_by"), at);
+                         "tttttttti", id, unit, doc, url, organ, did, sha, event_str(p, "sent_by"), at);
     return n < 0 ? (int)n : 0;
 }
 
@@ -187,15 +184,15 @@ static void final_payload(jw_t *w, const void *arg)
 
 static int apply_final(db_t *db, const json_t *p, const char *state)
 {
-    const char *id = pstr(p, "id");
+    const char *id = event_str(p, "id");
     if (!id || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
-    long long at = pint(p, "at");
+    long long at = event_int(p, "at");
     long long n = db_run(db,
                          "UPDATE exchange_sent SET state = $2, http_status = $3, last_error = $4, updated_at = $5 "
                          "WHERE id = $1",
-                         "ttiti", id, state, pint(p, "http_status"), pstr(p, "reason"), at);
+                         "ttiti", id, state, event_int(p, "http_status"), event_str(p, "reason"), at);
     if (n < 0) return (int)n;
-    const char *code = pstr(p, "status_code");
+    const char *code = event_str(p, "status_code");
     if (code && *code) {
         char sid[ID_LEN + 8];
         snprintf(sid, sizeof sid, "%.26s-%.2s", id, code);   /* one synchronous status per package */
@@ -253,16 +250,16 @@ static void status_payload(jw_t *w, const void *arg)
 static int apply_status(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *sent = pstr(p, "sent_id"), *code = pstr(p, "code"), *stamp = pstr(p, "stamp"),
-               *desc = pstr(p, "description"), *staff = pstr(p, "staff");
+    const char *id = event_str(p, "id"), *sent = event_str(p, "sent_id"), *code = event_str(p, "code"), *stamp = event_str(p, "stamp"),
+               *desc = event_str(p, "description"), *staff = event_str(p, "staff");
     if (!id || !sent || !code || !stamp || !desc || !staff || !json_is_integer(json_object_get(p, "at")))
         return -EINVAL;
-    long long at = pint(p, "at");
+    long long at = event_int(p, "at");
     long long n = db_run(db,
                          "INSERT INTO exchange_statuses (id, sent_id, code, stamp, description, staff, received_at, "
                          "signature, signer_cn) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                         "ttttttitt", id, sent, code, stamp, desc, staff, at, ez(pstr(p, "signature")),
-                         ez(pstr(p, "signer_cn")));
+                         "ttttttitt", id, sent, code, stamp, desc, staff, at, ez(event_str(p, "signature")),
+                         ez(event_str(p, "signer_cn")));
     /* 15 / 16: the receiver's answer to this node's recall request */
     if (n >= 0 && (!strcmp(code, "15") || !strcmp(code, "16")))
         n = db_run(db, "UPDATE exchange_sent SET recall_state = $2, updated_at = $3 WHERE id = $1", "tti", sent,
@@ -294,14 +291,14 @@ static void recall_req_payload(jw_t *w, const void *arg)
 static int apply_recall_requested(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *sent = pstr(p, "sent_id"), *reason = pstr(p, "reason"),
-               *stamp = pstr(p, "stamp");
+    const char *id = event_str(p, "id"), *sent = event_str(p, "sent_id"), *reason = event_str(p, "reason"),
+               *stamp = event_str(p, "stamp");
     if (!id || !sent || !reason || !stamp || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
-    long long at = pint(p, "at");
+    long long at = event_int(p, "at");
     long long n = db_run(db,
                          "INSERT INTO exchange_statuses (id, sent_id, code, stamp, description, staff, received_at, "
                          "signature, signer_cn) VALUES ($1, $2, '13', $3, $4, $5, $6, 'signed', $7)",
-                         "tttttit", id, sent, stamp, reason, ez(pstr(p, "staff")), at, ez(pstr(p, "signer_cn")));
+                         "tttttit", id, sent, stamp, reason, ez(event_str(p, "staff")), at, ez(event_str(p, "signer_cn")));
     if (n >= 0)
         n = db_run(db, "UPDATE exchange_sent SET recall_state = 'requested', recall_reason = $2, updated_at = $3 "
                        "WHERE id = $1", "tti", sent, reason, at);
@@ -334,14 +331,14 @@ static void recall_rcv_payload(jw_t *w, const void *arg)
 static int apply_recall_received(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *reason = pstr(p, "reason"), *stamp = pstr(p, "stamp");
+    const char *id = event_str(p, "id"), *reason = event_str(p, "reason"), *stamp = event_str(p, "stamp");
     if (!id || !reason || !stamp || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
     long long n = db_run(db,
                          "UPDATE exchange_received SET recall_state = 'requested', recall_reason = $2, "
                          "recall_stamp = $3, recall_signature = $4, recall_signer_cn = $5, recall_requested_at = $6, "
                          "recall_answer = '', recall_answered_by = '', recall_answered_at = 0 WHERE id = $1",
-                         "ttttti", id, reason, stamp, ez(pstr(p, "signature")), ez(pstr(p, "signer_cn")),
-                         pint(p, "at"));
+                         "ttttti", id, reason, stamp, ez(event_str(p, "signature")), ez(event_str(p, "signer_cn")),
+                         event_int(p, "at"));
     return n < 0 ? (int)n : 0;
 }
 
@@ -370,14 +367,14 @@ static void recall_ans_payload(jw_t *w, const void *arg)
 static int apply_recall_answered(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *reason = pstr(p, "reason");
+    const char *id = event_str(p, "id"), *reason = event_str(p, "reason");
     json_t *acc = json_object_get(p, "accepted");
     if (!id || !reason || !json_is_boolean(acc) || !json_is_integer(json_object_get(p, "at"))) return -EINVAL;
     long long n = db_run(db,
                          "UPDATE exchange_received SET recall_state = $2, recall_answer = $3, recall_answered_by = $4, "
                          "recall_answered_at = $5 WHERE id = $1",
-                         "tttti", id, json_is_true(acc) ? "accepted" : "refused", reason, ez(pstr(p, "by")),
-                         pint(p, "at"));
+                         "tttti", id, json_is_true(acc) ? "accepted" : "refused", reason, ez(event_str(p, "by")),
+                         event_int(p, "at"));
     return n < 0 ? (int)n : 0;
 }
 

@@ -471,12 +471,6 @@ static bool blank(const char *s)
     return true;
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* ---- ratings ---- */
 
 struct rating_payload {
@@ -545,15 +539,15 @@ static int rated_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
     json_t *sat = json_object_get(payload, "satisfied");
-    if (!jstr(payload, "dossier_id") || !jstr(payload, "unit_id") || !json_is_boolean(sat)) return -EINVAL;
+    if (!event_str(payload, "dossier_id") || !event_str(payload, "unit_id") || !json_is_boolean(sat)) return -EINVAL;
     db_stmt_t *s = db_prepare(db, "INSERT INTO dossier_ratings (dossier_id, unit_id, satisfied, comment, by_account, "
                                   "rated_at) VALUES ($1, $2, $3, $4, $5, $6)");
     if (!s) return -EIO;
-    db_bind_text(s, 1, jstr(payload, "dossier_id"), DB_NTS);
-    db_bind_text(s, 2, jstr(payload, "unit_id"), DB_NTS);
+    db_bind_text(s, 1, event_str(payload, "dossier_id"), DB_NTS);
+    db_bind_text(s, 2, event_str(payload, "unit_id"), DB_NTS);
     db_bind_int(s, 3, json_is_true(sat));
-    db_bind_text(s, 4, jstr(payload, "comment"), DB_NTS);
-    db_bind_text(s, 5, jstr(payload, "by"), DB_NTS);
+    db_bind_text(s, 4, event_str(payload, "comment"), DB_NTS);
+    db_bind_text(s, 5, event_str(payload, "by"), DB_NTS);
     db_bind_int(s, 6, json_integer_value(json_object_get(payload, "at")));
     return step_done(s);
 }
@@ -612,14 +606,14 @@ int lookup_complaint_file(db_t *db, const char *dossier_id, const char *id, cons
 static int filed_rows(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
-    if (!jstr(payload, "id") || !jstr(payload, "dossier_id") || !jstr(payload, "text")) return -EINVAL;
+    if (!event_str(payload, "id") || !event_str(payload, "dossier_id") || !event_str(payload, "text")) return -EINVAL;
     db_stmt_t *s = db_prepare(db, "INSERT INTO complaints (id, dossier_id, text, status, by_account, filed_at) "
                                   "VALUES ($1, $2, $3, 'open', $4, $5)");
     if (!s) return -EIO;
-    db_bind_text(s, 1, jstr(payload, "id"), DB_NTS);
-    db_bind_text(s, 2, jstr(payload, "dossier_id"), DB_NTS);
-    db_bind_text(s, 3, jstr(payload, "text"), DB_NTS);
-    db_bind_text(s, 4, jstr(payload, "by"), DB_NTS);
+    db_bind_text(s, 1, event_str(payload, "id"), DB_NTS);
+    db_bind_text(s, 2, event_str(payload, "dossier_id"), DB_NTS);
+    db_bind_text(s, 3, event_str(payload, "text"), DB_NTS);
+    db_bind_text(s, 4, event_str(payload, "by"), DB_NTS);
     db_bind_int(s, 5, json_integer_value(json_object_get(payload, "at")));
     return step_done(s);
 }
@@ -668,13 +662,13 @@ int lookup_complaint_answer(db_t *db, const principal_t *who, const char *id, co
 static int apply_answered(db_t *db, const event_meta_t *ev, const json_t *payload)
 {
     (void)ev;
-    if (!jstr(payload, "id") || !jstr(payload, "answer")) return -EINVAL;
+    if (!event_str(payload, "id") || !event_str(payload, "answer")) return -EINVAL;
     db_stmt_t *s = db_prepare(db, "UPDATE complaints SET status = 'answered', answer = $2, answered_by = $3, "
                                   "answered_at = $4, version = version + 1 WHERE id = $1 AND status = 'open'");
     if (!s) return -EIO;
-    db_bind_text(s, 1, jstr(payload, "id"), DB_NTS);
-    db_bind_text(s, 2, jstr(payload, "answer"), DB_NTS);
-    db_bind_text(s, 3, jstr(payload, "by"), DB_NTS);
+    db_bind_text(s, 1, event_str(payload, "id"), DB_NTS);
+    db_bind_text(s, 2, event_str(payload, "answer"), DB_NTS);
+    db_bind_text(s, 3, event_str(payload, "by"), DB_NTS);
     db_bind_int(s, 4, json_integer_value(json_object_get(payload, "at")));
     int rc = step_done(s);
     if (rc < 0) return rc;

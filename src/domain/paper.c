@@ -119,16 +119,11 @@ static void upload_payload(jw_t *w, const void *arg)
     jw_obj_end(w);
 }
 
-static const char *pstr(const json_t *p, const char *k)
-{
-    return json_string_value(json_object_get(p, k));
-}
-
 static int apply_uploaded(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *owner = pstr(p, "owner"), *sha = pstr(p, "sha256"), *type = pstr(p, "media_type"),
-               *name = pstr(p, "name"), *unit = pstr(p, "unit_id");
+    const char *id = event_str(p, "id"), *owner = event_str(p, "owner"), *sha = event_str(p, "sha256"), *type = event_str(p, "media_type"),
+               *name = event_str(p, "name"), *unit = event_str(p, "unit_id");
     json_t *size = json_object_get(p, "size"), *at = json_object_get(p, "at");
     if (!id || !owner || !sha || !type || !name || !json_is_integer(size) || !json_is_integer(at)) return -EINVAL;
     long long n = db_run(db, "INSERT INTO files (sha256, size, media_type, created_at) VALUES ($1, $2, $3, $4) "
@@ -160,7 +155,7 @@ static void update_payload(jw_t *w, const void *arg)
 static int apply_updated(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id"), *name = pstr(p, "name");
+    const char *id = event_str(p, "id"), *name = event_str(p, "name");
     json_t *dig = json_object_get(p, "digitized"), *ver = json_object_get(p, "version"), *at = json_object_get(p, "at");
     if (!id || !json_is_integer(ver) || !json_is_integer(at)) return -EINVAL;
     char *fold = name ? utf8_fold(name, strlen(name)) : NULL;

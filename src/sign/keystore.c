@@ -121,8 +121,6 @@ static int b64_bundle(const char *in, buf_t *out)
 
 /* ---- events ---- */
 
-static const char *pstr(const json_t *p, const char *k) { return json_string_value(json_object_get(p, k)); }
-
 struct imported {
     const keystore_import_t *in;
     const char              *account_id;   /* NULL for a seal */
@@ -156,10 +154,10 @@ static void imported_payload(jw_t *w, const void *arg)
 
 static int apply_imported(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    const char *id = pstr(p, "id"), *kind = pstr(p, "kind"), *unit = pstr(p, "unit_id"), *label = pstr(p, "label"),
-               *cn = pstr(p, "subject_cn"), *o = pstr(p, "subject_o"), *icn = pstr(p, "issuer_cn"),
-               *serial = pstr(p, "serial"), *csha = pstr(p, "cert_sha256"), *kt = pstr(p, "key_type"),
-               *bsha = pstr(p, "bundle_sha256");
+    const char *id = event_str(p, "id"), *kind = event_str(p, "kind"), *unit = event_str(p, "unit_id"), *label = event_str(p, "label"),
+               *cn = event_str(p, "subject_cn"), *o = event_str(p, "subject_o"), *icn = event_str(p, "issuer_cn"),
+               *serial = event_str(p, "serial"), *csha = event_str(p, "cert_sha256"), *kt = event_str(p, "key_type"),
+               *bsha = event_str(p, "bundle_sha256");
     json_t *nb = json_object_get(p, "not_before"), *na = json_object_get(p, "not_after"), *at = json_object_get(p, "at");
     if (!id || !kind || !unit || !label || !cn || !o || !icn || !serial || !csha || !kt || !bsha ||
         !json_is_integer(nb) || !json_is_integer(na) || !json_is_integer(at))
@@ -169,7 +167,7 @@ static int apply_imported(db_t *db, const event_meta_t *ev, const json_t *p)
                          "issuer_cn, serial_hex, cert_sha256, key_type, not_before, not_after, bundle_sha256, state, "
                          "created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
                          "'active', $15, $16)",
-                         "tttttttttttiitit", id, kind, pstr(p, "account_id"), unit, label, cn, o, icn, serial, csha, kt,
+                         "tttttttttttiitit", id, kind, event_str(p, "account_id"), unit, label, cn, o, icn, serial, csha, kt,
                          (long long)json_integer_value(nb), (long long)json_integer_value(na), bsha,
                          (long long)json_integer_value(at), ev->actor ? ev->actor : "");
     return n < 0 ? (int)n : 0;
@@ -187,7 +185,7 @@ static void removed_payload(jw_t *w, const void *arg)
 static int apply_removed(db_t *db, const event_meta_t *ev, const json_t *p)
 {
     (void)ev;
-    const char *id = pstr(p, "id");
+    const char *id = event_str(p, "id");
     json_t *at = json_object_get(p, "at");
     if (!id || !json_is_integer(at)) return -EINVAL;
     long long n = db_run(db, "UPDATE signing_keys SET state = 'removed', removed_at = $2 WHERE id = $1 AND state = 'active'",
