@@ -311,6 +311,20 @@ try {
   rows = await rowsOf(page, "doc-table");
   c.check("the specialist's list holds the document assigned to their department", rows.length === 1 && rows[0].includes("125/SNV-TCBC") &&
           await page.isVisible("#doc-lead-hint") && !(await page.isVisible("#doc-new")), rows.join(" | "));
+  // The work lists: "I lead" holds it, "my department co-ordinates" does not (the department leads it).
+  await page.selectOption("#doc-view", "lead");
+  await waitLoads(page, "doc-table", 2);
+  rows = await rowsOf(page, "doc-table");
+  c.check("the work list 'I lead' holds the document", rows.length === 1 && rows[0].includes("125/SNV-TCBC"), rows.join(" | "));
+  await page.selectOption("#doc-view", "coordinating");
+  await waitLoads(page, "doc-table", 3);
+  c.check("the work list 'my department co-ordinates' does not", !(await rowsOf(page, "doc-table")).some((r) => r.includes("125/SNV-TCBC")));
+  await page.selectOption("#doc-due", "overdue");
+  await waitLoads(page, "doc-table", 4);
+  await page.selectOption("#doc-view", "");
+  await page.selectOption("#doc-due", "");
+  await waitLoads(page, "doc-table", 6);
+  c.check("the filters are labelled in the page's language", (await page.textContent("label[for=doc-view]")).includes("Danh sách việc"));
   await page.click(`#doc-table a[href="#/document/${docId}"]`);
   await screen(page, "document");
   c.check("the lead is offered progress and done, not the assignment", await page.isVisible("#doc-progress") && !(await page.isVisible("#doc-assign")));

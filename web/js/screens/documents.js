@@ -8,7 +8,7 @@ import { t, el, listTable, searchBox, field, fmtDate, hasRole, todayVn } from ".
 export const DIRS = ["in", "out"];
 const LIMIT = 20;
 
-let root, dir = "in", q = "", year = "", list = null;
+let root, dir = "in", q = "", year = "", view = "", due = "", list = null;
 
 export const docLink = (d) => el("a", { href: "#/document/" + encodeURIComponent(d.id), class: "code", text: d.number_text });
 export const statusBadge = (d) => el("span", { class: "badge doc-status", dataset: { status: d.status }, t: "doc.status." + d.status });
@@ -80,6 +80,7 @@ async function select(v, focus) {
     if (on && focus) b.focus();
   });
   root.querySelector("#doc-panel").setAttribute("aria-labelledby", "doc-tab-" + v);
+  root.querySelector("#doc-work").hidden = v !== "in";
   redrawExtras();
   await list.reload();
 }
@@ -91,13 +92,25 @@ function yearFilter() {
   return field("doc-year", "doc.year", { options: opts, on: { change: (ev) => { year = ev.target.value; redrawExtras(); list.reload(); } } }, "select");
 }
 
+// The handling work lists of the incoming register: documents I lead or co-ordinate, due soon or overdue
+// (GET /api/v1/documents?view=lead|coordinating&due=soon|overdue).
+function workFilters() {
+  const change = (set) => (ev) => { set(ev.target.value); list.reload(); };
+  return el("div", { class: "row", id: "doc-work" }, [
+    field("doc-view", "doc.view", { options: [["", "doc.view.all"], ["lead", "doc.view.lead"], ["coordinating", "doc.view.coordinating"]],
+                                    on: { change: change((v) => { view = v; }) } }, "select"),
+    field("doc-due", "doc.due", { options: [["", "doc.due.any"], ["soon", "doc.due.soon"], ["overdue", "doc.due.overdue"]],
+                                  on: { change: change((v) => { due = v; }) } }, "select"),
+  ]);
+}
+
 export async function render(section, args) {
   root = section;
   dir = DIRS.includes(args[0]) ? args[0] : "in";
-  q = ""; year = "";
+  q = ""; year = ""; view = ""; due = "";
   list = listTable({
     id: "doc-table", path: "/api/v1/documents", limit: LIMIT, empty: "doc.none",
-    params: () => ({ direction: dir, q, year }), columns: columns(),
+    params: () => (dir === "in" ? { direction: dir, q, year, view, due } : { direction: dir, q, year }), columns: columns(),
   });
   const reader = hasRole("clerk", "leader", "official");
   root.append(...[
@@ -107,6 +120,7 @@ export async function render(section, args) {
     el("div", { role: "tabpanel", id: "doc-panel", "aria-labelledby": "doc-tab-" + dir }, [
       newLink(),
       el("div", { class: "row" }, [searchBox("doc-q", "doc.search", (v) => { q = v; list.reload(); }), yearFilter()]),
+      workFilters(),
       reader ? downloads() : null,
       list.root,
     ])].filter(Boolean));
