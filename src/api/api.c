@@ -142,6 +142,37 @@ void api_wipe_json_string(json_t *body, const char *key)
     if (s) explicit_bzero((char *)s, json_string_length(v));
 }
 
+static int reply_pin_wait(req_t *r, const char *key_id, long long retry_ms)
+{
+    char secs[24];
+    snprintf(secs, sizeof secs, "%lld", retry_ms > 0 ? (retry_ms + 999) / 1000 : 1);
+    reply_header(r, "Retry-After", secs);
+    return reply_problem(r, 429, "slow-down", MSG_KEYS_PIN_SLOW_DOWN, "pin", key_id, secs, NULL);
+}
+
+int api_pin_throttled(req_t *r, const char *key_id)
+{
+    if (!key_id) return 0;
+    long long wait = 0;
+    int rc = auth_pin_throttle_peek(r->app->store, key_id, &wait);
+    if (rc < 0) {
+        reply_errno(r, rc);
+        return -1;
+    }
+    if (wait > 0) {
+        reply_pin_wait(r, key_id, wait);
+        return -1;
+    }
+    return 0;
+}
+
+void api_pin_failed(req_t *r, const char *key_id)
+{
+    long long wait = 0;
+    int rc = key_id ? auth_pin_throttle_fail(r->app->store, key_id, &wait) : 0;
+    if (rc < 0) log_warn("keys: a wrong PIN could not be counted: %s", strerror(-rc));
+}
+
 int api_if_match(req_t *r, long long *version)
 {
     const char *h = req_header(r, "If-Match");

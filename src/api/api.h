@@ -12,6 +12,11 @@
 int api_reply_derr(req_t *r, int rc, const derr_t *e);
 /* Overwrite the value of the string member key of a parsed body (a PIN) once it is no longer needed. */
 void api_wipe_json_string(json_t *body, const char *key);
+/* The PIN throttle of a signing key (domain/auth.h auth_pin_throttle_*): api_pin_throttled() replies 429 with
+ * Retry-After and returns -1 while key_id must wait (whatever the PIN was: a throttled guess learns nothing), else
+ * 0; api_pin_failed() counts one wrong PIN for key_id. */
+int  api_pin_throttled(req_t *r, const char *key_id);
+void api_pin_failed(req_t *r, const char *key_id);
 /* 400 weak-password (MSG_WEAK_PASSWORD with the length bounds) naming field. */
 int api_reply_weak_password(req_t *r, const char *field);
 /* The version in If-Match ("3", W/"3" or "\"3\""). Returns 0, or -1 after replying 428/400. */

@@ -449,10 +449,13 @@ int api_dossiers_action(req_t *r)
     if (sign) {
         c->blobs = r->app->blobs;
         c->sign.trust_pem = r->app->sign_trust_pem;
+        if (api_pin_throttled(r, c->sign.key_id) < 0 || api_pin_throttled(r, c->sign.seal_key_id) < 0) goto out;
         rc = store_read(r->app->store, sign_fn, c);
         api_wipe_json_string(body, "pin");
         api_wipe_json_string(body, "seal_pin");
         if (rc < 0) {
+            if (c->err.msg == MSG_SIGNRES_PIN)
+                api_pin_failed(r, !strcmp(c->err.field, "seal_pin") ? c->sign.seal_key_id : c->sign.key_id);
             api_reply_derr(r, rc, &c->err);
             goto out;
         }

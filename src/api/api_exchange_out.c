@@ -84,9 +84,15 @@ static const char *key_reason(int rc)
 int api_exchange_sign(req_t *r, signer_t **signer, int key_rc, const char *key_id, buf_t *xml, char *signer_cn,
                       size_t cap)
 {
+    if (api_pin_throttled(r, key_id) < 0) {
+        signer_close(*signer);
+        *signer = NULL;
+        return -1;
+    }
     if (key_rc < 0) {
         signer_close(*signer);
         *signer = NULL;
+        if (key_rc == -EACCES) api_pin_failed(r, key_id);
         reply_problem(r, 422, "signing-key", MSG_OUTBOX_KEY, key_rc == -EACCES ? "pin" : "key_id", key_id,
                       key_reason(key_rc), NULL);
         return -1;

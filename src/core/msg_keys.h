@@ -15,5 +15,7 @@
       "The certificate may not be used for signing (keyUsage).")                                                   \
     X(MSG_KEYS_DUPLICATE, "Chứng thư số này đã có trong kho khóa.", "This certificate is already in the key store.") \
     X(MSG_KEYS_NO_HOME_UNIT, "Tài khoản không thuộc đơn vị nào nên không thể thêm khóa cá nhân.",                   \
-      "The account has no home unit, so it cannot hold a personal key.")
+      "The account has no home unit, so it cannot hold a personal key.")                                          \
+    X(MSG_KEYS_PIN_SLOW_DOWN, "Mã PIN của khóa {0} đã sai quá nhiều lần; vui lòng chờ {1} giây rồi thử lại.",         \
+      "Too many wrong PINs for key {0}; wait {1} seconds and try again.")
 #endif

@@ -478,31 +478,39 @@ int auth_register_throttle(store_t *st, const char *client_addr, signin_result_t
 }
 
 /* lookup: public dossier proofs, one key per client address */
-static void lookup_throttle_init(struct throttle *t, const char *client_addr)
+/* One throttle key (prefix + SHA-256 of value): peek (write 0) or count a failure (write 1). */
+static int throttle_one(store_t *st, const char *prefix, const char *value, int after, long long cap_ms, int write,
+                        long long *retry_after_ms)
 {
-    memset(t, 0, sizeof *t);
-    t->now = clock_now_ms();
-    throttle_add(t, "l:", client_addr ? client_addr : "", auth_policy.lookup_after, auth_policy.addr_max_ms);
+    struct throttle t;
+    memset(&t, 0, sizeof t);
+    t.now = clock_now_ms();
+    throttle_add(&t, prefix, value ? value : "", after, cap_ms);
+    int rc = write ? store_write(st, throttle_take_fn, &t) : store_read(st, throttle_peek_fn, &t);
+    *retry_after_ms = rc == 0 ? t.wait_ms : 0;
+    return rc;
 }
 
 int auth_lookup_throttle_peek(store_t *st, const char *client_addr, long long *retry_after_ms)
 {
-    struct throttle t;
-    lookup_throttle_init(&t, client_addr);
-    int rc = store_read(st, throttle_peek_fn, &t);
-    *retry_after_ms = rc == 0 ? t.wait_ms : 0;
-    return rc;
+    return throttle_one(st, "l:", client_addr, auth_policy.lookup_after, auth_policy.addr_max_ms, 0, retry_after_ms);
 }
 
 int auth_lookup_throttle_fail(store_t *st, const char *client_addr, long long *retry_after_ms)
 {
-    struct throttle t;
-    lookup_throttle_init(&t, client_addr);
-    int rc = store_write(st, throttle_take_fn, &t);
-    *retry_after_ms = rc == 0 ? t.wait_ms : 0;
-    return rc;
+    return throttle_one(st, "l:", client_addr, auth_policy.lookup_after, auth_policy.addr_max_ms, 1, retry_after_ms);
 }
 /* end lookup */
+
+int auth_pin_throttle_peek(store_t *st, const char *key_id, long long *retry_after_ms)
+{
+    return throttle_one(st, "k:", key_id, auth_policy.slow_after, auth_policy.account_max_ms, 0, retry_after_ms);
+}
+
+int auth_pin_throttle_fail(store_t *st, const char *key_id, long long *retry_after_ms)
+{
+    return throttle_one(st, "k:", key_id, auth_policy.slow_after, auth_policy.account_max_ms, 1, retry_after_ms);
+}
 
 /* ---- sign-in ---- */
 

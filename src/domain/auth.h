@@ -135,6 +135,12 @@ int  auth_register_throttle(store_t *st, const char *client_addr, signin_result_
  * when the client must wait (fail then counts nothing). 0 or a negative errno. */
 int  auth_lookup_throttle_peek(store_t *st, const char *client_addr, long long *retry_after_ms);
 int  auth_lookup_throttle_fail(store_t *st, const char *client_addr, long long *retry_after_ms);
+/* The PIN throttle of a signing key (sign/keystore.h): under key "k:" + SHA-256 of the key id in the same table
+ * and with the sign-in's spacing rule (auth_policy.slow_after wrong PINs, then slow_base_ms doubling, capped at
+ * account_max_ms), so that a stolen session cannot guess a key's PIN at speed. peek reads only; fail counts one
+ * wrong PIN in a write transaction. *retry_after_ms > 0 when the key must wait. 0 or a negative errno. */
+int  auth_pin_throttle_peek(store_t *st, const char *key_id, long long *retry_after_ms);
+int  auth_pin_throttle_fail(store_t *st, const char *key_id, long long *retry_after_ms);
 /* Load the caller from a session cookie value: 0, -ENOENT (unknown), -ETIMEDOUT (expired). Read-only, so it
  * may run inside an open read snapshot; when who->touch_due, call auth_session_touch() afterwards, outside it. */
 int  auth_session_load(store_t *st, const char *token, principal_t *who);

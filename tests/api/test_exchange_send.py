@@ -627,6 +627,24 @@ class ExchangeSendTests(TwoNodes):
         self.assert_problem(other.req("GET", "/api/v1/documents/%s/attachments/%s" % (got[0]["id"], atts[0]["id"])),
                             404)
 
+    def test_j_wrong_pins_on_send_are_spaced_out(self):
+        """The signing key's PIN throttle (as at approval): 3 wrong PINs, then even the right one is 429 with
+        Retry-After and nothing is queued; after the wait the package goes."""
+        import time
+        d = self.dir
+        cli("ca", "issue", "--dir", str(d / "ca"), "--pass-file", str(d / "pass"), "--cn", "Văn thư hai",
+            "--key", "ec", "--out", str(d / "clerk2.p12"), "--p12-pass-file", str(d / "pin"))
+        key = self.import_key("clerk2")
+        doc = self.outgoing(summary="Về việc thử mã PIN " + unique("pin"))
+        for _ in range(3):
+            self.assert_problem(self.send(doc["id"], key=key, pin="9999"), 422, "MSG_OUTBOX_KEY", "pin")
+        r = self.send(doc["id"], key=key)
+        self.assert_problem(r, 429, "MSG_KEYS_PIN_SLOW_DOWN", "pin")
+        by_doc = self.a_clerk.req("GET", "/api/v1/exchange/sent?document=" + doc["id"])
+        self.assertEqual(by_doc.body["items"], [], "nothing queued")
+        time.sleep(int(r.headers["Retry-After"]) + 0.2)
+        self.assert_status(self.send(doc["id"], key=key), 202)
+
     def test_z_rebuild_gives_the_same_rows(self):
         # Both nodes: A holds exchange.sent ... recall_requested, status_received (15/16); B exchange.received,
         # recall_received, recall_answered.

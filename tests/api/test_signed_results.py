@@ -374,6 +374,38 @@ class VerifyThrottleTests(SignedResultBase):
         self.assertIn(429, statuses, statuses)
         self.assertEqual(statuses[0], 200)
 
+    def test_wrong_pins_are_spaced_out(self):
+        """A key's PIN is throttled like a sign-in (3 wrong, then waits doubling from 1 s): a stolen session cannot
+        guess it at speed. While the key must wait even the right PIN is 429 with Retry-After (a throttled guess
+        learns nothing) and nothing is signed; after the wait the right PIN signs."""
+        ca = ("--dir", str(self.ca), "--pass-file", str(self.dir / "pass"))
+        out = self.dir / "lead2.p12"
+        cli("ca", "issue", *ca, "--cn", "Nguyễn Văn Lãnh Đạo Hai", "--out", str(out), "--p12-pass-file",
+            str(self.dir / "pin"))
+        r = self.lead.req("POST", "/api/v1/signing-keys",
+                          json={"kind": "person", "label": "Khoá hai", "pin": PIN,
+                                "pkcs12": base64.b64encode(out.read_bytes()).decode()})
+        self.assert_status(r, 201)
+        key = r.body["id"]
+        code = self.at_approval()
+        for _ in range(3):
+            self.assert_problem(self.sign(code, expect=None, key_id=key, pin="sai-ma-pin"), 422, "MSG_SIGNRES_PIN",
+                                "pin")
+        before, version = self.counts(), self.get(code)["version"]
+        r = self.sign(code, expect=None, key_id=key)
+        self.assert_problem(r, 429, "MSG_KEYS_PIN_SLOW_DOWN", "pin")
+        wait = int(r.headers["Retry-After"])
+        self.assertGreaterEqual(wait, 1)
+        self.assert_unchanged(before)
+        self.assertEqual(self.get(code)["version"], version)
+        # Another key of the same leader is not held back by this one's wrong PINs.
+        other = self.at_approval()
+        self.sign(other)
+        import time
+        time.sleep(wait + 0.2)
+        self.sign(code, key_id=key)
+        self.assertIsNotNone(self.get(code)["result_signature"])
+
 
 if __name__ == "__main__":
     unittest.main()
