@@ -10,9 +10,9 @@ import datetime
 import unittest
 import urllib.parse
 
-from harness import Client, run_cli, unique_phone
+from harness import run_cli
 from test_dossiers import DossierBase
-from test_dossier_forms import PDF
+from test_dossier_forms import PDF, new_citizen
 
 
 def iso_ms(s):
@@ -24,12 +24,7 @@ class CitizenPapersBase(DossierBase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        phone = unique_phone()
-        r = Client(cls.server).req("POST", "/api/v1/citizens",
-                                   json={"phone": phone, "full_name": "Lê Văn Khách", "password": "khach-pass-1"})
-        assert r.status == 201, r
-        cls.stranger = Client(cls.server)
-        cls.stranger.login(phone, "khach-pass-1")
+        cls.stranger = new_citizen(cls.server)
 
     def upload(self, client, name, data=PDF):
         r = client.req("POST", "/api/v1/papers?" + urllib.parse.urlencode({"name": name}), raw_body=data,

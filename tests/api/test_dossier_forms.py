@@ -60,17 +60,23 @@ def vn_date(iso, instant=True):
     return "ngày %s tháng %s năm %s" % (d, m, y)
 
 
+def new_citizen(server):
+    """A citizen account of its own (another applicant than the suite's citizen), signed in."""
+    phone = unique_phone()
+    r = Client(server).req("POST", "/api/v1/citizens",
+                           json={"phone": phone, "full_name": "Lê Văn Khách", "password": "khach-pass-1"})
+    assert r.status == 201, r
+    c = Client(server)
+    c.login(phone, "khach-pass-1")
+    return c
+
+
 class DossierFormsTests(DossierBase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        phone = unique_phone()
-        r = Client(cls.server).req("POST", "/api/v1/citizens",
-                                   json={"phone": phone, "full_name": "Lê Văn Khách", "password": "khach-pass-1"})
-        assert r.status == 201, r
-        cls.stranger = Client(cls.server)
-        cls.stranger.login(phone, "khach-pass-1")
+        cls.stranger = new_citizen(cls.server)
 
     def form(self, code, name, client=None, expect=200):
         r = (client or self.desk).req("GET", "/api/v1/dossiers/%s/forms/%s.pdf" % (code, name))
