@@ -112,6 +112,16 @@ int api_metrics(req_t *r)
     buf_init(&b, 0);
     http_metrics_write(&b);
     write_store(&b, r->app->store, rc < 0 ? NULL : &g);
+    store_cache_stats_t cs;
+    store_cache_counts(r->app->store, &cs);
+    if (cs.on) {   /* serve --pg-read-cache */
+        prom_family(&b, "motcua_store_read_cache_hits_total", "counter",
+                    "Statements of read snapshots answered from PostgreSQL's read cache, since start.");
+        prom_sample_u(&b, "motcua_store_read_cache_hits_total", NULL, cs.hits);
+        prom_family(&b, "motcua_store_read_cache_misses_total", "counter",
+                    "Cacheable statements of read snapshots sent to PostgreSQL, since start.");
+        prom_sample_u(&b, "motcua_store_read_cache_misses_total", NULL, cs.misses);
+    }
     buf_t lab;
     buf_init(&lab, 256);
     prom_label(&lab, "version", MOTCUA_VERSION);

@@ -73,6 +73,9 @@ static const char *default_db(void)
     return e && *e ? e : DEFAULT_DB;
 }
 
+/* PostgreSQL's read cache for the store open_store() opens (serve --pg-read-cache; 0 = off). */
+static int store_read_cache;
+
 static int open_store(store_t **st, const char *db, int create, int readonly)
 {
     if (create && !store_url_is_pg(db)) {
@@ -86,7 +89,7 @@ static int open_store(store_t **st, const char *db, int create, int readonly)
         fprintf(stderr, "%s: database %s does not exist (create it with 'motcua init --db %s')\n", cli_prog, db, db);
         return 1;
     }
-    store_opts_t o = {.url = db, .create = create, .readonly = readonly};
+    store_opts_t o = {.url = db, .create = create, .readonly = readonly, .read_cache = store_read_cache};
     if (store_open(st, &o) < 0) {
         fprintf(stderr, "%s: cannot open the database %s\n", cli_prog, db);
         return 1;
@@ -200,7 +203,7 @@ static int cmd_serve(int argc, char **argv)
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
     long threads = 0, body_max = 1 << 20, ttl = 0, idle = 0, slow_after = 0, slow_ms = 0, account_max = 0,
          addr_after = 0, register_after = 0, header_timeout = 10, body_timeout = 30, slow_threads = 0,
-         auth_cache_ms = -1, lookup_after = 0, lookup_cache_ms = -1 /* lookup */;
+         auth_cache_ms = -1, lookup_after = 0, lookup_cache_ms = -1 /* lookup */, pg_read_cache = 0;
     bool secure = false, trust_proxy = false;
     struct notify_cli ncli = {0};
     const char *blob_dir = NULL, *paper_max_s = "10M";        /* papers */
@@ -246,6 +249,10 @@ static int cmd_serve(int argc, char **argv)
         {"auth-cache-ms", OPT_LONG, "MS", &auth_cache_ms, 0, 60000, "0..60000",
          "how long a loaded session may answer again without a query while this process writes nothing; a"
          " revocation by another process is seen within it (default 1000; 0 = off)"},
+        {"pg-read-cache", OPT_LONG, "N", &pg_read_cache, 0, 64, "0..64",
+         "PostgreSQL: keep up to N results per statement and connection inside read snapshots, dropped by every "
+         "write any motcua process commits (NOTIFY); for a hub's processes, when nothing else writes to the "
+         "database (default 0 = off)"},
         /* lookup */
         {"lookup-after", OPT_LONG, "N", &lookup_after, 1, 100000, "1..100000",
          "failed public dossier lookups from one client address before its spacing (default 10)"},
@@ -363,6 +370,7 @@ static int cmd_serve(int argc, char **argv)
         return cli_error(1, MSG_CLI_DOCMOD_MISSING, DOCMOD_FILE, NULL, NULL);
     }
     store_t *st;
+    store_read_cache = (int)pg_read_cache;
     if (open_store(&st, db, 0, 0)) {
         buf_free(&trust);
         buf_free(&strust);

@@ -33,6 +33,8 @@ typedef struct store_opts {
     int         create;         /* SQLite: create the file if missing */
     int         readonly;       /* open for reading only (verify) */
     int         pool_size;      /* PostgreSQL: connections per process; 0 = default */
+    int         read_cache;     /* PostgreSQL: results kept per statement and connection inside read snapshots,
+                                 * invalidated by every committed write (0 = off; src/db/pg_cache.c) */
 } store_opts_t;
 
 typedef int (*db_fn)(db_t *db, void *arg);
@@ -79,6 +81,13 @@ typedef struct store_errors {
     unsigned long long n[STORE_ERR_OPS][STORE_ERR_KINDS];
 } store_errors_t;
 void store_error_counts(const store_t *st, store_errors_t *out);
+/* PostgreSQL's read cache (store_opts_t.read_cache): whether it is configured, and its hits and misses since the
+ * store was opened (cacheable statements inside read snapshots). 0 / 0 / 0 on SQLite. */
+typedef struct store_cache_stats {
+    int                on;
+    unsigned long long hits, misses;
+} store_cache_stats_t;
+void store_cache_counts(const store_t *st, store_cache_stats_t *out);
 /* 0 when the store answers a trivial query now. */
 int store_ping(store_t *st);
 /* Copy a consistent snapshot of the whole store to `dest` (SQLite: online backup API into a file). */

@@ -52,6 +52,8 @@ struct store {
     unsigned long      generation;   /* unique per open store, keys thread-local connections */
     _Atomic unsigned long long writes; /* store_write()/store_exclusive() calls ended (store_write_count) */
     _Atomic unsigned long long errors[STORE_ERR_OPS][STORE_ERR_KINDS];   /* store_error_counts() */
+    int                        cache_on;      /* PostgreSQL's read cache is configured (store_cache_counts) */
+    _Atomic unsigned long long cache_hits, cache_misses;
 };
 
 extern const db_driver_t db_sqlite_driver;

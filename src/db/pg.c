@@ -97,7 +97,7 @@ static void notice_to_log(void *arg, const char *message)
     log_debug("postgres: %s", line);
 }
 
-static PGconn *connect_url(const char *url)
+PGconn *pg_connect_url(const char *url)
 {
     /* Defaults before the URL ("dbname" expanded), so the URL's own settings win. */
     const char *const keys[] = {"connect_timeout", "fallback_application_name", "client_encoding", "dbname", NULL};
@@ -148,7 +148,7 @@ static int conn_session_setup(pg_store_t *ps, pg_conn_t *c)
 /* A new connection, or NULL and -EIO after logging why. */
 static pg_conn_t *conn_new(pg_store_t *ps, int *rc)
 {
-    PGconn *pc = connect_url(ps->url);
+    PGconn *pc = pg_connect_url(ps->url);
     if (PQstatus(pc) != CONNECTION_OK) {
         char why[PG_ERR_CAP];
         trim_copy(why, sizeof why, PQerrorMessage(pc));
@@ -431,7 +431,8 @@ static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *s
         if (PQsendQueryParams(c->pc, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1) c->commit_pending = 1;
     } else if (rc >= 0) {
         *sent_commit = 1;
-        r = PQexec(c->pc, "COMMIT");
+        /* Every committed write tells the read caches of all processes (pg_cache.c); a read-only session may not. */
+        r = PQexec(c->pc, ((pg_store_t *)c->head.store)->readonly ? "COMMIT" : PG_NOTIFY_SQL "; COMMIT");
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             rc = conn_fail(c, r);
         } else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
@@ -439,6 +440,7 @@ static int txn_once(pg_conn_t *c, const char *begin, db_fn fn, void *arg, int *s
             str_copy(c->err, sizeof c->err, "the transaction was rolled back at COMMIT");
         }
         PQclear(r);
+        rcache_bump((pg_store_t *)c->head.store);
     } else if (!conn_broken(c)) {
         r = PQexec(c->pc, "ROLLBACK");
         PQclear(r);
@@ -502,7 +504,9 @@ static int pg_read(store_t *st, db_fn fn, void *arg)
     pthread_mutex_lock(&ps->mu);
     c->reading = 1;
     pthread_mutex_unlock(&ps->mu);
+    c->snap_version = rcache_version(ps);   /* read cache: the data version this snapshot may use (0: none) */
     rc = txn_run(ps, c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn, arg);
+    c->snap_version = 0;
     pthread_mutex_lock(&ps->mu);
     c->reading = 0;
     pthread_mutex_unlock(&ps->mu);
@@ -577,6 +581,7 @@ static int describe_target(const char *url, char *out, size_t cap)
 static void pg_close(store_t *st)
 {
     pg_store_t *ps = (pg_store_t *)st;
+    rcache_stop(ps);
     pthread_mutex_lock(&ps->wq_mu);
     ps->wq_stopping = 1;
     pthread_cond_broadcast(&ps->wq_jobs);
@@ -631,6 +636,12 @@ static int pg_open(store_t **out, const store_opts_t *opts)
     }
     registry_add(ps, c);
     log_info("postgres: connected to %s (server %d, pool of %d)", ps->target, PQserverVersion(c->pc), ps->cap);
+    ps->rc_ways = ps->readonly || opts->read_cache <= 0 ? 0 : opts->read_cache > 64 ? 64 : opts->read_cache;
+    if (rcache_start(ps) < 0) {
+        log_error("postgres: cannot start the read cache's listener; the cache is off");
+        ps->rc_ways = 0;
+    }
+    ps->head.cache_on = ps->rc_ways > 0;
     *out = &ps->head;
     return 0;
 }

@@ -32,6 +32,11 @@ typedef struct pg_stmt {
     PGresult       *res;             /* result of the current execution, NULL before the first step */
     int             row;             /* current row in res */
     int             done;            /* stepped past the last row: DB_DONE until reset */
+    int             res_shared;      /* res belongs to the read cache (pg_cache.c): not cleared with the statement */
+    int             cacheable;       /* a plain SELECT the read cache may keep (rcache_cacheable) */
+    struct rc_entry *rc;             /* the read cache's ways for this statement (rc_n of them), or NULL */
+    int             rc_n;
+    int             rc_next;
 } pg_stmt_t;
 
 typedef struct pg_conn {
@@ -56,6 +61,8 @@ typedef struct pg_conn {
     const char     *begin_pending;
     const char     *begin_text;      /* the running read snapshot's BEGIN, to start it again on a new connection */
     int             commit_pending;
+    unsigned long   snap_version;    /* the read cache's data version the running snapshot uses (0: none) */
+    size_t          rc_bytes;        /* what the read cache keeps on this connection */
     char            err[PG_ERR_CAP];
 } pg_conn_t;
 
@@ -79,6 +86,14 @@ typedef struct pg_store {
     int             wq_stopping;
     int             writer_running;
     pthread_t       writer;
+    /* the read cache (pg_cache.c): ways per statement (0 = off), data version, the listener thread */
+    int             rc_ways;
+    unsigned long   rc_version;
+    int             rc_listening;
+    int             rc_stopping;
+    int             rc_running;
+    int             rc_stop[2];
+    pthread_t       rc_thread;
 } pg_store_t;
 
 typedef struct pg_job {
@@ -133,6 +148,25 @@ const char *pg_errmsg(db_t *db);
 /* pg_writer.c: group commit */
 int pg_write(store_t *st, db_fn fn, void *arg);
 int pg_write_async(store_t *st, db_fn fn, void *arg, db_done_fn done, void *done_arg);
+
+/* pg.c: a new server connection with the driver's defaults (check PQstatus) */
+PGconn *pg_connect_url(const char *url);
+
+/* pg_cache.c: the read cache. Results of cacheable SELECTs inside read snapshots are kept per statement, keyed by
+ * the parameter values and tagged with the data version, which moves on with every committed write of any motcua
+ * process on the database (NOTIFY motcua_data, heard by a listener thread). */
+#define PG_NOTIFY_SQL "NOTIFY motcua_data"
+int rcache_cacheable(const char *sql);
+/* The version a snapshot starting now may use, 0 when the cache is off or not listening. */
+unsigned long rcache_version(pg_store_t *ps);
+void rcache_bump(pg_store_t *ps);
+/* The kept result of st for its current parameter values at version, or NULL. */
+PGresult *rcache_get(pg_stmt_t *st, unsigned long version);
+/* Keep r (the cache then owns it): 1, or 0 when it is not kept (too large, no room). */
+int rcache_put(pg_stmt_t *st, unsigned long version, PGresult *r, int ways);
+void rcache_free(pg_conn_t *c, pg_stmt_t *st);
+int rcache_start(pg_store_t *ps);
+void rcache_stop(pg_store_t *ps);
 
 /* pg_backup.c */
 int pg_backup(store_t *st, const char *dest);

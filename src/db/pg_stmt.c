@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ static size_t ptr_slot(const void *p)
 
 void stmt_clear_result(pg_stmt_t *st)
 {
-    if (st->res) PQclear(st->res);
+    if (st->res && !st->res_shared) PQclear(st->res);
+    st->res_shared = 0;
     st->res = NULL;
     st->row = -1;
     st->done = 0;
@@ -45,6 +47,7 @@ void stmt_clear_result(pg_stmt_t *st)
 void stmt_free(pg_stmt_t *st)
 {
     stmt_clear_result(st);
+    rcache_free((pg_conn_t *)st->head.db, st);
     for (int i = 0; i < st->nparams; i++) free(st->vals[i]);
     free(st->vals);
     free(st->caps);
@@ -94,6 +97,7 @@ static pg_stmt_t *cache_find(pg_conn_t *c, const char *sql)
         st->sql = xstrdup(sql);
         st->hash = h;
         st->row = -1;
+        st->cacheable = rcache_cacheable(sql);
         snprintf(st->name, sizeof st->name, "motcua_%lu", c->next_name++);
         table_insert(c, st);
     }
@@ -231,6 +235,14 @@ int pg_step(db_stmt_t *s)
     pg_stmt_t *st = (pg_stmt_t *)s;
     pg_conn_t *c = (pg_conn_t *)s->db;
     if (st->done) return DB_DONE;
+    int cache = c->reading && c->snap_version && st->cacheable && !st->res;
+    if (cache && (st->res = rcache_get(st, c->snap_version)) != NULL) {
+        st->res_shared = 1;   /* kept rows of this data version: no round trip */
+        st->row = -1;
+        atomic_fetch_add_explicit(&c->head.store->cache_hits, 1, memory_order_relaxed);
+    } else if (cache) {
+        atomic_fetch_add_explicit(&c->head.store->cache_misses, 1, memory_order_relaxed);
+    }
     if (!st->res) {
         if (!st->prepared) {
             int rc = stmt_server_prepare(c, st);
@@ -257,6 +269,8 @@ int pg_step(db_stmt_t *s)
         if (is_dml_tag(tag)) c->changes = strtoll(PQcmdTuples(r), NULL, 10);
         st->res = r;
         st->row = -1;
+        if (cache && PQresultStatus(r) == PGRES_TUPLES_OK)
+            st->res_shared = rcache_put(st, c->snap_version, r, ((pg_store_t *)c->head.store)->rc_ways);
     }
     if (st->row + 1 < PQntuples(st->res)) {
         st->row++;

@@ -79,11 +79,14 @@ static int batch_once(pg_conn_t *c, pg_job_t *batch)
     c->txn_err = 0;
     /* The last kept job's RELEASE goes with COMMIT: it still tells a job that ended the writer's savepoint itself
      * (the RELEASE fails, COMMIT is skipped and the whole batch fails, as for the jobs before it). */
-    PGresult *r = PQexec(c->pc, !live ? "ROLLBACK" : used ? "RELEASE SAVEPOINT motcua_job; COMMIT" : "COMMIT");
+    PGresult *r = PQexec(c->pc, !live ? "ROLLBACK"
+                              : used ? "RELEASE SAVEPOINT motcua_job; " PG_NOTIFY_SQL "; COMMIT"
+                                     : PG_NOTIFY_SQL "; COMMIT");
     int commit_rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) commit_rc = conn_fail(c, r);
     else if (live && strcmp(PQcmdStatus(r), "COMMIT") != 0) commit_rc = -EIO;
     PQclear(r);
+    if (live) rcache_bump((pg_store_t *)c->head.store);   /* this process's read cache sees its writes at once */
     c->txn_err = 0;
     if (commit_rc < 0 && !conn_broken(c) && PQtransactionStatus(c->pc) != PQTRANS_IDLE) {
         (void)exec_simple(c, "ROLLBACK");   /* the RELEASE failed: COMMIT never ran */

@@ -107,6 +107,14 @@ static int counted(store_t *st, int op, int rc)
     return rc;
 }
 
+void store_cache_counts(const store_t *st, store_cache_stats_t *out)
+{
+    store_t *s = (store_t *)st;
+    out->on = s->cache_on;
+    out->hits = atomic_load_explicit(&s->cache_hits, memory_order_relaxed);
+    out->misses = atomic_load_explicit(&s->cache_misses, memory_order_relaxed);
+}
+
 void store_error_counts(const store_t *st, store_errors_t *out)
 {
     store_t *s = (store_t *)st;

@@ -41,6 +41,9 @@ def _bin_path():
 BIN = _bin_path()
 PG_URL = os.environ.get("MOTCUA_TEST_PG_URL") or None
 PG_DIR = os.environ.get("MOTCUA_TEST_PG_DIR") or None
+# Flags added to every `motcua serve` of the suite (scripts/check runs the PostgreSQL suite once more with the
+# read cache on: MOTCUA_TEST_SERVE_ARGS="--pg-read-cache 16").
+EXTRA_SERVE_ARGS = os.environ.get("MOTCUA_TEST_SERVE_ARGS", "").split()
 
 COUNTED_TABLES = ("events", "units", "accounts", "roles", "api_tokens", "sessions", "procedures")
 SANITIZER_PATTERNS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
@@ -283,7 +286,7 @@ class Server:
         self.stderr_path = _TMP_ROOT / ("serve-%d-%s.stderr" % (next(_counter), re.sub(r"\W", "_", self.label)))
         self._stderr = open(self.stderr_path, "wb")
         cmd = [BIN, "serve", "--db", self.db.url, "--listen", "127.0.0.1:0", "--threads", str(self.threads),
-               "--web", str(WEB_DIR), *self.args]
+               "--web", str(WEB_DIR), *self.args, *EXTRA_SERVE_ARGS]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=child_env(), stdout=subprocess.PIPE, stderr=self._stderr)
         deadline = time.monotonic() + timeout
         line = b""

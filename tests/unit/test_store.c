@@ -1280,3 +1280,146 @@ STORE_CASE(write_async_reports_each_commit_once)
     cr_assert_eq(scalar("SELECT COUNT(*) FROM async_t WHERE i % 10 = 3", NULL), 0);
     cr_assert(store_write_count(E.st) >= w0 + 120, "every async write moves the write counter at both ends");
 }
+
+/* ---- PostgreSQL's read cache (store_opts_t.read_cache, src/db/pg_cache.c) ---- */
+
+typedef struct rc_read {
+    const char *sql;
+    long long   k;
+    char        v[128];
+    size_t      len;
+    int         rc;
+} rc_read_t;
+
+static int rc_read_fn(db_t *db, void *arg)
+{
+    rc_read_t *q = arg;
+    db_stmt_t *s;
+    q->rc = db_query(db, &s, q->sql, "i", q->k);
+    q->v[0] = '\0';
+    q->len = 0;
+    if (q->rc == DB_ROW) {
+        q->len = db_col_len(s, 0);
+        db_col_copy(s, 0, q->v, sizeof q->v);
+    }
+    if (s) db_reset(s);
+    return q->rc < 0 ? q->rc : 0;
+}
+
+static rc_read_t rc_get(const char *sql, long long k)
+{
+    rc_read_t q = {.sql = sql, .k = k};
+    cr_assert_eq(store_read(E.st, rc_read_fn, &q), 0);
+    cr_assert_eq(q.rc, DB_ROW, "no row for %lld", k);
+    return q;
+}
+
+static unsigned long long rc_hits(void)
+{
+    store_cache_stats_t cs;
+    store_cache_counts(E.st, &cs);
+    return cs.hits;
+}
+
+#define RC_SQL "SELECT v FROM ts_rc WHERE k = $1"
+
+/* Open the shared cluster's database with the cache (ways per statement) and wait until its listener listens
+ * (the first hit). */
+static void rc_open(int ways)
+{
+    memset(&E, 0, sizeof E);
+    const char *url = getenv("MOTCUA_TEST_PG_URL");
+    if (!url || !*url) cr_skip_test("MOTCUA_TEST_PG_URL not set");
+    snprintf(E.url, sizeof E.url, "%s", url);
+    store_opts_t o = {.url = E.url, .read_cache = ways};
+    cr_assert_eq(store_open(&E.st, &o), 0);
+    E.engine = "postgres";
+    store_cache_stats_t cs;
+    store_cache_counts(E.st, &cs);
+    cr_assert_eq(cs.on, 1);
+    make_table("ts_rc", "k INTEGER PRIMARY KEY, v TEXT NOT NULL");
+    exec_ok("INSERT INTO ts_rc SELECT g, 'v' || g FROM generate_series(1, 8) g");
+    for (int i = 0; i < 500 && rc_hits() == 0; i++) {
+        rc_get(RC_SQL, 1);
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert(rc_hits() > 0, "the read cache never answered (its listener did not listen)");
+}
+
+Test(store, read_cache_off_on_sqlite_and_by_default)
+{
+    memset(&E, 0, sizeof E);
+    open_sqlite();
+    store_cache_stats_t cs;
+    store_cache_counts(E.st, &cs);
+    cr_assert_eq(cs.on, 0);
+    store_close(E.st);
+    E.st = NULL;
+    tu_remove_dir(E.dir);
+    E.dir[0] = '\0';
+}
+
+Test(store, read_cache_hits_follow_writes_pg, .fini = env_fini)
+{
+    rc_open(2);
+    unsigned long long h = rc_hits();
+    cr_assert_str_eq(rc_get(RC_SQL, 1).v, "v1");
+    cr_assert_eq(rc_hits(), h + 1, "a repeated read is answered from the cache");
+    /* A write of this store: the next read is never stale. */
+    write_sql("UPDATE ts_rc SET v = 'w1' WHERE k = 1");
+    cr_assert_str_eq(rc_get(RC_SQL, 1).v, "w1");
+    /* More keys than ways: every answer is still the row's value, whatever was evicted. */
+    for (int round = 0; round < 3; round++)
+        for (long long k = 1; k <= 5; k++) {
+            char want[32];
+            snprintf(want, sizeof want, k == 1 ? "w1" : "v%lld", k);
+            cr_assert_str_eq(rc_get(RC_SQL, k).v, want, "key %lld round %d", k, round);
+        }
+    /* A write of another store (another process, as on a hub): seen once its notification arrived. */
+    store_t *other;
+    store_opts_t o = {.url = E.url};
+    cr_assert_eq(store_open(&other, &o), 0);
+    run_q_t q = {"UPDATE ts_rc SET v = 'x2' WHERE k = 2", 0};
+    cr_assert_eq(store_write(other, run_fn, &q), 0);
+    store_close(other);
+    int seen = 0;
+    for (int i = 0; i < 200 && !seen; i++) {
+        seen = strcmp(rc_get(RC_SQL, 2).v, "x2") == 0;
+        if (!seen) nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+    }
+    cr_assert(seen, "the other store's write was never seen through the cache");
+}
+
+/* Results over 64 KiB are not kept; a connection keeps at most 8 MiB (older versions are swept to make room). */
+Test(store, read_cache_bounds_pg, .fini = env_fini)
+{
+    rc_open(64);
+    const char *big = "SELECT repeat('b', 70000) || k FROM ts_rc WHERE k = $1";
+    unsigned long long h = rc_hits();
+    cr_assert_eq(rc_get(big, 1).len, 70001);
+    cr_assert_eq(rc_get(big, 1).len, 70001);
+    cr_assert_eq(rc_hits(), h, "a result over 64 KiB is never kept");
+    /* 3 statements x 64 keys x ~50 KiB is over the 8 MiB of a connection: the last results are not kept. */
+    const char *sqls[3] = {"SELECT repeat('a', 50000) || k FROM ts_rc WHERE k = $1",
+                           "SELECT repeat('c', 50000) || k FROM ts_rc WHERE k = $1 AND k > 0",
+                           "SELECT repeat('d', 50000) || k FROM ts_rc WHERE k = $1 AND k > -1"};
+    exec_ok("INSERT INTO ts_rc SELECT g, 'v' || g FROM generate_series(9, 64) g");
+    for (int q = 0; q < 3; q++)
+        for (long long k = 1; k <= 64; k++) {
+            char tail[24];
+            snprintf(tail, sizeof tail, "%lld", k);
+            cr_assert_eq(rc_get(sqls[q], k).len, 50000 + strlen(tail));
+        }
+    h = rc_hits();
+    rc_get(sqls[2], 64);
+    cr_assert_eq(rc_hits(), h, "past the budget nothing more is kept");
+    rc_get(sqls[0], 1);
+    cr_assert_eq(rc_hits(), h + 1, "what was kept first is still answered");
+    /* A write makes everything kept stale: the next result sweeps it away to make room, and is kept. */
+    write_sql("UPDATE ts_rc SET v = v WHERE k = 1");
+    rc_get(sqls[2], 64);
+    h = rc_hits();
+    cr_assert_eq(rc_get(sqls[2], 64).len, 50002);
+    cr_assert_eq(rc_hits(), h + 1, "after the sweep the newest results are kept again");
+}
