@@ -36,6 +36,7 @@ export const routes = [
   { name: "admin-staff", nav: "admin.nav.staff", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_staff.js") },
   { name: "admin-procedures", nav: "admin.nav.procedures", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_procedures.js") },
   { name: "admin-time", nav: "admin.nav.time", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_time.js") },
+  { name: "admin-sync", nav: "admin.nav.sync", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_sync.js") },
 ];
 
 export const defaultRoute = () => "home";
