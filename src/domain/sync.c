@@ -596,6 +596,7 @@ int sync_batch_apply(db_t *db, void *arg)
             if (s) db_reset(s);
             if (rc < 0) break;
             if (!same) { rc = refuse(b, seq, MSG_SYNC_SEQ_CONFLICT, "the hub holds a different event at this seq"); break; }
+            rc = 0;
             b->skipped++;
             continue;
         }
