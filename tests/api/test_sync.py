@@ -25,7 +25,7 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def new_id():
     n = int.from_bytes(os.urandom(16), "big")
-    return "".join(_ALPHABET[(n >> (5 * i)) & 31] for i in range(26))[::-1].replace("8", "9", 0)
+    return "".join(_ALPHABET[(n >> (5 * i)) & 31] for i in range(26))[::-1]
 
 
 def canonical(node, e):

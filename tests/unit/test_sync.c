@@ -3,7 +3,8 @@
  * tampered payload, a different event at a known seq and a broken prev_hash (422, nothing applied; the refusal
  * kept as evidence and the node flagged, then 423 until cleared), ownership (an event of a unit outside the node's
  * subtree), the hub's ledger verifying afterwards and a rebuild giving the same sync rows. Events are built here
- * with ledger_event_hash(), as a node's ledger_append() builds them. */
+ * with ledger_event_hash(), as a node's ledger_append() builds them. Suite sync runs on SQLite; store_sync runs the
+ * same tests (but the rebuild) on PostgreSQL when MOTCUA_TEST_PG_URL is set. */
 #include <criterion/criterion.h>
 
 #include "testutil.h"
@@ -11,6 +12,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "db/migrate.h"
 #include "domain/event.h"
 #include "domain/ledger.h"
 #include "domain/sync.h"
@@ -74,13 +76,13 @@ static void issue(char token[RAND_TOKEN_LEN + 1], const char *unit, long long tt
     memcpy(token, t.token, RAND_TOKEN_LEN + 1);
 }
 
-static void setup(void)
+/* Units of this test only (no slugs: the PostgreSQL database is shared by every run), a node enrolled for com. */
+static void fixture(void)
 {
-    tu_open();
-    tu_make_unit(NULL, "national", "Việt Nam", "vn", &root);
-    tu_make_unit(root.id, "province", "Tỉnh Lâm Đồng", "lamdong", &prov);
-    tu_make_unit(prov.id, "commune", "Xã Cư Jút", "cujut", &com);
-    tu_make_unit(prov.id, "commune", "Xã Khác", "khac", &other);
+    tu_make_unit(NULL, "national", "Việt Nam", NULL, &root);
+    tu_make_unit(root.id, "province", "Tỉnh Lâm Đồng", NULL, &prov);
+    tu_make_unit(prov.id, "commune", "Xã Cư Jút", NULL, &com);
+    tu_make_unit(prov.id, "commune", "Xã Khác", NULL, &other);
     id_new(node_id);
     memcpy(hashes[0], LEDGER_GENESIS, 65);
     char token[RAND_TOKEN_LEN + 1];
@@ -88,7 +90,36 @@ static void setup(void)
     cr_assert_eq(enrol_node(token, NULL), 0);
 }
 
+static void setup(void)
+{
+    tu_open();
+    fixture();
+}
+
+/* The same tests on PostgreSQL (MOTCUA_TEST_PG_URL; scripts/check's unit-postgres runs store*): tu_env.st is a
+ * store on that database, migrated, with this database's node. */
+static int pg_node_fn(db_t *db, void *arg) { return ledger_init_node(db, arg); }
+
+static void pg_setup(void)
+{
+    const char *url = getenv("MOTCUA_TEST_PG_URL");
+    if (!url || !*url) cr_skip_test("MOTCUA_TEST_PG_URL not set");
+    memset(&tu_env, 0, sizeof tu_env);
+    cr_assert_eq(store_open(&tu_env.st, &(store_opts_t){.url = url}), 0);
+    cr_assert_geq(migrate_up(tu_env.st), 0);
+    cr_assert_eq(store_write(tu_env.st, pg_node_fn, "unit-test"), 0);
+    fixture();
+}
+
 TestSuite(sync, .init = setup, .fini = tu_close);
+TestSuite(store_sync, .init = pg_setup, .fini = tu_close);
+
+/* A test of both suites: the body once, run on SQLite (sync) and on PostgreSQL (store_sync). */
+#define BOTH(name)                                                                                                 \
+    static void name##_body(void);                                                                                 \
+    Test(sync, name) { name##_body(); }                                                                            \
+    Test(store_sync, name##_pg) { name##_body(); }                                                                 \
+    static void name##_body(void)
 
 /* Send events (taken) as one batch: the status, with b filled. A refusal is recorded as the API does. */
 static int send(json_t *events, sync_batch_t *b)
@@ -117,7 +148,7 @@ static void assert_verifies(void)
     cr_assert_eq(rep.broken, 0, "ledger broken: %s at %s:%lld", rep.reason, rep.node, rep.seq);
 }
 
-Test(sync, enrolment_token_is_used_once_and_expires)
+BOTH(enrolment_token_is_used_once_and_expires)
 {
     char token[RAND_TOKEN_LEN + 1];
     derr_t err;
@@ -133,17 +164,17 @@ Test(sync, enrolment_token_is_used_once_and_expires)
     usleep(5000);
     cr_assert_eq(enrol_node(token, &err), -ETIMEDOUT);
     cr_assert_eq(err.status, 410);
-    cr_assert_eq(tu_int("SELECT COUNT(*) FROM sync_nodes", NULL), 2);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM sync_nodes WHERE unit_id = $1", com.id), 2);
 }
 
-Test(sync, a_national_unit_has_no_node)
+BOTH(a_national_unit_has_no_node)
 {
     sync_token_t t = {.unit_id = root.id, .now = clock_now_ms()};
     cr_assert_lt(store_write(tu_env.st, sync_token_create, &t), 0);
     cr_assert_eq(t.err.status, 422);
 }
 
-Test(sync, batches_continue_the_chain)
+BOTH(batches_continue_the_chain)
 {
     sync_batch_t b;
     cr_assert_eq(send(chain(1, 3), &b), 200);
@@ -157,7 +188,7 @@ Test(sync, batches_continue_the_chain)
     assert_verifies();
 }
 
-Test(sync, a_repeat_or_an_overlap_is_harmless)
+BOTH(a_repeat_or_an_overlap_is_harmless)
 {
     sync_batch_t b;
     cr_assert_eq(send(chain(1, 3), &b), 200);
@@ -172,7 +203,7 @@ Test(sync, a_repeat_or_an_overlap_is_harmless)
     assert_verifies();
 }
 
-Test(sync, a_gap_or_a_reorder_answers_the_checkpoint_and_writes_nothing)
+BOTH(a_gap_or_a_reorder_answers_the_checkpoint_and_writes_nothing)
 {
     sync_batch_t b;
     build_hashes(4);
@@ -193,7 +224,7 @@ Test(sync, a_gap_or_a_reorder_answers_the_checkpoint_and_writes_nothing)
     cr_assert_eq(b.seq, 4);
 }
 
-Test(sync, a_tampered_event_is_refused_kept_and_flags_the_node)
+BOTH(a_tampered_event_is_refused_kept_and_flags_the_node)
 {
     sync_batch_t b;
     json_t *c = chain(1, 2);
@@ -214,7 +245,7 @@ Test(sync, a_tampered_event_is_refused_kept_and_flags_the_node)
     assert_verifies();
 }
 
-Test(sync, a_different_event_at_a_known_seq_is_refused)
+BOTH(a_different_event_at_a_known_seq_is_refused)
 {
     sync_batch_t b;
     cr_assert_eq(send(chain(1, 2), &b), 200);
@@ -225,7 +256,7 @@ Test(sync, a_different_event_at_a_known_seq_is_refused)
     cr_assert_eq(node_events(), 2);
 }
 
-Test(sync, a_chain_that_does_not_continue_is_refused)
+BOTH(a_chain_that_does_not_continue_is_refused)
 {
     sync_batch_t b;
     cr_assert_eq(send(chain(1, 1), &b), 200);
@@ -236,7 +267,7 @@ Test(sync, a_chain_that_does_not_continue_is_refused)
     cr_assert_eq(head_seq(), 1);
 }
 
-Test(sync, an_event_of_another_unit_is_refused)
+BOTH(an_event_of_another_unit_is_refused)
 {
     sync_batch_t b;
     json_t *a = json_array();
@@ -264,11 +295,11 @@ static int lag_cb(const sync_node_t *n, void *arg)
     return 0;
 }
 
-static int status_fn(db_t *db, void *arg) { return sync_status_each(db, "", clock_now_ms(), lag_cb, arg); }
+static int status_fn(db_t *db, void *arg) { return sync_status_each(db, com.path, clock_now_ms(), lag_cb, arg); }
 
-static int totals_fn(db_t *db, void *arg) { return sync_totals(db, "", arg); }
+static int totals_fn(db_t *db, void *arg) { return sync_totals(db, com.path, arg); }
 
-Test(sync, status_counts_the_lag_and_the_refusals)
+BOTH(status_counts_the_lag_and_the_refusals)
 {
     sync_batch_t b;
     build_hashes(6);
@@ -308,5 +339,5 @@ Test(sync, a_rebuild_gives_the_same_sync_rows)
     cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
     cr_assert_eq(event_digest(tu_env.st, after), 0);
     cr_assert_str_eq(before, after);
-    cr_assert_eq(tu_int("SELECT COUNT(*) FROM sync_nodes WHERE state = 'flagged'", NULL), 1);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM sync_nodes WHERE state = 'flagged' AND unit_id = $1", com.id), 1);
 }
