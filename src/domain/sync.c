@@ -565,6 +565,11 @@ int sync_batch_apply(db_t *db, void *arg)
     b->applied = b->skipped = 0;
     b->reason[0] = '\0';
     b->bad_seq = 0;
+    /* Take the chain head's row lock before reading it (a no-op UPDATE, as the dossier counters do): two hub
+     * processes given the same node's batches at once then apply them one after the other, the second seeing the
+     * first's head (READ COMMITTED reads the committed row after the wait; SQLite has one writer anyway). */
+    long long locked = db_run(db, "UPDATE ledger_head SET seq = seq WHERE node = $1 AND is_self = 0", "t", b->node_id);
+    if (locked < 0) return (int)locked;
     sync_node_t *n = xmalloc(sizeof *n);
     int rc = sync_node_get(db, b->node_id, n);
     if (rc < 0) {

@@ -356,6 +356,46 @@ class HubTests(ApiTestCase):
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
 
 
+class TwoHubProcessesTests(ApiTestCase):
+    """Two hub processes on one database given the same batch at once: it is applied once, both answer the same
+    checkpoint (the head row is locked before it is read)."""
+    SERVER_ARGS = ("--role", "hub")
+
+    def test_the_same_batch_through_two_processes_at_once(self):
+        import threading
+        from harness import Server
+        second = Server(("--role", "hub"), db=self.db, label="second-hub")
+        second.start()
+        try:
+            admin = self.client("admin")
+            cujut = unit_by_slug(admin, "cujut")
+            tok = admin.req("POST", "/api/v1/sync/enrolments", json={"unit_id": cujut["id"]}).body["token"]
+            n = Node(self.server)
+            self.assert_status(Client(self.server).req("POST", "/api/v1/sync/enroll", json={
+                "token": tok, "node_id": n.id, "name": "n", "public_key": n.public_b64()}), 201)
+            ev = n.grow(cujut["id"], 200)
+            before = self.counts()
+            out = {}
+            nodes = {"a": n, "b": Node(second)}
+            nodes["b"].key, nodes["b"].id = n.key, n.id
+
+            def send(k):
+                out[k] = nodes[k].batch(ev)
+
+            ts = [threading.Thread(target=send, args=(k,)) for k in nodes]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            for k in nodes:
+                self.assert_status(out[k], 200)
+                self.assertEqual(out[k].body["seq"], 200)
+            self.assert_delta(before, events=200)
+        finally:
+            problems = second.stop()
+            self.assertFalse(problems, problems)
+
+
 class NotAHubTests(ApiTestCase):
     """A standalone server answers no sync route (404 problem+json), signed or not."""
 

@@ -96,6 +96,18 @@ rows "$NODE" "${CODES[@]}" "${CODES2[@]}" >"$WORK/rows2.node"
 rows "$HUB" "${CODES[@]}" "${CODES2[@]}" >"$WORK/rows2.hub"
 check "the rows are the same after healing" cmp -s "$WORK/rows2.node" "$WORK/rows2.hub"
 check "hub: verify after healing" "$MOTCUA_BIN" verify --db "$HUB"
+
+# a node whose clock is 3 hours off: told so by the hub, it signs with the hub's time and ships all the same
 stop_serve node "$NODE_PID"
+export MOTCUA_CLOCK_OFFSET_MS=-10800000
+start_serve node2 "$NODE" --role node --sync-poll-ms 100 --sync-retry-ms 100 || { fail "restart the node"; it_summary; exit 1; }
+unset MOTCUA_CLOCK_OFFSET_MS
+NODE_PID=$SERVE_PID; NODE_PORT=$SERVE_PORT
+python3 tests/integration/sync_dossiers.py --node "http://127.0.0.1:$NODE_PORT" --count 1 >"$WORK/codes3" 2>"$WORK/codes3.err"
+HEAD=$(node_json head_seq)
+check "node 3 h off: caught up all the same" wait_caught_up "$HEAD"
+check "node 3 h off: the hub told it so" grep -q "clock is" "$WORK/node2.err"
+check "hub: verify with the skewed node's events" "$MOTCUA_BIN" verify --db "$HUB"
+stop_serve node2 "$NODE_PID"
 stop_serve hub2 "$HUB_PID"
 it_summary
