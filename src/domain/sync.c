@@ -679,7 +679,7 @@ int sync_refuse(db_t *db, void *arg)
     sync_refusal_t *r = arg;
     id_new(r->id);
     char *body = xstrndup(r->body ? r->body : "", r->body ? r->body_len : 0);
-    long long n = db_run(db, "INSERT INTO sync_refused (id, node_id, at, bad_seq, reason, body) "
+    long long n = db_run(db, "INSERT INTO sync_refused (id, node, at, bad_seq, reason, body) "
                              "VALUES ($1, $2, $3, $4, $5, $6)", "ttiitt", r->id, r->node_id, r->now, r->bad_seq,
                          r->reason, body);
     free(body);
@@ -750,7 +750,7 @@ int sync_totals(db_t *db, const char *under_path, sync_totals_t *out)
     }
     if (s) db_reset(s);
     if (rc < 0) return rc;
-    rc = db_query(db, &s, "SELECT COUNT(*) FROM sync_refused r JOIN sync_nodes n ON n.node_id = r.node_id "
+    rc = db_query(db, &s, "SELECT COUNT(*) FROM sync_refused r JOIN sync_nodes n ON n.node_id = r.node "
                           "WHERE n.unit_path LIKE CAST($1 AS TEXT) || '%'", "t", p);
     if (rc == DB_ROW) out->refused = db_col_int(s, 0);
     if (s) db_reset(s);

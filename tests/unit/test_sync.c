@@ -233,7 +233,7 @@ BOTH(a_tampered_event_is_refused_kept_and_flags_the_node)
     cr_assert_eq(b.msg, MSG_SYNC_HASH_BAD);
     cr_assert_eq(b.bad_seq, 2);
     cr_assert_eq(node_events(), 0, "nothing of a refused batch is applied");
-    cr_assert_eq(tu_int("SELECT COUNT(*) FROM sync_refused WHERE node_id = $1", node_id), 1);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM sync_refused WHERE node = $1", node_id), 1);
     char state[16];
     cr_assert_eq(tu_text("SELECT state FROM sync_nodes WHERE node_id = $1", node_id, state, sizeof state), 0);
     cr_assert_str_eq(state, "flagged");
