@@ -45,7 +45,8 @@ PG_DIR = os.environ.get("MOTCUA_TEST_PG_DIR") or None
 # read cache on: MOTCUA_TEST_SERVE_ARGS="--pg-read-cache 16").
 EXTRA_SERVE_ARGS = os.environ.get("MOTCUA_TEST_SERVE_ARGS", "").split()
 
-COUNTED_TABLES = ("events", "units", "accounts", "roles", "api_tokens", "sessions", "procedures")
+COUNTED_TABLES = ("events", "units", "accounts", "roles", "api_tokens", "sessions", "procedures", "sync_enrolments",
+                  "sync_nodes", "sync_refused")
 SANITIZER_PATTERNS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 DEMO_PASSWORD = "demo"
 
