@@ -50,6 +50,9 @@ typedef struct app {
      * leader's signature is checked against them before the result is kept, and the public verification of a
      * copy reports a chain to them; NULL: no copy is ever reported valid */
     const char   *sign_trust_pem;
+    /* portal: the National Public Service Portal's address and token (--portal-url, sync/portal_sender.h), for
+     * the admin's reconciliation; NULL: POST /api/v1/portal/reconciliations answers 503 */
+    const struct portal_sender_opts *portal;
 } app_t;
 
 typedef struct req req_t;
