@@ -42,6 +42,13 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/exchange/status", api_exchange_status, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/sent", api_exchange_sent, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/peers", api_exchange_peers, ROUTE_STAFF},
+    /* portal: the National Public Service Portal connector (api_portal.c) */
+    {"GET", "/api/v1/portal/status", api_portal_status, ROUTE_STAFF},
+    {"GET", "/api/v1/portal/dead-letters", api_portal_dead_letters, ROUTE_STAFF},
+    {"POST", "/api/v1/portal/dead-letters/{id}/replay", api_portal_replay, ROUTE_STAFF},
+    {"POST", "/api/v1/portal/repush", api_portal_repush, ROUTE_STAFF},
+    {"POST", "/api/v1/portal/reconciliations", api_portal_reconcile, ROUTE_STAFF},
+    {"GET", "/api/v1/portal/reconciliations/latest", api_portal_recon_latest, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},

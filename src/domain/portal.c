@@ -360,7 +360,7 @@ int portal_record_outcome(db_t *db, void *arg)
                "UPDATE portal_outbox SET state = $3, next_attempt_at = $4, last_error = $5, http_status = $6, "
                "lease_until = NULL, lease_owner = NULL WHERE node = $1 AND seq = $2 AND lease_owner = $7 "
                "AND state = 'sending'",
-               "titttit", j->node, j->seq, dead ? "dead" : "pending", x->next_at, e, (long long)x->http_status,
+               "tititit", j->node, j->seq, dead ? "dead" : "pending", x->next_at, e, (long long)x->http_status,
                x->owner);
     if (n <= 0 || !dead) return (int)n;
     char id[ID_LEN + 1];

@@ -89,7 +89,7 @@ static void envelope(buf_t *b, const portal_sender_opts_t *o, const portal_recor
 
 typedef struct answer_info {
     int  answers;        /* JSON objects in the answer (a portal answering twice gives two) */
-    bool ok, exists;
+    bool ok, exists, missing;
     char text[PORTAL_ERROR_MAX + 1];
 } answer_info_t;
 
@@ -109,6 +109,7 @@ static void read_answer(const buf_t *a, answer_info_t *x)
         if (!x->answers) {
             x->ok = code && (!strcmp(code, "0") || !strcmp(code, "00"));
             x->exists = !x->ok && msg && strstr(msg, "đã tồn tại");
+            x->missing = !x->ok && msg && strstr(msg, "không tồn tại");
             snprintf(x->text, sizeof x->text, "%s: %s", code ? code : "?", msg ? msg : "");
         }
         x->answers++;
@@ -136,7 +137,7 @@ static portal_result_t call(const portal_sender_opts_t *o, const buf_t *body, co
         if (*http < 200 || *http >= 300) {
             out = http_class(*http);
             snprintf(err, cap, "HTTP %ld: %s", *http, info->text);
-        } else if (info->ok || info->exists) out = PORTAL_OK;
+        } else if (info->ok || info->exists || info->missing) out = PORTAL_OK;
         else if (!info->answers) snprintf(err, cap, "HTTP %ld: %s", *http, info->text);   /* retried: lost */
         else {
             out = PORTAL_PERMANENT;
@@ -185,6 +186,19 @@ static void push(store_t *st, const portal_sender_opts_t *o, const portal_job_t 
             x->result = PORTAL_PERMANENT;
             snprintf(err, cap, "%s", info.text);
         }
+    }
+    if (x->result == PORTAL_OK && info.missing && updating) {
+        /* "không tồn tại": the portal lost or removed it (a reconciliation's missing dossier): create it again */
+        envelope(&body, o, r, "DongBoHoSoMC", 0);
+        x->result = call(o, &body, stop, &info, &x->http_status, err, cap);
+        if (x->result == PORTAL_OK && !info.ok) {
+            x->result = PORTAL_PERMANENT;
+            snprintf(err, cap, "%s", info.text);
+        }
+    }
+    if (x->result == PORTAL_OK && !info.ok) {
+        x->result = PORTAL_PERMANENT;   /* "already exists" to an update, "does not exist" to a create */
+        snprintf(err, cap, "%s", info.text);
     }
     if (x->result == PORTAL_OK) {
         x->created = true;
