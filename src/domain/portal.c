@@ -362,7 +362,7 @@ int portal_record_outcome(db_t *db, void *arg)
                "AND state = 'sending'",
                "tititit", j->node, j->seq, dead ? "dead" : "pending", x->next_at, e, (long long)x->http_status,
                x->owner);
-    if (n <= 0 || !dead) return (int)n;
+    if (n <= 0 || !dead) return n < 0 ? (int)n : 0;
     char id[ID_LEN + 1];
     id_new(id);
     n = db_run(db,
