@@ -59,8 +59,9 @@ int api_portal_recon_latest(req_t *r) { return admin_only(r) ? reply_read(r, 2, 
 
 struct write_ctx {
     const principal_t *who;
-    const char        *id;
+    const char        *id, *code;
     bool               repush;
+    char               dossier_id[ID_LEN + 1];
     derr_t             err;
 };
 
@@ -68,7 +69,8 @@ static int write_fn(db_t *db, void *arg)
 {
     struct write_ctx *c = arg;
     long long now = clock_now_ms();
-    return c->repush ? portal_repush(db, c->who, c->id, now, &c->err) : portal_replay(db, c->who, c->id, now, &c->err);
+    return c->repush ? portal_repush(db, c->who, c->id, c->code, now, c->dossier_id, &c->err)
+                     : portal_replay(db, c->who, c->id, now, &c->err);
 }
 
 static int reply_written(req_t *r, struct write_ctx *c, int status)
@@ -80,7 +82,7 @@ static int reply_written(req_t *r, struct write_ctx *c, int status)
     jw_t w;
     jw_init(&w, &b);
     jw_obj_begin(&w);
-    jw_kstr(&w, c->repush ? "dossier_id" : "id", c->id);
+    jw_kstr(&w, c->repush ? "dossier_id" : "id", c->repush ? c->dossier_id : c->id);
     jw_kstr(&w, "state", "queued");
     jw_obj_end(&w);
     api_reply_writer(r, status, &w, &b);
@@ -103,8 +105,13 @@ int api_portal_repush(req_t *r)
     json_t *body;
     if (req_json(r, &body) < 0) return 0;
     struct write_ctx c = {.who = &r->who, .repush = true};
-    const field_t fields[] = {{"dossier_id", FT_STRING, true, ID_LEN, ID_LEN, &c.id, NULL}};
-    if (req_fields(r, body, fields, 1) == 0) reply_written(r, &c, 202);
+    bool has_id = false, has_code = false;
+    const field_t fields[] = {{"dossier_id", FT_STRING, false, ID_LEN, ID_LEN, &c.id, &has_id},
+                              {"dossier_code", FT_STRING, false, 1, 64, &c.code, &has_code}};
+    if (req_fields(r, body, fields, 2) < 0) {
+    } else if (has_id == has_code)   /* exactly one of them */
+        reply_problem(r, 400, "missing-field", MSG_MISSING_FIELD, "dossier_id", "dossier_id", NULL, NULL);
+    else reply_written(r, &c, 202);
     json_decref(body);
     return 0;
 }

@@ -644,14 +644,18 @@ int portal_replay(db_t *db, const principal_t *who, const char *id, long long no
     return n < 0 ? (int)n : 0;
 }
 
-int portal_repush(db_t *db, const principal_t *who, const char *dossier_id, long long now, derr_t *err)
+int portal_repush(db_t *db, const principal_t *who, const char *dossier_id, const char *dossier_code, long long now,
+                  char id_out[ID_LEN + 1], derr_t *err)
 {
     db_stmt_t *s = NULL;
-    char path[512] = "", unit[ID_LEN + 1] = "";
-    int rc = db_query(db, &s, "SELECT unit_path, unit_id FROM dossiers WHERE id = $1", "t", dossier_id);
+    char path[512] = "", unit[ID_LEN + 1] = "", id[ID_LEN + 1] = "";
+    int rc = dossier_id ? db_query(db, &s, "SELECT unit_path, unit_id, id FROM dossiers WHERE id = $1", "t", dossier_id)
+                        : db_query(db, &s, "SELECT unit_path, unit_id, id FROM dossiers WHERE code = $1", "t",
+                                   dossier_code ? dossier_code : "");
     if (rc == DB_ROW) {
         col(s, 0, path, sizeof path);
         col(s, 1, unit, sizeof unit);
+        col(s, 2, id, sizeof id);
     }
     if (s) db_reset(s);
     if (rc < 0) return rc;
@@ -664,10 +668,11 @@ int portal_repush(db_t *db, const principal_t *who, const char *dossier_id, long
     long long n = db_run(db,
                          "INSERT INTO portal_outbox (node, seq, dossier_id, unit_id, event_type, changed_at, "
                          "next_attempt_at, push_due_at) VALUES ('repush', $1, $2, $3, 'portal.repush', $4, $4, $5)",
-                         "ittii", seq, dossier_id, unit, now, now + PORTAL_PUSH_DEADLINE_MS);
+                         "ittii", seq, id, unit, now, now + PORTAL_PUSH_DEADLINE_MS);
     if (n >= 0)
         n = db_run(db, "UPDATE portal_recon_diffs SET repushed_at = $2 WHERE dossier_id = $1 AND repushed_at IS NULL",
-                   "ti", dossier_id, now);
+                   "ti", id, now);
+    if (n >= 0 && id_out) memcpy(id_out, id, sizeof id);
     return n < 0 ? (int)n : 0;
 }
 

@@ -139,9 +139,11 @@ int portal_dead_letters_json(db_t *db, const principal_t *who, int limit, jw_t *
 /* Inside a store_write: put dead letter id back in the outbox (attempts 0, due now). 404 when who's admin scope
  * does not cover it or it does not exist, 409 when replayed already. */
 int portal_replay(db_t *db, const principal_t *who, const char *id, long long now, derr_t *err);
-/* Inside a store_write: queue the dossier's current record once more (node 'repush'); marks the reconciliation
- * differences of that dossier re-pushed. 404 when who's admin scope does not cover it. */
-int portal_repush(db_t *db, const principal_t *who, const char *dossier_id, long long now, derr_t *err);
+/* Inside a store_write: queue the current record of the dossier with this id, or else this code, once more (node
+ * 'repush'); marks the reconciliation differences of that dossier re-pushed; its id into id_out (may be NULL).
+ * 404 when who's admin scope does not cover it. */
+int portal_repush(db_t *db, const principal_t *who, const char *dossier_id, const char *dossier_code, long long now,
+                  char id_out[ID_LEN + 1], derr_t *err);
 
 /* ---- reconciliation ---- */
 /* The portal's view of one dossier in the period answer. */

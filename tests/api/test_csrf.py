@@ -88,6 +88,10 @@ class CsrfTests(ApiTestCase):
              {"reason": "Sai sót", "key_id": "0" * 26, "pin": "1"}),
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/recall/answer", {},
              {"accept": True, "key_id": "0" * 26, "pin": "1"}),
+            # portal: the National Public Service Portal connector's admin routes
+            ("POST", "/api/v1/portal/dead-letters/01M8T4FRN39MVS7C38TRTKRVDD/replay", {}, None),
+            ("POST", "/api/v1/portal/repush", {}, {"dossier_id": "01M8T4FRN39MVS7C38TRTKRVDD"}),
+            ("POST", "/api/v1/portal/reconciliations", {}, {"date": "2026-12-03"}),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 
