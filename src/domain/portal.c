@@ -855,29 +855,52 @@ int portal_recon_json(db_t *db, const principal_t *who, const char *run_id, jw_t
     return rc < 0 ? rc : 0;
 }
 
-int portal_sync_ratio(db_t *db, int from_day, int to_day, long long *num, long long *den)
+int portal_sync_ratio(db_t *db, const char *unit_path, int from_day, int to_day, long long *num, long long *den)
 {
     *num = *den = 0;
-    char a[16], b[16];
+    char a[16], b[16], like[520];
     snprintf(a, sizeof a, "%04d-%02d-%02d", from_day / 10000, from_day / 100 % 100, from_day % 100);
     snprintf(b, sizeof b, "%04d-%02d-%02d", to_day / 10000, to_day / 100 % 100, to_day % 100);
+    snprintf(like, sizeof like, "%s%%", unit_path ? unit_path : "");
+    /* The latest run of each day of the period, copied out: the counts below use the connection. */
+    struct { char id[ID_LEN + 1], day[16]; } runs[64];
+    int n = 0;
     db_stmt_t *s = NULL;
-    /* The latest run of each day of the period. */
     int rc = db_query(db, &s,
-                      "SELECT r.day, r.synced_count, r.local_count, r.portal_count FROM portal_recon_runs r "
-                      "WHERE r.day >= $1 AND r.day <= $2 ORDER BY r.day, r.finished_at DESC, r.id DESC",
+                      "SELECT id, day FROM portal_recon_runs WHERE day >= $1 AND day <= $2 "
+                      "ORDER BY day, finished_at DESC, id DESC",
                       "tt", a, b);
-    char last[16] = "";
     while (rc == DB_ROW) {
-        const char *day = db_col_text(s, 0);
-        if (day && strcmp(day, last)) {
-            str_copy(last, sizeof last, day);
-            long long l = db_col_int(s, 2), p = db_col_int(s, 3);
-            *num += db_col_int(s, 1);
-            *den += l > p ? l : p;
+        const char *day = db_col_text(s, 1);
+        if (day && (n == 0 || strcmp(runs[n - 1].day, day))) {
+            if (n == 64) break;                  /* at most 64 days of reconciliations per report */
+            col(s, 0, runs[n].id, sizeof runs[n].id);
+            str_copy(runs[n].day, sizeof runs[n].day, day);
+            n++;
         }
         rc = db_step(s);
     }
     if (s) db_reset(s);
-    return rc < 0 ? rc : 0;
+    if (rc < 0) return rc;
+    for (int i = 0; i < n; i++) {
+        long long from, to;
+        if (portal_day_range(runs[i].day, &from, &to) < 0) continue;
+        long long local = 0, bad = 0;
+        rc = db_query(db, &s,
+                      "SELECT COUNT(*) FROM dossiers WHERE unit_path LIKE $1 AND received_at >= $2 AND received_at < $3",
+                      "tii", like, from, to);
+        if (rc == DB_ROW) local = db_col_int(s, 0);
+        if (s) db_reset(s);
+        if (rc < 0) return rc;
+        rc = db_query(db, &s,
+                      "SELECT COUNT(DISTINCT x.dossier_id) FROM portal_recon_diffs x JOIN dossiers d "
+                      "ON d.id = x.dossier_id WHERE x.run_id = $1 AND d.unit_path LIKE $2",
+                      "tt", runs[i].id, like);
+        if (rc == DB_ROW) bad = db_col_int(s, 0);
+        if (s) db_reset(s);
+        if (rc < 0) return rc;
+        *den += local;
+        *num += local > bad ? local - bad : 0;
+    }
+    return 0;
 }

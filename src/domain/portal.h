@@ -170,7 +170,10 @@ int portal_reconcile_store(db_t *db, void *arg);
 /* One run as JSON (run_id NULL: the latest), its differences that who's admin scope covers (who NULL: all).
  * -ENOENT when there is none. */
 int portal_recon_json(db_t *db, const principal_t *who, const char *run_id, jw_t *w);
-/* Decision 766 indicator 1.4 from the latest reconciliation of each day in [from_day, to_day] (report days):
- * (yyyymmdd) *num synced, *den max(local, portal). 0, with *den 0 when no run covers the period. */
-int portal_sync_ratio(db_t *db, int from_day, int to_day, long long *num, long long *den);
+/* Decision 766 indicator 1.4 from the latest reconciliation of each day in [from_day, to_day] (yyyymmdd), for the
+ * dossiers of the unit subtree unit_path: *den the dossiers received on those days, *num those of them the run
+ * found the same on the portal (no difference). A dossier only the portal has (extra) belongs to no unit here: it
+ * counts in the run's own ratio (max(local, portal)), not in a unit's. 0, with *den 0 when no run covers the
+ * period. */
+int portal_sync_ratio(db_t *db, const char *unit_path, int from_day, int to_day, long long *num, long long *den);
 #endif

@@ -251,6 +251,15 @@ class PortalTests(ApiTestCase):
         self.drained()
         r = self.admin.req("POST", "/api/v1/portal/reconciliations", json={"date": today})
         self.assertEqual(r.body["differences"], 0, r.body)
+        # Decision 766 indicator 1.4 comes from the latest reconciliation of each day
+        ind = self.others["cujut.leader"].req("GET", "/api/v1/reports/indicators?unit=%s&from=%s&to=%s" %
+                                              (self.cujut["id"], today, today))
+        self.assert_status(ind, 200)
+        row = [x for x in ind.body["index"]["rows"] if x["key"] == "1.4"][0]
+        self.assertTrue(row["measured"])
+        self.assertEqual(row["ratio"], 1)
+        self.assertEqual(row["numerator"], row["denominator"])
+        self.assertGreaterEqual(row["denominator"], 1)
 
     def test_portal_down_is_502(self):
         self.sim_call("POST", "_control", {"mode": "5xx", "count": 1})

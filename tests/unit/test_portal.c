@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "domain/portal.h"
+#include "domain/report.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -267,4 +268,21 @@ Test(portal, day_range)
     cr_assert_eq(b - a, 86400000LL);
     cr_assert_eq(portal_day_range("2026-13-03", &a, &b), -EINVAL);
     cr_assert_eq(portal_day_range("2026-12-3", &a, &b), -EINVAL);
+}
+
+Test(portal, indicator_1_4_from_reconciliation_figures)
+{
+    report_figures_t f;
+    memset(&f, 0, sizeof f);
+    report_index_t x;
+    report_index(&f, true, &x);
+    cr_assert_not(x.rows[1].measured, "no reconciliation: not measured");
+    f.v[RF_PORTAL_SYNCED] = 4;
+    f.v[RF_PORTAL_COUNTED] = 5;
+    report_index(&f, true, &x);
+    cr_assert_str_eq(x.rows[1].key, "1.4");
+    cr_assert(x.rows[1].measured);
+    cr_assert_eq(x.rows[1].num, 4);
+    cr_assert_eq(x.rows[1].den, 5);
+    cr_assert_float_eq(x.rows[1].score, 0.8 * 6, 1e-9);   /* threshold 100%: 80% of 6 points */
 }
