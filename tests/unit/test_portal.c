@@ -286,3 +286,55 @@ Test(portal, indicator_1_4_from_reconciliation_figures)
     cr_assert_eq(x.rows[1].den, 5);
     cr_assert_float_eq(x.rows[1].score, 0.8 * 6, 1e-9);   /* threshold 100%: 80% of 6 points */
 }
+
+/* ---- the hook sees recorded and replicated events, and a rebuild queues nothing ---- */
+
+static int noop_apply(db_t *db, const event_meta_t *ev, const json_t *payload)
+{
+    (void)db; (void)ev; (void)payload;
+    return 0;
+}
+static const event_kind_t test_kinds[] = {{"dossier.received", noop_apply}, {NULL, NULL}};
+static const event_table_t test_tables[] = {{NULL, NULL}};
+static const event_module_t test_module = {"portal-test", test_kinds, test_tables};
+static const event_module_t *const test_registry[] = {&test_module, NULL};
+
+static void empty_payload(jw_t *w, const void *arg)
+{
+    (void)arg;
+    jw_obj_begin(w);
+    jw_obj_end(w);
+}
+
+static int record_fn(db_t *db, void *arg)
+{
+    return event_record(db, NULL, NULL, "dossier.received", "dossier", arg, empty_payload, NULL, NULL);
+}
+
+static int replicated_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    event_meta_t m = {.node = "OTHERNODE", .seq = 41, .at = T0, .type = "dossier.received", .entity = "dossier:R1"};
+    return event_apply(db, &m, "{}", 2);
+}
+
+Test(portal, hook_sees_recorded_and_replicated_events_and_rebuild_queues_nothing)
+{
+    event_use_modules(test_registry);
+    int on = 1;
+    cr_assert_eq(store_write(tu_env.st, enable_fn, &on), 0);
+    cr_assert_eq(store_write(tu_env.st, record_fn, "L1"), 0);
+    cr_assert_eq(store_write(tu_env.st, record_fn, "L2"), 0);
+    cr_assert_eq(store_write(tu_env.st, replicated_fn, NULL), 0);
+    cr_assert_eq(store_write(tu_env.st, replicated_fn, NULL), 0, "a batch replayed");
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM portal_outbox", NULL), 3);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM portal_outbox WHERE node = 'OTHERNODE' AND seq = 41", NULL), 1);
+    /* the items are sent and acknowledged; a rebuild replays the ledger and queues nothing again */
+    cr_assert_eq(tu_exec("UPDATE portal_outbox SET state = 'done', acked_at = 1"), 0);
+    event_rebuild_report_t rep;
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_geq(rep.applied, 2);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM portal_outbox", NULL), 3);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM portal_outbox WHERE state <> 'done'", NULL), 0);
+    event_use_modules(NULL);
+}
