@@ -44,6 +44,7 @@ const route_t api_routes[] = {
     {"GET", "/api/v1/exchange/peers", api_exchange_peers, ROUTE_STAFF},
     /* portal: the National Public Service Portal connector (api_portal.c) */
     {"GET", "/api/v1/portal/status", api_portal_status, ROUTE_STAFF},
+    {"GET", "/api/v1/portal/dossiers/{code}", api_portal_dossier, ROUTE_STAFF},
     {"GET", "/api/v1/portal/dead-letters", api_portal_dead_letters, ROUTE_STAFF},
     {"POST", "/api/v1/portal/dead-letters/{id}/replay", api_portal_replay, ROUTE_STAFF},
     {"POST", "/api/v1/portal/repush", api_portal_repush, ROUTE_STAFF},

@@ -58,6 +58,7 @@ int api_portal_replay(req_t *r);
 int api_portal_repush(req_t *r);
 int api_portal_reconcile(req_t *r);
 int api_portal_recon_latest(req_t *r);
+int api_portal_dossier(req_t *r);
 int api_openapi(req_t *r);
 int api_session_create(req_t *r);
 int api_session_delete(req_t *r);

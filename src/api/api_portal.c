@@ -1,5 +1,6 @@
 /* api_portal.c — the National Public Service Portal connector's admin routes (domain/portal.h, docs/portal.md):
  *   GET  /api/v1/portal/status                        outbox depth, oldest unacknowledged, deadlines, dead letters
+ *   GET  /api/v1/portal/dossiers/{code}               a dossier's items: changed, pushed, acknowledged, deadlines
  *   GET  /api/v1/portal/dead-letters                  the dead letters not replayed
  *   POST /api/v1/portal/dead-letters/{id}/replay      put one back in the outbox
  *   POST /api/v1/portal/repush {dossier_id}           queue a dossier's current record once more
@@ -27,7 +28,7 @@ struct read_ctx {
     const principal_t *who;
     const char        *id;
     jw_t              *w;
-    int                kind;   /* 0 status, 1 dead letters, 2 reconciliation */
+    int                kind;   /* 0 status, 1 dead letters, 2 reconciliation, 3 a dossier's items */
 };
 
 static int read_fn(db_t *db, void *arg)
@@ -35,6 +36,7 @@ static int read_fn(db_t *db, void *arg)
     struct read_ctx *c = arg;
     if (c->kind == 0) return portal_status_json(db, c->who, clock_now_ms(), c->w);
     if (c->kind == 1) return portal_dead_letters_json(db, c->who, 200, c->w);
+    if (c->kind == 3) return portal_dossier_items_json(db, c->who, c->id, c->w);
     return portal_recon_json(db, c->who, c->id, c->w);
 }
 
@@ -56,6 +58,7 @@ static int reply_read(req_t *r, int kind, const char *id, int status)
 int api_portal_status(req_t *r) { return admin_only(r) ? reply_read(r, 0, NULL, 200) : 0; }
 int api_portal_dead_letters(req_t *r) { return admin_only(r) ? reply_read(r, 1, NULL, 200) : 0; }
 int api_portal_recon_latest(req_t *r) { return admin_only(r) ? reply_read(r, 2, NULL, 200) : 0; }
+int api_portal_dossier(req_t *r) { return admin_only(r) ? reply_read(r, 3, req_param(r, 0), 200) : 0; }
 
 struct write_ctx {
     const principal_t *who;

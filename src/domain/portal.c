@@ -581,6 +581,53 @@ int portal_status_json(db_t *db, const principal_t *who, long long now, jw_t *w)
     return rc < 0 ? rc : 0;
 }
 
+int portal_dossier_items_json(db_t *db, const principal_t *who, const char *code, jw_t *w)
+{
+    db_stmt_t *s = NULL;
+    char id[ID_LEN + 1] = "", path[512] = "";
+    int rc = db_query(db, &s, "SELECT id, unit_path FROM dossiers WHERE code = $1", "t", code);
+    if (rc == DB_ROW) {
+        col(s, 0, id, sizeof id);
+        col(s, 1, path, sizeof path);
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (rc != DB_ROW || !covers(who, path)) return -ENOENT;
+    jw_obj_begin(w);
+    jw_kstr(w, "dossier_id", id);
+    jw_kstr(w, "dossier_code", code);
+    jw_key(w, "items");
+    jw_arr_begin(w);
+    rc = db_query(db, &s,
+                  "SELECT node, seq, event_type, state, attempts, changed_at, first_push_at, pushed_at, acked_at, "
+                  "push_due_at, ack_due_at, push_missed, ack_missed, last_error FROM portal_outbox "
+                  "WHERE dossier_id = $1 ORDER BY changed_at, node, seq LIMIT 1000",
+                  "t", id);
+    while (rc == DB_ROW) {
+        jw_obj_begin(w);
+        jw_kstr(w, "node", db_col_text(s, 0));
+        jw_kint(w, "seq", db_col_int(s, 1));
+        jw_kstr(w, "event_type", db_col_text(s, 2));
+        jw_kstr(w, "state", db_col_text(s, 3));
+        jw_kint(w, "attempts", db_col_int(s, 4));
+        kms(w, "changed_at", s, 5);
+        kms(w, "first_pushed_at", s, 6);
+        kms(w, "pushed_at", s, 7);
+        kms(w, "acked_at", s, 8);
+        kms(w, "push_due_at", s, 9);
+        kms(w, "ack_due_at", s, 10);
+        jw_kbool(w, "push_missed", db_col_int(s, 11) != 0);
+        jw_kbool(w, "ack_missed", db_col_int(s, 12) != 0);
+        jw_kstr(w, "last_error", db_col_text(s, 13));
+        jw_obj_end(w);
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return rc < 0 ? rc : 0;
+}
+
 int portal_dead_letters_json(db_t *db, const principal_t *who, int limit, jw_t *w)
 {
     db_stmt_t *s = NULL;

@@ -134,6 +134,10 @@ int portal_stats(db_t *db, void *arg);   /* store_read callback (arg: portal_sta
 /* The status as JSON: the stats, "deadline_status" ("ok" | "missed") and the items that missed a deadline that
  * who's admin scope covers (newest first, at most 50). */
 int portal_status_json(db_t *db, const principal_t *who, long long now, jw_t *w);
+/* Every outbox item of the dossier with this code, oldest first: {dossier_id, dossier_code, items: [{node, seq,
+ * event_type, state, attempts, changed_at, first_pushed_at, pushed_at, acked_at, push_due_at, ack_due_at,
+ * push_missed, ack_missed, last_error}]}. -ENOENT when there is none or who's admin scope does not cover it. */
+int portal_dossier_items_json(db_t *db, const principal_t *who, const char *code, jw_t *w);
 /* The dead letters not replayed that who's admin scope covers (newest first, at most limit). */
 int portal_dead_letters_json(db_t *db, const principal_t *who, int limit, jw_t *w);
 /* Inside a store_write: put dead letter id back in the outbox (attempts 0, due now). 404 when who's admin scope

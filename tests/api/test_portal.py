@@ -133,11 +133,31 @@ class PortalTests(ApiTestCase):
         self.assertEqual(st["deadline_status"], "ok")
         self.assertEqual(st["oldest_unacked_seconds"], 0)
         self.assertGreaterEqual(st["acknowledged"], 1)
+        # per item: when it changed, was pushed and acknowledged, and its deadlines
+        path = "/api/v1/portal/dossiers/" + d["code"]
+        body = wait_for(lambda: (lambda b: b if b["items"] and b["items"][0]["ack_due_at"] else None)(
+            self.admin.req("GET", path).body), "the acknowledgement deadline")
+        it = body["items"][0]
+        self.assertEqual((it["event_type"], it["state"], it["push_missed"], it["ack_missed"]),
+                         ("dossier.received", "done", False, False))
+        self.assertEqual(it["push_due_at"] - it["changed_at"], 600000)
+        self.assertGreater(it["ack_due_at"], it["changed_at"])
+        self.assertTrue(it["changed_at"] <= it["first_pushed_at"] <= it["pushed_at"] <= it["acked_at"])
+        for key, status in (("province", 200), ("commune", 200), ("other_province", 404), ("other_commune", 404)):
+            with self.subTest(admin=key):
+                r = self.admins[key].req("GET", path)
+                if status == 200:
+                    self.assert_status(r, 200)
+                else:
+                    self.assert_problem(r, 404, "MSG_NOT_FOUND")
+        self.assert_problem(self.admin.req("GET", "/api/v1/portal/dossiers/000.00.01.H41-991231-9999"), 404,
+                            "MSG_NOT_FOUND")
 
     def test_only_admins(self):
         d = self.file_dossier()
         for name, c in self.others.items():
             for method, path, body in (("GET", "/api/v1/portal/status", None),
+                                       ("GET", "/api/v1/portal/dossiers/" + d["code"], None),
                                        ("GET", "/api/v1/portal/dead-letters", None),
                                        ("GET", "/api/v1/portal/reconciliations/latest", None),
                                        ("POST", "/api/v1/portal/repush", {"dossier_code": d["code"]}),
