@@ -9,6 +9,7 @@
 
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/mem.h"
 #include "domain/portal.h"
 #include "domain/report.h"
 
@@ -39,19 +40,21 @@ Test(portal, instant_format_and_parse)
     cr_assert_eq(portal_instant_parse(NULL), -1);
 }
 
+#define SET(dst, src) str_copy((dst), sizeof(dst), (src))
+
 static void sample(portal_record_t *r)
 {
     memset(r, 0, sizeof *r);
-    strcpy(r->code, "000.00.01.H41-261203-0001");
-    strcpy(r->agency_code, "000.00.01.H41");
-    strcpy(r->agency_name, "UBND xã Cư Jút");
-    strcpy(r->procedure_code, "2.000806");
-    strcpy(r->procedure_name, "Chứng thực bản sao");
-    strcpy(r->field, "Chứng thực");
-    strcpy(r->applicant_kind, "person");
-    strcpy(r->applicant_name, "Nguyễn Văn An");
-    strcpy(r->id_number, "068095001234");
-    strcpy(r->phone, "0912345678");
+    SET(r->code, "000.00.01.H41-261203-0001");
+    SET(r->agency_code, "000.00.01.H41");
+    SET(r->agency_name, "UBND xã Cư Jút");
+    SET(r->procedure_code, "2.000806");
+    SET(r->procedure_name, "Chứng thực bản sao");
+    SET(r->field, "Chứng thực");
+    SET(r->applicant_kind, "person");
+    SET(r->applicant_name, "Nguyễn Văn An");
+    SET(r->id_number, "068095001234");
+    SET(r->phone, "0912345678");
     r->channel = 2;
     r->status = 9;
     r->received_at = T0;
@@ -60,8 +63,8 @@ static void sample(portal_record_t *r)
     r->nsteps = 1;
     r->steps[0].at = T0;
     r->steps[0].status = 2;
-    strcpy(r->steps[0].action, "receive");
-    strcpy(r->steps[0].officer, "Trần Thị Bình");
+    SET(r->steps[0].action, "receive");
+    SET(r->steps[0].officer, "Trần Thị Bình");
 }
 
 static json_t *to_json(const portal_record_t *r, bool progress)
@@ -107,7 +110,7 @@ Test(portal, record_mapping)
     cr_assert_str_eq(s(j, "NgayTra"), "");
     json_decref(j);
     /* an organisation, a refusal: the end instant is the refusal's */
-    strcpy(r->applicant_kind, "organization");
+    SET(r->applicant_kind, "organization");
     r->status = 3;
     r->resolved_at = 0;
     r->refused_at = T0 + 60000;
