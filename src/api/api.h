@@ -51,6 +51,14 @@ int api_scope_path(req_t *r, const char *under_id, unsigned role_mask, char *pat
 int api_healthz(req_t *r);
 int api_readyz(req_t *r);
 int api_metrics(req_t *r);
+/* portal: the National Public Service Portal connector (api_portal.c) */
+int api_portal_status(req_t *r);
+int api_portal_dead_letters(req_t *r);
+int api_portal_replay(req_t *r);
+int api_portal_repush(req_t *r);
+int api_portal_reconcile(req_t *r);
+int api_portal_recon_latest(req_t *r);
+int api_portal_dossier(req_t *r);
 int api_openapi(req_t *r);
 int api_session_create(req_t *r);
 int api_session_delete(req_t *r);

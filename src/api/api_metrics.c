@@ -16,6 +16,8 @@
 #include "core/prom.h"
 #include "core/sha256.h"
 #include "domain/gauges.h"
+#include "domain/portal.h"   /* portal */
+#include "core/clock.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -128,6 +130,30 @@ static void write_store(buf_t *b, const store_t *st, const gauges_t *g)
     buf_free(&lab);
 }
 
+/* portal: the connector's outbox and deadlines (domain/portal.h), left out when the store does not answer. */
+static void write_portal(buf_t *b, const portal_stats_t *p)
+{
+    prom_family(b, "motcua_portal_outbox_depth", "gauge",
+                "National Public Service Portal outbox: dossier changes not yet acknowledged by the portal.");
+    prom_sample_u(b, "motcua_portal_outbox_depth", NULL, (unsigned long long)p->depth);
+    prom_family(b, "motcua_portal_oldest_unacked_seconds", "gauge",
+                "Age of the oldest dossier change the portal has not acknowledged (0: none).");
+    prom_sample_u(b, "motcua_portal_oldest_unacked_seconds", NULL, (unsigned long long)p->oldest_unacked_s);
+    prom_family(b, "motcua_portal_deadline_missed_total", "counter",
+                "Decree 63/2024 art. 7 deadlines missed: pushed within 10 minutes, acknowledged within 2 working "
+                "hours.");
+    buf_t lab;
+    buf_init(&lab, 256);
+    prom_label(&lab, "deadline", "push");
+    prom_sample_u(b, "motcua_portal_deadline_missed_total", lab.data, (unsigned long long)p->missed_push);
+    buf_reset(&lab);
+    prom_label(&lab, "deadline", "ack");
+    prom_sample_u(b, "motcua_portal_deadline_missed_total", lab.data, (unsigned long long)p->missed_ack);
+    buf_free(&lab);
+    prom_family(b, "motcua_portal_dead_letters", "gauge", "Portal pushes given up, waiting for an admin's replay.");
+    prom_sample_u(b, "motcua_portal_dead_letters", NULL, (unsigned long long)p->dead);
+}
+
 int api_metrics(req_t *r)
 {
     if (!metrics_allowed(r)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
@@ -152,6 +178,8 @@ int api_metrics(req_t *r)
     gauges_sync_t sg = {.now = clock_now_ms()};                 /* sync */
     if (rc >= 0 && store_read(r->app->store, gauges_sync_read, &sg) >= 0) write_sync(&b, &sg);
     gauges_sync_free(&sg);
+    portal_stats_t ps = {.now = clock_now_ms()};
+    if (rc >= 0 && store_read(r->app->store, portal_stats, &ps) == 0) write_portal(&b, &ps);   /* portal */
     buf_t lab;
     buf_init(&lab, 256);
     prom_label(&lab, "version", MOTCUA_VERSION);

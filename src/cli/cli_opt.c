@@ -66,23 +66,28 @@ int cli_parse_positional(const char *usage, const cli_opt_t *opts, int n, int ar
 {
     assert(n <= CLI_MAX_OPTS);
     struct option lo[CLI_MAX_OPTS + 2];
+    /* Long options answer OPT_VAL_BASE + their index, above every character a short option can be. */
+    enum { OPT_VAL_BASE = 256 };
     for (int i = 0; i < n; i++)
-        lo[i] = (struct option){opts[i].name, opts[i].kind == OPT_FLAG ? no_argument : required_argument, NULL, i};
-    lo[n] = (struct option){"help", no_argument, NULL, n};
+        lo[i] = (struct option){opts[i].name, opts[i].kind == OPT_FLAG ? no_argument : required_argument, NULL,
+                                OPT_VAL_BASE + i};
+    lo[n] = (struct option){"help", no_argument, NULL, OPT_VAL_BASE + n};
     lo[n + 1] = (struct option){0, 0, 0, 0};
     optind = 1;
     opterr = 0; /* getopt's own message is English only; ours follows */
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        c -= OPT_VAL_BASE;
         if (c == n) {
             cli_help(usage, opts, n);
             return 1;
         }
         if (c < 0 || c > n) {
             /* optopt: the character of an unknown short option ("-2026" reads as -2, and optind has not moved
-             * past it yet), the index of a long option missing its value (< CLI_MAX_OPTS), 0 for an unknown one */
+             * past it yet), OPT_VAL_BASE + the index of a long option missing its value, 0 for an unknown one */
             char sh[3] = {'-', (char)optopt, '\0'};
-            return cli_usage_error(MSG_CLI_UNKNOWN_OPTION, optopt >= CLI_MAX_OPTS ? sh : argv[optind - 1], NULL, NULL);
+            return cli_usage_error(MSG_CLI_UNKNOWN_OPTION, optopt > 0 && optopt < OPT_VAL_BASE ? sh : argv[optind - 1],
+                                   NULL, NULL);
         }
         const cli_opt_t *o = &opts[c];
         char flag[64];

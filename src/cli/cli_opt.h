@@ -27,7 +27,7 @@ typedef struct cli_opt {
     const char *help;
 } cli_opt_t;
 
-#define CLI_MAX_OPTS 48
+#define CLI_MAX_OPTS 64
 #define NOPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* The command being run, as messages name it: "motcua serve", "motcua procedure import" (set by main). */

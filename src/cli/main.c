@@ -13,6 +13,7 @@
 #include "cli/cli_report.h"
 #include "cli/cli_ca.h"
 #include "cli/cli_peers.h"   /* outbox */
+#include "cli/cli_portal.h"   /* portal */
 #include "core/fileio.h"
 #include "cli/cli_sign.h"
 #include "cli/cli_sync.h"   /* sync: hub and nodes */
@@ -238,6 +239,7 @@ static int cmd_serve(int argc, char **argv)
     const char *exchange_trust = NULL;                       /* exchange */
     const char *sign_trust = NULL;                           /* signed results */
     struct peers_cli pcli = {0};                             /* outbox */
+    struct portal_cli portal = {0};                          /* portal */
     const char *pdftotext = "pdftotext";                     /* attachments */
     long pdftotext_timeout = 30;                             /* attachments */
     const char *role_opt = NULL, *node_key = NULL;           /* sync */
@@ -309,6 +311,8 @@ static int cmd_serve(int argc, char **argv)
          "POST /api/v1/exchange/inbox answers 503)"},
         /* outbox */
         PEERS_CLI_OPTS(&pcli),
+        /* portal */
+        PORTAL_CLI_OPTS(&portal),
         /* signed results */
         {"sign-trust", OPT_STR, "FILE", &sign_trust, 0, 0, NULL,
          "PEM file of the CA certificates and CRLs that signed results are checked against when a leader signs "
@@ -334,6 +338,7 @@ static int cmd_serve(int argc, char **argv)
     if (pr) return pr == 1 ? 0 : pr;
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
     if ((pr = peers_cli_finish(&pcli)) != 0) { notify_cli_free(&ncli); return pr; }   /* outbox */
+    if ((pr = portal_cli_finish(&portal)) != 0) { notify_cli_free(&ncli); return pr; }   /* portal */
     if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
     if (role_opt && strcmp(role_opt, "node") && strcmp(role_opt, "hub"))      /* sync */
@@ -462,6 +467,13 @@ static int cmd_serve(int argc, char **argv)
                       strerror(-rc));
         else log_info("sync: node of hub %s", sr.hub_url);
     }
+    /* portal: --portal-url enables the connector on this database and runs its sender beside the server */
+    portal_sender_t *psender = NULL;
+    if (portal.url) {
+        int on = 1;
+        if (store_write(st, portal_set_enabled, &on) < 0 || portal_sender_start(&psender, st, &portal.o) < 0)
+            log_error("portal: cannot start the sender thread");
+    }
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     char blob_default[PATH_MAX];
     if (!blob_dir && blob_default_dir(db, blob_default, sizeof blob_default) == 0) blob_dir = blob_default;
@@ -485,6 +497,7 @@ static int cmd_serve(int argc, char **argv)
                  .exchange_trust_pem = exchange_trust ? trust.data : NULL,            /* exchange */
                  .exchange_peers = pcli.file ? &pcli.peers : NULL,                    /* outbox */
                  .sign_trust_pem = sign_trust ? strust.data : NULL,                   /* signed results */
+                 .portal = portal.url ? &portal.o : NULL,                             /* portal */
                  .sync_role = role};                                                  /* sync */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
@@ -497,6 +510,8 @@ static int cmd_serve(int argc, char **argv)
     pdf_extractor_stop(extractor);   /* attachments */
     notify_sender_stop(sender);
     exchange_sender_stop(xsender);   /* outbox */
+    portal_sender_stop(psender);     /* portal */
+    portal_cli_free(&portal);
     peers_cli_free(&pcli);
     blob_store_close(blobs);
     store_close(st);
@@ -1039,6 +1054,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "sign")) return cli_sign(argc - 1, argv + 1); /* sign: PAdES pdf, verify-pdf */
     if (!strcmp(cmd, "node")) return cli_node(argc - 1, argv + 1, default_db());   /* sync: token, enroll */
     if (!strcmp(cmd, "sync")) return cli_sync(argc - 1, argv + 1, default_db());   /* sync: status */
+    if (!strcmp(cmd, "portal")) return cli_portal(argc - 1, argv + 1, default_db()); /* portal connector */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }

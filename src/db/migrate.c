@@ -454,6 +454,51 @@ static const struct migration migrations[] = {
      "CREATE INDEX sync_refused_node ON sync_refused(node, at);\n",
      NULL},
     /* ---- end sync ---- */
+    /* ---- portal: migration 25 ---- */
+    {25, "portal",
+     /* The National Public Service Portal connector (domain/portal.h, docs/portal.md). All OPERATIONAL state like
+      * notify_outbox (not projections: a rebuild neither empties nor refills them):
+      *   portal_outbox      one row per applied dossier event the portal shows, keyed by the event's (node, seq)
+      *                      (node 'repush' for an admin's re-push), with delivery bookkeeping and the Decree
+      *                      63/2024 art. 7 instants: changed_at (the event), first_push_at / pushed_at (first and
+      *                      last request), acked_at (the portal's success answer), push_due_at (changed + 10 min),
+      *                      ack_due_at (changed + 2 working hours, filled by the sender from the unit's calendar);
+      *                      push_missed / ack_missed are set once when a deadline passes (the alert);
+      *   portal_acks        every success answer of the portal (an answer given twice is two rows, one ack);
+      *   portal_dossiers    dossiers the portal accepted a create of (later pushes are updates);
+      *   portal_dead_letters rows whose attempts ran out or the portal refused for good, until replayed;
+      *   portal_recon_runs / portal_recon_diffs  the daily reconciliation and each difference found. */
+     "CREATE TABLE portal_outbox (\n"
+     "  node TEXT NOT NULL, seq BIGINT NOT NULL, dossier_id TEXT NOT NULL, unit_id TEXT, event_type TEXT NOT NULL,\n"
+     "  changed_at BIGINT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,\n"
+     "  next_attempt_at BIGINT NOT NULL, lease_until BIGINT, lease_owner TEXT, first_push_at BIGINT,\n"
+     "  pushed_at BIGINT, acked_at BIGINT, push_due_at BIGINT NOT NULL, ack_due_at BIGINT,\n"
+     "  push_missed INTEGER NOT NULL DEFAULT 0, ack_missed INTEGER NOT NULL DEFAULT 0, http_status INTEGER,\n"
+     "  last_error TEXT, PRIMARY KEY (node, seq), CHECK (state IN ('pending','sending','done','dead')));\n"
+     "CREATE INDEX portal_outbox_due ON portal_outbox(state, next_attempt_at);\n"
+     "CREATE INDEX portal_outbox_dossier ON portal_outbox(dossier_id);\n"
+     "CREATE TABLE portal_acks (node TEXT NOT NULL, seq BIGINT NOT NULL, dossier_id TEXT NOT NULL,\n"
+     "  service TEXT NOT NULL, answer TEXT NOT NULL, at BIGINT NOT NULL);\n"
+     "CREATE INDEX portal_acks_item ON portal_acks(node, seq);\n"
+     "CREATE TABLE portal_dossiers (dossier_id TEXT PRIMARY KEY, created_at BIGINT NOT NULL,\n"
+     "  last_acked_at BIGINT NOT NULL);\n"
+     "CREATE TABLE portal_dead_letters (\n"
+     "  id TEXT PRIMARY KEY, node TEXT NOT NULL, seq BIGINT NOT NULL, dossier_id TEXT NOT NULL, unit_id TEXT,\n"
+     "  reason TEXT NOT NULL, http_status INTEGER, attempts INTEGER NOT NULL, dead_at BIGINT NOT NULL,\n"
+     "  replayed_at BIGINT, replayed_by TEXT);\n"
+     "CREATE INDEX portal_dead_open ON portal_dead_letters(replayed_at, dead_at);\n"
+     "CREATE TABLE portal_recon_runs (\n"
+     "  id TEXT PRIMARY KEY, day TEXT NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL,\n"
+     "  local_count INTEGER NOT NULL, portal_count INTEGER NOT NULL, synced_count INTEGER NOT NULL,\n"
+     "  differences INTEGER NOT NULL, run_by TEXT);\n"
+     "CREATE INDEX portal_recon_runs_day ON portal_recon_runs(day, finished_at);\n"
+     "CREATE TABLE portal_recon_diffs (\n"
+     "  run_id TEXT NOT NULL, n INTEGER NOT NULL, dossier_code TEXT NOT NULL, dossier_id TEXT, unit_id TEXT,\n"
+     "  kind TEXT NOT NULL, field TEXT NOT NULL, local_value TEXT NOT NULL, portal_value TEXT NOT NULL,\n"
+     "  repushed_at BIGINT, PRIMARY KEY (run_id, n),\n"
+     "  CHECK (kind IN ('missing','extra','status','date')));\n",
+     NULL},
+    /* ---- end portal ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -18,6 +18,7 @@
 #include "domain/exchange.h"
 #include "domain/exchange_out.h"
 #include "domain/account.h"   /* assign: staff fields of work */
+#include "domain/portal.h"    /* portal: the connector hook */
 #include "sign/keystore.h"
 #include "domain/sync.h"     /* sync: hub and nodes */
 
@@ -85,7 +86,16 @@ long long event_int(const json_t *o, const char *k)
     return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
-int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len)
+/* The connectors' hook, run once for every event applied on this database (recorded here or replicated), after
+ * its apply function and in its transaction; never during a rebuild, which must not send history again. They
+ * only queue (keyed by the event's node and seq), never send. */
+static int connectors_applied(db_t *db, const event_meta_t *ev)
+{
+    return portal_event_applied(db, ev);   /* portal: the National Public Service Portal's outbox */
+}
+
+/* Apply without the connectors' hook: what a rebuild replays. */
+static int apply_stored(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len)
 {
     event_apply_fn fn = event_find(ev->type);
     if (!fn) return 0;
@@ -94,6 +104,13 @@ int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t pa
     if (!p) return -EILSEQ;   /* a stored payload that does not parse: the ledger itself is damaged */
     int rc = fn(db, ev, p);
     json_decref(p);
+    return rc;
+}
+
+int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len)
+{
+    int rc = apply_stored(db, ev, payload, payload_len);
+    if (rc == 0 && event_find(ev->type)) rc = connectors_applied(db, ev);
     return rc;
 }
 
@@ -235,6 +252,7 @@ int event_record_payload(db_t *db, const char *unit_id, const char *actor_id, co
     event_meta_t m = {.node = at.node, .seq = at.seq, .at = at.at, .unit_id = domain_nz(unit_id),
                       .actor = domain_nz(actor_id), .type = type, .entity = entity};
     rc = fn(db, &m, p->value);
+    if (rc == 0) rc = connectors_applied(db, &m);
     if (rc == 0 && seq_out) *seq_out = at.seq;
     return rc;
 }
@@ -317,7 +335,7 @@ static int rebuild_fn(db_t *db, void *arg)
                                   .actor = e->actor, .type = e->type, .entity = e->entity};
                 rep->events++;
                 if (event_find(e->type)) {
-                    rc = event_apply(db, &m, e->payload, e->payload_len);
+                    rc = apply_stored(db, &m, e->payload, e->payload_len);   /* no connector hook */
                     if (rc == 0) rep->applied++;
                     else {
                         str_copy(rep->failed_type, sizeof rep->failed_type, e->type);

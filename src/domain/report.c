@@ -4,6 +4,7 @@
  * apply, difference after), the recount of `report check` / `report rebuild` and the drill-down list of a figure
  * all go through it, so the three cannot disagree. */
 #include "domain/report.h"
+#include "domain/portal.h"   /* portal: indicator 1.4 */
 
 #include <errno.h>
 #include <math.h>
@@ -706,7 +707,7 @@ static const char *const figure_keys[RF__COUNT] = {
     "resolved_early", "resolved_on_time", "resolved_late", "resolved",
     "in_progress_on_time", "in_progress_overdue", "in_progress",
     "supplement_requests", "refused", "withdrawn", "stopped", "delivered", "extended", "digitized",
-    "rated", "satisfied", "complaints", "ended_late"};
+    "rated", "satisfied", "complaints", "ended_late", "portal_synced", "portal_counted"};
 
 const char *report_figure_key(report_figure_t f) { return (unsigned)f < RF__COUNT ? figure_keys[f] : ""; }
 
@@ -830,7 +831,9 @@ int report_figures(db_t *db, const report_query_t *q, report_figures_t *out)
     if (rc >= 0) rc = sum_range(db, q->unit_path, q->dim, q->from, q->to, in);
     if (rc < 0) return rc;
     figures_of(before, in, q->view, out);
-    return 0;
+    /* portal: indicator 1.4 from the daily reconciliations (domain/portal.h) */
+    return portal_sync_ratio(db, q->unit_path, q->from, q->to, &out->v[RF_PORTAL_SYNCED],
+                             &out->v[RF_PORTAL_COUNTED]);
 }
 
 /* The children's sums: one query grouped by the leaf unit's path, folded into the child whose path prefixes it. */
@@ -890,7 +893,8 @@ int report_children(db_t *db, const report_query_t *q, report_child_cb cb, void 
     for (int i = 0; rc >= 0 && i < nc; i++) {
         report_figures_t f;
         figures_of(c[i].before, c[i].in, q->view, &f);
-        rc = cb(c[i].id, &f, arg);
+        rc = portal_sync_ratio(db, c[i].path, q->from, q->to, &f.v[RF_PORTAL_SYNCED], &f.v[RF_PORTAL_COUNTED]);
+        if (rc >= 0) rc = cb(c[i].id, &f, arg);
     }
     free(c);
     return rc < 0 ? rc : 0;
@@ -909,7 +913,7 @@ void report_index(const report_figures_t *f, bool commune, report_index_t *x)
 {
     static const struct { const char *key, *group; double max, thr; bool measured, commune; } def[REPORT_ROWS] = {
         {"1.1-1.3", "transparency", 12, 1.0, false, false},   /* publication of procedures: the province's job */
-        {"1.4", "transparency", 6, 1.0, false, true},         /* synced to the national portal: issue 13 */
+        {"1.4", "transparency", 6, 1.0, true, true},          /* synced to the national portal: reconciliations */
         {"2.1", "progress", 20, 1.0, true, true},
         {"3.1", "online", 12, 0.8, true, true},
         {"3.3", "payment", 10, 0.5, false, true},             /* online payment: the method is not recorded yet */
@@ -931,6 +935,12 @@ void report_index(const report_figures_t *f, bool commune, report_index_t *x)
         r->ratio = r->score = -1;
         if (!r->measured || !r->applies) continue;
         switch (i) {
+        case 1:
+            /* measured only once a reconciliation covers a day of the period */
+            r->measured = v[RF_PORTAL_COUNTED] > 0;
+            r->num = v[RF_PORTAL_SYNCED];
+            r->den = v[RF_PORTAL_COUNTED];
+            break;
         case 2: r->num = v[RF_TO_HANDLE] - late; r->den = v[RF_TO_HANDLE]; break;
         case 3: r->num = v[RF_RECEIVED_ONLINE]; r->den = v[RF_RECEIVED]; break;
         case 5: r->num = v[RF_DIGITIZED]; r->den = v[RF_RECEIVED]; break;

@@ -84,6 +84,8 @@ typedef enum {
     RF_SUPPLEMENT_REQUESTS, RF_REFUSED, RF_WITHDRAWN, RF_STOPPED, RF_DELIVERED, RF_EXTENDED, RF_DIGITIZED,
     RF_RATED, RF_SATISFIED, RF_COMPLAINTS,
     RF_ENDED_LATE,           /* internal: every dossier ended late in the period (not a published figure) */
+    RF_PORTAL_SYNCED,        /* internal, portal: dossiers the latest reconciliation of each day found the same */
+    RF_PORTAL_COUNTED,       /* internal, portal: dossiers received on the reconciled days (1.4's denominator) */
     RF__COUNT
 } report_figure_t;
 #define RF__PUBLIC RF_ENDED_LATE

@@ -53,6 +53,9 @@ typedef struct app {
     /* sync: this server's role, "standalone", "node" or "hub" (meta 'role'; serve --role): only a hub answers
      * the sync routes (api/api_sync.c) */
     const char   *sync_role;
+    /* portal: the National Public Service Portal's address and token (--portal-url, sync/portal_sender.h), for
+     * the admin's reconciliation; NULL: POST /api/v1/portal/reconciliations answers 503 */
+    const struct portal_sender_opts *portal;
 } app_t;
 
 typedef struct req req_t;

@@ -26,14 +26,6 @@ static long long opt_or(long long v, long long dflt) { return v > 0 ? v : dflt; 
 
 #define ANSWER_MAX 16384
 
-static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    buf_t *b = ud;
-    size_t n = size * nmemb;
-    if (b->len < ANSWER_MAX) buf_append(b, ptr, n > ANSWER_MAX - b->len ? ANSWER_MAX - b->len : n);
-    return size * nmemb;
-}
-
 /* The receiver's reason from a problem+json answer: "<code>: <detail>". */
 static void problem_reason(const buf_t *answer, long code, char *err, size_t cap)
 {
@@ -44,15 +36,6 @@ static void problem_reason(const buf_t *answer, long code, char *err, size_t cap
     else if (d) snprintf(err, cap, "%s", d);
     else snprintf(err, cap, "HTTP %ld", code);
     json_decref(j);
-}
-
-/* Stopping the server aborts a delivery in flight (it is retried after the restart) instead of waiting for its
- * timeout. */
-static int progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
-{
-    (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
-    const atomic_int *stop = ud;
-    return stop && atomic_load(stop) ? 1 : 0;
 }
 
 static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchange_job_t *j, const atomic_int *stop,
@@ -68,7 +51,7 @@ static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchan
     buf_t url, auth, answer;
     buf_init(&url, EXCHANGE_URL_MAX + 64);
     buf_init(&auth, 8192);
-    buf_init(&answer, ANSWER_MAX + 1);
+    buf_init(&answer, ANSWER_MAX);
     exchange_delivery_t out = EXCHANGE_RETRY;
     buf_printf(&url, "%s/api/v1/exchange/%s", peer->url, package ? "inbox" : "status");
     buf_printf(&auth, "Authorization: Bearer %s", peer->token);
@@ -93,10 +76,10 @@ static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchan
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_curl_collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sync_curl_abort);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
     CURLcode cr = curl_easy_perform(c);
     long code = 0;

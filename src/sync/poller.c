@@ -1,10 +1,12 @@
 /* poller.c — see poller.h. */
 #include "sync/poller.h"
+#include "core/buf.h"
 #include "core/mem.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -76,3 +78,19 @@ void poller_stop(poller_t *p)
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 void sync_curl_init(void) { pthread_once(&curl_once, curl_init_once); }
+
+size_t sync_curl_collect(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    buf_t *b = ud;
+    size_t n = size * nmemb;
+    size_t room = b->max > b->len ? b->max - b->len : 0;
+    if (room) buf_append(b, ptr, n > room ? room : n);
+    return size * nmemb;
+}
+
+int sync_curl_abort(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+    const atomic_int *stop = ud;
+    return stop && atomic_load(stop) ? 1 : 0;
+}

@@ -16,4 +16,12 @@ void poller_stop(poller_t *p);
 
 /* curl_global_init once per process (thread-safe). */
 void sync_curl_init(void);
+
+/* The libcurl callbacks the senders share. sync_curl_collect (CURLOPT_WRITEFUNCTION, ud a buf_t *) keeps the
+ * answer up to the buffer's max and drops the rest; sync_curl_abort (CURLOPT_XFERINFOFUNCTION, ud a
+ * const atomic_int * or NULL) aborts the transfer once *ud is set, so stopping a server does not wait for a
+ * delivery's timeout. */
+#include <curl/curl.h>
+size_t sync_curl_collect(char *ptr, size_t size, size_t nmemb, void *ud);
+int sync_curl_abort(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
 #endif

@@ -94,6 +94,10 @@ class CsrfTests(ApiTestCase):
             # sync: the admin routes of a hub (the node routes are signed, not cookie routes)
             ("POST", "/api/v1/sync/enrolments", {}, {"unit_id": self.cujut["id"]}),
             ("POST", "/api/v1/sync/nodes/01M8T4FRN39MVS7C38TRTKRVDD/clear", {}, None),
+            # portal: the National Public Service Portal connector's admin routes
+            ("POST", "/api/v1/portal/dead-letters/01M8T4FRN39MVS7C38TRTKRVDD/replay", {}, None),
+            ("POST", "/api/v1/portal/repush", {}, {"dossier_id": "01M8T4FRN39MVS7C38TRTKRVDD"}),
+            ("POST", "/api/v1/portal/reconciliations", {}, {"date": "2026-12-03"}),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 

@@ -37,6 +37,8 @@ export const routes = [
   { name: "admin-procedures", nav: "admin.nav.procedures", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_procedures.js") },
   { name: "admin-time", nav: "admin.nav.time", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_time.js") },
   { name: "admin-sync", nav: "admin.nav.sync", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_sync.js") },
+  // portal: the National Public Service Portal connector (docs/portal.md)
+  { name: "admin-portal", nav: "admin.nav.portal", show: () => hasRole("admin"), open: staff, load: () => import("./screens/admin_portal.js") },
 ];
 
 export const defaultRoute = () => "home";

@@ -10,7 +10,7 @@ export function adminNav(current) {
   if (!hasRole("admin")) return null;
   const links = [["admin-units", "admin.nav.units"], ["admin-staff", "admin.nav.staff"],
                  ["admin-procedures", "admin.nav.procedures"], ["admin-time", "admin.nav.time"],
-                 ["admin-sync", "admin.nav.sync"],
+                 ["admin-sync", "admin.nav.sync"], ["admin-portal", "admin.nav.portal"],
                  ["calendar", "nav.calendar"]];
   return el("nav", { class: "admin-nav", ta: "admin.nav.label" }, el("ul", {}, links.map(([name, key]) =>
     el("li", {}, el("a", { href: "#/" + name, t: key, "aria-current": name === current ? "page" : undefined })))));
