@@ -5,7 +5,9 @@
 # `motcua verify` passes on both sides, the hub's checkpoint of the node's chain is the node's own head (same seq,
 # same hash), the dossier rows are the same (a query on both databases) and so is each dossier's API answer; the
 # node's `sync status` shows no lag. Then the link is cut (the hub stopped), more dossiers are received on the node
-# (its status shows the lag), and once the hub is back the node catches up by itself.
+# (its status shows the lag), and once the hub is back the node catches up by itself. The hub pushes what it
+# applies to the portal simulator (tests/integration/portal_sim.py, `serve --portal-url`): at the end its outbox is
+# empty and the day's reconciliation finds 0 differences — the walkthrough of docs/deploy.md, end to end.
 # Binary: $MOTCUA_BIN (default build/san/motcua). Prints "N passed, N failed"; exit 1 on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,7 +45,15 @@ echo "== hub on $engine"
 NODE=$WORK/node.db
 "$MOTCUA_BIN" demo --db "$HUB" >"$WORK/demo.log" 2>&1
 check "hub: motcua demo" test $? -eq 0
-start_serve hub "$HUB" --role hub || { fail "start the hub"; it_summary; exit 1; }
+# the portal simulator the hub pushes to
+PORTAL_PORT=$(free_port)
+printf 'walkthrough-portal-token\n' >"$WORK/portal.token"
+python3 tests/integration/portal_sim.py "$PORTAL_PORT" "$WORK/portal.json" walkthrough-portal-token \
+  >"$WORK/portal.out" 2>"$WORK/portal.err" &
+IT_PIDS+=($!)
+for _ in $(seq 50); do grep -q listening "$WORK/portal.out" && break; sleep 0.1; done
+PORTAL=(--portal-url "http://127.0.0.1:$PORTAL_PORT/" --portal-token-file "$WORK/portal.token" --portal-retry-ms 200)
+start_serve hub "$HUB" --role hub "${PORTAL[@]}" || { fail "start the hub"; it_summary; exit 1; }
 HUB_PID=$SERVE_PID; HUB_PORT=$SERVE_PORT
 "$MOTCUA_BIN" node token --db "$HUB" --unit cujut >"$WORK/token" 2>"$WORK/token.err"
 check "hub: node token prints a token" test -s "$WORK/token"
@@ -87,7 +97,7 @@ python3 tests/integration/sync_dossiers.py --node "http://127.0.0.1:$NODE_PORT" 
 check "node: 2 dossiers received with the hub down" test "$(wc -l <"$WORK/codes2")" -eq 2
 sleep 1
 check "node: status shows the lag while the hub is down" test "$(node_json lag_events)" -ge 2
-start_serve hub2 "$HUB" --role hub --listen 127.0.0.1:"$HUB_PORT" || { fail "restart the hub"; it_summary; exit 1; }
+start_serve hub2 "$HUB" --role hub "${PORTAL[@]}" --listen 127.0.0.1:"$HUB_PORT" || { fail "restart the hub"; it_summary; exit 1; }
 HUB_PID=$SERVE_PID
 HEAD=$(node_json head_seq)
 check "node: caught up after the hub came back" wait_caught_up "$HEAD"
@@ -108,6 +118,22 @@ HEAD=$(node_json head_seq)
 check "node 3 h off: caught up all the same" wait_caught_up "$HEAD"
 check "node 3 h off: the hub told it so" grep -q "clock is" "$WORK/node2.err"
 check "hub: verify with the skewed node's events" "$MOTCUA_BIN" verify --db "$HUB"
+# the portal: everything the hub applied was pushed, and the reconciliation of each day agrees
+portal_depth() { "$MOTCUA_BIN" portal status --db "$HUB" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['outbox_depth'])"; }
+drained=1
+for _ in $(seq 300); do [ "$(portal_depth)" = 0 ] && drained=0 && break; sleep 0.1; done
+check "hub: every change reached the portal simulator (outbox empty)" test "$drained" -eq 0
+ALL=("${CODES[@]}" "${CODES2[@]}" $(cat "$WORK/codes3"))
+pushed=$(python3 -c "
+import json,sys
+st=json.load(open(sys.argv[1]))
+print(sum(1 for c in sys.argv[2:] if c in json.dumps(st)))" "$WORK/portal.json" "${ALL[@]}" 2>/dev/null || echo 0)
+check "the portal simulator holds the node's ${#ALL[@]} dossiers ($pushed)" test "$pushed" -eq "${#ALL[@]}"
+for day in $(TZ=Asia/Ho_Chi_Minh date -d '-3 hours' +%F) $(TZ=Asia/Ho_Chi_Minh date +%F); do
+  "$MOTCUA_BIN" portal reconcile --db "$HUB" --date "$day" "${PORTAL[@]:0:4}" >"$WORK/recon-$day.json" 2>"$WORK/recon-$day.err"
+  diffs=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['differences'])" "$WORK/recon-$day.json" 2>/dev/null)
+  check "hub: the portal reconciliation of $day finds 0 differences (${diffs:-none})" test "${diffs:-x}" = 0
+done
 stop_serve node2 "$NODE_PID"
 stop_serve hub2 "$HUB_PID"
 it_summary
