@@ -117,6 +117,13 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/documents/{id}/recall", api_documents_recall, ROUTE_STAFF},   /* outbox: recall */
     {"POST", "/api/v1/documents/{id}/recall/answer", api_documents_recall_answer, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}/exchange", api_documents_exchange, ROUTE_STAFF},
+    /* tasks (api_tasks.c) */
+    {"POST", "/api/v1/tasks", api_tasks_create, ROUTE_STAFF},
+    {"GET", "/api/v1/tasks", api_tasks_list, ROUTE_STAFF},
+    {"GET", "/api/v1/tasks/{id}", api_tasks_get, ROUTE_STAFF},
+    {"POST", "/api/v1/tasks/{id}/actions", api_tasks_action, ROUTE_STAFF},
+    {"POST", "/api/v1/tasks/{id}/evidence", api_tasks_evidence, ROUTE_STAFF | ROUTE_STREAM},
+    {"GET", "/api/v1/tasks/{id}/evidence/{n}", api_tasks_evidence_get, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

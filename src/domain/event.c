@@ -10,6 +10,7 @@
 #include "domain/dossier.h"
 #include "domain/lookup.h"   /* lookup */
 #include "domain/dossier_uploads.h"   /* dforms */
+#include "domain/task.h"   /* tasks */
 #include "domain/dossier_result.h"    /* signed results */
 #include "domain/report.h"   /* report */
 #include "domain/document.h" /* document registers */
@@ -53,6 +54,8 @@ static const event_module_t *const builtin[] = {
     &exchange_out_event_module,
     /* assign: the fields of work of staff (domain/account.c) */
     &staff_event_module,
+    /* tasks ("giao việc") */
+    &task_events,
     NULL};
 
 static const event_module_t *const *registry = builtin;
