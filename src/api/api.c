@@ -120,6 +120,7 @@ const route_t api_routes[] = {
     /* tasks (api_tasks.c) */
     {"POST", "/api/v1/tasks", api_tasks_create, ROUTE_STAFF},
     {"GET", "/api/v1/tasks", api_tasks_list, ROUTE_STAFF},
+    {"GET", "/api/v1/tasks/assignees", api_tasks_assignees, ROUTE_STAFF},
     {"GET", "/api/v1/tasks/{id}", api_tasks_get, ROUTE_STAFF},
     {"POST", "/api/v1/tasks/{id}/actions", api_tasks_action, ROUTE_STAFF},
     {"POST", "/api/v1/tasks/{id}/evidence", api_tasks_evidence, ROUTE_STAFF | ROUTE_STREAM},

@@ -157,6 +157,7 @@ int api_documents_get(req_t *r);
 int api_tasks_create(req_t *r);
 int api_tasks_list(req_t *r);
 int api_tasks_get(req_t *r);
+int api_tasks_assignees(req_t *r);
 int api_tasks_action(req_t *r);
 int api_tasks_evidence(req_t *r);
 int api_tasks_evidence_get(req_t *r);

@@ -406,3 +406,55 @@ int api_tasks_evidence_get(req_t *r)
     free(g);
     return 0;
 }
+
+/* ---- who may be given a task: GET /api/v1/tasks/assignees?q= ---- */
+
+struct assignees {
+    const principal_t *who;
+    const char        *q;
+    buf_t              b;
+    jw_t               w;
+};
+
+static int assignee_cb(const char *kind, const char *id, const char *name, const char *unit_id, void *arg)
+{
+    struct assignees *c = arg;
+    jw_obj_begin(&c->w);
+    jw_kstr(&c->w, "kind", kind);
+    jw_kstr(&c->w, "id", id);
+    jw_kstr(&c->w, "name", name);
+    jw_kstr(&c->w, "unit_id", unit_id);
+    jw_obj_end(&c->w);
+    return 0;
+}
+
+static int assignees_fn(db_t *db, void *arg)
+{
+    struct assignees *c = arg;
+    buf_reset(&c->b);
+    jw_init(&c->w, &c->b);
+    jw_obj_begin(&c->w);
+    jw_key(&c->w, "items");
+    jw_arr_begin(&c->w);
+    int rc = task_assignees(db, c->who, c->q, 200, assignee_cb, c);
+    jw_arr_end(&c->w);
+    jw_obj_end(&c->w);
+    return rc;
+}
+
+int api_tasks_assignees(req_t *r)
+{
+    const char *q = req_query(r, "q");
+    if (q && (strlen(q) > 100 || !*q)) return bad_param(r, "q");
+    struct assignees *c = xcalloc(1, sizeof *c);
+    c->who = &r->who;
+    c->q = q;
+    buf_init(&c->b, 0);
+    int rc = store_read(r->app->store, assignees_fn, c);
+    if (rc < 0) {
+        buf_free(&c->b);
+        reply_errno(r, rc);
+    } else api_reply_writer(r, 200, &c->w, &c->b);
+    free(c);
+    return 0;
+}

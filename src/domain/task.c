@@ -919,3 +919,56 @@ int task_list(db_t *db, const principal_t *who, const task_query_t *q, task_cb c
     buf_free(&sql);
     return rc < 0 ? rc : n;
 }
+
+/* ---- who may be given a task ---- */
+
+int task_assignees(db_t *db, const principal_t *who, const char *q, long long limit, task_assignee_cb cb, void *arg)
+{
+    bool sqlite = !strcmp(db_engine(db), "sqlite");
+    char likes[AUTH_MAX_GRANTS][AUTH_PATH_MAX + 2];
+    const char *args[AUTH_MAX_GRANTS + 2];
+    int na = 0, rc = 0;
+    buf_t scope;
+    buf_init(&scope, 0);
+    for (int i = 0; i < who->ngrants; i++) {
+        if (!assigns_over(who->grants[i].role)) continue;
+        snprintf(likes[na], sizeof likes[na], "%s%%", who->grants[i].unit_path);
+        args[na] = likes[na];
+        na++;
+        buf_printf(&scope, "%su.path LIKE $%d", scope.len ? " OR " : "", na);
+    }
+    if (!na) {
+        buf_free(&scope);
+        return 0;
+    }
+    char *needle = q && *q ? utf8_fold(q, strlen(q)) : NULL;
+    for (int pass = 0; rc == 0 && pass < 2; pass++) {
+        buf_t sql;
+        buf_init(&sql, 0);
+        int nb = na;
+        if (pass == 0)
+            buf_printf(&sql, "SELECT 'account', a.id, a.full_name, a.unit_id FROM accounts a JOIN units u ON u.id = "
+                             "a.unit_id WHERE a.kind = 'staff' AND a.disabled = 0 AND (%s)", scope.data);
+        else
+            buf_printf(&sql, "SELECT 'unit', u.id, u.name, u.parent_id FROM units u WHERE u.active = 1 AND (%s)",
+                       scope.data);
+        if (needle && *needle) {
+            args[nb++] = needle;
+            buf_printf(&sql, " AND %s(%s.name_fold, $%d) > 0", sqlite ? "instr" : "strpos", pass ? "u" : "a", nb);
+        }
+        buf_printf(&sql, " ORDER BY 3, 2 LIMIT %lld", limit);
+        db_stmt_t *s = db_prepare(db, sql.data);
+        if (!s) rc = -EIO;
+        for (int i = 0; rc == 0 && i < nb; i++) rc = db_bind_text(s, i + 1, args[i], DB_NTS);
+        while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+            rc = 0;
+            if (cb(db_col_text(s, 0), db_col_text(s, 1), db_col_text(s, 2), db_col_text(s, 3), arg) < 0) break;
+        }
+        if (rc > 0) rc = 0;
+        if (s) db_reset(s);
+        buf_free(&sql);
+    }
+    free(needle);
+    buf_free(&scope);
+    return rc;
+}

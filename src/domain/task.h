@@ -123,5 +123,10 @@ int task_list(db_t *db, const principal_t *who, const task_query_t *q, task_cb c
 
 bool task_state_valid(const char *s);
 
+/* The staff and units who may lead or co-ordinate a task of who (inside the units who assigns over), name order,
+ * folded q on the name, at most limit of each: cb(kind "account" | "unit", id, name, unit id, arg). */
+typedef int (*task_assignee_cb)(const char *kind, const char *id, const char *name, const char *unit_id, void *arg);
+int task_assignees(db_t *db, const principal_t *who, const char *q, long long limit, task_assignee_cb cb, void *arg);
+
 extern const struct event_module task_events;
 #endif

@@ -247,6 +247,20 @@ class TaskAccessMatrix(TaskBase):
                 self.assert_problem(r, status)
                 self.assertEqual(self.snap(), before, (who, lead))
 
+    def test_assignees_are_the_callers_scope(self):
+        def names(who, q=""):
+            r = self.users[who].req("GET", "/api/v1/tasks/assignees" + q)
+            self.assertEqual(r.status, 200, r)
+            return {(x["kind"], x["id"]) for x in r.body["items"]}
+        mine = names("cujut.leader")
+        self.assertIn(("account", self.ids["cujut.specialist"]), mine)
+        self.assertIn(("unit", self.cujut_pkt["id"]), mine)
+        self.assertNotIn(("account", self.ids["thuanan.specialist"]), mine)
+        self.assertIn(("account", self.ids["thuanan.specialist"]), names("lamdong.official"))
+        self.assertNotIn(("account", self.ids["locbinh.leader"]), names("lamdong.official"))
+        self.assertEqual(names("cujut.specialist"), set())
+        self.assert_problem(self.users["cujut.leader"].req("GET", "/api/v1/tasks/assignees?q=" + "x" * 101), 400)
+
     def test_read_and_actions_matrix(self):
         t = self.create("cujut.leader", "cujut.specialist", coordinators=[self.ids["cujut.clerk"]]).body
         readers = {"cujut.leader": 200, "cujut.specialist": 200, "cujut.clerk": 200, "lamdong.official": 200,
