@@ -295,6 +295,27 @@ class TaskAccessMatrix(TaskBase):
             t = self.act(allowed, t, action, version=t["version"], **kw).body
         self.assertEqual(t["state"], "closed")
         self.assertEqual(t["deadline"], "2027-03-12")
+        # ask / answer and evidence: the lead asks, the assigner answers, the lead or a co-ordinator adds files
+        u = self.create("lamdong.official", "thuanan.specialist").body
+        others = ("lamdong.official", "thuanan.leader", "cujut.leader", "cujut.specialist", "langson.official")
+        # the lead's commune leader does not oversee a task the province gave (its scope is the province)
+        reads = {"lamdong.official": True}
+        for action, allowed in (("ask", "thuanan.specialist"), ("answer", "lamdong.official")):
+            for who in others + ("thuanan.specialist",):
+                if who == allowed:
+                    continue
+                before = self.snap()
+                r = self.act(who, u, action, expect=None, version=u["version"], note="x")
+                self.assert_problem(r, 403 if reads.get(who) or who == "thuanan.specialist" else 404)
+                self.assertEqual(self.snap(), before, (action, who))
+            u = self.act(allowed, u, action, version=u["version"], note="Làm rõ").body
+        u = self.act("thuanan.specialist", u, "accept", version=u["version"]).body
+        for who in others:
+            before = self.snap()
+            r = self.users[who].req("POST", "/api/v1/tasks/%s/evidence?name=x.pdf" % u["id"],
+                                    raw_body=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+            self.assert_problem(r, 403 if reads.get(who) else 404)
+            self.assertEqual(self.snap(), before, ("evidence", who))
 
 
 class TaskWorkLists(TaskBase):

@@ -139,12 +139,20 @@ try {
                "If-Match": '"' + again.data.version + '"' }, body: JSON.stringify({ action: "done", note: "Đã bổ sung nguyên nhân" }) });
   c.check("Thuận An's lead finishes it again", done.status === 200, String(done.status));
   c.check("... and the official accepts it", (await judge(byLead.thuanan, true)) === "closed");
-  // English
-  await page.click("#lang-en").catch(() => {});
+  // The English switch: the task page and the list in English
+  await page.click("#lang");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
+  c.check("the English switch turns the task page to English",
+          (await page.textContent("#task-state-value")).trim() === "Closed" && (await page.textContent("#task-facts")).includes("Expected result"),
+          await page.textContent("#task-state-value"));
   await page.goto(server.url + "/#/tasks");
   await screen(page, "tasks");
-  await page.waitForSelector("#task-table tbody tr");
-  await checkScreen(page, c, "the tasks list (after the language switch)");
+  await page.waitForSelector("#task-table tbody tr a");
+  c.check("... and the list", (await page.textContent("label[for=task-view]")) === "List" &&
+          (await page.textContent("#task-table tbody")).includes("Closed"));
+  await checkScreen(page, c, "the tasks list (in English)");
+  await page.click("#lang");
+  await page.waitForFunction(() => document.documentElement.lang === "vi");
   c.check("no console errors or unexpected failed responses (judging)", page.problems.length === 0, page.problems.join(" | "));
   await page.close();
 } catch (e) {
