@@ -23,5 +23,7 @@
     X(MSG_TASK_ACTOR, "Chỉ {0} mới được thực hiện thao tác này.", "Only {0} may do this to the task.")              \
     X(MSG_TASK_PERCENT, "Tỷ lệ hoàn thành phải từ {0} (lần báo cáo trước) đến 100.",                                  \
       "The percentage must be from {0} (the last report) to 100.")                                             \
-    X(MSG_TASK_EXT_PENDING, "Đề nghị gia hạn {0}.", "Extension request: {0}.")
+    X(MSG_TASK_EXT_PENDING, "Đã có một đề nghị gia hạn đang chờ người giao việc quyết định.",                          \
+      "An extension request is already waiting for the assigner's decision.")                                  \
+    X(MSG_TASK_EXT_NONE, "Không có đề nghị gia hạn nào đang chờ quyết định.", "No extension request is waiting for a decision.")
 #endif

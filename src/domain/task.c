@@ -575,17 +575,10 @@ int task_act(db_t *db, const principal_t *who, const char *id, const task_action
     bool ok = !strcmp(t->state, action_state[k]) && (!decide || t->pending_deadline[0]) &&
               (strcmp(in->action, "extend") || !t->pending_deadline[0]);
     if (!ok) {
-        rc = derr_set(err, -EBUSY, 409, decide || (!strcmp(in->action, "extend") && !strcmp(t->state, "in_progress"))
-                                            ? MSG_TASK_EXT_PENDING : MSG_TASK_STATE,
-                      "action", decide ? "—" : t->state, in->action, NULL);
-        if (decide || !strcmp(in->action, "extend")) {
-            if (!strcmp(t->state, "in_progress"))
-                str_copy(err->arg[0], sizeof err->arg[0], decide ? "không có / none pending" : "đang chờ / pending");
-            else {
-                err->msg = MSG_TASK_STATE;
-                str_copy(err->arg[0], sizeof err->arg[0], t->state);
-            }
-        }
+        /* in progress, the extension part failed: one pending (extend) or none (decide) */
+        bool ext = !strcmp(t->state, action_state[k]);
+        rc = derr_set(err, -EBUSY, 409, !ext ? MSG_TASK_STATE : decide ? MSG_TASK_EXT_NONE : MSG_TASK_EXT_PENDING,
+                      "action", t->state, in->action, NULL);
         goto out;
     }
     struct acted a = {t->id, 0, -1, 0, in->note, NULL, -1, NULL};

@@ -123,6 +123,10 @@ class TaskLifecycle(TaskBase):
         t = self.act("lamdong.official", t, "decide", approve=False, note="Không gia hạn").body
         self.assertEqual((t["deadline"], t["pending_deadline"]), (DEADLINE, None))
         t = self.act("cujut.leader", t, "extend", deadline="2027-03-16", note="Cần thêm số liệu").body
+        before = self.snap()
+        self.assert_problem(self.act("cujut.leader", t, "extend", expect=None, deadline="2027-03-17", note="x"), 409,
+                            "MSG_TASK_EXT_PENDING")
+        self.assertEqual(self.snap(), before)
         t = self.act("lamdong.official", t, "decide", approve=True).body
         self.assertEqual(t["deadline"], "2027-03-16")
         # done, returned with a reason, done again, accepted
@@ -200,7 +204,7 @@ class TaskLifecycle(TaskBase):
                             422, "MSG_TASK_EXT_DATE", "deadline")
         self.assert_problem(self.act("cujut.specialist", t, "extend", expect=None, deadline="2027-03-13", note="x"),
                             422, "MSG_TASK_DEADLINE_OFF", "deadline")
-        self.assert_problem(self.act("cujut.leader", t, "decide", expect=None, approve=True), 409)
+        self.assert_problem(self.act("cujut.leader", t, "decide", expect=None, approve=True), 409, "MSG_TASK_EXT_NONE")
         self.assert_problem(self.act("cujut.leader", t, "judge", expect=None, approve=True), 409, "MSG_TASK_STATE")
         self.assert_problem(self.act("cujut.leader", t, "judge", expect=None), 409)
         self.assert_problem(self.users["cujut.specialist"].req(
