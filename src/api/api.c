@@ -132,6 +132,14 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/sync/batches", api_sync_batches, ROUTE_PUBLIC},
     {"POST", "/api/v1/sync/nodes/{id}/clear", api_sync_clear, ROUTE_STAFF},
     {"GET", "/api/v1/sync/status", api_sync_status, ROUTE_STAFF},
+    /* tasks (api_tasks.c) */
+    {"POST", "/api/v1/tasks", api_tasks_create, ROUTE_STAFF},
+    {"GET", "/api/v1/tasks", api_tasks_list, ROUTE_STAFF},
+    {"GET", "/api/v1/tasks/assignees", api_tasks_assignees, ROUTE_STAFF},
+    {"GET", "/api/v1/tasks/{id}", api_tasks_get, ROUTE_STAFF},
+    {"POST", "/api/v1/tasks/{id}/actions", api_tasks_action, ROUTE_STAFF},
+    {"POST", "/api/v1/tasks/{id}/evidence", api_tasks_evidence, ROUTE_STAFF | ROUTE_STREAM},
+    {"GET", "/api/v1/tasks/{id}/evidence/{n}", api_tasks_evidence_get, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 

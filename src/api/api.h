@@ -161,6 +161,14 @@ int api_documents_outgoing(req_t *r);
 int api_documents_incoming(req_t *r);
 int api_documents_list(req_t *r);
 int api_documents_get(req_t *r);
+/* tasks (api_tasks.c) */
+int api_tasks_create(req_t *r);
+int api_tasks_list(req_t *r);
+int api_tasks_get(req_t *r);
+int api_tasks_assignees(req_t *r);
+int api_tasks_action(req_t *r);
+int api_tasks_evidence(req_t *r);
+int api_tasks_evidence_get(req_t *r);
 int api_documents_handling(req_t *r);
 int api_documents_register_csv(req_t *r);
 int api_documents_register(req_t *r);

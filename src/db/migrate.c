@@ -499,6 +499,40 @@ static const struct migration migrations[] = {
      "  CHECK (kind IN ('missing','extra','status','date')));\n",
      NULL},
     /* ---- end portal ---- */
+    /* ---- tasks: migration 26 ---- */
+    {26, "tasks",
+     /* Tasks ("giao việc", domain/task.h): the projections of the task.* events. scope_path is the path of the
+      * unit over which the assigner assigned (an official's province, a leader's commune): its leaders and
+      * officials read the task. task_coordinators: persons (kind account) and units; task_log: every action in
+      * order (percent / approve -1 when none); task_files: evidence in the blob store; task_extensions: requests
+      * and their decisions. Dates are YYYY-MM-DD on the lead unit's legal clock. */
+     "CREATE TABLE tasks (\n"
+     "  id TEXT PRIMARY KEY, title TEXT NOT NULL, content TEXT NOT NULL, source_kind TEXT NOT NULL, source_ref TEXT,\n"
+     "  assigner_id TEXT NOT NULL, scope_unit_id TEXT NOT NULL, scope_path TEXT NOT NULL, lead_account_id TEXT NOT NULL,\n"
+     "  lead_unit_id TEXT NOT NULL, lead_unit_path TEXT NOT NULL, deadline TEXT NOT NULL, expected_result TEXT NOT NULL,\n"
+     "  criteria TEXT NOT NULL, state TEXT NOT NULL, percent INTEGER NOT NULL DEFAULT 0, result TEXT,\n"
+     "  pending_deadline TEXT, search TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,\n"
+     "  version INTEGER NOT NULL DEFAULT 1,\n"
+     "  CHECK (state IN ('assigned','clarification','in_progress','done','closed')),\n"
+     "  CHECK (percent BETWEEN 0 AND 100));\n"
+     "CREATE INDEX tasks_assigner ON tasks(assigner_id);\n"
+     "CREATE INDEX tasks_lead ON tasks(lead_account_id);\n"
+     "CREATE INDEX tasks_lead_unit ON tasks(lead_unit_id);\n"
+     "CREATE INDEX tasks_scope ON tasks(scope_path);\n"
+     "CREATE TABLE task_coordinators (task_id TEXT NOT NULL, n INTEGER NOT NULL, kind TEXT NOT NULL,\n"
+     "  ref_id TEXT NOT NULL, PRIMARY KEY (task_id, n), UNIQUE (task_id, ref_id), CHECK (kind IN ('account','unit')));\n"
+     "CREATE INDEX task_coordinators_ref ON task_coordinators(ref_id);\n"
+     "CREATE TABLE task_log (task_id TEXT NOT NULL, n INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT,\n"
+     "  percent INTEGER NOT NULL DEFAULT -1, note TEXT, deadline TEXT, approve INTEGER NOT NULL DEFAULT -1,\n"
+     "  at BIGINT NOT NULL, PRIMARY KEY (task_id, n));\n"
+     "CREATE TABLE task_files (task_id TEXT NOT NULL, n INTEGER NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,\n"
+     "  media_type TEXT NOT NULL, size BIGINT NOT NULL, added_by TEXT, at BIGINT NOT NULL, PRIMARY KEY (task_id, n));\n"
+     "CREATE TABLE task_extensions (task_id TEXT NOT NULL, n INTEGER NOT NULL, requested_deadline TEXT NOT NULL,\n"
+     "  reason TEXT, requested_by TEXT, requested_at BIGINT NOT NULL, state TEXT NOT NULL, decided_by TEXT,\n"
+     "  decided_at BIGINT, note TEXT, PRIMARY KEY (task_id, n),\n"
+     "  CHECK (state IN ('pending','approved','refused')));\n",
+     NULL},
+    /* ---- end tasks ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -10,6 +10,7 @@
 #include "domain/dossier.h"
 #include "domain/lookup.h"   /* lookup */
 #include "domain/dossier_uploads.h"   /* dforms */
+#include "domain/task.h"   /* tasks */
 #include "domain/dossier_result.h"    /* signed results */
 #include "domain/report.h"   /* report */
 #include "domain/document.h" /* document registers */
@@ -57,6 +58,8 @@ static const event_module_t *const builtin[] = {
     &staff_event_module,
     /* sync: enrolment tokens and the nodes of a hub (domain/sync.c) */
     &sync_event_module,
+    /* tasks ("giao việc") */
+    &task_events,
     NULL};
 
 static const event_module_t *const *registry = builtin;

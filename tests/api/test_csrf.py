@@ -78,6 +78,10 @@ class CsrfTests(ApiTestCase):
              None),
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/dossier", {}, {"procedure": "x"}),
             # end document registers
+            # tasks
+            ("POST", "/api/v1/tasks", {}, {"title": "x"}),
+            ("POST", "/api/v1/tasks/01M8T4FRN39MVS7C38TRTKRVDD/actions", {"If-Match": '"1"'}, {"action": "accept"}),
+            ("POST", "/api/v1/tasks/01M8T4FRN39MVS7C38TRTKRVDD/evidence", {"Content-Type": "application/pdf"}, None),
             # keystore and exchange
             ("POST", "/api/v1/signing-keys", {}, {"kind": "person", "label": "x", "pkcs12": "QUJD", "pin": "1"}),
             ("DELETE", "/api/v1/signing-keys/01M8T4FRN39MVS7C38TRTKRVDD", {}, None),

@@ -27,6 +27,9 @@ export const routes = [
   { name: "documents", nav: "doc.nav", show: () => hasRole("clerk", "leader", "official", "specialist"), open: staff, load: () => import("./screens/documents.js") },
   { name: "document-new", show: () => false, open: staff, load: () => import("./screens/document_new.js") },
   { name: "document", show: () => false, open: staff, load: () => import("./screens/document.js") },
+  // Tasks ("giao việc", issue 14): every staff member may lead or co-ordinate one; officials and leaders give them.
+  { name: "tasks", nav: "task.nav", show: staff, load: () => import("./screens/tasks.js") },
+  { name: "task", show: () => false, open: staff, load: () => import("./screens/task.js") },
   { name: "exchange", nav: "exch.nav", show: () => hasRole("clerk", "leader", "admin"), open: staff, load: () => import("./screens/exchange.js") },
   { name: "keys", nav: "keys.nav", show: () => hasRole("clerk", "leader", "admin"), open: staff, load: () => import("./screens/keys.js") },
   { name: "calendar", nav: "nav.calendar", show: staff, load: () => import("./screens/calendar.js") },
