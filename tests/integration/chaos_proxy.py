@@ -28,6 +28,7 @@ pass; N = 0 means until the next mode command):
                         {"status": S, "body": ...}
   stats                 counters: conns, requests, by path, responses by status, cuts, replays, held
   reset                 zero the counters
+  target HOST:PORT      send new connections there from now on (a hub restarted on another port)
 Only requests whose request line contains the filter (`filter SUBSTR`, default "/api/v1/sync/batches") are subject
 to dropafter, noreply, dup and hold; cut and delay apply to every connection.
 """
@@ -198,6 +199,9 @@ class Proxy:
             self.set_mode(c, 0, num(0, 1))
         elif c == "release":
             self.release()
+        elif c == "target":
+            h, port = a[0].rsplit(":", 1)
+            self.th, self.tp = h, int(port)
         elif c == "filter":
             self.filter = a[0] if a else ""
         elif c == "replay":
