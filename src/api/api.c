@@ -117,6 +117,13 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/documents/{id}/recall", api_documents_recall, ROUTE_STAFF},   /* outbox: recall */
     {"POST", "/api/v1/documents/{id}/recall/answer", api_documents_recall_answer, ROUTE_STAFF},
     {"GET", "/api/v1/documents/{id}/exchange", api_documents_exchange, ROUTE_STAFF},
+    /* sync: a hub and its nodes (api_sync.c); the node routes are signed with the node's key, not cookie routes */
+    {"POST", "/api/v1/sync/enrolments", api_sync_enrolments, ROUTE_STAFF},
+    {"POST", "/api/v1/sync/enroll", api_sync_enroll, ROUTE_PUBLIC},
+    {"GET", "/api/v1/sync/checkpoint", api_sync_checkpoint, ROUTE_PUBLIC},
+    {"POST", "/api/v1/sync/batches", api_sync_batches, ROUTE_PUBLIC},
+    {"POST", "/api/v1/sync/nodes/{id}/clear", api_sync_clear, ROUTE_STAFF},
+    {"GET", "/api/v1/sync/status", api_sync_status, ROUTE_STAFF},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
 
@@ -125,7 +132,8 @@ int api_reply_derr(req_t *r, int rc, const derr_t *e)
     if (e && e->status) {
         static const struct { int status; const char *slug; } slugs[] = {
             {400, "invalid-field"}, {403, "forbidden"}, {404, "not-found"}, {409, "conflict"},
-            {412, "version-mismatch"}, {422, "rule-violated"}};
+            {412, "version-mismatch"}, {422, "rule-violated"},
+            {401, "unauthenticated"}, {410, "gone"}, {413, "too-large"}, {423, "locked"}};
         const char *slug = "invalid";
         for (size_t i = 0; i < sizeof slugs / sizeof slugs[0]; i++)
             if (slugs[i].status == e->status) slug = slugs[i].slug;

@@ -158,4 +158,11 @@ int api_documents_register_csv(req_t *r);
 int api_documents_register(req_t *r);
 int api_documents_attach(req_t *r);            /* attachments (api_document_attach.c) */
 int api_documents_attachment_get(req_t *r);
+/* sync: a hub and its nodes (api_sync.c) */
+int api_sync_enrolments(req_t *r);
+int api_sync_enroll(req_t *r);
+int api_sync_checkpoint(req_t *r);
+int api_sync_batches(req_t *r);
+int api_sync_clear(req_t *r);
+int api_sync_status(req_t *r);
 #endif

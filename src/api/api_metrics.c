@@ -12,6 +12,7 @@
  * when the store does not answer) and the build. Every label value is
  * a string of the program (route patterns, fixed slugs), escaped all the same. */
 #include "api/api.h"
+#include "core/clock.h"
 #include "core/prom.h"
 #include "core/sha256.h"
 #include "domain/gauges.h"
@@ -73,6 +74,32 @@ static void write_figures(buf_t *b, const gauges_t *g)
     buf_free(&lab);
 }
 
+/* sync: a hub's nodes (only a hub has any). */
+static void write_sync(buf_t *b, const gauges_sync_t *g)
+{
+    buf_t lab;
+    buf_init(&lab, 1024);
+    prom_family(b, "motcua_sync_node_lag_events", "gauge",
+                "Events a node said its chain holds that the hub has not applied yet.");
+    for (int i = 0; i < g->n; i++) {
+        buf_reset(&lab);
+        prom_label(&lab, "node", g->nodes[i].node);
+        prom_sample_u(b, "motcua_sync_node_lag_events", lab.data, (unsigned long long)g->nodes[i].lag_events);
+    }
+    prom_family(b, "motcua_sync_node_lag_seconds", "gauge",
+                "How old the hub's view of a lagging node is (0 when the node is caught up).");
+    for (int i = 0; i < g->n; i++) {
+        buf_reset(&lab);
+        prom_label(&lab, "node", g->nodes[i].node);
+        prom_sample_u(b, "motcua_sync_node_lag_seconds", lab.data, (unsigned long long)g->nodes[i].lag_seconds);
+    }
+    prom_family(b, "motcua_sync_refused_batches_total", "counter", "Batches the hub refused and kept as evidence.");
+    prom_sample_u(b, "motcua_sync_refused_batches_total", NULL, (unsigned long long)g->refused);
+    prom_family(b, "motcua_sync_flagged_nodes", "gauge", "Nodes flagged after a refused batch, until cleared.");
+    prom_sample_u(b, "motcua_sync_flagged_nodes", NULL, (unsigned long long)g->flagged);
+    buf_free(&lab);
+}
+
 /* motcua_store_up (g NULL: the scrape's read failed) and the store's error counts. */
 static void write_store(buf_t *b, const store_t *st, const gauges_t *g)
 {
@@ -112,6 +139,9 @@ int api_metrics(req_t *r)
     buf_init(&b, 0);
     http_metrics_write(&b);
     write_store(&b, r->app->store, rc < 0 ? NULL : &g);
+    gauges_sync_t sg = {.now = clock_now_ms()};                 /* sync */
+    if (rc >= 0 && store_read(r->app->store, gauges_sync_read, &sg) >= 0) write_sync(&b, &sg);
+    gauges_sync_free(&sg);
     buf_t lab;
     buf_init(&lab, 256);
     prom_label(&lab, "version", MOTCUA_VERSION);

@@ -15,6 +15,7 @@
 #include "cli/cli_peers.h"   /* outbox */
 #include "core/fileio.h"
 #include "cli/cli_sign.h"
+#include "cli/cli_sync.h"   /* sync: hub and nodes */
 #include "cli/docmod.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -35,6 +36,8 @@
 #include "domain/dossier_uploads.h" /* dforms */
 #include "sync/notify_sender.h"
 #include "sync/pdf_extractor.h"   /* attachments */
+#include "domain/sync.h"          /* sync */
+#include "sync/sync_shipper.h"    /* sync */
 
 #include <getopt.h>
 #include <signal.h>
@@ -195,6 +198,29 @@ static int read_trust(const char *path, buf_t *out)
     return rc;
 }
 
+/* sync: the role serve runs as. want NULL: the database's; "hub": made the database's (a node cannot become a
+ * hub); "node": the database must be an enrolled node (-ENOENT otherwise). */
+struct serve_role {
+    const char *want;
+    char       *role;            /* 16 bytes */
+    char        hub_url[512];
+};
+
+static int serve_role_fn(db_t *db, void *arg)
+{
+    struct serve_role *r = arg;
+    int rc = sync_role(db, r->role, 16);
+    if (rc < 0) return rc;
+    if (r->want && !strcmp(r->want, "hub")) {
+        if (!strcmp(r->role, "node")) return -ENOENT;
+        if (strcmp(r->role, "hub") && (rc = sync_meta_set(db, "role", "hub")) < 0) return rc;
+        str_copy(r->role, 16, "hub");
+    }
+    if (r->want && !strcmp(r->want, "node") && strcmp(r->role, "node")) return -ENOENT;
+    if (!strcmp(r->role, "node") && sync_meta_get(db, "hub_url", r->hub_url, sizeof r->hub_url) < 0) return -ENOENT;
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     const char *db = default_db(), *listen = "127.0.0.1:8080", *web = NULL;
@@ -211,6 +237,8 @@ static int cmd_serve(int argc, char **argv)
     struct peers_cli pcli = {0};                             /* outbox */
     const char *pdftotext = "pdftotext";                     /* attachments */
     long pdftotext_timeout = 30;                             /* attachments */
+    const char *role_opt = NULL, *node_key = NULL;           /* sync */
+    long sync_poll = 0, sync_batch = 0, sync_retry = 0;      /* sync */
     const cli_opt_t opts[] = {
         DB_OPT(&db),
         {"listen", OPT_STR, "HOST:PORT", &listen, 0, 0, NULL,
@@ -283,6 +311,17 @@ static int cmd_serve(int argc, char **argv)
          "the pdftotext program (poppler-utils) that reads the text of attached PDFs for search (default pdftotext)"},
         {"pdftotext-timeout", OPT_LONG, "S", &pdftotext_timeout, 1, 600, "1..600 seconds",
          "time allowed to read one attached PDF's text (default 30)"},
+        /* sync */
+        {"role", OPT_STR, "node|hub", &role_opt, 0, 0, NULL,
+         "serve as a provincial hub (answers /api/v1/sync/*) or as an enrolled commune node (ships its events to "
+         "the hub); default: the database's role, standalone when none"},
+        {"node-key", OPT_STR, "FILE", &node_key, 0, 0, NULL, "a node's private key (default <db>.nodekey)"},
+        {"sync-poll-ms", OPT_LONG, "MS", &sync_poll, 10, 600000, "10..600000",
+         "a node's idle wait between looks at its ledger (default 1000)"},
+        {"sync-batch", OPT_LONG, "N", &sync_batch, 1, SYNC_BATCH_MAX_EVENTS, "1..1000",
+         "events per batch a node sends (default 500)"},
+        {"sync-retry-ms", OPT_LONG, "MS", &sync_retry, 10, 3600000, "10..3600000",
+         "a node's first wait after a failed request, doubling up to a minute (default 1000)"},
     };
     int pr = cli_parse(serve_usage, opts, NOPTS(opts), argc, argv);
     if (pr) return pr == 1 ? 0 : pr;
@@ -290,6 +329,8 @@ static int cmd_serve(int argc, char **argv)
     if ((pr = peers_cli_finish(&pcli)) != 0) { notify_cli_free(&ncli); return pr; }   /* outbox */
     if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
+    if (role_opt && strcmp(role_opt, "node") && strcmp(role_opt, "hub"))      /* sync */
+        return cli_usage_error(MSG_CLI_BAD_VALUE, "--role", role_opt, "node|hub");
     dossier_public_url_set(public_url);                      /* dforms */
     if (dossier_uploads_register() < 0) log_warn("papers: cannot register the dossier visibility rule");   /* dforms */
     long long paper_max = 0;
@@ -388,6 +429,31 @@ static int cmd_serve(int argc, char **argv)
     exchange_sender_t *xsender = NULL;
     if (pcli.file && exchange_sender_start(&xsender, st, &pcli.o) < 0)
         log_error("exchange: cannot start the sender thread");
+    /* sync: the role, and a node's shipper */
+    static char role[16];
+    struct serve_role sr = {.want = role_opt, .role = role};
+    rc = store_write(st, serve_role_fn, &sr);
+    if (rc < 0) {
+        if (rc == -ENOENT) cli_error(1, MSG_SYNC_NOT_ENROLLED, NULL, NULL, NULL);
+        else fprintf(stderr, "%s: cannot read or set the role: %s\n", cli_prog, strerror(-rc));
+        notify_sender_stop(sender);
+        exchange_sender_stop(xsender);
+        store_close(st);
+        return 1;
+    }
+    if (!strcmp(role, "hub") && body_max < (long)(SYNC_BATCH_MAX_BYTES + (64u << 10)))
+        body_max = (long)(SYNC_BATCH_MAX_BYTES + (64u << 10));      /* a batch is up to 4 MiB */
+    char keybuf[PATH_MAX];
+    sync_shipper_opts_t sopts = {.hub_url = sr.hub_url, .key_path = node_key, .poll_ms = sync_poll,
+                                 .retry_ms = sync_retry, .batch = (int)sync_batch};
+    sync_shipper_t *shipper = NULL;
+    if (!strcmp(role, "node")) {
+        if (!node_key && cli_sync_default_key(db, keybuf, sizeof keybuf) == 0) sopts.key_path = keybuf;
+        if ((rc = sync_shipper_start(&shipper, st, &sopts)) < 0)
+            log_error("sync: cannot start the shipper (key %s): %s", sopts.key_path ? sopts.key_path : "-",
+                      strerror(-rc));
+        else log_info("sync: node of hub %s", sr.hub_url);
+    }
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     char blob_default[PATH_MAX];
     if (!blob_dir && blob_default_dir(db, blob_default, sizeof blob_default) == 0) blob_dir = blob_default;
@@ -410,7 +476,8 @@ static int cmd_serve(int argc, char **argv)
                  .metrics_token_set = metrics_token_file != NULL,                     /* metrics */
                  .exchange_trust_pem = exchange_trust ? trust.data : NULL,            /* exchange */
                  .exchange_peers = pcli.file ? &pcli.peers : NULL,                    /* outbox */
-                 .sign_trust_pem = sign_trust ? strust.data : NULL};                  /* signed results */
+                 .sign_trust_pem = sign_trust ? strust.data : NULL,                   /* signed results */
+                 .sync_role = role};                                                  /* sync */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
     /* attachments: the text of attached PDFs is read by a background thread (sync/pdf_extractor.h) */
@@ -418,6 +485,7 @@ static int cmd_serve(int argc, char **argv)
     pdf_extractor_t *extractor = NULL;
     if (pdf_extractor_start(&extractor, st, blobs, &xopts) < 0) log_error("attachments: cannot start the text extractor");
     rc = http_serve(&app, listen);
+    sync_shipper_stop(shipper);      /* sync */
     pdf_extractor_stop(extractor);   /* attachments */
     notify_sender_stop(sender);
     exchange_sender_stop(xsender);   /* outbox */
@@ -922,6 +990,8 @@ static const char main_help[] =
     "  ca         a local certification authority: init, issue, revoke, crl, list\n"
     "  edxml      build, read or verify (XML-DSig) edXML packages of QCVN 102:2016\n"
     "  sign       sign a PDF (PAdES) or verify its signatures\n"
+    "  node       a hub's enrolment tokens; enrol a node with its hub\n"
+    "  sync       the replication status of a hub or a node\n"
     "  version    print the version\n";
 
 int main(int argc, char **argv)
@@ -959,6 +1029,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "ca")) return cli_ca(argc - 1, argv + 1);                        /* ca: the local CA */
     if (!strcmp(cmd, "edxml")) return cli_edxml(argc - 1, argv + 1); /* edxml: build, read, verify */
     if (!strcmp(cmd, "sign")) return cli_sign(argc - 1, argv + 1); /* sign: PAdES pdf, verify-pdf */
+    if (!strcmp(cmd, "node")) return cli_node(argc - 1, argv + 1, default_db());   /* sync: token, enroll */
+    if (!strcmp(cmd, "sync")) return cli_sync(argc - 1, argv + 1, default_db());   /* sync: status */
     fprintf(stderr, "motcua: unknown command '%s'\n%s", cmd, main_help);
     return 2;
 }

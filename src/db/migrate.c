@@ -428,6 +428,32 @@ static const struct migration migrations[] = {
      "  dossier_code TEXT NOT NULL UNIQUE, actor TEXT, at BIGINT NOT NULL);\n",
      NULL},
     /* ---- end document starts a dossier ---- */
+    /* ---- sync: node roles, enrolment, node -> hub replication: migration 24 ---- */
+    {24, "sync",
+     /* A provincial hub and its commune nodes (domain/sync.h). sync_enrolments: one-time enrolment tokens, kept as
+      * the SHA-256 of the token, for one unit, used once (used_at, node_id). sync_nodes: the nodes enrolled at this
+      * hub with their Ed25519 public key (base64 of the 32 raw bytes) and the unit whose subtree they own; state
+      * 'flagged' after a refused batch until an admin clears it. Both are projections of sync.* events. Beside
+      * them, records of what arrived: sync_refused, the refused batches as evidence (the body as received), and
+      * sync_node_seen, what each node last said its own chain holds (for the lag) and when it was last heard.
+      * Each node's chain head at the hub is its ledger_head row. */
+     "CREATE TABLE sync_enrolments (\n"
+     "  token_hash TEXT PRIMARY KEY, unit_id TEXT NOT NULL, created_by TEXT, created_at BIGINT NOT NULL,\n"
+     "  expires_at BIGINT NOT NULL, used_at BIGINT, node_id TEXT);\n"
+     "CREATE TABLE sync_nodes (\n"
+     "  node_id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, unit_path TEXT NOT NULL, public_key TEXT NOT NULL,\n"
+     "  name TEXT NOT NULL, enrolled_at BIGINT NOT NULL, state TEXT NOT NULL DEFAULT 'active', flagged_reason TEXT,\n"
+     "  flagged_at BIGINT, CHECK (state IN ('active','flagged')));\n"
+     "CREATE INDEX sync_nodes_path ON sync_nodes(unit_path);\n"
+     "CREATE TABLE sync_node_seen (\n"
+     "  node_id TEXT PRIMARY KEY, node_head_seq BIGINT NOT NULL DEFAULT 0, node_head_at BIGINT NOT NULL DEFAULT 0,\n"
+     "  last_seen_at BIGINT NOT NULL DEFAULT 0, last_batch_at BIGINT NOT NULL DEFAULT 0);\n"
+     "CREATE TABLE sync_refused (\n"
+     "  id TEXT PRIMARY KEY, node_id TEXT NOT NULL, at BIGINT NOT NULL, bad_seq BIGINT NOT NULL,\n"
+     "  reason TEXT NOT NULL, body TEXT NOT NULL);\n"
+     "CREATE INDEX sync_refused_node ON sync_refused(node_id, at);\n",
+     NULL},
+    /* ---- end sync ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

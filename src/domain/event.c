@@ -19,6 +19,7 @@
 #include "domain/exchange_out.h"
 #include "domain/account.h"   /* assign: staff fields of work */
 #include "sign/keystore.h"
+#include "domain/sync.h"     /* sync: hub and nodes */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,8 @@ static const event_module_t *const builtin[] = {
     &exchange_out_event_module,
     /* assign: the fields of work of staff (domain/account.c) */
     &staff_event_module,
+    /* sync: enrolment tokens and the nodes of a hub (domain/sync.c) */
+    &sync_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;

@@ -1,6 +1,10 @@
 /* gauges.c — the store-derived figures of GET /metrics (see gauges.h). */
 #include "domain/gauges.h"
+#include "core/mem.h"
 #include "domain/notify.h"
+#include "domain/sync.h"
+
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -44,4 +48,39 @@ int gauges_read(db_t *db, void *arg)
     }
     if (s) db_reset(s);
     return rc < 0 ? rc : 0;
+}
+
+static int gauge_node_cb(const sync_node_t *n, void *arg)
+{
+    gauges_sync_t *g = arg;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 16;
+        g->nodes = xrealloc(g->nodes, (size_t)g->cap * sizeof *g->nodes);
+    }
+    gauges_sync_node_t *o = &g->nodes[g->n++];
+    str_copy(o->node, sizeof o->node, n->node_id);
+    o->lag_events = n->lag_events;
+    o->lag_seconds = n->lag_seconds;
+    return 0;
+}
+
+int gauges_sync_read(db_t *db, void *arg)
+{
+    gauges_sync_t *g = arg;
+    g->n = 0;
+    sync_totals_t t;
+    int rc = sync_status_each(db, "", g->now, gauge_node_cb, g);
+    if (rc == 0) rc = sync_totals(db, "", &t);
+    if (rc == 0) {
+        g->refused = t.refused;
+        g->flagged = t.flagged;
+    }
+    return rc;
+}
+
+void gauges_sync_free(gauges_sync_t *g)
+{
+    free(g->nodes);
+    g->nodes = NULL;
+    g->n = g->cap = 0;
 }

@@ -19,6 +19,20 @@ typedef struct gauges {
 
 /* store_read callback, arg gauges_t *: fills every figure. 0 or a negative error. */
 int gauges_read(db_t *db, void *arg);
+/* sync: the figures of a hub's nodes (domain/sync.h): lag per node, refused batches, flagged nodes. */
+typedef struct gauges_sync_node {
+    char      node[27];
+    long long lag_events, lag_seconds;
+} gauges_sync_node_t;
+typedef struct gauges_sync {
+    gauges_sync_node_t *nodes;        /* malloc'd; free with gauges_sync_free */
+    int                 n, cap;
+    long long           refused, flagged;
+    long long           now;          /* set by the caller */
+} gauges_sync_t;
+/* store_read callback, arg gauges_sync_t * (now set): every enrolled node and the totals. */
+int  gauges_sync_read(db_t *db, void *arg);
+void gauges_sync_free(gauges_sync_t *g);
 /* The fixed English slug of a portal status for a label ("new", "accepted", ...), "" outside 1..10. */
 const char *gauges_status_slug(int status);
 #endif

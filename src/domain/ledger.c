@@ -64,6 +64,19 @@ static void chain_hash(const char *prev, const char *canon, size_t n, char out[S
     hex_encode(d, SHA256_LEN, out);
 }
 
+int ledger_event_hash(const char *prev, const char *node, long long seq, long long at, const char *unit,
+                      const char *actor, const char *type, const char *entity, const char *payload,
+                      size_t payload_len, char out[65])
+{
+    if (!prev || strnlen(prev, SHA256_HEX_LEN + 1) != SHA256_HEX_LEN) return -EINVAL;
+    buf_t canon;
+    buf_init(&canon, 0);
+    int rc = ledger_canonical(&canon, node, seq, at, unit, actor, type, entity, payload, payload_len);
+    if (rc == 0) chain_hash(prev, canon.data, canon.len, out);
+    buf_free(&canon);
+    return rc;
+}
+
 int ledger_append(db_t *db, const ledger_event_t *ev, long long *seq_out)
 {
     ledger_appended_t out;
@@ -95,16 +108,9 @@ int ledger_append_to(db_t *db, const ledger_event_t *ev, ledger_appended_t *out)
     if (bad) return -EIO;
 
     long long at = clock_now_ms();
-    buf_t canon;
-    buf_init(&canon, 0);
-    rc = ledger_canonical(&canon, node, seq, at, ev->unit_id, ev->actor, ev->type, ev->entity, ev->payload, plen);
-    if (rc < 0) {
-        buf_free(&canon);
-        return rc;
-    }
     char hash[SHA256_HEX_LEN + 1];
-    chain_hash(prev, canon.data, canon.len, hash);
-    buf_free(&canon);
+    rc = ledger_event_hash(prev, node, seq, at, ev->unit_id, ev->actor, ev->type, ev->entity, ev->payload, plen, hash);
+    if (rc < 0) return rc;
 
     char *payload = xstrndup(ev->payload, plen);
     long long n = db_run(db,

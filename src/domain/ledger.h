@@ -55,6 +55,12 @@ int ledger_append_json_to(db_t *db, const char *unit_id, const char *actor_id, c
 /* The canonical bytes that are hashed, for one stored event. */
 int ledger_canonical(buf_t *out, const char *node, long long seq, long long at, const char *unit, const char *actor,
                      const char *type, const char *entity, const char *payload, size_t payload_len);
+/* The chain hash of one event given the previous event's hash prev (64 hex digits): SHA-256 over prev and the
+ * event's canonical form, as 64 hex digits into out. The one computation of ledger_append() and of a hub checking a
+ * replicated event (domain/sync.c). 0 or a negative errno (text that cannot be put in canonical form). */
+int ledger_event_hash(const char *prev, const char *node, long long seq, long long at, const char *unit,
+                      const char *actor, const char *type, const char *entity, const char *payload,
+                      size_t payload_len, char out[65]);
 
 typedef struct ledger_report {
     long long events;        /* events checked */

@@ -50,6 +50,9 @@ typedef struct app {
      * leader's signature is checked against them before the result is kept, and the public verification of a
      * copy reports a chain to them; NULL: no copy is ever reported valid */
     const char   *sign_trust_pem;
+    /* sync: this server's role, "standalone", "node" or "hub" (meta 'role'; serve --role): only a hub answers
+     * the sync routes (api/api_sync.c) */
+    const char   *sync_role;
 } app_t;
 
 typedef struct req req_t;
