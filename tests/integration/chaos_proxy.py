@@ -28,6 +28,8 @@ pass; N = 0 means until the next mode command):
                         {"status": S, "body": ...}
   stats                 counters: conns, requests, by path, responses by status, cuts, replays, held
   reset                 zero the counters
+  waitsent [MS]         answer once the next filtered request has been written upstream whole, its response not yet
+                        read (the moment to kill the hub in the middle of applying it); ok false after MS (10000)
   target HOST:PORT      send new connections there from now on (a hub restarted on another port)
 Only requests whose request line contains the filter (`filter SUBSTR`, default "/api/v1/sync/batches") are subject
 to dropafter, noreply, dup and hold; cut and delay apply to every connection.
@@ -49,6 +51,7 @@ class Proxy:
         self.held = []           # futures to release
         self.last = {}           # request line -> raw bytes of the last such request
         self.last_any = None
+        self.sent_waiters = []
         self.reset()
 
     def reset(self):
@@ -125,6 +128,11 @@ class Proxy:
                     break
                 up[1].write(raw)
                 await up[1].drain()
+                if self.filter in line:
+                    waiters, self.sent_waiters = self.sent_waiters, []
+                    for f in waiters:
+                        if not f.done():
+                            f.set_result(None)
                 resp = await read_response(up[0])
                 if resp is None:
                     break
@@ -199,6 +207,13 @@ class Proxy:
             self.set_mode(c, 0, num(0, 1))
         elif c == "release":
             self.release()
+        elif c == "waitsent":
+            f = asyncio.get_running_loop().create_future()
+            self.sent_waiters.append(f)
+            try:
+                await asyncio.wait_for(f, num(0, 10000) / 1000.0)
+            except asyncio.TimeoutError:
+                return {"ok": False, "error": "no request sent in time"}
         elif c == "target":
             h, port = a[0].rsplit(":", 1)
             self.th, self.tp = h, int(port)

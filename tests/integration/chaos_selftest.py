@@ -134,6 +134,15 @@ def main():
         r = ctl("replay")
         check("replay resends the last captured request (%s)" % r, r.get("status") == 200 and received[n0:] == ["second"])
 
+        res = {}
+        th = threading.Thread(target=lambda: res.update(w=ctl("waitsent", "5000")))
+        th.start()
+        time.sleep(0.2)
+        post(port, "watched")
+        th.join(10)
+        check("waitsent answers once a request went upstream (%s)" % res.get("w"), res.get("w", {}).get("ok") is True)
+        check("waitsent without a request times out", ctl("waitsent", "200").get("ok") is False)
+
         st, b = post(port, "c" * 2000, headers={"Expect": "100-continue"})
         check("Expect: 100-continue is answered and the body forwarded (%s)" % b, st == 200 and b == '{"got":2000}')
 

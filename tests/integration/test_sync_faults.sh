@@ -123,8 +123,11 @@ intake "$NODE1_PORT" cujut.desk 60 "B noreply"
 caught_up "$N1" "B after 2 batches applied whose answers were lost"
 check "B: 2 answers were withheld from the node ($(stat "$C1" noreply))" test "$(stat "$C1" noreply)" = 2
 ctl "$C1" dup 3 >/dev/null
-intake "$NODE1_PORT" cujut.desk 60 "B dup"
-caught_up "$N1" "B after 3 duplicated batches"
+for i in 1 2 3; do                                   # three waves: at least one batch each
+  intake "$NODE1_PORT" cujut.desk 20 "B dup $i"
+  caught_up "$N1" "B after duplicated batch $i"
+done
+ctl "$C1" pass >/dev/null
 reps=$(stat "$C1" replays)
 check "B: the 3 duplicated batches were answered 200 by the hub (a repeat is harmless): $reps" \
   test "$reps" = "[200, 200, 200]"
@@ -174,10 +177,13 @@ for _ in $(seq 600); do
   if [ "$s" -gt "$before" ]; then moved=1; break; fi
   sleep 0.1
 done
-s=$(hub_seq "$N1")
-check "D: the catch-up started after healing (hub at $s of $target)" test "$moved" = 1
+check "D: the catch-up started after healing (hub at $(hub_seq "$N1") of $target)" test "$moved" = 1
+# the next batch written to the hub whole, its answer not back yet: the hub is applying it
+w=$(ctl "$C1" waitsent 20000)
 kill -KILL "$HUB_PID"; wait "$HUB_PID" 2>/dev/null
-ok "D: hub killed -9 during the catch-up (at $s of $target)"
+s=$(hub_seq "$N1")
+check "D: hub killed -9 while applying a batch ($w; hub at $s of $target)" grep -q '"ok": true' <<<"$w"
+check "D: the catch-up was not over when the hub died ($s of $target)" test "$s" -lt "$target"
 start_serve hub2 "$HUB" --role hub || fail "D: the hub restarts"
 HUB_PID=$SERVE_PID
 ctl "$C1" target "127.0.0.1:$SERVE_PORT" >/dev/null
