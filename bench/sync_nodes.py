@@ -36,6 +36,7 @@ import time
 import urllib.parse
 
 GENESIS = "0" * 64
+KIND = "received"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 try:
@@ -134,13 +135,17 @@ class Node:
     def record(self, at):
         self.seq += 1
         did = new_id()
-        code = "%s-%s-%05d" % (self.agency, self.day, self.seq)
-        payload = received_payload(did, code, self.unit, self.upath, self.actor, at, self.agency, self.day, self.seq)
-        entity = "dossier:" + did
-        c = canonical(self.id, self.seq, at, self.unit, self.actor, "dossier.received", entity, payload)
+        if KIND == "noop":        # a type no module applies: the replication path alone (verify, insert, head)
+            typ, payload, entity = "bench.noop", '{"i":%d}' % self.seq, "bench:" + did
+        else:
+            code = "%s-%s-%05d" % (self.agency, self.day, self.seq)
+            typ, entity = "dossier.received", "dossier:" + did
+            payload = received_payload(did, code, self.unit, self.upath, self.actor, at, self.agency, self.day,
+                                       self.seq)
+        c = canonical(self.id, self.seq, at, self.unit, self.actor, typ, entity, payload)
         h = hashlib.sha256((self.prev + c).encode()).hexdigest()
         self.events.append({"seq": self.seq, "at": at, "unit": self.unit, "actor": self.actor,
-                            "type": "dossier.received", "entity": entity, "payload": payload,
+                            "type": typ, "entity": entity, "payload": payload,
                             "prev_hash": self.prev, "hash": h})
         self.prev = h
 
@@ -165,13 +170,32 @@ class Node:
                     raise
 
     def ship(self, batch):
-        """Send every event after the checkpoint; returns the number of batches."""
+        """Send every event after the checkpoint, as the shipper does: a failed request (the hub closed the
+        connection, 5xx) is retried after a pause from the hub's checkpoint; returns the number of batches."""
         n = 0
+        self.retries = getattr(self, "retries", 0)
         while self.cp < self.seq:
             evs = self.events[self.cp:self.cp + batch]
             body = json.dumps({"node": self.id, "head": {"seq": self.seq, "at": self.events[-1]["at"]},
                                "events": evs}, ensure_ascii=False, separators=(",", ":")).encode()
-            st, data = self.request("POST", "/api/v1/sync/batches", body)
+            try:
+                st, data = self.request("POST", "/api/v1/sync/batches", body)
+            except (http.client.HTTPException, OSError) as e:
+                st, data = 0, repr(e).encode()
+            if st == 409:
+                self.cp = json.loads(data)["checkpoint"]["seq"]
+                continue
+            if (st == 0 or st >= 500) and self.retries < 50:
+                self.retries += 1
+                self.last_error = data[:200]
+                time.sleep(0.5)
+                try:
+                    st, data = self.request("GET", "/api/v1/sync/checkpoint")
+                    if st == 200:
+                        self.cp = json.loads(data)["seq"]
+                except (http.client.HTTPException, OSError):
+                    pass
+                continue
             if st != 200:
                 raise RuntimeError("%s: batch after %d: HTTP %d %s" % (self.name, self.cp, st, data[:300]))
             now = int(time.time() * 1000)
@@ -263,9 +287,9 @@ def phase_rate(a):
     errs = run_parallel(nodes, lambda nd: nd.ship(a.batch), a.senders)
     dt = time.monotonic() - t0
     total = a.senders * a.events_rate
-    print("result rate: %d events (dossier.received, ~%d bytes each) in %.2f s by %d nodes in batches of %d: "
+    print("result rate: %d events (%s, ~%d bytes each) in %.2f s by %d nodes in batches of %d: "
           "%.0f events/s applied at the hub (target >= 20000)%s" %
-          (total, len(nodes[0].events[0]["payload"]), dt, a.senders, a.batch, total / dt,
+          (total, nodes[0].events[0]["type"], len(nodes[0].events[0]["payload"]), dt, a.senders, a.batch, total / dt,
            "; ERRORS: %s" % errs[:3] if errs else ""), flush=True)
 
 
@@ -294,6 +318,10 @@ def phase_catchup(a):
     th.join()
     after = rss_kb(a.hub_pid)
     total = a.nodes * a.per_node
+    retries = sum(getattr(nd, "retries", 0) for nd in nodes)
+    why = sorted({getattr(nd, "last_error", b"").decode(errors="replace")[:80] for nd in nodes if getattr(nd, "retries", 0)})
+    if retries:
+        errs.append("%d batches failed and were resent from the checkpoint (%s)" % (retries, "; ".join(why)[:300]))
     third = max(1, len(samples) // 3)
     early, late = max(samples[:third] or [0]), max(samples[-third:] or [0])
     print("result catchup: %d nodes x %d events (24 h cut) = %d events caught up in %.1f s (%.0f events/s), "
@@ -344,15 +372,21 @@ def main():
     ap.add_argument("--phases", default="rate,catchup,lag")
     ap.add_argument("--batch", type=int, default=500, help="events per batch (the shipper's default 500)")
     ap.add_argument("--senders", type=int, default=4, help="rate: nodes shipping at once")
-    ap.add_argument("--events-rate", type=int, default=10000, help="rate: events per sending node")
+    ap.add_argument("--events-rate", type=int, default=2500, help="rate: events per sending node")
     ap.add_argument("--nodes", type=int, default=100, help="catchup: nodes")
-    ap.add_argument("--per-node", type=int, default=1000, help="catchup: events per node recorded during the cut")
+    ap.add_argument("--per-node", type=int, default=500,
+                    help="catchup: events per node recorded during the cut (a busy commune's day is ~100 dossiers "
+                         "of ~5 events)")
     ap.add_argument("--workers", type=int, default=16, help="catchup: nodes shipping at once")
+    ap.add_argument("--kind", default="received", choices=("received", "noop"),
+                    help="events: dossier.received (applied: a dossier row each) or bench.noop (no apply function)")
     ap.add_argument("--lag-nodes", type=int, default=20)
     ap.add_argument("--lag-interval-ms", type=int, default=500)
     ap.add_argument("--poll-ms", type=int, default=1000)
     ap.add_argument("--lag-seconds", type=int, default=20)
     a = ap.parse_args()
+    global KIND
+    KIND = a.kind
     for ph in a.phases.split(","):
         {"rate": phase_rate, "catchup": phase_catchup, "lag": phase_lag}[ph](a)
 

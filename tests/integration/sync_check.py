@@ -111,10 +111,19 @@ def intake(a):
     per = [a.count // a.clients + (1 if i < a.count % a.clients else 0) for i in range(a.clients)]
     bad, lock = [], threading.Lock()
 
+    forwarded = [0]
+
     def run(c, n):
-        for _ in range(n):
+        for i in range(n):
             try:
-                st, _, _, raw = c.request("POST", "/api/v1/dossiers", BODY)
+                st, _, js, raw = c.request("POST", "/api/v1/dossiers", BODY)
+                if st == 201 and a.forward_every and i % a.forward_every == 0:
+                    # an action event too: the desk forwards the dossier to the specialist's step
+                    st, _, _, raw = c.request("POST", "/api/v1/dossiers/%s/actions" % js["code"],
+                                              {"action": "forward", "version": js["version"]})
+                    st = 201 if st == 200 else st
+                    with lock:
+                        forwarded[0] += 1
             except OSError as e:
                 st, raw = 0, repr(e).encode()
             if st != 201:
@@ -131,7 +140,8 @@ def intake(a):
     for c in clients:
         c.close()
     print("info %s: %d intakes in %.1f s (%.0f/s) by %d clients" % (a.label, a.count, dt, a.count / dt, a.clients))
-    check("%s: %d dossier intakes on the node all 201" % (a.label, a.count), not bad, repr(bad[:3]))
+    check("%s: %d dossier intakes on the node all 201, %d of them forwarded (200)" % (a.label, a.count, forwarded[0]),
+          not bad, repr(bad[:3]))
 
 
 def wait(a):
@@ -238,6 +248,7 @@ def main():
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--label", default="intake")
+    p.add_argument("--forward-every", type=int, default=0, help="forward one dossier in N right after its intake")
     for name in ("wait", "heads", "compare"):
         p = sub.add_parser(name)
         p.add_argument("--hub-pg", required=True)

@@ -7,7 +7,8 @@
 # 1's link: batches cut mid-body, batches applied by the hub whose answer is lost, batches duplicated, and an old
 # batch replayed after the node moved on; (C) kill -9 of node 1 while its batch is held at the proxy, restart, then
 # the held (older) batch reaches the hub after the newer one (a reordering); (D) node 1 offline (link cut) while it
-# receives IT_SYNC_OFFLINE dossiers (default 5,000) through parallel API clients, node 2 a few, then the link heals
+# receives IT_SYNC_OFFLINE dossiers (default 5,000; one in 5 also forwarded, an action event) through parallel API
+# clients, node 2 a few, then the link heals
 # with a delay and the hub is killed -9 in the middle of the catch-up and restarted on another port.
 # After healing: 0 lost, 0 applied twice, the hub holds exactly the union of the nodes' chains, `motcua verify` OK
 # on every side, and the hub's dossier rows of each node's unit equal the node's (tests/integration/sync_check.py).
@@ -90,7 +91,7 @@ NODE2_PID=$SERVE_PID; NODE2_PORT=$SERVE_PORT
 # intake NODEPORT USER COUNT LABEL [CLIENTS]
 intake() {
   timeout 600 $CHECK intake --url "http://127.0.0.1:$1" --user "$2" --count "$3" --label "$4" --clients "${5:-4}" \
-    >"$WORK/intake.txt" 2>&1
+    --forward-every 5 >"$WORK/intake.txt" 2>&1
   count_lines "$WORK/intake.txt"
 }
 # caught_up DB LABEL [TIMEOUT]
