@@ -449,9 +449,9 @@ static const struct migration migrations[] = {
      "  node_id TEXT PRIMARY KEY, node_head_seq BIGINT NOT NULL DEFAULT 0, node_head_at BIGINT NOT NULL DEFAULT 0,\n"
      "  last_seen_at BIGINT NOT NULL DEFAULT 0, last_batch_at BIGINT NOT NULL DEFAULT 0);\n"
      "CREATE TABLE sync_refused (\n"
-     "  id TEXT PRIMARY KEY, node_id TEXT NOT NULL, at BIGINT NOT NULL, bad_seq BIGINT NOT NULL,\n"
+     "  id TEXT PRIMARY KEY, node TEXT NOT NULL, at BIGINT NOT NULL, bad_seq BIGINT NOT NULL,\n"
      "  reason TEXT NOT NULL, body TEXT NOT NULL);\n"
-     "CREATE INDEX sync_refused_node ON sync_refused(node_id, at);\n",
+     "CREATE INDEX sync_refused_node ON sync_refused(node, at);\n",
      NULL},
     /* ---- end sync ---- */
 };

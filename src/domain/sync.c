@@ -565,6 +565,11 @@ int sync_batch_apply(db_t *db, void *arg)
     b->applied = b->skipped = 0;
     b->reason[0] = '\0';
     b->bad_seq = 0;
+    /* Take the chain head's row lock before reading it (a no-op UPDATE, as the dossier counters do): two hub
+     * processes given the same node's batches at once then apply them one after the other, the second seeing the
+     * first's head (READ COMMITTED reads the committed row after the wait; SQLite has one writer anyway). */
+    long long locked = db_run(db, "UPDATE ledger_head SET seq = seq WHERE node = $1 AND is_self = 0", "t", b->node_id);
+    if (locked < 0) return (int)locked;
     sync_node_t *n = xmalloc(sizeof *n);
     int rc = sync_node_get(db, b->node_id, n);
     if (rc < 0) {
@@ -596,6 +601,7 @@ int sync_batch_apply(db_t *db, void *arg)
             if (s) db_reset(s);
             if (rc < 0) break;
             if (!same) { rc = refuse(b, seq, MSG_SYNC_SEQ_CONFLICT, "the hub holds a different event at this seq"); break; }
+            rc = 0;
             b->skipped++;
             continue;
         }
@@ -673,7 +679,7 @@ int sync_refuse(db_t *db, void *arg)
     sync_refusal_t *r = arg;
     id_new(r->id);
     char *body = xstrndup(r->body ? r->body : "", r->body ? r->body_len : 0);
-    long long n = db_run(db, "INSERT INTO sync_refused (id, node_id, at, bad_seq, reason, body) "
+    long long n = db_run(db, "INSERT INTO sync_refused (id, node, at, bad_seq, reason, body) "
                              "VALUES ($1, $2, $3, $4, $5, $6)", "ttiitt", r->id, r->node_id, r->now, r->bad_seq,
                          r->reason, body);
     free(body);
@@ -744,7 +750,7 @@ int sync_totals(db_t *db, const char *under_path, sync_totals_t *out)
     }
     if (s) db_reset(s);
     if (rc < 0) return rc;
-    rc = db_query(db, &s, "SELECT COUNT(*) FROM sync_refused r JOIN sync_nodes n ON n.node_id = r.node_id "
+    rc = db_query(db, &s, "SELECT COUNT(*) FROM sync_refused r JOIN sync_nodes n ON n.node_id = r.node "
                           "WHERE n.unit_path LIKE CAST($1 AS TEXT) || '%'", "t", p);
     if (rc == DB_ROW) out->refused = db_col_int(s, 0);
     if (s) db_reset(s);

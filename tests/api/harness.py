@@ -42,7 +42,8 @@ BIN = _bin_path()
 PG_URL = os.environ.get("MOTCUA_TEST_PG_URL") or None
 PG_DIR = os.environ.get("MOTCUA_TEST_PG_DIR") or None
 
-COUNTED_TABLES = ("events", "units", "accounts", "roles", "api_tokens", "sessions", "procedures")
+COUNTED_TABLES = ("events", "units", "accounts", "roles", "api_tokens", "sessions", "procedures", "sync_enrolments",
+                  "sync_nodes", "sync_refused")
 SANITIZER_PATTERNS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 DEMO_PASSWORD = "demo"
 
