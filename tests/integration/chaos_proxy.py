@@ -21,6 +21,9 @@ pass; N = 0 means until the next mode command):
                         (the hub applied the batch; the node never heard)
   dup [N]               forward the request, and once its response came back send the same bytes again on a
                         fresh upstream connection (the replay's status is recorded in stats, its response dropped)
+  race [N]              send the request to the target and, at the same instant, to the alternate target (`alt`):
+                        two hub processes on one database given the same batch; the client gets the target's
+                        answer, the alternate's status is recorded in stats (replays)
   hold [N]              hold the request; forward it only after the next request's response has passed (a
                         reordering of two requests) or on `release`; the held client gets the late response
   release               forward the held requests now
@@ -31,6 +34,7 @@ pass; N = 0 means until the next mode command):
   waitsent [MS]         answer once the next filtered request has been written upstream whole, its response not yet
                         read (the moment to kill the hub in the middle of applying it); ok false after MS (10000)
   target HOST:PORT      send new connections there from now on (a hub restarted on another port)
+  alt HOST:PORT         the alternate target of race
 Only requests whose request line contains the filter (`filter SUBSTR`, default "/api/v1/sync/batches") are subject
 to dropafter, noreply, dup and hold; cut and delay apply to every connection.
 """
@@ -52,6 +56,7 @@ class Proxy:
         self.last = {}           # request line -> raw bytes of the last such request
         self.last_any = None
         self.sent_waiters = []
+        self.alt = None
         self.reset()
 
     def reset(self):
@@ -126,6 +131,9 @@ class Proxy:
                     abort(up[1])
                     up = None
                     break
+                race = None
+                if mode == "race" and self.alt:
+                    race = asyncio.create_task(self.send_once(raw, self.alt))
                 up[1].write(raw)
                 await up[1].drain()
                 if self.filter in line:
@@ -153,6 +161,9 @@ class Proxy:
                 if mode == "dup":
                     st, body = await self.send_once(raw)
                     self.stats["replays"].append(st)
+                if race is not None:
+                    st, body = await race
+                    self.stats["replays"].append(st)
                 if close:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
@@ -163,9 +174,10 @@ class Proxy:
                 abort(up[1])
             abort(writer)
 
-    async def send_once(self, raw):
+    async def send_once(self, raw, to=None):
+        host, port = to or (self.th, self.tp)
         try:
-            r, w = await asyncio.open_connection(self.th, self.tp)
+            r, w = await asyncio.open_connection(host, port)
         except OSError as e:
             return 0, str(e)
         try:
@@ -203,7 +215,7 @@ class Proxy:
             self.set_mode("delay", num(0, 0))
         elif c == "dropafter":
             self.set_mode("dropafter", num(0, 0), num(1, 1))
-        elif c in ("noreply", "dup", "hold"):
+        elif c in ("noreply", "dup", "hold", "race"):
             self.set_mode(c, 0, num(0, 1))
         elif c == "release":
             self.release()
@@ -217,6 +229,9 @@ class Proxy:
         elif c == "target":
             h, port = a[0].rsplit(":", 1)
             self.th, self.tp = h, int(port)
+        elif c == "alt":
+            h, port = a[0].rsplit(":", 1)
+            self.alt = (h, int(port))
         elif c == "filter":
             self.filter = a[0] if a else ""
         elif c == "replay":

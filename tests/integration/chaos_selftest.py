@@ -130,9 +130,21 @@ def main():
               received[n0:] == ["second", "first"])
         check("hold: the held client gets its late answer (%s)" % (res.get("first"),), res.get("first", (0,))[0] == 200)
 
+        up2 = Server(("127.0.0.1", 0), Up)
+        threading.Thread(target=up2.serve_forever, daemon=True).start()
+        ctl("alt", "127.0.0.1:%d" % up2.server_address[1])
+        ctl("race")
+        n0 = len(received)
+        st, _ = post(port, "raced")
+        time.sleep(0.2)
+        s = ctl("stats")
+        check("race: the request reached both targets, the client got one answer (%s)" % received[n0:],
+              st == 200 and received[n0:] == ["raced", "raced"] and s["replays"][-1:] == [200])
+        up2.shutdown()
+
         n0 = len(received)
         r = ctl("replay")
-        check("replay resends the last captured request (%s)" % r, r.get("status") == 200 and received[n0:] == ["second"])
+        check("replay resends the last captured request (%s)" % r, r.get("status") == 200 and received[n0:] == ["raced"])
 
         res = {}
         th = threading.Thread(target=lambda: res.update(w=ctl("waitsent", "5000")))

@@ -5,7 +5,8 @@
 #
 # Phases: (A) steady shipping from both nodes, node 2's clock 3 hours ahead (MOTCUA_CLOCK_OFFSET_MS); (B) on node
 # 1's link: batches cut mid-body, batches applied by the hub whose answer is lost, batches duplicated, and an old
-# batch replayed after the node moved on; (C) kill -9 of node 1 while its batch is held at the proxy, restart, then
+# batch replayed after the node moved on; (B2) a second hub process on the same database given each batch at the
+# same instant as the first (the proxy's race mode); (C) kill -9 of node 1 while its batch is held at the proxy, restart, then
 # the held (older) batch reaches the hub after the newer one (a reordering); (D) node 1 offline (link cut) while it
 # receives IT_SYNC_OFFLINE dossiers (default 5,000; one in 5 also forwarded, an action event) through parallel API
 # clients, node 2 a few, then the link heals
@@ -139,6 +140,23 @@ st=$(stat "$C1" statuses)
 check "B: no batch was refused (422) or the node locked (423) on the way: $st" \
   bash -c "! grep -q -E '\"(422|423)\"' <<<'$st'"
 caught_up "$N1" "B the replay changed nothing"
+
+echo "== B2: a second hub process on the same database gets the same batches at the same instant"
+start_serve hubb "$HUB" --role hub || fail "B2: a second hub process starts"
+HUBB_PID=$SERVE_PID
+ctl "$C1" alt "127.0.0.1:$SERVE_PORT" >/dev/null
+ctl "$C1" reset >/dev/null
+ctl "$C1" race 3 >/dev/null
+for i in 1 2 3; do
+  intake "$NODE1_PORT" cujut.desk 20 "B2 race $i"
+  caught_up "$N1" "B2 after raced batch $i"
+done
+ctl "$C1" pass >/dev/null
+reps=$(stat "$C1" replays)
+st=$(stat "$C1" statuses)
+check "B2: both hub processes answered 200 to each raced batch (second process: $reps; first: $st)" \
+  bash -c "[ '$reps' = '[200, 200, 200]' ] && ! grep -q -E '\"(4[0-9][0-9]|5[0-9][0-9])\"' <<<'$st'"
+stop_serve hubb "$HUBB_PID"
 
 echo "== C: kill -9 of node 1 while its batch is in flight (held at the proxy), then a reordering"
 ctl "$C1" hold 1 >/dev/null
