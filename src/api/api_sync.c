@@ -265,12 +265,51 @@ static int reply_gap(req_t *r, const sync_batch_t *b)
                              (size_t)n);
 }
 
+/* A batch between its checks on the HTTP worker and its answer after the commit (req_write_async). b comes
+ * first: it is the argument of both sync_batch_apply and batch_done, which takes the job back from it. */
+struct batch_job {
+    sync_batch_t    b;
+    struct node_ctx c;
+    json_t         *body;
+};
+
+static void batch_job_free(struct batch_job *j)
+{
+    json_decref(j->body);
+    free(j);
+}
+
+/* After the write: the answer (a refusal is kept as evidence first, in its own write). */
+static void batch_done(req_t *r, int rc, void *arg)
+{
+    struct batch_job *j = arg;    /* &j->b, the first member */
+    sync_batch_t *b = &j->b;
+    if (rc == -EBADMSG) {
+        sync_refusal_t f = {.node_id = b->node_id, .reason = b->reason, .body = r->body.data,
+                            .body_len = r->body.len, .bad_seq = b->bad_seq, .now = b->now};
+        int wr = store_write(r->app->store, sync_refuse, &f);
+        if (wr < 0) {
+            reply_errno(r, wr);
+        } else {
+            char seq[24];
+            snprintf(seq, sizeof seq, "%lld", b->bad_seq);
+            reply_problem(r, 422, "sync-refused", b->msg, "events", seq, NULL, NULL);
+        }
+    } else if (rc < 0) reply_errno(r, rc);
+    else if (b->status == 423) reply_problem(r, 423, "locked", MSG_SYNC_FLAGGED, NULL, j->c.n.node_id, NULL, NULL);
+    else if (b->status == 409) reply_gap(r, b);
+    else reply_checkpoint(r, 200, b->node_id, b->seq, b->hash);
+    batch_job_free(j);
+}
+
+/* The batch's write transaction is waited for off the HTTP worker (req_write_async): a hub catching up many
+ * nodes queues their batches at the writer, and a worker blocked on one of them would leave its other
+ * connections unread until their body timeout. */
 int api_sync_batches(req_t *r)
 {
     if (not_hub(r)) return 0;
-    struct node_ctx *c = xcalloc(1, sizeof *c);
-    json_t *body = NULL;
-    sync_batch_t *b = NULL;
+    struct batch_job *j = xcalloc(1, sizeof *j);
+    struct node_ctx *c = &j->c;
     if (node_auth(r, c) < 0) goto out;
     if (r->body.len > SYNC_BATCH_MAX_BYTES) {
         char a[16], s[16];
@@ -283,39 +322,22 @@ int api_sync_batches(req_t *r)
         reply_problem(r, 423, "locked", MSG_SYNC_FLAGGED, NULL, c->n.node_id, NULL, NULL);
         goto out;
     }
-    if (req_json(r, &body) < 0) goto out;
+    if (req_json(r, &j->body) < 0) goto out;
     derr_t err = {0};
-    int rc = sync_batch_check(body, c->n.node_id, &err);
+    int rc = sync_batch_check(j->body, c->n.node_id, &err);
     if (rc < 0) {
         api_reply_derr(r, rc, &err);
         goto out;
     }
-    b = xcalloc(1, sizeof *b);
+    sync_batch_t *b = &j->b;
     b->node_id = c->n.node_id;
-    b->events = json_object_get(body, "events");
-    const json_t *head = json_object_get(body, "head");
+    b->events = json_object_get(j->body, "events");
+    const json_t *head = json_object_get(j->body, "head");
     b->head_seq = head ? (long long)json_integer_value(json_object_get(head, "seq")) : 0;
     b->head_at = head ? (long long)json_integer_value(json_object_get(head, "at")) : 0;
     b->now = clock_now_ms();
-    rc = store_write(r->app->store, sync_batch_apply, b);
-    if (rc == -EBADMSG) {
-        sync_refusal_t f = {.node_id = b->node_id, .reason = b->reason, .body = r->body.data,
-                            .body_len = r->body.len, .bad_seq = b->bad_seq, .now = b->now};
-        int wr = store_write(r->app->store, sync_refuse, &f);
-        if (wr < 0) {
-            reply_errno(r, wr);
-            goto out;
-        }
-        char seq[24];
-        snprintf(seq, sizeof seq, "%lld", b->bad_seq);
-        reply_problem(r, 422, "sync-refused", b->msg, "events", seq, NULL, NULL);
-    } else if (rc < 0) reply_errno(r, rc);
-    else if (b->status == 423) reply_problem(r, 423, "locked", MSG_SYNC_FLAGGED, NULL, c->n.node_id, NULL, NULL);
-    else if (b->status == 409) reply_gap(r, b);
-    else reply_checkpoint(r, 200, b->node_id, b->seq, b->hash);
+    return req_write_async(r, sync_batch_apply, b, batch_done);
 out:
-    free(b);
-    free(c);
-    json_decref(body);
+    batch_job_free(j);
     return 0;
 }

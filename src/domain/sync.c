@@ -590,6 +590,7 @@ int sync_batch_apply(db_t *db, void *arg)
     memcpy(prev, n->hash, sizeof prev);
     size_t i, first_new = (size_t)-1;
     json_t *e;
+    char owned_unit[ID_LEN + 1] = "";
     rc = 0;
     json_array_foreach(b->events, i, e) {
         long long seq = ev_i(e, "seq");
@@ -622,8 +623,12 @@ int sync_batch_apply(db_t *db, void *arg)
             rc = refuse(b, seq, MSG_SYNC_HASH_BAD, "the hash does not match the event's content");
             break;
         }
-        int own = owned(db, ev_s(e, "unit"), n->unit_path);
+        /* The events of a batch are nearly always of one or a few units: a unit found owned is not asked again
+         * (the first pass writes nothing, so every check sees the same units). */
+        const char *unit = ev_s(e, "unit");
+        int own = unit && !strcmp(unit, owned_unit) ? 1 : owned(db, unit, n->unit_path);
         if (own < 0) { rc = own; break; }
+        if (own && unit) str_copy(owned_unit, sizeof owned_unit, unit);
         if (!own) { rc = refuse(b, seq, MSG_SYNC_OWNERSHIP, "the event's unit is outside the node's unit subtree"); break; }
         head = seq;
         memcpy(prev, h, sizeof prev);
