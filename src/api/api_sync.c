@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "core/clock.h"
 #include "core/mem.h"
+#include "domain/report.h"
 #include "domain/sync.h"
 #include "sign/nodekey.h"
 
@@ -265,6 +266,16 @@ static int reply_gap(req_t *r, const sync_batch_t *b)
                              (size_t)n);
 }
 
+/* A batch's applies add their dashboard counts up in memory and write the sums once (report_defer_begin): one
+ * upsert per cell of the batch instead of about 18 per event, the hub's largest cost (docs/benchmarks.md). */
+static int batch_apply(db_t *db, void *arg)
+{
+    report_defer_begin();
+    int rc = sync_batch_apply(db, arg);
+    int wr = report_defer_end(db, rc >= 0);
+    return rc < 0 ? rc : wr;
+}
+
 /* A batch between its checks on the HTTP worker and its answer after the commit (req_write_async). b comes
  * first: it is the argument of both sync_batch_apply and batch_done, which takes the job back from it. */
 struct batch_job {
@@ -336,7 +347,7 @@ int api_sync_batches(req_t *r)
     b->head_seq = head ? (long long)json_integer_value(json_object_get(head, "seq")) : 0;
     b->head_at = head ? (long long)json_integer_value(json_object_get(head, "at")) : 0;
     b->now = clock_now_ms();
-    return req_write_async(r, sync_batch_apply, b, batch_done);
+    return req_write_async(r, batch_apply, b, batch_done);
 out:
     batch_job_free(j);
     return 0;

@@ -325,7 +325,35 @@ static int upsert(db_t *db, const char *unit, const char *dim, int kind, int buc
 }
 
 /* Write the cells' counts as day rows and month rows; cells sorted, n signed. */
+/* report_defer_begin(): the cells of this thread's applies, gathered until report_defer_end(). */
+static _Thread_local report_snap_t *deferred;
+
+static int write_cells_now(db_t *db, report_cell_t *v, size_t n);
+
 static int write_cells(db_t *db, report_cell_t *v, size_t n)
+{
+    if (!deferred) return write_cells_now(db, v, n);
+    for (size_t i = 0; i < n; i++) snap_push(deferred, v[i].unit, v[i].dim, v[i].metric, v[i].day, v[i].n);
+    return 0;
+}
+
+void report_defer_begin(void)
+{
+    if (!deferred) deferred = xcalloc(1, sizeof *deferred);
+}
+
+int report_defer_end(db_t *db, bool write)
+{
+    report_snap_t *s = deferred;
+    deferred = NULL;
+    if (!s) return 0;
+    int rc = write && s->n ? write_cells_now(db, s->v, s->n) : 0;
+    report_snap_free(s);
+    free(s);
+    return rc;
+}
+
+static int write_cells_now(db_t *db, report_cell_t *v, size_t n)
 {
     qsort(v, n, sizeof *v, cell_cmp);
     long long month_n = 0;

@@ -55,6 +55,14 @@ typedef struct report_snap {
     size_t         n, cap;
 } report_snap_t;
 
+/* Many applies in one transaction (a replicated batch at the hub): report_defer_begin() makes the dashboard counts
+ * of this thread's applies gather in memory, and report_defer_end(db, true) writes their sums once, each (unit,
+ * dimension, metric, day) cell in one upsert instead of one per event (the same rows as one at a time: a count
+ * is a sum). report_defer_end(db, false) drops them (the transaction rolls back). Nothing may read report_counts
+ * in between. Not nested. */
+void report_defer_begin(void);
+int report_defer_end(db_t *db, bool write);
+
 /* The cells of dossier `id` as its rows are now (none if it does not exist). 0 or < 0. */
 int report_snap_take(db_t *db, const char *dossier_id, report_snap_t *s);
 /* Write (its cells now) - (before) to report_counts; frees before. 0 or < 0. */
