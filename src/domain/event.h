@@ -8,7 +8,18 @@
  *
  * Registry: every module that owns projections exports one event_module_t (its event types with their apply
  * functions, and its tables in the order they are emptied) and is listed once in event.c. An event type with no
- * apply function (the older unit/account/token events, which update their rows directly) is simply not replayed.
+ * apply function (API tokens, password changes' credentials: operational state, see docs/architecture.md) is
+ * simply not replayed.
+ *
+ * Tables rebuilt in place: units and accounts are referenced by foreign keys from operational state (sessions,
+ * api_tokens keep their rows across a rebuild: nobody is logged out), so they are never emptied. Their
+ * event_table_t gives a `mark` statement, run where the others are emptied, that marks every row stale (version 0)
+ * and clears what the replay sets again under a unique key (a unit's slug and edi_code, which may have moved from
+ * one unit to another in the history); the apply functions upsert (every event carries the row's version, >= 1);
+ * after the replay, `sweep` deletes the rows no event made (still version 0), children first (registry order).
+ * Operational columns of such a row (an account's password_hash and sign-in counters) are left as they are, and
+ * `columns` names what event_digest() reads, so that they do not count. The specs are event_inplace_t values
+ * listed in event.c.
  * Apply functions must be deterministic: they may read the event (meta + payload) and the projection rows built by
  * earlier events, never the clock, random numbers or anything outside the transaction. */
 #ifndef MOTCUA_EVENT_H
@@ -41,6 +52,15 @@ typedef struct event_table {
     const char *name;        /* a projection table, emptied by a rebuild */
     const char *order_by;    /* its key columns, for event_digest(): "code" or "dossier_id, n" */
 } event_table_t;
+
+/* A table rebuilt in place (see above), listed once in event.c; it applies when a registered module lists the
+ * table. */
+typedef struct event_inplace {
+    const char *table;
+    const char *columns;     /* the projection's columns for event_digest() (the operational ones left out) */
+    const char *mark;        /* marks every row stale, run where the other tables are emptied */
+    const char *sweep;       /* deletes the rows the replay did not make again */
+} event_inplace_t;
 
 typedef struct event_module {
     const char          *name;     /* "dossier" */
@@ -100,8 +120,10 @@ typedef struct event_rebuild_report {
 /* Progress callback, called every few thousand events with the counts so far. */
 typedef void (*event_progress_fn)(long long done, long long total, void *arg);
 
-/* In one write transaction: empty every registered projection table and replay every event in (at, node, seq)
- * order through its apply function. All or nothing: a failing apply rolls the whole rebuild back. */
+/* In one write transaction: empty every registered projection table (mark the ones rebuilt in place) and replay
+ * every event in (at, node, seq) order through its apply function, then sweep the in-place tables. All or nothing:
+ * a failing apply rolls the whole rebuild back (so does a sweep whose stale row operational state still
+ * references). */
 int event_rebuild(store_t *st, event_rebuild_report_t *rep, event_progress_fn progress, void *arg);
 
 /* SHA-256 (hex) over every registered projection table's rows in key order, one line per row, columns

@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "domain/event.h"
 #include "domain/ledger.h"
 
 #include <ctype.h>
@@ -189,9 +190,8 @@ static int check_input(const unit_input_t *in, bool create, derr_t *err)
     return 0;
 }
 
-void unit_json(jw_t *w, const unit_t *u)
+static void unit_members(jw_t *w, const unit_t *u)
 {
-    jw_obj_begin(w);
     jw_kstr(w, "id", u->id);
     jw_kstr(w, "parent_id", u->parent_id[0] ? u->parent_id : NULL);
     jw_kstr(w, "kind", u->kind);
@@ -207,15 +207,108 @@ void unit_json(jw_t *w, const unit_t *u)
     jw_kint(w, "created_at", u->created_at);
     jw_kint(w, "updated_at", u->updated_at);
     jw_kint(w, "version", u->version);
+}
+
+void unit_json(jw_t *w, const unit_t *u)
+{
+    jw_obj_begin(w);
+    unit_members(w, u);
     jw_obj_end(w);
 }
 
-static void unit_payload(jw_t *w, const void *u) { unit_json(w, u); }
-
-static int append_event(db_t *db, const principal_t *actor, const char *type, const unit_t *u)
+/* The events' payload: the unit as the API shows it, and its path (the events written before it was added derive
+ * the path from the parent's row). */
+static void unit_payload(jw_t *w, const void *arg)
 {
-    return ledger_append_json(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, unit_payload, u);
+    const unit_t *u = arg;
+    jw_obj_begin(w);
+    unit_members(w, u);
+    jw_kstr(w, "path", u->path);
+    jw_obj_end(w);
 }
+
+static int record_unit(db_t *db, const principal_t *actor, const char *type, const unit_t *u)
+{
+    return event_record(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, unit_payload, u, NULL);
+}
+
+/* ---- the projection: unit.created and unit.updated upsert the whole row from the payload ---- */
+
+/* The path of a payload written before "path" was added: the parent's path (an earlier event's row) + id + "/". */
+static int derived_path(db_t *db, const char *id, const char *parent_id, char *out, size_t cap)
+{
+    char ppath[AUTH_PATH_MAX] = "/";
+    if (parent_id) {
+        db_stmt_t *s;
+        int rc = db_query(db, &s, "SELECT path FROM units WHERE id = $1", "t", parent_id);
+        if (rc == DB_ROW) str_copy(ppath, sizeof ppath, db_col_text(s, 0));
+        if (s) db_reset(s);
+        if (rc < 0) return rc;
+        if (rc != DB_ROW) return -ENOENT;
+    }
+    int n = snprintf(out, cap, "%s%s/", ppath, id);
+    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+static int apply_unit(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    const char *id = event_str(p, "id"), *kind = event_str(p, "kind"), *name = event_str(p, "name");
+    const char *parent = event_str(p, "parent_id"), *path = event_str(p, "path");
+    const json_t *merged = json_object_get(p, "merged_from");
+    if (!id || !kind || !name || (merged && !json_is_array(merged))) return -EINVAL;
+    char derived[AUTH_PATH_MAX];
+    int rc = 0;
+    if (!path && (rc = derived_path(db, id, parent, derived, sizeof derived)) < 0) return rc;
+    char *mtext = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *fold = utf8_fold(name, strlen(name));
+    long long n = db_run(db,
+                         "INSERT INTO units (id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, "
+                         "path, province_id, merged_from, active, created_at, updated_at, version) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+                         "ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, kind = excluded.kind, "
+                         "name = excluded.name, name_fold = excluded.name_fold, slug = excluded.slug, "
+                         "admin_code = excluded.admin_code, edi_code = excluded.edi_code, abbr = excluded.abbr, "
+                         "path = excluded.path, province_id = excluded.province_id, "
+                         "merged_from = excluded.merged_from, active = excluded.active, "
+                         "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+                         "version = excluded.version",
+                         "ttttttttttttiiii", id, parent, kind, name, fold ? fold : name, event_str(p, "slug"),
+                         event_str(p, "admin_code"), event_str(p, "edi_code"), event_str(p, "abbr"),
+                         path ? path : derived, event_str(p, "province_id"), mtext ? mtext : "[]",
+                         (long long)json_is_true(json_object_get(p, "active")), event_int(p, "created_at"),
+                         event_int(p, "updated_at"), event_int(p, "version"));
+    free(fold);
+    free(mtext);
+    if (n < 0) return (int)n;
+    /* The event was appended before its unit existed: its province (derived, outside the hash) is the unit's. */
+    if (!strcmp(ev->type, "unit.created") && ev->node)
+        n = db_run(db, "UPDATE events SET province_id = $3 WHERE node = $1 AND seq = $2 AND province_id IS NULL",
+                   "tit", ev->node, ev->seq, event_str(p, "province_id"));
+    return n < 0 ? (int)n : 0;
+}
+
+static const event_kind_t unit_kinds[] = {
+    {"unit.created", apply_unit},
+    {"unit.updated", apply_unit},
+    {NULL, NULL},
+};
+
+static const event_table_t unit_tables[] = {
+    {"units", "id"},
+    {NULL, NULL},
+};
+
+const event_module_t unit_event_module = {"unit", unit_kinds, unit_tables};
+
+/* In place (event.h): sessions, tokens, roles, accounts and every dossier reference units. slug and edi_code are
+ * unique and may have moved between units in the history: cleared, the replay sets them again in order. */
+const event_inplace_t unit_inplace = {
+    "units",
+    "id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, path, province_id, merged_from, active, "
+    "created_at, updated_at, version",
+    "UPDATE units SET version = 0, slug = NULL, edi_code = NULL",
+    "DELETE FROM units WHERE version = 0",
+};
 
 int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit_t *out, derr_t *err)
 {
@@ -266,20 +359,11 @@ int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit
     u->active = in->active != 0;
     u->created_at = u->updated_at = clock_now_ms();
     u->version = 1;
-    char *fold = utf8_fold(u->name, strlen(u->name));
-    long long n = db_run(db,
-                         "INSERT INTO units (id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, "
-                         "path, province_id, merged_from, active, created_at, updated_at, version) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1)",
-                         "ttttttttttttii", u->id, domain_nz(u->parent_id), u->kind, u->name, fold, domain_nz(u->slug),
-                         domain_nz(u->admin_code), domain_nz(u->edi_code), domain_nz(u->abbr), u->path, domain_nz(u->province_id), u->merged_from,
-                         (long long)u->active, u->created_at);
-    free(fold);
-    if (n == -EEXIST)
+    rc = record_unit(db, actor, "unit.created", u);
+    if (rc == -EEXIST)
         return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, in->edi_code ? "slug|edi_code" : "slug",
                         in->slug ? in->slug : in->edi_code, NULL, NULL);
-    if (n < 0) return (int)n;
-    return append_event(db, actor, "unit.created", u);
+    return rc;
 }
 
 int unit_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
@@ -298,25 +382,18 @@ int unit_update(db_t *db, const principal_t *actor, const char *id, long long ex
         snprintf(v, sizeof v, "%lld", out->version);
         return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, v, NULL, NULL);
     }
-    char *fold = in->name ? utf8_fold(in->name, strlen(in->name)) : NULL;
-    long long now = clock_now_ms();
-    long long n = db_run(db,
-                         "UPDATE units SET name = COALESCE(CAST($3 AS TEXT), name), "
-                         "name_fold = COALESCE(CAST($4 AS TEXT), name_fold), "
-                         "slug = CASE WHEN CAST($5 AS TEXT) IS NULL THEN slug WHEN $5 = '' THEN NULL ELSE $5 END, "
-                         "admin_code = CASE WHEN CAST($6 AS TEXT) IS NULL THEN admin_code WHEN $6 = '' THEN NULL ELSE $6 END, "
-                         "edi_code = CASE WHEN CAST($7 AS TEXT) IS NULL THEN edi_code WHEN $7 = '' THEN NULL ELSE $7 END, "
-                         "abbr = CASE WHEN CAST($8 AS TEXT) IS NULL THEN abbr WHEN $8 = '' THEN NULL ELSE $8 END, "
-                         "merged_from = COALESCE(CAST($9 AS TEXT), merged_from), "
-                         "active = CASE WHEN $10 < 0 THEN active ELSE $10 END, "
-                         "updated_at = $11, version = version + 1 WHERE id = $1 AND version = $2",
-                         "titttttttii", id, expected_version, in->name, fold, in->slug, in->admin_code,
-                         in->edi_code, in->abbr, in->merged_from, (long long)in->active, now);
-    free(fold);
-    if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "slug|edi_code", "slug / edi_code", NULL, NULL);
-    if (n < 0) return (int)n;
-    if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
-    rc = unit_get(db, id, out);
+    /* The row after the change, written by the event's apply. */
+    if (in->name) str_copy(out->name, sizeof out->name, in->name);
+    if (in->slug) str_copy(out->slug, sizeof out->slug, in->slug);
+    if (in->admin_code) str_copy(out->admin_code, sizeof out->admin_code, in->admin_code);
+    if (in->edi_code) str_copy(out->edi_code, sizeof out->edi_code, in->edi_code);
+    if (in->abbr) str_copy(out->abbr, sizeof out->abbr, in->abbr);
+    if (in->merged_from) str_copy(out->merged_from, sizeof out->merged_from, in->merged_from);
+    if (in->active >= 0) out->active = in->active != 0;
+    out->updated_at = clock_now_ms();
+    out->version++;
+    rc = record_unit(db, actor, "unit.updated", out);
+    if (rc == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "slug|edi_code", "slug / edi_code", NULL, NULL);
     if (rc < 0) return rc;
-    return append_event(db, actor, "unit.updated", out);
+    return unit_get(db, id, out);
 }
