@@ -260,9 +260,10 @@ static int roles_error(int rc, derr_t *err)
     return derr_set(err, -EINVAL, 422, MSG_TOO_MANY_ROLES, "roles", max, NULL, NULL);
 }
 
-static void account_members(jw_t *w, const principal_t *viewer, const account_t *a)
+void account_json(jw_t *w, const principal_t *viewer, const account_t *a)
 {
     int hidden = 0;
+    jw_obj_begin(w);
     jw_kstr(w, "id", a->id);
     jw_kstr(w, "kind", a->kind);
     jw_kstr(w, "username", a->username);
@@ -289,36 +290,52 @@ static void account_members(jw_t *w, const principal_t *viewer, const account_t 
     jw_kint(w, "created_at", a->created_at);
     jw_kint(w, "updated_at", a->updated_at);
     jw_kint(w, "version", a->version);
-}
-
-void account_json(jw_t *w, const principal_t *viewer, const account_t *a)
-{
-    jw_obj_begin(w);
-    account_members(w, viewer, a);
     jw_obj_end(w);
 }
 
-/* The events' payload: the account as an administrator over everything sees it, and its national_id (events
- * written before it was added leave the row's national_id as it is). Never a password hash. */
-static void account_payload(jw_t *w, const void *a)
-{
-    jw_obj_begin(w);
-    account_members(w, NULL, a);
-    jw_kstr(w, "national_id", ((const account_t *)a)->national_id[0] ? ((const account_t *)a)->national_id : NULL);
-    jw_obj_end(w);
-}
+/* The events' payload: the account as an administrator over everything sees it (account_json with no viewer), and
+ * its national_id (events written before it was added leave the row's national_id as it is). Never a password
+ * hash. Built as a value and handed to the apply as is (event_record_payload): no parse back on the write path. */
+static json_t *opt_str(const char *s) { return s[0] ? json_string(s) : json_null(); }
 
 static int record_account(db_t *db, const principal_t *actor, const char *type, const account_t *a)
 {
-    return event_record(db, a->unit_id[0] ? a->unit_id : NULL, actor ? actor->account_id : NULL, type, "account",
-                        a->id, account_payload, a, NULL);
+    json_t *v = json_object(), *roles = json_array(), *fields = json_array();
+    json_object_set_new(v, "id", json_string(a->id));
+    json_object_set_new(v, "kind", json_string(a->kind));
+    json_object_set_new(v, "username", json_string(a->username));
+    json_object_set_new(v, "full_name", json_string(a->full_name));
+    json_object_set_new(v, "email", opt_str(a->email));
+    json_object_set_new(v, "phone", opt_str(a->phone));
+    json_object_set_new(v, "unit_id", opt_str(a->unit_id));
+    json_object_set_new(v, "disabled", json_boolean(a->disabled));
+    for (int i = 0; i < a->ngrants; i++) {
+        json_t *g = json_object();
+        json_object_set_new(g, "role", json_string(role_name(a->grants[i].role)));
+        json_object_set_new(g, "unit_id", json_string(a->grants[i].unit_id));
+        json_array_append_new(roles, g);
+    }
+    json_object_set_new(v, "roles", roles);
+    json_object_set_new(v, "roles_outside_scope", json_integer(0));
+    for (int i = 0; i < a->nfields; i++) json_array_append_new(fields, json_string(a->fields[i]));
+    json_object_set_new(v, "fields", fields);
+    json_object_set_new(v, "created_at", json_integer(a->created_at));
+    json_object_set_new(v, "updated_at", json_integer(a->updated_at));
+    json_object_set_new(v, "version", json_integer(a->version));
+    json_object_set_new(v, "national_id", opt_str(a->national_id));
+    event_payload_t p;
+    int rc = event_payload_init(&p, v, 0, NULL, NULL);
+    if (rc == 0)
+        rc = event_record_payload(db, a->unit_id[0] ? a->unit_id : NULL, actor ? actor->account_id : NULL, type,
+                                  "account", a->id, &p, NULL, NULL);
+    event_payload_free(&p);
+    return rc;
 }
 
 /* ---- the projection: account.created, citizen.registered and account.updated upsert the row and its roles ---- */
 
 static int apply_account(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    (void)ev;
     const char *id = event_str(p, "id"), *kind = event_str(p, "kind"), *username = event_str(p, "username");
     const char *full_name = event_str(p, "full_name");
     const json_t *roles = json_object_get(p, "roles"), *r;
@@ -341,7 +358,9 @@ static int apply_account(db_t *db, const event_meta_t *ev, const json_t *p)
                          event_int(p, "created_at"), event_int(p, "updated_at"), event_int(p, "version"),
                          (long long)has_nid);
     free(fold);
-    if (n >= 0) n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", id);
+    /* A new account has no roles yet (a rebuild has emptied them too): only an update replaces them. */
+    if (n >= 0 && !strcmp(ev->type, "account.updated"))
+        n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", id);
     size_t i;
     json_array_foreach(roles, i, r) {
         const char *role = event_str(r, "role"), *unit = event_str(r, "unit_id");

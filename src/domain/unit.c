@@ -130,9 +130,11 @@ static bool admin_code_valid(const char *s)
     return true;
 }
 
-/* merged_from: a JSON array (at most 50) of {"name": "...", "code": "..."} objects. */
-static bool merged_from_valid(const char *s)
+/* merged_from: a JSON array (at most 50) of {"name": "...", "code": "..."} objects. *out (may be NULL) gets the
+ * parsed array when valid (the event's payload holds it). */
+static bool merged_from_valid(const char *s, json_t **out)
 {
+    if (out) *out = NULL;
     if (strlen(s) >= sizeof(((unit_t *)0)->merged_from)) return false;
     json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
     bool ok = j && json_is_array(j) && json_array_size(j) <= 50;
@@ -146,6 +148,7 @@ static bool merged_from_valid(const char *s)
             if ((strcmp(k, "name") && strcmp(k, "code")) || !json_is_string(v) || json_string_length(v) > 200) ok = false;
         }
     }
+    if (ok && out) *out = json_incref(j);
     json_decref(j);
     return ok;
 }
@@ -161,8 +164,10 @@ static bool parent_kind_ok(const char *kind, const char *parent_kind)
     return false;
 }
 
-static int check_input(const unit_input_t *in, bool create, derr_t *err)
+/* *merged: the parsed merged_from when given (the caller's reference), else NULL. */
+static int check_input(const unit_input_t *in, bool create, derr_t *err, json_t **merged)
 {
+    *merged = NULL;
     if (create) {
         static const char *const kinds[] = {"national", "province", "commune", "ward", "department"};
         bool ok = false;
@@ -184,14 +189,15 @@ static int check_input(const unit_input_t *in, bool create, derr_t *err)
         return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "abbr", "abbr", "UBND, VP, TTPVHCC ...", NULL);
     if (in->admin_code && *in->admin_code && !admin_code_valid(in->admin_code))
         return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "admin_code", "admin_code", "2-5 digits", NULL);
-    if (in->merged_from && !merged_from_valid(in->merged_from))
+    if (in->merged_from && !merged_from_valid(in->merged_from, merged))
         return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "merged_from", "merged_from",
                         "[{\"name\": ..., \"code\": ...}]", NULL);
     return 0;
 }
 
-static void unit_members(jw_t *w, const unit_t *u)
+void unit_json(jw_t *w, const unit_t *u)
 {
+    jw_obj_begin(w);
     jw_kstr(w, "id", u->id);
     jw_kstr(w, "parent_id", u->parent_id[0] ? u->parent_id : NULL);
     jw_kstr(w, "kind", u->kind);
@@ -207,29 +213,45 @@ static void unit_members(jw_t *w, const unit_t *u)
     jw_kint(w, "created_at", u->created_at);
     jw_kint(w, "updated_at", u->updated_at);
     jw_kint(w, "version", u->version);
-}
-
-void unit_json(jw_t *w, const unit_t *u)
-{
-    jw_obj_begin(w);
-    unit_members(w, u);
     jw_obj_end(w);
 }
 
 /* The events' payload: the unit as the API shows it, and its path (the events written before it was added derive
- * the path from the parent's row). */
-static void unit_payload(jw_t *w, const void *arg)
-{
-    const unit_t *u = arg;
-    jw_obj_begin(w);
-    unit_members(w, u);
-    jw_kstr(w, "path", u->path);
-    jw_obj_end(w);
-}
+ * the path from the parent's row). Built as a value and handed to the apply as is (event_record_payload): no
+ * parse of the text back on the write path. merged: the parsed merged_from (borrowed), or NULL to parse the
+ * unit's text. */
+static json_t *opt_str(const char *s) { return s[0] ? json_string(s) : json_null(); }
 
-static int record_unit(db_t *db, const principal_t *actor, const char *type, const unit_t *u)
+static int record_unit(db_t *db, const principal_t *actor, const char *type, const unit_t *u, json_t *merged)
 {
-    return event_record(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, unit_payload, u, NULL);
+    merged = merged ? json_incref(merged)
+                    : json_loads(u->merged_from[0] ? u->merged_from : "[]", JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_array(merged)) {
+        json_decref(merged);
+        return -EINVAL;
+    }
+    json_t *v = json_object();
+    json_object_set_new(v, "id", json_string(u->id));
+    json_object_set_new(v, "parent_id", opt_str(u->parent_id));
+    json_object_set_new(v, "kind", json_string(u->kind));
+    json_object_set_new(v, "name", json_string(u->name));
+    json_object_set_new(v, "slug", opt_str(u->slug));
+    json_object_set_new(v, "admin_code", opt_str(u->admin_code));
+    json_object_set_new(v, "edi_code", opt_str(u->edi_code));
+    json_object_set_new(v, "abbr", opt_str(u->abbr));
+    json_object_set_new(v, "province_id", opt_str(u->province_id));
+    json_object_set_new(v, "merged_from", merged);
+    json_object_set_new(v, "active", json_boolean(u->active));
+    json_object_set_new(v, "created_at", json_integer(u->created_at));
+    json_object_set_new(v, "updated_at", json_integer(u->updated_at));
+    json_object_set_new(v, "version", json_integer(u->version));
+    json_object_set_new(v, "path", json_string(u->path));
+    event_payload_t p;
+    int rc = event_payload_init(&p, v, 0, NULL, NULL);
+    if (rc == 0)
+        rc = event_record_payload(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, &p, NULL, NULL);
+    event_payload_free(&p);
+    return rc;
 }
 
 /* ---- the projection: unit.created and unit.updated upsert the whole row from the payload ---- */
@@ -281,7 +303,7 @@ static int apply_unit(db_t *db, const event_meta_t *ev, const json_t *p)
     free(mtext);
     if (n < 0) return (int)n;
     /* The event was appended before its unit existed: its province (derived, outside the hash) is the unit's. */
-    if (!strcmp(ev->type, "unit.created") && ev->node)
+    if (!strcmp(ev->type, "unit.created") && ev->node && event_str(p, "province_id"))
         n = db_run(db, "UPDATE events SET province_id = $3 WHERE node = $1 AND seq = $2 AND province_id IS NULL",
                    "tit", ev->node, ev->seq, event_str(p, "province_id"));
     return n < 0 ? (int)n : 0;
@@ -310,10 +332,10 @@ const event_inplace_t unit_inplace = {
     "DELETE FROM units WHERE version = 0",
 };
 
-int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit_t *out, derr_t *err)
+static int create_unit(db_t *db, const principal_t *actor, const unit_input_t *in, json_t *merged, unit_t *out,
+                       derr_t *err)
 {
-    int rc = check_input(in, true, err);
-    if (rc < 0) return rc;
+    int rc;
     unit_t *parent = NULL;
     if (in->parent_id && *in->parent_id) {
         parent = xmalloc(sizeof *parent);
@@ -359,19 +381,17 @@ int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit
     u->active = in->active != 0;
     u->created_at = u->updated_at = clock_now_ms();
     u->version = 1;
-    rc = record_unit(db, actor, "unit.created", u);
+    rc = record_unit(db, actor, "unit.created", u, merged);
     if (rc == -EEXIST)
         return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, in->edi_code ? "slug|edi_code" : "slug",
                         in->slug ? in->slug : in->edi_code, NULL, NULL);
     return rc;
 }
 
-int unit_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
-                const unit_input_t *in, unit_t *out, derr_t *err)
+static int update_unit(db_t *db, const principal_t *actor, const char *id, long long expected_version,
+                       const unit_input_t *in, json_t *merged, unit_t *out, derr_t *err)
 {
-    int rc = check_input(in, false, err);
-    if (rc < 0) return rc;
-    rc = unit_get(db, id, out);
+    int rc = unit_get(db, id, out);
     if (rc == -ENOENT || (rc == 0 && actor && !auth_sees_path(actor, out->path)))
         return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     if (rc < 0) return rc;
@@ -392,8 +412,27 @@ int unit_update(db_t *db, const principal_t *actor, const char *id, long long ex
     if (in->active >= 0) out->active = in->active != 0;
     out->updated_at = clock_now_ms();
     out->version++;
-    rc = record_unit(db, actor, "unit.updated", out);
+    rc = record_unit(db, actor, "unit.updated", out, merged);
     if (rc == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "slug|edi_code", "slug / edi_code", NULL, NULL);
     if (rc < 0) return rc;
     return unit_get(db, id, out);
+}
+
+int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit_t *out, derr_t *err)
+{
+    json_t *merged;
+    int rc = check_input(in, true, err, &merged);
+    if (rc == 0) rc = create_unit(db, actor, in, merged, out, err);
+    json_decref(merged);
+    return rc;
+}
+
+int unit_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
+                const unit_input_t *in, unit_t *out, derr_t *err)
+{
+    json_t *merged;
+    int rc = check_input(in, false, err, &merged);
+    if (rc == 0) rc = update_unit(db, actor, id, expected_version, in, merged, out, err);
+    json_decref(merged);
+    return rc;
 }
