@@ -296,8 +296,6 @@ void account_json(jw_t *w, const principal_t *viewer, const account_t *a)
 /* The events' payload: the account as an administrator over everything sees it (account_json with no viewer), and
  * its national_id (events written before it was added leave the row's national_id as it is). Never a password
  * hash. Built as a value and handed to the apply as is (event_record_payload): no parse back on the write path. */
-static json_t *opt_str(const char *s) { return s[0] ? json_string(s) : json_null(); }
-
 static int record_account(db_t *db, const principal_t *actor, const char *type, const account_t *a)
 {
     json_t *v = json_object(), *roles = json_array(), *fields = json_array();
@@ -305,9 +303,9 @@ static int record_account(db_t *db, const principal_t *actor, const char *type, 
     json_object_set_new(v, "kind", json_string(a->kind));
     json_object_set_new(v, "username", json_string(a->username));
     json_object_set_new(v, "full_name", json_string(a->full_name));
-    json_object_set_new(v, "email", opt_str(a->email));
-    json_object_set_new(v, "phone", opt_str(a->phone));
-    json_object_set_new(v, "unit_id", opt_str(a->unit_id));
+    json_object_set_new(v, "email", event_opt_str(a->email));
+    json_object_set_new(v, "phone", event_opt_str(a->phone));
+    json_object_set_new(v, "unit_id", event_opt_str(a->unit_id));
     json_object_set_new(v, "disabled", json_boolean(a->disabled));
     for (int i = 0; i < a->ngrants; i++) {
         json_t *g = json_object();
@@ -322,7 +320,7 @@ static int record_account(db_t *db, const principal_t *actor, const char *type, 
     json_object_set_new(v, "created_at", json_integer(a->created_at));
     json_object_set_new(v, "updated_at", json_integer(a->updated_at));
     json_object_set_new(v, "version", json_integer(a->version));
-    json_object_set_new(v, "national_id", opt_str(a->national_id));
+    json_object_set_new(v, "national_id", event_opt_str(a->national_id));
     event_payload_t p;
     int rc = event_payload_init(&p, v, 0, NULL, NULL);
     if (rc == 0)

@@ -110,6 +110,8 @@ long long event_int(const json_t *o, const char *k)
     return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
+json_t *event_opt_str(const char *s) { return s && *s ? json_string(s) : json_null(); }
+
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len)
 {
     event_apply_fn fn = event_find(ev->type);

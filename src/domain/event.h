@@ -107,6 +107,8 @@ int event_record_payload(db_t *db, const char *unit_id, const char *actor_id, co
 /* For apply functions: the payload member k as a string (NULL when absent or not a string) and as an integer (0). */
 const char *event_str(const json_t *payload, const char *k);
 long long event_int(const json_t *payload, const char *k);
+/* For payloads built as values: a new string, or null when s is NULL or empty. */
+json_t *event_opt_str(const char *s);
 /* Apply one stored event (payload as text): 0 when applied or when its type has no apply function. */
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len);
 

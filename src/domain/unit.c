@@ -220,8 +220,6 @@ void unit_json(jw_t *w, const unit_t *u)
  * the path from the parent's row). Built as a value and handed to the apply as is (event_record_payload): no
  * parse of the text back on the write path. merged: the parsed merged_from (borrowed), or NULL to parse the
  * unit's text. */
-static json_t *opt_str(const char *s) { return s[0] ? json_string(s) : json_null(); }
-
 static int record_unit(db_t *db, const principal_t *actor, const char *type, const unit_t *u, json_t *merged)
 {
     merged = merged ? json_incref(merged)
@@ -232,14 +230,14 @@ static int record_unit(db_t *db, const principal_t *actor, const char *type, con
     }
     json_t *v = json_object();
     json_object_set_new(v, "id", json_string(u->id));
-    json_object_set_new(v, "parent_id", opt_str(u->parent_id));
+    json_object_set_new(v, "parent_id", event_opt_str(u->parent_id));
     json_object_set_new(v, "kind", json_string(u->kind));
     json_object_set_new(v, "name", json_string(u->name));
-    json_object_set_new(v, "slug", opt_str(u->slug));
-    json_object_set_new(v, "admin_code", opt_str(u->admin_code));
-    json_object_set_new(v, "edi_code", opt_str(u->edi_code));
-    json_object_set_new(v, "abbr", opt_str(u->abbr));
-    json_object_set_new(v, "province_id", opt_str(u->province_id));
+    json_object_set_new(v, "slug", event_opt_str(u->slug));
+    json_object_set_new(v, "admin_code", event_opt_str(u->admin_code));
+    json_object_set_new(v, "edi_code", event_opt_str(u->edi_code));
+    json_object_set_new(v, "abbr", event_opt_str(u->abbr));
+    json_object_set_new(v, "province_id", event_opt_str(u->province_id));
     json_object_set_new(v, "merged_from", merged);
     json_object_set_new(v, "active", json_boolean(u->active));
     json_object_set_new(v, "created_at", json_integer(u->created_at));
