@@ -8,18 +8,19 @@
  *
  * Registry: every module that owns projections exports one event_module_t (its event types with their apply
  * functions, and its tables in the order they are emptied) and is listed once in event.c. An event type with no
- * apply function (API tokens, password changes' credentials: operational state, see docs/architecture.md) is
- * simply not replayed.
+ * apply function (the API tokens' token.* events: an audit trail of operational state, see docs/architecture.md)
+ * is simply not replayed.
  *
  * Tables rebuilt in place: units and accounts are referenced by foreign keys from operational state (sessions,
  * api_tokens keep their rows across a rebuild: nobody is logged out), so they are never emptied. Their
- * event_table_t gives a `mark` statement, run where the others are emptied, that marks every row stale (version 0)
- * and clears what the replay sets again under a unique key (a unit's slug and edi_code, which may have moved from
- * one unit to another in the history); the apply functions upsert (every event carries the row's version, >= 1);
- * after the replay, `sweep` deletes the rows no event made (still version 0), children first (registry order).
- * Operational columns of such a row (an account's password_hash and sign-in counters) are left as they are, and
- * `columns` names what event_digest() reads, so that they do not count. The specs are event_inplace_t values
- * listed in event.c.
+ * event_inplace_t (listed once in event.c, in force when a registered module lists the table) gives a `mark`
+ * statement, run where the other tables are emptied, that marks every row stale (version 0) and clears what the
+ * replay sets again under a unique key (a unit's slug and edi_code, which may have moved from one unit to another
+ * in the history); the apply functions upsert (every event carries the row's version, >= 1); after the replay,
+ * `sweep` deletes the rows no event made (still version 0), accounts before units. Operational columns of such a
+ * row (an account's password_hash and sign-in counters) are left as they are, and `columns` names what
+ * event_digest() reads, so that they do not count. The roles table is emptied and refilled as usual.
+ *
  * Apply functions must be deterministic: they may read the event (meta + payload) and the projection rows built by
  * earlier events, never the clock, random numbers or anything outside the transaction. */
 #ifndef MOTCUA_EVENT_H
