@@ -218,33 +218,28 @@ static int check_roles(db_t *db, const principal_t *actor, const account_input_t
     return rc;
 }
 
-/* Replace the grants the actor administers with in->roles; grants outside the actor's scope (say, a national
- * role held by a commune officer) are not the actor's to remove and stay. actor NULL (CLI, demo): all grants. */
-static int write_roles(db_t *db, const principal_t *actor, const account_t *current, const account_input_t *in)
+/* The grants after replacing the ones the actor administers with in->roles; grants outside the actor's scope (say,
+ * a national role held by a commune officer) are not the actor's to remove and stay. actor NULL (CLI, demo): all
+ * grants. The same grant listed twice is one grant. -E2BIG: more than AUTH_MAX_GRANTS in all. */
+static int next_grants(const principal_t *actor, const account_t *current, const account_input_t *in, account_t *next)
 {
-    long long n = 0;
-    if (!actor) {
-        n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", current->id);
-    } else {
-        for (int i = 0; i < current->ngrants && n >= 0; i++)
-            if (auth_role_covers(actor, ROLE_ADMIN, current->grants[i].unit_path))
-                n = db_run(db, "DELETE FROM roles WHERE account_id = $1 AND role = $2 AND unit_id = $3", "ttt",
-                           current->id, role_name(current->grants[i].role), current->grants[i].unit_id);
+    int n = 0;
+    grant_t *g = next->grants;
+    for (int i = 0; actor && i < current->ngrants; i++)
+        if (!auth_role_covers(actor, ROLE_ADMIN, current->grants[i].unit_path)) g[n++] = current->grants[i];
+    for (int i = 0; i < in->nroles; i++) {
+        bool dup = false;
+        for (int k = 0; k < n && !dup; k++)
+            dup = g[k].role == in->roles[i].role && !strcmp(g[k].unit_id, in->roles[i].unit_id);
+        if (dup) continue;
+        if (n == AUTH_MAX_GRANTS) return -E2BIG;
+        memset(&g[n], 0, sizeof g[n]);
+        g[n].role = in->roles[i].role;
+        str_copy(g[n].unit_id, sizeof g[n].unit_id, in->roles[i].unit_id);
+        n++;
     }
-    for (int i = 0; i < in->nroles && n >= 0; i++) {
-        /* The same grant listed twice is one grant. ON CONFLICT, not a caught -EEXIST: on PostgreSQL a failed
-         * statement aborts the whole transaction. */
-        n = db_run(db, "INSERT INTO roles (account_id, role, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                   "ttt", current->id, role_name(in->roles[i].role), in->roles[i].unit_id);
-    }
-    if (n < 0) return (int)n;
-    /* The grants kept outside the actor's scope count too: never more than AUTH_MAX_GRANTS in all. */
-    db_stmt_t *s;
-    int rc = db_query(db, &s, "SELECT COUNT(*) FROM roles WHERE account_id = $1", "t", current->id);
-    long long total = rc == DB_ROW ? db_col_int(s, 0) : 0;
-    if (s) db_reset(s);
-    if (rc < 0) return rc;
-    return total > AUTH_MAX_GRANTS ? -E2BIG : 0;
+    next->ngrants = n;
+    return 0;
 }
 
 /* A grant the viewer may see: inside the subtree of one of the viewer's grants (or the viewer's own account). */
@@ -298,13 +293,126 @@ void account_json(jw_t *w, const principal_t *viewer, const account_t *a)
     jw_obj_end(w);
 }
 
-static void account_payload(jw_t *w, const void *a) { account_json(w, NULL, a); }
-
-static int append_event(db_t *db, const principal_t *actor, const char *type, const account_t *a)
+/* The events' payload: the account as an administrator over everything sees it (account_json with no viewer), and
+ * its national_id (events written before it was added leave the row's national_id as it is). Never a password
+ * hash. Built as a value and handed to the apply as is (event_record_payload): no parse back on the write path. */
+static int record_account(db_t *db, const principal_t *actor, const char *type, const account_t *a)
 {
-    return ledger_append_json(db, a->unit_id, actor ? actor->account_id : NULL, type, "account", a->id,
-                              account_payload, a);
+    json_t *v = json_object(), *roles = json_array(), *fields = json_array();
+    json_object_set_new(v, "id", json_string(a->id));
+    json_object_set_new(v, "kind", json_string(a->kind));
+    json_object_set_new(v, "username", json_string(a->username));
+    json_object_set_new(v, "full_name", json_string(a->full_name));
+    json_object_set_new(v, "email", event_opt_str(a->email));
+    json_object_set_new(v, "phone", event_opt_str(a->phone));
+    json_object_set_new(v, "unit_id", event_opt_str(a->unit_id));
+    json_object_set_new(v, "disabled", json_boolean(a->disabled));
+    for (int i = 0; i < a->ngrants; i++) {
+        json_t *g = json_object();
+        json_object_set_new(g, "role", json_string(role_name(a->grants[i].role)));
+        json_object_set_new(g, "unit_id", json_string(a->grants[i].unit_id));
+        json_array_append_new(roles, g);
+    }
+    json_object_set_new(v, "roles", roles);
+    json_object_set_new(v, "roles_outside_scope", json_integer(0));
+    for (int i = 0; i < a->nfields; i++) json_array_append_new(fields, json_string(a->fields[i]));
+    json_object_set_new(v, "fields", fields);
+    json_object_set_new(v, "created_at", json_integer(a->created_at));
+    json_object_set_new(v, "updated_at", json_integer(a->updated_at));
+    json_object_set_new(v, "version", json_integer(a->version));
+    json_object_set_new(v, "national_id", event_opt_str(a->national_id));
+    event_payload_t p;
+    int rc = event_payload_init(&p, v, 0, NULL, NULL);
+    if (rc == 0)
+        rc = event_record_payload(db, a->unit_id[0] ? a->unit_id : NULL, actor ? actor->account_id : NULL, type,
+                                  "account", a->id, &p, NULL, NULL);
+    event_payload_free(&p);
+    return rc;
 }
+
+/* ---- the projection: account.created, citizen.registered and account.updated upsert the row and its roles ---- */
+
+static int apply_account(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    const char *id = event_str(p, "id"), *kind = event_str(p, "kind"), *username = event_str(p, "username");
+    const char *full_name = event_str(p, "full_name");
+    const json_t *roles = json_object_get(p, "roles"), *r;
+    if (!id || !kind || !username || !full_name || (roles && !json_is_array(roles))) return -EINVAL;
+    bool has_nid = json_object_get(p, "national_id") != NULL;
+    char *fold = utf8_fold(full_name, strlen(full_name));
+    long long n = db_run(db,
+                         "INSERT INTO accounts (id, kind, username, full_name, name_fold, email, phone, national_id, "
+                         "unit_id, disabled, created_at, updated_at, version) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                         "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, username = excluded.username, "
+                         "full_name = excluded.full_name, name_fold = excluded.name_fold, email = excluded.email, "
+                         "phone = excluded.phone, national_id = CASE WHEN $14 = 1 THEN excluded.national_id "
+                         "ELSE accounts.national_id END, unit_id = excluded.unit_id, disabled = excluded.disabled, "
+                         "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+                         "version = excluded.version",
+                         "tttttttttiiiii", id, kind, username, full_name, fold ? fold : full_name,
+                         event_str(p, "email"), event_str(p, "phone"), event_str(p, "national_id"),
+                         event_str(p, "unit_id"), (long long)json_is_true(json_object_get(p, "disabled")),
+                         event_int(p, "created_at"), event_int(p, "updated_at"), event_int(p, "version"),
+                         (long long)has_nid);
+    free(fold);
+    /* A new account has no roles yet (a rebuild has emptied them too): only an update replaces them. */
+    if (n >= 0 && !strcmp(ev->type, "account.updated"))
+        n = db_run(db, "DELETE FROM roles WHERE account_id = $1", "t", id);
+    size_t i;
+    json_array_foreach(roles, i, r) {
+        const char *role = event_str(r, "role"), *unit = event_str(r, "unit_id");
+        role_t parsed;
+        if (n < 0) break;
+        if (!unit || role_parse(role, &parsed) < 0) return -EINVAL;
+        n = db_run(db, "INSERT INTO roles (account_id, role, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                   "ttt", id, role, unit);
+    }
+    return n < 0 ? (int)n : 0;
+}
+
+/* account.password_changed: the credential itself is operational state (written by the write path, never in an
+ * event); the row's version and updated_at move. Events written before those keys were added: one version more,
+ * at the event's instant. */
+static int apply_password_changed(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    const char *id = event_str(p, "id");
+    if (!id) return -EINVAL;
+    long long n;
+    if (json_is_integer(json_object_get(p, "version")))
+        n = db_run(db, "UPDATE accounts SET version = $2, updated_at = $3 WHERE id = $1", "tii", id,
+                   event_int(p, "version"), event_int(p, "updated_at"));
+    else
+        n = db_run(db, "UPDATE accounts SET version = version + 1, updated_at = $2 WHERE id = $1", "ti", id, ev->at);
+    if (n < 0) return (int)n;
+    return n == 0 ? -ENOENT : 0;
+}
+
+static const event_kind_t account_kinds[] = {
+    {"account.created", apply_account},
+    {"citizen.registered", apply_account},
+    {"account.updated", apply_account},
+    {"account.password_changed", apply_password_changed},
+    {NULL, NULL},
+};
+
+static const event_table_t account_tables[] = {
+    {"roles", "account_id, role, unit_id"},
+    {"accounts", "id"},
+    {NULL, NULL},
+};
+
+const event_module_t account_event_module = {"account", account_kinds, account_tables};
+
+/* In place (event.h): sessions, api_tokens and the credentials (password_hash and the sign-in counters, columns of
+ * the row that no event carries) stay; event_digest() reads the projected columns only. */
+const event_inplace_t account_inplace = {
+    "accounts",
+    "id, kind, username, full_name, name_fold, email, phone, national_id, unit_id, disabled, created_at, updated_at, "
+    "version",
+    "UPDATE accounts SET version = 0",
+    "DELETE FROM accounts WHERE version = 0",
+};
 
 /* ---- fields of work: staff.fields_set ---- */
 
@@ -344,38 +452,74 @@ static int check_fields_of_work(db_t *db, const account_input_t *in, const char 
 }
 
 struct fields_arg {
-    const char           *id;
+    const account_t       *a;
     const account_input_t *in;
 };
 
+/* account_id and fields; version and updated_at: the account's after the change (a change of the fields alone
+ * moves them, with no account.updated event). */
 static void fields_payload(jw_t *w, const void *arg)
 {
     const struct fields_arg *c = arg;
     jw_obj_begin(w);
-    jw_kstr(w, "account_id", c->id);
+    jw_kstr(w, "account_id", c->a->id);
     jw_key(w, "fields");
     jw_arr_begin(w);
     for (int i = 0; i < c->in->nfields; i++) jw_str(w, c->in->fields[i]);
     jw_arr_end(w);
+    jw_kint(w, "version", c->a->version);
+    jw_kint(w, "updated_at", c->a->updated_at);
     jw_obj_end(w);
 }
 
+/* a: the account as it is after the change (its version and updated_at go into the payload). */
 static int record_fields(db_t *db, const principal_t *actor, const account_t *a, const account_input_t *in)
 {
-    struct fields_arg c = {a->id, in};
+    struct fields_arg c = {a, in};
     return event_record(db, a->unit_id[0] ? a->unit_id : NULL, actor ? actor->account_id : NULL, "staff.fields_set",
                         "account", a->id, fields_payload, &c, NULL);
 }
 
-/* staff.fields_set: the account's fields of work are exactly the payload's. */
+/* Whether an event written before staff.fields_set carried the account's version came right after the account's
+ * own event (account creation, or an update of more than the fields): then the version did not move. Alone it
+ * was a change of the fields only, which moved the version. */
+static int fields_moved_version(db_t *db, const event_meta_t *ev, bool *moved)
+{
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT type, entity FROM events WHERE node = $1 AND seq = $2", "ti", ev->node,
+                      ev->seq - 1);
+    *moved = true;
+    if (rc == DB_ROW) {
+        const char *type = db_col_text(s, 0), *entity = db_col_text(s, 1);
+        *moved = !(entity && ev->entity && !strcmp(entity, ev->entity) && type &&
+                   (!strcmp(type, "account.created") || !strcmp(type, "account.updated") ||
+                    !strcmp(type, "citizen.registered")));
+    }
+    if (s) db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* staff.fields_set: the account's fields of work are exactly the payload's; the account takes the payload's version
+ * and updated_at (older payloads: one version more, at the event's instant, when the fields alone changed). */
 static int apply_fields_set(db_t *db, const event_meta_t *ev, const json_t *p)
 {
-    (void)ev;
     const char *id = json_string_value(json_object_get(p, "account_id"));
     json_t *fields = json_object_get(p, "fields"), *f;
     size_t i;
     if (!id || !json_is_array(fields)) return -EINVAL;
-    long long n = db_run(db, "DELETE FROM staff_fields WHERE account_id = $1", "t", id);
+    long long n;
+    if (json_is_integer(json_object_get(p, "version"))) {
+        n = db_run(db, "UPDATE accounts SET version = $2, updated_at = $3 WHERE id = $1", "tii", id,
+                   event_int(p, "version"), event_int(p, "updated_at"));
+    } else {
+        bool moved;
+        int rc = ev->node ? fields_moved_version(db, ev, &moved) : (moved = false, 0);
+        if (rc < 0) return rc;
+        n = moved ? db_run(db, "UPDATE accounts SET version = version + 1, updated_at = $2 WHERE id = $1", "ti", id,
+                           ev->at)
+                  : 0;
+    }
+    if (n >= 0) n = db_run(db, "DELETE FROM staff_fields WHERE account_id = $1", "t", id);
     json_array_foreach(fields, i, f) {
         if (n < 0) break;
         const char *name = json_string_value(f);
@@ -418,27 +562,31 @@ int account_create(db_t *db, const principal_t *actor, const account_input_t *in
     if (rc < 0) return rc;
     if (!in->password_hash && strcmp(in->kind, "system") != 0)
         return derr_set(err, -EINVAL, 400, MSG_MISSING_FIELD, "password", "password", NULL, NULL);
+    /* The new row, written by the event's apply; the password hash is the write path's (operational state). */
+    account_t *a = out;
+    memset(a, 0, sizeof *a);
+    id_new(a->id);
+    str_copy(a->kind, sizeof a->kind, in->kind);
+    str_copy(a->username, sizeof a->username, in->username);
+    str_copy(a->full_name, sizeof a->full_name, in->full_name);
+    if (in->email) str_copy(a->email, sizeof a->email, in->email);
+    if (in->phone) str_copy(a->phone, sizeof a->phone, in->phone);
+    if (in->national_id) str_copy(a->national_id, sizeof a->national_id, in->national_id);
+    if (staff) str_copy(a->unit_id, sizeof a->unit_id, in->unit_id);
+    a->created_at = a->updated_at = clock_now_ms();
+    a->version = 1;
+    if (staff && (rc = next_grants(NULL, a, in, a)) < 0) return roles_error(rc, err);
     char id[ID_LEN + 1];
-    id_new(id);
-    long long now = clock_now_ms();
-    char *fold = utf8_fold(in->full_name, strlen(in->full_name));
-    long long n = db_run(db,
-                         "INSERT INTO accounts (id, kind, username, full_name, name_fold, email, phone, national_id, "
-                         "unit_id, password_hash, disabled, created_at, updated_at, version) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11, 1)",
-                         "tttttttttti", id, in->kind, in->username, in->full_name, fold, domain_nz(in->email), domain_nz(in->phone),
-                         domain_nz(in->national_id), staff ? in->unit_id : NULL, in->password_hash, now);
-    free(fold);
-    if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "username", in->username, NULL, NULL);
-    if (n < 0) return (int)n;
-    if (staff) {
-        memset(out, 0, sizeof *out);          /* a new account: no grants to replace yet */
-        memcpy(out->id, id, sizeof out->id);
-        if ((rc = write_roles(db, NULL, out, in)) < 0) return roles_error(rc, err);
+    memcpy(id, a->id, sizeof id);
+    rc = record_account(db, actor, !strcmp(in->kind, "citizen") ? "citizen.registered" : "account.created", a);
+    if (rc == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "username", in->username, NULL, NULL);
+    if (rc < 0) return rc;
+    if (in->password_hash) {
+        long long n = db_run(db, "UPDATE accounts SET password_hash = $2 WHERE id = $1", "tt", id, in->password_hash);
+        if (n < 0) return (int)n;
     }
     if ((rc = account_get(db, id, out)) < 0) return rc;
-    rc = append_event(db, actor, !strcmp(in->kind, "citizen") ? "citizen.registered" : "account.created", out);
-    if (rc == 0 && in->set_fields && in->nfields > 0 && (rc = record_fields(db, actor, out, in)) == 0)
+    if (in->set_fields && in->nfields > 0 && (rc = record_fields(db, actor, out, in)) == 0)
         rc = account_get(db, id, out);
     return rc;
 }
@@ -514,31 +662,41 @@ int account_update(db_t *db, const principal_t *actor, const char *id, long long
         if ((rc = is_last_root_admin(db, id, &last)) < 0) return rc;
         if (last) return derr_set(err, -EINVAL, 422, MSG_LAST_ADMIN, "disabled", NULL, NULL, NULL);
     }
+    /* The row after the change, written by the event's apply. */
     long long now = clock_now_ms();
-    char *fold = in->full_name ? utf8_fold(in->full_name, strlen(in->full_name)) : NULL;
-    long long n = db_run(db,
-                         "UPDATE accounts SET full_name = COALESCE(CAST($3 AS TEXT), full_name), "
-                         "name_fold = COALESCE(CAST($4 AS TEXT), name_fold), "
-                         "email = CASE WHEN CAST($5 AS TEXT) IS NULL THEN email WHEN $5 = '' THEN NULL ELSE $5 END, "
-                         "phone = CASE WHEN CAST($6 AS TEXT) IS NULL THEN phone WHEN $6 = '' THEN NULL ELSE $6 END, "
-                         "unit_id = COALESCE(CAST($7 AS TEXT), unit_id), "
-                         "disabled = CASE WHEN $8 < 0 THEN disabled ELSE $8 END, "
-                         "updated_at = $9, version = version + 1 WHERE id = $1 AND version = $2",
-                         "titttttii", id, expected_version, in->full_name, fold, in->email, in->phone, in->unit_id,
-                         (long long)in->disabled, now);
-    free(fold);
-    if (n < 0) return (int)n;
-    if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
-    if (in->nroles >= 0 && (rc = write_roles(db, actor, out, in)) < 0) return roles_error(rc, err);   /* out: the grants before */
-    if (in->disabled == 1 && (rc = end_access(db, id, NULL, now)) < 0) return rc;
-    /* Only the fields of work changed: their one event (the version moved all the same, for If-Match). */
+    account_t *next = xmalloc(sizeof *next);
+    *next = *out;
+    if (in->full_name) str_copy(next->full_name, sizeof next->full_name, in->full_name);
+    if (in->email) str_copy(next->email, sizeof next->email, in->email);
+    if (in->phone) str_copy(next->phone, sizeof next->phone, in->phone);
+    if (in->unit_id) str_copy(next->unit_id, sizeof next->unit_id, in->unit_id);
+    if (in->disabled >= 0) next->disabled = in->disabled != 0;
+    next->updated_at = now;
+    next->version++;
+    if (in->nroles >= 0 && (rc = next_grants(actor, out, in, next)) < 0) {   /* out: the grants before */
+        free(next);
+        return roles_error(rc, err);
+    }
+    /* Only the fields of work changed: their one event (the version moves all the same, for If-Match). */
     bool fields_only = in->set_fields && !in->full_name && !in->email && !in->phone && !in->unit_id &&
                        in->disabled < 0 && in->nroles < 0;
-    if ((rc = account_get(db, id, out)) < 0) return rc;
-    if (!fields_only && (rc = append_event(db, actor, "account.updated", out)) < 0) return rc;
-    if (in->set_fields && ((rc = record_fields(db, actor, out, in)) < 0 || (rc = account_get(db, id, out)) < 0))
-        return rc;
-    return 0;
+    rc = fields_only ? 0 : record_account(db, actor, "account.updated", next);
+    if (rc == 0 && in->disabled == 1) rc = end_access(db, id, NULL, now);
+    if (rc == 0 && in->set_fields) rc = record_fields(db, actor, next, in);
+    free(next);
+    if (rc < 0) return rc;
+    return account_get(db, id, out);
+}
+
+/* account.password_changed: the account and its new version; never the hash. */
+static void password_payload(jw_t *w, const void *arg)
+{
+    const account_t *a = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", a->id);
+    jw_kint(w, "updated_at", a->updated_at);
+    jw_kint(w, "version", a->version);
+    jw_obj_end(w);
 }
 
 int account_set_password(db_t *db, const principal_t *actor, const char *id, const char *password_hash,
@@ -559,19 +717,17 @@ int account_set_password(db_t *db, const principal_t *actor, const char *id, con
         rc = derr_set(err, -EACCES, 403, MSG_FORBIDDEN, NULL, NULL, NULL, NULL);
     long long now = clock_now_ms();
     if (rc == 0) {
-        long long n = db_run(db, "UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = 0, "
-                                 "updated_at = $3, version = version + 1 WHERE id = $1",
-                             "tti", id, password_hash, now);
+        long long n = db_run(db, "UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = 0 "
+                                 "WHERE id = $1",
+                             "tt", id, password_hash);
         if (n < 0) rc = (int)n;
     }
     if (rc == 0) rc = end_access(db, id, keep_session_hash, now);
     if (rc == 0) {
-        char payload[64], entity[ID_LEN + 12];
-        snprintf(payload, sizeof payload, "{\"id\":\"%s\"}", id);
-        snprintf(entity, sizeof entity, "account:%s", id);
-        ledger_event_t ev = {.unit_id = a->unit_id[0] ? a->unit_id : NULL, .actor = actor ? actor->account_id : NULL,
-                             .type = "account.password_changed", .entity = entity, .payload = payload};
-        rc = ledger_append(db, &ev, NULL);
+        a->updated_at = now;
+        a->version++;
+        rc = event_record(db, a->unit_id[0] ? a->unit_id : NULL, actor ? actor->account_id : NULL,
+                          "account.password_changed", "account", id, password_payload, a, NULL);
     }
     free(a);
     return rc;

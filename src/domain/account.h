@@ -110,4 +110,10 @@ void unit_brief_json(jw_t *w, const unit_brief_t *u);
 /* The projection of staff.fields_set (table staff_fields): registered in event.c. */
 struct event_module;
 extern const struct event_module staff_event_module;
+/* The projection of account.created / citizen.registered / account.updated / account.password_changed (tables
+ * accounts, rebuilt in place, and roles): registered in event.c. Credentials (password_hash, sign-in counters),
+ * sessions and API tokens are operational state, never in an event. */
+struct event_inplace;
+extern const struct event_module account_event_module;
+extern const struct event_inplace account_inplace;
 #endif

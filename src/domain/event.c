@@ -20,9 +20,13 @@
 #include "domain/exchange_out.h"
 #include "domain/account.h"   /* assign: staff fields of work */
 #include "domain/portal.h"    /* portal: the connector hook */
+#include "domain/account.h"   /* assign: staff fields of work; accounts and roles */
+#include "domain/holiday_store.h"   /* calendar: holiday entries and working time */
+#include "domain/unit.h"   /* units */
 #include "sign/keystore.h"
 #include "domain/sync.h"     /* sync: hub and nodes */
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +64,34 @@ static const event_module_t *const builtin[] = {
     &sync_event_module,
     /* tasks ("giao việc") */
     &task_events,
+    /* accounts and their roles (domain/account.c; accounts rebuilt in place) */
+    &account_event_module,
+    /* units (domain/unit.c; rebuilt in place) */
+    &unit_event_module,
+    /* calendar: holiday entries and working time (domain/holiday_store.c) */
+    &calendar_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;
+
+/* The tables rebuilt in place (event.h): children first, the order their sweeps run in. */
+static const event_inplace_t *const inplace[] = {&account_inplace, &unit_inplace, NULL};
+
+static const event_inplace_t *inplace_of(const char *table)
+{
+    for (const event_inplace_t *const *p = inplace; *p; p++)
+        if (!strcmp((*p)->table, table)) return *p;
+    return NULL;
+}
+
+/* Whether a registered module lists the table. */
+static bool registered(const char *table)
+{
+    for (const event_module_t *const *m = registry; *m; m++)
+        for (const event_table_t *t = (*m)->tables; t && t->name; t++)
+            if (!strcmp(t->name, table)) return true;
+    return false;
+}
 
 const event_module_t *const *event_modules(void) { return registry; }
 
@@ -88,6 +117,8 @@ long long event_int(const json_t *o, const char *k)
     const json_t *v = json_object_get(o, k);
     return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
+
+json_t *event_opt_str(const char *s) { return s && *s ? json_string(s) : json_null(); }
 
 /* The connectors' hook, run once for every event applied on this database (recorded here or replicated), after
  * its apply function and in its transaction; never during a rebuild, which must not send history again. They
@@ -286,9 +317,20 @@ static int empty_tables(db_t *db)
         for (const event_table_t *t = (*m)->tables; t && t->name; t++) {
             char sql[128];
             snprintf(sql, sizeof sql, "DELETE FROM %s", t->name);
-            long long n = db_run(db, sql, "");
+            const event_inplace_t *ip = inplace_of(t->name);
+            long long n = db_run(db, ip ? ip->mark : sql, "");
             if (n < 0) return (int)n;
         }
+    return 0;
+}
+
+/* The rows of in-place tables that no replayed event made again. */
+static int sweep_tables(db_t *db)
+{
+    for (const event_inplace_t *const *p = inplace; *p; p++) {
+        long long n = registered((*p)->table) ? db_run(db, (*p)->sweep, "") : 0;
+        if (n < 0) return (int)n;
+    }
     return 0;
 }
 
@@ -358,6 +400,7 @@ static int rebuild_fn(db_t *db, void *arg)
         if (rc < 0 || n < REBUILD_PAGE) break;
     }
     free(page);
+    if (rc == 0) rc = sweep_tables(db);
     if (rc == 0 && c->progress) c->progress(rep->events, total, c->arg);
     return rc;
 }
@@ -376,8 +419,10 @@ static int digest_fn(db_t *db, void *arg)
     int rc = 0;
     for (const event_module_t *const *m = registry; *m && rc >= 0; m++)
         for (const event_table_t *t = (*m)->tables; t && t->name && rc >= 0; t++) {
-            char sql[256];
-            snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY %s", t->name, t->order_by);
+            char sql[512];
+            const event_inplace_t *ip = inplace_of(t->name);
+            snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s", ip ? ip->columns : "*", t->name,
+                     t->order_by);
             sha256_update(h, t->name, strlen(t->name));
             sha256_update(h, "\n", 1);
             db_stmt_t *s = db_prepare(db, sql);

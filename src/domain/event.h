@@ -8,7 +8,19 @@
  *
  * Registry: every module that owns projections exports one event_module_t (its event types with their apply
  * functions, and its tables in the order they are emptied) and is listed once in event.c. An event type with no
- * apply function (the older unit/account/token events, which update their rows directly) is simply not replayed.
+ * apply function (the API tokens' token.* events: an audit trail of operational state, see docs/architecture.md)
+ * is simply not replayed.
+ *
+ * Tables rebuilt in place: units and accounts are referenced by foreign keys from operational state (sessions,
+ * api_tokens keep their rows across a rebuild: nobody is logged out), so they are never emptied. Their
+ * event_inplace_t (listed once in event.c, in force when a registered module lists the table) gives a `mark`
+ * statement, run where the other tables are emptied, that marks every row stale (version 0) and clears what the
+ * replay sets again under a unique key (a unit's slug and edi_code, which may have moved from one unit to another
+ * in the history); the apply functions upsert (every event carries the row's version, >= 1); after the replay,
+ * `sweep` deletes the rows no event made (still version 0), accounts before units. Operational columns of such a
+ * row (an account's password_hash and sign-in counters) are left as they are, and `columns` names what
+ * event_digest() reads, so that they do not count. The roles table is emptied and refilled as usual.
+ *
  * Apply functions must be deterministic: they may read the event (meta + payload) and the projection rows built by
  * earlier events, never the clock, random numbers or anything outside the transaction. */
 #ifndef MOTCUA_EVENT_H
@@ -41,6 +53,15 @@ typedef struct event_table {
     const char *name;        /* a projection table, emptied by a rebuild */
     const char *order_by;    /* its key columns, for event_digest(): "code" or "dossier_id, n" */
 } event_table_t;
+
+/* A table rebuilt in place (see above), listed once in event.c; it applies when a registered module lists the
+ * table. */
+typedef struct event_inplace {
+    const char *table;
+    const char *columns;     /* the projection's columns for event_digest() (the operational ones left out) */
+    const char *mark;        /* marks every row stale, run where the other tables are emptied */
+    const char *sweep;       /* deletes the rows the replay did not make again */
+} event_inplace_t;
 
 typedef struct event_module {
     const char          *name;     /* "dossier" */
@@ -87,6 +108,8 @@ int event_record_payload(db_t *db, const char *unit_id, const char *actor_id, co
 /* For apply functions: the payload member k as a string (NULL when absent or not a string) and as an integer (0). */
 const char *event_str(const json_t *payload, const char *k);
 long long event_int(const json_t *payload, const char *k);
+/* For payloads built as values: a new string, or null when s is NULL or empty. */
+json_t *event_opt_str(const char *s);
 /* Apply one stored event (payload as text): 0 when applied or when its type has no apply function. */
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len);
 
@@ -100,8 +123,10 @@ typedef struct event_rebuild_report {
 /* Progress callback, called every few thousand events with the counts so far. */
 typedef void (*event_progress_fn)(long long done, long long total, void *arg);
 
-/* In one write transaction: empty every registered projection table and replay every event in (at, node, seq)
- * order through its apply function. All or nothing: a failing apply rolls the whole rebuild back. */
+/* In one write transaction: empty every registered projection table (mark the ones rebuilt in place) and replay
+ * every event in (at, node, seq) order through its apply function, then sweep the in-place tables. All or nothing:
+ * a failing apply rolls the whole rebuild back (so does a sweep whose stale row operational state still
+ * references). */
 int event_rebuild(store_t *st, event_rebuild_report_t *rep, event_progress_fn progress, void *arg);
 
 /* SHA-256 (hex) over every registered projection table's rows in key order, one line per row, columns

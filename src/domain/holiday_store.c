@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "domain/event.h"
 #include "domain/ledger.h"
 #include "domain/lunar.h"
 #include "domain/setup.h"
@@ -227,10 +228,10 @@ static int stale(derr_t *err, long long current)
 
 static void record_payload(jw_t *w, const void *r) { holiday_record_json(w, r); }
 
-static int append_record_event(db_t *db, const principal_t *actor, const char *type, const holiday_record_t *r)
+static int record_entry_event(db_t *db, const principal_t *actor, const char *type, const holiday_record_t *r)
 {
-    return ledger_append_json(db, r->scope_unit_id, actor ? actor->account_id : NULL, type, "holiday", r->id,
-                              record_payload, r);
+    return event_record(db, r->scope_unit_id, actor ? actor->account_id : NULL, type, "holiday", r->id,
+                        record_payload, r, NULL);
 }
 
 /* ---- writes ---- */
@@ -262,28 +263,25 @@ int holiday_store_put(db_t *db, const principal_t *actor, const holiday_input_t 
         return derr_set(err, -EEXIST, 428, MSG_PRECONDITION_REQUIRED, "If-Match", NULL, NULL, NULL);
     if (exists && out->version != expected_version) return stale(err, out->version);
     if (!exists && expected_version != 0) return stale(err, 0);
-    long long now = clock_now_ms(), n;
-    const char *en = in->name_en ? in->name_en : "", *src = in->source ? in->source : "";
+    /* The row after the change, written by the event's apply. */
+    long long now = clock_now_ms();
     if (exists) {
-        n = db_run(db,
-                   "UPDATE holiday_entries SET kind = $3, name_vi = $4, name_en = $5, source = $6, updated_at = $7, "
-                   "version = version + 1 WHERE id = $1 AND version = $2",
-                   "titttti", out->id, expected_version, kind_names[kind], in->name_vi, en, src, now);
-        if (n == 0) return stale(err, out->version);
+        out->updated_at = now;
+        out->version++;
     } else {
-        char id[ID_LEN + 1];
-        id_new(id);
-        n = db_run(db,
-                   "INSERT INTO holiday_entries (id, scope_unit_id, date, kind, name_vi, name_en, source, created_at, "
-                   "updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
-                   "ttttttti", id, scope, in->date, kind_names[kind], in->name_vi, en, src, now);
-        if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "date", in->date, NULL, NULL);
+        memset(out, 0, sizeof *out);
+        id_new(out->id);
+        str_copy(out->scope_unit_id, sizeof out->scope_unit_id, scope);
+        str_copy(out->date, sizeof out->date, in->date);
+        out->created_at = out->updated_at = now;
+        out->version = 1;
     }
-    if (n < 0) return (int)n;
-    rc = get_record(db, scope, in->date, out);
-    if (rc < 0) return rc == -ENOENT ? -EIO : rc;
-    rc = append_record_event(db, actor, "calendar.entry_saved", out);
-    if (rc == 0) holiday_store_changed();
+    out->kind = kind;
+    str_copy(out->name_vi, sizeof out->name_vi, in->name_vi);
+    str_copy(out->name_en, sizeof out->name_en, in->name_en ? in->name_en : "");
+    str_copy(out->source, sizeof out->source, in->source ? in->source : "");
+    rc = record_entry_event(db, actor, "calendar.entry_saved", out);
+    if (rc == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "date", in->date, NULL, NULL);
     return rc;
 }
 
@@ -299,13 +297,42 @@ int holiday_store_delete(db_t *db, const principal_t *actor, const char *scope_i
     if (rc == -ENOENT) return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, "date", NULL, NULL, NULL);
     if (rc < 0) return rc;
     if (expected_version != 0 && out->version != expected_version) return stale(err, out->version);
-    long long n = db_run(db, "DELETE FROM holiday_entries WHERE id = $1 AND version = $2", "ti", out->id,
-                         out->version);
+    return record_entry_event(db, actor, "calendar.entry_deleted", out);
+}
+
+/* ---- the projection: calendar.entry_saved upserts the entry, calendar.entry_deleted deletes it ---- */
+
+static int apply_entry_saved(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = event_str(p, "id"), *date = event_str(p, "date"), *kind = event_str(p, "kind");
+    const char *scope = event_str(p, "scope"), *vi = event_str(p, "name_vi"), *en = event_str(p, "name_en");
+    const char *src = event_str(p, "source");
+    holiday_kind_t k;
+    if (!id || !date || !vi || holiday_kind_parse(kind, &k) < 0) return -EINVAL;
+    long long n = db_run(db,
+                         "INSERT INTO holiday_entries (id, scope_unit_id, date, kind, name_vi, name_en, source, "
+                         "created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                         "ON CONFLICT (id) DO UPDATE SET scope_unit_id = excluded.scope_unit_id, date = excluded.date, "
+                         "kind = excluded.kind, name_vi = excluded.name_vi, name_en = excluded.name_en, "
+                         "source = excluded.source, created_at = excluded.created_at, "
+                         "updated_at = excluded.updated_at, version = excluded.version",
+                         "tttttttiii", id, scope ? scope : "", date, kind_names[k], vi, en ? en : "", src ? src : "",
+                         event_int(p, "created_at"), event_int(p, "updated_at"), event_int(p, "version"));
     if (n < 0) return (int)n;
-    if (n == 0) return stale(err, out->version);
-    rc = append_record_event(db, actor, "calendar.entry_deleted", out);
-    if (rc == 0) holiday_store_changed();
-    return rc;
+    holiday_store_changed();
+    return 0;
+}
+
+static int apply_entry_deleted(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *id = event_str(p, "id");
+    if (!id) return -EINVAL;
+    long long n = db_run(db, "DELETE FROM holiday_entries WHERE id = $1", "t", id);
+    if (n < 0) return (int)n;
+    holiday_store_changed();
+    return 0;
 }
 
 int holiday_store_list(db_t *db, const principal_t *viewer, const char *scope_in, int year, holiday_record_cb cb,
@@ -420,10 +447,9 @@ static void hhmm(char out[8], int minutes)
     snprintf(out, 8, "%02d:%02d", (minutes / 60) % 100, minutes % 60);
 }
 
-void working_time_json(jw_t *w, const working_time_t *wt)
+static void working_time_members(jw_t *w, const working_time_t *wt)
 {
     char t[8];
-    jw_obj_begin(w);
     jw_kstr(w, "unit_id", wt->unit_id);
     jw_kstr(w, "inherited_from", strcmp(wt->from_unit_id, wt->unit_id) ? (wt->from_unit_id[0] ? wt->from_unit_id
                                                                                                  : "default")
@@ -440,10 +466,80 @@ void working_time_json(jw_t *w, const working_time_t *wt)
     jw_kstr(w, "cutoff", t);
     jw_kint(w, "updated_at", wt->updated_at);
     jw_kint(w, "version", wt->version);
+}
+
+void working_time_json(jw_t *w, const working_time_t *wt)
+{
+    jw_obj_begin(w);
+    working_time_members(w, wt);
     jw_obj_end(w);
 }
 
-static void working_time_payload(jw_t *w, const void *wt) { working_time_json(w, wt); }
+/* The event's payload: the unit's own row as the API shows it, and its created_at (older payloads lack it: their
+ * first version's updated_at is the row's created_at). */
+struct wt_event {
+    const working_time_t *wt;
+    long long             created_at;
+};
+
+static void working_time_payload(jw_t *w, const void *arg)
+{
+    const struct wt_event *e = arg;
+    jw_obj_begin(w);
+    working_time_members(w, e->wt);
+    jw_kint(w, "created_at", e->created_at);
+    jw_obj_end(w);
+}
+
+/* "HH:MM" (00:00..24:00) as minutes after midnight, or -1. */
+static int hhmm_parse(const char *s)
+{
+    if (!s || strlen(s) != 5 || s[2] != ':') return -1;
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && (s[i] < '0' || s[i] > '9')) return -1;
+    int m = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
+    return m <= 1440 ? m : -1;
+}
+
+static int apply_working_time(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    (void)ev;
+    const char *unit_id = event_str(p, "unit_id");
+    static const char *const keys[] = {"morning_start", "morning_end", "afternoon_start", "afternoon_end", "cutoff"};
+    long long v[5];
+    for (int i = 0; i < 5; i++)
+        if ((v[i] = hhmm_parse(event_str(p, keys[i]))) < 0) return -EINVAL;
+    if (!unit_id) return -EINVAL;
+    long long updated = event_int(p, "updated_at");
+    long long created = json_is_integer(json_object_get(p, "created_at")) ? event_int(p, "created_at") : updated;
+    /* created_at stays the first version's when a later one comes (an older payload's is only its updated_at) */
+    long long n = db_run(db,
+                         "INSERT INTO working_time (unit_id, morning_start, morning_end, afternoon_start, "
+                         "afternoon_end, cutoff, created_at, updated_at, version) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                         "ON CONFLICT (unit_id) DO UPDATE SET morning_start = excluded.morning_start, "
+                         "morning_end = excluded.morning_end, afternoon_start = excluded.afternoon_start, "
+                         "afternoon_end = excluded.afternoon_end, cutoff = excluded.cutoff, "
+                         "updated_at = excluded.updated_at, version = excluded.version",
+                         "tiiiiiiii", unit_id, v[0], v[1], v[2], v[3], v[4], created, updated,
+                         event_int(p, "version"));
+    return n < 0 ? (int)n : 0;
+}
+
+static const event_kind_t calendar_kinds[] = {
+    {"calendar.entry_saved", apply_entry_saved},
+    {"calendar.entry_deleted", apply_entry_deleted},
+    {"calendar.working_time_saved", apply_working_time},
+    {NULL, NULL},
+};
+
+static const event_table_t calendar_tables[] = {
+    {"holiday_entries", "id"},
+    {"working_time", "unit_id"},
+    {NULL, NULL},
+};
+
+const event_module_t calendar_event_module = {"calendar", calendar_kinds, calendar_tables};
 
 int working_time_put(db_t *db, const principal_t *actor, const char *unit_id, const calendar_config_t *cfg,
                      long long expected_version, working_time_t *out, derr_t *err)
@@ -470,30 +566,25 @@ int working_time_put(db_t *db, const principal_t *actor, const char *unit_id, co
         return derr_set(err, -EEXIST, 428, MSG_PRECONDITION_REQUIRED, "If-Match", NULL, NULL, NULL);
     if (found && cur.version != expected_version) return stale(err, cur.version);
     if (!found && expected_version != 0) return stale(err, 0);
-    long long now = clock_now_ms(), n;
-    if (found)
-        n = db_run(db,
-                   "UPDATE working_time SET morning_start = $3, morning_end = $4, afternoon_start = $5, "
-                   "afternoon_end = $6, cutoff = $7, updated_at = $8, version = version + 1 "
-                   "WHERE unit_id = $1 AND version = $2",
-                   "tiiiiiii", unit_id, expected_version, (long long)cfg->morning_start, (long long)cfg->morning_end,
-                   (long long)cfg->afternoon_start, (long long)cfg->afternoon_end, (long long)cfg->cutoff, now);
-    else
-        n = db_run(db,
-                   "INSERT INTO working_time (unit_id, morning_start, morning_end, afternoon_start, afternoon_end, "
-                   "cutoff, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)",
-                   "tiiiiii", unit_id, (long long)cfg->morning_start, (long long)cfg->morning_end,
-                   (long long)cfg->afternoon_start, (long long)cfg->afternoon_end, (long long)cfg->cutoff, now);
-    if (n == -EEXIST) return stale(err, 1);
-    if (n < 0) return (int)n;
-    if (n == 0) return stale(err, cur.version);
+    /* The unit's own row after the change, written by the event's apply. */
     memset(out, 0, sizeof *out);
-    if ((rc = wt_row(db, unit_id, out, &found)) < 0) return rc;
-    if (!found) return -EIO;
     str_copy(out->unit_id, sizeof out->unit_id, unit_id);
+    str_copy(out->from_unit_id, sizeof out->from_unit_id, unit_id);
+    out->cfg = *cfg;
     out->cfg.weekdays = 0x1fu;
-    return ledger_append_json(db, unit_id, actor ? actor->account_id : NULL, "calendar.working_time_saved",
-                              "working_time", unit_id, working_time_payload, out);
+    out->updated_at = clock_now_ms();
+    out->version = found ? cur.version + 1 : 1;
+    long long created = out->updated_at;
+    if (found) {
+        db_stmt_t *s;
+        rc = db_query(db, &s, "SELECT created_at FROM working_time WHERE unit_id = $1", "t", unit_id);
+        if (rc == DB_ROW) created = db_col_int(s, 0);
+        if (s) db_reset(s);
+        if (rc < 0) return rc;
+    }
+    struct wt_event e = {out, created};
+    return event_record(db, unit_id, actor ? actor->account_id : NULL, "calendar.working_time_saved", "working_time",
+                        unit_id, working_time_payload, &e, NULL);
 }
 
 /* ---- the calendar cache ---- */

@@ -104,6 +104,11 @@ void holiday_calendar_release(holiday_calendar_t *hc);
 /* Mark every cached calendar stale and re-read the fingerprint at the next lookup. holiday_store_put/delete call
  * it inside their transaction; call it again after the commit, so no lookup keeps a pre-commit calendar. */
 void holiday_store_changed(void);
+
+/* The projection of calendar.entry_saved / entry_deleted / working_time_saved (tables holiday_entries,
+ * working_time): registered in event.c. */
+struct event_module;
+extern const struct event_module calendar_event_module;
 long long holiday_store_generation(void);
 /* Drop every cached calendar not in use (tests, shutdown). */
 void holiday_calendar_flush(void);

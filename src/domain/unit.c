@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "domain/event.h"
 #include "domain/ledger.h"
 
 #include <ctype.h>
@@ -129,9 +130,11 @@ static bool admin_code_valid(const char *s)
     return true;
 }
 
-/* merged_from: a JSON array (at most 50) of {"name": "...", "code": "..."} objects. */
-static bool merged_from_valid(const char *s)
+/* merged_from: a JSON array (at most 50) of {"name": "...", "code": "..."} objects. *out (may be NULL) gets the
+ * parsed array when valid (the event's payload holds it). */
+static bool merged_from_valid(const char *s, json_t **out)
 {
+    if (out) *out = NULL;
     if (strlen(s) >= sizeof(((unit_t *)0)->merged_from)) return false;
     json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
     bool ok = j && json_is_array(j) && json_array_size(j) <= 50;
@@ -145,6 +148,7 @@ static bool merged_from_valid(const char *s)
             if ((strcmp(k, "name") && strcmp(k, "code")) || !json_is_string(v) || json_string_length(v) > 200) ok = false;
         }
     }
+    if (ok && out) *out = json_incref(j);
     json_decref(j);
     return ok;
 }
@@ -160,8 +164,10 @@ static bool parent_kind_ok(const char *kind, const char *parent_kind)
     return false;
 }
 
-static int check_input(const unit_input_t *in, bool create, derr_t *err)
+/* *merged: the parsed merged_from when given (the caller's reference), else NULL. */
+static int check_input(const unit_input_t *in, bool create, derr_t *err, json_t **merged)
 {
+    *merged = NULL;
     if (create) {
         static const char *const kinds[] = {"national", "province", "commune", "ward", "department"};
         bool ok = false;
@@ -183,7 +189,7 @@ static int check_input(const unit_input_t *in, bool create, derr_t *err)
         return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "abbr", "abbr", "UBND, VP, TTPVHCC ...", NULL);
     if (in->admin_code && *in->admin_code && !admin_code_valid(in->admin_code))
         return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "admin_code", "admin_code", "2-5 digits", NULL);
-    if (in->merged_from && !merged_from_valid(in->merged_from))
+    if (in->merged_from && !merged_from_valid(in->merged_from, merged))
         return derr_set(err, -EINVAL, 400, MSG_FIELD_INVALID, "merged_from", "merged_from",
                         "[{\"name\": ..., \"code\": ...}]", NULL);
     return 0;
@@ -210,17 +216,124 @@ void unit_json(jw_t *w, const unit_t *u)
     jw_obj_end(w);
 }
 
-static void unit_payload(jw_t *w, const void *u) { unit_json(w, u); }
-
-static int append_event(db_t *db, const principal_t *actor, const char *type, const unit_t *u)
+/* The events' payload: the unit as the API shows it, and its path (the events written before it was added derive
+ * the path from the parent's row). Built as a value and handed to the apply as is (event_record_payload): no
+ * parse of the text back on the write path. merged: the parsed merged_from (borrowed), or NULL to parse the
+ * unit's text. */
+static int record_unit(db_t *db, const principal_t *actor, const char *type, const unit_t *u, json_t *merged)
 {
-    return ledger_append_json(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, unit_payload, u);
+    merged = merged ? json_incref(merged)
+                    : json_loads(u->merged_from[0] ? u->merged_from : "[]", JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_array(merged)) {
+        json_decref(merged);
+        return -EINVAL;
+    }
+    json_t *v = json_object();
+    json_object_set_new(v, "id", json_string(u->id));
+    json_object_set_new(v, "parent_id", event_opt_str(u->parent_id));
+    json_object_set_new(v, "kind", json_string(u->kind));
+    json_object_set_new(v, "name", json_string(u->name));
+    json_object_set_new(v, "slug", event_opt_str(u->slug));
+    json_object_set_new(v, "admin_code", event_opt_str(u->admin_code));
+    json_object_set_new(v, "edi_code", event_opt_str(u->edi_code));
+    json_object_set_new(v, "abbr", event_opt_str(u->abbr));
+    json_object_set_new(v, "province_id", event_opt_str(u->province_id));
+    json_object_set_new(v, "merged_from", merged);
+    json_object_set_new(v, "active", json_boolean(u->active));
+    json_object_set_new(v, "created_at", json_integer(u->created_at));
+    json_object_set_new(v, "updated_at", json_integer(u->updated_at));
+    json_object_set_new(v, "version", json_integer(u->version));
+    json_object_set_new(v, "path", json_string(u->path));
+    event_payload_t p;
+    int rc = event_payload_init(&p, v, 0, NULL, NULL);
+    if (rc == 0)
+        rc = event_record_payload(db, u->id, actor ? actor->account_id : NULL, type, "unit", u->id, &p, NULL, NULL);
+    event_payload_free(&p);
+    return rc;
 }
 
-int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit_t *out, derr_t *err)
+/* ---- the projection: unit.created and unit.updated upsert the whole row from the payload ---- */
+
+/* The path of a payload written before "path" was added: the parent's path (an earlier event's row) + id + "/". */
+static int derived_path(db_t *db, const char *id, const char *parent_id, char *out, size_t cap)
 {
-    int rc = check_input(in, true, err);
-    if (rc < 0) return rc;
+    char ppath[AUTH_PATH_MAX] = "/";
+    if (parent_id) {
+        db_stmt_t *s;
+        int rc = db_query(db, &s, "SELECT path FROM units WHERE id = $1", "t", parent_id);
+        if (rc == DB_ROW) str_copy(ppath, sizeof ppath, db_col_text(s, 0));
+        if (s) db_reset(s);
+        if (rc < 0) return rc;
+        if (rc != DB_ROW) return -ENOENT;
+    }
+    int n = snprintf(out, cap, "%s%s/", ppath, id);
+    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+static int apply_unit(db_t *db, const event_meta_t *ev, const json_t *p)
+{
+    const char *id = event_str(p, "id"), *kind = event_str(p, "kind"), *name = event_str(p, "name");
+    const char *parent = event_str(p, "parent_id"), *path = event_str(p, "path");
+    const json_t *merged = json_object_get(p, "merged_from");
+    if (!id || !kind || !name || (merged && !json_is_array(merged))) return -EINVAL;
+    char derived[AUTH_PATH_MAX];
+    int rc = 0;
+    if (!path && (rc = derived_path(db, id, parent, derived, sizeof derived)) < 0) return rc;
+    char *mtext = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *fold = utf8_fold(name, strlen(name));
+    long long n = db_run(db,
+                         "INSERT INTO units (id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, "
+                         "path, province_id, merged_from, active, created_at, updated_at, version) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+                         "ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, kind = excluded.kind, "
+                         "name = excluded.name, name_fold = excluded.name_fold, slug = excluded.slug, "
+                         "admin_code = excluded.admin_code, edi_code = excluded.edi_code, abbr = excluded.abbr, "
+                         "path = excluded.path, province_id = excluded.province_id, "
+                         "merged_from = excluded.merged_from, active = excluded.active, "
+                         "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+                         "version = excluded.version",
+                         "ttttttttttttiiii", id, parent, kind, name, fold ? fold : name, event_str(p, "slug"),
+                         event_str(p, "admin_code"), event_str(p, "edi_code"), event_str(p, "abbr"),
+                         path ? path : derived, event_str(p, "province_id"), mtext ? mtext : "[]",
+                         (long long)json_is_true(json_object_get(p, "active")), event_int(p, "created_at"),
+                         event_int(p, "updated_at"), event_int(p, "version"));
+    free(fold);
+    free(mtext);
+    if (n < 0) return (int)n;
+    /* The event was appended before its unit existed: its province (derived, outside the hash) is the unit's. */
+    if (!strcmp(ev->type, "unit.created") && ev->node && event_str(p, "province_id"))
+        n = db_run(db, "UPDATE events SET province_id = $3 WHERE node = $1 AND seq = $2 AND province_id IS NULL",
+                   "tit", ev->node, ev->seq, event_str(p, "province_id"));
+    return n < 0 ? (int)n : 0;
+}
+
+static const event_kind_t unit_kinds[] = {
+    {"unit.created", apply_unit},
+    {"unit.updated", apply_unit},
+    {NULL, NULL},
+};
+
+static const event_table_t unit_tables[] = {
+    {"units", "id"},
+    {NULL, NULL},
+};
+
+const event_module_t unit_event_module = {"unit", unit_kinds, unit_tables};
+
+/* In place (event.h): sessions, tokens, roles, accounts and every dossier reference units. slug and edi_code are
+ * unique and may have moved between units in the history: cleared, the replay sets them again in order. */
+const event_inplace_t unit_inplace = {
+    "units",
+    "id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, path, province_id, merged_from, active, "
+    "created_at, updated_at, version",
+    "UPDATE units SET version = 0, slug = NULL, edi_code = NULL",
+    "DELETE FROM units WHERE version = 0",
+};
+
+static int create_unit(db_t *db, const principal_t *actor, const unit_input_t *in, json_t *merged, unit_t *out,
+                       derr_t *err)
+{
+    int rc;
     unit_t *parent = NULL;
     if (in->parent_id && *in->parent_id) {
         parent = xmalloc(sizeof *parent);
@@ -266,28 +379,17 @@ int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit
     u->active = in->active != 0;
     u->created_at = u->updated_at = clock_now_ms();
     u->version = 1;
-    char *fold = utf8_fold(u->name, strlen(u->name));
-    long long n = db_run(db,
-                         "INSERT INTO units (id, parent_id, kind, name, name_fold, slug, admin_code, edi_code, abbr, "
-                         "path, province_id, merged_from, active, created_at, updated_at, version) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1)",
-                         "ttttttttttttii", u->id, domain_nz(u->parent_id), u->kind, u->name, fold, domain_nz(u->slug),
-                         domain_nz(u->admin_code), domain_nz(u->edi_code), domain_nz(u->abbr), u->path, domain_nz(u->province_id), u->merged_from,
-                         (long long)u->active, u->created_at);
-    free(fold);
-    if (n == -EEXIST)
+    rc = record_unit(db, actor, "unit.created", u, merged);
+    if (rc == -EEXIST)
         return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, in->edi_code ? "slug|edi_code" : "slug",
                         in->slug ? in->slug : in->edi_code, NULL, NULL);
-    if (n < 0) return (int)n;
-    return append_event(db, actor, "unit.created", u);
+    return rc;
 }
 
-int unit_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
-                const unit_input_t *in, unit_t *out, derr_t *err)
+static int update_unit(db_t *db, const principal_t *actor, const char *id, long long expected_version,
+                       const unit_input_t *in, json_t *merged, unit_t *out, derr_t *err)
 {
-    int rc = check_input(in, false, err);
-    if (rc < 0) return rc;
-    rc = unit_get(db, id, out);
+    int rc = unit_get(db, id, out);
     if (rc == -ENOENT || (rc == 0 && actor && !auth_sees_path(actor, out->path)))
         return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     if (rc < 0) return rc;
@@ -298,25 +400,37 @@ int unit_update(db_t *db, const principal_t *actor, const char *id, long long ex
         snprintf(v, sizeof v, "%lld", out->version);
         return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, v, NULL, NULL);
     }
-    char *fold = in->name ? utf8_fold(in->name, strlen(in->name)) : NULL;
-    long long now = clock_now_ms();
-    long long n = db_run(db,
-                         "UPDATE units SET name = COALESCE(CAST($3 AS TEXT), name), "
-                         "name_fold = COALESCE(CAST($4 AS TEXT), name_fold), "
-                         "slug = CASE WHEN CAST($5 AS TEXT) IS NULL THEN slug WHEN $5 = '' THEN NULL ELSE $5 END, "
-                         "admin_code = CASE WHEN CAST($6 AS TEXT) IS NULL THEN admin_code WHEN $6 = '' THEN NULL ELSE $6 END, "
-                         "edi_code = CASE WHEN CAST($7 AS TEXT) IS NULL THEN edi_code WHEN $7 = '' THEN NULL ELSE $7 END, "
-                         "abbr = CASE WHEN CAST($8 AS TEXT) IS NULL THEN abbr WHEN $8 = '' THEN NULL ELSE $8 END, "
-                         "merged_from = COALESCE(CAST($9 AS TEXT), merged_from), "
-                         "active = CASE WHEN $10 < 0 THEN active ELSE $10 END, "
-                         "updated_at = $11, version = version + 1 WHERE id = $1 AND version = $2",
-                         "titttttttii", id, expected_version, in->name, fold, in->slug, in->admin_code,
-                         in->edi_code, in->abbr, in->merged_from, (long long)in->active, now);
-    free(fold);
-    if (n == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "slug|edi_code", "slug / edi_code", NULL, NULL);
-    if (n < 0) return (int)n;
-    if (n == 0) return derr_set(err, -ESTALE, 412, MSG_VERSION_MISMATCH, NULL, "?", NULL, NULL);
-    rc = unit_get(db, id, out);
+    /* The row after the change, written by the event's apply. */
+    if (in->name) str_copy(out->name, sizeof out->name, in->name);
+    if (in->slug) str_copy(out->slug, sizeof out->slug, in->slug);
+    if (in->admin_code) str_copy(out->admin_code, sizeof out->admin_code, in->admin_code);
+    if (in->edi_code) str_copy(out->edi_code, sizeof out->edi_code, in->edi_code);
+    if (in->abbr) str_copy(out->abbr, sizeof out->abbr, in->abbr);
+    if (in->merged_from) str_copy(out->merged_from, sizeof out->merged_from, in->merged_from);
+    if (in->active >= 0) out->active = in->active != 0;
+    out->updated_at = clock_now_ms();
+    out->version++;
+    rc = record_unit(db, actor, "unit.updated", out, merged);
+    if (rc == -EEXIST) return derr_set(err, -EEXIST, 409, MSG_ALREADY_EXISTS, "slug|edi_code", "slug / edi_code", NULL, NULL);
     if (rc < 0) return rc;
-    return append_event(db, actor, "unit.updated", out);
+    return unit_get(db, id, out);
+}
+
+int unit_create(db_t *db, const principal_t *actor, const unit_input_t *in, unit_t *out, derr_t *err)
+{
+    json_t *merged;
+    int rc = check_input(in, true, err, &merged);
+    if (rc == 0) rc = create_unit(db, actor, in, merged, out, err);
+    json_decref(merged);
+    return rc;
+}
+
+int unit_update(db_t *db, const principal_t *actor, const char *id, long long expected_version,
+                const unit_input_t *in, unit_t *out, derr_t *err)
+{
+    json_t *merged;
+    int rc = check_input(in, false, err, &merged);
+    if (rc == 0) rc = update_unit(db, actor, id, expected_version, in, merged, out, err);
+    json_decref(merged);
+    return rc;
 }

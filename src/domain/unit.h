@@ -70,4 +70,10 @@ void unit_json(jw_t *w, const unit_t *u);
 /* Validators shared with the CLI. */
 bool unit_slug_valid(const char *s);
 bool unit_edi_code_valid(const char *s);
+
+/* The projection of unit.created / unit.updated (table units, rebuilt in place): registered in event.c. */
+struct event_module;
+struct event_inplace;
+extern const struct event_module unit_event_module;
+extern const struct event_inplace unit_inplace;
 #endif
