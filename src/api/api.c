@@ -42,6 +42,11 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/exchange/status", api_exchange_status, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/sent", api_exchange_sent, ROUTE_STAFF},
     {"GET", "/api/v1/exchange/peers", api_exchange_peers, ROUTE_STAFF},
+    /* ministry: hand-offs to ministry systems (api_ministry.c) */
+    {"POST", "/api/v1/dossiers/{code}/handoffs", api_ministry_send, ROUTE_STAFF},
+    {"GET", "/api/v1/ministry/handoffs", api_ministry_handoffs, ROUTE_STAFF},
+    {"GET", "/api/v1/ministry/handoffs/{id}", api_ministry_handoff, ROUTE_STAFF},
+    {"GET", "/api/v1/ministry/systems", api_ministry_systems, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},

@@ -13,6 +13,7 @@
 #include "cli/cli_report.h"
 #include "cli/cli_ca.h"
 #include "cli/cli_peers.h"   /* outbox */
+#include "cli/cli_ministry.h"   /* ministry */
 #include "core/fileio.h"
 #include "cli/cli_sign.h"
 #include "cli/docmod.h"
@@ -209,6 +210,7 @@ static int cmd_serve(int argc, char **argv)
     const char *exchange_trust = NULL;                       /* exchange */
     const char *sign_trust = NULL;                           /* signed results */
     struct peers_cli pcli = {0};                             /* outbox */
+    struct ministry_cli mcli = {0};                          /* ministry */
     const char *pdftotext = "pdftotext";                     /* attachments */
     long pdftotext_timeout = 30;                             /* attachments */
     const cli_opt_t opts[] = {
@@ -274,6 +276,8 @@ static int cmd_serve(int argc, char **argv)
          "POST /api/v1/exchange/inbox answers 503)"},
         /* outbox */
         PEERS_CLI_OPTS(&pcli),
+        /* ministry */
+        MINISTRY_CLI_OPTS(&mcli),
         /* signed results */
         {"sign-trust", OPT_STR, "FILE", &sign_trust, 0, 0, NULL,
          "PEM file of the CA certificates and CRLs that signed results are checked against when a leader signs "
@@ -288,6 +292,7 @@ static int cmd_serve(int argc, char **argv)
     if (pr) return pr == 1 ? 0 : pr;
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
     if ((pr = peers_cli_finish(&pcli)) != 0) { notify_cli_free(&ncli); return pr; }   /* outbox */
+    if ((pr = ministry_cli_finish(&mcli)) != 0) { notify_cli_free(&ncli); peers_cli_free(&pcli); return pr; }
     if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
     dossier_public_url_set(public_url);                      /* dforms */
@@ -388,6 +393,10 @@ static int cmd_serve(int argc, char **argv)
     exchange_sender_t *xsender = NULL;
     if (pcli.file && exchange_sender_start(&xsender, st, &pcli.o) < 0)
         log_error("exchange: cannot start the sender thread");
+    /* ministry: the adapter runs beside the HTTP server when systems are configured. */
+    ministry_sender_t *msender = NULL;
+    if (mcli.file && ministry_sender_start(&msender, st, &mcli.o) < 0)
+        log_error("ministry: cannot start the adapter thread");
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     char blob_default[PATH_MAX];
     if (!blob_dir && blob_default_dir(db, blob_default, sizeof blob_default) == 0) blob_dir = blob_default;
@@ -410,6 +419,7 @@ static int cmd_serve(int argc, char **argv)
                  .metrics_token_set = metrics_token_file != NULL,                     /* metrics */
                  .exchange_trust_pem = exchange_trust ? trust.data : NULL,            /* exchange */
                  .exchange_peers = pcli.file ? &pcli.peers : NULL,                    /* outbox */
+                 .ministry_systems = mcli.file ? &mcli.systems : NULL,                /* ministry */
                  .sign_trust_pem = sign_trust ? strust.data : NULL};                  /* signed results */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
@@ -421,7 +431,9 @@ static int cmd_serve(int argc, char **argv)
     pdf_extractor_stop(extractor);   /* attachments */
     notify_sender_stop(sender);
     exchange_sender_stop(xsender);   /* outbox */
+    ministry_sender_stop(msender);   /* ministry */
     peers_cli_free(&pcli);
+    ministry_cli_free(&mcli);
     blob_store_close(blobs);
     store_close(st);
     buf_free(&trust);

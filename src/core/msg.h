@@ -118,6 +118,7 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
 #include "core/msg_outbox.h"   /* exchange outbox */
 #include "core/msg_signres.h"  /* signed results */
 #include "core/msg_attach.h"   /* document attachments */
+#include "core/msg_ministry.h" /* ministry adapter */
 
 /* One module per line after the first ones, so that branches adding a module do not touch the same line. */
 #define MSG_LIST(X) MSG_LIST_CORE(X) MSG_LIST_PROCEDURE(X) MSG_LIST_DOSSIER(X) MSG_LIST_FORMS(X) MSG_LIST_NOTIFY(X) \
@@ -132,7 +133,8 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     MSG_LIST_CALENDAR(X) \
     MSG_LIST_OUTBOX(X) \
     MSG_LIST_SIGNRES(X) \
-    MSG_LIST_ATTACH(X)
+    MSG_LIST_ATTACH(X) \
+    MSG_LIST_MINISTRY(X)
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;

@@ -17,6 +17,7 @@
 
 #include "domain/exchange.h"
 #include "domain/exchange_out.h"
+#include "domain/ministry.h"
 #include "domain/account.h"   /* assign: staff fields of work */
 #include "sign/keystore.h"
 
@@ -53,6 +54,8 @@ static const event_module_t *const builtin[] = {
     &exchange_out_event_module,
     /* assign: the fields of work of staff (domain/account.c) */
     &staff_event_module,
+    /* ministry: hand-offs of dossiers to ministry systems */
+    &ministry_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;
