@@ -88,6 +88,8 @@ class CsrfTests(ApiTestCase):
              {"reason": "Sai sót", "key_id": "0" * 26, "pin": "1"}),
             ("POST", "/api/v1/documents/01M8T4FRN39MVS7C38TRTKRVDD/recall/answer", {},
              {"accept": True, "key_id": "0" * 26, "pin": "1"}),
+            # ministry: hand-off of a dossier to a ministry system
+            ("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/handoffs", {}, {"system": "land"}),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 
