@@ -34,6 +34,7 @@ int ministry_cli_finish(struct ministry_cli *p)
     p->o.poll_ms = p->poll_ms;
     p->o.result_poll_ms = p->result_poll_ms;
     p->o.timeout_ms = p->timeout_ms;
+    p->o.lease_ms = p->lease_ms;
     return 0;
 }
 

@@ -7,7 +7,7 @@
 
 struct ministry_cli {
     const char            *file;
-    long                   retry_ms, max_attempts, poll_ms, result_poll_ms, timeout_ms;
+    long                   retry_ms, max_attempts, poll_ms, result_poll_ms, timeout_ms, lease_ms;
     ministry_systems_t     systems;
     ministry_sender_opts_t o;
 };
@@ -25,7 +25,10 @@ struct ministry_cli {
     {"ministry-result-poll-ms", OPT_LONG, "MS", &(p)->result_poll_ms, 10, 86400000, "10..86400000",                \
      "wait between two polls of a hand-off's result (default 60000)"},                                              \
     {"ministry-timeout-ms", OPT_LONG, "MS", &(p)->timeout_ms, 100, 600000, "100..600000",                          \
-     "time allowed to one request to a ministry system (default 60000)"}
+     "time allowed to one request to a ministry system (default 60000)"},                                           \
+    {"ministry-lease-ms", OPT_LONG, "MS", &(p)->lease_ms, 1000, 3600000, "1000..3600000",                          \
+     "how long a request in flight is held before another adapter may take it over, e.g. after a crash "           \
+     "(default 120000)"}
 
 /* After parsing: read the file and the tokens. 0 (nothing to do without --ministry-systems), or an exit status
  * after printing the error in both languages. */
