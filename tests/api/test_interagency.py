@@ -301,3 +301,19 @@ class Interagency(ApiTestCase):
         finally:
             self.__class__.server = Server(self.SERVER_ARGS, db=self.db, label="ministry-2")
             self.server.start()
+
+
+class NotConfigured(ApiTestCase):
+    """Without --ministry-systems: the send route answers 503 (in both languages) and changes nothing."""
+
+    def test_503_and_no_systems(self):
+        spec = self.client("cujut.specialist")
+        before = self.counts()
+        r = spec.req("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/handoffs", json={"system": "land"})
+        self.assert_problem(r, 503)
+        self.assertIn("--ministry-systems", r.body["detail"])
+        self.assert_unchanged(before)
+        r = spec.req("GET", "/api/v1/ministry/systems")
+        self.assert_status(r, 200)
+        self.assertEqual(r.body, {"configured": False, "items": []})
+        self.assertEqual(spec.req("GET", "/api/v1/ministry/handoffs").body["items"], [])
