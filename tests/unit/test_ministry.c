@@ -1,7 +1,9 @@
 /* test_ministry.c — domain/ministry.h and domain/ministry_soap.h: the systems file (good lines, every refusal), the
  * system's answers (receipt, poll states, every malformed answer), the acknowledgement's due instant on the legal
  * clock (two working hours, over the lunch break and over a weekend), and the SOAP envelope built from a hand-off's
- * JSON and the answers parsed back (receipt, result, more papers with items, a fault, not SOAP, a DOCTYPE). */
+ * JSON and the answers parsed back (receipt, result, more papers with items, a fault, not SOAP, a DOCTYPE); the
+ * outbox on a store: a 5xx retried with backoff (no event), a late receipt (acknowledged, missed; the row turns into
+ * the poll), a stale lease owner changing nothing, "processing" polled again, more papers, attempts exhausted. */
 #include <criterion/criterion.h>
 
 #include "core/buf.h"
@@ -148,4 +150,104 @@ Test(ministry_soap, build_and_parse)
     cr_assert_eq(ministry_soap_parse(dt, strlen(dt), &j, why, sizeof why), -EINVAL);
     buf_free(&x);
     buf_free(&j);
+}
+
+/* ---- the outbox state machine, on a store ---- */
+#include "core/mem.h"
+#include "testutil.h"
+
+#define T0 1803949200000LL   /* 2027-03-02 08:00 in Vietnam */
+
+static void seed_handoff(const char *id, const char *unit_id, long long ack_due)
+{
+    cr_assert_eq(tu_execf("INSERT INTO ministry_handoffs (id, unit_id, dossier_id, dossier_code, system, kind, sha256, "
+                          "state, created_at, ack_due_at, updated_at) VALUES ('%s', '%s', 'D1', "
+                          "'000.00.01.H41-270302-0001', 'land', 'rest', 'x', 'queued', %lld, %lld, %lld)",
+                          id, unit_id, T0, ack_due, T0), 0);
+    cr_assert_eq(tu_execf("INSERT INTO ministry_outbox (id, kind, system, body, created_at, next_attempt_at) "
+                          "VALUES ('%s', 'send', 'land', '{}', %lld, %lld)", id, T0, T0), 0);
+}
+
+static int claim(long long now, const char *owner, ministry_claim_t *c)
+{
+    ministry_claim_free(c);
+    c->now = now;
+    c->lease_ms = 60000;
+    c->owner = owner;
+    c->limit = 4;
+    return store_write(tu_env.st, ministry_claim, c);
+}
+
+static int outcome(const ministry_job_t *j, const char *owner, ministry_delivery_t d, long long now,
+                   ministry_poll_state_t poll, const char *text, const json_t *items)
+{
+    ministry_outcome_t x = {.job = j, .owner = owner, .result = d, .http_status = d == MINISTRY_OK ? 200 : 503,
+                            .now = now, .next_at = now + 1000, .poll_every_ms = 500, .max_attempts = 3,
+                            .error = "HTTP 503", .receipt = "VPDK-1", .poll = poll, .text = text, .items = items};
+    return store_write(tu_env.st, ministry_record_outcome, &x);
+}
+
+Test(ministry, outbox_states, .init = tu_open, .fini = tu_close)
+{
+    unit_t u;
+    tu_make_unit(NULL, "national", "Việt Nam", "vn", &u);
+    seed_handoff("H1", u.id, T0 + 3600000);
+    ministry_claim_t *c = xcalloc(1, sizeof *c);
+    /* a 5xx: retried later, no event */
+    cr_assert_eq(claim(T0, "o1", c), 0);
+    cr_assert_eq(c->n, 1);
+    cr_assert_str_eq(c->jobs[0].kind, "send");
+    long long ev0 = tu_int("SELECT COUNT(*) FROM events WHERE type <> $1", "");
+    cr_assert_eq(outcome(&c->jobs[0], "o1", MINISTRY_RETRY, T0 + 10, MINISTRY_POLL_PENDING, NULL, NULL), 0);
+    cr_assert_eq(tu_int("SELECT attempts FROM ministry_outbox WHERE id = $1", "H1"), 1);
+    cr_assert_eq(tu_int("SELECT next_attempt_at FROM ministry_outbox WHERE id = $1", "H1"), T0 + 1010);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events WHERE type <> $1", ""), ev0);
+    cr_assert_eq(claim(T0 + 20, "o2", c), 0);
+    cr_assert_eq(c->n, 0, "not due yet");
+    /* the receipt, late: acknowledged with missed, the row now polls */
+    cr_assert_eq(claim(T0 + 2000, "o2", c), 0);
+    cr_assert_eq(c->n, 1);
+    cr_assert_eq(outcome(&c->jobs[0], "stale", MINISTRY_OK, T0 + 7200000, 0, NULL, NULL), 0);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM ministry_handoffs WHERE state = 'queued' AND id = $1", "H1"), 1,
+                 "a stale lease owner changes nothing");
+    cr_assert_eq(outcome(&c->jobs[0], "o2", MINISTRY_OK, T0 + 7200000, 0, NULL, NULL), 0);
+    char s[64];
+    cr_assert_eq(tu_text("SELECT state || ' ' || receipt || ' ' || ack_missed FROM ministry_handoffs WHERE id = $1",
+                         "H1", s, sizeof s), 0);
+    cr_assert_str_eq(s, "acknowledged VPDK-1 1");
+    cr_assert_eq(tu_text("SELECT kind || ' ' || receipt || ' ' || attempts FROM ministry_outbox WHERE id = $1", "H1",
+                         s, sizeof s), 0);
+    cr_assert_str_eq(s, "poll VPDK-1 0");
+    /* still processing: polled again later */
+    cr_assert_eq(claim(T0 + 7200500, "o3", c), 0);
+    cr_assert_eq(c->n, 1);
+    cr_assert_str_eq(c->jobs[0].receipt, "VPDK-1");
+    cr_assert_eq(outcome(&c->jobs[0], "o3", MINISTRY_OK, T0 + 7200600, MINISTRY_POLL_PENDING, NULL, NULL), 0);
+    cr_assert_eq(tu_int("SELECT next_attempt_at FROM ministry_outbox WHERE id = $1", "H1"), T0 + 7201100);
+    /* more papers: the result event with the items, the row done */
+    cr_assert_eq(claim(T0 + 7201100, "o4", c), 0);
+    json_t *items = json_pack("[ss]", "Bản đồ", "Sổ đỏ");
+    cr_assert_eq(outcome(&c->jobs[0], "o4", MINISTRY_OK, T0 + 7201200, MINISTRY_POLL_MORE, "Thiếu", items), 0);
+    json_decref(items);
+    cr_assert_eq(tu_text("SELECT state || ' ' || result_items FROM ministry_handoffs WHERE id = $1", "H1", s, sizeof s),
+                 0);
+    cr_assert_str_eq(s, "more_requested [\"Bản đồ\",\"Sổ đỏ\"]");
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM ministry_outbox WHERE state = 'done' AND id = $1", "H1"), 1);
+    /* attempts exhausted: ministry.failed */
+    seed_handoff("H2", u.id, T0 + 3600000);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(claim(T0 + 10000000LL * (i + 1), "o5", c), 0);
+        cr_assert_eq(c->n, 1);
+        cr_assert_eq(outcome(&c->jobs[0], "o5", MINISTRY_RETRY, T0 + 10000000LL * (i + 1), 0, NULL, NULL), 0);
+    }
+    cr_assert_eq(tu_text("SELECT state || ' ' || last_error FROM ministry_handoffs WHERE id = $1", "H2", s, sizeof s),
+                 0);
+    cr_assert_str_eq(s, "failed HTTP 503");
+    ministry_gauges_t g;
+    cr_assert_eq(store_read(tu_env.st, ministry_gauges, &g), 0);
+    cr_assert_eq(g.n, 1);
+    cr_assert_eq(g.g[0].ack_missed, 1);
+    cr_assert_eq(g.g[0].outbox_depth, 0);
+    ministry_claim_free(c);
+    free(c);
 }
