@@ -6,7 +6,10 @@
  * the poll), a stale lease owner changing nothing, "processing" polled again, more papers, attempts exhausted. */
 #include <criterion/criterion.h>
 
+#include "testutil.h"
+
 #include "core/buf.h"
+#include "core/mem.h"
 #include "domain/calendar.h"
 #include "domain/ministry.h"
 #include "domain/ministry_soap.h"
@@ -153,8 +156,6 @@ Test(ministry_soap, build_and_parse)
 }
 
 /* ---- the outbox state machine, on a store ---- */
-#include "core/mem.h"
-#include "testutil.h"
 
 #define T0 1803949200000LL   /* 2027-03-02 08:00 in Vietnam */
 
