@@ -3,7 +3,7 @@
  * clock (two working hours, over the lunch break and over a weekend), and the SOAP envelope built from a hand-off's
  * JSON and the answers parsed back (receipt, result, more papers with items, a fault, not SOAP, a DOCTYPE); the
  * outbox on a store: a 5xx retried with backoff (no event), a late receipt (acknowledged, missed; the row turns into
- * the poll), a stale lease owner changing nothing, "processing" polled again, more papers, attempts exhausted. */
+ * the poll), a stale lease owner changing nothing, "processing" polled again, more papers, attempts exhausted, and a rebuild giving the same rows. */
 #include <criterion/criterion.h>
 
 #include "testutil.h"
@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "domain/calendar.h"
+#include "domain/event.h"
 #include "domain/ministry.h"
 #include "domain/ministry_soap.h"
 
@@ -159,14 +160,43 @@ Test(ministry_soap, build_and_parse)
 
 #define T0 1803949200000LL   /* 2027-03-02 08:00 in Vietnam */
 
+struct seed {
+    const char *id, *unit_id;
+    long long   ack_due;
+};
+
+static void seed_payload(jw_t *w, const void *arg)
+{
+    const struct seed *x = arg;
+    jw_obj_begin(w);
+    jw_kstr(w, "id", x->id);
+    jw_kstr(w, "unit_id", x->unit_id);
+    jw_kstr(w, "dossier_id", "D1");
+    jw_kstr(w, "dossier_code", "000.00.01.H41-270302-0001");
+    jw_kstr(w, "system", "land");
+    jw_kstr(w, "kind", "rest");
+    jw_kstr(w, "sha256", "x");
+    jw_kstr(w, "sent_by", "");
+    jw_kint(w, "at", T0);
+    jw_kint(w, "ack_due_at", x->ack_due);
+    jw_obj_end(w);
+}
+
+static int seed_fn(db_t *db, void *arg)
+{
+    const struct seed *x = arg;
+    int rc = event_record(db, x->unit_id, NULL, "ministry.sent", "ministry_handoff", x->id, seed_payload, x, NULL);
+    if (rc < 0) return rc;
+    long long n = db_run(db, "INSERT INTO ministry_outbox (id, kind, system, body, created_at, next_attempt_at) "
+                             "VALUES ($1, 'send', 'land', '{}', $2, $2)", "ti", x->id, T0);
+    return n < 0 ? (int)n : 0;
+}
+
+/* A hand-off as ministry_send leaves it (its ministry.sent event and its outbox row), without a dossier. */
 static void seed_handoff(const char *id, const char *unit_id, long long ack_due)
 {
-    cr_assert_eq(tu_execf("INSERT INTO ministry_handoffs (id, unit_id, dossier_id, dossier_code, system, kind, sha256, "
-                          "state, created_at, ack_due_at, updated_at) VALUES ('%s', '%s', 'D1', "
-                          "'000.00.01.H41-270302-0001', 'land', 'rest', 'x', 'queued', %lld, %lld, %lld)",
-                          id, unit_id, T0, ack_due, T0), 0);
-    cr_assert_eq(tu_execf("INSERT INTO ministry_outbox (id, kind, system, body, created_at, next_attempt_at) "
-                          "VALUES ('%s', 'send', 'land', '{}', %lld, %lld)", id, T0, T0), 0);
+    struct seed x = {id, unit_id, ack_due};
+    cr_assert_eq(store_write(tu_env.st, seed_fn, &x), 0);
 }
 
 static int claim(long long now, const char *owner, ministry_claim_t *c)
@@ -244,6 +274,15 @@ Test(ministry, outbox_states, .init = tu_open, .fini = tu_close)
     cr_assert_eq(tu_text("SELECT state || ' ' || last_error FROM ministry_handoffs WHERE id = $1", "H2", s, sizeof s),
                  0);
     cr_assert_str_eq(s, "failed HTTP 503");
+    /* every state came from an event: a rebuild gives the same rows and leaves the outbox alone */
+    char before[65], after[65];
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
+    event_rebuild_report_t rep = {0};
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(event_digest(tu_env.st, after), 0);
+    cr_assert_str_eq(before, after);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM ministry_outbox", NULL), 2);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM ministry_handoffs", NULL), 2);
     ministry_gauges_t g;
     cr_assert_eq(store_read(tu_env.st, ministry_gauges, &g), 0);
     cr_assert_eq(g.n, 1);
