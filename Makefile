@@ -22,7 +22,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # benchmarks and fuzz targets link everything directly.
 DOC_PKGS := pangocairo cairo-pdf libqrencode xlsxwriter libxml-2.0 xmlsec1-openssl
 DOC_SRC  := src/core/pdf.c src/core/xmlsafe.c src/domain/edxml.c src/domain/export.c src/domain/forms.c \
-            src/sign/xmldsig.c
+            src/sign/xmldsig.c src/domain/ministry_soap.c
 DOC_LIBS := $(shell pkg-config --libs $(DOC_PKGS) 2>/dev/null)
 EXE_LIBS := $(shell pkg-config --libs $(filter-out $(DOC_PKGS),$(PKGS)) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)

@@ -50,6 +50,11 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/portal/repush", api_portal_repush, ROUTE_STAFF},
     {"POST", "/api/v1/portal/reconciliations", api_portal_reconcile, ROUTE_STAFF},
     {"GET", "/api/v1/portal/reconciliations/latest", api_portal_recon_latest, ROUTE_STAFF},
+    /* ministry: hand-offs to ministry systems (api_ministry.c) */
+    {"POST", "/api/v1/dossiers/{code}/handoffs", api_ministry_send, ROUTE_STAFF},
+    {"GET", "/api/v1/ministry/handoffs", api_ministry_handoffs, ROUTE_STAFF},
+    {"GET", "/api/v1/ministry/handoffs/{id}", api_ministry_handoff, ROUTE_STAFF},
+    {"GET", "/api/v1/ministry/systems", api_ministry_systems, ROUTE_STAFF},
     {"GET", "/api/v1/calendar/lunar", api_calendar_lunar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/solar", api_calendar_solar, ROUTE_PUBLIC},
     {"GET", "/api/v1/calendar/holidays", api_calendar_holidays, ROUTE_PUBLIC},

@@ -23,6 +23,8 @@ int api_reply_weak_password(req_t *r, const char *field);
 int api_if_match(req_t *r, long long *version);
 /* ETag for a record version. */
 void api_etag(req_t *r, long long version);
+/* Whether code has the shape of a dossier code ([0-9A-Z.-], 8..47 characters): else the route answers 404. */
+bool api_dossier_code_ok(const char *code);
 /* Start {"items":[ ... and finish ... ],"next_cursor":...} for lists. */
 void api_list_begin(jw_t *w);
 void api_list_end(jw_t *w, const char *next_cursor);
@@ -92,6 +94,10 @@ int api_documents_recall_answer(req_t *r);
 int api_documents_exchange(req_t *r);
 int api_documents_dossier(req_t *r);   /* api_dossiers.c: a document starts a dossier */
 int api_exchange_peers(req_t *r);
+int api_ministry_send(req_t *r);   /* ministry (api_ministry.c) */
+int api_ministry_handoffs(req_t *r);
+int api_ministry_handoff(req_t *r);
+int api_ministry_systems(req_t *r);
 /* Sign an edXML message (xml) with the signer a read transaction unlocked (key_rc its keystore_unlock result):
  * 0 signed, *signer closed and signer_cn filled; -1 after replying (422 key / PIN, 413 / 500 signing). */
 struct signer;

@@ -71,7 +71,7 @@ static int reply_dossier(req_t *r, int status, const char *code, bool acted)
     return 0;
 }
 
-static bool code_shape_ok(const char *code)
+bool api_dossier_code_ok(const char *code)
 {
     size_t n = code ? strlen(code) : 0;
     if (n < 8 || n >= DOSSIER_CODE_MAX) return false;
@@ -85,7 +85,7 @@ static bool code_shape_ok(const char *code)
 int api_dossiers_get(req_t *r)
 {
     const char *code = req_param(r, 0);
-    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (!api_dossier_code_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     return reply_dossier(r, 200, code, false);
 }
 
@@ -382,7 +382,7 @@ static void action_done(req_t *r, int rc, void *arg)
 int api_dossiers_action(req_t *r)
 {
     const char *code = req_param(r, 0);
-    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (!api_dossier_code_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     json_t *body;
     if (req_json(r, &body) < 0) return 0;
     struct act_ctx *c = xcalloc(1, sizeof *c);
@@ -495,7 +495,7 @@ static int result_fn(db_t *db, void *arg)
 int api_dossiers_result(req_t *r)
 {
     const char *code = req_param(r, 0);
-    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (!api_dossier_code_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     struct result_ctx *c = xcalloc(1, sizeof *c);
     c->who = &r->who;
     c->code = code;
@@ -659,7 +659,7 @@ static int assignees_fn(db_t *db, void *arg)
 int api_dossiers_assignees(req_t *r)
 {
     const char *code = req_param(r, 0);
-    if (!code_shape_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
+    if (!api_dossier_code_ok(code)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
     page_t p;
     if (req_page(r, &p) < 0) return 0;
     if (p.q) return reply_problem(r, 400, "invalid-parameter", MSG_PARAM_INVALID, "q", "q", NULL, NULL);

@@ -13,11 +13,12 @@
  * a string of the program (route patterns, fixed slugs), escaped all the same. */
 #include "api/api.h"
 #include "core/clock.h"
+#include "core/mem.h"
 #include "core/prom.h"
 #include "core/sha256.h"
 #include "domain/gauges.h"
+#include "domain/ministry.h" /* ministry */
 #include "domain/portal.h"   /* portal */
-#include "core/clock.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -154,6 +155,49 @@ static void write_portal(buf_t *b, const portal_stats_t *p)
     prom_sample_u(b, "motcua_portal_dead_letters", NULL, (unsigned long long)p->dead);
 }
 
+/* The ministry adapter's figures per system (domain/ministry.h): the configured systems, and any other that
+ * hand-offs name. */
+static void write_ministry(buf_t *b, const ministry_systems_t *sys, const ministry_gauges_t *g)
+{
+    ministry_gauges_t all = *g;
+    for (int i = 0; sys && i < sys->n; i++) {
+        bool seen = false;
+        for (int k = 0; k < all.n; k++) seen = seen || !strcmp(all.g[k].system, sys->sys[i].name);
+        if (!seen && all.n < (int)(sizeof all.g / sizeof all.g[0])) {
+            memset(&all.g[all.n], 0, sizeof all.g[all.n]);
+            str_copy(all.g[all.n].system, sizeof all.g[all.n].system, sys->sys[i].name);
+            all.n++;
+        }
+    }
+    buf_t lab;
+    buf_init(&lab, 256);
+    long long now = clock_now_ms();
+    prom_family(b, "motcua_ministry_outbox_depth", "gauge",
+                "Hand-offs to a ministry system not yet answered (queued or acknowledged, waiting for the result).");
+    for (int i = 0; i < all.n; i++) {
+        buf_reset(&lab);
+        prom_label(&lab, "system", all.g[i].system);
+        prom_sample_u(b, "motcua_ministry_outbox_depth", lab.data, (unsigned long long)all.g[i].outbox_depth);
+    }
+    prom_family(b, "motcua_ministry_ack_missed_total", "counter",
+                "Hand-offs acknowledged after their two working hours (Decree 63/2024).");
+    for (int i = 0; i < all.n; i++) {
+        buf_reset(&lab);
+        prom_label(&lab, "system", all.g[i].system);
+        prom_sample_u(b, "motcua_ministry_ack_missed_total", lab.data, (unsigned long long)all.g[i].ack_missed);
+    }
+    prom_family(b, "motcua_ministry_oldest_unacked_seconds", "gauge",
+                "Age of the oldest hand-off the system has not acknowledged yet (0: none).");
+    for (int i = 0; i < all.n; i++) {
+        buf_reset(&lab);
+        prom_label(&lab, "system", all.g[i].system);
+        long long o = all.g[i].oldest_unacked_ms;
+        prom_sample_u(b, "motcua_ministry_oldest_unacked_seconds", lab.data,
+                      (unsigned long long)(o && now > o ? (now - o) / 1000 : 0));
+    }
+    buf_free(&lab);
+}
+
 int api_metrics(req_t *r)
 {
     if (!metrics_allowed(r)) return reply_problem(r, 404, "not-found", MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
@@ -180,6 +224,9 @@ int api_metrics(req_t *r)
     gauges_sync_free(&sg);
     portal_stats_t ps = {.now = clock_now_ms()};
     if (rc >= 0 && store_read(r->app->store, portal_stats, &ps) == 0) write_portal(&b, &ps);   /* portal */
+    ministry_gauges_t *mg = xcalloc(1, sizeof *mg);
+    if (rc >= 0 && store_read(r->app->store, ministry_gauges, mg) == 0) write_ministry(&b, r->app->ministry_systems, mg);
+    free(mg);
     buf_t lab;
     buf_init(&lab, 256);
     prom_label(&lab, "version", MOTCUA_VERSION);

@@ -23,6 +23,7 @@
 #include "domain/edxml.h"
 #include "domain/export.h"
 #include "domain/forms.h"
+#include "domain/ministry_soap.h"
 #include "core/pdf.h"
 #include "sign/xmldsig.h"
 
@@ -165,6 +166,12 @@ FWD_VOID(export_end_row, (export_table_t *t), (t))
 FWD(int, export_write_lang, (export_table_t *t, export_format_t f, lang_t lang, buf_t *out), (t, f, lang, out))
 FWD_VOID(export_free, (export_table_t *t), (t))
 FWD(long, export_rows, (const export_table_t *t), (t))
+
+/* ministry adapter: the SOAP shape (domain/ministry_soap.h) */
+FWD(int, ministry_soap_build, (const char *operation, const char *json, size_t n, buf_t *out, char *why, size_t why_len),
+    (operation, json, n, out, why, why_len))
+FWD(int, ministry_soap_parse, (const void *xml, size_t n, buf_t *json_out, char *why, size_t why_len),
+    (xml, n, json_out, why, why_len))
 
 /* edXML packages (domain/edxml.h) */
 FWD_VOID(edxml_doc_free, (edxml_doc_t *d), (d))

@@ -14,6 +14,7 @@
 #include "cli/cli_ca.h"
 #include "cli/cli_peers.h"   /* outbox */
 #include "cli/cli_portal.h"   /* portal */
+#include "cli/cli_ministry.h"   /* ministry */
 #include "core/fileio.h"
 #include "cli/cli_sign.h"
 #include "cli/cli_sync.h"   /* sync: hub and nodes */
@@ -240,6 +241,7 @@ static int cmd_serve(int argc, char **argv)
     const char *sign_trust = NULL;                           /* signed results */
     struct peers_cli pcli = {0};                             /* outbox */
     struct portal_cli portal = {0};                          /* portal */
+    struct ministry_cli mcli = {0};                          /* ministry */
     const char *pdftotext = "pdftotext";                     /* attachments */
     long pdftotext_timeout = 30;                             /* attachments */
     const char *role_opt = NULL, *node_key = NULL;           /* sync */
@@ -313,6 +315,8 @@ static int cmd_serve(int argc, char **argv)
         PEERS_CLI_OPTS(&pcli),
         /* portal */
         PORTAL_CLI_OPTS(&portal),
+        /* ministry */
+        MINISTRY_CLI_OPTS(&mcli),
         /* signed results */
         {"sign-trust", OPT_STR, "FILE", &sign_trust, 0, 0, NULL,
          "PEM file of the CA certificates and CRLs that signed results are checked against when a leader signs "
@@ -339,6 +343,7 @@ static int cmd_serve(int argc, char **argv)
     if ((pr = notify_cli_finish(&ncli)) != 0) { notify_cli_free(&ncli); return pr; }
     if ((pr = peers_cli_finish(&pcli)) != 0) { notify_cli_free(&ncli); return pr; }   /* outbox */
     if ((pr = portal_cli_finish(&portal)) != 0) { notify_cli_free(&ncli); return pr; }   /* portal */
+    if ((pr = ministry_cli_finish(&mcli)) != 0) { notify_cli_free(&ncli); peers_cli_free(&pcli); return pr; }
     if (public_url && strncmp(public_url, "http://", 7) && strncmp(public_url, "https://", 8))
         return cli_usage_error(MSG_CLI_BAD_VALUE, "--public-url", public_url, "http://... | https://...");
     if (role_opt && strcmp(role_opt, "node") && strcmp(role_opt, "hub"))      /* sync */
@@ -474,6 +479,10 @@ static int cmd_serve(int argc, char **argv)
         if (store_write(st, portal_set_enabled, &on) < 0 || portal_sender_start(&psender, st, &portal.o) < 0)
             log_error("portal: cannot start the sender thread");
     }
+    /* ministry: the adapter runs beside the HTTP server when systems are configured. */
+    ministry_sender_t *msender = NULL;
+    if (mcli.file && ministry_sender_start(&msender, st, &mcli.o) < 0)
+        log_error("ministry: cannot start the adapter thread");
     if (!res.admin_exists) log_warn("no administrator exists yet: create one with 'motcua init --db %s'", db);
     char blob_default[PATH_MAX];
     if (!blob_dir && blob_default_dir(db, blob_default, sizeof blob_default) == 0) blob_dir = blob_default;
@@ -498,6 +507,7 @@ static int cmd_serve(int argc, char **argv)
                  .exchange_peers = pcli.file ? &pcli.peers : NULL,                    /* outbox */
                  .sign_trust_pem = sign_trust ? strust.data : NULL,                   /* signed results */
                  .portal = portal.url ? &portal.o : NULL,                             /* portal */
+                 .ministry_systems = mcli.file ? &mcli.systems : NULL,                /* ministry */
                  .sync_role = role};                                                  /* sync */
     memcpy(app.metrics_token_sha256, metrics_sha, sizeof app.metrics_token_sha256);
     explicit_bzero(metrics_sha, sizeof metrics_sha);
@@ -512,7 +522,9 @@ static int cmd_serve(int argc, char **argv)
     exchange_sender_stop(xsender);   /* outbox */
     portal_sender_stop(psender);     /* portal */
     portal_cli_free(&portal);
+    ministry_sender_stop(msender);   /* ministry */
     peers_cli_free(&pcli);
+    ministry_cli_free(&mcli);
     blob_store_close(blobs);
     store_close(st);
     buf_free(&trust);

@@ -121,6 +121,7 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
 #include "core/msg_sync.h"     /* sync: hub and nodes */
 #include "core/msg_portal.h"   /* portal connector */
 #include "core/msg_task.h"     /* tasks */
+#include "core/msg_ministry.h" /* ministry adapter */
 
 /* One module per line after the first ones, so that branches adding a module do not touch the same line. */
 #define MSG_LIST(X) MSG_LIST_CORE(X) MSG_LIST_PROCEDURE(X) MSG_LIST_DOSSIER(X) MSG_LIST_FORMS(X) MSG_LIST_NOTIFY(X) \
@@ -138,7 +139,8 @@ typedef enum { LANG_VI = 0, LANG_EN = 1 } lang_t;
     MSG_LIST_ATTACH(X) \
     MSG_LIST_SYNC(X) \
     MSG_LIST_PORTAL(X) \
-    MSG_LIST_TASK(X)
+    MSG_LIST_TASK(X) \
+    MSG_LIST_MINISTRY(X)
 
 #define MSG_ENUM(id, vi, en) id,
 typedef enum { MSG_LIST(MSG_ENUM) MSG_COUNT } msg_id_t;

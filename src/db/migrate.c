@@ -533,6 +533,33 @@ static const struct migration migrations[] = {
      "  CHECK (state IN ('pending','approved','refused')));\n",
      NULL},
     /* ---- end tasks ---- */
+    /* ---- ministry adapter: migration 27 ---- */
+    {27, "ministry-adapter",
+     /* Inter-agency processing with ministry systems (domain/ministry.h). ministry_handoffs is the projection of
+      * ministry.sent / .acknowledged / .result / .failed (one row per hand-off of a dossier to an external system:
+      * state queued -> acknowledged -> accepted | more_requested, or failed), with the Decree 63/2024 two-working-hour
+      * acknowledgement (ack_due_at on the legal clock, acknowledged_at, ack_missed). ministry_outbox is OPERATIONAL
+      * state like exchange_outbox (a rebuild leaves it alone): the request body of a hand-off ('send') and then the
+      * polling of its result ('poll'), with attempts, lease and backoff. */
+     "CREATE TABLE ministry_handoffs (\n"
+     "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, dossier_id TEXT NOT NULL, dossier_code TEXT NOT NULL,\n"
+     "  system TEXT NOT NULL, kind TEXT NOT NULL, sha256 TEXT NOT NULL, state TEXT NOT NULL, sent_by TEXT,\n"
+     "  created_at BIGINT NOT NULL, ack_due_at BIGINT NOT NULL, receipt TEXT NOT NULL DEFAULT '',\n"
+     "  acknowledged_at BIGINT NOT NULL DEFAULT 0, ack_missed INTEGER NOT NULL DEFAULT 0,\n"
+     "  result_text TEXT NOT NULL DEFAULT '', result_items TEXT NOT NULL DEFAULT '[]',\n"
+     "  result_at BIGINT NOT NULL DEFAULT 0, http_status INTEGER NOT NULL DEFAULT 0,\n"
+     "  last_error TEXT NOT NULL DEFAULT '', updated_at BIGINT NOT NULL,\n"
+     "  CHECK (state IN ('queued','acknowledged','accepted','more_requested','failed')));\n"
+     "CREATE INDEX ministry_handoffs_dossier ON ministry_handoffs(dossier_id);\n"
+     "CREATE TABLE ministry_outbox (\n"
+     "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, system TEXT NOT NULL, body TEXT NOT NULL,\n"
+     "  receipt TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,\n"
+     "  next_attempt_at BIGINT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', lease_until BIGINT,\n"
+     "  lease_owner TEXT, done_at BIGINT, http_status INTEGER, last_error TEXT,\n"
+     "  CHECK (kind IN ('send','poll')), CHECK (state IN ('pending','sending','done','failed')));\n"
+     "CREATE INDEX ministry_outbox_due ON ministry_outbox(state, next_attempt_at);\n",
+     "ALTER TABLE ministry_handoffs ALTER COLUMN id TYPE TEXT COLLATE \"C\";\n"},
+    /* ---- end ministry adapter ---- */
 };
 
 /* SQLite-only statements of a migration, run after its sql (the PostgreSQL ones are pg_sql above). */

@@ -18,6 +18,7 @@
 
 #include "domain/exchange.h"
 #include "domain/exchange_out.h"
+#include "domain/ministry.h"
 #include "domain/account.h"   /* assign: staff fields of work */
 #include "domain/portal.h"    /* portal: the connector hook */
 #include "domain/account.h"   /* assign: staff fields of work; accounts and roles */
@@ -70,6 +71,8 @@ static const event_module_t *const builtin[] = {
     &unit_event_module,
     /* calendar: holiday entries and working time (domain/holiday_store.c) */
     &calendar_event_module,
+    /* ministry: hand-offs of dossiers to ministry systems */
+    &ministry_event_module,
     NULL};
 
 static const event_module_t *const *registry = builtin;

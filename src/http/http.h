@@ -46,6 +46,9 @@ typedef struct app {
     /* outbox: the peers this node sends edXML packages and status messages to, with their tokens
      * (--exchange-peers, domain/exchange_out.h); NULL: POST /api/v1/documents/{id}/send answers 503 */
     const struct exchange_peers *exchange_peers;
+    /* ministry: the systems dossiers are handed off to (--ministry-systems, domain/ministry.h); NULL: POST
+     * /api/v1/dossiers/{code}/handoffs answers 503 */
+    const struct ministry_systems *ministry_systems;
     /* signed results: the trust anchors (PEM CA certificates and CRLs) of result signatures (--sign-trust): a
      * leader's signature is checked against them before the result is kept, and the public verification of a
      * copy reports a chain to them; NULL: no copy is ever reported valid */

@@ -24,7 +24,7 @@
 
 static long long opt_or(long long v, long long dflt) { return v > 0 ? v : dflt; }
 
-#define ANSWER_MAX 16384
+#define ANSWER_MAX SYNC_ANSWER_MAX
 
 /* The receiver's reason from a problem+json answer: "<code>: <detail>". */
 static void problem_reason(const buf_t *answer, long code, char *err, size_t cap)
@@ -61,41 +61,23 @@ static exchange_delivery_t deliver(const exchange_sender_opts_t *o, const exchan
     h = curl_slist_append(h, "Accept-Language: en");
     h = curl_slist_append(h, idem);
     h = curl_slist_append(h, auth.data);
-    CURL *c = curl_easy_init();
-    if (!c || !h || !url.data) {
-        snprintf(err, err_cap, "curl_easy_init failed");
-        if (c) curl_easy_cleanup(c);
+    if (!h || !url.data) {
+        snprintf(err, err_cap, "out of memory");
         curl_slist_free_all(h);
         goto done;
     }
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)opt_or(o->timeout_ms, 60000));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(opt_or(o->timeout_ms, 60000) / 3 + 1));
-    curl_easy_setopt(c, CURLOPT_URL, url.data);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_curl_collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sync_curl_abort);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
-    CURLcode cr = curl_easy_perform(c);
     long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(c);
+    int hr = sync_http_request("POST", url.data, h, j->body, j->len, opt_or(o->timeout_ms, 60000), stop, &answer,
+                               &code, err, err_cap);
     curl_slist_free_all(h);
     *http = code;
-    if (cr != CURLE_OK) {
-        snprintf(err, err_cap, "%s", curl_easy_strerror(cr));
-    } else if (code >= 200 && code < 300) {
+    if (hr == 0 && code >= 200 && code < 300) {
         out = EXCHANGE_OK;
         json_t *a = answer.data ? json_loadb(answer.data, answer.len, 0, NULL) : NULL;
         const char *sc = json_string_value(json_object_get(a, "status_code"));
         if (sc && strlen(sc) == 2) memcpy(status_code, sc, 3);
         json_decref(a);
-    } else {
+    } else if (hr == 0) {
         problem_reason(&answer, code, err, err_cap);
         if (code == 422) out = EXCHANGE_REFUSED;
         else if (code >= 400 && code < 500 && code != 408 && code != 429) out = EXCHANGE_PERMANENT;

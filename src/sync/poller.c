@@ -3,6 +3,10 @@
 #include "core/buf.h"
 #include "core/mem.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -79,6 +83,15 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 void sync_curl_init(void) { pthread_once(&curl_once, curl_init_once); }
 
+/* sync_http_request's answer: its first SYNC_ANSWER_MAX bytes, whatever the buffer's own limit. */
+static size_t answer_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    buf_t *b = ud;
+    size_t n = size * nmemb;
+    if (b->len < SYNC_ANSWER_MAX) buf_append(b, ptr, n > SYNC_ANSWER_MAX - b->len ? SYNC_ANSWER_MAX - b->len : n);
+    return size * nmemb;
+}
+
 size_t sync_curl_collect(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     buf_t *b = ud;
@@ -93,4 +106,41 @@ int sync_curl_abort(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t u
     (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
     const atomic_int *stop = ud;
     return stop && atomic_load(stop) ? 1 : 0;
+}
+
+int sync_http_request(const char *method, const char *url, const struct curl_slist *headers, const void *body,
+                      size_t len, long long timeout_ms, const _Atomic int *stop, struct buf *answer, long *code,
+                      char *err, size_t err_cap)
+{
+    *code = 0;
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(err, err_cap, "curl_easy_init failed");
+        return -EIO;
+    }
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms / 3 + 1));
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    if (!strcmp(method, "POST")) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, answer_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sync_curl_abort);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
+    CURLcode cr = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+    curl_easy_cleanup(c);
+    if (cr != CURLE_OK) {
+        snprintf(err, err_cap, "%s", curl_easy_strerror(cr));
+        return -EIO;
+    }
+    return 0;
 }

@@ -3,6 +3,7 @@
  * Also the one process-wide libcurl initialisation both senders need. */
 #ifndef MOTCUA_POLLER_H
 #define MOTCUA_POLLER_H
+#include <stddef.h>
 
 /* One cycle: > 0 did some work (run again at once), 0 nothing due, < 0 an error (logged by the cycle). */
 typedef int (*poller_cycle_fn)(void *arg);
@@ -24,4 +25,14 @@ void sync_curl_init(void);
 #include <curl/curl.h>
 size_t sync_curl_collect(char *ptr, size_t size, size_t nmemb, void *ud);
 int sync_curl_abort(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+/* One HTTP request of an outbox sender (exchange_sender.c, ministry_sender.c) with libcurl: method "POST" (body,
+ * len) or "GET" (body NULL) to url with the headers (the caller's: a bearer token is only handed to libcurl here),
+ * at most timeout_ms, http(s) only; the answer's first SYNC_ANSWER_MAX bytes into answer; *stop set aborts it.
+ * 0 with *code the HTTP status, or -EIO with libcurl's reason in err. */
+#define SYNC_ANSWER_MAX 16384
+struct curl_slist;
+struct buf;
+int sync_http_request(const char *method, const char *url, const struct curl_slist *headers, const void *body,
+                      size_t len, long long timeout_ms, const _Atomic int *stop, struct buf *answer, long *code,
+                      char *err, size_t err_cap);
 #endif

@@ -102,6 +102,8 @@ class CsrfTests(ApiTestCase):
             ("POST", "/api/v1/portal/dead-letters/01M8T4FRN39MVS7C38TRTKRVDD/replay", {}, None),
             ("POST", "/api/v1/portal/repush", {}, {"dossier_id": "01M8T4FRN39MVS7C38TRTKRVDD"}),
             ("POST", "/api/v1/portal/reconciliations", {}, {"date": "2026-12-03"}),
+            # ministry: hand-off of a dossier to a ministry system
+            ("POST", "/api/v1/dossiers/000.00.01.H41-270302-0001/handoffs", {}, {"system": "land"}),
             ("DELETE", "/api/v1/session", {}, None),
         ]
 

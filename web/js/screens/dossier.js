@@ -7,6 +7,7 @@
 // (a stale version is 412, a wrong state 409: the page says so and reloads).
 import { state, t, bi, el, api, upload, problemText, field, fmtDateTime, dueBadge, notice, showProblem,
          clearProblems } from "../core.js";
+import { drawMinistry } from "./dossier_ministry.js";
 
 let root = null, code = "", d = null, unitId = "", unitName = "", loads = 0, opener = null;
 const uploaded = [];          // papers uploaded on this page since it was opened: {id, name, size}
@@ -271,7 +272,9 @@ function draw() {
         sectionHead("dossier-h-papers", "dossier.papers.title"), ...drawPapers(),
         sectionHead("dossier-h-sheet", "dossier.sheet.title"), drawSheet(),
         sectionHead("dossier-h-forms", "dossier.forms.title"), drawForms(),
+        sectionHead("dossier-h-ministry", "ministry.title"), el("div", { id: "dossier-ministry" }),
         el("dialog", { id: "dossier-dialog", "aria-labelledby": "dossier-dialog-title" }));
+    if (d.unit_id) drawMinistry($q("#dossier-ministry"), d, code);
 }
 
 // Load (or reload) the dossier and draw it; a dossier the caller may not see is "not found", whatever the reason.
