@@ -398,7 +398,8 @@ static const event_table_t staff_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t staff_event_module = {"staff", staff_kinds, staff_tables};
+const event_module_t staff_event_module = {"staff", staff_kinds, staff_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 int account_create(db_t *db, const principal_t *actor, const account_input_t *in, account_t *out, derr_t *err)
 {

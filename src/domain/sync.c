@@ -155,7 +155,8 @@ static const event_table_t sync_tables[] = {
     {"sync_nodes", "node_id"},
     {"sync_enrolments", "token_hash"},
     {NULL, NULL}};
-const event_module_t sync_event_module = {"sync", sync_kinds, sync_tables};
+const event_module_t sync_event_module = {"sync", sync_kinds, sync_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- enrolment tokens ---- */
 
@@ -562,7 +563,7 @@ int sync_batch_apply(db_t *db, void *arg)
 {
     sync_batch_t *b = arg;
     b->status = 200;
-    b->applied = b->skipped = 0;
+    b->applied = b->skipped = b->kept = 0;
     b->reason[0] = '\0';
     b->bad_seq = 0;
     /* Take the chain head's row lock before reading it (a no-op UPDATE, as the dossier counters do): two hub
@@ -648,12 +649,19 @@ int sync_batch_apply(db_t *db, void *arg)
         if (w < 0) { rc = (int)w; break; }
         event_meta_t m = {.node = b->node_id, .seq = seq, .at = ev_i(e, "at"), .unit_id = ev_s(e, "unit"),
                           .actor = ev_s(e, "actor"), .type = ev_s(e, "type"), .entity = ev_s(e, "entity")};
-        int ar = event_apply(db, &m, payload, plen);
+        /* Only what the node owns is applied: its module's replica guard says so (event.h); a type without one
+         * (units, accounts, procedures, keys, the hub's own sync.* ...) stays in the chain, unapplied. */
+        int ar = event_apply_replica(db, &m, payload, plen, n->unit_path);
+        if (ar == -EPERM) {
+            rc = refuse(b, seq, MSG_SYNC_OWNERSHIP, "the event touches rows outside the node's unit subtree");
+            break;
+        }
         if (ar < 0) {
             rc = refuse(b, seq, MSG_SYNC_APPLY_FAILED, "the event cannot be applied at the hub");
             break;
         }
-        b->applied++;
+        if (ar == EVENT_REPLICA_KEPT) b->kept++;
+        else b->applied++;
     }
     if (rc == 0) {
         long long w = db_run(db, "UPDATE ledger_head SET seq = $1, hash = $2 WHERE node = $3", "itt", head, prev,
