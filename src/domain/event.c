@@ -114,13 +114,20 @@ int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t pa
 int event_apply_replica(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len,
                         const char *subtree_path)
 {
-    event_apply_fn fn;
-    const event_module_t *m = find_module(ev->type, &fn);
-    if (!m || !fn || !m->replica_guard) return EVENT_REPLICA_KEPT;
+    /* Every payload, applied or kept, is a JSON object, as every ledger's are: a kept one is read later too. */
     json_error_t jerr;
     json_t *p = json_loadb(payload, payload_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!p) return -EILSEQ;
-    int rc = json_is_object(p) ? m->replica_guard(db, ev, p, subtree_path) : 0;
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return -EILSEQ;
+    }
+    event_apply_fn fn;
+    const event_module_t *m = find_module(ev->type, &fn);
+    if (!m || !fn || !m->replica_guard) {
+        json_decref(p);
+        return EVENT_REPLICA_KEPT;
+    }
+    int rc = m->replica_guard(db, ev, p, subtree_path);
     if (rc == 0) rc = -EPERM;
     else if (rc > 0) rc = fn(db, ev, p);
     json_decref(p);

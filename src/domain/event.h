@@ -102,7 +102,7 @@ int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t pa
 /* Apply at a hub one event a node shipped, whose node owns the units under subtree_path: EVENT_REPLICA_APPLIED
  * when its module's guard allowed it and it was applied; EVENT_REPLICA_KEPT when its module has no guard (or its
  * type no apply function): nothing is applied, the caller keeps it in the chain; -EPERM when the guard said no;
- * -EILSEQ when the payload does not parse; other negative errnos from the guard or the apply. */
+ * -EILSEQ when the payload is not a JSON object (whatever its type); other negative errnos from the guard or the apply. */
 enum { EVENT_REPLICA_APPLIED = 0, EVENT_REPLICA_KEPT = 1 };
 int event_apply_replica(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len,
                         const char *subtree_path);

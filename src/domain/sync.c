@@ -99,9 +99,9 @@ static int apply_node_enrolled(db_t *db, const event_meta_t *ev, const json_t *p
                          event_str(p, "unit_id"), event_str(p, "unit_path"), event_str(p, "public_key"),
                          event_str(p, "name"), at);
     if (n >= 0)
-        n = db_run(db, "UPDATE sync_enrolments SET used_at = $1, node_id = $2 WHERE token_hash = $3", "itt", at,
-                   event_str(p, "node_id"), event_str(p, "token_hash"));
-    return n < 0 ? (int)n : 0;
+        n = db_run(db, "UPDATE sync_enrolments SET used_at = $1, node_id = $2 WHERE token_hash = $3 AND used_at IS NULL",
+                   "itt", at, event_str(p, "node_id"), event_str(p, "token_hash"));
+    return n < 0 ? (int)n : n == 1 ? 0 : -EEXIST;   /* a token enrols one node */
 }
 
 struct flag_ev {
@@ -283,6 +283,11 @@ int sync_enrol(db_t *db, void *arg)
     db_stmt_t *s;
     char unit_id[ID_LEN + 1] = "";
     long long expires = 0, used = 0;
+    /* The token's row lock first (a no-op UPDATE): two enrolments with one token at once on PostgreSQL (READ
+     * COMMITTED) then run one after the other, the second reading the first's used_at; a plain SELECT would let
+     * both see it unused and enrol two nodes. */
+    long long locked = db_run(db, "UPDATE sync_enrolments SET used_at = used_at WHERE token_hash = $1", "t", hash);
+    if (locked < 0) return (int)locked;
     int rc = db_query(db, &s, "SELECT unit_id, expires_at, used_at FROM sync_enrolments WHERE token_hash = $1", "t",
                       hash);
     if (rc == DB_ROW) {
