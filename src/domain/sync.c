@@ -591,7 +591,7 @@ int sync_batch_apply(db_t *db, void *arg)
     }
     /* First pass: every event is known (same hash) or continues the chain, with its hash recomputed and its unit
      * owned; nothing is written until the whole batch passed. */
-    long long head = n->seq;
+    long long head = n->seq, prev_at = n->at;    /* the at of the head's event (0 at genesis) */
     char prev[SHA256_HEX_LEN + 1];
     memcpy(prev, n->hash, sizeof prev);
     size_t i, first_new = (size_t)-1;
@@ -617,6 +617,11 @@ int sync_batch_apply(db_t *db, void *arg)
             else rc = refuse(b, seq, MSG_SYNC_SEQ_CONFLICT, "the batch repeats or reorders events after new ones");
             break;
         }
+        if (ev_i(e, "at") < prev_at) {
+            rc = refuse(b, seq, MSG_SYNC_CHAIN_BROKEN, "the event's time goes back along the chain");
+            break;
+        }
+        prev_at = ev_i(e, "at");
         if (strcmp(ev_s(e, "prev_hash"), prev)) {
             rc = refuse(b, seq, MSG_SYNC_CHAIN_BROKEN, "prev_hash does not continue the hub's head of the chain");
             break;

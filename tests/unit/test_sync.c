@@ -31,6 +31,7 @@ static char node_id[ID_LEN + 1];
 static char hashes[64][65];
 static json_t *typed(long long seq, const char *unit, const char *actor, const char *type, const char *entity,
                      const char *payload);
+static json_t *one(json_t *e);
 
 static json_t *event_json(long long seq, const char *unit, const char *payload, const char *prev)
 {
@@ -233,6 +234,41 @@ BOTH(a_payload_that_is_no_json_object_is_refused)
     cr_assert_eq(send(a, &b), 422);
     cr_assert_eq(b.msg, MSG_SYNC_APPLY_FAILED);
     cr_assert_eq(node_events(), 0);
+}
+
+BOTH(a_chain_whose_time_goes_back_is_refused)
+{
+    sync_batch_t b;
+    cr_assert_eq(send(chain(1, 2), &b), 200);
+    /* Event 3 is older than event 2: a rebuild in (at, node, seq) order would replay them out of the chain's. */
+    char h[65];
+    long long at = 1700000000000LL + 1;
+    cr_assert_eq(ledger_event_hash(hashes[2], node_id, 3, at, com.id, NULL, "test.note", "note:1", "{}", 2, h), 0);
+    json_t *a = one(json_pack("{sI sI ss sn ss ss ss ss ss}", "seq", (json_int_t)3, "at", (json_int_t)at, "unit",
+                              com.id, "actor", "type", "test.note", "entity", "note:1", "payload", "{}",
+                              "prev_hash", hashes[2], "hash", h));
+    cr_assert_eq(send(a, &b), 422);
+    cr_assert_eq(b.msg, MSG_SYNC_CHAIN_BROKEN);
+    cr_assert_eq(head_seq(), 2);
+}
+
+/* The node's side: ledger_append() never lets at go back along its own chain. */
+static int append_fn(db_t *db, void *arg)
+{
+    (void)arg;
+    ledger_event_t ev = {.type = "test.note", .entity = "note:1", .payload = "{}", .payload_len = 2};
+    return ledger_append_to(db, &ev, NULL);
+}
+
+Test(sync, the_own_chains_time_never_goes_back)
+{
+    cr_assert_eq(store_write(tu_env.st, append_fn, NULL), 0);
+    long long last = tu_int("SELECT MAX(seq) FROM events WHERE node = (SELECT node FROM ledger_head WHERE is_self = 1)", NULL);
+    cr_assert_geq(tu_execf("UPDATE events SET at = at + 3600000 WHERE seq = %lld AND node = (SELECT node FROM "
+                           "ledger_head WHERE is_self = 1)", last), 0);   /* as if the clock was an hour ahead */
+    cr_assert_eq(store_write(tu_env.st, append_fn, NULL), 0);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM events a JOIN events b ON b.node = a.node AND b.seq = a.seq + 1 "
+                        "WHERE b.at < a.at", NULL), 0);
 }
 
 BOTH(a_national_unit_has_no_node)
