@@ -102,7 +102,8 @@ int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t pa
 /* Apply at a hub one event a node shipped, whose node owns the units under subtree_path: EVENT_REPLICA_APPLIED
  * when its module's guard allowed it and it was applied; EVENT_REPLICA_KEPT when its module has no guard (or its
  * type no apply function): nothing is applied, the caller keeps it in the chain; -EPERM when the guard said no;
- * -EILSEQ when the payload is not a JSON object (whatever its type); other negative errnos from the guard or the apply. */
+ * -EILSEQ when the payload is not a JSON object (whatever its type); other negative errnos from the guard or
+ * the apply. */
 enum { EVENT_REPLICA_APPLIED = 0, EVENT_REPLICA_KEPT = 1 };
 int event_apply_replica(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len,
                         const char *subtree_path);
@@ -131,7 +132,8 @@ typedef struct event_rebuild_report {
 typedef void (*event_progress_fn)(long long done, long long total, void *arg);
 
 /* In one write transaction: empty every registered projection table and replay every event in (at, node, seq)
- * order through its apply function (an enrolled node's events at a hub: only those event_replica_applies()). All or nothing: a failing apply rolls the whole rebuild back. */
+ * order through its apply function (an enrolled node's events at a hub: only those event_replica_applies()).
+ * All or nothing: a failing apply rolls the whole rebuild back. */
 int event_rebuild(store_t *st, event_rebuild_report_t *rep, event_progress_fn progress, void *arg);
 
 /* SHA-256 (hex) over every registered projection table's rows in key order, one line per row, columns

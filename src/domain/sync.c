@@ -99,8 +99,9 @@ static int apply_node_enrolled(db_t *db, const event_meta_t *ev, const json_t *p
                          event_str(p, "unit_id"), event_str(p, "unit_path"), event_str(p, "public_key"),
                          event_str(p, "name"), at);
     if (n >= 0)
-        n = db_run(db, "UPDATE sync_enrolments SET used_at = $1, node_id = $2 WHERE token_hash = $3 AND used_at IS NULL",
-                   "itt", at, event_str(p, "node_id"), event_str(p, "token_hash"));
+        n = db_run(db, "UPDATE sync_enrolments SET used_at = $1, node_id = $2 "
+                       "WHERE token_hash = $3 AND used_at IS NULL", "itt", at, event_str(p, "node_id"),
+                   event_str(p, "token_hash"));
     return n < 0 ? (int)n : n == 1 ? 0 : -EEXIST;   /* a token enrols one node */
 }
 
