@@ -618,6 +618,53 @@ BOTH(unguarded_types_are_kept_but_not_applied)
     cr_assert_str_eq(state, "flagged");
 }
 
+static char *paper_text(const char *id, const char *owner, const char *unit)
+{
+    json_t *v = json_pack("{ss ss ss si ss ss sb ss? sI}", "id", id, "owner", owner, "sha256",
+                          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "size", 4, "media_type",
+                          "application/pdf", "name", "Giấy.pdf", "digitized", 0, "unit_id", unit, "at",
+                          (json_int_t)1700000000000LL);
+    char *t = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(v);
+    return t;
+}
+
+BOTH(papers_and_documents_of_another_unit_are_refused)
+{
+    char pid[ID_LEN + 1], owner[ID_LEN + 1], ent[ID_LEN + 9];
+    id_new(pid);
+    id_new(owner);
+    snprintf(ent, sizeof ent, "paper:%s", pid);
+    char *t = paper_text(pid, owner, other.id);
+    assert_refused_ownership(one(typed(1, com.id, NULL, "paper.uploaded", ent, t)), 1);
+    free(t);
+    /* The node's own paper, then a citizen's (no unit) that its own chain uploaded: both applied. */
+    t = paper_text(pid, owner, com.id);
+    sync_batch_t b;
+    json_t *a = json_array();
+    json_array_append_new(a, typed(1, com.id, NULL, "paper.uploaded", ent, t));
+    free(t);
+    char pid2[ID_LEN + 1], ent2[ID_LEN + 9], upd[128];
+    id_new(pid2);
+    snprintf(ent2, sizeof ent2, "paper:%s", pid2);
+    t = paper_text(pid2, owner, NULL);
+    json_array_append_new(a, typed(2, NULL, NULL, "paper.uploaded", ent2, t));
+    free(t);
+    snprintf(upd, sizeof upd, "{\"id\":\"%s\",\"name\":\"B.pdf\",\"version\":2,\"at\":1700000000001}", pid2);
+    json_array_append_new(a, typed(3, NULL, NULL, "paper.updated", ent2, upd));
+    cr_assert_eq(send(a, &b), 200, "%s", b.reason);
+    cr_assert_eq(b.applied, 3);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM papers WHERE id = $1", pid), 1);
+    /* A document registered in the other commune. */
+    char did[ID_LEN + 1], dent[ID_LEN + 10], doc[512];
+    id_new(did);
+    snprintf(dent, sizeof dent, "document:%s", did);
+    snprintf(doc, sizeof doc, "{\"id\":\"%s\",\"direction\":\"in\",\"unit_id\":\"%s\",\"unit_path\":\"%s\","
+             "\"year\":2023,\"number\":1}", did, other.id, other.path);
+    assert_refused_ownership(one(typed(4, com.id, NULL, "document.incoming_registered", dent, doc)), 4);
+    cr_assert_eq(tu_int("SELECT COUNT(*) FROM documents WHERE id = $1", did), 0);
+}
+
 Test(sync, a_rebuild_replays_replicas_as_they_were_applied)
 {
     edi_codes();
