@@ -281,6 +281,22 @@ class HubTests(ApiTestCase):
                             "MSG_MALFORMED_JSON")
         self.assert_unchanged(before)
 
+    def test_only_the_batch_route_takes_a_large_body(self):
+        """A hub raises the body cap for its batches only: any other route keeps --body-max (1 MiB)."""
+        n = self.enrolled()
+        ev = n.grow(self.cujut["id"], 1)
+        pad = "x" * (1536 << 10)
+        before = self.counts()
+        for path in ("/api/v1/sync/enroll", "/api/v1/session"):
+            with self.subTest(path=path):
+                r = Client(self.server).req("POST", path, json={"token": pad, "username": pad}, csrf=False)
+                self.assert_problem(r, 413, "MSG_BODY_TOO_LARGE")
+        # a 1.5 MiB batch reaches the batch route (its own checks answer; here its events are well-formed)
+        body = {"node": n.id, "events": [dict(ev[0], payload=json.dumps({"n": 1, "pad": pad}))]}
+        r = n.signed("POST", "/api/v1/sync/batches", body)
+        self.assert_problem(r, 422, "MSG_SYNC_HASH_BAD")
+        self.assert_delta(before, events=1, sync_refused=1)
+
     def test_refused_batch_is_evidence_and_flags_until_cleared(self):
         n = self.enrolled()
         ev = n.grow(self.cujut["id"], 2)
