@@ -629,6 +629,12 @@ static char *paper_text(const char *id, const char *owner, const char *unit)
     return t;
 }
 
+static int hub_paper_fn(db_t *db, void *arg)
+{
+    const struct { const char *id, *text; } *h = arg;
+    return event_record(db, NULL, NULL, "paper.uploaded", "paper", h->id, raw_payload, h->text, NULL);
+}
+
 BOTH(papers_and_documents_of_another_unit_are_refused)
 {
     char pid[ID_LEN + 1], owner[ID_LEN + 1], ent[ID_LEN + 9];
@@ -655,6 +661,17 @@ BOTH(papers_and_documents_of_another_unit_are_refused)
     cr_assert_eq(send(a, &b), 200, "%s", b.reason);
     cr_assert_eq(b.applied, 3);
     cr_assert_eq(tu_int("SELECT COUNT(*) FROM papers WHERE id = $1", pid), 1);
+    /* A citizen's paper (no unit) the hub itself holds: the node may not touch it. */
+    char hp[ID_LEN + 1], hent[ID_LEN + 9], hupd[128];
+    id_new(hp);
+    snprintf(hent, sizeof hent, "paper:%s", hp);
+    t = paper_text(hp, owner, NULL);
+    struct hub_paper { const char *id, *text; } hpp = {hp, t};
+    cr_assert_eq(store_write(tu_env.st, hub_paper_fn, &hpp), 0);
+    free(t);
+    snprintf(hupd, sizeof hupd, "{\"id\":\"%s\",\"name\":\"C.pdf\",\"version\":2,\"at\":1700000000002}", hp);
+    assert_refused_ownership(one(typed(4, NULL, NULL, "paper.updated", hent, hupd)), 4);
+    cr_assert_eq(tu_int("SELECT version FROM papers WHERE id = $1", hp), 1);
     /* A document registered in the other commune. */
     char did[ID_LEN + 1], dent[ID_LEN + 10], doc[512];
     id_new(did);
