@@ -134,7 +134,7 @@ const route_t api_routes[] = {
     {"POST", "/api/v1/sync/enrolments", api_sync_enrolments, ROUTE_STAFF},
     {"POST", "/api/v1/sync/enroll", api_sync_enroll, ROUTE_PUBLIC},
     {"GET", "/api/v1/sync/checkpoint", api_sync_checkpoint, ROUTE_PUBLIC},
-    {"POST", "/api/v1/sync/batches", api_sync_batches, ROUTE_PUBLIC},
+    {"POST", "/api/v1/sync/batches", api_sync_batches, ROUTE_PUBLIC | ROUTE_BIG_BODY},
     {"POST", "/api/v1/sync/nodes/{id}/clear", api_sync_clear, ROUTE_STAFF},
     {"GET", "/api/v1/sync/status", api_sync_status, ROUTE_STAFF},
     /* tasks (api_tasks.c) */

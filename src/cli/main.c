@@ -459,8 +459,8 @@ static int cmd_serve(int argc, char **argv)
         store_close(st);
         return 1;
     }
-    if (!strcmp(role, "hub") && body_max < (long)(SYNC_BATCH_MAX_BYTES + (64u << 10)))
-        body_max = (long)(SYNC_BATCH_MAX_BYTES + (64u << 10));      /* a batch is up to 4 MiB */
+    /* A batch is up to 4 MiB: the cap of the batch route only (ROUTE_BIG_BODY), every other keeps --body-max. */
+    size_t big_body_max = !strcmp(role, "hub") ? SYNC_BATCH_MAX_BYTES + (64u << 10) : 0;
     char keybuf[PATH_MAX];
     sync_shipper_opts_t sopts = {.hub_url = sr.hub_url, .key_path = node_key, .poll_ms = sync_poll,
                                  .retry_ms = sync_retry, .batch = (int)sync_batch};
@@ -497,7 +497,7 @@ static int cmd_serve(int argc, char **argv)
      * another process sharing the directory is still writing them. */
     int swept = blob_sweep_tmp(blobs, 3600 + (long long)body_timeout);
     if (swept > 0) log_info("papers: removed %d stale temporary upload file(s)", swept);
-    app_t app = {.store = st, .web_dir = web ? webreal : NULL, .body_max = (size_t)body_max,
+    app_t app = {.store = st, .web_dir = web ? webreal : NULL, .body_max = (size_t)body_max, .big_body_max = big_body_max,
                  .secure_cookies = secure, .trust_proxy = trust_proxy, .threads = (int)threads,
                  .header_timeout_s = (int)header_timeout, .body_timeout_s = (int)body_timeout,
                  .slow_threads = (int)slow_threads,

@@ -402,7 +402,8 @@ static const event_table_t account_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t account_event_module = {"account", account_kinds, account_tables};
+const event_module_t account_event_module = {"account", account_kinds, account_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* In place (event.h): sessions, api_tokens and the credentials (password_hash and the sign-in counters, columns of
  * the row that no event carries) stay; event_digest() reads the projected columns only. */
@@ -542,7 +543,8 @@ static const event_table_t staff_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t staff_event_module = {"staff", staff_kinds, staff_tables};
+const event_module_t staff_event_module = {"staff", staff_kinds, staff_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 int account_create(db_t *db, const principal_t *actor, const account_input_t *in, account_t *out, derr_t *err)
 {

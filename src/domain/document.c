@@ -274,6 +274,34 @@ static int apply_dossier_started(db_t *db, const event_meta_t *ev, const json_t 
     return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
 }
 
+/* The replica guard (replication, domain/sync.c): a node registers documents of its own units only (unit_id and
+ * unit_path in its subtree, a department of the subtree, an id the hub does not hold yet, so the unique number
+ * and the counter are the unit's own); handling and dossier links touch its own documents only, a lead unit of the
+ * subtree and a dossier of the subtree. */
+static int document_guard(db_t *db, const event_meta_t *ev, const json_t *p, const char *sub)
+{
+    static const char *const doc_sql = "SELECT unit_path FROM documents WHERE id = $1";
+    const char *id = event_str(p, "id");
+    if (!event_entity_is(ev, "document", id)) return 0;
+    bool found;
+    int rc;
+    if (!strcmp(ev->type, DOCUMENT_EVENT_OUTGOING) || !strcmp(ev->type, DOCUMENT_EVENT_INCOMING)) {
+        rc = event_unit_path_in(db, event_str(p, "unit_id"), event_str(p, "unit_path"), sub);
+        if (rc == 1 && event_str(p, "department_id")) rc = event_unit_in(db, event_str(p, "department_id"), sub);
+        if (rc == 1) rc = event_row_in(db, doc_sql, id, true, sub, &found);
+        return rc == 1 && found ? 0 : rc;
+    }
+    rc = event_row_in(db, doc_sql, id, true, sub, &found);
+    if (rc == 1 && !found) rc = 0;
+    if (rc == 1 && !strcmp(ev->type, DOCUMENT_EVENT_DOSSIER)) {
+        rc = event_row_in(db, "SELECT unit_path FROM dossiers WHERE id = $1", event_str(p, "dossier_id"), true, sub,
+                          &found);
+        if (rc == 1 && !found) rc = 0;
+    } else if (rc == 1 && event_str(p, "lead_unit_id"))
+        rc = event_unit_in(db, event_str(p, "lead_unit_id"), sub);
+    return rc;
+}
+
 static const event_kind_t kinds[] = {
     {DOCUMENT_EVENT_OUTGOING, apply_registered},
     {DOCUMENT_EVENT_INCOMING, apply_registered},
@@ -290,7 +318,7 @@ static const event_table_t tables[] = {
     {"document_counters", "unit_id, direction, year"},
     {NULL, NULL},
 };
-const event_module_t document_events = {"document", kinds, tables};
+const event_module_t document_events = {"document", kinds, tables, document_guard};
 
 /* ---- validation ---- */
 

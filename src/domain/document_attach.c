@@ -59,6 +59,26 @@ static int apply_text(db_t *db, const event_meta_t *ev, const json_t *p)
     return n < 0 ? (int)n : n == 1 ? 0 : -ENOENT;
 }
 
+/* The replica guard (replication, domain/sync.c): the entity is the attachment's document, a document of the
+ * node's subtree at the hub; a new attachment's id is not at the hub yet, a text goes to an attachment of it. */
+static int attach_guard(db_t *db, const event_meta_t *ev, const json_t *p, const char *sub)
+{
+    const char *id = event_str(p, "id"), *doc = event_str(p, "document_id");
+    if (!id || !event_entity_is(ev, "document", doc)) return 0;
+    bool found;
+    int rc = event_row_in(db, "SELECT unit_path FROM documents WHERE id = $1", doc, true, sub, &found);
+    if (rc == 1 && !found) rc = 0;
+    if (rc != 1) return rc;
+    rc = event_row_in(db, "SELECT document_id FROM document_attachments WHERE id = $1", id, true, "", &found);
+    if (rc < 0) return rc;
+    if (!strcmp(ev->type, DOCUMENT_ATTACH_EVENT_ADDED)) return !found;
+    if (!found) return 0;
+    db_stmt_t *s;
+    rc = db_query(db, &s, "SELECT 1 FROM document_attachments WHERE id = $1 AND document_id = $2", "tt", id, doc);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : rc == DB_ROW;
+}
+
 static const event_kind_t kinds[] = {
     {DOCUMENT_ATTACH_EVENT_ADDED, apply_added},
     {DOCUMENT_ATTACH_EVENT_TEXT, apply_text},
@@ -68,7 +88,7 @@ static const event_table_t tables[] = {
     {"document_attachments", "id"},
     {NULL, NULL},
 };
-const event_module_t document_attach_events = {"document_attach", kinds, tables};
+const event_module_t document_attach_events = {"document_attach", kinds, tables, attach_guard};
 
 /* ---- writes ---- */
 

@@ -465,6 +465,81 @@ static int apply_action_result(db_t *db, const event_meta_t *ev, const json_t *p
     return tracked(db, ev, payload, action_result_rows);
 }
 
+/* ---- the replica guard (replication, domain/sync.c) ----
+ * A node may ship only events of dossiers its units own: the entity names the payload's dossier, the payload's
+ * unit columns lie in the node's subtree with unit_path the unit's very path here, the dossier already at the hub
+ * (if any) belongs to the subtree, and the rows the payload refers to (its counter's agency, its idempotency key's
+ * actor, uploaded papers, the result paper) are the subtree's. */
+
+static const char *const dossier_path_sql = "SELECT unit_path FROM dossiers WHERE id = $1";
+
+/* The papers of a payload ("papers"[].upload) and a result paper: each one the node may refer to. */
+static int guard_papers(db_t *db, const event_meta_t *ev, const json_t *payload, const json_t *row, const char *sub)
+{
+    size_t i;
+    json_t *p;
+    int rc = 1;
+    json_array_foreach(json_object_get(payload, "papers"), i, p)
+        if (rc == 1) rc = paper_replica_owned(db, event_str(p, "upload"), ev->node, sub);
+    if (rc == 1) rc = paper_replica_owned(db, event_str(row, "result_paper"), ev->node, sub);
+    json_t *doc = json_object_get(json_object_get(payload, "result_doc"), "signed");
+    if (rc == 1) rc = paper_replica_owned(db, event_str(doc, "paper"), ev->node, sub);
+    return rc;
+}
+
+static int guard_intake(db_t *db, const event_meta_t *ev, const json_t *payload, const char *sub)
+{
+    const json_t *d = json_object_get(payload, "dossier"), *c = json_object_get(payload, "counter");
+    const char *id = event_str(d, "id"), *code = event_str(d, "code"), *agency = event_str(c, "agency");
+    if (!event_entity_is(ev, "dossier", id) || !code || !agency) return 0;
+    int rc = event_unit_path_in(db, event_str(d, "unit_id"), event_str(d, "unit_path"), sub);
+    const char *origin = event_str(d, "origin_path");
+    if (rc == 1 && (!origin || !auth_path_prefix(sub, origin))) rc = 0;
+    /* The code and the counter are the agency's (an edi_code of a unit of the subtree): another commune's day
+     * sequence cannot be taken or moved. */
+    size_t n = strlen(agency);
+    if (rc == 1 && (strncmp(code, agency, n) || code[n] != '-')) rc = 0;
+    if (rc == 1) {
+        db_stmt_t *s;
+        char like[AUTH_PATH_MAX + 2];
+        snprintf(like, sizeof like, "%s%%", sub);
+        rc = db_query(db, &s, "SELECT 1 FROM units WHERE edi_code = $1 AND path LIKE $2", "tt", agency, like);
+        if (s) db_reset(s);
+        rc = rc < 0 ? rc : rc == DB_ROW;
+    }
+    bool found = false;
+    if (rc == 1) rc = event_row_in(db, dossier_path_sql, id, true, sub, &found);
+    if (rc == 1 && found) rc = 0;                  /* an intake of a dossier the hub already holds */
+    const json_t *k = json_object_get(payload, "idempotency");
+    if (rc == 1 && json_is_object(k)) {
+        const char *actor = event_str(k, "actor");
+        if (!actor || !ev->actor || strcmp(actor, ev->actor)) rc = 0;
+        else rc = event_row_in(db, "SELECT unit_id FROM accounts WHERE id = $1", actor, false, sub, &found);
+    }
+    if (rc == 1) rc = guard_papers(db, ev, payload, d, sub);
+    return rc;
+}
+
+static int guard_action(db_t *db, const event_meta_t *ev, const json_t *payload, const char *sub)
+{
+    const char *id = event_str(payload, "id");
+    const json_t *a = json_object_get(payload, "after");
+    if (!event_entity_is(ev, "dossier", id) || !json_is_object(a)) return 0;
+    bool found;
+    int rc = event_row_in(db, dossier_path_sql, id, true, sub, &found);
+    if (rc == 1 && !found) rc = 0;
+    if (rc == 1) rc = event_unit_path_in(db, event_str(a, "unit_id"), event_str(a, "unit_path"), sub);
+    if (rc == 1) rc = guard_papers(db, ev, payload, a, sub);
+    return rc;
+}
+
+static int dossier_guard(db_t *db, const event_meta_t *ev, const json_t *payload, const char *sub)
+{
+    if (!strcmp(ev->type, "dossier.received") || !strcmp(ev->type, "dossier.submitted_online"))
+        return guard_intake(db, ev, payload, sub);
+    return guard_action(db, ev, payload, sub);
+}
+
 static const event_kind_t kinds[] = {
     {"dossier.received", apply_intake},
     {"dossier.submitted_online", apply_intake},
@@ -497,7 +572,7 @@ static const event_table_t tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t dossier_events = {"dossier", kinds, tables};
+const event_module_t dossier_events = {"dossier", kinds, tables, dossier_guard};
 
 /* ---- reading ---- */
 

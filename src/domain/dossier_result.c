@@ -416,4 +416,5 @@ int dossier_result_verify(db_t *db, const void *pdf, size_t len, const char *tru
 
 static const event_kind_t kinds[] = {{NULL, NULL}};
 static const event_table_t tables[] = {{"dossier_results", "dossier_id"}, {NULL, NULL}};
-const event_module_t dossier_result_events = {"dossier-results", kinds, tables};
+const event_module_t dossier_result_events = {"dossier-results", kinds, tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};

@@ -88,4 +88,5 @@ int dossier_uploads_register(void) { return papers_visibility_add(visible_throug
 
 static const event_kind_t kinds[] = {{NULL, NULL}};
 static const event_table_t tables[] = {{"dossier_uploads", "dossier_id, paper_id"}, {NULL, NULL}};
-const event_module_t dossier_uploads_events = {"dossier-uploads", kinds, tables};
+const event_module_t dossier_uploads_events = {"dossier-uploads", kinds, tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};

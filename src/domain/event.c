@@ -121,6 +121,20 @@ long long event_int(const json_t *o, const char *k)
     return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
+/* The module owning type and its apply function, or NULL. */
+static const event_module_t *find_module(const char *type, event_apply_fn *fn)
+{
+    *fn = NULL;
+    if (!type) return NULL;
+    for (const event_module_t *const *m = registry; *m; m++)
+        for (const event_kind_t *k = (*m)->kinds; k && k->type; k++)
+            if (!strcmp(k->type, type)) {
+                *fn = k->apply;
+                return *m;
+            }
+    return NULL;
+}
+
 json_t *event_opt_str(const char *s) { return s && *s ? json_string(s) : json_null(); }
 
 /* The connectors' hook, run once for every event applied on this database (recorded here or replicated), after
@@ -149,6 +163,85 @@ int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t pa
     int rc = apply_stored(db, ev, payload, payload_len);
     if (rc == 0 && event_find(ev->type)) rc = connectors_applied(db, ev);
     return rc;
+}
+
+int event_apply_replica(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len,
+                        const char *subtree_path)
+{
+    /* Every payload, applied or kept, is a JSON object, as every ledger's are: a kept one is read later too. */
+    json_error_t jerr;
+    json_t *p = json_loadb(payload, payload_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return -EILSEQ;
+    }
+    event_apply_fn fn;
+    const event_module_t *m = find_module(ev->type, &fn);
+    if (!m || !fn || !m->replica_guard) {
+        json_decref(p);
+        return EVENT_REPLICA_KEPT;
+    }
+    int rc = m->replica_guard(db, ev, p, subtree_path);
+    if (rc == 0) rc = -EPERM;
+    else if (rc > 0) rc = fn(db, ev, p);
+    json_decref(p);
+    if (rc >= 0) rc = connectors_applied(db, ev);   /* portal: a replicated change is pushed like a local one */
+    return rc < 0 ? rc : EVENT_REPLICA_APPLIED;
+}
+
+bool event_replica_applies(const char *type)
+{
+    event_apply_fn fn;
+    const event_module_t *m = find_module(type, &fn);
+    return m && fn && m->replica_guard;
+}
+
+int event_unit_in(db_t *db, const char *unit_id, const char *subtree_path)
+{
+    if (!unit_id || !subtree_path || !*subtree_path) return 0;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT path FROM units WHERE id = $1", "t", unit_id);
+    int ok = rc == DB_ROW && auth_path_prefix(subtree_path, db_col_text(s, 0));
+    if (s) db_reset(s);
+    return rc < 0 ? rc : ok;
+}
+
+int event_unit_path_in(db_t *db, const char *unit_id, const char *unit_path, const char *subtree_path)
+{
+    if (!unit_id || !unit_path || !subtree_path || !*subtree_path) return 0;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, "SELECT path FROM units WHERE id = $1", "t", unit_id);
+    int ok = rc == DB_ROW && !strcmp(db_col_text(s, 0), unit_path) && auth_path_prefix(subtree_path, unit_path);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : ok;
+}
+
+bool event_entity_is(const event_meta_t *ev, const char *kind, const char *id)
+{
+    if (!ev->entity || !id) return false;
+    size_t k = strlen(kind);
+    return !strncmp(ev->entity, kind, k) && ev->entity[k] == ':' && !strcmp(ev->entity + k + 1, id);
+}
+
+int event_row_in(db_t *db, const char *sql, const char *key, bool is_path, const char *subtree_path, bool *found)
+{
+    *found = false;
+    if (!key) return 1;
+    db_stmt_t *s;
+    int rc = db_query(db, &s, sql, "t", key);
+    char value[AUTH_PATH_MAX + 1] = "";
+    bool null = true;
+    if (rc == DB_ROW) {
+        *found = true;
+        null = db_col_is_null(s, 0);
+        if (!null) db_col_copy(s, 0, value, sizeof value);   /* a cut path still starts as the whole one */
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (!*found) return 1;
+    if (null) return 0;
+    if (is_path) return subtree_path && *subtree_path && auth_path_prefix(subtree_path, value);
+    return event_unit_in(db, value, subtree_path);
 }
 
 int event_record(db_t *db, const char *unit_id, const char *actor_id, const char *type, const char *entity_kind,
@@ -351,6 +444,30 @@ static int rebuild_fn(db_t *db, void *arg)
     if (s) db_reset(s);
     if (rc < 0) return rc;
 
+    /* The chains of enrolled nodes (a hub's replicas, named by its sync.node_enrolled events): their events are
+     * replayed as they were applied when they arrived, only those of a module with a replica guard (a refused
+     * event never entered the ledger, so the guard need not run again). */
+    char (*replicas)[ID_LEN + 1] = NULL;
+    size_t nreplicas = 0, creplicas = 0;
+    rc = db_query(db, &s, "SELECT entity FROM events WHERE type = 'sync.node_enrolled' ORDER BY entity", "");
+    while (rc == DB_ROW) {
+        const char *ent = db_col_text(s, 0);
+        if (ent && !strncmp(ent, "sync_node:", 10)) {
+            if (nreplicas == creplicas) {
+                creplicas = creplicas ? creplicas * 2 : 8;
+                replicas = xrealloc(replicas, creplicas * sizeof *replicas);
+            }
+            str_copy(replicas[nreplicas++], ID_LEN + 1, ent + 10);
+        }
+        rc = db_step(s);
+    }
+    if (s) db_reset(s);
+    if (rc < 0) {
+        free(replicas);
+        return rc;
+    }
+    rc = 0;
+
     struct stored_event *page = xcalloc(REBUILD_PAGE, sizeof *page);
     long long last_at = -1, last_seq = -1;
     char last_node[ID_LEN + 1] = "";
@@ -382,7 +499,9 @@ static int rebuild_fn(db_t *db, void *arg)
                 event_meta_t m = {.node = e->node, .seq = e->seq, .at = e->at, .unit_id = e->unit_id,
                                   .actor = e->actor, .type = e->type, .entity = e->entity};
                 rep->events++;
-                if (event_find(e->type)) {
+                bool replica = false;
+                for (size_t r = 0; r < nreplicas && !replica && e->node; r++) replica = !strcmp(replicas[r], e->node);
+                if (replica ? event_replica_applies(e->type) : event_find(e->type) != NULL) {
                     rc = apply_stored(db, &m, e->payload, e->payload_len);   /* no connector hook */
                     if (rc == 0) rep->applied++;
                     else {
@@ -403,6 +522,7 @@ static int rebuild_fn(db_t *db, void *arg)
         if (rc < 0 || n < REBUILD_PAGE) break;
     }
     free(page);
+    free(replicas);
     if (rc == 0) rc = sweep_tables(db);
     if (rc == 0 && c->progress) c->progress(rep->events, total, c->arg);
     return rc;

@@ -63,10 +63,19 @@ typedef struct event_inplace {
     const char *sweep;       /* deletes the rows the replay did not make again */
 } event_inplace_t;
 
+/* Replication (domain/sync.c): may an event a node shipped be applied at the hub? 1 when it only touches rows of
+ * units inside subtree_path (the node's enrolled unit's path): the entity's id is the payload's row id, the
+ * payload's unit columns (before and after) lie in the subtree, and the row already at the hub, if any, belongs to
+ * the subtree; 0 when it does not (a forged or buggy event: the hub refuses the batch); < 0 on store errors. It
+ * runs in the batch's transaction just before the apply, so it sees the rows of the batch's earlier events. */
+typedef int (*event_guard_fn)(db_t *db, const event_meta_t *ev, const json_t *payload, const char *subtree_path);
+
 typedef struct event_module {
     const char          *name;     /* "dossier" */
     const event_kind_t  *kinds;    /* terminated by {NULL, NULL} */
     const event_table_t *tables;   /* terminated by {NULL, NULL}; emptied in this order (children first) */
+    /* NULL: a hub keeps a replicated event of this module's types in the chain but does not apply it. */
+    event_guard_fn       replica_guard;
 } event_module_t;
 
 /* The modules in force: the built-in list, or the one given to event_use_modules() (tests). */
@@ -113,6 +122,28 @@ json_t *event_opt_str(const char *s);
 /* Apply one stored event (payload as text): 0 when applied or when its type has no apply function. */
 int event_apply(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len);
 
+/* Apply at a hub one event a node shipped, whose node owns the units under subtree_path: EVENT_REPLICA_APPLIED
+ * when its module's guard allowed it and it was applied; EVENT_REPLICA_KEPT when its module has no guard (or its
+ * type no apply function): nothing is applied, the caller keeps it in the chain; -EPERM when the guard said no;
+ * -EILSEQ when the payload is not a JSON object (whatever its type); other negative errnos from the guard or
+ * the apply. */
+enum { EVENT_REPLICA_APPLIED = 0, EVENT_REPLICA_KEPT = 1 };
+int event_apply_replica(db_t *db, const event_meta_t *ev, const char *payload, size_t payload_len,
+                        const char *subtree_path);
+
+/* Whether a hub applies replicated events of type (its module has a replica guard and the type an apply). */
+bool event_replica_applies(const char *type);
+/* Helpers for guards. Whether the unit (NULL: no) exists and lies in subtree_path: 1, 0, < 0 on errors. */
+int event_unit_in(db_t *db, const char *unit_id, const char *subtree_path);
+/* Whether unit_id lies in subtree_path and unit_path is exactly its path at this database: 1, 0, < 0. */
+int event_unit_path_in(db_t *db, const char *unit_id, const char *unit_path, const char *subtree_path);
+/* Whether the event's entity is "<kind>:<id>" (id NULL: no). */
+bool event_entity_is(const event_meta_t *ev, const char *kind, const char *id);
+/* The row a guard protects: sql takes one text parameter (key) and returns one text column, a unit path (is_path)
+ * or a unit id. 1 when no row comes back (*found false) or its value lies in subtree_path; 0 when it does not (a
+ * NULL value included); < 0 on errors. */
+int event_row_in(db_t *db, const char *sql, const char *key, bool is_path, const char *subtree_path, bool *found);
+
 typedef struct event_rebuild_report {
     long long events;        /* events read */
     long long applied;       /* of which replayed through an apply function */
@@ -124,9 +155,9 @@ typedef struct event_rebuild_report {
 typedef void (*event_progress_fn)(long long done, long long total, void *arg);
 
 /* In one write transaction: empty every registered projection table (mark the ones rebuilt in place) and replay
- * every event in (at, node, seq) order through its apply function, then sweep the in-place tables. All or nothing:
- * a failing apply rolls the whole rebuild back (so does a sweep whose stale row operational state still
- * references). */
+ * every event in (at, node, seq) order through its apply function (an enrolled node's events at a hub: only those
+ * event_replica_applies()), then sweep the in-place tables. All or nothing: a failing apply rolls the whole rebuild
+ * back (so does a sweep whose stale row operational state still references). */
 int event_rebuild(store_t *st, event_rebuild_report_t *rep, event_progress_fn progress, void *arg);
 
 /* SHA-256 (hex) over every registered projection table's rows in key order, one line per row, columns

@@ -125,7 +125,8 @@ static const event_table_t exchange_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t exchange_event_module = {"exchange", exchange_kinds, exchange_tables};
+const event_module_t exchange_event_module = {"exchange", exchange_kinds, exchange_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- receiving ---- */
 

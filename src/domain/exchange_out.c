@@ -396,7 +396,8 @@ static const event_table_t out_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t exchange_out_event_module = {"exchange_out", out_kinds, out_tables};
+const event_module_t exchange_out_event_module = {"exchange_out", out_kinds, out_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- building the package ---- */
 

@@ -539,7 +539,8 @@ static const event_table_t calendar_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t calendar_event_module = {"calendar", calendar_kinds, calendar_tables};
+const event_module_t calendar_event_module = {"calendar", calendar_kinds, calendar_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 int working_time_put(db_t *db, const principal_t *actor, const char *unit_id, const calendar_config_t *cfg,
                      long long expected_version, working_time_t *out, derr_t *err)

@@ -107,7 +107,15 @@ int ledger_append_to(db_t *db, const ledger_event_t *ev, ledger_appended_t *out)
     db_reset(s);
     if (bad) return -EIO;
 
+    /* at never goes back along a chain (a clock stepped back by NTP, say): a rebuild replays in (at, node, seq)
+     * order, which must keep each chain's own order, and a hub refuses a chain whose at goes back. */
     long long at = clock_now_ms();
+    if (seq > 1) {
+        rc = db_query(db, &s, "SELECT at FROM events WHERE node = $1 AND seq = $2", "ti", node, seq - 1);
+        if (rc == DB_ROW && db_col_int(s, 0) > at) at = db_col_int(s, 0);
+        if (s) db_reset(s);
+        if (rc < 0) return rc;
+    }
     char hash[SHA256_HEX_LEN + 1];
     rc = ledger_event_hash(prev, node, seq, at, ev->unit_id, ev->actor, ev->type, ev->entity, ev->payload, plen, hash);
     if (rc < 0) return rc;

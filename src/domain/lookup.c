@@ -729,6 +729,34 @@ static int apply_filed(db_t *db, const event_meta_t *ev, const json_t *payload)
     return tracked(db, ev, payload, filed_rows);
 }
 
+/* The replica guard (replication, domain/sync.c): a rating or a complaint of a dossier the node's subtree owns at
+ * the hub; a complaint's id is the entity's, a new one is not at the hub yet, an answered one is of such a dossier. */
+static int lookup_guard(db_t *db, const event_meta_t *ev, const json_t *p, const char *sub)
+{
+    static const char *const dossier_sql = "SELECT unit_path FROM dossiers WHERE id = $1";
+    bool found;
+    int rc;
+    if (!strcmp(ev->type, "dossier.rated")) {
+        const char *dossier = event_str(p, "dossier_id");
+        if (!event_entity_is(ev, "dossier", dossier)) return 0;
+        rc = event_row_in(db, dossier_sql, dossier, true, sub, &found);
+        if (rc == 1 && !found) rc = 0;
+        return rc == 1 ? event_unit_in(db, event_str(p, "unit_id"), sub) : rc;
+    }
+    const char *id = event_str(p, "id");
+    if (!event_entity_is(ev, "complaint", id)) return 0;
+    if (!strcmp(ev->type, "complaint.filed")) {
+        rc = event_row_in(db, "SELECT id FROM complaints WHERE id = $1", id, true, "", &found);
+        if (rc < 0) return rc;
+        if (found) return 0;
+        rc = event_row_in(db, dossier_sql, event_str(p, "dossier_id"), true, sub, &found);
+        return rc == 1 && !found ? 0 : rc;
+    }
+    rc = event_row_in(db, "SELECT d.unit_path FROM complaints c JOIN dossiers d ON d.id = c.dossier_id WHERE c.id = $1",
+                      id, true, sub, &found);
+    return rc == 1 && !found ? 0 : rc;
+}
+
 static const event_kind_t kinds[] = {
     {"dossier.rated", apply_rated},
     {"complaint.filed", apply_filed},
@@ -742,4 +770,4 @@ static const event_table_t tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t lookup_events = {"lookup", kinds, tables};
+const event_module_t lookup_events = {"lookup", kinds, tables, lookup_guard};

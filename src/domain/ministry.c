@@ -259,7 +259,8 @@ static const event_table_t tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t ministry_event_module = {"ministry", kinds, tables};
+const event_module_t ministry_event_module = {"ministry", kinds, tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- the request ---- */
 

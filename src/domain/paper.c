@@ -169,6 +169,55 @@ static int apply_updated(db_t *db, const event_meta_t *ev, const json_t *p)
     return n == 1 ? 0 : -ENOENT;
 }
 
+int paper_replica_owned(db_t *db, const char *id, const char *node_id, const char *subtree_path)
+{
+    if (!id) return 1;
+    db_stmt_t *s;
+    char unit[ID_LEN + 1] = "";
+    bool found = false, has_unit = false;
+    int rc = db_query(db, &s, "SELECT unit_id FROM papers WHERE id = $1", "t", id);
+    if (rc == DB_ROW) {
+        found = true;
+        has_unit = !db_col_is_null(s, 0);
+        if (has_unit) db_col_copy(s, 0, unit, sizeof unit);
+    }
+    if (s) db_reset(s);
+    if (rc < 0) return rc;
+    if (!found) return 1;
+    if (has_unit) return event_unit_in(db, unit, subtree_path);
+    char entity[96];
+    if (snprintf(entity, sizeof entity, "paper:%s", id) >= (int)sizeof entity) return 0;
+    rc = db_query(db, &s, "SELECT 1 FROM events WHERE node = $1 AND entity = $2 AND type = 'paper.uploaded'", "tt",
+                  node_id ? node_id : "", entity);
+    if (s) db_reset(s);
+    return rc < 0 ? rc : rc == DB_ROW;
+}
+
+/* The replica guard: an upload names itself as the entity, its unit lies in the node's subtree (or it has none: a
+ * citizen's paper) and its owner, when that account is known here, belongs to the subtree; an update touches a
+ * paper the node owns (paper_replica_owned) that exists. */
+static int paper_guard(db_t *db, const event_meta_t *ev, const json_t *p, const char *subtree)
+{
+    const char *id = event_str(p, "id");
+    if (!event_entity_is(ev, "paper", id)) return 0;
+    if (!strcmp(ev->type, "paper.uploaded")) {
+        const char *unit = event_str(p, "unit_id");
+        if (json_object_get(p, "unit_id") && !json_is_null(json_object_get(p, "unit_id")) && !unit) return 0;
+        int rc = unit ? event_unit_in(db, unit, subtree) : 1;
+        bool found;
+        if (rc == 1)
+            rc = event_row_in(db, "SELECT unit_id FROM accounts WHERE id = $1", event_str(p, "owner"), false, subtree,
+                              &found);
+        if (rc == 1) rc = event_row_in(db, "SELECT id FROM papers WHERE id = $1", id, false, subtree, &found);
+        return rc < 0 ? rc : rc == 1 && !found;
+    }
+    bool found;
+    int rc = event_row_in(db, "SELECT id FROM papers WHERE id = $1", id, false, subtree, &found);
+    if (rc < 0) return rc;
+    if (!found) return 0;
+    return paper_replica_owned(db, id, ev->node, subtree);
+}
+
 static const event_kind_t paper_kinds[] = {
     {"paper.uploaded", apply_uploaded},
     {"paper.updated", apply_updated},
@@ -181,7 +230,7 @@ static const event_table_t paper_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t paper_event_module = {"paper", paper_kinds, paper_tables};
+const event_module_t paper_event_module = {"paper", paper_kinds, paper_tables, paper_guard};
 
 /* ---- writes ---- */
 

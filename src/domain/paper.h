@@ -89,4 +89,8 @@ void paper_json(jw_t *w, const paper_t *p);
 void paper_store_json(jw_t *w, const paper_t *p, const char *result_of);
 
 extern const event_module_t paper_event_module;
+/* Replication: whether a node (node_id, owning subtree_path) may refer to paper id at the hub: 1 when no such
+ * paper is here, when its unit lies in the subtree, or when it has no unit and node_id's own chain uploaded it;
+ * 0 otherwise (a paper of another unit or another node); < 0 on errors. */
+int paper_replica_owned(db_t *db, const char *id, const char *node_id, const char *subtree_path);
 #endif

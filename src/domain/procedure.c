@@ -677,7 +677,8 @@ static const event_kind_t procedure_kinds[] = {
     {NULL, NULL},
 };
 static const event_table_t procedure_tables[] = {{"procedures", "scope, code"}, {NULL, NULL}};
-const event_module_t procedure_event_module = {"procedure", procedure_kinds, procedure_tables};
+const event_module_t procedure_event_module = {"procedure", procedure_kinds, procedure_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- writes ---- */
 

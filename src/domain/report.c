@@ -1217,4 +1217,5 @@ int report_workload(db_t *db, const char *unit_path, long long now_ms, long long
 
 static const event_kind_t kinds[] = {{NULL, NULL}};
 static const event_table_t tables[] = {{"report_counts", "unit_id, dim, kind, bucket, metric"}, {NULL, NULL}};
-const event_module_t report_events = {"report", kinds, tables};
+const event_module_t report_events = {"report", kinds, tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};

@@ -99,9 +99,10 @@ static int apply_node_enrolled(db_t *db, const event_meta_t *ev, const json_t *p
                          event_str(p, "unit_id"), event_str(p, "unit_path"), event_str(p, "public_key"),
                          event_str(p, "name"), at);
     if (n >= 0)
-        n = db_run(db, "UPDATE sync_enrolments SET used_at = $1, node_id = $2 WHERE token_hash = $3", "itt", at,
-                   event_str(p, "node_id"), event_str(p, "token_hash"));
-    return n < 0 ? (int)n : 0;
+        n = db_run(db, "UPDATE sync_enrolments SET used_at = $1, node_id = $2 "
+                       "WHERE token_hash = $3 AND used_at IS NULL", "itt", at, event_str(p, "node_id"),
+                   event_str(p, "token_hash"));
+    return n < 0 ? (int)n : n == 1 ? 0 : -EEXIST;   /* a token enrols one node */
 }
 
 struct flag_ev {
@@ -155,7 +156,8 @@ static const event_table_t sync_tables[] = {
     {"sync_nodes", "node_id"},
     {"sync_enrolments", "token_hash"},
     {NULL, NULL}};
-const event_module_t sync_event_module = {"sync", sync_kinds, sync_tables};
+const event_module_t sync_event_module = {"sync", sync_kinds, sync_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- enrolment tokens ---- */
 
@@ -282,6 +284,11 @@ int sync_enrol(db_t *db, void *arg)
     db_stmt_t *s;
     char unit_id[ID_LEN + 1] = "";
     long long expires = 0, used = 0;
+    /* The token's row lock first (a no-op UPDATE): two enrolments with one token at once on PostgreSQL (READ
+     * COMMITTED) then run one after the other, the second reading the first's used_at; a plain SELECT would let
+     * both see it unused and enrol two nodes. */
+    long long locked = db_run(db, "UPDATE sync_enrolments SET used_at = used_at WHERE token_hash = $1", "t", hash);
+    if (locked < 0) return (int)locked;
     int rc = db_query(db, &s, "SELECT unit_id, expires_at, used_at FROM sync_enrolments WHERE token_hash = $1", "t",
                       hash);
     if (rc == DB_ROW) {
@@ -562,7 +569,7 @@ int sync_batch_apply(db_t *db, void *arg)
 {
     sync_batch_t *b = arg;
     b->status = 200;
-    b->applied = b->skipped = 0;
+    b->applied = b->skipped = b->kept = 0;
     b->reason[0] = '\0';
     b->bad_seq = 0;
     /* Take the chain head's row lock before reading it (a no-op UPDATE, as the dossier counters do): two hub
@@ -585,7 +592,7 @@ int sync_batch_apply(db_t *db, void *arg)
     }
     /* First pass: every event is known (same hash) or continues the chain, with its hash recomputed and its unit
      * owned; nothing is written until the whole batch passed. */
-    long long head = n->seq;
+    long long head = n->seq, prev_at = n->at;    /* the at of the head's event (0 at genesis) */
     char prev[SHA256_HEX_LEN + 1];
     memcpy(prev, n->hash, sizeof prev);
     size_t i, first_new = (size_t)-1;
@@ -612,6 +619,11 @@ int sync_batch_apply(db_t *db, void *arg)
             else rc = refuse(b, seq, MSG_SYNC_SEQ_CONFLICT, "the batch repeats or reorders events after new ones");
             break;
         }
+        if (ev_i(e, "at") < prev_at) {
+            rc = refuse(b, seq, MSG_SYNC_CHAIN_BROKEN, "the event's time goes back along the chain");
+            break;
+        }
+        prev_at = ev_i(e, "at");
         if (strcmp(ev_s(e, "prev_hash"), prev)) {
             rc = refuse(b, seq, MSG_SYNC_CHAIN_BROKEN, "prev_hash does not continue the hub's head of the chain");
             break;
@@ -653,12 +665,19 @@ int sync_batch_apply(db_t *db, void *arg)
         if (w < 0) { rc = (int)w; break; }
         event_meta_t m = {.node = b->node_id, .seq = seq, .at = ev_i(e, "at"), .unit_id = ev_s(e, "unit"),
                           .actor = ev_s(e, "actor"), .type = ev_s(e, "type"), .entity = ev_s(e, "entity")};
-        int ar = event_apply(db, &m, payload, plen);
+        /* Only what the node owns is applied: its module's replica guard says so (event.h); a type without one
+         * (units, accounts, procedures, keys, the hub's own sync.* ...) stays in the chain, unapplied. */
+        int ar = event_apply_replica(db, &m, payload, plen, n->unit_path);
+        if (ar == -EPERM) {
+            rc = refuse(b, seq, MSG_SYNC_OWNERSHIP, "the event touches rows outside the node's unit subtree");
+            break;
+        }
         if (ar < 0) {
             rc = refuse(b, seq, MSG_SYNC_APPLY_FAILED, "the event cannot be applied at the hub");
             break;
         }
-        b->applied++;
+        if (ar == EVENT_REPLICA_KEPT) b->kept++;
+        else b->applied++;
     }
     if (rc == 0) {
         long long w = db_run(db, "UPDATE ledger_head SET seq = $1, hash = $2 WHERE node = $3", "itt", head, prev,

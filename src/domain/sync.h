@@ -117,6 +117,7 @@ typedef struct sync_batch {
     long long     seq;                /* out: the checkpoint (the hub's head after the batch) */
     char          hash[65];
     long long     applied, skipped;
+    long long     kept;          /* of the new events, kept in the chain but not applied (no replica guard) */
     char          reason[SYNC_REASON_MAX + 1];   /* 422: why (English, for the evidence and the log) */
     msg_id_t      msg;                           /* 422: the same for the answer */
     long long     bad_seq;                       /* 422: the first event refused */

@@ -350,7 +350,8 @@ static const event_table_t tables[] = {
     {"tasks", "id"},
     {NULL, NULL},
 };
-const event_module_t task_events = {"task", kinds, tables};
+const event_module_t task_events = {"task", kinds, tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- creation ---- */
 

@@ -318,7 +318,8 @@ static const event_table_t unit_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t unit_event_module = {"unit", unit_kinds, unit_tables};
+const event_module_t unit_event_module = {"unit", unit_kinds, unit_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* In place (event.h): sessions, tokens, roles, accounts and every dossier reference units. slug and edi_code are
  * unique and may have moved between units in the history: cleared, the replay sets them again in order. */

@@ -26,6 +26,7 @@ typedef struct app {
     store_t    *store;
     const char *web_dir;          /* static files root (realpath), or NULL */
     size_t      body_max;         /* request body cap in bytes */
+    size_t      big_body_max;     /* the cap of ROUTE_BIG_BODY routes (0 or less than body_max: body_max) */
     bool        secure_cookies;   /* add Secure to the session cookie (behind TLS) */
     bool        trust_proxy;      /* behind a proxy: log the client from X-Forwarded-For, no per-IP cap here */
     int         threads;
@@ -74,6 +75,9 @@ enum {
      * in (after authentication, before any body byte is read) and either refuses (replies; the body is drained)
      * or calls req_stream() to receive the body chunk by chunk. body_max does not apply: the handler caps it. */
     ROUTE_STREAM = 8,
+    /* The body may be up to app.big_body_max rather than body_max (a hub's sync batches, up to 4 MiB): the larger
+     * cap is not every route's, so an anonymous client cannot make any route buffer 4 MiB. */
+    ROUTE_BIG_BODY = 16,
 };
 
 /* The callbacks of a streamed body (ROUTE_STREAM). chunk gets the bytes as MHD delivers them; it returns 0, or

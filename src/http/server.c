@@ -214,22 +214,31 @@ void req_stream(req_t *r, const stream_ops_t *ops, void *ctx)
  * method (405), a write without valid credentials or CSRF token (401/403; a state-changing route authenticates
  * here, once) and a declared body over the cap (413). A ROUTE_STREAM route's handler runs here too (it refuses, or takes the
  * body through req_stream()). Returns true when r now holds the refusal. */
+/* The body cap of r's route: body_max, or big_body_max for a ROUTE_BIG_BODY route. */
+static size_t body_cap(const req_t *r)
+{
+    const app_t *a = r->app;
+    bool big = r->route && (r->route->flags & ROUTE_BIG_BODY) && a->big_body_max > a->body_max;
+    return big ? a->big_body_max : a->body_max;
+}
+
 static bool refuse_early(req_t *r)
 {
+    if (!route_request(r)) return true;
+    r->body.max = body_cap(r);                       /* the buffer was made for the larger of both caps */
     const char *cl = req_header(r, "Content-Length");
     if (cl && !stream_route(r)) {
         char *end;
         unsigned long long n = strtoull(cl, &end, 10);
-        if (*end == '\0' && n > r->app->body_max) {
+        if (*end == '\0' && n > body_cap(r)) {
             char lim[24];
-            snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+            snprintf(lim, sizeof lim, "%zu", body_cap(r));
             http_metrics_refused(HTTP_REFUSED_TOO_LARGE);
             reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
             reply_header(r, "Connection", "close");
             return true;
         }
     }
-    if (!route_request(r)) return true;
     if (atomic_load(&http_stopping)) return false;     /* answered 503 once the request is in */
     const route_t *rt = r->route;
     if (rt && (rt->flags & ROUTE_AUTH) && !is_safe_method(r->method) && authenticate(r, rt->flags) < 0) return true;
@@ -523,7 +532,7 @@ static req_t *req_new(struct MHD_Connection *conn, const char *url, const char *
     r->path = url;
     r->file_fd = -1;
     r->t0_us = clock_mono_us();
-    buf_init(&r->body, the_app->body_max);
+    buf_init(&r->body, the_app->big_body_max > the_app->body_max ? the_app->big_body_max : the_app->body_max);
     buf_init(&r->out, 0);
     r->lang = msg_lang_from_header(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
     return r;
@@ -585,7 +594,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->replied) return send_reply(r);        /* the early refusal, its body drained */
     if (r->body_too_large) {
         char lim[24];
-        snprintf(lim, sizeof lim, "%zu", r->app->body_max);
+        snprintf(lim, sizeof lim, "%zu", body_cap(r));
         http_metrics_refused(HTTP_REFUSED_TOO_LARGE);
         reply_problem(r, 413, "body-too-large", MSG_BODY_TOO_LARGE, NULL, lim, NULL, NULL);
     } else if (atomic_load(&http_stopping) && strcmp(r->path, "/healthz") != 0) {

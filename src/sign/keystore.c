@@ -205,7 +205,8 @@ static const event_table_t keystore_tables[] = {
     {NULL, NULL},
 };
 
-const event_module_t keystore_event_module = {"keystore", keystore_kinds, keystore_tables};
+const event_module_t keystore_event_module = {"keystore", keystore_kinds, keystore_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 
 /* ---- writes ---- */
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from harness import ApiTestCase, Client, run_cli, unit_by_slug, unique
+from test_dossiers import mandatory_papers, shipped
 
 GENESIS = "0" * 64
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -49,11 +50,11 @@ class Node:
         raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return base64.b64encode(raw).decode()
 
-    def event(self, unit, payload=None, seq=None, prev=None):
+    def event(self, unit, payload=None, seq=None, prev=None, type="test.note", entity=None):
         seq = seq if seq is not None else len(self.events) + 1
         prev = prev if prev is not None else (self.events[-1]["hash"] if self.events else GENESIS)
-        e = {"seq": seq, "at": int(time.time() * 1000), "unit": unit, "actor": None, "type": "test.note",
-             "entity": "note:%d" % seq, "payload": payload or '{"n":%d}' % seq, "prev_hash": prev}
+        e = {"seq": seq, "at": int(time.time() * 1000), "unit": unit, "actor": None, "type": type,
+             "entity": entity or "note:%d" % seq, "payload": payload or '{"n":%d}' % seq, "prev_hash": prev}
         e["hash"] = hashlib.sha256((prev + canonical(self.id, e)).encode()).hexdigest()
         return e
 
@@ -280,6 +281,22 @@ class HubTests(ApiTestCase):
                             "MSG_MALFORMED_JSON")
         self.assert_unchanged(before)
 
+    def test_only_the_batch_route_takes_a_large_body(self):
+        """A hub raises the body cap for its batches only: any other route keeps --body-max (1 MiB)."""
+        n = self.enrolled()
+        ev = n.grow(self.cujut["id"], 1)
+        pad = "x" * (1536 << 10)
+        before = self.counts()
+        for path in ("/api/v1/sync/enroll", "/api/v1/session"):
+            with self.subTest(path=path):
+                r = Client(self.server).req("POST", path, json={"token": pad, "username": pad}, csrf=False)
+                self.assert_problem(r, 413, "MSG_BODY_TOO_LARGE")
+        # a 1.5 MiB batch reaches the batch route (its own checks answer; here its events are well-formed)
+        body = {"node": n.id, "events": [dict(ev[0], payload=json.dumps({"n": 1, "pad": pad}))]}
+        r = n.signed("POST", "/api/v1/sync/batches", body)
+        self.assert_problem(r, 422, "MSG_SYNC_HASH_BAD")
+        self.assert_delta(before, events=1, sync_refused=1)
+
     def test_refused_batch_is_evidence_and_flags_until_cleared(self):
         n = self.enrolled()
         ev = n.grow(self.cujut["id"], 2)
@@ -315,6 +332,139 @@ class HubTests(ApiTestCase):
         r = n.batch([n.event(self.thuanan["id"])])
         self.assert_problem(r, 422, "MSG_SYNC_OWNERSHIP")
         self.assert_delta(before, events=1, sync_refused=1)
+
+    # ---- replica guards: the hub applies only what the node owns ----
+
+    def intake(self, unit, dossier_id=None, agency=None):
+        """The payload (JSON text) of a node's intake of a dossier in unit, counted under agency (its edi_code)."""
+        agency = agency or unit["edi_code"]
+        dossier_id = dossier_id or new_id()
+        at = int(time.time() * 1000)
+        d = {"id": dossier_id, "code": "%s-%s-%04d" % (agency, time.strftime("%y%m%d"), 9000 + len(agency) % 7),
+             "unit_id": unit["id"], "unit_path": unit["path"], "origin_path": unit["path"],
+             "procedure_code": "1.000001", "procedure_version": 1, "procedure_name": "Thu tuc", "field": "Ho tich",
+             "channel": 1, "status": 2, "step": 1, "plan": "[]", "time_rule": 1, "work_minutes": 480,
+             "supplement_rule": 1, "assignee_id": None, "department": None, "applicant_kind": "person",
+             "applicant_name": "Nguyen Van A", "id_number": "001", "phone": "0900", "address": "Thon 1",
+             "received_at": at, "supplement_count": 0, "extended": 0, "created_at": at, "updated_at": at,
+             "version": 1}
+        p = {"dossier": d, "papers": [], "counter": {"agency": agency, "day": time.strftime("%y%m%d"), "seq": 1},
+             "idempotency": None, "log": {"n": 1, "action": "receive", "step": 1, "at": at, "status_before": 1,
+                                          "status_after": 2}}
+        return dossier_id, json.dumps(p, separators=(",", ":"), ensure_ascii=True)
+
+    def action(self, dossier_id, unit, status, n):
+        at = int(time.time() * 1000)
+        p = {"id": dossier_id, "after": {"unit_id": unit["id"], "unit_path": unit["path"], "status": status,
+                                         "step": 1, "supplement_count": 0, "extended": 0, "updated_at": at,
+                                         "version": n},
+             "log": {"n": n, "action": "accept", "step": 1, "at": at, "status_before": 2, "status_after": status}}
+        return json.dumps(p, separators=(",", ":"), ensure_ascii=True)
+
+    def unit_full(self, unit):
+        """The unit with its path ("/<root id>/.../<its id>/", as units.path holds it)."""
+        chain, u = [], unit
+        while True:
+            r = self.admin.req("GET", "/api/v1/units/%s" % u["id"])
+            self.assert_status(r, 200)
+            chain.append(r.body)
+            if not r.body.get("parent_id"):
+                break
+            u = {"id": r.body["parent_id"]}
+        return dict(chain[0], path="/" + "".join(x["id"] + "/" for x in reversed(chain)))
+
+    def dossier_id(self, code):
+        """The id of dossier code, read from the store (the API shows codes only)."""
+        db = self.db
+        if db.sqlite_path:
+            import sqlite3
+            con = sqlite3.connect("file:%s?mode=ro" % db.sqlite_path, uri=True, timeout=10)
+            try:
+                return con.execute("SELECT id FROM dossiers WHERE code = ?", (code,)).fetchone()[0]
+            finally:
+                con.close()
+        return db.psql_exec("SELECT id FROM dossiers WHERE code = '%s'" % code.replace("'", "")).strip()
+
+    def hub_dossier(self):
+        """A dossier the hub itself holds, received by Thuan An's desk."""
+        proc = shipped("2.000806")
+        body = {"procedure": proc["code"], "channel": "desk",
+                "applicant": {"kind": "person", "name": "Nguyễn Văn Đức", "id_number": "068095001234",
+                              "phone": "+84 912 345 678", "address": "Thôn 3, xã Thuận An"},
+                "papers": [{"paper": pid, "copies": 1, "form": "original"} for pid in mandatory_papers(proc)]}
+        r = self.client("thuanan.desk").req("POST", "/api/v1/dossiers", json=body)
+        self.assert_status(r, 201)
+        return dict(r.body, id=self.dossier_id(r.body["code"]))
+
+    def refused(self, n, events):
+        before = self.counts()
+        r = n.batch(events)
+        self.assert_problem(r, 422, "MSG_SYNC_OWNERSHIP")
+        self.assert_delta(before, events=1, sync_refused=1)       # the flag's event; nothing of the batch
+        self.assert_status(self.admin.req("POST", "/api/v1/sync/nodes/%s/clear" % n.id), 200)
+
+    def test_a_node_writes_only_its_own_dossiers(self):
+        cujut, thuanan = self.unit_full(self.cujut), self.unit_full(self.thuanan)
+        n = self.enrolled()
+        hub = self.hub_dossier()
+        seen = self.admin.req("GET", "/api/v1/dossiers/%s" % hub["code"])
+        self.assert_status(seen, 200)
+        self.assertEqual(seen.body.get("unit_path", thuanan["path"]), thuanan["path"])
+        # an intake into another commune (the event's unit is the node's own, the payload's the other's)
+        did, text = self.intake(thuanan)
+        self.refused(n, [n.event(cujut["id"], text, type="dossier.received", entity="dossier:" + did)])
+        # its own unit but another commune's counter
+        did, text = self.intake(cujut, agency=thuanan["edi_code"])
+        self.refused(n, [n.event(cujut["id"], text, type="dossier.received", entity="dossier:" + did)])
+        # an action on the hub's dossier of Thuan An, moving it into Cu Jut
+        text = self.action(hub["id"], cujut, 4, 2)
+        self.refused(n, [n.event(cujut["id"], text, type="dossier.accepted", entity="dossier:" + hub["id"])])
+        after = self.admin.req("GET", "/api/v1/dossiers/%s" % hub["code"])
+        self.assertEqual((after.body["status"], after.body["unit_id"]), (seen.body["status"], seen.body["unit_id"]))
+        # legitimate events of its own dossier replicate
+        did, text = self.intake(cujut)
+        e1 = n.event(cujut["id"], text, type="dossier.received", entity="dossier:" + did)
+        n.events.append(e1)
+        e2 = n.event(cujut["id"], self.action(did, cujut, 4, 2), type="dossier.accepted", entity="dossier:" + did)
+        n.events.append(e2)
+        before = self.counts()
+        self.assert_status(n.batch([e1, e2]), 200)
+        self.assert_delta(before, events=2)
+        code = json.loads(e1["payload"])["dossier"]["code"]
+        got = self.admin.req("GET", "/api/v1/dossiers/%s" % code)
+        self.assert_status(got, 200)
+        self.assertEqual((got.body["status"], got.body["unit_id"]), (4, cujut["id"]))
+
+    def test_unguarded_types_are_kept_but_not_applied(self):
+        n, other = self.enrolled(), self.enrolled(self.thuanan)
+        # flag the other node (a tampered batch), then forge its clearing from the first
+        ev = other.grow(self.thuanan["id"], 1)
+        self.assert_problem(other.batch([dict(ev[0], payload='{"n":999}')]), 422, "MSG_SYNC_HASH_BAD")
+        uid, aid = new_id(), new_id()
+        forged = [
+            ("procedure.saved", None, "procedure:1.000001",
+             {"scope": "", "code": "1.000001", "name": "Gia", "active": True}),
+            ("unit.created", self.cujut["id"], "unit:" + uid,
+             {"id": uid, "parent_id": self.lamdong["id"], "kind": "commune", "name": "Xa gia"}),
+            ("account.created", self.cujut["id"], "account:" + aid,
+             {"id": aid, "kind": "staff", "username": "evil", "unit_id": self.vn["id"],
+              "roles": [{"role": "admin", "unit_id": self.vn["id"]}]}),
+            ("sync.node_cleared", None, "sync_node:" + other.id, {"node_id": other.id}),
+        ]
+        for typ, unit, ent, payload in forged:
+            n.events.append(n.event(unit, json.dumps(payload, separators=(",", ":")), type=typ, entity=ent))
+        procs = self.admin.req("GET", "/api/v1/procedures/1.000001")
+        before = self.counts()
+        r = n.batch(n.events)
+        self.assert_status(r, 200)
+        self.assertEqual(r.body["seq"], 4)
+        self.assert_delta(before, events=4)                      # kept in the chain, nothing else
+        self.assertEqual(self.admin.req("GET", "/api/v1/procedures/1.000001").status, procs.status)
+        self.assert_problem(self.admin.req("GET", "/api/v1/units/%s" % uid), 404)
+        st = self.admin.req("GET", "/api/v1/sync/status")
+        self.assertEqual([x["state"] for x in st.body["nodes"] if x["node_id"] == other.id], ["flagged"])
+        code, _, out = self.db.verify()
+        self.assertEqual(code, 0, out)
 
     # ---- status and metrics ----
 

@@ -33,7 +33,8 @@ static int apply_set(db_t *db, const event_meta_t *ev, const json_t *p)
 
 static const event_kind_t test_kinds[] = {{"test.set", apply_set}, {NULL, NULL}};
 static const event_table_t test_tables[] = {{"test_log", "node, seq"}, {"test_counters", "name"}, {NULL, NULL}};
-static const event_module_t test_module = {"test", test_kinds, test_tables};
+static const event_module_t test_module = {"test", test_kinds, test_tables,
+                                  NULL /* no replica guard: a hub keeps its nodes' events, unapplied */};
 static const event_module_t *const test_registry[] = {&test_module, NULL};
 
 static void setup(void)

@@ -299,7 +299,7 @@ static int noop_apply(db_t *db, const event_meta_t *ev, const json_t *payload)
 }
 static const event_kind_t test_kinds[] = {{"dossier.received", noop_apply}, {NULL, NULL}};
 static const event_table_t test_tables[] = {{NULL, NULL}};
-static const event_module_t test_module = {"portal-test", test_kinds, test_tables};
+static const event_module_t test_module = {"portal-test", test_kinds, test_tables, NULL};
 static const event_module_t *const test_registry[] = {&test_module, NULL};
 
 static void empty_payload(jw_t *w, const void *arg)
