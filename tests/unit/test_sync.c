@@ -701,8 +701,11 @@ Test(sync, a_rebuild_replays_replicas_as_they_were_applied)
     cr_assert_eq(send(a, &b), 200, "%s", b.reason);
     free(in);
     char before[65], after[65];
-    cr_assert_eq(event_digest(tu_env.st, before), 0);
     event_rebuild_report_t rep;
+    /* edi_codes() set the units' codes by SQL, outside any event: a first rebuild (units are apply-based and rebuilt
+     * in place) drops that; from then on a rebuild must give the same rows, replicas replayed as applied. */
+    cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
+    cr_assert_eq(event_digest(tu_env.st, before), 0);
     cr_assert_eq(event_rebuild(tu_env.st, &rep, NULL, NULL), 0);
     cr_assert_eq(event_digest(tu_env.st, after), 0);
     cr_assert_str_eq(before, after);
