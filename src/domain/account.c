@@ -632,6 +632,9 @@ int account_update(db_t *db, const principal_t *actor, const char *id, long long
 {
     int rc = check_fields(in, false, err);
     if (rc < 0) return rc;
+    /* Lock the row before reading it (see unit.c update_unit): racing If-Match writers get one 200. */
+    long long lk = id_valid(id) ? db_run(db, "UPDATE accounts SET version = version WHERE id = $1", "t", id) : 0;
+    if (lk < 0) return (int)lk;
     rc = id_valid(id) ? account_get(db, id, out) : -ENOENT;
     if (rc == -ENOENT || (rc == 0 && actor && !account_visible_to(actor, out)))
         return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);

@@ -256,6 +256,10 @@ int holiday_store_put(db_t *db, const principal_t *actor, const holiday_input_t 
     if (scope[0] && kind == HOLIDAY_DAY_OFF)
         return derr_set(err, -EINVAL, 400, MSG_CAL_KIND_SCOPE, "kind", "day_off", NULL, NULL);
 
+    /* Lock the row before reading it (see unit.c update_unit): racing If-Match writers get one 200. */
+    long long lk = db_run(db, "UPDATE holiday_entries SET version = version WHERE scope_unit_id = $1 AND date = $2", "tt",
+                          scope, in->date);
+    if (lk < 0) return (int)lk;
     rc = get_record(db, scope, in->date, out);
     if (rc < 0 && rc != -ENOENT) return rc;
     bool exists = rc == 0;
@@ -293,6 +297,9 @@ int holiday_store_delete(db_t *db, const principal_t *actor, const char *scope_i
     char scope[ID_LEN + 1], path[AUTH_PATH_MAX];
     rc = scope_resolve(db, actor, scope_in, true, scope, path, sizeof path, err);
     if (rc < 0) return rc;
+    long long lk = db_run(db, "UPDATE holiday_entries SET version = version WHERE scope_unit_id = $1 AND date = $2", "tt",
+                          scope, date);   /* the row's lock first (see holiday_store_put) */
+    if (lk < 0) return (int)lk;
     rc = get_record(db, scope, date, out);
     if (rc == -ENOENT) return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, "date", NULL, NULL, NULL);
     if (rc < 0) return rc;
@@ -562,6 +569,8 @@ int working_time_put(db_t *db, const principal_t *actor, const char *unit_id, co
     working_time_t cur;
     bool found;
     memset(&cur, 0, sizeof cur);
+    long long lk = db_run(db, "UPDATE working_time SET version = version WHERE unit_id = $1", "t", unit_id);
+    if (lk < 0) return (int)lk;   /* the row's lock first (see holiday_store_put) */
     if ((rc = wt_row(db, unit_id, &cur, &found)) < 0) return rc;
     if (found && expected_version == 0)
         return derr_set(err, -EEXIST, 428, MSG_PRECONDITION_REQUIRED, "If-Match", NULL, NULL, NULL);

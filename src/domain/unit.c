@@ -390,6 +390,10 @@ static int create_unit(db_t *db, const principal_t *actor, const unit_input_t *i
 static int update_unit(db_t *db, const principal_t *actor, const char *id, long long expected_version,
                        const unit_input_t *in, json_t *merged, unit_t *out, derr_t *err)
 {
+    /* The row's lock before it is read (a no-op UPDATE): a racing update of another process waits, then reads the
+     * committed version, so of two writers with the same If-Match one gets 412 (the apply writes unconditionally). */
+    long long lk = db_run(db, "UPDATE units SET version = version WHERE id = $1", "t", id);
+    if (lk < 0) return (int)lk;
     int rc = unit_get(db, id, out);
     if (rc == -ENOENT || (rc == 0 && actor && !auth_sees_path(actor, out->path)))
         return derr_set(err, -ENOENT, 404, MSG_NOT_FOUND, NULL, NULL, NULL, NULL);
