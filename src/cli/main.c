@@ -422,6 +422,7 @@ static int cmd_serve(int argc, char **argv)
     }
     store_t *st;
     store_read_cache = (int)pg_read_cache;
+    http_block_stop_signals();      /* before the store's writer and the senders start their threads */
     if (open_store(&st, db, 0, 0)) {
         buf_free(&trust);
         buf_free(&strust);

@@ -139,6 +139,10 @@ struct req {
 /* Serve until SIGTERM/SIGINT, then stop accepting, finish in-flight requests and return 0 (or < 0 at start-up).
  * listen is "HOST:PORT" ("127.0.0.1:8080", "[::1]:8080", port 0 = any free port, printed). */
 int http_serve(app_t *app, const char *listen);
+/* Block SIGINT and SIGTERM in the calling thread, so every thread it starts afterwards (the store's writer, the
+ * senders, the extractor) inherits the mask and only http_serve()'s sigwait takes them: a stop signal the kernel
+ * gave to a thread that had not blocked it would kill the process with its default action. Call it first. */
+void http_block_stop_signals(void);
 /* The route table (api/api.c). */
 extern const route_t api_routes[];
 extern const size_t api_routes_count;

@@ -707,6 +707,20 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return 0;
 }
 
+static void stop_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+void http_block_stop_signals(void)
+{
+    sigset_t set;
+    stop_signal_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 int http_serve(app_t *app, const char *listen)
 {
     struct sockaddr_storage ss;
@@ -721,9 +735,7 @@ int http_serve(app_t *app, const char *listen)
     }
     the_app = app;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    stop_signal_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);      /* inherited by MHD's threads: only sigwait below sees them */
     signal(SIGPIPE, SIG_IGN);
 

@@ -3,6 +3,7 @@
 404, never a file's contents) and the language of problem details (Accept-Language)."""
 import os
 import re
+import signal
 import socket
 import time
 import unittest
@@ -288,6 +289,25 @@ class WebRootSymlinkTests(ApiTestCase):
         r = Client(self.server).req("GET", "/ok.txt")
         self.assert_status(r, 200)
         self.assertEqual(r.raw, b"inside the root")
+
+
+class StopSignalMaskTests(ApiTestCase):
+    """Every thread of the server blocks SIGTERM and SIGINT, so only the main thread's sigwait takes them; a
+    thread started before the mask (the store's writer, a sender, the extractor) would let the kernel deliver the
+    signal there and kill the process with its default action (CI saw 'exited -15')."""
+
+    def test_every_thread_blocks_the_stop_signals(self):
+        tasks = sorted(os.listdir("/proc/%d/task" % self.server.proc.pid))
+        self.assertGreater(len(tasks), 2, tasks)
+        for tid in tasks:
+            if tid == str(self.server.proc.pid):
+                continue        # the main thread: sigwait unblocks the signals it waits for while it waits
+            with open("/proc/%d/task/%s/status" % (self.server.proc.pid, tid)) as f:
+                status = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+            blocked = int(status["SigBlk"].strip(), 16)
+            name = status["Name"].strip()
+            self.assertTrue(blocked & (1 << (signal.SIGTERM - 1)), "thread %s (%s) does not block SIGTERM" % (tid, name))
+            self.assertTrue(blocked & (1 << (signal.SIGINT - 1)), "thread %s (%s) does not block SIGINT" % (tid, name))
 
 
 class LogForgeryTests(ApiTestCase):
